@@ -1,1 +1,61 @@
-// placeholder
+// The golden model, one head at a time with Eigen: scores, a max-subtracted row softmax, then P.V.
+#include "ref/golden.hpp"
+
+#include <cmath>
+
+#include <Eigen/Dense>
+
+namespace attncheck {
+namespace {
+
+template <class T>
+using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+template <class T>
+Tensor<T> golden_attention(const AttentionInputs& in, const GoldenOptions& opt) {
+  const Shape& sh = in.shape();
+  const auto S = static_cast<Eigen::Index>(sh.seq), D = static_cast<Eigen::Index>(sh.dim);
+  // Integer dot products are exact in FP32 below 2^24 (|Q.K| <= D * 2^14), so the scales can be
+  // applied once to the scores instead of to every input element.
+  const T logit = static_cast<T>(opt.logit_scale ? *opt.logit_scale : default_logit_scale(sh)) *
+                  static_cast<T>(in.scales.q) * static_cast<T>(in.scales.k);
+  const T out_factor = static_cast<T>(in.scales.v / in.scales.out);
+  Tensor<T> out(sh);
+  RowMatrix<T> scores(S, S);
+  for (int64_t h = 0; h < sh.heads; ++h) {
+    using Int8Map = Eigen::Map<const Eigen::Matrix<int8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+    RowMatrix<T> q = Int8Map(in.q.head(h), S, D).template cast<T>();
+    RowMatrix<T> k = Int8Map(in.k.head(h), S, D).template cast<T>();
+    RowMatrix<T> v = Int8Map(in.v.head(h), S, D).template cast<T>();
+    scores.noalias() = q * k.transpose();
+    scores *= logit;
+    for (Eigen::Index i = 0; i < S; ++i) {
+      auto row = scores.row(i);
+      const T m = row.maxCoeff();
+      T sum = 0;
+      for (Eigen::Index j = 0; j < S; ++j) {
+        row(j) = std::exp(row(j) - m);
+        sum += row(j);
+      }
+      row /= sum;
+    }
+    Eigen::Map<RowMatrix<T>> o(out.head(h), S, D);
+    o.noalias() = scores * v;
+    o *= out_factor;
+  }
+  return out;
+}
+
+}  // namespace
+
+double default_logit_scale(const Shape& s) { return 1.0 / std::sqrt(static_cast<double>(s.dim)); }
+
+FloatTensor golden_attention_fp32(const AttentionInputs& in, const GoldenOptions& opt) {
+  return golden_attention<float>(in, opt);
+}
+
+DoubleTensor golden_attention_fp64(const AttentionInputs& in, const GoldenOptions& opt) {
+  return golden_attention<double>(in, opt);
+}
+
+}  // namespace attncheck

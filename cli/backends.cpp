@@ -1,0 +1,31 @@
+// The backends of `attncheck run`; each says in its report object what produced the numbers.
+#include "cli/backends.hpp"
+
+#include "ref/errors.hpp"
+
+namespace attncheck {
+
+std::vector<BackendInfo> backend_list() {
+  return {
+      {"model", "the integer model of the revision (ref/), the bit-exact reference", true},
+  };
+}
+
+BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
+                          const BackendOptions&) {
+  for (const auto& b : backend_list()) {
+    if (b.name != name) continue;
+    if (name == "model") {
+      BackendResult r;
+      r.output = rev.model(fx.inputs, params);
+      r.info = {{"name", "model"}, {"description", b.description}};
+      r.is_model = true;
+      return r;
+    }
+  }
+  std::string known;
+  for (const auto& b : backend_list()) known += (known.empty() ? "" : ", ") + b.name;
+  throw InputError("--backend " + name + ": unknown backend (known: " + known + ")");
+}
+
+}  // namespace attncheck

@@ -1,0 +1,152 @@
+// One `run`: golden, integer model and a backend on one fixture, compared, as a report and a summary.
+#include "cli/run.hpp"
+
+#include <cstdio>
+#include <sstream>
+
+#include "compare/metrics.hpp"
+#include "compare/report.hpp"
+#include "ref/golden.hpp"
+
+namespace attncheck {
+
+nlohmann::json tool_json() { return {{"name", "attncheck"}, {"version", ATTNCHECK_VERSION}}; }
+
+nlohmann::json fixture_json(const Fixture& fx) {
+  const Shape& s = fx.shape();
+  nlohmann::json j = {
+      {"path", fx.path},
+      {"shape", {s.heads, s.seq, s.dim}},
+      {"two_d", fx.two_d},
+      {"seed", fx.seed ? nlohmann::json(*fx.seed) : nlohmann::json(nullptr)},
+      {"recipe", fx.recipe.empty() ? nlohmann::json(nullptr) : nlohmann::json(fx.recipe)},
+      {"sha256", fx.sha256},
+  };
+  const Scales& sc = fx.inputs.scales;
+  j["scales"] = sc.given ? nlohmann::json{{"q", sc.q}, {"k", sc.k}, {"v", sc.v}, {"out", sc.out}} : nlohmann::json(nullptr);
+  return j;
+}
+
+std::string format_number(double v, int precision) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  return buf;
+}
+
+namespace {
+
+std::string maybe(const MaybeValue& m, int precision) {
+  return m.value ? format_number(*m.value, precision) : "n/a (" + m.reason + ")";
+}
+
+std::string within_text(const VsGolden& m) {
+  std::string s;
+  for (const auto& [t, f] : m.within) s += (s.empty() ? "" : " ") + format_number(100.0 * f, 1) + "%";
+  return s;
+}
+
+}  // namespace
+
+std::string at_text(const std::array<int64_t, 3>& a) {
+  return "[" + std::to_string(a[0]) + ", " + std::to_string(a[1]) + ", " + std::to_string(a[2]) + "]";
+}
+
+// The metrics table: one column per comparison against golden (device, and the model when the
+// device is not the model), so algorithm accuracy and device faithfulness read side by side.
+std::string metrics_table(const std::vector<std::pair<std::string, const VsGolden*>>& cols) {
+  std::ostringstream o;
+  auto row = [&](const std::string& name, auto cell) {
+    char head[32];
+    std::snprintf(head, sizeof head, "  %-20s", name.c_str());
+    o << head;
+    for (const auto& c : cols) {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "%-28s", cell(*c.second).c_str());
+      o << buf;
+    }
+    o << "\n";
+  };
+  row("", [&](const VsGolden& m) {
+    for (const auto& c : cols)
+      if (c.second == &m) return c.first;
+    return std::string();
+  });
+  row("correlation", [](const VsGolden& m) { return maybe(m.correlation, 6); });
+  row("MAE (LSB)", [](const VsGolden& m) { return format_number(m.mae); });
+  row("RMSE (LSB)", [](const VsGolden& m) { return format_number(m.rmse); });
+  row("max abs error", [](const VsGolden& m) { return format_number(m.max_abs_error) + " at " + at_text(m.max_abs_error_at); });
+  row("within 0/1/2/5/10", [](const VsGolden& m) { return within_text(m); });
+  row("SQNR (dB)", [](const VsGolden& m) { return maybe(m.sqnr_db, 2); });
+  row("cosine", [](const VsGolden& m) { return maybe(m.cosine, 6); });
+  row("output range", [](const VsGolden& m) {
+    return "[" + format_number(m.output_min, 0) + ", " + format_number(m.output_max, 0) + "]";
+  });
+  row("elements", [](const VsGolden& m) { return std::to_string(m.count); });
+  return o.str();
+}
+
+std::string model_verdict_line(const VsModel& vs_model, size_t count) {
+  if (vs_model.bit_exact) return "bit-exact on all " + std::to_string(count) + " elements";
+  const auto& f = vs_model.first_mismatches.front();
+  return "NOT bit-exact: " + std::to_string(vs_model.mismatches) + " of " + std::to_string(count) +
+         " elements differ in " + std::to_string(vs_model.mismatch_rows.size()) + " rows; first at " + at_text(f.at) +
+         " device " + format_number(f.device, 0) + " model " + format_number(f.model, 0);
+}
+
+RunOutcome execute_run(const RunRequest& req) {
+  const Revision& rev = find_revision(req.revision);
+  const Params params = resolve_params(rev, req.params);
+  const Fixture fx = load_fixture(req.fixture_dir);
+  check_shape(rev, fx.shape(), fx.path);
+
+  BackendResult dut = run_backend(req.backend, rev, params, fx, req.backend_options);
+  const DoubleTensor golden = to_double(golden_attention_fp32(fx.inputs));
+  const DoubleTensor dut_d = to_double(dut.output);
+  const VsGolden vs_golden = compare_to_golden(dut_d, golden, "device output", "golden");
+
+  nlohmann::json metrics = {{"vs_golden", to_json(vs_golden)}};
+  VsGolden model_vs_golden;
+  VsModel vs_model;
+  if (!dut.is_model) {
+    const DoubleTensor model = to_double(rev.model(fx.inputs, params));
+    model_vs_golden = compare_to_golden(model, golden, "model output", "golden");
+    vs_model = compare_to_model(dut_d, model, golden);
+    metrics["model_vs_golden"] = to_json(model_vs_golden);
+    metrics["vs_model"] = to_json(vs_model);
+  }
+
+  RunOutcome out;
+  out.report = {
+      {"schema", kReportSchemaId},
+      {"tool", tool_json()},
+      {"command", "run"},
+      {"seed", fx.seed ? nlohmann::json(*fx.seed) : nlohmann::json(nullptr)},
+      {"fixture", fixture_json(fx)},
+      {"kernel", {{"revision", rev.name}, {"params", params}}},
+      {"backend", dut.info},
+      {"golden", {{"precision", "fp32"}, {"logit_scale", default_logit_scale(fx.shape())}}},
+      {"metrics", metrics},
+      {"gates", nlohmann::json::array()},
+      {"pass", true},
+  };
+
+  std::ostringstream s;
+  s << "attncheck " << ATTNCHECK_VERSION << " run\n";
+  s << "  fixture   " << fx.path << "  shape " << fx.shape().str() << "  seed "
+    << (fx.seed ? std::to_string(*fx.seed) : std::string("none")) << (fx.recipe.empty() ? "" : "  recipe " + fx.recipe)
+    << "\n";
+  s << "  kernel    " << rev.name;
+  for (const auto& [k, v] : params) s << "  " << k << "=" << v;
+  s << "\n  backend   " << dut.info.value("name", "") << ": " << dut.info.value("description", "") << "\n\n";
+  if (dut.is_model) {
+    s << metrics_table({{"model vs golden", &vs_golden}});
+  } else {
+    s << metrics_table({{"device vs golden", &vs_golden}, {"model vs golden", &model_vs_golden}});
+    s << "\n  device vs model: " << model_verdict_line(vs_model, vs_golden.count) << "\n";
+  }
+  s << "\n  verdict   PASS (no gates given)\n";
+  out.summary = s.str();
+  return out;
+}
+
+}  // namespace attncheck

@@ -1,0 +1,42 @@
+// One `run`: golden, model and a backend on one fixture, compared, as a report and a readable summary.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/backends.hpp"
+#include "compare/metrics.hpp"
+#include "fixtures/fixture.hpp"
+
+namespace attncheck {
+
+struct RunRequest {
+  std::string revision;
+  std::string fixture_dir;
+  std::string backend = "model";
+  std::vector<std::string> params;  // "k=v" overrides
+  BackendOptions backend_options;
+};
+
+struct RunOutcome {
+  nlohmann::json report;
+  std::string summary;  // the table printed on stdout
+  int exit_code = 0;
+};
+
+// Everything is computed before anything is written, so an error leaves no report behind.
+RunOutcome execute_run(const RunRequest& req);
+
+// Pieces every report shares.
+nlohmann::json tool_json();
+nlohmann::json fixture_json(const Fixture& fx);
+std::string format_number(double v, int precision = 4);
+std::string at_text(const std::array<int64_t, 3>& a);
+// The metrics table, one column per comparison against golden, so that the algorithm's accuracy
+// (model vs golden) and the device's (device vs golden) read side by side.
+std::string metrics_table(const std::vector<std::pair<std::string, const VsGolden*>>& cols);
+// One sentence on device vs model: bit-exact, or how many differ and where the first is.
+std::string model_verdict_line(const VsModel& vs_model, size_t count);
+
+}  // namespace attncheck

@@ -1,0 +1,21 @@
+// The golden model: softmax(Q.K^T * scale).V in FP32 with PyTorch's semantics, and FP64 to measure FP32's error.
+#pragma once
+#include <optional>
+
+#include "ref/tensor.hpp"
+
+namespace attncheck {
+
+struct GoldenOptions {
+  // Multiplies the real-valued logits; 1/sqrt(D) when empty (the seeds' "/ 8" for D = 64).
+  std::optional<double> logit_scale;
+};
+
+double default_logit_scale(const Shape& s);
+
+// Inputs are int8 values taken as floats times their per-tensor scales; the result is the real
+// output divided by the output scale, i.e. in LSB of the device output.
+FloatTensor golden_attention_fp32(const AttentionInputs& in, const GoldenOptions& opt = {});
+DoubleTensor golden_attention_fp64(const AttentionInputs& in, const GoldenOptions& opt = {});
+
+}  // namespace attncheck

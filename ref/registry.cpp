@@ -55,12 +55,19 @@ Params resolve_params(const Revision& rev, const std::vector<std::string>& overr
   return p;
 }
 
+Params runtime_params(const Revision& rev, const AttentionInputs& in, const Params& user) {
+  return rev.derive ? rev.derive(in, user) : user;
+}
+
 void check_shape(const Revision& rev, const Shape& shape, const std::string& where) {
   if (shape.heads < 1 || shape.seq < 1 || shape.dim < 1) throw InputError(where + ": empty shape " + shape.str());
   if (rev.tile_only && (shape.seq != rev.tile || shape.dim != rev.tile))
     throw InputError(where + ": " + rev.name + " is defined for " + std::to_string(rev.tile) + "x" +
                      std::to_string(rev.tile) + " tiles per head, fixture has S=" + std::to_string(shape.seq) +
                      ", D=" + std::to_string(shape.dim));
+  if (rev.head_dim != 0 && shape.dim != rev.head_dim)
+    throw InputError(where + ": " + rev.name + " needs head dimension D=" + std::to_string(rev.head_dim) +
+                     ", fixture has D=" + std::to_string(shape.dim));
 }
 
 }  // namespace attncheck

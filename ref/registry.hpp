@@ -29,8 +29,14 @@ struct Revision {
   // Historical revisions are defined for one 64x64 tile per head only.
   bool tile_only = false;
   int64_t tile = 64;
+  // Required head dimension D when not tile_only (0: any).
+  int64_t head_dim = 0;
   // The integer model: the revision's arithmetic written from the spec, stage by stage.
   AttentionFn model;
+  // Completes the user's params with what the host derives before launching the kernel
+  // (precise-v1: fixed-point multipliers and shifts from the fixture's scales and S). The
+  // model, the host kernel and the NPU runner all take the completed set. Null: nothing to derive.
+  std::function<Params(const AttentionInputs&, const Params&)> derive;
 };
 
 const std::vector<Revision>& revisions();
@@ -39,6 +45,9 @@ const Revision& find_revision(const std::string& name);
 
 // Defaults overridden by "k=v" strings; InputError names the offending "--param k=v".
 Params resolve_params(const Revision& rev, const std::vector<std::string>& overrides);
+// The runtime params of `rev` for these inputs: user params completed by rev.derive.
+Params runtime_params(const Revision& rev, const AttentionInputs& in, const Params& user);
+
 // InputError when the revision is not defined for this shape.
 void check_shape(const Revision& rev, const Shape& shape, const std::string& where);
 

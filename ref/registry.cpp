@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "ref/errors.hpp"
+#include "ref/precise_v1.hpp"
 #include "ref/uc_int32_lut.hpp"
 #include "ref/uc_legacy_int8.hpp"
 
@@ -14,6 +15,7 @@ const std::vector<Revision>& revisions() {
   static const std::vector<Revision> all = {
       uc_legacy_int8::revision(),
       uc_int32_lut::revision(),
+      precise_v1::revision(),
   };
   return all;
 }

@@ -1,14 +1,64 @@
-// `attncheck kernels`: the revisions of the registry, one line each.
+// `attncheck kernels`: the revisions of the registry, one line each; --details adds host build and stack facts.
 #include <cstdio>
+#include <memory>
 
 #include "cli/commands.hpp"
+#include "kernels/host_kernels.hpp"
 #include "ref/registry.hpp"
 
 namespace attncheck {
+namespace {
+
+std::string hex(int64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%llX", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// The stack lines of one revision: what its deepest call chain needs against what its design reserves.
+std::string details(const Revision& r) {
+  std::string s;
+  const HostKernel* hk = find_host_kernel(r.name);
+  std::string entries;
+  if (hk)
+    for (const auto& e : hk->entries) entries += (entries.empty() ? "" : ", ") + e;
+  s += "    host build   " + (hk ? "yes (--backend host), device entry points " + entries
+                               : std::string("none: no device source in kernels/")) +
+       "\n";
+  const KernelFacts* f = find_kernel_facts(r.name);
+  if (!f) return s + "    stack        not measured: no device source in kernels/\n";
+  std::string sources;
+  for (const auto& src : f->sources) sources += (sources.empty() ? "" : ", ") + src;
+  s += "    source       " + sources + "\n";
+  std::string chain;
+  for (const auto& fr : f->chain) chain += (chain.empty() ? "" : " -> ") + fr.function + " " + std::to_string(fr.bytes);
+  s += "    stack need   " + std::to_string(f->stack_need) + " B" + (f->need_bounded ? "" : " (lower bound)") +
+       (chain.empty() ? "" : ": " + chain) + "\n";
+  s += "    reserved     " + std::to_string(f->stack_reserved) + " B (" + hex(f->stack_reserved) + ", " +
+       (f->reserved_by_default ? f->design_file + " sets no stack_size: mlir-aie's default"
+                               : "stack_size in " + f->design_file) +
+       ")\n";
+  for (const auto& n : f->notes) s += "    note         " + n + "\n";
+  if (f->overflow()) {
+    s += "    verdict      OVERFLOW: " +
+         (f->need_bounded ? "needs " + std::to_string(f->stack_need - f->stack_reserved) + " B more than reserved"
+                          : std::string("the need is not bounded")) +
+         "; frames run into the buffers placed above the stack\n";
+  } else {
+    s += "    verdict      fits, " + std::to_string(f->stack_reserved - f->stack_need) + " B to spare\n";
+  }
+  s += "    measured     " + f->measured_with + "\n";
+  return s;
+}
+
+}  // namespace
 
 void add_kernels_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("kernels", "List the kernel revisions this build knows");
-  cmd->callback([&exit_code] {
+  auto show_details = std::make_shared<bool>(false);
+  cmd->add_flag("--details", *show_details,
+                "Per revision: host build, device stack need (deepest call chain) against the stack its design reserves");
+  cmd->callback([&exit_code, show_details] {
     std::string text;
     for (const auto& r : revisions()) {
       char head[40];
@@ -16,6 +66,7 @@ void add_kernels_command(CLI::App& app, int& exit_code) {
       std::string params;
       for (const auto& p : r.params) params += (params.empty() ? "" : " ") + p.name + "=" + std::to_string(p.default_value);
       text += std::string(head) + r.summary + (params.empty() ? "" : " [" + params + "]") + "\n";
+      if (*show_details) text += details(r);
     }
     print(text);
     exit_code = 0;

@@ -33,7 +33,7 @@ RuntimeParams derive_runtime(const Scales& scales, int64_t seq, int64_t dim, int
   // acc = sum_j e_j * v_j must fit int32 for any V: S * 2^exp_bits * 128 <= 2^31.
   const int max_bits = 24 - ceil_log2(seq);
   if (max_bits < 8) throw InputError("precise-v1: S = " + std::to_string(seq) + " is too long (at most 65536 keys)");
-  rp.exp_bits = static_cast<int32_t>(std::min(20, max_bits));
+  rp.exp_bits = static_cast<int32_t>(std::min(kMaxExpBits, max_bits));
   if (exp_bits_override != 0) {
     if (exp_bits_override > max_bits)
       throw InputError("--param exp_bits=" + std::to_string(exp_bits_override) + ": at most " +
@@ -193,7 +193,7 @@ Revision revision() {
   r.name = "precise-v1";
   r.summary = "accurate: exact int32 scores, two-pass softmax over all keys (any S), fixed-point exp2, "
               "quantized scales as multipliers (D=64)";
-  r.params = {{"exp_bits", 0, 0, 20, "fraction bits of the exp weights; 0 derives the largest safe for S"}};
+  r.params = {{"exp_bits", 0, 0, kMaxExpBits, "fraction bits of the exp weights; 0 derives the largest safe for S"}};
   r.head_dim = kDim;
   r.model = model;
   r.derive = [](const AttentionInputs& in, const Params& user) {

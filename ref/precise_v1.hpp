@@ -9,7 +9,10 @@ namespace attncheck::precise_v1 {
 
 constexpr int kTile = 64;   // rows per Q tile and keys per K/V tile
 constexpr int kDim = 64;    // head dimension the device layout is built for
-constexpr int kExpFloor = 32;  // base-2 exponents below -32 contribute nothing at exp_bits <= 20
+constexpr int kExpFloor = 32;  // base-2 exponents below -32 contribute nothing at exp_bits <= 18
+// 18 fraction bits keep the accumulator safe for any S <= 64 (S * 2^bits * 128 <= 2^31); more
+// would buy nothing the int8 output can show.
+constexpr int kMaxExpBits = 18;
 
 // The runtime parameters the host derives from the fixture's float scales and S, passed to the
 // kernel as int32 words in this order (the design's RTP buffer).

@@ -1,5 +1,15 @@
 /* precise-v1 device kernel for AIE2 (Peano): one 64-row Q tile against streamed 64-key K/V tiles. */
 /*
+ * Device interface (design.py; kernels/device_layout.cpp packs it on the host):
+ *   q_rtp: the Q tile, 64 rows x 64 int8 (rows past S are zero), then the runtime parameters
+ *          as little-endian int32 words (4128 bytes);
+ *   kv:    one key tile then its value tile, each 64 x 64 int8 (8192 bytes);
+ *   k:     a key tile alone (4096 bytes), pass 1;
+ *   out:   the output tile, 64 x 64 int8.
+ * Per Q tile the core calls begin, max_pass for every key tile, acc_pass for every key tile,
+ * then finish.
+ */
+/*
  * Arithmetic (docs/kernels.md, "precise-v1"): exact int32 scores; pass 1 finds each row's maximum
  * over every key tile; pass 2 turns d = score - max into e = 2^(d * c * log2 e) in Q(exp_bits) with
  * a 257-entry 2^x table and linear interpolation, and accumulates l = sum e and acc = sum e * V
@@ -13,8 +23,15 @@
 #define PV1_TILE 64
 #define PV1_DIM 64
 
-/* Runtime parameters, in the order of the design's RTP buffer. */
+/* Runtime parameters, in the order they follow the Q tile. */
 enum { RTP_EXP_MULT, RTP_EXP_SHIFT, RTP_SCORE_FLOOR, RTP_EXP_BITS, RTP_OUT_MULT, RTP_OUT_SHIFT, RTP_WORDS };
+#define PV1_RTP_OFFSET (PV1_TILE * PV1_DIM)
+
+/* Assembled from bytes: the words sit in an int8 buffer, and this keeps the C free of aliasing. */
+static int32_t rtp_word(const int8_t* q_rtp, int w) {
+  const uint8_t* b = (const uint8_t*)q_rtp + PV1_RTP_OFFSET + 4 * w;
+  return (int32_t)((uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24);
+}
 
 /* round(2^30 * 2^(i/256)), i = 0..256: 2^x on [0, 1] in Q30. */
 static const uint32_t exp2_q30[257] = {
@@ -69,15 +86,16 @@ static int32_t dot64(const int8_t* a, const int8_t* b) {
 }
 
 /* e = 2^u in Q(exp_bits), u = (max(d, -floor) * mult) >> shift in Q16; d <= 0. */
-uint32_t precise_v1_exp_weight(int32_t d, const int32_t* rtp) {
-  if (d < -rtp[RTP_SCORE_FLOOR]) d = -rtp[RTP_SCORE_FLOOR];
-  int32_t u = (d * rtp[RTP_EXP_MULT]) >> rtp[RTP_EXP_SHIFT];
+uint32_t precise_v1_exp_weight(int32_t d, const int8_t* q_rtp) {
+  int32_t floor_d = rtp_word(q_rtp, RTP_SCORE_FLOOR);
+  if (d < -floor_d) d = -floor_d;
+  int32_t u = (d * rtp_word(q_rtp, RTP_EXP_MULT)) >> rtp_word(q_rtp, RTP_EXP_SHIFT);
   int32_t whole = u >> 16;
   uint32_t frac16 = (uint32_t)u & 0xFFFFu;
   uint32_t i = frac16 >> 8, r = frac16 & 0xFFu;
   uint32_t lo = exp2_q30[i];
   uint32_t val = lo + (((exp2_q30[i + 1] - lo) * r) >> 8);
-  int32_t shift = 30 - rtp[RTP_EXP_BITS] - whole;
+  int32_t shift = 30 - rtp_word(q_rtp, RTP_EXP_BITS) - whole;
   if (shift >= 32) return 0;
   return (val + (1u << (shift - 1))) >> shift;
 }
@@ -91,11 +109,11 @@ void precise_v1_begin(int32_t* row_max, int32_t* acc, uint32_t* row_sum) {
 }
 
 /* Pass 1: fold one key tile (n_keys valid rows) into every row's maximum. */
-void precise_v1_max_pass(const int8_t* q_tile, const int8_t* k_tile, int32_t n_keys, int32_t* row_max) {
+void precise_v1_max_pass(const int8_t* q_rtp, const int8_t* k_tile, int32_t n_keys, int32_t* row_max) {
   for (int i = 0; i < PV1_TILE; ++i) {
     int32_t m = row_max[i];
     for (int j = 0; j < n_keys; ++j) {
-      int32_t s = dot64(q_tile + i * PV1_DIM, k_tile + j * PV1_DIM);
+      int32_t s = dot64(q_rtp + i * PV1_DIM, k_tile + j * PV1_DIM);
       if (s > m) m = s;
     }
     row_max[i] = m;
@@ -103,13 +121,15 @@ void precise_v1_max_pass(const int8_t* q_tile, const int8_t* k_tile, int32_t n_k
 }
 
 /* Pass 2: weights of one key tile against the final maxima, accumulated with their V rows. */
-void precise_v1_acc_pass(const int8_t* q_tile, const int8_t* k_tile, const int8_t* v_tile, int32_t n_keys,
-                         const int32_t* rtp, const int32_t* row_max, int32_t* acc, uint32_t* row_sum) {
+void precise_v1_acc_pass(const int8_t* q_rtp, const int8_t* kv, int32_t n_keys, const int32_t* row_max, int32_t* acc,
+                         uint32_t* row_sum) {
+  const int8_t* k_tile = kv;
+  const int8_t* v_tile = kv + PV1_TILE * PV1_DIM;
   for (int i = 0; i < PV1_TILE; ++i) {
     int32_t* a = acc + i * PV1_DIM;
     uint32_t l = row_sum[i];
     for (int j = 0; j < n_keys; ++j) {
-      uint32_t e = precise_v1_exp_weight(dot64(q_tile + i * PV1_DIM, k_tile + j * PV1_DIM) - row_max[i], rtp);
+      uint32_t e = precise_v1_exp_weight(dot64(q_rtp + i * PV1_DIM, k_tile + j * PV1_DIM) - row_max[i], q_rtp);
       const int8_t* v = v_tile + j * PV1_DIM;
       l += e;
       for (int c = 0; c < PV1_DIM; ++c) a[c] += (int32_t)e * (int32_t)v[c];
@@ -119,9 +139,9 @@ void precise_v1_acc_pass(const int8_t* q_tile, const int8_t* k_tile, const int8_
 }
 
 /* out = round(|acc| / l * out_mult / 2^out_shift) with acc's sign (half away from zero), clamped. */
-void precise_v1_finish(const int32_t* acc, const uint32_t* row_sum, const int32_t* rtp, int8_t* out_tile) {
-  uint32_t out_mult = (uint32_t)rtp[RTP_OUT_MULT];
-  int32_t out_shift = rtp[RTP_OUT_SHIFT];
+void precise_v1_finish(const int8_t* q_rtp, const int32_t* acc, const uint32_t* row_sum, int8_t* out_tile) {
+  uint32_t out_mult = (uint32_t)rtp_word(q_rtp, RTP_OUT_MULT);
+  int32_t out_shift = rtp_word(q_rtp, RTP_OUT_SHIFT);
   for (int i = 0; i < PV1_TILE; ++i) {
     uint32_t l = row_sum[i];
     int32_t z = 0;

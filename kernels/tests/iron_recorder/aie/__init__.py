@@ -1,0 +1,1 @@
+# A recording stand-in for mlir-aie's Python package, used only by attncheck's design tests.

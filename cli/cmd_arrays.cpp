@@ -38,9 +38,9 @@ void golden_cmd(const GoldenArgs& a) {
 
 void emulate_cmd(const EmulateArgs& a) {
   const Revision& rev = find_revision(a.kernel);
-  const Params params = resolve_params(rev, a.params);
   const Fixture fx = load_fixture(a.fixture);
   check_shape(rev, fx.shape(), fx.path);
+  const Params params = runtime_params(rev, fx.inputs, resolve_params(rev, a.params));
   write_npy(a.out, int8_tensor_to_npy(rev.model(fx.inputs, params), fx.two_d));
   print("model " + rev.name + " output of " + fx.path + " (" + fx.shape().str() + ") written to " + a.out + "\n");
 }

@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "fixtures/fixture.hpp"
+#include "fixtures/realistic.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -11,6 +12,8 @@ namespace {
 struct MakeArgs {
   std::string recipe, shape = "64x64", out;
   int64_t seed = 42, low = -64, high = 64, heads = 0;
+  double logit_std = 3.0;
+  bool range_given = false, logit_std_given = false;
 };
 
 // "SxD" with positive integers, e.g. 1500x64.
@@ -28,6 +31,20 @@ void parse_shape(const std::string& text, int64_t* seq, int64_t* dim) {
 void make_cmd(const MakeArgs& a) {
   if (a.seed < 0 || a.seed > 4294967295LL) throw InputError("--seed " + std::to_string(a.seed) + ": must be in 0..2^32-1");
   if (a.heads < 0) throw InputError("--heads " + std::to_string(a.heads) + ": must be positive");
+  if (a.recipe == "realistic") {
+    if (a.range_given) throw InputError("--low/--high: not used by --recipe realistic (values come from the scales)");
+    RealisticRecipe r;
+    r.seed = static_cast<uint32_t>(a.seed);
+    parse_shape(a.shape, &r.seq, &r.dim);
+    r.heads = a.heads;
+    r.logit_std = a.logit_std;
+    const RealisticFixture f = make_realistic(r);
+    save_fixture(a.out, f.inputs, r.heads == 0, f.meta);
+    print("fixture " + a.out + ": recipe realistic, seed " + std::to_string(a.seed) + ", shape " +
+          f.inputs.shape().str() + ", logit std " + std::to_string(f.meta["logit_std"].get<double>()) + "\n");
+    return;
+  }
+  if (a.logit_std_given) throw InputError("--logit-std: only used by --recipe realistic");
   RandintRecipe r;
   r.seed = static_cast<uint32_t>(a.seed);
   parse_shape(a.shape, &r.seq, &r.dim);
@@ -51,16 +68,22 @@ void add_fixture_command(CLI::App& app, int& exit_code) {
   auto m = std::make_shared<MakeArgs>();
   auto* make = fixture->add_subcommand("make", "Make a seeded fixture directory (q.npy, k.npy, v.npy, fixture.json)");
   make->add_option("--recipe", m->recipe,
-                   "numpy-randint: np.random.seed(SEED); Q, K, V = randint(LOW, HIGH, shape, int8) in that order")
+                   "numpy-randint: np.random.seed(SEED); Q, K, V = randint(LOW, HIGH, shape, int8) in that order. "
+                   "realistic: Gaussian Q, K, V quantized per tensor with scales in fixture.json, logits with "
+                   "standard deviation --logit-std")
       ->required()
-      ->check(CLI::IsMember({"numpy-randint"}));
+      ->check(CLI::IsMember({"numpy-randint", "realistic"}));
   make->add_option("--seed", m->seed, "Seed, 0..2^32-1")->capture_default_str();
-  make->add_option("--low", m->low, "Lowest value (inclusive)")->capture_default_str();
-  make->add_option("--high", m->high, "Highest value (exclusive)")->capture_default_str();
+  auto* low = make->add_option("--low", m->low, "numpy-randint: lowest value (inclusive)")->capture_default_str();
+  auto* high = make->add_option("--high", m->high, "numpy-randint: highest value (exclusive)")->capture_default_str();
+  auto* logit = make->add_option("--logit-std", m->logit_std, "realistic: standard deviation of the real logits")
+                    ->capture_default_str();
   make->add_option("--shape", m->shape, "SxD per head")->capture_default_str();
   make->add_option("--heads", m->heads, "Heads H: arrays are (H, S, D); without it (S, D)");
   make->add_option("--out", m->out, "Output directory")->required();
-  make->callback([m, &exit_code] {
+  make->callback([m, low, high, logit, &exit_code] {
+    m->range_given = low->count() > 0 || high->count() > 0;
+    m->logit_std_given = logit->count() > 0;
     make_cmd(*m);
     exit_code = 0;
   });

@@ -2,8 +2,12 @@
 #include <cstdio>
 
 #include "cli/commands.hpp"
+#include "cli/outputs.hpp"
 #include "cli/run.hpp"
+#include "compare/gates.hpp"
+#include "compare/junit.hpp"
 #include "compare/report.hpp"
+#include "ref/errors.hpp"
 
 namespace attncheck {
 
@@ -24,8 +28,19 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--param", req->params, "Revision parameter override NAME=INTEGER (repeatable)");
   cmd->add_option("--json", *json_path, "Write the JSON report here");
-  cmd->callback([req, json_path, &exit_code] {
+  auto gates_path = std::make_shared<std::string>();
+  auto junit_path = std::make_shared<std::string>();
+  auto keep = std::make_shared<bool>(false);
+  cmd->add_option("--gates", *gates_path, "Gates file (JSON thresholds, docs/gates-and-reports.md); exit 1 when one fails");
+  cmd->add_option("--junit", *junit_path, "Write JUnit XML here: one test case per gate");
+  cmd->add_flag("--keep-outputs", *keep, "Save the device, golden and model arrays as .npy beside the --json report");
+  cmd->callback([req, json_path, gates_path, junit_path, keep, &exit_code] {
+    if (*keep && json_path->empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside the report)");
+    if (!gates_path->empty()) req->gates = load_gates(*gates_path);
     RunOutcome r = execute_run(*req);
+    // A failed gate is a result: the report and the JUnit file are written all the same.
+    if (*keep) r.report["outputs"] = save_outputs(*json_path, r);
+    if (!junit_path->empty()) write_file_atomic(*junit_path, junit_xml("attncheck run", junit_cases(r.report)));
     if (!json_path->empty()) write_json_atomic(*json_path, r.report);
     print(r.summary);
     if (!json_path->empty()) print("  report    " + *json_path + "\n");

@@ -11,6 +11,9 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_array_commands(CLI::App& app, int& exit_code);  // golden, emulate, compare
 void add_fixture_command(CLI::App& app, int& exit_code);
 void add_kernels_command(CLI::App& app, int& exit_code);
+void add_diff_command(CLI::App& app, int& exit_code);
+void add_report_command(CLI::App& app, int& exit_code);
+void add_suite_command(CLI::App& app, int& exit_code);
 
 // Writes `text` to stdout and flushes: summaries are the product a person reads.
 void print(const std::string& text);

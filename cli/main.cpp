@@ -33,6 +33,19 @@ int main(int argc, char** argv) {
   add_array_commands(app, exit_code);
   add_fixture_command(app, exit_code);
   add_kernels_command(app, exit_code);
+  add_suite_command(app, exit_code);
+  add_diff_command(app, exit_code);
+  add_report_command(app, exit_code);
+  // CLI11 reports an unknown subcommand as "a subcommand is required"; name the word instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const auto* sub : app.get_subcommands({})) {
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+      found = found || sub->get_name() == argv[1];
+    }
+    if (!found) return fail(kExitBadInput, std::string("unknown subcommand '") + argv[1] + "' (known: " + known + ")");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <sstream>
 
+#include "compare/gates.hpp"
 #include "compare/metrics.hpp"
 #include "compare/report.hpp"
+#include "ref/errors.hpp"
 #include "ref/golden.hpp"
 
 namespace attncheck {
@@ -95,9 +97,10 @@ std::string model_verdict_line(const VsModel& vs_model, size_t count) {
 
 RunOutcome execute_run(const RunRequest& req) {
   const Revision& rev = find_revision(req.revision);
-  const Params params = resolve_params(rev, req.params);
+  const Params user_params = resolve_params(rev, req.params);
   const Fixture fx = load_fixture(req.fixture_dir);
   check_shape(rev, fx.shape(), fx.path);
+  const Params params = runtime_params(rev, fx.inputs, user_params);
 
   BackendResult dut = run_backend(req.backend, rev, params, fx, req.backend_options);
   const DoubleTensor golden = to_double(golden_attention_fp32(fx.inputs));
@@ -107,8 +110,10 @@ RunOutcome execute_run(const RunRequest& req) {
   nlohmann::json metrics = {{"vs_golden", to_json(vs_golden)}};
   VsGolden model_vs_golden;
   VsModel vs_model;
+  std::optional<Int8Tensor> model_i8;
   if (!dut.is_model) {
-    const DoubleTensor model = to_double(rev.model(fx.inputs, params));
+    model_i8 = rev.model(fx.inputs, params);
+    const DoubleTensor model = to_double(*model_i8);
     model_vs_golden = compare_to_golden(model, golden, "model output", "golden");
     vs_model = compare_to_model(dut_d, model, golden);
     metrics["model_vs_golden"] = to_json(model_vs_golden);
@@ -129,6 +134,12 @@ RunOutcome execute_run(const RunRequest& req) {
       {"gates", nlohmann::json::array()},
       {"pass", true},
   };
+  if (req.gates) {
+    out.report["gates"] = evaluate_gates(gates_for_revision(*req.gates, rev.name), metrics);
+    out.report["gates_file"] = req.gates->path;
+    out.report["pass"] = gates_pass(out.report["gates"]);
+    out.exit_code = out.report["pass"].get<bool>() ? kExitOk : kExitGateFailed;
+  }
 
   std::ostringstream s;
   s << "attncheck " << ATTNCHECK_VERSION << " run\n";
@@ -144,8 +155,16 @@ RunOutcome execute_run(const RunRequest& req) {
     s << metrics_table({{"device vs golden", &vs_golden}, {"model vs golden", &model_vs_golden}});
     s << "\n  device vs model: " << model_verdict_line(vs_model, vs_golden.count) << "\n";
   }
-  s << "\n  verdict   PASS (no gates given)\n";
+  if (!req.gates) {
+    s << "\n  verdict   PASS (no gates given)\n";
+  } else {
+    s << "\n  gates     " << req.gates->path << "\n" << gates_summary(out.report["gates"]);
+    s << "\n  verdict   " << (out.exit_code == kExitOk ? "PASS" : "FAIL") << "\n";
+  }
   out.summary = s.str();
+  out.device = std::move(dut.output);
+  out.model = std::move(model_i8);
+  out.golden = golden;
   return out;
 }
 

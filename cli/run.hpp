@@ -1,11 +1,13 @@
 // One `run`: golden, model and a backend on one fixture, compared, as a report and a readable summary.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.hpp"
+#include "compare/gates.hpp"
 #include "compare/metrics.hpp"
 #include "fixtures/fixture.hpp"
 
@@ -17,12 +19,17 @@ struct RunRequest {
   std::string backend = "model";
   std::vector<std::string> params;  // "k=v" overrides
   BackendOptions backend_options;
+  std::optional<GatesFile> gates;  // checked into the report's `gates` and `pass`; exit 1 when one fails
 };
 
 struct RunOutcome {
   nlohmann::json report;
   std::string summary;  // the table printed on stdout
   int exit_code = 0;
+  // The arrays behind the metrics, for `--keep-outputs`, `diff` and the plots of `report`.
+  Int8Tensor device;
+  std::optional<Int8Tensor> model;  // empty when the backend is the model
+  DoubleTensor golden;              // in output LSB
 };
 
 // Everything is computed before anything is written, so an error leaves no report behind.

@@ -6,6 +6,9 @@ Exit 0 when every *.json under DIR (recursively) is a valid report, 1 when any i
 holds no report at all (a check that saw nothing proves nothing), 2 on a bad schema or usage.
 Before looking at DIR it proves the schema still rejects known-bad reports, so a schema edited
 into accepting everything fails here instead of passing silently.
+
+Suite aggregates ("schema": "attncheck.suite/1") are checked against suite.schema.json beside
+SCHEMA, every case report inside against SCHEMA, and their summary counts against their cases.
 """
 import copy
 import json
@@ -77,8 +80,74 @@ def broken_reports():
     return out
 
 
-def self_check(validator):
+def good_suite():
+    failed = good_report()
+    failed["gates"] = [{"name": "max_mae", "threshold": 0.1, "value": 0.5, "pass": False}]
+    failed["pass"] = False
+    return {
+        "schema": "attncheck.suite/1",
+        "tool": {"name": "attncheck", "version": "0.1.0"},
+        "command": "suite",
+        "suite": {"path": "s.json", "fixtures": ["fx"], "revisions": ["a", "b"], "backends": ["model"]},
+        "gates_file": "g.json",
+        "jobs": 2,
+        "cases": [
+            {"id": "a", "fixture": "fx", "revision": "a", "backend": "model", "status": "ok", "report": good_report()},
+            {"id": "b", "fixture": "fx", "revision": "b", "backend": "model", "status": "ok", "report": failed},
+            {"id": "c", "fixture": "fx", "revision": "c", "backend": "model", "status": "skipped", "reason": "shape"},
+        ],
+        "summary": {"cases": 3, "passed": 1, "failed": 1, "errors": 0, "skipped": 1},
+        "pass": False,
+    }
+
+
+def broken_suites():
+    out = []
+
+    def variant(what, edit):
+        r = good_suite()
+        edit(r)
+        out.append((what, r))
+
+    variant("pass true with a failed case", lambda r: r.update({"pass": True}))
+    variant("ok case without a report", lambda r: r["cases"][0].pop("report"))
+    variant("skipped case without a reason", lambda r: r["cases"][2].pop("reason"))
+    variant("unknown case status", lambda r: r["cases"][0].update(status="done"))
+    variant("case report with a broken metric",
+            lambda r: r["cases"][0]["report"]["metrics"]["vs_golden"].update(correlation="NaN"))
+    variant("summary disagreeing with the cases", lambda r: r["summary"].update(passed=2))
+    return out
+
+
+def suite_problems(suite_validator, report_validator, suite):
+    """Every problem of an aggregate: its own schema, each case report, and the summary counts."""
+    problems = [f"{error_path(e)}: {e.message}" for e in suite_validator.iter_errors(suite)]
+    if problems:
+        return problems
+    counts = {"ok_pass": 0, "ok_fail": 0, "error": 0, "skipped": 0}
+    for i, case in enumerate(suite["cases"]):
+        if case["status"] == "ok":
+            for e in report_validator.iter_errors(case["report"]):
+                problems.append(f"/cases/{i}/report{error_path(e)}: {e.message}")
+            counts["ok_pass" if case["report"].get("pass") is True else "ok_fail"] += 1
+        else:
+            counts[case["status"]] += 1
+    want = {"cases": len(suite["cases"]), "passed": counts["ok_pass"], "failed": counts["ok_fail"],
+            "errors": counts["error"], "skipped": counts["skipped"]}
+    if suite["summary"] != want:
+        problems.append(f"/summary: {suite['summary']} disagrees with the cases {want}")
+    return problems
+
+
+def self_check(validator, suite_validator=None):
     problems = []
+    if suite_validator is not None:
+        if suite_problems(suite_validator, validator, good_suite()):
+            problems.append("the reference good suite is rejected: " +
+                            "; ".join(suite_problems(suite_validator, validator, good_suite())))
+        for what, suite in broken_suites():
+            if not suite_problems(suite_validator, validator, copy.deepcopy(suite)):
+                problems.append(f"a broken suite is accepted ({what})")
     good = good_report()
     if not validator.is_valid(good):
         problems.append("the reference good report is rejected: " +
@@ -101,8 +170,20 @@ def main(argv):
         print(f"{schema_path}: bad schema: {e}".splitlines()[0])
         return 2
     validator = Draft202012Validator(schema)
+    # A schema copied alone (as tests of the validator do) has no suite schema beside it; then
+    # only a suite aggregate, if one turns up, is an error.
+    suite_path = schema_path.parent / "suite.schema.json"
+    suite_validator = None
+    if suite_path.exists():
+        try:
+            suite_schema = load_json(suite_path)
+            Draft202012Validator.check_schema(suite_schema)
+        except Exception as e:
+            print(f"{suite_path}: bad schema: {e}".splitlines()[0])
+            return 2
+        suite_validator = Draft202012Validator(suite_schema)
 
-    problems = self_check(validator)
+    problems = self_check(validator, suite_validator)
     for p in problems:
         print(f"{schema_path}: self-check: {p}")
     if problems:
@@ -117,11 +198,16 @@ def main(argv):
             print(f"{path}: unreadable: {e}".splitlines()[0])
             failed += 1
             continue
-        errors = sorted(validator.iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))
+        if isinstance(report, dict) and report.get("schema") == "attncheck.suite/1":
+            errors = (suite_problems(suite_validator, validator, report) if suite_validator is not None
+                      else [f"/schema: a suite aggregate, but there is no {suite_path}"])
+        else:
+            errors = [f"{error_path(e)}: {e.message}" for e in
+                      sorted(validator.iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))]
         if errors:
             failed += 1
             for e in errors:
-                print(f"{path}: {error_path(e)}: {e.message}")
+                print(f"{path}: {e}")
         else:
             passed += 1
     if not reports:

@@ -1,0 +1,82 @@
+// `attncheck report`: run and suite reports rendered as the Markdown and HTML validation report.
+#include <cstddef>
+#include <memory>
+
+#include "cli/commands.hpp"
+#include "cli/outputs.hpp"
+#include "compare/report.hpp"
+#include "compare/validation_report.hpp"
+#include "ref/errors.hpp"
+
+namespace attncheck {
+namespace {
+
+struct ReportArgs {
+  std::vector<std::string> inputs;
+  std::string md, html;
+};
+
+// A suite aggregate contributes one entry per case; kept outputs resolve against the aggregate's directory.
+void add_entries(const std::string& path, std::vector<ReportEntry>& out) {
+  const nlohmann::json j = read_report_file(path, true);
+  if (j.at("schema") == kSuiteSchemaId) {
+    for (const auto& c : j.at("cases")) {
+      // A skipped case is a hole in the suite's matrix (revision not defined for the shape): nothing to show.
+      if (c.at("status") == "skipped") continue;
+      ReportEntry e;
+      e.source = path + "#" + c.at("id").get<std::string>();
+      if (c.at("status") == "error") {
+        e.error = c.value("error", std::string("did not run"));
+        e.report = nullptr;
+      } else {
+        e.report = c.at("report");
+        e.arrays = load_outputs(e.report, path);
+      }
+      out.push_back(std::move(e));
+    }
+    return;
+  }
+  ReportEntry e;
+  e.source = path;
+  e.report = j;
+  e.arrays = load_outputs(j, path);
+  out.push_back(std::move(e));
+}
+
+int report_cmd(const ReportArgs& a) {
+  if (a.md.empty() && a.html.empty()) throw InputError("report: give --md FILE and/or --html FILE");
+  std::vector<ReportEntry> entries;
+  for (const auto& p : a.inputs) {
+    const size_t first = entries.size();
+    try {
+      add_entries(p, entries);
+      // Render each input's entries alone first, so a malformed report is named, not an internal error.
+      render_markdown({entries.begin() + static_cast<std::ptrdiff_t>(first), entries.end()});
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(p + ": malformed report: " + e.what());
+    }
+  }
+  // Render both before writing either, so a bad input leaves no half-set of outputs behind.
+  const std::string md = a.md.empty() ? "" : render_markdown(entries);
+  const std::string html = a.html.empty() ? "" : render_html(entries);
+  if (!a.md.empty()) write_file_atomic(a.md, md);
+  if (!a.html.empty()) write_file_atomic(a.html, html);
+  const std::string verdict = overall_verdict(entries);
+  print("attncheck report: " + std::to_string(entries.size()) + " case(s), verdict " + verdict + "\n" +
+        (a.md.empty() ? "" : "  markdown  " + a.md + "\n") + (a.html.empty() ? "" : "  html      " + a.html + "\n"));
+  // Rendering a failing verdict is the job done; CI gates on `run`/`suite`, not on the report.
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("report", "Render run or suite reports as a validation report (Markdown, HTML)");
+  auto a = std::make_shared<ReportArgs>();
+  cmd->add_option("inputs", a->inputs, "Reports (run --json, or suite --json aggregates)")->required();
+  cmd->add_option("--md", a->md, "Write Markdown here (fits a CI job summary)");
+  cmd->add_option("--html", a->html, "Write one self-contained HTML file here (inline SVG plots, no script)");
+  cmd->callback([a, &exit_code] { exit_code = report_cmd(*a); });
+}
+
+}  // namespace attncheck

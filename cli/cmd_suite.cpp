@@ -1,0 +1,275 @@
+// `attncheck suite`: every fixture x revision x backend of a suite file, run in parallel, as one aggregate report.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/outputs.hpp"
+#include "cli/run.hpp"
+#include "compare/junit.hpp"
+#include "compare/report.hpp"
+#include "compare/validation_report.hpp"
+#include "ref/errors.hpp"
+
+namespace attncheck {
+namespace {
+namespace fs = std::filesystem;
+
+struct SuiteArgs {
+  std::string suite, gates, json, junit;
+  int jobs = 0;
+  bool keep_outputs = false;
+};
+
+struct SuiteFile {
+  std::vector<std::string> fixtures;  // resolved against the suite file's directory
+  std::vector<std::string> revisions;
+  std::vector<std::string> backends{"model"};
+  std::string gates;  // resolved; "" when none
+  nlohmann::json raw;
+};
+
+std::vector<std::string> string_list(const nlohmann::json& j, const std::string& path, const std::string& key) {
+  if (!j.is_array() || j.empty()) throw InputError(path + ": '" + key + "' must be a non-empty array of strings");
+  std::vector<std::string> out;
+  for (const auto& v : j) {
+    if (!v.is_string() || v.get<std::string>().empty())
+      throw InputError(path + ": '" + key + "' must be a non-empty array of strings, got " + v.dump());
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || fs::path(p).is_absolute() || base_dir.empty()) return p;
+  return (fs::path(base_dir) / p).lexically_normal().string();
+}
+
+SuiteFile load_suite(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read the suite file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  SuiteFile s;
+  try {
+    s.raw = nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::exception&) {
+    throw InputError(path + ": not valid JSON");
+  }
+  if (!s.raw.is_object()) throw InputError(path + ": a suite must be a JSON object");
+  for (const auto& [k, v] : s.raw.items())
+    if (k != "fixtures" && k != "revisions" && k != "backends" && k != "gates" && k != "name")
+      throw InputError(path + ": unknown key '" + k + "' (known: name, fixtures, revisions, backends, gates)");
+  if (!s.raw.contains("fixtures") || !s.raw.contains("revisions"))
+    throw InputError(path + ": needs 'fixtures' and 'revisions'");
+  const std::string dir = fs::path(path).parent_path().string();
+  for (const auto& f : string_list(s.raw["fixtures"], path, "fixtures")) s.fixtures.push_back(resolve(dir, f));
+  s.revisions = string_list(s.raw["revisions"], path, "revisions");
+  if (s.raw.contains("backends")) s.backends = string_list(s.raw["backends"], path, "backends");
+  if (s.raw.contains("gates")) {
+    if (!s.raw["gates"].is_string()) throw InputError(path + ": 'gates' must be the path of a gates file");
+    s.gates = resolve(dir, s.raw["gates"].get<std::string>());
+  }
+  for (const auto& r : s.revisions) {
+    try {
+      find_revision(r);
+    } catch (const InputError& e) {
+      throw InputError(path + ": " + e.what());
+    }
+  }
+  for (const auto& b : s.backends) {
+    const auto all = backend_list();
+    if (std::none_of(all.begin(), all.end(), [&](const BackendInfo& i) { return i.name == b; }))
+      throw InputError(path + ": unknown backend '" + b + "'");
+  }
+  return s;
+}
+
+struct Case {
+  std::string id, fixture, revision, backend;
+  std::string status = "pending";  // ok, skipped, error
+  std::string error;
+  bool device_error = false;
+  nlohmann::json report;
+  std::optional<RunOutcome> outcome;
+};
+
+// A bar on stderr, redrawn in place; only called when stderr is a terminal.
+void draw_progress(size_t done, size_t total, size_t failed) {
+  const int width = 30;
+  const int filled = total ? static_cast<int>(width * done / total) : width;
+  std::fprintf(stderr, "\r  [%s%s] %zu/%zu cases%s", std::string(static_cast<size_t>(filled), '#').c_str(),
+               std::string(static_cast<size_t>(width - filled), '.').c_str(), done, total,
+               failed ? (", " + std::to_string(failed) + " failing").c_str() : "");
+  if (done == total) std::fputc('\n', stderr);
+  std::fflush(stderr);
+}
+
+int suite_cmd(const SuiteArgs& a) {
+  if (a.jobs < 0) throw InputError("-j: must be >= 1 (0: one per hardware thread)");
+  if (a.keep_outputs && a.json.empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside it)");
+  const SuiteFile suite = load_suite(a.suite);
+  const std::string gates_path = !a.gates.empty() ? a.gates : suite.gates;
+  std::optional<GatesFile> gates;
+  if (!gates_path.empty()) gates = load_gates(gates_path);
+
+  // Fixtures are checked once up front: a missing one is a broken suite, not a failed case.
+  std::vector<Case> cases;
+  for (const auto& f : suite.fixtures) {
+    const Fixture fx = load_fixture(f);
+    for (const auto& r : suite.revisions)
+      for (const auto& b : suite.backends) {
+        Case c;
+        c.id = r + " | " + f + " | " + b;
+        c.fixture = f;
+        c.revision = r;
+        c.backend = b;
+        try {
+          check_shape(find_revision(r), fx.shape(), fx.path);
+        } catch (const InputError& e) {
+          // A revision not defined for this shape is a hole in the matrix, not a failure.
+          c.status = "skipped";
+          c.error = e.what();
+        }
+        cases.push_back(std::move(c));
+      }
+  }
+
+  size_t jobs = a.jobs > 0 ? static_cast<size_t>(a.jobs) : std::max(1u, std::thread::hardware_concurrency());
+  jobs = std::min(jobs, std::max<size_t>(1, cases.size()));
+  const bool tty = isatty(STDERR_FILENO);
+  std::atomic<size_t> next{0}, done{0}, failing{0};
+  std::mutex progress_mu;
+  const size_t total = cases.size();
+  for (const auto& c : cases) done += c.status == "skipped";
+  if (tty) draw_progress(done, total, 0);
+  auto worker = [&] {
+    for (size_t i = next++; i < cases.size(); i = next++) {
+      Case& c = cases[i];
+      if (c.status == "skipped") continue;
+      try {
+        RunRequest req;
+        req.revision = c.revision;
+        req.fixture_dir = c.fixture;
+        req.backend = c.backend;
+        req.gates = gates;
+        c.outcome = execute_run(req);
+        c.status = "ok";
+      } catch (const DeviceError& e) {
+        c.status = "error";
+        c.error = e.what();
+        c.device_error = true;
+      } catch (const std::exception& e) {
+        c.status = "error";
+        c.error = e.what();
+      }
+      if (c.status != "ok" || c.outcome->exit_code != kExitOk) ++failing;
+      ++done;
+      if (tty) {
+        std::lock_guard<std::mutex> lock(progress_mu);
+        draw_progress(done, total, failing);
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < jobs; ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+
+  // Assembly is sequential and in suite order, so the aggregate does not depend on -j.
+  nlohmann::json jcases = nlohmann::json::array();
+  std::vector<JunitCase> junit;
+  size_t passed = 0, failed = 0, errors = 0, skipped = 0;
+  bool device_error = false;
+  std::string json_stem = a.json;
+  if (json_stem.size() > 5 && json_stem.compare(json_stem.size() - 5, 5, ".json") == 0) json_stem.resize(json_stem.size() - 5);
+  std::ostringstream text;
+  text << "attncheck " << ATTNCHECK_VERSION << " suite " << a.suite << "  (" << cases.size() << " cases, -j " << jobs
+       << (gates ? ", gates " + gates->path : std::string()) << ")\n\n";
+  for (size_t i = 0; i < cases.size(); ++i) {
+    Case& c = cases[i];
+    nlohmann::json jc = {{"id", c.id}, {"fixture", c.fixture}, {"revision", c.revision}, {"backend", c.backend},
+                         {"status", c.status}};
+    std::string verdict;
+    if (c.status == "ok") {
+      if (a.keep_outputs)
+        c.outcome->report["outputs"] = save_outputs(json_stem + ".case" + std::to_string(i) + ".json", *c.outcome);
+      jc["report"] = c.outcome->report;
+      const bool pass = c.outcome->report["pass"].get<bool>();
+      (pass ? passed : failed)++;
+      verdict = pass ? "PASS" : "FAIL";
+      for (auto& jcase : junit_cases(c.outcome->report)) junit.push_back(std::move(jcase));
+    } else if (c.status == "skipped") {
+      jc["reason"] = c.error;
+      ++skipped;
+      verdict = "skip";
+    } else {
+      jc["error"] = c.error;
+      ++errors;
+      device_error = device_error || c.device_error;
+      verdict = "ERROR";
+      junit.push_back(junit_error_case(c.revision, c.backend, c.fixture, c.error));
+    }
+    jcases.push_back(jc);
+    char line[512];
+    std::string detail;
+    if (c.status == "ok") {
+      const auto& g = c.outcome->report["metrics"]["vs_golden"];
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "corr %s  MAE %.4f", g["correlation"].is_number()
+                                                              ? std::to_string(g["correlation"].get<double>()).c_str()
+                                                              : "n/a",
+                    g["mae"].get<double>());
+      detail = buf;
+    } else {
+      detail = c.error;
+    }
+    std::snprintf(line, sizeof line, "  %-5s  %-16s %-36s %-8s %s\n", verdict.c_str(), c.revision.c_str(),
+                  c.fixture.c_str(), c.backend.c_str(), detail.c_str());
+    text << line;
+  }
+  const bool pass = failed == 0 && errors == 0;
+  nlohmann::json aggregate = {
+      {"schema", kSuiteSchemaId},
+      {"tool", tool_json()},
+      {"command", "suite"},
+      {"suite", {{"path", a.suite}, {"name", suite.raw.value("name", std::string())}, {"fixtures", suite.fixtures},
+                 {"revisions", suite.revisions}, {"backends", suite.backends}}},
+      {"gates_file", gates ? nlohmann::json(gates->path) : nlohmann::json(nullptr)},
+      {"jobs", jobs},
+      {"cases", jcases},
+      {"summary", {{"cases", cases.size()}, {"passed", passed}, {"failed", failed}, {"errors", errors}, {"skipped", skipped}}},
+      {"pass", pass},
+  };
+  if (!a.junit.empty()) write_file_atomic(a.junit, junit_xml("attncheck suite " + a.suite, junit));
+  if (!a.json.empty()) write_json_atomic(a.json, aggregate);
+  text << "\n  " << passed << " passed, " << failed << " failed gates, " << errors << " errors, " << skipped
+       << " skipped\n  verdict   " << (errors ? "ERROR" : failed ? "FAIL" : "PASS") << "\n";
+  if (!a.json.empty()) text << "  report    " << a.json << "\n";
+  print(text.str());
+  if (errors) return device_error ? kExitNoDevice : kExitBadInput;
+  return failed ? kExitGateFailed : kExitOk;
+}
+
+}  // namespace
+
+void add_suite_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("suite", "Run every fixture x revision x backend of a suite file in parallel; one aggregate report");
+  auto a = std::make_shared<SuiteArgs>();
+  cmd->add_option("suite", a->suite, "Suite file (JSON: fixtures, revisions, backends, gates)")->required();
+  cmd->add_option("--gates", a->gates, "Gates file; replaces the suite's own 'gates'");
+  cmd->add_option("--json", a->json, "Write the aggregate report (attncheck.suite/1) here");
+  cmd->add_option("--junit", a->junit, "Write JUnit XML here: one test case per fixture, revision and gate");
+  cmd->add_option("-j,--jobs", a->jobs, "Cases run at once (0: one per hardware thread)")->capture_default_str();
+  cmd->add_flag("--keep-outputs", a->keep_outputs, "Save each case's arrays as .npy beside the --json aggregate");
+  cmd->callback([a, &exit_code] { exit_code = suite_cmd(*a); });
+}
+
+}  // namespace attncheck

@@ -1,0 +1,81 @@
+// `run --keep-outputs`: the arrays behind a report, saved beside it as .npy and read back with hash checks.
+#include "cli/outputs.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "compare/report.hpp"
+#include "fixtures/npy.hpp"
+#include "fixtures/sha256.hpp"
+#include "ref/errors.hpp"
+
+namespace attncheck {
+namespace fs = std::filesystem;
+
+nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r) {
+  fs::path report(json_path);
+  std::string stem = report.filename().string();
+  if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0) stem.resize(stem.size() - 5);
+  const fs::path dir = report.parent_path();
+  nlohmann::json out = {{"device", stem + ".device.npy"}, {"golden", stem + ".golden.npy"}, {"model", nullptr}};
+  auto save = [&](const std::string& name, const NpyArray& a) {
+    const std::string path = (dir / name).string();
+    write_npy(path, a);
+    out["sha256"][name] = sha256_file(path);
+  };
+  save(out["device"], int8_tensor_to_npy(r.device, false));
+  save(out["golden"], double_tensor_to_npy(r.golden, false));
+  if (r.model) {
+    out["model"] = stem + ".model.npy";
+    save(out["model"], int8_tensor_to_npy(*r.model, false));
+  }
+  return out;
+}
+
+std::optional<KeptOutputs> load_outputs(const nlohmann::json& report, const std::string& report_path) {
+  if (!report.contains("outputs") || report["outputs"].is_null()) return std::nullopt;
+  const nlohmann::json& o = report["outputs"];
+  const fs::path dir = fs::path(report_path).parent_path();
+  auto load = [&](const std::string& name) {
+    const std::string path = (dir / name).string();
+    if (!fs::exists(path)) throw InputError(report_path + ": kept output " + path + " is missing");
+    const std::string want = o.value("sha256", nlohmann::json::object()).value(name, std::string());
+    if (!want.empty() && sha256_file(path) != want)
+      throw InputError(report_path + ": kept output " + path + " changed since the report was written (SHA-256 differs)");
+    return npy_to_double_tensor(read_npy(path), path);
+  };
+  try {
+    std::optional<KeptOutputs> k(std::in_place);
+    k->device = load(o.at("device").get<std::string>());
+    k->golden = load(o.at("golden").get<std::string>());
+    if (o.contains("model") && o["model"].is_string()) {
+      k->model = load(o["model"].get<std::string>());
+      k->has_model = true;
+    }
+    if (k->device.shape != k->golden.shape || (k->has_model && k->model.shape != k->device.shape))
+      throw InputError(report_path + ": kept outputs have different shapes");
+    return k;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(report_path + ": malformed 'outputs': " + std::string(e.what()));
+  }
+}
+
+nlohmann::json read_report_file(const std::string& path, bool allow_suite) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot read the report");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::exception&) {
+    throw InputError(path + ": not a JSON report");
+  }
+  const std::string schema = j.is_object() ? j.value("schema", std::string()) : std::string();
+  if (schema == kReportSchemaId || (allow_suite && schema == kSuiteSchemaId)) return j;
+  throw InputError(path + ": schema '" + schema + "', expected " + kReportSchemaId +
+                   (allow_suite ? std::string(" or ") + kSuiteSchemaId : std::string()));
+}
+
+}  // namespace attncheck

@@ -1,0 +1,126 @@
+// Two reports side by side: metric deltas, regressions of B against A, and changed elements.
+#include "compare/diff.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "compare/metrics.hpp"
+#include "ref/errors.hpp"
+
+namespace attncheck {
+namespace {
+
+std::string num(const nlohmann::json& v, int precision = 6) {
+  if (!v.is_number()) return v.is_null() ? "null" : v.dump();
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, v.get<double>());
+  return buf;
+}
+
+std::string describe(const nlohmann::json& r) {
+  auto s = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string("?"); };
+  return s(r.at("kernel").at("revision")) + " on " + s(r.at("fixture").at("path")) + " (" + s(r.at("backend").at("name")) +
+         ")";
+}
+
+// Bit-exact against the model; a report without vs_model ran the model itself, so it is.
+bool bit_exact(const nlohmann::json& r) {
+  const auto& m = r.at("metrics");
+  return !m.contains("vs_model") || m["vs_model"].at("bit_exact").get<bool>();
+}
+
+}  // namespace
+
+ElementChanges count_changes(const DoubleTensor& a, const DoubleTensor& b) {
+  if (a.shape != b.shape) throw InputError("outputs have different shapes: " + a.shape.str() + " and " + b.shape.str());
+  ElementChanges c;
+  c.count = a.data.size();
+  c.rows = static_cast<size_t>(a.shape.heads * a.shape.seq);
+  const size_t dim = static_cast<size_t>(a.shape.dim);
+  for (size_t row = 0; row < c.rows; ++row) {
+    size_t here = 0;
+    for (size_t d = 0; d < dim; ++d) here += a.data[row * dim + d] != b.data[row * dim + d];
+    c.changed += here;
+    c.changed_rows += here > 0;
+  }
+  return c;
+}
+
+DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, const nlohmann::json& b,
+                        const std::string& b_name, double tolerance, const std::optional<ElementChanges>& changes) {
+  DiffResult out;
+  const auto& ga = a.at("metrics").at("vs_golden");
+  const auto& gb = b.at("metrics").at("vs_golden");
+  std::ostringstream o;
+  o << "attncheck diff (tolerance " << tolerance << ")\n";
+  o << "  A  " << a_name << "  " << describe(a) << "\n";
+  o << "  B  " << b_name << "  " << describe(b) << "\n";
+  if (a.at("fixture").at("sha256") != b.at("fixture").at("sha256"))
+    o << "  note: A and B ran on different inputs (fixture hashes differ)\n";
+  o << "\n";
+  char line[192];
+  std::snprintf(line, sizeof line, "  %-18s %-14s %-14s %-14s %s\n", "metric (vs golden)", "A", "B", "delta (B-A)", "");
+  o << line;
+
+  // higher: whether a larger value is better; gating: whether worsening counts as a regression.
+  auto row = [&](const std::string& name, const nlohmann::json& va, const nlohmann::json& vb, bool higher,
+                 bool gating) {
+    std::string delta = "", mark = "";
+    if (va.is_number() && vb.is_number()) {
+      const double d = vb.get<double>() - va.get<double>();
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%+.6f", d);
+      delta = buf;
+      const double worse = higher ? -d : d;
+      if (worse > tolerance) mark = gating ? "REGRESSED" : "worse";
+      else if (worse < -tolerance) mark = "better";
+    } else if (va.is_number() && vb.is_null()) {
+      // A defined metric becoming undefined (e.g. a constant output) is a loss.
+      mark = gating ? "REGRESSED" : "worse";
+    }
+    if (mark == "REGRESSED") out.regressions.push_back(name);
+    std::snprintf(line, sizeof line, "  %-18s %-14s %-14s %-14s %s\n", name.c_str(), num(va).c_str(), num(vb).c_str(),
+                  delta.c_str(), mark.c_str());
+    o << line;
+  };
+  row("correlation", ga.at("correlation"), gb.at("correlation"), true, true);
+  row("mae", ga.at("mae"), gb.at("mae"), false, true);
+  row("rmse", ga.at("rmse"), gb.at("rmse"), false, true);
+  row("max_abs_error", ga.at("max_abs_error"), gb.at("max_abs_error"), false, false);
+  for (int bucket : kWithinBuckets) {
+    const std::string k = std::to_string(bucket);
+    row("within." + k, ga.at("within").at(k), gb.at("within").at(k), true, true);
+  }
+  row("sqnr_db", ga.at("sqnr_db"), gb.at("sqnr_db"), true, false);
+  row("cosine", ga.at("cosine"), gb.at("cosine"), true, false);
+
+  const bool ea = bit_exact(a), eb = bit_exact(b);
+  std::string mark = ea && !eb ? "REGRESSED" : (!ea && eb ? "better" : "");
+  if (mark == "REGRESSED") out.regressions.push_back("bit_exact");
+  std::snprintf(line, sizeof line, "  %-18s %-14s %-14s %-14s %s\n", "bit_exact (model)", ea ? "true" : "false",
+                eb ? "true" : "false", "", mark.c_str());
+  o << line;
+
+  if (changes) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "\n  outputs: %zu of %zu elements changed (%.1f%%) in %zu of %zu rows\n",
+                  changes->changed, changes->count, changes->count ? 100.0 * changes->changed / changes->count : 0.0,
+                  changes->changed_rows, changes->rows);
+    o << buf;
+  } else {
+    o << "\n  outputs: not compared (rerun both with `run --keep-outputs` to count changed elements)\n";
+  }
+  if (out.regressions.empty()) {
+    o << "\n  verdict   OK: B does not regress against A\n";
+  } else {
+    std::string names;
+    for (const auto& n : out.regressions) names += (names.empty() ? "" : ", ") + n;
+    o << "\n  verdict   REGRESSED: " << names << "\n";
+  }
+  out.text = o.str();
+  return out;
+}
+
+}  // namespace attncheck

@@ -1,0 +1,197 @@
+// Accuracy gates: parsing the thresholds file strictly, and checking a report's metrics against it.
+#include "compare/gates.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "compare/metrics.hpp"
+#include "ref/errors.hpp"
+#include "ref/registry.hpp"
+
+namespace attncheck {
+namespace {
+
+[[noreturn]] void bad(const std::string& name, const std::string& what) { throw InputError(name + ": " + what); }
+
+double number(const nlohmann::json& v, const std::string& name, const std::string& key) {
+  // nlohmann never yields NaN from JSON text, but a caller building the object in code can.
+  if (!v.is_number() || !std::isfinite(v.get<double>()))
+    bad(name, "'" + key + "' must be a finite number, got " + v.dump());
+  return v.get<double>();
+}
+
+double share(const nlohmann::json& v, const std::string& name, const std::string& key) {
+  const double x = number(v, name, key);
+  if (x < 0 || x > 1) bad(name, "'" + key + "' must be in [0, 1], got " + v.dump());
+  return x;
+}
+
+GateSpec parse_spec(const nlohmann::json& j, const std::string& name, const std::string& where, bool top) {
+  if (!j.is_object()) bad(name, (where.empty() ? std::string("the gates") : "'" + where + "'") + " must be a JSON object");
+  GateSpec s;
+  const std::string prefix = where.empty() ? "" : where + ".";
+  for (const auto& [key, v] : j.items()) {
+    const std::string k = prefix + key;
+    if (key == "min_correlation") {
+      const double x = number(v, name, k);
+      if (x < -1 || x > 1) bad(name, "'" + k + "' must be in [-1, 1], got " + v.dump());
+      s.min_correlation = x;
+    } else if (key == "max_mae" || key == "max_rmse" || key == "max_abs_error") {
+      const double x = number(v, name, k);
+      if (x < 0) bad(name, "'" + k + "' must be >= 0, got " + v.dump());
+      (key == "max_mae" ? s.max_mae : key == "max_rmse" ? s.max_rmse : s.max_abs_error) = x;
+    } else if (key == "min_within") {
+      if (!v.is_object()) bad(name, "'" + k + "' must be an object like {\"1\": 0.99, \"5\": 0.95}");
+      for (const auto& [bucket, share_v] : v.items()) {
+        int b = -1;
+        for (int known : kWithinBuckets)
+          if (bucket == std::to_string(known)) b = known;
+        if (b < 0) {
+          std::string known;
+          for (int kb : kWithinBuckets) known += (known.empty() ? "" : ", ") + std::to_string(kb);
+          bad(name, "'" + k + "' has bucket '" + bucket + "', measured buckets are " + known);
+        }
+        s.min_within[b] = share(share_v, name, k + "." + bucket);
+      }
+    } else if (key == "require_bit_exact") {
+      if (!v.is_boolean()) bad(name, "'" + k + "' must be true or false, got " + v.dump());
+      s.require_bit_exact = v.get<bool>();
+    } else if (key == "revisions" && top) {
+      // handled by the caller
+    } else {
+      bad(name, "unknown key '" + k +
+                    "' (known: min_correlation, max_mae, max_rmse, max_abs_error, min_within, require_bit_exact" +
+                    (top ? ", revisions)" : ")"));
+    }
+  }
+  return s;
+}
+
+template <class T>
+void overlay(std::optional<T>& base, const std::optional<T>& over) {
+  if (over) base = over;
+}
+
+nlohmann::json gate(const std::string& name, const std::string& metric, const nlohmann::json& threshold,
+                    const nlohmann::json& value, bool pass) {
+  return {{"name", name}, {"metric", metric}, {"threshold", threshold}, {"value", value}, {"pass", pass}};
+}
+
+}  // namespace
+
+GatesFile parse_gates(const nlohmann::json& j, const std::string& name) {
+  GatesFile g;
+  g.path = name;
+  g.defaults = parse_spec(j, name, "", true);
+  if (j.contains("revisions")) {
+    const auto& revs = j.at("revisions");
+    if (!revs.is_object()) bad(name, "'revisions' must be an object: revision name -> gates");
+    for (const auto& [rev, spec] : revs.items()) {
+      bool known = false;
+      std::string names;
+      for (const auto& r : revisions()) {
+        known = known || r.name == rev;
+        names += (names.empty() ? "" : ", ") + r.name;
+      }
+      if (!known) bad(name, "'revisions' names unknown revision '" + rev + "' (known: " + names + ")");
+      g.by_revision[rev] = parse_spec(spec, name, "revisions." + rev, false);
+    }
+  }
+  return g;
+}
+
+GatesFile load_gates(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) bad(path, "cannot read the gates file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::exception& e) {
+    std::string msg = e.what();
+    bad(path, "not valid JSON: " + msg.substr(msg.find(']') == std::string::npos ? 0 : msg.find(']') + 2));
+  }
+  return parse_gates(j, path);
+}
+
+GateSpec gates_for_revision(const GatesFile& g, const std::string& revision) {
+  GateSpec s = g.defaults;
+  auto it = g.by_revision.find(revision);
+  if (it == g.by_revision.end()) return s;
+  const GateSpec& o = it->second;
+  overlay(s.min_correlation, o.min_correlation);
+  overlay(s.max_mae, o.max_mae);
+  overlay(s.max_rmse, o.max_rmse);
+  overlay(s.max_abs_error, o.max_abs_error);
+  overlay(s.require_bit_exact, o.require_bit_exact);
+  for (const auto& [b, x] : o.min_within) s.min_within[b] = x;
+  return s;
+}
+
+nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metrics) {
+  nlohmann::json out = nlohmann::json::array();
+  const nlohmann::json& g = metrics.at("vs_golden");
+  auto at_most = [&](const char* name, const char* key, const std::optional<double>& t) {
+    if (!t) return;
+    const nlohmann::json& v = g.at(key);
+    out.push_back(gate(name, std::string("vs_golden.") + key, *t, v, v.is_number() && v.get<double>() <= *t));
+  };
+  if (spec.min_correlation) {
+    const nlohmann::json& v = g.at("correlation");
+    nlohmann::json item = gate("min_correlation", "vs_golden.correlation", *spec.min_correlation, v,
+                               v.is_number() && v.get<double>() >= *spec.min_correlation);
+    if (v.is_null()) item["reason"] = g.value("correlation_reason", "undefined");
+    out.push_back(item);
+  }
+  at_most("max_mae", "mae", spec.max_mae);
+  at_most("max_rmse", "rmse", spec.max_rmse);
+  at_most("max_abs_error", "max_abs_error", spec.max_abs_error);
+  for (const auto& [b, t] : spec.min_within) {
+    const std::string key = std::to_string(b);
+    const nlohmann::json& v = g.at("within").at(key);
+    out.push_back(gate("min_within." + key, "vs_golden.within." + key, t, v, v.get<double>() >= t));
+  }
+  if (spec.require_bit_exact && *spec.require_bit_exact) {
+    if (metrics.contains("vs_model")) {
+      const bool exact = metrics.at("vs_model").at("bit_exact").get<bool>();
+      out.push_back(gate("require_bit_exact", "vs_model.bit_exact", true, exact, exact));
+    } else {
+      // The output under test is the integer model itself, so it is bit-exact by construction.
+      nlohmann::json item = gate("require_bit_exact", "vs_model.bit_exact", true, true, true);
+      item["reason"] = "the backend is the integer model";
+      out.push_back(item);
+    }
+  }
+  return out;
+}
+
+bool gates_pass(const nlohmann::json& gates) {
+  for (const auto& g : gates)
+    if (!g.at("pass").get<bool>()) return false;
+  return true;
+}
+
+std::string gates_summary(const nlohmann::json& gates) {
+  std::ostringstream o;
+  for (const auto& g : gates) {
+    const std::string name = g.at("name");
+    const bool is_min = name.rfind("min_", 0) == 0;
+    const nlohmann::json& v = g.at("value");
+    std::string value = v.is_number() ? [&] {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
+      return std::string(buf);
+    }() : v.dump();
+    std::string rel = name == "require_bit_exact" ? " (required: true)"
+                                                   : std::string(is_min ? " >= " : " <= ") + g.at("threshold").dump();
+    char head[64];
+    std::snprintf(head, sizeof head, "  %s  %-20s ", g.at("pass").get<bool>() ? "PASS" : "FAIL", name.c_str());
+    o << head << value << rel << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace attncheck

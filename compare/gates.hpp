@@ -1,0 +1,41 @@
+// Accuracy gates: a JSON file of thresholds, checked against a report's metrics into pass/fail verdicts.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace attncheck {
+
+// One set of thresholds. Absent fields are not checked.
+struct GateSpec {
+  std::optional<double> min_correlation, max_mae, max_rmse, max_abs_error;
+  std::map<int, double> min_within;  // bucket (LSB, one of kWithinBuckets) -> least share in [0, 1]
+  std::optional<bool> require_bit_exact;
+};
+
+struct GatesFile {
+  std::string path;
+  GateSpec defaults;
+  // "revisions": {"NAME": {...}}: fields given there replace the defaults for that revision only.
+  std::map<std::string, GateSpec> by_revision;
+};
+
+// Every problem (missing file, not JSON, unknown key, wrong type, non-finite or out-of-range
+// number, unknown revision) is one InputError line starting with the file name.
+GatesFile load_gates(const std::string& path);
+GatesFile parse_gates(const nlohmann::json& j, const std::string& name);
+
+// The defaults with the revision's overrides applied field by field.
+GateSpec gates_for_revision(const GatesFile& g, const std::string& revision);
+
+// The report's `gates` array for `metrics` (a report's `metrics` object): one item per threshold,
+// {name, metric, threshold, value, pass}. An undefined metric (null) fails its gate.
+nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metrics);
+bool gates_pass(const nlohmann::json& gates);
+
+// One line per gate, for the summary a person reads: "  PASS  min_correlation  0.9160 >= 0.99".
+std::string gates_summary(const nlohmann::json& gates);
+
+}  // namespace attncheck

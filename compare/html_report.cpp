@@ -1,0 +1,228 @@
+// The validation report as one self-contained HTML page: verdict, tables and inline SVG plots, no script.
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "compare/svg_plots.hpp"
+#include "compare/validation_report.hpp"
+
+namespace attncheck {
+namespace {
+
+using namespace report_detail;
+using Json = nlohmann::json;
+
+const char* kStyle = R"(
+body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1180px; padding: 0 16px 48px; color: #1b1b1b; }
+header.verdict { margin: 16px 0; padding: 12px 20px; border-radius: 6px; color: #fff; }
+header.PASS { background: #1a7f37; } header.FAIL { background: #cf222e; } header.ERROR { background: #9a6700; }
+header h1 { margin: 0; font-size: 26px; } header p { margin: 4px 0 0; }
+table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
+th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.PASS, span.PASS { color: #1a7f37; font-weight: bold; } td.FAIL, span.FAIL { color: #cf222e; font-weight: bold; }
+td.ERROR, span.ERROR { color: #9a6700; font-weight: bold; }
+code { font-size: 12px; word-break: break-all; }
+section.case { border-top: 2px solid #d0d7de; margin-top: 24px; }
+.plots { display: flex; flex-wrap: wrap; gap: 12px; }
+figure { margin: 0; } figcaption { font-size: 12px; color: #57606a; max-width: 520px; }
+p.note { color: #57606a; font-style: italic; }
+)";
+
+std::string esc(const std::string& s) { return html_escape(s); }
+
+std::string figure(const std::string& svg, const std::string& caption) {
+  return "<figure>" + svg + "<figcaption>" + esc(caption) + "</figcaption></figure>\n";
+}
+
+// Bins a (rows x cols) per-element quantity into at most max_r x max_c cells, as the mean (or sum).
+std::vector<double> bin_grid(const std::vector<double>& v, size_t rows, size_t cols, size_t br, size_t bc, bool mean) {
+  std::vector<double> sum(br * bc, 0), n(br * bc, 0);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t c = 0; c < cols; ++c) {
+      const size_t i = (r * br / rows) * bc + c * bc / cols;
+      sum[i] += v[r * cols + c];
+      n[i] += 1;
+    }
+  if (mean)
+    for (size_t i = 0; i < sum.size(); ++i) sum[i] = n[i] > 0 ? sum[i] / n[i] : 0;
+  return sum;
+}
+
+std::string grid_label(size_t n, size_t bins, const std::string& what) {
+  return n == bins ? what + " 0.." + std::to_string(n - 1) : what + " 0.." + std::to_string(n - 1) + ", " +
+                                                                 std::to_string(bins) + " bins";
+}
+
+std::string plots(const ReportEntry& e) {
+  std::ostringstream o;
+  const Json& r = e.report;
+  const Json& vm = r.at("metrics").contains("vs_model") ? r["metrics"]["vs_model"] : Json();
+  if (e.arrays) {
+    const auto& a = *e.arrays;
+    const Shape s = a.device.shape;
+    const size_t rows = static_cast<size_t>(s.heads * s.seq), cols = static_cast<size_t>(s.dim);
+    // At most 64 x 64 cells: finer grids add megabytes to the page, not insight.
+    const size_t br = std::min<size_t>(rows, 64), bc = std::min<size_t>(cols, 64);
+    std::vector<double> err(a.device.data.size()), abs_err(err.size()), mism(err.size(), 0);
+    for (size_t i = 0; i < err.size(); ++i) {
+      err[i] = a.device.data[i] - a.golden.data[i];
+      abs_err[i] = std::fabs(err[i]);
+      if (a.has_model) mism[i] = a.device.data[i] != a.model.data[i];
+    }
+    o << figure(svg_scatter(a.golden.data, a.device.data, "Device vs golden", "golden (LSB)", "device (LSB)"),
+                "Each point is one output element; the dashed line is device = golden.");
+    o << figure(svg_histogram(err, 41, "Error histogram", "device - golden (LSB)"),
+                "Distribution of the signed error over all " + std::to_string(err.size()) + " elements.");
+    const std::string row_what = s.heads > 1 ? "row h*S+s" : "row (query position)";
+    o << figure(svg_heatmap(bin_grid(abs_err, rows, cols, br, bc, true), br, bc, "Per-row error heatmap",
+                            grid_label(cols, bc, "column d"), grid_label(rows, br, row_what), "mean |device - golden| (LSB)"),
+                "Where the error sits: rows are (head, query position), columns the head dimension.");
+    o << figure(svg_heatmap(bin_grid(mism, rows, cols, br, bc, false), br, bc, "Device vs model mismatch map",
+                            grid_label(cols, bc, "column d"), grid_label(rows, br, row_what), "elements differing from the model"),
+                a.has_model ? model_line(r) : "The backend is the integer model: no element can differ (all zero).");
+  } else {
+    o << "<p class=\"note\">The scatter, error histogram and per-row error heatmap need the output arrays: rerun with "
+         "<code>attncheck run --keep-outputs --json FILE</code>.</p>\n";
+    // The mismatch map can still be drawn per row from the report's mismatch_rows.
+    const Json& shape = r.at("fixture").at("shape");
+    const size_t heads = shape[0].get<size_t>(), seq = shape[1].get<size_t>();
+    std::vector<double> cells(heads * seq, 0);
+    if (vm.is_object())
+      for (const auto& hs : vm.at("mismatch_rows")) {
+        const size_t i = hs[0].get<size_t>() * seq + hs[1].get<size_t>();
+        if (i < cells.size()) cells[i] = 1;
+      }
+    o << figure(svg_heatmap(cells, heads, seq, "Device vs model mismatch map (per row)", "query position s", "head h",
+                            "row has a mismatch"),
+                model_line(r));
+  }
+  return o.str();
+}
+
+// The NPU backend adds `latency`; its layout is read loosely: numbers are stats, a numeric array is samples.
+std::string latency(const Json& r) {
+  if (!r.contains("latency") || !r["latency"].is_object()) return "";
+  std::ostringstream o;
+  o << "<h3>Latency</h3>\n<table>";
+  std::string samples_key;
+  for (const auto& [k, v] : r["latency"].items()) {
+    if (v.is_array()) {
+      const bool numeric = !v.empty() && std::all_of(v.begin(), v.end(), [](const Json& x) { return x.is_number(); });
+      if (numeric && samples_key.empty()) samples_key = k;
+      o << "<tr><th>" << esc(k) << "</th><td>" << v.size() << " values</td></tr>";
+    } else {
+      o << "<tr><th>" << esc(k) << "</th><td class=\"num\">" << esc(fmt(v, 3)) << "</td></tr>";
+    }
+  }
+  o << "</table>\n";
+  if (!samples_key.empty()) {
+    std::vector<double> xs;
+    for (const auto& x : r["latency"][samples_key]) xs.push_back(x.get<double>());
+    o << "<div class=\"plots\">"
+      << figure(svg_histogram(xs, 30, "Latency histogram", samples_key), std::to_string(xs.size()) + " timed runs.")
+      << "</div>\n";
+  }
+  return o.str();
+}
+
+std::string localization(const Json& r) {
+  std::ostringstream o;
+  const Json& m = r.at("metrics");
+  const Json& d = m.at("vs_golden");
+  o << "<h3>Mismatch localization</h3>\n<p>" << esc(model_line(r)) << "</p>\n";
+  o << "<p>Largest error vs golden: " << esc(fmt(d.at("max_abs_error"), 4)) << " LSB at [h, s, d] = "
+    << esc(d.at("max_abs_error_at").dump()) << ".</p>\n";
+  if (m.contains("vs_model") && !m["vs_model"].at("bit_exact").get<bool>()) {
+    const Json& rows = m["vs_model"].at("mismatch_rows");
+    std::string list;
+    for (size_t i = 0; i < rows.size() && i < 64; ++i) list += (list.empty() ? "" : " ") + rows[i].dump();
+    if (rows.size() > 64) list += " ... (" + std::to_string(rows.size()) + " rows in all)";
+    o << "<p>Rows [h, s] with a mismatch: <code>" << esc(list) << "</code></p>\n";
+    o << "<table><tr><th>at [h, s, d]</th><th>device</th><th>model</th><th>golden</th></tr>";
+    for (const auto& f : m["vs_model"].at("first_mismatches"))
+      o << "<tr><td>" << esc(f.at("at").dump()) << "</td><td class=\"num\">" << esc(fmt(f.at("device"), 0))
+        << "</td><td class=\"num\">" << esc(fmt(f.at("model"), 0)) << "</td><td class=\"num\">"
+        << esc(fmt(f.at("golden"), 3)) << "</td></tr>";
+    o << "</table>\n";
+  }
+  return o.str();
+}
+
+std::string title_of(const Json& r) {
+  return str(r.at("kernel").at("revision")) + " on " + str(r.at("fixture").at("path")) + " (" +
+         str(r.at("backend").at("name")) + ")";
+}
+
+}  // namespace
+
+std::string render_html(const std::vector<ReportEntry>& entries) {
+  const std::string verdict = overall_verdict(entries);
+  size_t pass = 0, fail = 0, err = 0;
+  for (const auto& e : entries) {
+    const std::string v = entry_verdict(e);
+    (v == "PASS" ? pass : v == "FAIL" ? fail : err)++;
+  }
+  std::ostringstream o;
+  o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    << "<title>attncheck validation: " << verdict << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
+  o << "<header class=\"verdict " << verdict << "\"><h1>attncheck validation: " << verdict << "</h1><p>"
+    << entries.size() << " case(s): " << pass << " passed, " << fail << " failed a gate, " << err
+    << " did not run.</p></header>\n";
+
+  o << "<section><h2>Cases</h2>\n<table><tr><th>verdict</th><th>revision</th><th>fixture</th><th>backend</th>"
+       "<th>correlation</th><th>MAE</th><th>RMSE</th><th>within 5</th><th>bit-exact</th><th>gates</th><th>source</th></tr>\n";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    const std::string v = entry_verdict(e);
+    if (v == "ERROR") {
+      o << "<tr><td class=\"ERROR\">ERROR</td><td colspan=\"9\">" << esc(e.error) << "</td><td>" << esc(e.source)
+        << "</td></tr>\n";
+      continue;
+    }
+    const Json& r = e.report;
+    const Json& d = r.at("metrics").at("vs_golden");
+    const bool exact = !r["metrics"].contains("vs_model") || r["metrics"]["vs_model"].at("bit_exact").get<bool>();
+    size_t gp = 0;
+    for (const auto& g : r.at("gates")) gp += g.at("pass").get<bool>();
+    o << "<tr><td class=\"" << v << "\"><a href=\"#case-" << i << "\">" << v << "</a></td><td>"
+      << esc(str(r.at("kernel").at("revision"))) << "</td><td>" << esc(str(r.at("fixture").at("path"))) << "</td><td>"
+      << esc(str(r.at("backend").at("name"))) << "</td><td class=\"num\">" << fmt(d.at("correlation"), 6)
+      << "</td><td class=\"num\">" << fmt(d.at("mae"), 4) << "</td><td class=\"num\">" << fmt(d.at("rmse"), 4)
+      << "</td><td class=\"num\">" << fmt(d.at("within").at("5"), 4) << "</td><td>" << (exact ? "yes" : "no")
+      << "</td><td>"
+      << (r.at("gates").empty() ? std::string("none") : std::to_string(gp) + "/" + std::to_string(r["gates"].size()))
+      << "</td><td><code>" << esc(e.source) << "</code></td></tr>\n";
+  }
+  o << "</table></section>\n";
+
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    if (entry_verdict(e) == "ERROR") continue;
+    const Json& r = e.report;
+    const std::string v = entry_verdict(e);
+    o << "<section class=\"case\" id=\"case-" << i << "\">\n<h2><span class=\"" << v << "\">" << v << "</span> "
+      << esc(title_of(r)) << "</h2>\n";
+    const bool has_model = r.at("metrics").contains("model_vs_golden");
+    o << "<h3>Metrics against the gates</h3>\n<table><tr><th>metric</th><th>device vs golden</th>"
+      << (has_model ? "<th>model vs golden</th>" : "") << "<th>gate</th><th>verdict</th></tr>\n";
+    for (const auto& row : metric_rows(r))
+      o << "<tr><th>" << esc(row.label) << "</th><td class=\"num\">" << esc(row.device) << "</td>"
+        << (has_model ? "<td class=\"num\">" + esc(row.model) + "</td>" : "") << "<td>" << esc(row.threshold)
+        << "</td><td class=\"" << row.gate_verdict << "\">" << row.gate_verdict << "</td></tr>\n";
+    o << "</table>\n";
+    if (r.at("gates").empty()) o << "<p class=\"note\">No gates were given: the verdict checks nothing.</p>\n";
+    o << localization(r);
+    o << "<h3>Plots</h3>\n<div class=\"plots\">\n" << plots(e) << "</div>\n";
+    o << latency(r);
+    o << "<h3>Provenance</h3>\n<table>";
+    for (const auto& [k, val] : provenance(r))
+      o << "<tr><th>" << esc(k) << "</th><td><code>" << esc(val) << "</code></td></tr>";
+    o << "<tr><th>report</th><td><code>" << esc(e.source) << "</code></td></tr></table>\n</section>\n";
+  }
+  o << "</body>\n</html>\n";
+  return o.str();
+}
+
+}  // namespace attncheck

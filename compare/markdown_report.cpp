@@ -1,0 +1,197 @@
+// The validation report as Markdown for CI job summaries, and the pieces the HTML report shares.
+#include <cstdio>
+#include <sstream>
+
+#include "compare/metrics.hpp"
+#include "compare/validation_report.hpp"
+
+namespace attncheck {
+namespace report_detail {
+
+std::string fmt(const nlohmann::json& v, int precision) {
+  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
+  if (v.is_number()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", precision, v.get<double>());
+    return buf;
+  }
+  if (v.is_null()) return "n/a";
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+std::string str(const nlohmann::json& v, const std::string& fallback) {
+  if (v.is_null()) return fallback;
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
+
+std::vector<MetricRow> metric_rows(const nlohmann::json& report) {
+  const auto& m = report.at("metrics");
+  const auto& d = m.at("vs_golden");
+  const nlohmann::json* mg = m.contains("model_vs_golden") ? &m["model_vs_golden"] : nullptr;
+  const auto& gates = report.at("gates");
+  std::vector<MetricRow> rows;
+  auto add = [&](const std::string& label, const std::string& metric, const nlohmann::json& dv,
+                 const nlohmann::json* mv, int precision) {
+    MetricRow r{label, fmt(dv, precision), mv ? fmt(*mv, precision) : "", "", ""};
+    if (dv.is_null()) r.device = "n/a (" + d.value(metric.substr(metric.find('.') + 1) + "_reason", std::string("undefined")) + ")";
+    for (const auto& g : gates) {
+      if (g.value("metric", std::string()) != metric) continue;
+      const std::string name = g.at("name");
+      r.threshold = (name.rfind("min_", 0) == 0 ? ">= " : name.rfind("max_", 0) == 0 ? "<= " : "") + fmt(g.at("threshold"), 4);
+      if (name == "require_bit_exact") r.threshold = "true";
+      r.gate_verdict = g.at("pass").get<bool>() ? "PASS" : "FAIL";
+    }
+    rows.push_back(r);
+  };
+  auto mval = [&](const char* k) { return mg ? &(*mg)[k] : nullptr; };
+  add("correlation", "vs_golden.correlation", d.at("correlation"), mval("correlation"), 6);
+  add("MAE (LSB)", "vs_golden.mae", d.at("mae"), mval("mae"), 4);
+  add("RMSE (LSB)", "vs_golden.rmse", d.at("rmse"), mval("rmse"), 4);
+  add("max abs error (LSB)", "vs_golden.max_abs_error", d.at("max_abs_error"), mval("max_abs_error"), 4);
+  for (int b : kWithinBuckets) {
+    const std::string k = std::to_string(b);
+    add("within " + k + " LSB", "vs_golden.within." + k, d.at("within").at(k), mg ? &(*mg)["within"][k] : nullptr, 4);
+  }
+  add("SQNR (dB)", "vs_golden.sqnr_db", d.at("sqnr_db"), mval("sqnr_db"), 2);
+  add("cosine", "vs_golden.cosine", d.at("cosine"), mval("cosine"), 6);
+  const bool exact = !m.contains("vs_model") || m["vs_model"].at("bit_exact").get<bool>();
+  add("bit-exact vs model", "vs_model.bit_exact", exact, nullptr, 0);
+  return rows;
+}
+
+std::vector<std::pair<std::string, std::string>> provenance(const nlohmann::json& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto& fx = r.at("fixture");
+  const auto& shape = fx.at("shape");
+  out.push_back({"fixture", str(fx.at("path"))});
+  out.push_back({"shape (H x S x D)", fmt(shape[0]) + " x " + fmt(shape[1]) + " x " + fmt(shape[2])});
+  out.push_back({"recipe", str(fx.at("recipe"), "unknown")});
+  out.push_back({"seed", str(fx.at("seed"), "unknown")});
+  for (const auto& [file, hash] : fx.at("sha256").items()) out.push_back({"sha256 " + file, hash.get<std::string>()});
+  out.push_back({"kernel revision", str(r.at("kernel").at("revision"), "unknown")});
+  std::string params;
+  for (const auto& [k, v] : r.at("kernel").at("params").items()) params += (params.empty() ? "" : ", ") + k + "=" + v.dump();
+  out.push_back({"kernel parameters", params.empty() ? "none" : params});
+  const auto& be = r.at("backend");
+  out.push_back({"backend", str(be.at("name")) + ": " + str(be.at("description"), "")});
+  // Backend facts (device, xclbin, ...) are open-ended; the xclbin hash is the one a reviewer must see.
+  bool xclbin = false;
+  for (const auto& [k, v] : be.items()) {
+    if (k == "name" || k == "description") continue;
+    if (k.find("xclbin") != std::string::npos) xclbin = true;
+    out.push_back({"backend " + k, str(v)});
+  }
+  if (!xclbin) out.push_back({"xclbin hash", "none (no device involved)"});
+  if (r.contains("golden"))
+    out.push_back({"golden", str(r["golden"].at("precision")) + ", logit scale " + fmt(r["golden"].at("logit_scale"), 6)});
+  if (r.contains("gates_file")) out.push_back({"gates file", str(r["gates_file"])});
+  out.push_back({"tool", str(r.at("tool").at("name")) + " " + str(r.at("tool").at("version"))});
+  return out;
+}
+
+std::string model_line(const nlohmann::json& r) {
+  const auto& m = r.at("metrics");
+  if (!m.contains("vs_model")) return "The output under test is the integer model itself (bit-exact by construction).";
+  const auto& vm = m["vs_model"];
+  const size_t count = m.at("vs_golden").at("count").get<size_t>();
+  if (vm.at("bit_exact").get<bool>()) return "Device output is bit-exact with the integer model on all " + std::to_string(count) + " elements.";
+  std::string s = "Device output is NOT bit-exact: " + fmt(vm.at("mismatches")) + " of " + std::to_string(count) +
+                  " elements differ, in " + std::to_string(vm.at("mismatch_rows").size()) + " rows";
+  const auto& fm = vm.at("first_mismatches");
+  if (!fm.empty())
+    s += "; first at " + fm[0].at("at").dump() + " (device " + fmt(fm[0].at("device"), 0) + ", model " +
+         fmt(fm[0].at("model"), 0) + ")";
+  return s + ".";
+}
+
+}  // namespace report_detail
+
+std::string entry_verdict(const ReportEntry& e) {
+  if (!e.error.empty() || e.report.is_null()) return "ERROR";
+  return e.report.at("pass").get<bool>() ? "PASS" : "FAIL";
+}
+
+std::string overall_verdict(const std::vector<ReportEntry>& entries) {
+  std::string v = "PASS";
+  for (const auto& e : entries) {
+    const std::string ev = entry_verdict(e);
+    if (ev == "ERROR") return "ERROR";
+    if (ev == "FAIL") v = "FAIL";
+  }
+  return v;
+}
+
+namespace {
+
+using namespace report_detail;
+
+// Pipes and newlines would break a table cell.
+std::string cell(std::string s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '|') o += "\\|";
+    else if (c == '\n') o += ' ';
+    else o += c;
+  }
+  return o;
+}
+
+std::string gate_counts(const nlohmann::json& r) {
+  const auto& g = r.at("gates");
+  if (g.empty()) return "no gates";
+  size_t passed = 0;
+  for (const auto& x : g) passed += x.at("pass").get<bool>();
+  return std::to_string(passed) + "/" + std::to_string(g.size()) + " passed";
+}
+
+}  // namespace
+
+std::string render_markdown(const std::vector<ReportEntry>& entries) {
+  std::ostringstream o;
+  const std::string verdict = overall_verdict(entries);
+  const char* icon = verdict == "PASS" ? "✅" : verdict == "FAIL" ? "❌" : "⚠️";
+  size_t pass = 0, fail = 0, err = 0;
+  for (const auto& e : entries) {
+    const std::string v = entry_verdict(e);
+    (v == "PASS" ? pass : v == "FAIL" ? fail : err)++;
+  }
+  o << "## " << icon << " attncheck validation: " << verdict << "\n\n";
+  o << entries.size() << " case(s): " << pass << " passed, " << fail << " failed gates, " << err << " did not run.\n\n";
+  o << "| verdict | revision | fixture | backend | correlation | MAE | RMSE | max abs | within 1 | within 5 | bit-exact | gates |\n";
+  o << "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|\n";
+  for (const auto& e : entries) {
+    if (entry_verdict(e) == "ERROR") {
+      o << "| ERROR | " << cell(e.source) << " | | | | | | | | | | " << cell(e.error) << " |\n";
+      continue;
+    }
+    const auto& r = e.report;
+    const auto& d = r.at("metrics").at("vs_golden");
+    const bool exact = !r["metrics"].contains("vs_model") || r["metrics"]["vs_model"].at("bit_exact").get<bool>();
+    o << "| " << entry_verdict(e) << " | " << cell(str(r.at("kernel").at("revision"))) << " | "
+      << cell(str(r.at("fixture").at("path"))) << " | " << cell(str(r.at("backend").at("name"))) << " | "
+      << fmt(d.at("correlation"), 6) << " | " << fmt(d.at("mae"), 4) << " | " << fmt(d.at("rmse"), 4) << " | "
+      << fmt(d.at("max_abs_error"), 1) << " | " << fmt(d.at("within").at("1"), 4) << " | "
+      << fmt(d.at("within").at("5"), 4) << " | " << (exact ? "yes" : "no") << " | " << gate_counts(r) << " |\n";
+  }
+  for (const auto& e : entries) {
+    if (entry_verdict(e) == "ERROR") continue;
+    const auto& r = e.report;
+    o << "\n<details><summary>" << entry_verdict(e) << ": " << cell(str(r.at("kernel").at("revision"))) << " on "
+      << cell(str(r.at("fixture").at("path"))) << " (" << cell(str(r.at("backend").at("name"))) << ") — "
+      << cell(e.source) << "</summary>\n\n";
+    const bool has_model = r.at("metrics").contains("model_vs_golden");
+    o << "| metric | device vs golden |" << (has_model ? " model vs golden |" : "") << " gate | verdict |\n";
+    o << "|---|---:|" << (has_model ? "---:|" : "") << "---|---|\n";
+    for (const auto& row : metric_rows(r))
+      o << "| " << row.label << " | " << cell(row.device) << " |" << (has_model ? " " + cell(row.model) + " |" : "")
+        << " " << cell(row.threshold) << " | " << row.gate_verdict << " |\n";
+    o << "\n" << model_line(r) << "\n\n";
+    o << "| provenance | |\n|---|---|\n";
+    for (const auto& [k, v] : provenance(r)) o << "| " << cell(k) << " | `" << cell(v) << "` |\n";
+    o << "\n</details>\n";
+  }
+  return o.str();
+}
+
+}  // namespace attncheck

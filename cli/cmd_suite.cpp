@@ -223,10 +223,10 @@ int suite_cmd(const SuiteArgs& a) {
     if (c.status == "ok") {
       const auto& g = c.outcome->report["metrics"]["vs_golden"];
       char buf[160];
-      std::snprintf(buf, sizeof buf, "corr %s  MAE %.4f", g["correlation"].is_number()
-                                                              ? std::to_string(g["correlation"].get<double>()).c_str()
-                                                              : "n/a",
-                    g["mae"].get<double>());
+      std::snprintf(buf, sizeof buf, "corr %s  MAE %.4f  RMSE %.4f  within 1 %.1f%%  within 5 %.1f%%",
+                    g["correlation"].is_number() ? std::to_string(g["correlation"].get<double>()).c_str() : "n/a",
+                    g["mae"].get<double>(), g["rmse"].get<double>(), 100.0 * g["within"]["1"].get<double>(),
+                    100.0 * g["within"]["5"].get<double>());
       detail = buf;
     } else {
       detail = c.error;

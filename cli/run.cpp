@@ -63,7 +63,7 @@ std::string metrics_table(const std::vector<std::pair<std::string, const VsGolde
     o << head;
     for (const auto& c : cols) {
       char buf[96];
-      std::snprintf(buf, sizeof buf, "%-28s", cell(*c.second).c_str());
+      std::snprintf(buf, sizeof buf, "%-34s", cell(*c.second).c_str());
       o << buf;
     }
     o << "\n";

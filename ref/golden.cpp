@@ -1,9 +1,11 @@
-// The golden model, one head at a time with Eigen: scores, a max-subtracted row softmax, then P.V.
+// The golden model: the Eigen reference one head at a time (scores, a max-subtracted row softmax, P.V) and the dispatch to its fast path.
 #include "ref/golden.hpp"
 
 #include <cmath>
 
 #include <Eigen/Dense>
+
+#include "ref/fast.hpp"
 
 namespace attncheck {
 namespace {
@@ -50,8 +52,14 @@ Tensor<T> golden_attention(const AttentionInputs& in, const GoldenOptions& opt) 
 
 double default_logit_scale(const Shape& s) { return 1.0 / std::sqrt(static_cast<double>(s.dim)); }
 
-FloatTensor golden_attention_fp32(const AttentionInputs& in, const GoldenOptions& opt) {
+FloatTensor golden_attention_fp32_reference(const AttentionInputs& in, const GoldenOptions& opt) {
   return golden_attention<float>(in, opt);
+}
+
+FloatTensor golden_attention_fp32(const AttentionInputs& in, const GoldenOptions& opt) {
+  const fast::Level level = fast::active_level();
+  if (level == fast::Level::scalar || in.shape().dim != 64) return golden_attention_fp32_reference(in, opt);
+  return fast::golden_fp32(in, opt.logit_scale ? *opt.logit_scale : default_logit_scale(in.shape()), level);
 }
 
 DoubleTensor golden_attention_fp64(const AttentionInputs& in, const GoldenOptions& opt) {

@@ -15,7 +15,11 @@ double default_logit_scale(const Shape& s);
 
 // Inputs are int8 values taken as floats times their per-tensor scales; the result is the real
 // output divided by the output scale, i.e. in LSB of the device output.
+// At fast::active_level(): the fast path (blocked rows, threads, vectorized exp) for D = 64,
+// else the reference below; the two agree to FP32 rounding.
 FloatTensor golden_attention_fp32(const AttentionInputs& in, const GoldenOptions& opt = {});
+// The whole-head Eigen computation, kept as the reference the fast path is tested against.
+FloatTensor golden_attention_fp32_reference(const AttentionInputs& in, const GoldenOptions& opt = {});
 DoubleTensor golden_attention_fp64(const AttentionInputs& in, const GoldenOptions& opt = {});
 
 }  // namespace attncheck

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ref/errors.hpp"
+#include "ref/fast.hpp"
 #include "ref/tiling.hpp"
 
 namespace attncheck::precise_v1 {
@@ -150,7 +151,7 @@ void out_requant(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t
   }
 }
 
-Int8Tensor model(const AttentionInputs& in, const Params& params) {
+Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
   const RuntimeParams rp = from_params(params);
   const TilePlan plan{in.shape(), kTile};
   Int8Tensor out(in.shape());
@@ -186,6 +187,12 @@ Int8Tensor model(const AttentionInputs& in, const Params& params) {
     }
   }
   return out;
+}
+
+Int8Tensor model(const AttentionInputs& in, const Params& params) {
+  const fast::Level level = fast::active_level();
+  if (level == fast::Level::scalar || in.shape().dim != kDim) return model_scalar(in, params);
+  return fast::precise_v1_model(in, params, level);
 }
 
 Revision revision() {

@@ -44,6 +44,9 @@ void pv_accumulate(const uint32_t* e, const int8_t* v, int n_keys, int32_t* acc,
 // Stage 5: out[c] = clamp(round(acc[c] / l * out_mult / 2^out_shift), -128, 127).
 void out_requant(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t* out_row);
 
+// The stages above tile by tile, as the device runs them: the reference the fast path must equal.
+Int8Tensor model_scalar(const AttentionInputs& in, const Params& params);
+// The model at fast::active_level(): model_scalar itself, or the fast path (same bits).
 Int8Tensor model(const AttentionInputs& in, const Params& params);
 Revision revision();
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "ref/fast.hpp"
+
 namespace attncheck::uc_int32_lut {
 
 const int32_t kExpLut[128] = {
@@ -48,7 +50,7 @@ void pv_requant(const int8_t* w, const int8_t* v, int8_t* out_row) {
   }
 }
 
-Int8Tensor model(const AttentionInputs& in, const Params& params) {
+Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
   const int shift = static_cast<int>(params.at("scale_shift"));
   Int8Tensor out(in.shape());
   int32_t scores[kTile];
@@ -64,6 +66,12 @@ Int8Tensor model(const AttentionInputs& in, const Params& params) {
     }
   }
   return out;
+}
+
+Int8Tensor model(const AttentionInputs& in, const Params& params) {
+  const fast::Level level = fast::active_level();
+  if (level == fast::Level::scalar || in.shape().seq != kTile || in.shape().dim != kTile) return model_scalar(in, params);
+  return fast::uc_int32_lut_model(in, params, level);
 }
 
 Revision revision() {

@@ -27,6 +27,9 @@ void softmax_row(const int32_t* scores, SoftmaxRow* out);
 // Stage 3: out[c] = clamp((acc + (acc >= 0 ? 64 : -64)) >> 7, -128, 127), acc = sum_j w[j] * V[j][c].
 void pv_requant(const int8_t* w, const int8_t* v, int8_t* out_row);
 
+// The stages above row by row: the reference the fast path must equal.
+Int8Tensor model_scalar(const AttentionInputs& in, const Params& params);
+// The model at fast::active_level(): model_scalar itself, or the fast path (same bits).
 Int8Tensor model(const AttentionInputs& in, const Params& params);
 Revision revision();
 

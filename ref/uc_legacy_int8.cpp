@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "ref/fast.hpp"
+
 namespace attncheck::uc_legacy_int8 {
 
 void qk_scores(const int8_t* q_row, const int8_t* k, int scale_shift, int8_t* scores) {
@@ -38,7 +40,7 @@ void pv_requant(const int8_t* w, const int8_t* v, int8_t* out_row) {
   }
 }
 
-Int8Tensor model(const AttentionInputs& in, const Params& params) {
+Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
   const int shift = static_cast<int>(params.at("scale_shift"));
   Int8Tensor out(in.shape());
   int8_t scores[kTile];
@@ -54,6 +56,12 @@ Int8Tensor model(const AttentionInputs& in, const Params& params) {
     }
   }
   return out;
+}
+
+Int8Tensor model(const AttentionInputs& in, const Params& params) {
+  const fast::Level level = fast::active_level();
+  if (level == fast::Level::scalar || in.shape().seq != kTile || in.shape().dim != kTile) return model_scalar(in, params);
+  return fast::uc_legacy_int8_model(in, params, level);
 }
 
 Revision revision() {

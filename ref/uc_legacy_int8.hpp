@@ -24,6 +24,9 @@ void softmax_row(const int8_t* scores, SoftmaxRow* out);
 void pv_requant(const int8_t* w, const int8_t* v, int8_t* out_row);
 
 // Every head through the three stages.
+// The stages above row by row: the reference the fast path must equal.
+Int8Tensor model_scalar(const AttentionInputs& in, const Params& params);
+// The model at fast::active_level(): model_scalar itself, or the fast path (same bits).
 Int8Tensor model(const AttentionInputs& in, const Params& params);
 Revision revision();
 

@@ -1,0 +1,237 @@
+// `attncheck bench`: times `attncheck run` against the torch peer (bench/peer_torch.py) on one fixture, as whole processes.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/run.hpp"
+#include "compare/report.hpp"
+#include "fixtures/fixture.hpp"
+#include "ref/errors.hpp"
+#include "ref/fast.hpp"
+
+extern char** environ;
+
+namespace attncheck {
+namespace {
+
+struct Timing {
+  double wall = 0, user = 0, sys = 0;
+  long max_rss_kb = 0;
+};
+
+// One child process, start to exit: wall time on a monotonic clock, CPU time and peak resident
+// memory from wait4's rusage (the child's own, not the sum of every child so far).
+Timing run_child(const std::vector<std::string>& argv, const std::string& what) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  char err_path[] = "/tmp/attncheck-bench-XXXXXX";
+  const int err_fd = mkstemp(err_path);
+  if (err_fd < 0) throw std::runtime_error("bench: cannot create a temporary file for the child's stderr");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+  pid_t pid = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) {
+    close(err_fd);
+    unlink(err_path);
+    throw InputError(what + ": cannot start " + argv[0] + ": " + std::strerror(rc));
+  }
+  int status = 0;
+  rusage ru{};
+  while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  std::string err_text;
+  {
+    std::ifstream f(err_path);
+    std::getline(f, err_text);
+  }
+  close(err_fd);
+  unlink(err_path);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw InputError(what + " failed (" + (WIFEXITED(status) ? "exit " + std::to_string(WEXITSTATUS(status)) : "killed") +
+                     "): " + err_text);
+  Timing t;
+  t.wall = std::chrono::duration<double>(t1 - t0).count();
+  t.user = static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec * 1e-6;
+  t.sys = static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec * 1e-6;
+  t.max_rss_kb = ru.ru_maxrss;
+  return t;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+struct Side {
+  std::vector<Timing> runs;
+  nlohmann::json json() const {
+    std::vector<double> w, u;
+    long rss = 0;
+    for (const auto& r : runs) w.push_back(r.wall), u.push_back(r.user + r.sys), rss = std::max(rss, r.max_rss_kb);
+    return {{"wall_s", w},
+            {"median_s", median(w)},
+            {"min_s", *std::min_element(w.begin(), w.end())},
+            {"max_s", *std::max_element(w.begin(), w.end())},
+            {"median_cpu_s", median(u)},
+            {"peak_rss_mib", static_cast<double>(rss) / 1024.0}};
+  }
+};
+
+// The machine's int8 multiply-accumulate peak from /proc/cpuinfo: physical cores x current MHz x
+// MACs per cycle of the best vector ISA present. Assumed: two 512-bit (or 256-bit) integer
+// multiply ports per core; vpdpbusd does 64 int8 MACs per zmm (32 per ymm), vpmaddubsw 32 per ymm.
+nlohmann::json machine_peak() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line, flags, model;
+  std::set<std::pair<std::string, std::string>> cores;
+  std::string phys = "0";
+  double mhz_sum = 0;
+  int mhz_n = 0, logical = 0;
+  while (std::getline(f, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon), value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+    key.erase(key.find_last_not_of(" \t") + 1);
+    if (key == "processor") ++logical;
+    if (key == "physical id") phys = value;
+    if (key == "core id") cores.insert({phys, value});
+    if (key == "cpu MHz") mhz_sum += std::atof(value.c_str()), ++mhz_n;
+    if (key == "flags" && flags.empty()) flags = " " + value + " ";
+    if (key == "model name" && model.empty()) model = value;
+  }
+  auto has = [&](const char* flag) { return flags.find(std::string(" ") + flag + " ") != std::string::npos; };
+  const int n_cores = cores.empty() ? std::max(1, logical) : static_cast<int>(cores.size());
+  const double mhz = mhz_n ? mhz_sum / mhz_n : 0;
+  std::string isa = "sse2 (pmaddwd: 8 int16 MAC x 2 ports)";
+  int per_cycle = 16;
+  if (has("avx512_vnni") && has("avx512bw")) {
+    isa = "avx512_vnni (vpdpbusd zmm: 64 int8 MAC x 2 ports)";
+    per_cycle = 128;
+  } else if (has("avx_vnni") || has("avx2")) {
+    isa = std::string(has("avx_vnni") ? "avx_vnni (vpdpbusd ymm" : "avx2 (vpmaddubsw ymm") + ": 32 int8 MAC x 2 ports)";
+    per_cycle = 64;
+  }
+  nlohmann::json j = {{"cpu", model},       {"cores", n_cores},          {"mhz", mhz},
+                      {"isa", isa},         {"int8_mac_per_cycle_per_core", per_cycle},
+                      {"gmac_per_s", n_cores * mhz * 1e6 * per_cycle / 1e9}};
+  if (has("amx_int8")) j["note"] = "amx_int8 present (1024 int8 MAC/cycle/core in TMUL), not used here nor counted";
+  return j;
+}
+
+std::string fmt(double v, int precision) { return format_number(v, precision); }
+
+}  // namespace
+
+void add_bench_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "bench", "Time `attncheck run --backend model` against the torch peer on one fixture (whole processes, alternating)");
+  struct Opts {
+    std::string fixture, kernel = "precise-v1", python = "/usr/bin/python3", peer = ATTNCHECK_BENCH_PEER, json;
+    int repeat = 5, jobs = 0;
+    bool no_peer = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--fixture", o->fixture, "Fixture directory (D = 64)")->required();
+  cmd->add_option("--repeat", o->repeat, "Repetitions of each side, alternating; medians are reported")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  cmd->add_option("-j,--jobs", o->jobs, "Threads of attncheck run (0: every core); the peer gets as many")
+      ->capture_default_str()->check(CLI::NonNegativeNumber);
+  cmd->add_option("--python", o->python, "Python with numpy and torch for the peer")->capture_default_str();
+  cmd->add_option("--peer", o->peer, "The peer script")->capture_default_str();
+  cmd->add_flag("--no-peer", o->no_peer, "Time attncheck only (no ratio)");
+  cmd->add_option("--out", o->json, "Write every measurement here as JSON (not a report: no report schema)");
+  cmd->callback([o, &exit_code] {
+    if (o->kernel != "precise-v1") throw InputError("--kernel: the peer emulates precise-v1 only");
+    const Fixture fx = load_fixture(o->fixture);
+    const Shape sh = fx.shape();
+    if (sh.dim != 64) throw InputError(o->fixture + ": precise-v1 needs D = 64, fixture has D = " + std::to_string(sh.dim));
+    // The binary running now: the bench times exactly what a user runs.
+    char self[4096];
+    const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0) throw std::runtime_error("bench: cannot find this executable (/proc/self/exe)");
+    const std::string exe(self, static_cast<size_t>(len));
+    const std::string jobs = std::to_string(o->jobs > 0 ? o->jobs : fast::jobs());
+    const std::vector<std::string> ours = {exe, "run", "--kernel", o->kernel, "--backend", "model", "--fixture", o->fixture,
+                                           "-j", jobs};
+    const std::vector<std::string> peer = {o->python, o->peer, "--fixture", o->fixture, "--threads", jobs};
+    Side a, p;
+    for (int r = 0; r < o->repeat; ++r) {
+      a.runs.push_back(run_child(ours, "attncheck run"));
+      if (!o->no_peer) p.runs.push_back(run_child(peer, "peer " + o->peer));
+    }
+    const double S = static_cast<double>(sh.seq), H = static_cast<double>(sh.heads), D = static_cast<double>(sh.dim);
+    const double gmac = 5.0 * H * S * S * D / 1e9;
+    const nlohmann::json peak = machine_peak();
+    nlohmann::json j = {
+        {"fixture", fx.path},
+        {"shape", {sh.heads, sh.seq, sh.dim}},
+        {"kernel", o->kernel},
+        {"repeat", o->repeat},
+        {"jobs", std::stoi(jobs)},
+        {"level", fast::level_name(fast::active_level())},
+        {"attncheck", a.json()},
+        {"attncheck_command", ours},
+        {"work_gmac", gmac},
+        {"work_counted", "5 H S^2 D MACs: precise-v1 model Q.K^T twice (both passes, as the spec and the device) + P.V, "
+                         "golden Q.K^T + P.V"},
+        {"machine", peak},
+    };
+    const double ours_s = j["attncheck"]["median_s"];
+    j["attncheck_gmac_per_s"] = gmac / ours_s;
+    j["share_of_int8_peak"] = gmac / ours_s / peak["gmac_per_s"].get<double>();
+    if (!o->no_peer) {
+      j["peer"] = p.json();
+      j["peer_command"] = peer;
+      j["ratio"] = j["peer"]["median_s"].get<double>() / ours_s;
+    }
+    std::ostringstream s;
+    auto side = [&](const char* name, const nlohmann::json& x) {
+      s << "  " << name << "median " << fmt(x["median_s"], 3) << " s  (min " << fmt(x["min_s"], 3) << ", max "
+        << fmt(x["max_s"], 3) << "; cpu " << fmt(x["median_cpu_s"], 3) << " s)  peak RSS " << fmt(x["peak_rss_mib"], 1)
+        << " MiB\n";
+    };
+    s << "attncheck bench: " << o->kernel << " on " << fx.path << " (" << sh.str() << "), " << o->repeat
+      << " repetitions alternating, whole processes, jobs " << jobs << ", level " << j["level"].get<std::string>() << "\n";
+    side("attncheck   ", j["attncheck"]);
+    if (!o->no_peer) {
+      side("peer_torch  ", j["peer"]);
+      s << "  ratio       " << fmt(j["ratio"], 1) << "x (peer median / attncheck median)\n";
+    }
+    s << "  work        " << fmt(gmac, 3) << " GMAC (" << j["work_counted"].get<std::string>() << ")\n";
+    s << "  rate        " << fmt(j["attncheck_gmac_per_s"], 2) << " GMAC/s (attncheck, whole process)\n";
+    s << "  int8 peak   " << fmt(peak["gmac_per_s"], 1) << " GMAC/s = " << peak["cores"].get<int>() << " cores x "
+      << fmt(peak["mhz"], 0) << " MHz x " << peak["int8_mac_per_cycle_per_core"].get<int>() << " MAC/cycle, "
+      << peak["isa"].get<std::string>() << "\n";
+    if (peak.contains("note")) s << "              " << peak["note"].get<std::string>() << "\n";
+    s << "  share       " << fmt(100.0 * j["share_of_int8_peak"].get<double>(), 2) << "% of the int8 peak\n";
+    if (!o->json.empty()) write_json_atomic(o->json, j);
+    print(s.str());
+    exit_code = kExitOk;
+  });
+}
+
+}  // namespace attncheck

@@ -1,0 +1,43 @@
+// Fast paths of the models: instruction-set dispatch, worker threads, and the fast model entry points.
+#pragma once
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ref/registry.hpp"
+#include "ref/tensor.hpp"
+
+namespace attncheck::fast {
+
+// What computes a model: `scalar` is the reference (the stage functions written from the spec);
+// the others are fast paths that must equal it bit for bit. `portable` is plain C++ at the
+// build's baseline ISA; `avx2` and `avx512vnni` are the same kernels compiled for those ISAs and
+// picked at run time, so the binary stays portable.
+enum class Level { scalar, portable, avx2, avx512vnni };
+
+std::string level_name(Level l);
+// InputError naming the known levels.
+Level parse_level(const std::string& name);
+// The levels this CPU can run, scalar first, best last.
+std::vector<Level> available_levels();
+// The forced level (set_level, else the ATTNCHECK_ISA environment variable), else the best available.
+Level active_level();
+// Forces a level (InputError when this CPU cannot run it); nullopt returns to automatic choice.
+void set_level(std::optional<Level> level);
+
+// Worker threads of the fast paths: 0 means every core the process may use.
+void set_jobs(int jobs);
+int jobs();
+// Runs fn(0..n-1) on up to jobs() threads; the first exception any call throws is rethrown here.
+void parallel_for(size_t n, const std::function<void(size_t)>& fn);
+
+// The fast models behind each revision's `model` (same arguments, same result bit for bit).
+Int8Tensor precise_v1_model(const AttentionInputs& in, const Params& params, Level level);
+Int8Tensor uc_legacy_int8_model(const AttentionInputs& in, const Params& params, Level level);
+Int8Tensor uc_int32_lut_model(const AttentionInputs& in, const Params& params, Level level);
+// The golden FP32 model, blocked by rows: within FP32 rounding of the Eigen reference.
+FloatTensor golden_fp32(const AttentionInputs& in, double logit_scale, Level level);
+
+}  // namespace attncheck::fast

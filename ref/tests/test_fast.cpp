@@ -1,0 +1,147 @@
+// The fast paths against the scalar reference: every registry revision at every dispatch level this CPU runs, bit for bit.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+
+#include "kernels/tests/differential.hpp"
+#include "ref/fast.hpp"
+#include "ref/golden.hpp"
+#include "ref/precise_v1.hpp"
+
+using namespace attncheck;
+using namespace attncheck::testing;
+
+namespace {
+
+constexpr uint32_t kSeed = 20251106;
+constexpr size_t kTiles = 3000;  // per revision and level; the edge corpus comes on top
+
+// The revision's own `model` entry point with the level forced, so the dispatch itself is tested.
+AttentionFn at_level(const Revision& rev, fast::Level level) {
+  return [&rev, level](const AttentionInputs& in, const Params& p) {
+    fast::set_level(level);
+    Int8Tensor out = rev.model(in, p);
+    fast::set_level(std::nullopt);
+    return out;
+  };
+}
+
+std::vector<fast::Level> fast_levels() {
+  std::vector<fast::Level> out;
+  for (fast::Level l : fast::available_levels())
+    if (l != fast::Level::scalar) out.push_back(l);
+  return out;
+}
+
+AttentionInputs random_inputs(std::mt19937& g, Shape s, int lo, int hi, bool scales) {
+  AttentionInputs in;
+  in.q = Int8Tensor(s), in.k = Int8Tensor(s), in.v = Int8Tensor(s);
+  std::uniform_int_distribution<int> u(lo, hi);
+  for (auto* t : {&in.q, &in.k, &in.v})
+    for (auto& x : t->data) x = static_cast<int8_t>(u(g));
+  if (scales) {
+    std::uniform_real_distribution<double> a(0.002, 0.05), b(0.02, 0.5);
+    in.scales = Scales{a(g), a(g), a(g), b(g), true};
+  }
+  return in;
+}
+
+}  // namespace
+
+TEST_CASE("fast paths: this CPU's levels are found and the dispatch can be forced", "[fast]") {
+  const auto levels = fast::available_levels();
+  REQUIRE(levels.size() >= 2);  // scalar and portable run anywhere
+  CHECK(levels.front() == fast::Level::scalar);
+  CHECK(levels[1] == fast::Level::portable);
+  for (fast::Level l : levels) {
+    fast::set_level(l);
+    CHECK(fast::active_level() == l);
+    CHECK(fast::parse_level(fast::level_name(l)) == l);
+  }
+  fast::set_level(std::nullopt);
+  CHECK(fast::active_level() == levels.back());
+  CHECK_THROWS(fast::parse_level("sse9"));
+  std::printf("fast levels on this CPU:");
+  for (fast::Level l : levels) std::printf(" %s", fast::level_name(l).c_str());
+  std::printf("\n");
+}
+
+TEST_CASE("fast paths equal the scalar models on random tiles and edge tiles, every revision and level", "[fast]") {
+  for (const auto& rev : revisions()) {
+    const AttentionFn scalar = at_level(rev, fast::Level::scalar);
+    for (fast::Level level : fast_levels()) {
+      const AttentionFn fast_fn = at_level(rev, level);
+      CorpusResult r;
+      random_corpus(rev, kSeed, kTiles, [&](const Batch& b) { run_batch(rev, scalar, fast_fn, b, &r); });
+      edge_corpus(rev, [&](const Batch& b) { run_batch(rev, scalar, fast_fn, b, &r); });
+      const std::string text = summary(rev.name + " at " + fast::level_name(level), r);
+      std::printf("%s", text.c_str());
+      INFO(text);
+      CHECK(r.tiles >= kTiles);
+      CHECK(r.mismatches == 0);
+    }
+  }
+}
+
+TEST_CASE("precise-v1 fast path equals the scalar model over many key tiles, partial tiles and exp_bits", "[fast]") {
+  const Revision& rev = find_revision("precise-v1");
+  std::mt19937 g(kSeed);
+  // S around tile and key-block boundaries (16-key blocks, 64-row blocks, 6-row micro-tiles).
+  const int64_t seqs[] = {1, 2, 5, 15, 16, 17, 63, 64, 65, 127, 128, 129, 200, 383, 513, 1000};
+  CorpusResult r;
+  size_t cases = 0;
+  for (int64_t s : seqs) {
+    for (int variant = 0; variant < 4; ++variant) {
+      const int lo = variant == 2 ? -4 : -128, hi = variant == 2 ? 3 : 127;
+      Batch b;
+      b.in = random_inputs(g, {2, s, 64}, lo, hi, variant % 2 == 1);
+      // exp_bits from the smallest allowed to the largest safe for this S (0: derived).
+      const int64_t max_bits = std::min<int64_t>(precise_v1::kMaxExpBits, 24 - static_cast<int64_t>(std::ceil(std::log2(double(s)))));
+      b.params = {{"exp_bits", variant == 3 ? max_bits : (variant == 2 ? 8 : 0)}};
+      b.label = "S=" + std::to_string(s) + " variant " + std::to_string(variant);
+      b.head_kind = {"random", "random"};
+      for (fast::Level level : fast_levels()) run_batch(rev, at_level(rev, fast::Level::scalar), at_level(rev, level), b, &r);
+      ++cases;
+    }
+  }
+  const std::string text = summary("precise-v1 multi-tile", r);
+  INFO(text);
+  CHECK(cases == 64);
+  CHECK(r.mismatches == 0);
+}
+
+TEST_CASE("fast paths give the same bits with 1, 2 and 3 threads", "[fast]") {
+  std::mt19937 g(kSeed + 1);
+  const AttentionInputs in = random_inputs(g, {3, 300, 64}, -128, 127, true);
+  const Revision& rev = find_revision("precise-v1");
+  const Params p = runtime_params(rev, in, {{"exp_bits", 0}});
+  fast::set_jobs(1);
+  const Int8Tensor one = rev.model(in, p);
+  const FloatTensor g1 = golden_attention_fp32(in);
+  for (int j : {2, 3}) {
+    fast::set_jobs(j);
+    CHECK(rev.model(in, p).data == one.data);
+    CHECK(golden_attention_fp32(in).data == g1.data);
+  }
+  fast::set_jobs(0);
+}
+
+TEST_CASE("fast golden stays within 1e-3 of FP64 at every level, over several row blocks", "[fast][golden]") {
+  std::mt19937 g(kSeed + 2);
+  for (int64_t s : {1, 37, 64, 200, 700}) {
+    const AttentionInputs in = random_inputs(g, {2, s, 64}, -128, 127, s % 2 == 0);
+    const DoubleTensor f64 = golden_attention_fp64(in);
+    for (fast::Level level : fast::available_levels()) {
+      fast::set_level(level);
+      const FloatTensor f32 = golden_attention_fp32(in);
+      fast::set_level(std::nullopt);
+      double worst = 0;
+      for (size_t i = 0; i < f32.data.size(); ++i) worst = std::max(worst, std::fabs(double(f32.data[i]) - f64.data[i]));
+      INFO("S=" << s << " level " << fast::level_name(level) << " max |fp32 - fp64| " << worst);
+      CHECK(worst <= 1e-3);
+    }
+  }
+}

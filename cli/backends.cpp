@@ -1,7 +1,12 @@
 // The backends of `attncheck run`; each says in its report object what produced the numbers.
 #include "cli/backends.hpp"
 
+#include <filesystem>
+
+#include "fixtures/npy.hpp"
+#include "fixtures/sha256.hpp"
 #include "kernels/host_kernels.hpp"
+#include "npu/xrt_runner.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -10,11 +15,77 @@ std::vector<BackendInfo> backend_list() {
   return {
       {"model", "the integer model of the revision (ref/), the bit-exact reference", true},
       {"host", "the revision's device source compiled for this CPU (kernels/)", true},
+      {"npu",
+       npu_built() ? "the revision's xclbin on the Phoenix NPU through XRT " + xrt_build_version() + " (--xclbin, --insts)"
+                   : "the revision's xclbin on the Phoenix NPU: not built (XRT was not found at configure time)",
+       npu_built()},
+      {"replay", "a device output captured earlier by attncheck or any tool (--device-output F.npy)", true},
+      {"auto", "npu when a device opens and --xclbin/--insts are given, else model; the report says which", true},
   };
 }
 
+namespace {
+
+// A captured output must be exactly the fixture's int8 array: anything else was captured from
+// another fixture or another layout, and comparing it would localize a mismatch that is not there.
+Int8Tensor read_replay(const std::string& path, const Fixture& fx) {
+  if (path.empty()) throw InputError("--backend replay: needs --device-output F.npy (a captured int8 output)");
+  const NpyArray a = read_npy(path);
+  if (a.dtype != DType::Int8)
+    throw InputError(path + ": dtype " + dtype_descr(a.dtype) + ", a device output must be int8 (|i1)");
+  const Shape& s = fx.shape();
+  std::string want = "(" + std::to_string(s.heads) + ", " + std::to_string(s.seq) + ", " + std::to_string(s.dim) + ")";
+  if (s.heads == 1) want += " or (" + std::to_string(s.seq) + ", " + std::to_string(s.dim) + ")";
+  std::string got = "(";
+  for (size_t i = 0; i < a.shape.size(); ++i) got += (i ? ", " : "") + std::to_string(a.shape[i]);
+  got += a.shape.size() == 1 ? ",)" : ")";
+  const bool ok3 = a.shape == std::vector<int64_t>{s.heads, s.seq, s.dim};
+  const bool ok2 = s.heads == 1 && a.shape == std::vector<int64_t>{s.seq, s.dim};
+  if (!ok3 && !ok2) throw InputError(path + ": shape " + got + " differs from the fixture's " + want);
+  Int8Tensor t = npy_to_int8_tensor(a, path);
+  t.shape = s;
+  return t;
+}
+
+std::string npu_description() {
+  for (const auto& b : backend_list())
+    if (b.name == "npu") return b.description;
+  return "npu";
+}
+
+// Named files must exist whichever way auto goes: a typo is bad input, never a reason to fall back.
+void check_npu_files(const BackendOptions& opt) {
+  std::error_code ec;
+  if (!opt.xclbin.empty() && !std::filesystem::is_regular_file(opt.xclbin, ec))
+    throw InputError(opt.xclbin + ": no such xclbin file (--xclbin)");
+  if (!opt.insts.empty() && !std::filesystem::is_regular_file(opt.insts, ec))
+    throw InputError(opt.insts + ": no such instruction file (--insts)");
+}
+
+BackendResult run_npu(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
+                      const std::string& description) {
+  check_npu_files(opt);
+  NpuOptions n;
+  n.xclbin = opt.xclbin;
+  n.insts = opt.insts;
+  n.kernel_name = opt.kernel_name;
+  n.device_index = opt.device_index;
+  n.timeout_ms = opt.timeout_ms;
+  n.iterations = opt.iterations;
+  n.warmup = opt.warmup;
+  NpuResult res = run_on_npu(rev.name, fx.inputs, params, n);
+  BackendResult r;
+  r.output = std::move(res.output);
+  r.info = {{"name", "npu"}, {"description", description}, {"xclbin", opt.xclbin}, {"insts", opt.insts}};
+  r.device = std::move(res.device);
+  r.latency = std::move(res.latency);
+  return r;
+}
+
+}  // namespace
+
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
-                          const BackendOptions&) {
+                          const BackendOptions& opt) {
   for (const auto& b : backend_list()) {
     if (b.name != name) continue;
     if (name == "model") {
@@ -31,6 +102,43 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
       r.output = k->run(fx.inputs, params);
       r.info = {{"name", "host"}, {"description", b.description}, {"compiler", host_compiler()}};
       if (const KernelFacts* f = find_kernel_facts(rev.name)) r.info["sources"] = f->sources;
+      return r;
+    }
+    if (name == "npu") return run_npu(rev, params, fx, opt, b.description);
+    if (name == "replay") {
+      BackendResult r;
+      r.output = read_replay(opt.device_output, fx);
+      r.info = {{"name", "replay"},
+                {"description", b.description},
+                {"device_output", opt.device_output},
+                {"sha256", sha256_file(opt.device_output)}};
+      return r;
+    }
+    if (name == "auto") {
+      // Only "no device" falls back; a device that opens and then fails, or a bad file, is an error.
+      check_npu_files(opt);
+      std::string reason;
+      if (!npu_built()) {
+        reason = "npu backend not built (no XRT at configure time)";
+      } else if (opt.xclbin.empty() || opt.insts.empty()) {
+        const DeviceProbe p = probe_device(opt.device_index);
+        reason = std::string("no --xclbin/--insts given") +
+                 (p.opened ? " (device " + std::to_string(opt.device_index) + " opens: " + p.name + ")"
+                           : " and " + no_device_message(opt.device_index, p.message));
+      } else {
+        try {
+          BackendResult r = run_npu(rev, params, fx, opt, npu_description());
+          r.info["requested"] = "auto";
+          r.note = "auto: an NPU opened; the npu backend produced this output";
+          return r;
+        } catch (const DeviceUnavailable& e) {
+          reason = e.what();
+        }
+      }
+      BackendResult r = run_backend("model", rev, params, fx, opt);
+      r.info["requested"] = "auto";
+      r.info["fallback_reason"] = reason;
+      r.note = "auto: no NPU used, so the model backend produced this output: " + reason;
       return r;
     }
   }

@@ -12,12 +12,21 @@ namespace attncheck {
 
 struct BackendOptions {
   std::string device_output;  // replay: a captured output .npy
+  // npu (and auto): the revision's build products and how to run them (npu/xrt_runner.hpp).
+  std::string xclbin, insts;
+  std::string kernel_name = "MLIR_AIE";
+  unsigned device_index = 0;
+  int timeout_ms = 10000;
+  int iterations = 1, warmup = 0;
 };
 
 struct BackendResult {
   Int8Tensor output;
   nlohmann::json info;  // the report's `backend` object: name, description, and backend facts
   bool is_model = false;  // the output is the integer model itself: no vs_model section
+  nlohmann::json device;   // npu: the report's `device` object (null otherwise)
+  nlohmann::json latency;  // npu: the report's `latency` object (null otherwise)
+  std::string note;        // one line for stdout, e.g. why `auto` chose the model
 };
 
 struct BackendInfo {
@@ -29,7 +38,8 @@ struct BackendInfo {
 std::vector<BackendInfo> backend_list();
 
 // Runs `name` on the fixture. InputError for an unknown backend or bad options; DeviceError
-// when a device backend cannot run. Never falls back to another backend.
+// when a device backend cannot run. Never falls back to another backend, except `auto`, which
+// is defined as "npu when a device opens, else model" and says which in info and note.
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
                           const BackendOptions& opt);
 

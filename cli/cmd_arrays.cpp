@@ -2,12 +2,16 @@
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/outputs.hpp"
 #include "cli/run.hpp"
+#include "compare/localize.hpp"
 #include "compare/metrics.hpp"
 #include "compare/report.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
+#include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
+#include "ref/interrupt.hpp"
 #include "ref/golden.hpp"
 
 namespace attncheck {
@@ -27,7 +31,10 @@ struct CompareArgs {
 };
 
 void golden_cmd(const GoldenArgs& a) {
+  OutputSet::check("--out", a.out);
   const Fixture fx = load_fixture(a.fixture);
+  require_memory(run_peak_bytes(fx.shape()), fx.path + " (golden of " + fx.shape().str() + ")");
+  throw_if_interrupted();
   if (a.precision == "fp32") {
     write_npy(a.out, float_tensor_to_npy(golden_attention_fp32(fx.inputs), fx.two_d));
   } else {
@@ -37,9 +44,12 @@ void golden_cmd(const GoldenArgs& a) {
 }
 
 void emulate_cmd(const EmulateArgs& a) {
+  OutputSet::check("--out", a.out);
   const Revision& rev = find_revision(a.kernel);
   const Fixture fx = load_fixture(a.fixture);
   check_shape(rev, fx.shape(), fx.path);
+  require_memory(run_peak_bytes(fx.shape()), fx.path + " (" + rev.name + " on " + fx.shape().str() + ")");
+  throw_if_interrupted();
   const Params params = runtime_params(rev, fx.inputs, resolve_params(rev, a.params));
   write_npy(a.out, int8_tensor_to_npy(rev.model(fx.inputs, params), fx.two_d));
   print("model " + rev.name + " output of " + fx.path + " (" + fx.shape().str() + ") written to " + a.out + "\n");
@@ -48,6 +58,7 @@ void emulate_cmd(const EmulateArgs& a) {
 DoubleTensor read_array(const std::string& path) { return npy_to_double_tensor(read_npy(path), path); }
 
 int compare_cmd(const CompareArgs& a) {
+  OutputSet::check("--json", a.json);
   const DoubleTensor golden = read_array(a.golden);
   const DoubleTensor dut = read_array(a.dut);
   const VsGolden vs_golden = compare_to_golden(dut, golden, a.dut, a.golden);
@@ -60,9 +71,13 @@ int compare_cmd(const CompareArgs& a) {
       throw InputError(a.model + ": shape " + model.shape.str() + " differs from " + a.golden + " " + golden.shape.str());
     const VsModel vs_model = compare_to_model(dut, model, golden);
     metrics["vs_model"] = to_json(vs_model);
+    // No revision here, so no launch layout: ranges, per-head counts and value patterns only.
+    const Localization loc = localize(dut, model, vs_model);
+    add_localization(&metrics["vs_model"], loc, vs_model.bit_exact);
     metrics["model_vs_golden"] = to_json(compare_to_golden(model, golden, a.model, a.golden));
     hashes["model"] = sha256_file(a.model);
     model_line = "  device vs model: " + model_verdict_line(vs_model, vs_golden.count) + "\n";
+    if (!vs_model.bit_exact) model_line += "  where: " + loc.summary + "\n";
   }
   const Shape& s = golden.shape;
   nlohmann::json report = {

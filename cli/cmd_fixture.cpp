@@ -1,9 +1,12 @@
 // `attncheck fixture make`: seeded fixtures from a named recipe, reproducible by a numpy script.
+#include <algorithm>
+#include <filesystem>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "fixtures/fixture.hpp"
 #include "fixtures/realistic.hpp"
+#include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -28,6 +31,14 @@ void parse_shape(const std::string& text, int64_t* seq, int64_t* dim) {
     throw InputError("--shape " + text + ": expected SxD with positive integers, e.g. 64x64");
 }
 
+// Peak bytes of making a fixture of `heads` x `seq` x `dim` (heads 0: one): three int8 tensors and
+// their encoded .npy images, plus three double tensors while the realistic recipe draws them.
+uint64_t make_peak_bytes(const MakeArgs& a, int64_t seq, int64_t dim) {
+  const uint64_t n = mul_sat(mul_sat(static_cast<uint64_t>(std::max<int64_t>(a.heads, 1)), static_cast<uint64_t>(seq)),
+                             static_cast<uint64_t>(dim));
+  return mul_sat(n, a.recipe == "realistic" ? 3 * (1 + 1 + 8) : 3 * (1 + 1));
+}
+
 void make_cmd(const MakeArgs& a) {
   if (a.seed < 0 || a.seed > 4294967295LL) throw InputError("--seed " + std::to_string(a.seed) + ": must be in 0..2^32-1");
   if (a.heads < 0) throw InputError("--heads " + std::to_string(a.heads) + ": must be positive");
@@ -38,6 +49,7 @@ void make_cmd(const MakeArgs& a) {
     parse_shape(a.shape, &r.seq, &r.dim);
     r.heads = a.heads;
     r.logit_std = a.logit_std;
+    require_memory(make_peak_bytes(a, r.seq, r.dim), "--shape " + a.shape + " --heads " + std::to_string(a.heads));
     const RealisticFixture f = make_realistic(r);
     save_fixture(a.out, f.inputs, r.heads == 0, f.meta);
     print("fixture " + a.out + ": recipe realistic, seed " + std::to_string(a.seed) + ", shape " +
@@ -54,6 +66,7 @@ void make_cmd(const MakeArgs& a) {
                      ": need -128 <= low < high <= 128 (high exclusive, as numpy)");
   r.low = static_cast<int>(a.low);
   r.high = static_cast<int>(a.high);
+  require_memory(make_peak_bytes(a, r.seq, r.dim), "--shape " + a.shape + " --heads " + std::to_string(a.heads));
   const AttentionInputs in = make_numpy_randint(r);
   save_fixture(a.out, in, r.heads == 0, randint_meta(r));
   print("fixture " + a.out + ": recipe " + a.recipe + ", seed " + std::to_string(a.seed) + ", shape " +
@@ -84,7 +97,23 @@ void add_fixture_command(CLI::App& app, int& exit_code) {
   make->callback([m, low, high, logit, &exit_code] {
     m->range_given = low->count() > 0 || high->count() > 0;
     m->logit_std_given = logit->count() > 0;
-    make_cmd(*m);
+    // A failed or interrupted make removes what it created, so no half-written fixture is left to
+    // be mistaken for a whole one; files that were there before are left as they are.
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(m->out, ec) && !fs::is_directory(m->out, ec))
+      throw InputError("--out " + m->out + ": exists and is not a directory");
+    const bool dir_existed = fs::exists(m->out, ec);
+    std::vector<std::string> created;
+    for (const char* f : {"q.npy", "k.npy", "v.npy", "fixture.json"})
+      if (!fs::exists(fs::path(m->out) / f, ec)) created.push_back((fs::path(m->out) / f).string());
+    try {
+      make_cmd(*m);
+    } catch (...) {
+      for (const auto& p : created) fs::remove(p, ec);
+      if (!dir_existed) fs::remove(m->out, ec);  // only when empty: never a user's files
+      throw;
+    }
     exit_code = 0;
   });
 }

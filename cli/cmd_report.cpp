@@ -16,9 +16,14 @@ struct ReportArgs {
   std::string md, html;
 };
 
-// A suite aggregate contributes one entry per case; kept outputs resolve against the aggregate's directory.
 void add_entries(const std::string& path, std::vector<ReportEntry>& out) {
-  const nlohmann::json j = read_report_file(path, true);
+  add_report_entries(read_report_file(path, true), path, out);
+}
+
+}  // namespace
+
+// A suite aggregate contributes one entry per case; kept outputs resolve against the aggregate's directory.
+void add_report_entries(const nlohmann::json& j, const std::string& path, std::vector<ReportEntry>& out) {
   if (j.at("schema") == kSuiteSchemaId) {
     for (const auto& c : j.at("cases")) {
       // A skipped case is a hole in the suite's matrix (revision not defined for the shape): nothing to show.
@@ -43,15 +48,22 @@ void add_entries(const std::string& path, std::vector<ReportEntry>& out) {
   out.push_back(std::move(e));
 }
 
+namespace {
+
 int report_cmd(const ReportArgs& a) {
   if (a.md.empty() && a.html.empty()) throw InputError("report: give --md FILE and/or --html FILE");
+  OutputSet::check("--md", a.md);
+  OutputSet::check("--html", a.html);
   std::vector<ReportEntry> entries;
   for (const auto& p : a.inputs) {
     const size_t first = entries.size();
     try {
       add_entries(p, entries);
       // Render each input's entries alone first, so a malformed report is named, not an internal error.
-      render_markdown({entries.begin() + static_cast<std::ptrdiff_t>(first), entries.end()});
+      // Both formats: the HTML plots read fields the Markdown does not (fuzz_report_reader found one).
+      const std::vector<ReportEntry> mine(entries.begin() + static_cast<std::ptrdiff_t>(first), entries.end());
+      render_markdown(mine);
+      if (!a.html.empty()) render_html(mine);
     } catch (const nlohmann::json::exception& e) {
       throw InputError(p + ": malformed report: " + e.what());
     }
@@ -59,8 +71,13 @@ int report_cmd(const ReportArgs& a) {
   // Render both before writing either, so a bad input leaves no half-set of outputs behind.
   const std::string md = a.md.empty() ? "" : render_markdown(entries);
   const std::string html = a.html.empty() ? "" : render_html(entries);
-  if (!a.md.empty()) write_file_atomic(a.md, md);
+  OutputSet outputs;
+  if (!a.md.empty()) {
+    write_file_atomic(a.md, md);
+    outputs.wrote(a.md);
+  }
   if (!a.html.empty()) write_file_atomic(a.html, html);
+  outputs.commit();
   const std::string verdict = overall_verdict(entries);
   print("attncheck report: " + std::to_string(entries.size()) + " case(s), verdict " + verdict + "\n" +
         (a.md.empty() ? "" : "  markdown  " + a.md + "\n") + (a.html.empty() ? "" : "  html      " + a.html + "\n"));

@@ -7,7 +7,9 @@
 #include "compare/gates.hpp"
 #include "compare/junit.hpp"
 #include "compare/report.hpp"
+#include "fixtures/npy.hpp"
 #include "ref/errors.hpp"
+#include "ref/fast.hpp"
 
 namespace attncheck {
 
@@ -34,14 +36,46 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--gates", *gates_path, "Gates file (JSON thresholds, docs/gates-and-reports.md); exit 1 when one fails");
   cmd->add_option("--junit", *junit_path, "Write JUnit XML here: one test case per gate");
   cmd->add_flag("--keep-outputs", *keep, "Save the device, golden and model arrays as .npy beside the --json report");
-  cmd->callback([req, json_path, gates_path, junit_path, keep, &exit_code] {
+  cmd->add_option_function<int>("-j,--jobs", [](const int& n) { fast::set_jobs(n); },
+                                "Threads of the golden and integer models (default 0: every core)")
+      ->check(CLI::NonNegativeNumber);
+  // The device backends (docs/npu.md).
+  BackendOptions& bo = req->backend_options;
+  auto* npu = "NPU (--backend npu|auto)";
+  cmd->add_option("--xclbin", bo.xclbin, "The revision's final.xclbin (kernels/<rev>/Makefile)")->group(npu);
+  cmd->add_option("--insts", bo.insts, "Its instruction stream: insts.bin (LE 32-bit words) or insts.txt (hex lines)")->group(npu);
+  cmd->add_option("--kernel-name", bo.kernel_name, "Kernel in the xclbin")->capture_default_str()->group(npu);
+  cmd->add_option("--device-index", bo.device_index, "XRT device index")->capture_default_str()->group(npu);
+  cmd->add_option("--timeout-ms", bo.timeout_ms, "Wait per kernel call before it is an error")
+      ->capture_default_str()->check(CLI::PositiveNumber)->group(npu);
+  cmd->add_option("--iterations", bo.iterations, "Measured kernel calls per launch (latency in the report)")
+      ->capture_default_str()->check(CLI::PositiveNumber)->group(npu);
+  cmd->add_option("--warmup", bo.warmup, "Unmeasured kernel calls per launch before them")
+      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(npu);
+  cmd->add_option("--device-output", bo.device_output, "--backend replay: a captured int8 output .npy, the fixture's shape");
+  auto save_path = std::make_shared<std::string>();
+  cmd->add_option("--save-device-output", *save_path, "Write the output under test (any backend) to this .npy (int8)");
+  cmd->callback([req, json_path, gates_path, junit_path, keep, save_path, &exit_code] {
     if (*keep && json_path->empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside the report)");
+    OutputSet::check("--json", *json_path);
+    OutputSet::check("--junit", *junit_path);
+    OutputSet::check("--save-device-output", *save_path);
+    OutputSet outputs;  // a failure after the first write removes what was written
     if (!gates_path->empty()) req->gates = load_gates(*gates_path);
     RunOutcome r = execute_run(*req);
     // A failed gate is a result: the report and the JUnit file are written all the same.
-    if (*keep) r.report["outputs"] = save_outputs(*json_path, r);
-    if (!junit_path->empty()) write_file_atomic(*junit_path, junit_xml("attncheck run", junit_cases(r.report)));
+    if (*keep) r.report["outputs"] = save_outputs(*json_path, r, &outputs);
+    if (!save_path->empty()) {
+      write_npy(*save_path, int8_tensor_to_npy(r.device, r.report["fixture"].value("two_d", false)));
+      outputs.wrote(*save_path);
+      r.report["backend"]["saved_device_output"] = *save_path;
+    }
+    if (!junit_path->empty()) {
+      write_file_atomic(*junit_path, junit_xml("attncheck run", junit_cases(r.report)));
+      outputs.wrote(*junit_path);
+    }
     if (!json_path->empty()) write_json_atomic(*json_path, r.report);
+    outputs.commit();
     print(r.summary);
     if (!json_path->empty()) print("  report    " + *json_path + "\n");
     exit_code = r.exit_code;

@@ -14,10 +14,13 @@
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
 #include "cli/run.hpp"
+#include "cli/suite_file.hpp"
 #include "compare/junit.hpp"
 #include "compare/report.hpp"
 #include "compare/validation_report.hpp"
+#include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
+#include "ref/interrupt.hpp"
 
 namespace attncheck {
 namespace {
@@ -27,14 +30,6 @@ struct SuiteArgs {
   std::string suite, gates, json, junit;
   int jobs = 0;
   bool keep_outputs = false;
-};
-
-struct SuiteFile {
-  std::vector<std::string> fixtures;  // resolved against the suite file's directory
-  std::vector<std::string> revisions;
-  std::vector<std::string> backends{"model"};
-  std::string gates;  // resolved; "" when none
-  nlohmann::json raw;
 };
 
 std::vector<std::string> string_list(const nlohmann::json& j, const std::string& path, const std::string& key) {
@@ -53,14 +48,20 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
   return (fs::path(base_dir) / p).lexically_normal().string();
 }
 
+}  // namespace
+
 SuiteFile load_suite(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(path + ": cannot read the suite file");
   std::stringstream ss;
   ss << in.rdbuf();
+  return parse_suite_text(ss.str(), path);
+}
+
+SuiteFile parse_suite_text(const std::string& text, const std::string& path) {
   SuiteFile s;
   try {
-    s.raw = nlohmann::json::parse(ss.str());
+    s.raw = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception&) {
     throw InputError(path + ": not valid JSON");
   }
@@ -70,6 +71,7 @@ SuiteFile load_suite(const std::string& path) {
       throw InputError(path + ": unknown key '" + k + "' (known: name, fixtures, revisions, backends, gates)");
   if (!s.raw.contains("fixtures") || !s.raw.contains("revisions"))
     throw InputError(path + ": needs 'fixtures' and 'revisions'");
+  if (s.raw.contains("name") && !s.raw["name"].is_string()) throw InputError(path + ": 'name' must be a string");
   const std::string dir = fs::path(path).parent_path().string();
   for (const auto& f : string_list(s.raw["fixtures"], path, "fixtures")) s.fixtures.push_back(resolve(dir, f));
   s.revisions = string_list(s.raw["revisions"], path, "revisions");
@@ -92,6 +94,8 @@ SuiteFile load_suite(const std::string& path) {
   }
   return s;
 }
+
+namespace {
 
 struct Case {
   std::string id, fixture, revision, backend;
@@ -116,6 +120,8 @@ void draw_progress(size_t done, size_t total, size_t failed) {
 int suite_cmd(const SuiteArgs& a) {
   if (a.jobs < 0) throw InputError("-j: must be >= 1 (0: one per hardware thread)");
   if (a.keep_outputs && a.json.empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside it)");
+  OutputSet::check("--json", a.json);
+  OutputSet::check("--junit", a.junit);
   const SuiteFile suite = load_suite(a.suite);
   const std::string gates_path = !a.gates.empty() ? a.gates : suite.gates;
   std::optional<GatesFile> gates;
@@ -123,8 +129,14 @@ int suite_cmd(const SuiteArgs& a) {
 
   // Fixtures are checked once up front: a missing one is a broken suite, not a failed case.
   std::vector<Case> cases;
+  // Memory: every finished case keeps its arrays until the aggregate is assembled (int8 device
+  // and model, double golden), and each worker holds one fixture and one run's peak at a time.
+  uint64_t kept_bytes = 0, worker_peak = 0;
   for (const auto& f : suite.fixtures) {
     const Fixture fx = load_fixture(f);
+    const uint64_t n = fx.shape().count();
+    kept_bytes = add_sat(kept_bytes, mul_sat(mul_sat(n, 10), suite.revisions.size() * suite.backends.size()));
+    worker_peak = std::max(worker_peak, add_sat(run_peak_bytes(fx.shape()), mul_sat(n, 3)));
     for (const auto& r : suite.revisions)
       for (const auto& b : suite.backends) {
         Case c;
@@ -145,6 +157,8 @@ int suite_cmd(const SuiteArgs& a) {
 
   size_t jobs = a.jobs > 0 ? static_cast<size_t>(a.jobs) : std::max(1u, std::thread::hardware_concurrency());
   jobs = std::min(jobs, std::max<size_t>(1, cases.size()));
+  require_memory(add_sat(kept_bytes, mul_sat(worker_peak, jobs)),
+                 a.suite + " (" + std::to_string(cases.size()) + " cases, -j " + std::to_string(jobs) + ")");
   const bool tty = isatty(STDERR_FILENO);
   std::atomic<size_t> next{0}, done{0}, failing{0};
   std::mutex progress_mu;
@@ -153,6 +167,8 @@ int suite_cmd(const SuiteArgs& a) {
   if (tty) draw_progress(done, total, 0);
   auto worker = [&] {
     for (size_t i = next++; i < cases.size(); i = next++) {
+      // SIGINT/SIGTERM: stop taking cases; the main thread reports the interruption after the join.
+      if (interrupted()) return;
       Case& c = cases[i];
       if (c.status == "skipped") continue;
       try {
@@ -182,8 +198,11 @@ int suite_cmd(const SuiteArgs& a) {
   std::vector<std::thread> pool;
   for (size_t t = 0; t < jobs; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
+  // An interrupted suite writes no aggregate: a report missing cases would read as a result.
+  throw_if_interrupted();
 
   // Assembly is sequential and in suite order, so the aggregate does not depend on -j.
+  OutputSet outputs;  // kept outputs are removed again when a later write fails or a signal arrives
   nlohmann::json jcases = nlohmann::json::array();
   std::vector<JunitCase> junit;
   size_t passed = 0, failed = 0, errors = 0, skipped = 0;
@@ -200,7 +219,7 @@ int suite_cmd(const SuiteArgs& a) {
     std::string verdict;
     if (c.status == "ok") {
       if (a.keep_outputs)
-        c.outcome->report["outputs"] = save_outputs(json_stem + ".case" + std::to_string(i) + ".json", *c.outcome);
+        c.outcome->report["outputs"] = save_outputs(json_stem + ".case" + std::to_string(i) + ".json", *c.outcome, &outputs);
       jc["report"] = c.outcome->report;
       const bool pass = c.outcome->report["pass"].get<bool>();
       (pass ? passed : failed)++;
@@ -248,8 +267,12 @@ int suite_cmd(const SuiteArgs& a) {
       {"summary", {{"cases", cases.size()}, {"passed", passed}, {"failed", failed}, {"errors", errors}, {"skipped", skipped}}},
       {"pass", pass},
   };
-  if (!a.junit.empty()) write_file_atomic(a.junit, junit_xml("attncheck suite " + a.suite, junit));
+  if (!a.junit.empty()) {
+    write_file_atomic(a.junit, junit_xml("attncheck suite " + a.suite, junit));
+    outputs.wrote(a.junit);
+  }
   if (!a.json.empty()) write_json_atomic(a.json, aggregate);
+  outputs.commit();
   text << "\n  " << passed << " passed, " << failed << " failed gates, " << errors << " errors, " << skipped
        << " skipped\n  verdict   " << (errors ? "ERROR" : failed ? "FAIL" : "PASS") << "\n";
   if (!a.json.empty()) text << "  report    " << a.json << "\n";

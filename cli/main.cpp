@@ -1,4 +1,5 @@
 // Entry point of `attncheck`: parses the command line and maps every error to one line and an exit code.
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <new>
@@ -6,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "ref/errors.hpp"
+#include "ref/interrupt.hpp"
 
 namespace {
 
@@ -18,24 +20,42 @@ int fail(int code, const std::string& msg) {
   return code;
 }
 
+// SIGINT/SIGTERM only set a flag: long loops and atomic writers check it, stop, and remove their
+// temp files, so an interrupted run never leaves a partial report. SA_RESETHAND makes a second
+// signal kill at once, for when the first is not noticed soon enough.
+extern "C" void on_stop_signal(int sig) { attncheck::g_interrupt_signal.store(sig); }
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace attncheck;
+  install_stop_handlers();
   CLI::App app{"attncheck: golden and bit-exact integer models of INT8 attention kernels for the AMD Phoenix NPU,\n"
                "run beside the device, with metrics and reports.",
                "attncheck"};
   app.set_version_flag("--version", std::string("attncheck ") + ATTNCHECK_VERSION);
   app.require_subcommand(1, 1);
-  app.footer("Exit codes: 0 done, 1 a gate failed, 2 bad input or usage, 3 device unavailable, 4 internal error.");
+  app.footer("Exit codes: 0 done, 1 a gate failed, 2 bad input or usage, 3 device unavailable, 4 internal error, "
+             "130/143 interrupted by SIGINT/SIGTERM (nothing written).");
   int exit_code = kExitOk;
   add_run_command(app, exit_code);
   add_array_commands(app, exit_code);
   add_fixture_command(app, exit_code);
   add_kernels_command(app, exit_code);
   add_suite_command(app, exit_code);
+  add_bench_command(app, exit_code);
   add_diff_command(app, exit_code);
   add_report_command(app, exit_code);
+  add_doctor_command(app, exit_code);
   // CLI11 reports an unknown subcommand as "a subcommand is required"; name the word instead.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;
@@ -54,6 +74,9 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const Interrupted& e) {
+    // 128 + signal, as a shell reports a process the signal killed (130 SIGINT, 143 SIGTERM).
+    return fail(128 + e.signal, std::string(e.what()) + ": stopped; no report or output written");
   } catch (const CLI::ParseError& e) {
     return fail(kExitBadInput, std::string(e.what()) + " (see --help)");
   } catch (const InputError& e) {
@@ -65,5 +88,6 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return fail(4, std::string("internal error: ") + e.what());
   }
+  // A signal after the last check (while printing the summary): the work is whole and written.
   return exit_code;
 }

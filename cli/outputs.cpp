@@ -1,6 +1,9 @@
 // `run --keep-outputs`: the arrays behind a report, saved beside it as .npy and read back with hash checks.
 #include "cli/outputs.hpp"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,7 +16,22 @@
 namespace attncheck {
 namespace fs = std::filesystem;
 
-nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r) {
+OutputSet::~OutputSet() {
+  for (const auto& p : written_) std::remove(p.c_str());
+}
+
+void OutputSet::check(const std::string& option, const std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError(option + " " + path + ": is a directory, expected a file name");
+  const fs::path parent = fs::path(path).parent_path();
+  const std::string dir = parent.empty() ? "." : parent.string();
+  if (!fs::is_directory(dir, ec)) throw InputError(option + " " + path + ": directory " + dir + " does not exist");
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw InputError(option + " " + path + ": directory " + dir + " is not writable");
+}
+
+nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r, OutputSet* set) {
   fs::path report(json_path);
   std::string stem = report.filename().string();
   if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0) stem.resize(stem.size() - 5);
@@ -22,6 +40,7 @@ nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r) {
   auto save = [&](const std::string& name, const NpyArray& a) {
     const std::string path = (dir / name).string();
     write_npy(path, a);
+    if (set) set->wrote(path);
     out["sha256"][name] = sha256_file(path);
   };
   save(out["device"], int8_tensor_to_npy(r.device, false));
@@ -38,6 +57,10 @@ std::optional<KeptOutputs> load_outputs(const nlohmann::json& report, const std:
   const nlohmann::json& o = report["outputs"];
   const fs::path dir = fs::path(report_path).parent_path();
   auto load = [&](const std::string& name) {
+    // save_outputs writes plain names beside the report; anything else (an absolute path, "..",
+    // /dev/zero) would make a report read, or hang on, files it never wrote.
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+      throw InputError(report_path + ": kept output '" + name + "' is not a file name beside the report");
     const std::string path = (dir / name).string();
     if (!fs::exists(path)) throw InputError(report_path + ": kept output " + path + " is missing");
     const std::string want = o.value("sha256", nlohmann::json::object()).value(name, std::string());
@@ -66,9 +89,13 @@ nlohmann::json read_report_file(const std::string& path, bool allow_suite) {
   if (!in) throw InputError(path + ": cannot read the report");
   std::stringstream ss;
   ss << in.rdbuf();
+  return parse_report_text(ss.str(), path, allow_suite);
+}
+
+nlohmann::json parse_report_text(const std::string& text, const std::string& path, bool allow_suite) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(ss.str());
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception&) {
     throw InputError(path + ": not a JSON report");
   }

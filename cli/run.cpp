@@ -5,9 +5,14 @@
 #include <sstream>
 
 #include "compare/gates.hpp"
+#include "compare/localize.hpp"
 #include "compare/metrics.hpp"
 #include "compare/report.hpp"
+#include "kernels/device_layout.hpp"
+#include "npu/launch_loop.hpp"
+#include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
+#include "ref/interrupt.hpp"
 #include "ref/golden.hpp"
 
 namespace attncheck {
@@ -102,14 +107,22 @@ RunOutcome execute_run(const RunRequest& req) {
   check_shape(rev, fx.shape(), fx.path);
   const Params params = runtime_params(rev, fx.inputs, user_params);
 
+  // Estimated from the shape before golden, model and backend allocate: the S x S scores grow
+  // with the square of a tiny file's sequence length.
+  require_memory(run_peak_bytes(fx.shape()), fx.path + " (" + rev.name + " on " + fx.shape().str() + ")");
+  // SIGINT/SIGTERM between the stages: each stage can take seconds on realistic shapes.
+  throw_if_interrupted();
   BackendResult dut = run_backend(req.backend, rev, params, fx, req.backend_options);
+  throw_if_interrupted();
   const DoubleTensor golden = to_double(golden_attention_fp32(fx.inputs));
+  throw_if_interrupted();
   const DoubleTensor dut_d = to_double(dut.output);
   const VsGolden vs_golden = compare_to_golden(dut_d, golden, "device output", "golden");
 
   nlohmann::json metrics = {{"vs_golden", to_json(vs_golden)}};
   VsGolden model_vs_golden;
   VsModel vs_model;
+  Localization localization;
   std::optional<Int8Tensor> model_i8;
   if (!dut.is_model) {
     model_i8 = rev.model(fx.inputs, params);
@@ -118,6 +131,16 @@ RunOutcome execute_run(const RunRequest& req) {
     vs_model = compare_to_model(dut_d, model, golden);
     metrics["model_vs_golden"] = to_json(model_vs_golden);
     metrics["vs_model"] = to_json(vs_model);
+    // Mismatching rows map to the launch and input bytes that produced them; revisions without
+    // a device layout get the layout-free part of the localization.
+    std::vector<LaunchSpan> spans;
+    try {
+      const LaunchPlan plan(rev.name, fx.inputs, params);
+      spans = launch_spans(rev.name, plan, fx.shape());
+    } catch (const InputError&) {
+    }
+    localization = localize(dut_d, model, vs_model, spans);
+    add_localization(&metrics["vs_model"], localization, vs_model.bit_exact);
   }
 
   RunOutcome out;
@@ -134,6 +157,8 @@ RunOutcome execute_run(const RunRequest& req) {
       {"gates", nlohmann::json::array()},
       {"pass", true},
   };
+  if (!dut.device.is_null()) out.report["device"] = dut.device;
+  if (!dut.latency.is_null()) out.report["latency"] = dut.latency;
   if (req.gates) {
     out.report["gates"] = evaluate_gates(gates_for_revision(*req.gates, rev.name), metrics);
     out.report["gates_file"] = req.gates->path;
@@ -148,12 +173,19 @@ RunOutcome execute_run(const RunRequest& req) {
     << "\n";
   s << "  kernel    " << rev.name;
   for (const auto& [k, v] : params) s << "  " << k << "=" << v;
-  s << "\n  backend   " << dut.info.value("name", "") << ": " << dut.info.value("description", "") << "\n\n";
+  s << "\n  backend   " << dut.info.value("name", "") << ": " << dut.info.value("description", "") << "\n";
+  if (!dut.note.empty()) s << "  " << dut.note << "\n";
+  if (!dut.latency.is_null())
+    s << "  latency   " << dut.latency["calls"].get<size_t>() << " kernel calls: mean "
+      << format_number(dut.latency["mean"].get<double>(), 1) << " us, p50 " << format_number(dut.latency["p50"].get<double>(), 1)
+      << " us, p99 " << format_number(dut.latency["p99"].get<double>(), 1) << " us\n";
+  s << "\n";
   if (dut.is_model) {
     s << metrics_table({{"model vs golden", &vs_golden}});
   } else {
     s << metrics_table({{"device vs golden", &vs_golden}, {"model vs golden", &model_vs_golden}});
     s << "\n  device vs model: " << model_verdict_line(vs_model, vs_golden.count) << "\n";
+    if (!vs_model.bit_exact) s << "  where: " << localization.summary << "\n";
   }
   if (!req.gates) {
     s << "\n  verdict   PASS (no gates given)\n";

@@ -33,6 +33,32 @@ bool bit_exact(const nlohmann::json& r) {
 
 }  // namespace
 
+void check_diffable(const nlohmann::json& r, const std::string& name) {
+  auto bad = [&](const std::string& what) { throw InputError(name + ": malformed report: " + what); };
+  auto object_at = [&](const nlohmann::json& j, const char* key, const std::string& where) -> const nlohmann::json& {
+    if (!j.is_object() || !j.contains(key) || !j[key].is_object()) bad("'" + where + "' must be an object");
+    return j[key];
+  };
+  auto number_or_null = [&](const nlohmann::json& j, const std::string& key, const std::string& where) {
+    if (!j.contains(key) || !(j[key].is_number() || j[key].is_null())) bad("'" + where + "' must be a number or null");
+  };
+  const auto& metrics = object_at(r, "metrics", "metrics");
+  const auto& g = object_at(metrics, "vs_golden", "metrics.vs_golden");
+  for (const char* k : {"correlation", "mae", "rmse", "max_abs_error", "sqnr_db", "cosine"})
+    number_or_null(g, k, std::string("metrics.vs_golden.") + k);
+  const auto& within = object_at(g, "within", "metrics.vs_golden.within");
+  for (int bucket : kWithinBuckets)
+    number_or_null(within, std::to_string(bucket), "metrics.vs_golden.within." + std::to_string(bucket));
+  if (metrics.contains("vs_model")) {
+    const auto& m = object_at(metrics, "vs_model", "metrics.vs_model");
+    if (!m.contains("bit_exact") || !m["bit_exact"].is_boolean()) bad("'metrics.vs_model.bit_exact' must be true or false");
+  }
+  if (!object_at(r, "kernel", "kernel").contains("revision")) bad("'kernel.revision' is missing");
+  const auto& fixture = object_at(r, "fixture", "fixture");
+  if (!fixture.contains("path") || !fixture.contains("sha256")) bad("'fixture' needs 'path' and 'sha256'");
+  if (!object_at(r, "backend", "backend").contains("name")) bad("'backend.name' is missing");
+}
+
 ElementChanges count_changes(const DoubleTensor& a, const DoubleTensor& b) {
   if (a.shape != b.shape) throw InputError("outputs have different shapes: " + a.shape.str() + " and " + b.shape.str());
   ElementChanges c;
@@ -50,6 +76,8 @@ ElementChanges count_changes(const DoubleTensor& a, const DoubleTensor& b) {
 
 DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, const nlohmann::json& b,
                         const std::string& b_name, double tolerance, const std::optional<ElementChanges>& changes) {
+  check_diffable(a, a_name);
+  check_diffable(b, b_name);
   DiffResult out;
   const auto& ga = a.at("metrics").at("vs_golden");
   const auto& gb = b.at("metrics").at("vs_golden");

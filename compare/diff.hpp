@@ -26,6 +26,10 @@ struct DiffResult {
 // Compares metrics.vs_golden of `b` against `a`. Regressions: lower correlation, higher MAE or
 // RMSE, a lower `within` share in any bucket, or bit-exactness (vs_model) lost, each by more than
 // `tolerance` (absolute). max_abs_error, SQNR and cosine are shown but never gate.
+// InputError "NAME: malformed report: ..." unless `r` has every field diff_reports reads, with
+// the right types; diff_reports checks both reports with it first.
+void check_diffable(const nlohmann::json& r, const std::string& name);
+
 DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, const nlohmann::json& b,
                         const std::string& b_name, double tolerance, const std::optional<ElementChanges>& changes);
 

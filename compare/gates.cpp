@@ -107,14 +107,18 @@ GatesFile load_gates(const std::string& path) {
   if (!in) bad(path, "cannot read the gates file");
   std::stringstream ss;
   ss << in.rdbuf();
+  return parse_gates_text(ss.str(), path);
+}
+
+GatesFile parse_gates_text(const std::string& text, const std::string& name) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(ss.str());
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     std::string msg = e.what();
-    bad(path, "not valid JSON: " + msg.substr(msg.find(']') == std::string::npos ? 0 : msg.find(']') + 2));
+    bad(name, "not valid JSON: " + msg.substr(msg.find(']') == std::string::npos ? 0 : msg.find(']') + 2));
   }
-  return parse_gates(j, path);
+  return parse_gates(j, name);
 }
 
 GateSpec gates_for_revision(const GatesFile& g, const std::string& revision) {

@@ -26,6 +26,8 @@ struct GatesFile {
 // number, unknown revision) is one InputError line starting with the file name.
 GatesFile load_gates(const std::string& path);
 GatesFile parse_gates(const nlohmann::json& j, const std::string& name);
+// The file's text parsed as load_gates does: the entry point of the gates fuzz target.
+GatesFile parse_gates_text(const std::string& text, const std::string& name);
 
 // The defaults with the revision's overrides applied field by field.
 GateSpec gates_for_revision(const GatesFile& g, const std::string& revision);

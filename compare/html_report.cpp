@@ -85,12 +85,25 @@ std::string plots(const ReportEntry& e) {
     o << "<p class=\"note\">The scatter, error histogram and per-row error heatmap need the output arrays: rerun with "
          "<code>attncheck run --keep-outputs --json FILE</code>.</p>\n";
     // The mismatch map can still be drawn per row from the report's mismatch_rows.
+    // .at() and checked sizes: the shape comes from a file, and a hostile one must neither index
+    // past the array nor size a grid of 10^18 cells (fuzz_report_reader).
     const Json& shape = r.at("fixture").at("shape");
-    const size_t heads = shape[0].get<size_t>(), seq = shape[1].get<size_t>();
+    const Json &h_json = shape.at(0), &s_json = shape.at(1);
+    auto positive = [](const Json& v) {
+      return v.is_number_integer() && v.get<int64_t>() > 0 ? static_cast<size_t>(v.get<int64_t>()) : size_t{0};
+    };
+    const size_t heads = positive(h_json), seq = positive(s_json);
+    // One SVG cell per row: beyond 2^18 rows the page would be hundreds of megabytes.
+    constexpr size_t kMaxCells = size_t{1} << 18;
+    if (heads == 0 || seq == 0 || heads > kMaxCells / seq) {
+      o << "<p class=\"note\">No per-row mismatch map: the fixture shape " << esc(shape.dump())
+        << " is not one this page can draw row by row.</p>\n<p>" << esc(model_line(r)) << "</p>\n";
+      return o.str();
+    }
     std::vector<double> cells(heads * seq, 0);
     if (vm.is_object())
       for (const auto& hs : vm.at("mismatch_rows")) {
-        const size_t i = hs[0].get<size_t>() * seq + hs[1].get<size_t>();
+        const size_t i = hs.at(0).get<size_t>() * seq + hs.at(1).get<size_t>();
         if (i < cells.size()) cells[i] = 1;
       }
     o << figure(svg_heatmap(cells, heads, seq, "Device vs model mismatch map (per row)", "query position s", "head h",

@@ -44,14 +44,22 @@ std::vector<MetricRow> metric_rows(const nlohmann::json& report) {
     }
     rows.push_back(r);
   };
-  auto mval = [&](const char* k) { return mg ? &(*mg)[k] : nullptr; };
+  // find(), not a const operator[]: on a missing key that is undefined behaviour in nlohmann (a
+  // report missing model_vs_golden.mae read freed memory; found by fuzz_report_reader).
+  static const nlohmann::json absent;
+  auto field = [](const nlohmann::json& j, const std::string& k) -> const nlohmann::json& {
+    if (!j.is_object()) return absent;
+    const auto it = j.find(k);
+    return it == j.end() ? absent : *it;
+  };
+  auto mval = [&](const char* k) { return mg ? &field(*mg, k) : nullptr; };
   add("correlation", "vs_golden.correlation", d.at("correlation"), mval("correlation"), 6);
   add("MAE (LSB)", "vs_golden.mae", d.at("mae"), mval("mae"), 4);
   add("RMSE (LSB)", "vs_golden.rmse", d.at("rmse"), mval("rmse"), 4);
   add("max abs error (LSB)", "vs_golden.max_abs_error", d.at("max_abs_error"), mval("max_abs_error"), 4);
   for (int b : kWithinBuckets) {
     const std::string k = std::to_string(b);
-    add("within " + k + " LSB", "vs_golden.within." + k, d.at("within").at(k), mg ? &(*mg)["within"][k] : nullptr, 4);
+    add("within " + k + " LSB", "vs_golden.within." + k, d.at("within").at(k), mg ? &field(field(*mg, "within"), k) : nullptr, 4);
   }
   add("SQNR (dB)", "vs_golden.sqnr_db", d.at("sqnr_db"), mval("sqnr_db"), 2);
   add("cosine", "vs_golden.cosine", d.at("cosine"), mval("cosine"), 6);
@@ -65,7 +73,7 @@ std::vector<std::pair<std::string, std::string>> provenance(const nlohmann::json
   const auto& fx = r.at("fixture");
   const auto& shape = fx.at("shape");
   out.push_back({"fixture", str(fx.at("path"))});
-  out.push_back({"shape (H x S x D)", fmt(shape[0]) + " x " + fmt(shape[1]) + " x " + fmt(shape[2])});
+  out.push_back({"shape (H x S x D)", fmt(shape.at(0)) + " x " + fmt(shape.at(1)) + " x " + fmt(shape.at(2))});
   out.push_back({"recipe", str(fx.at("recipe"), "unknown")});
   out.push_back({"seed", str(fx.at("seed"), "unknown")});
   for (const auto& [file, hash] : fx.at("sha256").items()) out.push_back({"sha256 " + file, hash.get<std::string>()});

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "ref/errors.hpp"
+#include "ref/interrupt.hpp"
 
 namespace attncheck {
 
@@ -51,6 +52,11 @@ void write_file_atomic(const std::string& path, const std::string& text) {
   const int rc = ::close(fd);
   fd = -1;
   if (rc != 0) fail_removing(errno);
+  // An interrupted run publishes nothing: the last moment to back out is before the rename.
+  if (interrupted()) {
+    ::unlink(tmp.c_str());
+    throw_if_interrupted();
+  }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) fail_removing(errno);
 }
 

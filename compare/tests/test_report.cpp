@@ -141,7 +141,9 @@ TEST_CASE("full reports satisfy the schema", "[compare][report][schema]") {
     r["gates"] = {{{"name", "bit_exact"}, {"threshold", true}, {"value", false}, {"pass", false}},
                   {{"name", "min_correlation"}, {"threshold", 0.99}, {"value", 0.999}, {"pass", true}}};
     r["pass"] = false;
-    r["latency"] = {{"median_us", 812.5}};  // later issues add top-level sections
+    r["latency"] = {{"unit", "us"}, {"iterations", 2}, {"warmup", 1}, {"launches", 1}, {"calls", 2},
+                    {"mean", 812.5}, {"stddev", 1.5}, {"min", 811.0}, {"p50", 812.5}, {"p95", 813.9},
+                    {"p99", 814.0}, {"max", 814.0}, {"samples", {811.0, 814.0}}};  // npu/launch_loop.cpp's layout
     reports.emplace_back("run_npu", r);
   }
   {  // `compare` on bare arrays: no fixture directory, no seed, and a constant device output.

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "ref/fast.hpp"
+#include "ref/tile_rows.hpp"
 
 namespace attncheck::uc_int32_lut {
 
@@ -51,21 +52,8 @@ void pv_requant(const int8_t* w, const int8_t* v, int8_t* out_row) {
 }
 
 Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
-  const int shift = static_cast<int>(params.at("scale_shift"));
-  Int8Tensor out(in.shape());
-  int32_t scores[kTile];
-  SoftmaxRow row;
-  for (int64_t h = 0; h < in.shape().heads; ++h) {
-    const int8_t* q = in.q.head(h);
-    const int8_t* k = in.k.head(h);
-    const int8_t* v = in.v.head(h);
-    for (int i = 0; i < kTile; ++i) {
-      qk_scores(q + i * kTile, k, shift, scores);
-      softmax_row(scores, &row);
-      pv_requant(row.w, v, out.head(h) + i * kTile);
-    }
-  }
-  return out;
+  return run_tile_rows<int32_t, SoftmaxRow, kTile>(in, static_cast<int>(params.at("scale_shift")), qk_scores,
+                                                  softmax_row, pv_requant);
 }
 
 Int8Tensor model(const AttentionInputs& in, const Params& params) {

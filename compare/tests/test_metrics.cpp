@@ -305,7 +305,7 @@ TEST_CASE("compare_to_model: bit-exact needs every element equal", "[compare][me
   CHECK(tiny.mismatches == 1);
 }
 
-TEST_CASE("mismatch rows span heads in ascending order; first_mismatches in index order, capped",
+TEST_CASE("mismatch rows span heads in ascending order, first_mismatches in index order, capped",
           "[compare][metrics]") {
   const Shape s{3, 4, 5};
   DoubleTensor model(s), golden(s);

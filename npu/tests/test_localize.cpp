@@ -55,7 +55,7 @@ TEST_CASE("localize: a constant offset on rows of one head, mapped to the Q byte
   CHECK(j["mismatches_per_head"] == nlohmann::json::array({0, 192}));
 }
 
-TEST_CASE("localize: a row range crossing precise-v1's Q tiles splits at the launch boundary; zero rows counted") {
+TEST_CASE("localize: a row range crossing precise-v1's Q tiles splits at the launch boundary, zero rows counted") {
   const Shape s{1, 150, 64};
   const DoubleTensor model = ramp(s);
   DoubleTensor dev = model;

@@ -32,7 +32,7 @@ TEST_CASE("unknown revisions and bad params are one-line InputErrors", "[registr
   CHECK_THROWS_WITH(resolve_params(r, {"scale_shift=99999999999999999999"}), Catch::Contains("not an integer"));
 }
 
-TEST_CASE("tile-only revisions reject other shapes; precise-v1 takes any S at D = 64", "[registry]") {
+TEST_CASE("tile-only revisions reject other shapes, precise-v1 takes any S at D = 64", "[registry]") {
   CHECK_NOTHROW(check_shape(find_revision("uc-int32-lut"), Shape{8, 64, 64}, "f"));
   CHECK_THROWS_WITH(check_shape(find_revision("uc-int32-lut"), Shape{1, 200, 64}, "f"),
                     Catch::StartsWith("f: uc-int32-lut is defined for 64x64 tiles"));

@@ -99,7 +99,9 @@ nlohmann::json parse_report_text(const std::string& text, const std::string& pat
   } catch (const nlohmann::json::exception&) {
     throw InputError(path + ": not a JSON report");
   }
-  const std::string schema = j.is_object() ? j.value("schema", std::string()) : std::string();
+  // value() would throw a type error on a non-string schema; such a file is simply not a report.
+  const auto it = j.is_object() ? j.find("schema") : j.end();
+  const std::string schema = (j.is_object() && it != j.end() && it->is_string()) ? it->get<std::string>() : std::string();
   if (schema == kReportSchemaId || (allow_suite && schema == kSuiteSchemaId)) return j;
   throw InputError(path + ": schema '" + schema + "', expected " + kReportSchemaId +
                    (allow_suite ? std::string(" or ") + kSuiteSchemaId : std::string()));

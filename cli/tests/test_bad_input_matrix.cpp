@@ -290,6 +290,20 @@ std::vector<Case> cases() {
          return std::vector<std::string>{"diff", write_json(in + "/a.json", j.dump()), good_report()};
        },
        "metrics.vs_golden.mae"},
+      {"diff: a schema that is not a string (fuzz_report_reader found it)",
+       [=](auto in, auto) {
+         auto j = nlohmann::json::parse(read_text(good_report()));
+         j["schema"] = 7;
+         return std::vector<std::string>{"diff", write_json(in + "/a.json", j.dump()), good_report()};
+       },
+       "a.json: schema '', expected attncheck.report/1"},
+      {"report: a schema that is not a string",
+       [=](auto in, auto out) {
+         auto j = nlohmann::json::parse(read_text(good_report()));
+         j["schema"] = nlohmann::json::array();
+         return std::vector<std::string>{"report", write_json(in + "/a.json", j.dump()), "--md", out + "/r.md"};
+       },
+       "a.json: schema ''"},
       {"diff: kept outputs outside the report's directory",
        [=](auto in, auto) {
          auto j = nlohmann::json::parse(read_text(good_report()));

@@ -1,0 +1,607 @@
+// The AIE2 core interpreter: each rule cites its ISA fact in docs/aie2.md; the pipeline is exposed, so every write lands at its itinerary's cycle.
+#include "sim/core.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace attncheck::aie2 {
+namespace {
+
+// Micro-op kinds: the slot semantics, with each addressing mode its own kind so the interpreter
+// switch does no further decoding.
+enum Uop : uint16_t {
+  kNop,
+  kAdd, kAdc, kSub, kSbc, kAnd, kOr, kXor, kAshl, kLshl, kEq, kNe, kLt, kLtu, kGe, kGeu, kMul, kSelEqz, kSelNez,
+  kAbs, kClb, kClz, kEqz, kNez, kExtS8, kExtS16, kExtU8, kExtU16, kAddImm, kDivs,
+  kMov, kMovDelayed, kMovImm, kMovCntr, kAddNc,
+  kJump, kCall, kJumpInd, kCallInd, kRet, kJz, kJnz, kJnzd,
+  kDone, kAcq, kRel, kAcqCond, kRelCond, kEvent,
+  kLdIdxImm, kLdIdxReg, kLdPostImm, kLdPostReg, kLd2D, kLd3D, kLdSp,
+  kStIdxImm, kStIdxReg, kStPostImm, kStPostReg, kSt2D, kSt3D, kStSp,
+  kPsIdxImm, kPsIdxReg, kPsPostImm, kPsPostReg, kPs2D, kPs3D,
+  kPaddImm, kPaddReg, kPadd2D, kPadd3D, kPaddSp,
+};
+
+constexpr uint32_t kMask20 = 0xFFFFF;
+constexpr uint8_t kNoReg = 0xFF;
+
+std::string hex(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%X", v);
+  return b;
+}
+
+int32_t sext20(uint32_t v) { return static_cast<int32_t>((v & kMask20) ^ 0x80000u) - 0x80000; }
+
+uint16_t mem_kind(AddrMode am, uint16_t idx_imm) {
+  switch (am) {
+    case AddrMode::IdxImm: return idx_imm;
+    case AddrMode::IdxReg: return idx_imm + 1;
+    case AddrMode::PostImm: return idx_imm + 2;
+    case AddrMode::PostReg: return idx_imm + 3;
+    case AddrMode::Post2D: return idx_imm + 4;
+    case AddrMode::Post3D: return idx_imm + 5;
+    default: return idx_imm + 6;  // SpImm
+  }
+}
+
+// One slot instruction as a micro-op; false (with `why`) when the simulator cannot run it.
+bool lower(const SlotInst& s, MicroOp* u, std::string* why) {
+  const Encoding& e = *s.enc;
+  *u = MicroOp{kNop, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, 0};
+  auto r = [&](size_t i) { return static_cast<uint8_t>(s.ops[i].value); };
+  auto imm = [&](size_t i) { return static_cast<int32_t>(s.ops[i].value); };
+  static const uint16_t alu3[] = {kAdd, kAdc, kSub, kSbc, kAnd, kOr, kXor, kAshl, kLshl, kEq, kNe, kLt, kLtu, kGe, kGeu, kMul};
+  switch (e.sem) {
+    case Sem::Nop: return true;
+    case Sem::Add: case Sem::Adc: case Sem::Sub: case Sem::Sbc: case Sem::And: case Sem::Or: case Sem::Xor:
+    case Sem::Ashl: case Sem::Lshl: case Sem::Eq: case Sem::Ne: case Sem::Lt: case Sem::Ltu: case Sem::Ge:
+    case Sem::Geu: case Sem::Mul:
+      u->kind = alu3[static_cast<int>(e.sem) - static_cast<int>(Sem::Add)];
+      u->d = r(0), u->a = r(1), u->b = r(2);
+      return true;
+    case Sem::SelEqz: case Sem::SelNez:
+      u->kind = e.sem == Sem::SelEqz ? kSelEqz : kSelNez;
+      u->d = r(0), u->a = r(1), u->b = r(2);
+      return true;
+    case Sem::Abs: u->kind = kAbs; break;
+    case Sem::Clb: u->kind = kClb; break;
+    case Sem::Clz: u->kind = kClz; break;
+    case Sem::Eqz: u->kind = kEqz; break;
+    case Sem::Nez: u->kind = kNez; break;
+    case Sem::ExtS8: u->kind = kExtS8; break;
+    case Sem::ExtS16: u->kind = kExtS16; break;
+    case Sem::ExtU8: u->kind = kExtU8; break;
+    case Sem::ExtU16: u->kind = kExtU16; break;
+    case Sem::AddImm: u->kind = kAddImm, u->d = r(0), u->a = r(1), u->imm = imm(2); return true;
+    case Sem::Divs: u->kind = kDivs, u->d = r(0), u->a = r(1), u->b = r(2); return true;
+    case Sem::Mov: u->kind = kMov, u->d = r(0), u->a = r(1); return true;
+    case Sem::MovDelayed: u->kind = kMovDelayed, u->d = r(0), u->a = r(1), u->width = e.width; return true;
+    case Sem::MovImm: u->kind = kMovImm, u->d = r(0), u->imm = imm(1); return true;
+    case Sem::MovCntr: u->kind = kMovCntr, u->d = static_cast<uint8_t>(16 + 2 * s.ops[0].value); return true;
+    case Sem::AddNc: u->kind = kAddNc, u->d = r(0), u->a = r(1), u->imm = imm(2); return true;
+    case Sem::Jump: u->kind = kJump, u->imm = imm(0); return true;
+    case Sem::Call: u->kind = kCall, u->imm = imm(0); return true;
+    case Sem::JumpInd: u->kind = kJumpInd, u->a = r(0); return true;
+    case Sem::CallInd: u->kind = kCallInd, u->a = r(0); return true;
+    case Sem::Ret: u->kind = kRet; return true;
+    case Sem::Jz: case Sem::Jnz: u->kind = e.sem == Sem::Jz ? kJz : kJnz, u->a = r(0), u->imm = imm(1); return true;
+    case Sem::Jnzd: u->kind = kJnzd, u->d = r(0), u->a = r(1), u->b = r(2); return true;
+    case Sem::Done: u->kind = kDone; return true;
+    case Sem::Event: u->kind = kEvent; return true;
+    case Sem::Acq: case Sem::Rel: case Sem::AcqCond: case Sem::RelCond: {
+      u->kind = e.sem == Sem::Acq ? kAcq : e.sem == Sem::Rel ? kRel : e.sem == Sem::AcqCond ? kAcqCond : kRelCond;
+      if (s.ops[0].kind == OperandKind::Uimm) u->a = kNoReg, u->imm = imm(0);
+      else u->a = r(0);
+      u->b = r(1);
+      return true;
+    }
+    case Sem::Load: case Sem::Store: case Sem::PartStore: {
+      const uint16_t base = e.sem == Sem::Load ? kLdIdxImm : e.sem == Sem::Store ? kStIdxImm : kPsIdxImm;
+      u->kind = mem_kind(e.am, base);
+      u->width = e.width;
+      u->sign = e.sign;
+      u->d = r(0);  // data register (destination of a load, source of a store)
+      if (e.am == AddrMode::SpImm) {
+        u->imm = imm(1);
+      } else {
+        u->a = r(1);  // pointer
+        const Operand& off = s.ops[2];
+        if (off.kind == OperandKind::eD || off.kind == OperandKind::eDS) u->b = static_cast<uint8_t>(off.value);
+        else if (e.am == AddrMode::IdxImm || e.am == AddrMode::PostImm) u->imm = static_cast<int32_t>(off.value);
+        else u->b = static_cast<uint8_t>(off.value);
+      }
+      if (e.sem == Sem::PartStore && e.am == AddrMode::SpImm) break;
+      return true;
+    }
+    case Sem::Padd: {
+      u->a = r(0);
+      const Operand& off = s.ops[1];
+      if (e.am == AddrMode::Post2D) u->kind = kPadd2D, u->b = static_cast<uint8_t>(off.value);
+      else if (e.am == AddrMode::Post3D) u->kind = kPadd3D, u->b = static_cast<uint8_t>(off.value);
+      else if (off.kind == OperandKind::eM) u->kind = kPaddReg, u->b = static_cast<uint8_t>(off.value);
+      else u->kind = kPaddImm, u->imm = static_cast<int32_t>(off.value);
+      return true;
+    }
+    case Sem::PaddSp: u->kind = kPaddSp, u->imm = imm(0); return true;
+    case Sem::Unsupported: break;
+  }
+  if (u->kind != kNop) {  // the two-operand alu group set only the kind
+    u->d = r(0), u->a = r(1);
+    return true;
+  }
+  *why = std::string("'") + format_slot(s) + "' (" + e.name + ") is decoded but not simulated: " +
+         "vector, stream and tile-memory instructions are outside the scalar core model";
+  return false;
+}
+
+}  // namespace
+
+CompiledProgram::CompiledProgram(const Elf& elf) : elf_(&elf), decoded_(decode_program(elf)) {
+  base_ = decoded_.base;
+  const auto& db = decoded_.bundles;
+  index_.assign(elf.text().size(), -1);
+  bundles_.reserve(db.size());
+  for (size_t i = 0; i < db.size(); ++i) {
+    const Bundle& b = db[i];
+    if (!b.ok()) {
+      std::string what = b.format ? "a slot matches no instruction" : "no bundle format matches";
+      throw SimError(elf.path + ": unknown instruction at " + where(b.address) + ": bytes " + b.bytes_hex() + " (" + what +
+                     ")");
+    }
+    ProgramBundle pb{};
+    pb.address = b.address;
+    pb.size = b.size;
+    pb.next = b.address + b.size;
+    uint32_t ret = pb.next;
+    for (size_t k = 1; k <= kBranchDelaySlots && i + k < db.size(); ++k) ret = db[i + k].address + db[i + k].size;
+    pb.return_addr = ret;
+    for (const auto& s : b.slots) {
+      MicroOp u;
+      std::string why;
+      if (!lower(s, &u, &why)) throw SimError(elf.path + ": at " + where(b.address) + ": " + why);
+      if (u.kind == kNop) continue;
+      pb.ops[pb.nops++] = u;
+      if (u.kind >= kAcq && u.kind <= kRelCond) pb.has_lock = true;
+      if (u.kind >= kJump && u.kind <= kJnzd) pb.has_branch = true;
+    }
+    index_[b.address - base_] = static_cast<int32_t>(bundles_.size());
+    bundles_.push_back(pb);
+  }
+}
+
+std::string CompiledProgram::where(uint32_t address) const {
+  std::string s = "PC " + hex(address);
+  if (const ElfSymbol* f = elf_->function_at(address)) s += " (" + f->name + "+" + hex(address - f->value) + ")";
+  const int i = decoded_.index_at(address);
+  if (i >= 0) s += ", bundle '" + format_bundle(decoded_.bundles[i]) + "'";
+  else s += ", not a bundle start";
+  return s;
+}
+
+Core::Core(const CompiledProgram& prog) : prog_(prog), mem_(kDataMemBytes, 0), watch_map_(kDataMemBytes, -1) {
+  pc_ = prog.elf().entry;
+  const ElfSymbol* sp = prog.elf().symbol("_sp_start_value_DM_stack");
+  sp_start_ = sp ? sp->value : kDataMemBase;
+}
+
+void Core::set_sp_start_override(uint32_t sp) {
+  sp_override_ = sp & kMask20;
+  sp_override_pending_ = true;
+}
+
+void Core::fail(const std::string& what) const { throw SimError(prog_.elf().path + ": " + what + " at " + prog_.where(pc_)); }
+
+void Core::load_elf_images() {
+  for (const auto& img : prog_.elf().load_images()) {
+    if (img.program) continue;  // program memory is the decoded .text
+    if (img.address < kDataMemBase || img.address + img.bytes.size() > kDataMemBase + kDataMemBytes)
+      throw SimError(prog_.elf().path + ": a loadable segment at " + hex(img.address) +
+                     " lies outside the tile's data memory 0x70000..0x7FFFF (a neighbour's memory is not modelled)");
+    std::memcpy(mem_.data() + (img.address - kDataMemBase), img.bytes.data(), img.bytes.size());
+  }
+}
+
+uint8_t* Core::data(uint32_t address, uint32_t bytes) {
+  if (address < kDataMemBase || address - kDataMemBase + uint64_t{bytes} > kDataMemBytes)
+    throw SimError(prog_.elf().path + ": host access " + hex(address) + "+" + std::to_string(bytes) +
+                   " is outside the tile's data memory");
+  return mem_.data() + (address - kDataMemBase);
+}
+
+bool Core::try_acquire(int id, int value, bool ge) {
+  int& l = locks_[id];
+  if (ge) {
+    if (l < value) return false;
+    l -= value;
+  } else if (l != value) {
+    return false;
+  }
+  return true;
+}
+
+void Core::release(int id, int value) { locks_[id] = std::min(63, std::max(-64, locks_[id] + value)); }
+
+void Core::set_watch(std::vector<WatchRegion> regions) {
+  watch_ = std::move(regions);
+  std::fill(watch_map_.begin(), watch_map_.end(), -1);
+  dirty_.assign(watch_.size(), {});
+  tainted_read_.assign(watch_.size(), {});
+  for (size_t i = 0; i < watch_.size(); ++i) {
+    const auto& w = watch_[i];
+    for (uint32_t a = w.address; a < w.address + w.size; ++a)
+      if (a >= kDataMemBase && a < kDataMemBase + kDataMemBytes) watch_map_[a - kDataMemBase] = static_cast<int8_t>(i);
+    dirty_[i].assign(w.size, 0);
+    tainted_read_[i].assign(w.size, 0);
+  }
+}
+
+void Core::mark_filled(int region) {
+  std::fill(dirty_[region].begin(), dirty_[region].end(), 0);
+  std::fill(tainted_read_[region].begin(), tainted_read_[region].end(), 0);
+}
+
+void Core::check_access(uint32_t addr, int width, const char* what) const {
+  if (addr < kDataMemBase || addr + width > kDataMemBase + kDataMemBytes)
+    fail(std::string(what) + " of " + std::to_string(width) + " B at " + hex(addr) +
+         " is outside the tile's data memory 0x70000..0x7FFFF");
+  if (addr % width != 0) fail(std::string("unaligned ") + what + " of " + std::to_string(width) + " B at " + hex(addr));
+}
+
+void Core::note_load(uint32_t addr, int width) {
+  if (watch_.empty()) return;
+  for (int k = 0; k < width; ++k) {
+    const int region = watch_map_[addr + k - kDataMemBase];
+    if (region < 0) continue;
+    const uint32_t off = addr + k - watch_[region].address;
+    if (dirty_[region][off]) tainted_read_[region][off] = 1;
+  }
+}
+
+void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
+  if (watch_.empty()) return;
+  const int region = watch_map_[addr - kDataMemBase];
+  if (region < 0) return;
+  for (int k = 0; k < width; ++k) dirty_[region][addr + k - watch_[region].address] = 1;
+  stores_.push_back({pc, addr, static_cast<uint8_t>(width), sp, cycle_, region});
+}
+
+uint32_t Core::load(uint32_t addr, int width, bool sign) {
+  check_access(addr, width, "load");
+  note_load(addr, width);
+  const uint8_t* p = mem_.data() + (addr - kDataMemBase);
+  if (width == 1) return sign ? static_cast<uint32_t>(static_cast<int8_t>(p[0])) : p[0];
+  if (width == 2) {
+    const uint16_t v = static_cast<uint16_t>(p[0] | p[1] << 8);
+    return sign ? static_cast<uint32_t>(static_cast<int16_t>(v)) : v;
+  }
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+         static_cast<uint32_t>(p[3]) << 24;
+}
+
+void Core::store(uint32_t addr, int width, uint32_t value) {
+  check_access(addr, width, "store");
+  note_store(addr, width, pc_, regs_[reg::SP]);
+  uint8_t* p = mem_.data() + (addr - kDataMemBase);
+  for (int k = 0; k < width; ++k) p[k] = static_cast<uint8_t>(value >> (8 * k));
+  // A word store into a word a part-word store is still rewriting: the rewrite will undo it.
+  if (part_stores_in_flight_)
+    for (const auto& slot : part_stores_)
+      for (const auto& ps : slot)
+        if (ps.address == (addr & ~3u)) ++stats_.part_word_hazards;
+}
+
+void Core::write_later(uint8_t r, uint32_t value, int latency) {
+  const size_t i = (cycle_ + static_cast<uint64_t>(latency) - 1) & (kRing - 1);
+  if (ring_count_[i] >= ring_[i].size()) fail("more register writes land in one cycle than the simulator holds");
+  ring_[i][ring_count_[i]++] = {r, value};
+}
+
+// 2D post-modify of pointer p with d-register k = {m_k, dn_k, dj_k, dc_k}: count up to dn, then
+// wrap with m (aiev2_addr.h's dims_2d_from_steps; docs/aie2.md).
+uint32_t Core::post_modify_2d(uint8_t p, uint8_t k, int) {
+  const uint32_t dc = regs_[reg::DC0 + k], dn = regs_[reg::DN0 + k];
+  int32_t step;
+  uint32_t ndc;
+  if (dc == dn) step = sext20(regs_[reg::M0 + k]), ndc = 0;
+  else step = sext20(regs_[reg::DJ0 + k]), ndc = dc + 1;
+  write_later(reg::DC0 + k, ndc & kMask20, 1);
+  return (regs_[p] + static_cast<uint32_t>(step)) & kMask20;
+}
+
+uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
+  const uint8_t hi = static_cast<uint8_t>(k + 4);
+  const uint32_t dc0 = regs_[reg::DC0 + k], dn0 = regs_[reg::DN0 + k];
+  const uint32_t dc1 = regs_[reg::DC0 + hi], dn1 = regs_[reg::DN0 + hi];
+  int32_t step;
+  if (dc0 != dn0) {
+    step = sext20(regs_[reg::DJ0 + k]);
+    write_later(reg::DC0 + k, (dc0 + 1) & kMask20, 1);
+  } else {
+    write_later(reg::DC0 + k, 0, 1);
+    if (dc1 != dn1) {
+      step = sext20(regs_[reg::DJ0 + hi]);
+      write_later(reg::DC0 + hi, (dc1 + 1) & kMask20, 1);
+    } else {
+      step = sext20(regs_[reg::M0 + k]);
+      write_later(reg::DC0 + hi, 0, 1);
+    }
+  }
+  return (regs_[p] + static_cast<uint32_t>(step)) & kMask20;
+}
+
+// Registers as a 32-bit source: 20-bit registers read sign-extended (docs/aie2.md).
+#define SRC(r) (is_pointer_width(r) ? static_cast<uint32_t>(sext20(regs_[r])) : regs_[r])
+
+void Core::step_bundle(const ProgramBundle& b) {
+  bool branch = false;
+  uint32_t target = 0;
+  for (int i = 0; i < b.nops; ++i) {
+    const MicroOp& u = b.ops[i];
+    const uint32_t x = u.a != kNoReg ? SRC(u.a) : 0, y = u.b != kNoReg ? SRC(u.b) : 0;
+    switch (u.kind) {
+      case kAdd: {
+        const uint64_t s = uint64_t{x} + y;
+        write_later(u.d, static_cast<uint32_t>(s), 1);
+        write_later(reg::kCarry, static_cast<uint32_t>(s >> 32), 1);
+        break;
+      }
+      case kAdc: {
+        const uint64_t s = uint64_t{x} + y + (regs_[reg::kCarry] & 1);
+        write_later(u.d, static_cast<uint32_t>(s), 1);
+        write_later(reg::kCarry, static_cast<uint32_t>(s >> 32), 1);
+        break;
+      }
+      case kSub:
+        write_later(u.d, x - y, 1);
+        write_later(reg::kCarry, x < y, 1);  // borrow
+        break;
+      case kSbc: {
+        const uint64_t sub = uint64_t{y} + (regs_[reg::kCarry] & 1);
+        write_later(u.d, static_cast<uint32_t>(x - sub), 1);
+        write_later(reg::kCarry, uint64_t{x} < sub, 1);
+        break;
+      }
+      case kAddImm: {
+        const uint64_t s = uint64_t{x} + static_cast<uint32_t>(u.imm);
+        write_later(u.d, static_cast<uint32_t>(s), 1);
+        write_later(reg::kCarry, static_cast<uint32_t>(s >> 32), 1);
+        break;
+      }
+      case kAnd: write_later(u.d, x & y, 1); break;
+      case kOr: write_later(u.d, x | y, 1); break;
+      case kXor: write_later(u.d, x ^ y, 1); break;
+      case kLshl: {
+        const int32_t n = static_cast<int32_t>(y);
+        write_later(u.d, n >= 32 || n <= -32 ? 0u : n >= 0 ? x << n : x >> -n, 1);
+        break;
+      }
+      case kAshl: {
+        const int32_t n = static_cast<int32_t>(y), v = static_cast<int32_t>(x);
+        const uint32_t r = n >= 32 ? 0u : n >= 0 ? x << n : n <= -32 ? static_cast<uint32_t>(v >> 31)
+                                                                    : static_cast<uint32_t>(v >> -n);
+        write_later(u.d, r, 1);
+        break;
+      }
+      case kEq: write_later(u.d, x == y, 1); break;
+      case kNe: write_later(u.d, x != y, 1); break;
+      case kLt: write_later(u.d, static_cast<int32_t>(x) < static_cast<int32_t>(y), 1); break;
+      case kLtu: write_later(u.d, x < y, 1); break;
+      case kGe: write_later(u.d, static_cast<int32_t>(x) >= static_cast<int32_t>(y), 1); break;
+      case kGeu: write_later(u.d, x >= y, 1); break;
+      case kMul: write_later(u.d, x * y, 2); break;  // II_MUL [2,1,1]
+      case kSelEqz: write_later(u.d, regs_[27] == 0 ? x : y, 1); break;
+      case kSelNez: write_later(u.d, regs_[27] != 0 ? x : y, 1); break;
+      case kAbs: {
+        const int32_t v = static_cast<int32_t>(x);
+        write_later(u.d, v < 0 ? 0u - x : x, 1);
+        write_later(reg::kCarry, 0, 1);
+        break;
+      }
+      case kClz: write_later(u.d, x ? static_cast<uint32_t>(__builtin_clz(x)) : 32u, 1); break;
+      case kClb: {
+        // Leading bits equal to the sign bit, the sign bit excluded (docs/aie2.md: an assumption).
+        const uint32_t v = static_cast<int32_t>(x) < 0 ? ~x : x;
+        write_later(u.d, v ? static_cast<uint32_t>(__builtin_clz(v)) - 1 : 31u, 1);
+        break;
+      }
+      case kEqz: write_later(u.d, x == 0, 1); break;
+      case kNez: write_later(u.d, x != 0, 1); break;
+      case kExtS8: write_later(u.d, static_cast<uint32_t>(static_cast<int8_t>(x)), 1); break;
+      case kExtS16: write_later(u.d, static_cast<uint32_t>(static_cast<int16_t>(x)), 1); break;
+      case kExtU8: write_later(u.d, x & 0xFF, 1); break;
+      case kExtU16: write_later(u.d, x & 0xFFFF, 1); break;
+      case kDivs: {
+        // One restoring step on {remainder, r31}: shift left one, subtract the divisor when it
+        // fits (33-bit compare); 32 steps give quotient in r31 and remainder in d.
+        const uint32_t q = regs_[31];
+        uint64_t rem = (uint64_t{x} << 1) | (q >> 31);
+        uint32_t nq = q << 1;
+        if (rem >= y) rem -= y, nq |= 1;
+        write_later(u.d, static_cast<uint32_t>(rem), 1);
+        write_later(31, nq, 1);
+        break;
+      }
+      case kMov: write_later(u.d, x, 1); break;
+      case kMovDelayed: write_later(u.d, x, u.width + 1); break;  // II_MOVdK: def cycle K+1
+      case kMovImm: write_later(u.d, static_cast<uint32_t>(u.imm), 1); break;
+      case kMovCntr:
+        write_later(u.d, static_cast<uint32_t>(cycle_), 1);
+        write_later(static_cast<uint8_t>(u.d + 1), static_cast<uint32_t>(cycle_ >> 32), 1);
+        break;
+      case kAddNc: write_later(u.d, x + static_cast<uint32_t>(u.imm), 1); break;
+      case kJump: branch = true, target = static_cast<uint32_t>(u.imm); break;
+      case kCall:
+        branch = true, target = static_cast<uint32_t>(u.imm);
+        write_later(reg::LR, b.return_addr, 4);  // II_JL: lr is defined at cycle 4
+        break;
+      case kJumpInd: branch = true, target = regs_[u.a] & kMask20; break;
+      case kCallInd:
+        branch = true, target = regs_[u.a] & kMask20;
+        write_later(reg::LR, b.return_addr, 4);
+        break;
+      case kRet: branch = true, target = regs_[reg::LR] & kMask20; break;
+      case kJz: if (x == 0) branch = true, target = static_cast<uint32_t>(u.imm); break;
+      case kJnz: if (x != 0) branch = true, target = static_cast<uint32_t>(u.imm); break;
+      case kJnzd:
+        // Compares before it decrements: taken while the old count is nonzero.
+        if (x != 0) branch = true, target = regs_[u.b] & kMask20;
+        write_later(u.d, x - 1, 1);
+        break;
+      case kDone: done_ = true; break;
+      case kEvent: break;
+      case kAcq: case kAcqCond: case kRel: case kRelCond: break;  // applied by run() before the bundle issues
+      // Loads: address from the pointer read at issue; data lands in E7 (II_LDA [7,1,1]). Memory is
+      // read at issue, which orders loads and stores exactly as their common E5 stage does.
+      case kLdIdxImm: write_later(u.d, load((regs_[u.a] + u.imm) & kMask20, u.width, u.sign), 7); break;
+      case kLdIdxReg: write_later(u.d, load((regs_[u.a] + regs_[u.b]) & kMask20, u.width, u.sign), 7); break;
+      case kLdPostImm:
+        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), 7);
+        write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
+        break;
+      case kLdPostReg:
+        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), 7);
+        write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1);
+        break;
+      case kLd2D:
+        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), 7);
+        write_later(u.a, post_modify_2d(u.a, u.b, 1), 1);
+        break;
+      case kLd3D:
+        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), 7);
+        write_later(u.a, post_modify_3d(u.a, u.b), 1);
+        break;
+      case kLdSp: write_later(u.d, load((regs_[reg::SP] + u.imm) & kMask20, u.width, u.sign), 7); break;
+      // Word stores: data read at issue, written in E5.
+      case kStIdxImm: store((regs_[u.a] + u.imm) & kMask20, u.width, SRC(u.d)); break;
+      case kStIdxReg: store((regs_[u.a] + regs_[u.b]) & kMask20, u.width, SRC(u.d)); break;
+      case kStPostImm:
+        store(regs_[u.a] & kMask20, u.width, SRC(u.d));
+        write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
+        break;
+      case kStPostReg:
+        store(regs_[u.a] & kMask20, u.width, SRC(u.d));
+        write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1);
+        break;
+      case kSt2D:
+        store(regs_[u.a] & kMask20, u.width, SRC(u.d));
+        write_later(u.a, post_modify_2d(u.a, u.b, 1), 1);
+        break;
+      case kSt3D:
+        store(regs_[u.a] & kMask20, u.width, SRC(u.d));
+        write_later(u.a, post_modify_3d(u.a, u.b), 1);
+        break;
+      case kStSp: store((regs_[reg::SP] + u.imm) & kMask20, u.width, SRC(u.d)); break;
+      // Part-word stores (st.s8/st.s16, lda slot) read the word in E5, the data register in E7, and
+      // write the merged word in E11 (II_STHB, MemoryCycles<[5, 11]>).
+      case kPsIdxImm: case kPsIdxReg: case kPsPostImm: case kPsPostReg: case kPs2D: case kPs3D: {
+        uint32_t addr;
+        if (u.kind == kPsIdxImm) addr = (regs_[u.a] + u.imm) & kMask20;
+        else if (u.kind == kPsIdxReg) addr = (regs_[u.a] + regs_[u.b]) & kMask20;
+        else addr = regs_[u.a] & kMask20;
+        check_access(addr, u.width, "store");
+        const uint32_t word = addr & ~3u;
+        PartStore ps{word, 0, static_cast<uint8_t>(8 * (addr & 3)), u.width, u.d, b.address, regs_[reg::SP]};
+        std::memcpy(&ps.snapshot, mem_.data() + (word - kDataMemBase), 4);
+        part_stores_[(cycle_ + 6) & (kRing - 1)].push_back(ps);
+        ++part_stores_in_flight_;
+        if (u.kind == kPsPostImm) write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
+        else if (u.kind == kPsPostReg) write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1);
+        else if (u.kind == kPs2D) write_later(u.a, post_modify_2d(u.a, u.b, 1), 1);
+        else if (u.kind == kPs3D) write_later(u.a, post_modify_3d(u.a, u.b), 1);
+        break;
+      }
+      case kPaddImm: write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1); break;
+      case kPaddReg: write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1); break;
+      case kPadd2D: write_later(u.a, post_modify_2d(u.a, u.b, 1), 1); break;
+      case kPadd3D: write_later(u.a, post_modify_3d(u.a, u.b), 1); break;
+      case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
+      default: fail("internal: micro-op " + std::to_string(u.kind) + " has no rule");
+    }
+  }
+  // Next fetch: a branch issued now redirects after its five delay slots; one issued earlier may
+  // be due now; otherwise the zero-overhead loop or the next bundle.
+  uint32_t next = b.next;
+  if (branch_countdown_ > 0) {
+    if (--branch_countdown_ == 0) next = branch_target_;
+  } else if (b.address == (regs_[reg::LE] & kMask20) && regs_[reg::LC] != 0) {
+    // The last bundle of a zero-overhead loop body: lc counts the iterations left.
+    if (--regs_[reg::LC] != 0) next = regs_[reg::LS] & kMask20;
+  }
+  if (branch) {
+    if (branch_countdown_ > 0) fail("a branch inside another branch's delay slots");
+    branch_countdown_ = kBranchDelaySlots;
+    branch_target_ = target;
+  }
+  pc_ = next;
+}
+
+void Core::commit_cycle() {
+  const size_t i = cycle_ & (kRing - 1);
+  // Part-word stores due now read their data register before this cycle's writes land.
+  auto& ps = part_stores_[i];
+  for (const auto& s : ps) {
+    const uint32_t data = regs_[s.data_reg];
+    const uint32_t mask = (s.width == 1 ? 0xFFu : 0xFFFFu) << s.shift;
+    const uint32_t word = (s.snapshot & ~mask) | ((data << s.shift) & mask);
+    note_store(s.address + s.shift / 8, s.width, s.pc, s.sp);
+    std::memcpy(mem_.data() + (s.address - kDataMemBase), &word, 4);
+  }
+  part_stores_in_flight_ -= static_cast<int>(ps.size());
+  ps.clear();
+  for (int k = 0; k < ring_count_[i]; ++k) {
+    const PendingWrite& w = ring_[i][k];
+    uint32_t v = is_pointer_width(w.reg) ? w.value & kMask20 : w.value;
+    // --sim-stack-at: the stack start __start loads into SP is replaced by the requested one.
+    if (w.reg == reg::SP && sp_override_pending_ && v == sp_start_) v = sp_override_, sp_override_pending_ = false;
+    regs_[w.reg] = v;
+  }
+  ring_count_[i] = 0;
+}
+
+Stop Core::run(uint64_t budget) {
+  const uint64_t end = cycle_ + budget;
+  while (!done_) {
+    if (cycle_ >= end) return Stop::CycleLimit;
+    const int idx = prog_.index_of(pc_);
+    if (idx < 0) fail("control reached an address that starts no bundle");
+    const ProgramBundle& b = prog_.bundles()[idx];
+    if (b.has_lock) {
+      // Lock operations act as the bundle issues; an acquire that cannot succeed stalls the whole
+      // core (nothing of the bundle issues) until someone releases.
+      for (int k = 0; k < b.nops; ++k) {
+        const MicroOp& u = b.ops[k];
+        if (u.kind < kAcq || u.kind > kRelCond) continue;
+        if ((u.kind == kAcqCond || u.kind == kRelCond) && (regs_[26] & 1) == 0) continue;
+        const int id = u.a == kNoReg ? u.imm : static_cast<int>(regs_[u.a]);
+        if (id < kLocalLockBase || id >= kLocalLockBase + kLocks)
+          fail("lock id " + std::to_string(id) + " is not one of this tile's locks (48..63); neighbour locks are not modelled");
+        const int v = static_cast<int32_t>(regs_[u.b]);
+        const bool acquire = u.kind == kAcq || u.kind == kAcqCond;
+        if (acquire) {
+          // A negative value is acquire-greater-equal |v| (mlir-aie encodes AcquireGreaterEqual so).
+          if (!try_acquire(id - kLocalLockBase, v < 0 ? -v : v, v < 0)) {
+            ++stats_.lock_waits;
+            return Stop::Blocked;
+          }
+        } else {
+          release(id - kLocalLockBase, v);
+        }
+      }
+    }
+    step_bundle(b);
+    commit_cycle();
+    stats_.max_sp = std::max(stats_.max_sp, regs_[reg::SP]);
+    ++cycle_;
+    ++stats_.bundles;
+  }
+  // Let the pipeline drain so every store issued before `done` is in memory.
+  for (int k = 0; k < kRing; ++k) {
+    commit_cycle();
+    ++cycle_;
+  }
+  return Stop::Done;
+}
+
+}  // namespace attncheck::aie2

@@ -1,0 +1,182 @@
+// One AIE2 compute tile's core executing a Peano-built ELF: registers, 64 KiB data memory, locks, the exposed pipeline.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/elf.hpp"
+#include "sim/inspect.hpp"
+#include "sim/isa.hpp"
+
+namespace attncheck::aie2 {
+
+// The core's own data memory as it addresses it; anything else is an error naming the access.
+constexpr uint32_t kDataMemBase = 0x70000;
+constexpr uint32_t kDataMemBytes = 0x10000;
+constexpr int kLocalLockBase = 48;  // a core program names its own tile's lock n as 48 + n
+constexpr int kLocks = 16;          // per compute tile
+constexpr int kBranchDelaySlots = 5;
+
+// Why the core stopped running.
+enum class Stop {
+  Blocked,     // an acquire cannot succeed now: someone else must release first
+  Done,        // executed `done`
+  CycleLimit,  // the caller's budget ran out
+};
+
+// A stop that is a defect of the program or of the simulator's knowledge: unknown or unsupported
+// instruction, illegal address, a branch into the middle of a bundle. `what()` is one line naming
+// the PC, the bundle and the function.
+struct SimError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// One store by the core that landed in a watched range (the tile's ObjectFIFO buffers).
+struct WatchedStore {
+  uint32_t pc, address;
+  uint8_t bytes;
+  uint32_t sp;        // SP when the store issued: with the stack base, the depth of the frame
+  uint64_t cycle;
+  int region;         // index into Core::watch_regions()
+};
+
+struct WatchRegion {
+  std::string name;
+  uint32_t address, size;
+};
+
+// Per-core counters for the report.
+struct CoreStats {
+  uint64_t bundles = 0;     // issued bundles: one cycle each in the exposed pipeline
+  uint64_t lock_waits = 0;  // times an acquire found its lock unavailable and the core stalled
+  uint32_t max_sp = 0;   // highest SP value seen
+  uint64_t part_word_hazards = 0;  // a store to a word while a part-word store to it was in flight
+};
+
+// The program in a form the interpreter runs fast: each bundle's slots turned into micro-ops.
+struct MicroOp {
+  uint16_t kind;
+  uint8_t d, a, b, c;  // register numbers or small fields
+  uint8_t width;
+  bool sign;
+  int32_t imm;
+};
+
+struct ProgramBundle {
+  uint32_t address;
+  uint32_t next;         // sequential successor
+  uint32_t return_addr;  // address of the bundle after this one's five delay slots (for jl)
+  uint8_t size;
+  uint8_t nops;
+  bool has_lock;
+  bool has_branch;
+  MicroOp ops[7];
+};
+
+class CompiledProgram {
+ public:
+  // SimError on an ELF that has bundles the simulator cannot run (with where and why); decoding
+  // is strict: unknown slots stop here, before any cycle runs.
+  explicit CompiledProgram(const Elf& elf);
+  const Elf& elf() const { return *elf_; }
+  const std::vector<ProgramBundle>& bundles() const { return bundles_; }
+  // -1 when `address` is not a bundle start.
+  int index_of(uint32_t address) const {
+    const uint32_t off = address - base_;
+    return off < index_.size() ? index_[off] : -1;
+  }
+  std::string where(uint32_t address) const;  // "PC 0x3B0 (attention_tile_32x32+0x0), bundle 'nopa ; ...'"
+  const Program& decoded() const { return decoded_; }
+
+ private:
+  const Elf* elf_;
+  Program decoded_;
+  uint32_t base_ = 0;
+  std::vector<ProgramBundle> bundles_;
+  std::vector<int32_t> index_;  // by byte offset from base_
+};
+
+class Core {
+ public:
+  explicit Core(const CompiledProgram& prog);
+
+  // Memory and locks as a loader or a DMA sees them.
+  void load_elf_images();  // .text is the program; loadable data segments into data memory
+  uint8_t* data(uint32_t address, uint32_t bytes);  // InputError-free: SimError when out of range
+  int lock_value(int local_id) const { return locks_[local_id]; }
+  void set_lock(int local_id, int value) { locks_[local_id] = value; }
+  // A DMA-side lock operation; false when an acquire cannot succeed now.
+  bool try_acquire(int local_id, int value, bool greater_equal);
+  void release(int local_id, int value);
+
+  // The stack start that __start loads into SP (the link script's) is replaced by `sp`.
+  void set_sp_start_override(uint32_t sp);
+  // Runs until a stop; throws SimError. `cycle_budget` counts issued bundles.
+  Stop run(uint64_t cycle_budget);
+
+  void set_watch(std::vector<WatchRegion> regions);
+  const std::vector<WatchRegion>& watch_regions() const { return watch_; }
+  std::vector<WatchedStore>& watched_stores() { return stores_; }
+  const CoreStats& stats() const { return stats_; }
+  uint32_t pc() const { return pc_; }
+  uint32_t reg(uint8_t r) const { return regs_[r]; }
+  std::string where() const { return prog_.where(pc_); }
+  uint64_t cycle() const { return cycle_; }
+
+  // Reads of watched bytes the core made after overwriting them itself ("tainted" reads): per
+  // region, the offsets that were read after a core store hit them since the region was last
+  // filled from outside (mark_filled).
+  void mark_filled(int region);
+  const std::vector<std::vector<uint8_t>>& tainted_reads() const { return tainted_read_; }
+
+ private:
+  struct PendingWrite {
+    uint8_t reg;
+    uint32_t value;
+  };
+  struct PartStore {
+    uint32_t address;  // the word holding the bytes
+    uint32_t snapshot; // the word as read in E5
+    uint8_t shift, width, data_reg;
+    uint32_t pc, sp;
+  };
+  static constexpr int kRing = 16;  // longest write-back is 11 cycles out (part-word store)
+
+  void step_bundle(const ProgramBundle& b);
+  void write_later(uint8_t reg, uint32_t value, int latency);
+  void commit_cycle();
+  uint32_t load(uint32_t addr, int width, bool sign);
+  void store(uint32_t addr, int width, uint32_t value);
+  void check_access(uint32_t addr, int width, const char* what) const;
+  void note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp);
+  void note_load(uint32_t addr, int width);
+  uint32_t post_modify_2d(uint8_t p, uint8_t d, int dcount_latency);
+  uint32_t post_modify_3d(uint8_t p, uint8_t d);
+  [[noreturn]] void fail(const std::string& what) const;
+
+  const CompiledProgram& prog_;
+  std::array<uint32_t, reg::kCount> regs_{};
+  std::vector<uint8_t> mem_;
+  std::array<int, kLocks> locks_{};
+  uint32_t pc_ = 0;
+  uint64_t cycle_ = 0;
+  int branch_countdown_ = 0;
+  uint32_t branch_target_ = 0;
+  bool done_ = false;
+  bool sp_override_pending_ = false;
+  uint32_t sp_override_ = 0, sp_start_ = 0;
+  int part_stores_in_flight_ = 0;
+  std::array<std::array<PendingWrite, 24>, kRing> ring_{};
+  std::array<uint8_t, kRing> ring_count_{};
+  std::array<std::vector<PartStore>, kRing> part_stores_{};
+  std::vector<WatchRegion> watch_;
+  std::vector<int8_t> watch_map_;  // per data-memory byte: region index or -1
+  std::vector<WatchedStore> stores_;
+  std::vector<std::vector<uint8_t>> dirty_, tainted_read_;
+  CoreStats stats_;
+};
+
+}  // namespace attncheck::aie2

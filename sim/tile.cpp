@@ -1,0 +1,189 @@
+// The DMA stand-in: the design's BD rings played through the tile's locks, one whole transfer at a time, whenever the core waits.
+#include "sim/tile.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace attncheck::aie2 {
+namespace {
+
+std::string hex(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%X", v);
+  return b;
+}
+
+struct ChannelState {
+  const DmaChannel* ch;
+  const DesignFifo* fifo;
+  size_t pos = 0;       // next BD in the ring
+  size_t moved = 0;     // transfers done
+  size_t wanted = 0;    // transfers to do
+  const std::vector<std::vector<uint8_t>>* source = nullptr;  // S2MM data
+};
+
+}  // namespace
+
+TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
+                       const std::map<std::string, std::vector<std::vector<uint8_t>>>& inputs,
+                       const std::map<std::string, size_t>& outputs_wanted, const TileRunOptions& opt) {
+  TileRunResult r;
+  Core core(prog);
+  core.load_elf_images();
+  if (opt.stack_at) core.set_sp_start_override(*opt.stack_at);
+
+  // Locks of the core's tile, as the design initialises them.
+  std::vector<int> lock_local(design.locks.size(), -1);
+  for (size_t i = 0; i < design.locks.size(); ++i) {
+    const DesignLock& l = design.locks[i];
+    if (l.tile != design.core_tile) continue;
+    if (l.id >= kLocks) throw SimError(design.path + ": lock " + l.name + " has id " + std::to_string(l.id) + ", a compute tile has 16");
+    lock_local[i] = l.id;
+    core.set_lock(l.id, l.init);
+    r.locks.push_back({l.name, l.id, l.init, 0, 0, 0});
+  }
+  auto summary = [&](int local) -> LockSummary* {
+    for (auto& s : r.locks)
+      if (s.id == local) return &s;
+    return nullptr;
+  };
+
+  // Every buffer of the core's tile is watched: its stores, and reads of bytes the core overwrote.
+  std::vector<WatchRegion> regions;
+  std::vector<int> region_of_buffer(design.buffers.size(), -1);
+  for (size_t i = 0; i < design.buffers.size(); ++i) {
+    const DesignBuffer& b = design.buffers[i];
+    if (b.tile != design.core_tile) continue;
+    region_of_buffer[i] = static_cast<int>(regions.size());
+    regions.push_back({b.name, b.core_address(), b.bytes});
+  }
+  core.set_watch(regions);
+
+  std::vector<ChannelState> chans;
+  for (const auto& f : design.fifos) {
+    ChannelState cs{&design.channels[f.channel], &f};
+    if (f.input) {
+      auto it = inputs.find(f.name);
+      if (it != inputs.end()) cs.source = &it->second, cs.wanted = it->second.size();
+      for (const auto& t : cs.source ? *cs.source : std::vector<std::vector<uint8_t>>{})
+        if (t.size() != f.transfer_bytes)
+          throw SimError("input for " + f.name + " has " + std::to_string(t.size()) + " B per transfer, the design moves " +
+                         std::to_string(f.transfer_bytes) + " B");
+    } else {
+      auto it = outputs_wanted.find(f.name);
+      cs.wanted = it == outputs_wanted.end() ? 0 : it->second;
+      r.outputs[f.name];
+    }
+    chans.push_back(cs);
+  }
+  std::vector<int> open_input(regions.size(), -1);  // region -> index into r.inputs of its current transfer
+
+  auto outputs_done = [&] {
+    for (const auto& c : chans)
+      if (!c.fifo->input && c.moved < c.wanted) return false;
+    return true;
+  };
+  auto close_input = [&](int region) {
+    const int k = open_input[region];
+    if (k < 0) return;
+    InputUse& use = r.inputs[k];
+    for (const auto& s : core.watched_stores())
+      if (s.region == region && s.cycle >= use.fill_cycle) use.core_stores.push_back(s);
+    const auto& tr = core.tainted_reads()[region];
+    for (uint32_t off = 0; off < tr.size(); ++off)
+      if (tr[off]) use.read_after_overwrite.push_back(off);
+    open_input[region] = -1;
+  };
+  // One transfer on every channel that can move; true when any moved.
+  auto dma_step = [&]() {
+    bool moved = false;
+    for (auto& c : chans) {
+      if (c.moved >= c.wanted) continue;
+      const DmaBd& bd = c.ch->ring[c.pos];
+      const int acq = lock_local[bd.acquire_lock], rel = lock_local[bd.release_lock];
+      if (acq < 0 || rel < 0)
+        throw SimError(design.path + ": a BD of " + c.fifo->name + " uses a lock of another tile; only the core's tile is modelled");
+      if (!core.try_acquire(acq, bd.acquire_value, bd.acquire_ge)) continue;
+      summary(acq)->dma_acquires++;
+      const DesignBuffer& buf = design.buffers[bd.buffer];
+      uint8_t* mem = core.data(buf.core_address() + bd.offset_bytes, bd.bytes);
+      const int region = region_of_buffer[bd.buffer];
+      if (c.fifo->input) {
+        close_input(region);
+        std::memcpy(mem, (*c.source)[c.moved].data(), bd.bytes);
+        core.mark_filled(region);
+        r.inputs.push_back({c.fifo->name, buf.name, buf.core_address(), c.moved, core.cycle(), {}, {}});
+        open_input[region] = static_cast<int>(r.inputs.size() - 1);
+      } else {
+        r.outputs[c.fifo->name].emplace_back(mem, mem + bd.bytes);
+      }
+      core.release(rel, bd.release_value);
+      summary(rel)->dma_releases++;
+      c.pos = (c.pos + 1) % c.ch->ring.size();
+      if (!c.ch->cyclic && c.pos == 0) c.wanted = std::min(c.wanted, c.moved + 1);
+      ++c.moved;
+      moved = true;
+    }
+    return moved;
+  };
+
+  uint64_t budget = opt.max_cycles;
+  while (true) {
+    const Stop stop = core.run(budget - std::min(budget, core.stats().bundles));
+    if (stop == Stop::CycleLimit)
+      throw SimError(prog.elf().path + ": cycle limit of " + std::to_string(opt.max_cycles) + " bundles reached at " +
+                     core.where() + " (--sim-max-cycles)");
+    bool progressed = false;
+    while (dma_step()) progressed = true;
+    if (outputs_done()) {
+      r.ended = stop == Stop::Done ? "the core executed done" : "every output transfer delivered; the core waits at " + core.where();
+      break;
+    }
+    if (stop == Stop::Done)
+      throw SimError(prog.elf().path + ": the core executed done before every output was delivered, at " + core.where());
+    if (progressed) continue;
+    // Blocked and the DMA cannot move: nothing will ever make progress.
+    std::string locks;
+    for (const auto& l : r.locks)
+      locks += (locks.empty() ? "" : ", ") + l.name + "=" + std::to_string(core.lock_value(l.id));
+    throw SimError(prog.elf().path + ": deadlock: the core waits on a lock at " + core.where() +
+                   " and no DMA channel can move (locks: " + locks + ")");
+  }
+  for (size_t reg = 0; reg < open_input.size(); ++reg) close_input(static_cast<int>(reg));
+  for (auto& l : r.locks) l.final_value = core.lock_value(l.id);
+  r.core = core.stats();
+  if (opt.stack_at) r.stack_note = "SP started at " + hex(*opt.stack_at) + " (--sim-stack-at)";
+  return r;
+}
+
+nlohmann::json to_json(const TileRunResult& r, const Design& design) {
+  nlohmann::json locks = nlohmann::json::array();
+  for (const auto& l : r.locks)
+    locks.push_back({{"name", l.name}, {"id", l.id}, {"init", l.init}, {"final", l.final_value},
+                     {"dma_acquires", l.dma_acquires}, {"dma_releases", l.dma_releases}});
+  nlohmann::json ins = nlohmann::json::array();
+  for (const auto& u : r.inputs) {
+    nlohmann::json writers = nlohmann::json::object();
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (const auto& s : u.core_stores) {
+      lo = std::min(lo, s.address - u.buffer_address);
+      hi = std::max(hi, s.address - u.buffer_address + s.bytes - 1);
+    }
+    ins.push_back({{"fifo", u.fifo}, {"buffer", u.buffer}, {"transfer", u.transfer}, {"core_stores", u.core_stores.size()},
+                   {"core_store_bytes", u.core_stores.empty() ? nlohmann::json(nullptr) : nlohmann::json({lo, hi})},
+                   {"read_after_overwrite", u.read_after_overwrite.size()}});
+  }
+  nlohmann::json outs = nlohmann::json::object();
+  for (const auto& [k, v] : r.outputs) outs[k] = v.size();
+  return {{"bundles", r.core.bundles},
+          {"lock_waits", r.core.lock_waits},
+          {"max_sp", r.core.max_sp},
+          {"part_word_hazards", r.core.part_word_hazards},
+          {"ended", r.ended},
+          {"design", {{"path", design.path}, {"sha256", design.sha256}}},
+          {"locks", locks},
+          {"input_transfers", ins},
+          {"output_transfers", outs}};
+}
+
+}  // namespace attncheck::aie2

@@ -1,0 +1,62 @@
+// One compute tile as a design places it: the core running its ELF, and a DMA stand-in that plays the design's ObjectFIFO transfers through the locks.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/core.hpp"
+#include "sim/design.hpp"
+
+namespace attncheck::aie2 {
+
+// Far above any real kernel (the 64x64 attention tiles issue about 10^6 bundles), low enough that
+// a program that never finishes stops within seconds.
+constexpr uint64_t kDefaultMaxCycles = 1000000000ull;
+
+struct TileRunOptions {
+  uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles, for the whole run
+  std::optional<uint32_t> stack_at;         // --sim-stack-at: SP starts here instead
+};
+
+// One transfer of an input FIFO into the tile, and what the core did to it before its next fill.
+struct InputUse {
+  std::string fifo, buffer;
+  uint32_t buffer_address = 0;
+  size_t transfer = 0;          // index among this FIFO's transfers
+  uint64_t fill_cycle = 0;
+  std::vector<WatchedStore> core_stores;  // stores by the core into the buffer while it held this transfer
+  std::vector<uint32_t> read_after_overwrite;  // buffer offsets the core read after overwriting them
+};
+
+struct LockSummary {
+  std::string name;
+  int id = 0, init = 0, final_value = 0;
+  uint64_t dma_acquires = 0, dma_releases = 0;
+};
+
+struct TileRunResult {
+  std::map<std::string, std::vector<std::vector<uint8_t>>> outputs;  // per output FIFO, in order
+  std::vector<InputUse> inputs;                                      // every input transfer
+  std::vector<LockSummary> locks;
+  CoreStats core;
+  std::string ended;  // how the run ended, e.g. "core waits on lock ... at PC ..."
+  std::string stack_note;
+};
+
+// Runs the core from reset: loads the ELF's data segments, sets the design's lock values, then
+// alternates the core with the DMA stand-in: whenever the core waits on a lock, every channel
+// that can move (its BD's acquire succeeds) moves one transfer. Stops when every output FIFO has
+// delivered `outputs_wanted` transfers. SimError on a deadlock (no one can move and outputs are
+// missing), the cycle limit, or a program fault; each names PC, bundle and function.
+TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
+                       const std::map<std::string, std::vector<std::vector<uint8_t>>>& inputs,
+                       const std::map<std::string, size_t>& outputs_wanted, const TileRunOptions& opt);
+
+// The report object of a run: counts, locks, how it ended, and the write watch.
+nlohmann::json to_json(const TileRunResult& r, const Design& design);
+
+}  // namespace attncheck::aie2

@@ -20,6 +20,7 @@ std::vector<BackendInfo> backend_list() {
                    : "the revision's xclbin on the Phoenix NPU: not built (XRT was not found at configure time)",
        npu_built()},
       {"replay", "a device output captured earlier by attncheck or any tool (--device-output F.npy)", true},
+      {"sim", "the compiled core ELF run by attncheck's AIE2 core simulator (--elf, --design): not a device", true},
       {"auto", "npu when a device opens and --xclbin/--insts are given, else model; the report says which", true},
   };
 }
@@ -105,6 +106,7 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
       return r;
     }
     if (name == "npu") return run_npu(rev, params, fx, opt, b.description);
+    if (name == "sim") return run_sim_backend(rev, params, fx, opt, b.description);
     if (name == "replay") {
       BackendResult r;
       r.output = read_replay(opt.device_output, fx);

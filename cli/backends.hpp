@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compare/localize.hpp"
 #include "fixtures/fixture.hpp"
 #include "ref/registry.hpp"
 
@@ -18,6 +19,11 @@ struct BackendOptions {
   unsigned device_index = 0;
   int timeout_ms = 10000;
   int iterations = 1, warmup = 0;
+  // sim: the core ELF and its placed design (docs/aie2.md).
+  std::string elf, design;
+  std::string sim_stack_at;  // hex or decimal address; empty: the link script's stack
+  uint64_t sim_max_cycles = 0;  // 0: the default
+  bool sim_chain = false;       // every launch on one core, in order, as one NPU context runs them
 };
 
 struct BackendResult {
@@ -27,6 +33,9 @@ struct BackendResult {
   nlohmann::json device;   // npu: the report's `device` object (null otherwise)
   nlohmann::json latency;  // npu: the report's `latency` object (null otherwise)
   std::string note;        // one line for stdout, e.g. why `auto` chose the model
+  // sim: what the write watch saw each launch's core store into its input buffers.
+  std::vector<InputWrites> input_writes;
+  bool watched = false;
 };
 
 struct BackendInfo {
@@ -42,5 +51,9 @@ std::vector<BackendInfo> backend_list();
 // is defined as "npu when a device opens, else model" and says which in info and note.
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
                           const BackendOptions& opt);
+
+// --backend sim (cli/sim_backend.cpp): the revision's LaunchPlan through the AIE2 core simulator.
+BackendResult run_sim_backend(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
+                              const std::string& description);
 
 }  // namespace attncheck

@@ -53,6 +53,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--warmup", bo.warmup, "Unmeasured kernel calls per launch before them")
       ->capture_default_str()->check(CLI::NonNegativeNumber)->group(npu);
   cmd->add_option("--device-output", bo.device_output, "--backend replay: a captured int8 output .npy, the fixture's shape");
+  auto* sim = "Simulator (--backend sim, docs/aie2.md)";
+  cmd->add_option("--elf", bo.elf, "The compiled core program (main_core_0_2.elf)")->group(sim);
+  cmd->add_option("--design", bo.design, "Its placed design (input_physical_with_elfs.mlir; default: beside the ELF)")->group(sim);
+  cmd->add_option("--sim-stack-at", bo.sim_stack_at,
+                  "Start SP here instead of the link script's stack (e.g. 0x78800): what would the binary compute with a stack that fits?")
+      ->group(sim);
+  cmd->add_option("--sim-max-cycles", bo.sim_max_cycles, "Stop a launch after this many bundles (default 1000000000)")
+      ->check(CLI::PositiveNumber)->group(sim);
+  cmd->add_flag("--sim-chain", bo.sim_chain, "Run every launch on one core in order, as one NPU context does (one thread)")->group(sim);
   auto save_path = std::make_shared<std::string>();
   cmd->add_option("--save-device-output", *save_path, "Write the output under test (any backend) to this .npy (int8)");
   cmd->callback([req, json_path, gates_path, junit_path, keep, save_path, &exit_code] {

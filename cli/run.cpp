@@ -123,6 +123,7 @@ RunOutcome execute_run(const RunRequest& req) {
   VsGolden model_vs_golden;
   VsModel vs_model;
   Localization localization;
+  Attribution attribution;
   std::optional<Int8Tensor> model_i8;
   if (!dut.is_model) {
     model_i8 = rev.model(fx.inputs, params);
@@ -141,6 +142,12 @@ RunOutcome execute_run(const RunRequest& req) {
     }
     localization = localize(dut_d, model, vs_model, spans);
     add_localization(&metrics["vs_model"], localization, vs_model.bit_exact);
+    // The simulator watched every store: say whether the core's own writes into its inputs
+    // explain the mismatching rows.
+    if (dut.watched) {
+      attribution = attribute_writes(spans, dut.input_writes, vs_model);
+      metrics["vs_model"]["attribution"] = attribution.json;
+    }
   }
 
   RunOutcome out;
@@ -186,6 +193,7 @@ RunOutcome execute_run(const RunRequest& req) {
     s << metrics_table({{"device vs golden", &vs_golden}, {"model vs golden", &model_vs_golden}});
     s << "\n  device vs model: " << model_verdict_line(vs_model, vs_golden.count) << "\n";
     if (!vs_model.bit_exact) s << "  where: " << localization.summary << "\n";
+    if (dut.watched && (attribution.any_writes || !vs_model.bit_exact)) s << "  writes: " << attribution.summary << "\n";
   }
   if (!req.gates) {
     s << "\n  verdict   PASS (no gates given)\n";

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace attncheck {
@@ -137,6 +139,100 @@ void add_localization(nlohmann::json* vs_model, const Localization& loc, bool bi
       {"untouched_rows", loc.untouched_rows},
       {"summary", loc.summary},
   };
+}
+
+namespace {
+
+std::string hexu(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%X", v);
+  return b;
+}
+
+std::string range_text(size_t a, size_t b) { return a == b ? std::to_string(a) : std::to_string(a) + ".." + std::to_string(b); }
+
+}  // namespace
+
+Attribution attribute_writes(const std::vector<LaunchSpan>& spans, const std::vector<InputWrites>& writes,
+                             const VsModel& vm) {
+  Attribution a;
+  std::set<std::pair<int64_t, int64_t>> predicted;  // (head, row)
+  nlohmann::json launches = nlohmann::json::array();
+  std::vector<std::string> sentences;
+  for (const auto& w : writes) {
+    if (w.writers.empty()) continue;
+    a.any_writes = true;
+    const LaunchSpan* sp = nullptr;
+    for (const auto& s : spans)
+      if (s.launch == w.launch) sp = &s;
+    std::set<int64_t> rows;
+    bool shared = false;
+    for (const auto& [lo, hi] : w.clobbered) {
+      if (!sp) continue;
+      const size_t rows_end = sp->row_offset + static_cast<size_t>(sp->rows) * sp->row_bytes;
+      for (size_t o = lo; o <= hi; ++o) {
+        if (o >= sp->row_offset && o < rows_end) rows.insert(sp->first_row + static_cast<int64_t>((o - sp->row_offset) / sp->row_bytes));
+        else shared = true;
+      }
+    }
+    if (sp && shared)
+      for (int64_t r = sp->first_row; r < sp->first_row + sp->rows; ++r) rows.insert(r);
+    for (int64_t r : rows) predicted.insert({sp->head, r});
+    nlohmann::json writers = nlohmann::json::array();
+    std::string who;
+    for (const auto& wr : w.writers) {
+      writers.push_back({{"function", wr.function}, {"bytes", {wr.first_byte, wr.last_byte}}, {"stores", wr.stores},
+                         {"sp", {wr.min_sp, wr.max_sp}}, {"in_frame", wr.in_frame}});
+      who += (who.empty() ? "" : "; ") + wr.function + (wr.in_frame ? "'s stack frame" : "") + " stored at " + w.buffer +
+             " bytes " + range_text(wr.first_byte, wr.last_byte) + " (SP " + hexu(wr.min_sp) + ".." + hexu(wr.max_sp) + ")";
+    }
+    nlohmann::json clob = nlohmann::json::array();
+    size_t clobbered_bytes = 0;
+    for (const auto& [lo, hi] : w.clobbered) clob.push_back({lo, hi}), clobbered_bytes += hi - lo + 1;
+    std::string rows_txt;
+    if (!rows.empty()) {
+      // Contiguous runs, e.g. "rows 22..27".
+      int64_t start = *rows.begin(), prev = start;
+      auto flush = [&](int64_t s, int64_t e) { rows_txt += (rows_txt.empty() ? "" : ", ") + range_text(s, e); };
+      for (auto it = std::next(rows.begin()); it != rows.end(); ++it) {
+        if (*it != prev + 1) flush(start, prev), start = *it;
+        prev = *it;
+      }
+      flush(start, prev);
+    }
+    launches.push_back({{"launch", w.launch}, {"buffer", w.buffer}, {"writers", writers}, {"clobbered_before_read", clob},
+                        {"predicted_rows", std::vector<int64_t>(rows.begin(), rows.end())}});
+    std::string s = "launch " + std::to_string(w.launch) + ": " + who;
+    if (clobbered_bytes)
+      s += "; " + std::to_string(clobbered_bytes) + " of those bytes were overwritten before the core first read them" +
+           (rows.empty() ? "" : ", the inputs of rows " + rows_txt);
+    else
+      s += "; every byte was read before it was overwritten";
+    sentences.push_back(s);
+  }
+  std::set<std::pair<int64_t, int64_t>> actual;
+  for (const auto& hr : vm.mismatch_rows) actual.insert({hr[0], hr[1]});
+  a.predicted_rows = predicted.size();
+  a.mismatching_rows = actual.size();
+  for (const auto& r : actual) a.unexplained_rows += !predicted.count(r);
+  for (const auto& r : predicted) a.predicted_but_exact += !actual.count(r);
+  a.explained = a.any_writes && a.unexplained_rows == 0 && a.mismatching_rows > 0;
+  std::string verdict;
+  if (!a.any_writes) verdict = "the core stored nothing into its input buffers";
+  else if (a.mismatching_rows == 0) verdict = "no row differs";
+  else if (a.explained) verdict = "these writes explain all " + std::to_string(a.mismatching_rows) +
+                                  " mismatching rows; every row whose inputs no store touched is bit-exact";
+  else verdict = std::to_string(a.unexplained_rows) + " of " + std::to_string(a.mismatching_rows) +
+                 " mismatching rows read no overwritten byte: the writes do not explain them";
+  if (a.any_writes && a.predicted_but_exact)
+    verdict += " (" + std::to_string(a.predicted_but_exact) + " rows read overwritten bytes yet match the model)";
+  for (size_t i = 0; i < sentences.size() && i < 4; ++i) a.summary += (i ? "; " : "") + sentences[i];
+  if (sentences.size() > 4) a.summary += "; and " + std::to_string(sentences.size() - 4) + " more launches";
+  a.summary += (a.summary.empty() ? "" : ". ") + verdict;
+  a.json = {{"explained", a.explained}, {"predicted_rows", a.predicted_rows}, {"mismatching_rows", a.mismatching_rows},
+            {"unexplained_rows", a.unexplained_rows}, {"predicted_but_exact", a.predicted_but_exact},
+            {"launches", launches}, {"summary", a.summary}};
+  return a;
 }
 
 }  // namespace attncheck

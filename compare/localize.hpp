@@ -57,4 +57,32 @@ Localization localize(const DoubleTensor& dut, const DoubleTensor& model, const 
 // The fields added to the report's vs_model object: mismatches_per_head always, pattern when not bit-exact.
 void add_localization(nlohmann::json* vs_model, const Localization& loc, bool bit_exact);
 
+// What the simulator's write watch saw one launch's core do to its input buffer: which functions
+// stored into it, and which bytes were overwritten before the core first read them. Offsets are
+// in the launch's row buffer (LaunchSpan::row_buffer), as the design places it.
+struct InputWriter {
+  std::string function;
+  size_t first_byte = 0, last_byte = 0, bytes = 0, stores = 0;
+  uint32_t min_sp = 0, max_sp = 0;
+  bool in_frame = false;  // every store landed below SP: the function's own stack frame
+};
+struct InputWrites {
+  size_t launch = 0;
+  std::string buffer;  // the design's name for the buffer, e.g. of_QKV_cons_buff_0
+  std::vector<InputWriter> writers;
+  std::vector<std::pair<size_t, size_t>> clobbered;  // inclusive ranges overwritten before first read
+};
+
+// Whether the watched writes explain the mismatches: a row is predicted wrong when a byte it
+// reads (its row bytes, or any shared byte of its launch) was overwritten before its first read.
+struct Attribution {
+  bool any_writes = false;
+  bool explained = false;  // every mismatching row is predicted
+  size_t predicted_rows = 0, mismatching_rows = 0, unexplained_rows = 0, predicted_but_exact = 0;
+  std::string summary;     // one sentence
+  nlohmann::json json;
+};
+Attribution attribute_writes(const std::vector<LaunchSpan>& spans, const std::vector<InputWrites>& writes,
+                             const VsModel& vm);
+
 }  // namespace attncheck

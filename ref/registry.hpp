@@ -31,6 +31,9 @@ struct Revision {
   int64_t tile = 64;
   // Required head dimension D when not tile_only (0: any).
   int64_t head_dim = 0;
+  // Parameters a built design fixes (the historical designs pass scale_shift = 4 from the core
+  // program): a backend that runs a built binary (sim, npu) cannot honour an override of these.
+  std::vector<std::string> baked_params;
   // The integer model: the revision's arithmetic written from the spec, stage by stage.
   AttentionFn model;
   // Completes the user's params with what the host derives before launching the kernel

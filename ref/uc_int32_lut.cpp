@@ -68,6 +68,7 @@ Revision revision() {
   r.summary = "historical 'INT32 fix': int32 scores >> scale_shift, exp LUT on (s-max)>>8, 32-bit normalize (64x64 tile)";
   r.params = {{"scale_shift", 4, 0, 31, "right shift of the Q.K dot product (the built designs pass 4)"}};
   r.tile_only = true;
+  r.baked_params = {"scale_shift"};
   r.model = model;
   return r;
 }

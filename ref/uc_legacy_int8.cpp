@@ -58,6 +58,7 @@ Revision revision() {
   r.summary = "historical: scores clamped to int8 after >> scale_shift, Taylor exp 64+x+x^2/128 (64x64 tile)";
   r.params = {{"scale_shift", 4, 0, 31, "right shift of the Q.K dot product (the built designs pass 4)"}};
   r.tile_only = true;
+  r.baked_params = {"scale_shift"};
   r.model = model;
   return r;
 }

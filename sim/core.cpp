@@ -26,6 +26,17 @@ enum Uop : uint16_t {
 constexpr uint32_t kMask20 = 0xFFFFF;
 constexpr uint8_t kNoReg = 0xFF;
 
+// The 20-bit registers (p, m, dn, dj, dc and ls, le, lr, sp, dp), for the hot paths: writes keep
+// 20 bits, reads as a 32-bit source sign-extend them.
+struct WideTable {
+  bool wide[256] = {};
+  constexpr WideTable() {
+    for (int r = reg::P0; r < reg::S0; ++r) wide[r] = true;
+    wide[reg::LS] = wide[reg::LE] = wide[reg::LR] = wide[reg::SP] = wide[reg::DP] = true;
+  }
+};
+constexpr WideTable kWide;
+
 std::string hex(uint32_t v) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%X", v);
@@ -49,6 +60,12 @@ uint16_t mem_kind(AddrMode am, uint16_t idx_imm) {
 // One slot instruction as a micro-op; false (with `why`) when the simulator cannot run it.
 bool lower(const SlotInst& s, MicroOp* u, std::string* why) {
   const Encoding& e = *s.enc;
+  for (const Operand& o : s.ops)
+    if (o.kind != OperandKind::Simm && o.kind != OperandKind::Uimm && o.value == reg::CORE_ID &&
+        (o.kind == OperandKind::mMvSclDst || o.kind == OperandKind::mMvSclSrc)) {
+      *why = std::string("'") + format_slot(s) + "' uses CORE_ID, whose value (the tile's position) the simulator does not model";
+      return false;
+    }
   *u = MicroOp{kNop, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, 0};
   auto r = [&](size_t i) { return static_cast<uint8_t>(s.ops[i].value); };
   auto imm = [&](size_t i) { return static_cast<int32_t>(s.ops[i].value); };
@@ -103,13 +120,15 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why) {
       u->width = e.width;
       u->sign = e.sign;
       u->d = r(0);  // data register (destination of a load, source of a store)
+      const bool unscale = sim_rules_for_tests().word_offsets_unscaled && e.width == 4;
       if (e.am == AddrMode::SpImm) {
-        u->imm = imm(1);
+        u->imm = unscale ? imm(1) / 4 : imm(1);
       } else {
         u->a = r(1);  // pointer
         const Operand& off = s.ops[2];
         if (off.kind == OperandKind::eD || off.kind == OperandKind::eDS) u->b = static_cast<uint8_t>(off.value);
-        else if (e.am == AddrMode::IdxImm || e.am == AddrMode::PostImm) u->imm = static_cast<int32_t>(off.value);
+        else if (e.am == AddrMode::IdxImm || e.am == AddrMode::PostImm)
+          u->imm = static_cast<int32_t>(unscale && e.am == AddrMode::IdxImm ? off.value / 4 : off.value);
         else u->b = static_cast<uint8_t>(off.value);
       }
       if (e.sem == Sem::PartStore && e.am == AddrMode::SpImm) break;
@@ -137,6 +156,11 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why) {
 }
 
 }  // namespace
+
+SimRules& sim_rules_for_tests() {
+  static SimRules rules;
+  return rules;
+}
 
 CompiledProgram::CompiledProgram(const Elf& elf) : elf_(&elf), decoded_(decode_program(elf)) {
   base_ = decoded_.base;
@@ -180,7 +204,12 @@ std::string CompiledProgram::where(uint32_t address) const {
   return s;
 }
 
-Core::Core(const CompiledProgram& prog) : prog_(prog), mem_(kDataMemBytes, 0), watch_map_(kDataMemBytes, -1) {
+Core::Core(const CompiledProgram& prog)
+    : prog_(prog),
+      mem_(kDataMemBytes, 0),
+      watch_map_(kDataMemBytes, -1),
+      load_latency_(sim_rules_for_tests().load_latency),
+      delay_slots_(sim_rules_for_tests().branch_delay_slots) {
   pc_ = prog.elf().entry;
   const ElfSymbol* sp = prog.elf().symbol("_sp_start_value_DM_stack");
   sp_start_ = sp ? sp->value : kDataMemBase;
@@ -226,36 +255,50 @@ void Core::release(int id, int value) { locks_[id] = std::min(63, std::max(-64, 
 void Core::set_watch(std::vector<WatchRegion> regions) {
   watch_ = std::move(regions);
   std::fill(watch_map_.begin(), watch_map_.end(), -1);
-  dirty_.assign(watch_.size(), {});
-  tainted_read_.assign(watch_.size(), {});
+  first_store_.assign(watch_.size(), {});
+  first_load_.assign(watch_.size(), {});
   for (size_t i = 0; i < watch_.size(); ++i) {
     const auto& w = watch_[i];
     for (uint32_t a = w.address; a < w.address + w.size; ++a)
       if (a >= kDataMemBase && a < kDataMemBase + kDataMemBytes) watch_map_[a - kDataMemBase] = static_cast<int8_t>(i);
-    dirty_[i].assign(w.size, 0);
-    tainted_read_[i].assign(w.size, 0);
+    first_store_[i].assign(w.size, kNever);
+    first_load_[i].assign(w.size, kNever);
   }
 }
 
 void Core::mark_filled(int region) {
-  std::fill(dirty_[region].begin(), dirty_[region].end(), 0);
-  std::fill(tainted_read_[region].begin(), tainted_read_[region].end(), 0);
+  std::fill(first_store_[region].begin(), first_store_[region].end(), kNever);
+  std::fill(first_load_[region].begin(), first_load_[region].end(), kNever);
 }
 
-void Core::check_access(uint32_t addr, int width, const char* what) const {
+std::vector<uint32_t> Core::clobbered_before_use(int region) const {
+  std::vector<uint32_t> out;
+  const auto& st = first_store_[region];
+  const auto& ld = first_load_[region];
+  for (uint32_t off = 0; off < st.size(); ++off)
+    if (st[off] != kNever && ld[off] != kNever && st[off] < ld[off]) out.push_back(off);
+  return out;
+}
+
+void Core::access_fault(uint32_t addr, int width, const char* what) const {
   if (addr < kDataMemBase || addr + width > kDataMemBase + kDataMemBytes)
     fail(std::string(what) + " of " + std::to_string(width) + " B at " + hex(addr) +
          " is outside the tile's data memory 0x70000..0x7FFFF");
-  if (addr % width != 0) fail(std::string("unaligned ") + what + " of " + std::to_string(width) + " B at " + hex(addr));
+  fail(std::string("unaligned ") + what + " of " + std::to_string(width) + " B at " + hex(addr));
 }
 
-void Core::note_load(uint32_t addr, int width) {
+__attribute__((always_inline)) inline void Core::check_access(uint32_t addr, int width, const char* what) const {
+  if (__builtin_expect(addr - kDataMemBase > kDataMemBytes - width || (addr & (width - 1)) != 0, 0))
+    access_fault(addr, width, what);
+}
+
+__attribute__((always_inline)) inline void Core::note_load(uint32_t addr, int width) {
   if (watch_.empty()) return;
   for (int k = 0; k < width; ++k) {
     const int region = watch_map_[addr + k - kDataMemBase];
     if (region < 0) continue;
-    const uint32_t off = addr + k - watch_[region].address;
-    if (dirty_[region][off]) tainted_read_[region][off] = 1;
+    uint64_t& first = first_load_[region][addr + k - watch_[region].address];
+    if (first == kNever) first = cycle_;
   }
 }
 
@@ -263,11 +306,14 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
   if (watch_.empty()) return;
   const int region = watch_map_[addr - kDataMemBase];
   if (region < 0) return;
-  for (int k = 0; k < width; ++k) dirty_[region][addr + k - watch_[region].address] = 1;
+  for (int k = 0; k < width; ++k) {
+    uint64_t& first = first_store_[region][addr + k - watch_[region].address];
+    if (first == kNever) first = cycle_;
+  }
   stores_.push_back({pc, addr, static_cast<uint8_t>(width), sp, cycle_, region});
 }
 
-uint32_t Core::load(uint32_t addr, int width, bool sign) {
+__attribute__((always_inline)) inline uint32_t Core::load(uint32_t addr, int width, bool sign) {
   check_access(addr, width, "load");
   note_load(addr, width);
   const uint8_t* p = mem_.data() + (addr - kDataMemBase);
@@ -292,10 +338,10 @@ void Core::store(uint32_t addr, int width, uint32_t value) {
         if (ps.address == (addr & ~3u)) ++stats_.part_word_hazards;
 }
 
-void Core::write_later(uint8_t r, uint32_t value, int latency) {
+__attribute__((always_inline)) inline void Core::write_later(uint8_t r, uint32_t value, int latency) {
   const size_t i = (cycle_ + static_cast<uint64_t>(latency) - 1) & (kRing - 1);
-  if (ring_count_[i] >= ring_[i].size()) fail("more register writes land in one cycle than the simulator holds");
-  ring_[i][ring_count_[i]++] = {r, value};
+  if (__builtin_expect(ring_count_[i] >= ring_[i].size(), 0)) fail("more register writes land in one cycle than the simulator holds");
+  ring_[i][ring_count_[i]++] = {r, kWide.wide[r] ? value & kMask20 : value};
 }
 
 // 2D post-modify of pointer p with d-register k = {m_k, dn_k, dj_k, dc_k}: count up to dn, then
@@ -332,7 +378,7 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 }
 
 // Registers as a 32-bit source: 20-bit registers read sign-extended (docs/aie2.md).
-#define SRC(r) (is_pointer_width(r) ? static_cast<uint32_t>(sext20(regs_[r])) : regs_[r])
+#define SRC(r) (kWide.wide[r] ? static_cast<uint32_t>(sext20(regs_[r])) : regs_[r])
 
 void Core::step_bundle(const ProgramBundle& b) {
   bool branch = false;
@@ -454,25 +500,25 @@ void Core::step_bundle(const ProgramBundle& b) {
       case kAcq: case kAcqCond: case kRel: case kRelCond: break;  // applied by run() before the bundle issues
       // Loads: address from the pointer read at issue; data lands in E7 (II_LDA [7,1,1]). Memory is
       // read at issue, which orders loads and stores exactly as their common E5 stage does.
-      case kLdIdxImm: write_later(u.d, load((regs_[u.a] + u.imm) & kMask20, u.width, u.sign), 7); break;
-      case kLdIdxReg: write_later(u.d, load((regs_[u.a] + regs_[u.b]) & kMask20, u.width, u.sign), 7); break;
+      case kLdIdxImm: write_later(u.d, load((regs_[u.a] + u.imm) & kMask20, u.width, u.sign), load_latency_); break;
+      case kLdIdxReg: write_later(u.d, load((regs_[u.a] + regs_[u.b]) & kMask20, u.width, u.sign), load_latency_); break;
       case kLdPostImm:
-        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), 7);
+        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
         write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
         break;
       case kLdPostReg:
-        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), 7);
+        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
         write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1);
         break;
       case kLd2D:
-        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), 7);
+        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
         write_later(u.a, post_modify_2d(u.a, u.b, 1), 1);
         break;
       case kLd3D:
-        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), 7);
+        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
         write_later(u.a, post_modify_3d(u.a, u.b), 1);
         break;
-      case kLdSp: write_later(u.d, load((regs_[reg::SP] + u.imm) & kMask20, u.width, u.sign), 7); break;
+      case kLdSp: write_later(u.d, load((regs_[reg::SP] + u.imm) & kMask20, u.width, u.sign), load_latency_); break;
       // Word stores: data read at issue, written in E5.
       case kStIdxImm: store((regs_[u.a] + u.imm) & kMask20, u.width, SRC(u.d)); break;
       case kStIdxReg: store((regs_[u.a] + regs_[u.b]) & kMask20, u.width, SRC(u.d)); break;
@@ -531,16 +577,13 @@ void Core::step_bundle(const ProgramBundle& b) {
   }
   if (branch) {
     if (branch_countdown_ > 0) fail("a branch inside another branch's delay slots");
-    branch_countdown_ = kBranchDelaySlots;
+    branch_countdown_ = delay_slots_;
     branch_target_ = target;
   }
   pc_ = next;
 }
 
-void Core::commit_cycle() {
-  const size_t i = cycle_ & (kRing - 1);
-  // Part-word stores due now read their data register before this cycle's writes land.
-  auto& ps = part_stores_[i];
+void Core::commit_part_stores(std::vector<PartStore>& ps) {
   for (const auto& s : ps) {
     const uint32_t data = regs_[s.data_reg];
     const uint32_t mask = (s.width == 1 ? 0xFFu : 0xFFFFu) << s.shift;
@@ -550,12 +593,22 @@ void Core::commit_cycle() {
   }
   part_stores_in_flight_ -= static_cast<int>(ps.size());
   ps.clear();
-  for (int k = 0; k < ring_count_[i]; ++k) {
+}
+
+__attribute__((always_inline)) inline void Core::commit_cycle() {
+  const size_t i = cycle_ & (kRing - 1);
+  // Part-word stores due now read their data register before this cycle's writes land.
+  auto& ps = part_stores_[i];
+  if (__builtin_expect(!ps.empty(), 0)) commit_part_stores(ps);
+  const int n = ring_count_[i];
+  for (int k = 0; k < n; ++k) {
     const PendingWrite& w = ring_[i][k];
-    uint32_t v = is_pointer_width(w.reg) ? w.value & kMask20 : w.value;
-    // --sim-stack-at: the stack start __start loads into SP is replaced by the requested one.
-    if (w.reg == reg::SP && sp_override_pending_ && v == sp_start_) v = sp_override_, sp_override_pending_ = false;
-    regs_[w.reg] = v;
+    regs_[w.reg] = w.value;
+    if (w.reg == reg::SP) {
+      // --sim-stack-at: the stack start __start loads into SP is replaced by the requested one.
+      if (sp_override_pending_ && w.value == sp_start_) regs_[reg::SP] = sp_override_, sp_override_pending_ = false;
+      stats_.max_sp = std::max(stats_.max_sp, regs_[reg::SP]);
+    }
   }
   ring_count_[i] = 0;
 }
@@ -592,7 +645,6 @@ Stop Core::run(uint64_t budget) {
     }
     step_bundle(b);
     commit_cycle();
-    stats_.max_sp = std::max(stats_.max_sp, regs_[reg::SP]);
     ++cycle_;
     ++stats_.bundles;
   }

@@ -20,6 +20,15 @@ constexpr int kLocalLockBase = 48;  // a core program names its own tile's lock 
 constexpr int kLocks = 16;          // per compute tile
 constexpr int kBranchDelaySlots = 5;
 
+// The timing and addressing rules the interpreter applies (docs/aie2.md gives each one's source).
+// Only the mutation tests change them, to show that breaking one rule breaks bit-exactness.
+struct SimRules {
+  int load_latency = 7;        // II_LDA [7,1,1]: a load's result is read by the 7th bundle after it
+  int branch_delay_slots = 5;  // AIEBaseInstrInfo NumDelaySlots
+  bool word_offsets_unscaled = false;  // [p, #imm] of word loads/stores: imm6x4 / imm12x4 are scaled by 4
+};
+SimRules& sim_rules_for_tests();
+
 // Why the core stopped running.
 enum class Stop {
   Blocked,     // an acquire cannot succeed now: someone else must release first
@@ -126,11 +135,11 @@ class Core {
   std::string where() const { return prog_.where(pc_); }
   uint64_t cycle() const { return cycle_; }
 
-  // Reads of watched bytes the core made after overwriting them itself ("tainted" reads): per
-  // region, the offsets that were read after a core store hit them since the region was last
-  // filled from outside (mark_filled).
+  // A region filled from outside (a DMA transfer) starts a new watch of it.
   void mark_filled(int region);
-  const std::vector<std::vector<uint8_t>>& tainted_reads() const { return tainted_read_; }
+  // Offsets of a region the core stored to before it first loaded them since the last fill: an
+  // input the program overwrote before it read it, e.g. a stack frame grown into the buffer.
+  std::vector<uint32_t> clobbered_before_use(int region) const;
 
  private:
   struct PendingWrite {
@@ -148,9 +157,11 @@ class Core {
   void step_bundle(const ProgramBundle& b);
   void write_later(uint8_t reg, uint32_t value, int latency);
   void commit_cycle();
+  void commit_part_stores(std::vector<PartStore>& due);
   uint32_t load(uint32_t addr, int width, bool sign);
   void store(uint32_t addr, int width, uint32_t value);
   void check_access(uint32_t addr, int width, const char* what) const;
+  [[noreturn]] void access_fault(uint32_t addr, int width, const char* what) const;
   void note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp);
   void note_load(uint32_t addr, int width);
   uint32_t post_modify_2d(uint8_t p, uint8_t d, int dcount_latency);
@@ -175,8 +186,10 @@ class Core {
   std::vector<WatchRegion> watch_;
   std::vector<int8_t> watch_map_;  // per data-memory byte: region index or -1
   std::vector<WatchedStore> stores_;
-  std::vector<std::vector<uint8_t>> dirty_, tainted_read_;
+  static constexpr uint64_t kNever = ~uint64_t{0};
+  std::vector<std::vector<uint64_t>> first_store_, first_load_;  // per region and byte: cycle, or kNever
   CoreStats stats_;
+  int load_latency_, delay_slots_;
 };
 
 }  // namespace attncheck::aie2

@@ -101,6 +101,7 @@ constexpr KindSpec kKinds[] = {
     {"mLdaCg", OperandKind::mLdaCg, 7}, {"mSclSt", OperandKind::mSclSt, 7}, {"mW", OperandKind::mW, 5},
     {"mW1", OperandKind::mW1, 5},       {"mX", OperandKind::mX, 4},       {"mAM", OperandKind::mAM, 6},
     {"mBM", OperandKind::mBM, 5},       {"mCM", OperandKind::mCM, 4},     {"mQ", OperandKind::mQ, 2},
+    {"mBMX", OperandKind::mBMX, 6},
 };
 
 // "Simm7", "Uimm6", "Scaled6x4", "Neg12x32", "Target" or a register kind.
@@ -137,7 +138,7 @@ void parse_kind(const std::string& s, Field* f, const char* row) {
 
 void build_encoding(Encoding* e) {
   const int w = slot_width(e->slot);
-  if (static_cast<int>(std::strlen(e->pattern)) != w && !(e->slot == Slot::Nop && std::strlen(e->pattern) == 1))
+  if (static_cast<int>(std::strlen(e->pattern)) != w)
     table_error(e->name, "pattern is not " + std::to_string(w) + " characters");
   const int n = static_cast<int>(std::strlen(e->pattern));
   std::vector<Field> by_letter(26);
@@ -157,8 +158,6 @@ void build_encoding(Encoding* e) {
       table_error(e->name, std::string("bad pattern character '") + c + "'");
     }
   }
-  // The 16-bit nop's single pattern bit stands for its whole 12-bit slot being zero.
-  if (e->slot == Slot::Nop) e->mask = 0xFFF, e->value = 0, e->fixed_bits = 12;
   std::string kinds = e->operand_kinds;
   for (size_t p = 0; p < kinds.size();) {
     while (p < kinds.size() && kinds[p] == ' ') ++p;
@@ -250,7 +249,7 @@ int scalar_reg(OperandKind k, uint32_t v) {
         case 0: return reg::LS;
         case 2: return reg::DP;
         case 4: return reg::LR;
-        case 6: return k == OperandKind::mMvSclSrc ? reg::CORE_ID : -1;  // read-only
+        case 6: return reg::CORE_ID;  // llvm-aie decodes it as a destination too; the simulator refuses the write
         case 8: return reg::LE;
         case 10: return reg::LC;
         case 12: return reg::SP;
@@ -273,6 +272,7 @@ bool operand_value(const Field& f, uint32_t raw, int64_t* out) {
     case OperandKind::mAM: *out = raw; return raw < 36;
     case OperandKind::mBM: *out = raw; return raw < 18;
     case OperandKind::mCM: *out = raw; return raw < 9;
+    case OperandKind::mBMX: *out = raw; return (raw & 1) ? (raw >> 1) < 18 : (raw >> 2) < 12;  // bm[raw>>1] or x[raw>>2]
     case OperandKind::Simm: *out = sext(raw, f.bits); return true;
     case OperandKind::Uimm: case OperandKind::Target: *out = raw; return true;
     case OperandKind::SimmScaled: *out = sext(raw, f.bits) * f.step; return true;
@@ -300,6 +300,10 @@ std::string vector_name(OperandKind k, int64_t v) {
     }
     case OperandKind::mBM: std::snprintf(buf, sizeof buf, "bm%c%d", v & 1 ? 'h' : 'l', static_cast<int>(v >> 1)); break;
     case OperandKind::mCM: std::snprintf(buf, sizeof buf, "cm%d", static_cast<int>(v)); break;
+    case OperandKind::mBMX:
+      if (v & 1) std::snprintf(buf, sizeof buf, "bm%c%d", (v >> 1) & 1 ? 'h' : 'l', static_cast<int>(v >> 2));
+      else std::snprintf(buf, sizeof buf, "x%d", static_cast<int>(v >> 2));
+      break;
     case OperandKind::mQ: std::snprintf(buf, sizeof buf, "q%d", static_cast<int>(v)); break;
     case OperandKind::eD: case OperandKind::eDS: std::snprintf(buf, sizeof buf, "d%d", static_cast<int>(v)); break;
     case OperandKind::eL:
@@ -357,23 +361,29 @@ const std::vector<Format>& formats() { return tables().formats; }
 const std::vector<Encoding>& encodings() { return tables().encodings; }
 void check_tables() { (void)tables(); }
 
+namespace {
+
+bool read_operands(const Encoding& e, uint64_t bits, std::vector<Operand>* ops) {
+  for (const Field& f : e.fields) {
+    uint32_t raw = 0;
+    for (uint8_t p : f.positions) raw = raw << 1 | static_cast<uint32_t>((bits >> p) & 1);
+    int64_t v = 0;
+    if (!operand_value(f, raw, &v)) return false;
+    if (ops) ops->push_back({f.kind, v, raw});
+  }
+  return true;
+}
+
+}  // namespace
+
+bool encoding_accepts(const Encoding& e, uint64_t bits) { return (bits & e.mask) == e.value && read_operands(e, bits, nullptr); }
+
 bool decode_slot(Slot slot, uint64_t bits, SlotInst* out) {
   for (const Encoding* e : tables().by_slot[static_cast<size_t>(slot)]) {
     if ((bits & e->mask) != e->value) continue;
     std::vector<Operand> ops;
     ops.reserve(e->fields.size());
-    bool ok = true;
-    for (const Field& f : e->fields) {
-      uint32_t raw = 0;
-      for (uint8_t p : f.positions) raw = raw << 1 | static_cast<uint32_t>((bits >> p) & 1);
-      int64_t v = 0;
-      if (!operand_value(f, raw, &v)) {
-        ok = false;
-        break;
-      }
-      ops.push_back({f.kind, v, raw});
-    }
-    if (!ok) continue;
+    if (!read_operands(*e, bits, &ops)) continue;
     out->enc = e;
     out->bits = bits;
     out->ops = std::move(ops);
@@ -452,6 +462,7 @@ std::string format_slot(const SlotInst& s, const std::string& target_name) {
         break;
       case OperandKind::eD: case OperandKind::eDS: case OperandKind::eL: case OperandKind::mW: case OperandKind::mW1:
       case OperandKind::mX: case OperandKind::mAM: case OperandKind::mBM: case OperandKind::mCM: case OperandKind::mQ:
+      case OperandKind::mBMX:
         out += vector_name(o.kind, o.value);
         break;
       default: out += reg_name(static_cast<uint8_t>(o.value)); break;

@@ -92,8 +92,8 @@ uint32_t Elf::text_address() const {
 Elf parse_elf(const uint8_t* data, size_t size, const std::string& name) {
   Reader r{data, size, name};
   if (size > kMaxElfBytes) r.fail("too large for a core program (" + std::to_string(size) + " bytes)");
+  if (size < 4 || std::memcmp(data, "\x7f" "ELF", 4) != 0) r.fail("not an ELF file (bad magic)");
   r.need(0, 52, "ELF header");
-  if (std::memcmp(data, "\x7f" "ELF", 4) != 0) r.fail("not an ELF file (bad magic)");
   if (data[4] != 1) r.fail("not ELF32 (class " + std::to_string(data[4]) + "); AIE2 core programs are ELF32");
   if (data[5] != 1) r.fail("not little-endian (data encoding " + std::to_string(data[5]) + ")");
   Elf e;
@@ -165,6 +165,27 @@ Elf parse_elf(const uint8_t* data, size_t size, const std::string& name) {
     e.text_ = e.section_bytes(*t);
   }
   e.sha256 = sha256_hex(data, size);
+  return e;
+}
+
+Elf Elf::from_text(const std::string& name, std::vector<uint8_t> text) {
+  Elf e;
+  e.path = name;
+  e.machine = kElfMachineAie2;
+  ElfSection t;
+  t.name = ".text";
+  t.type = 1;
+  t.flags = 6;
+  t.size = static_cast<uint32_t>(text.size());
+  e.sections.push_back(t);
+  ElfSegment seg;
+  seg.type = 1;
+  seg.filesz = seg.memsz = t.size;
+  seg.flags = 5;
+  e.segments.push_back(seg);
+  e.sha256 = sha256_hex(text.data(), text.size());
+  e.bytes_ = text;
+  e.text_ = std::move(text);
   return e;
 }
 

@@ -55,6 +55,9 @@ class Elf {
   // .text: the address it runs at and its bytes. InputError when there is none.
   uint32_t text_address() const;
   const std::vector<uint8_t>& text() const { return text_; }
+  // A program with only a .text at address 0 and entry 0: what the fuzz target and the tests
+  // hand the simulator when the bytes do not come from a linked ELF.
+  static Elf from_text(const std::string& name, std::vector<uint8_t> text);
 
  private:
   friend Elf parse_elf(const uint8_t*, size_t, const std::string&);

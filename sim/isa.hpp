@@ -21,7 +21,7 @@ enum class OperandKind : uint8_t {
   // Composite 7- or 6-bit selectors over several files (AIE2Disassembler.cpp tables).
   mAluCg, mMvSclDst, mMvSclSrc, mLdaScl, mLdaCg, mSclSt,
   // Vector, accumulator and mask files (decoded for the listing; never simulated).
-  mW, mW1, mX, mAM, mBM, mCM, mQ,
+  mW, mW1, mX, mAM, mBM, mCM, mQ, mBMX,
   // Immediates: signed N bits, unsigned N bits, signed N bits times a step, and absolute targets.
   Simm, Uimm, SimmScaled, SimmNegScaled, Target,
 };
@@ -128,6 +128,8 @@ const std::vector<Encoding>& encodings();
 Bundle decode_bundle(const uint8_t* bytes, size_t avail, uint32_t address);
 // Decodes one slot word; false when no encoding with valid operands matches.
 bool decode_slot(Slot slot, uint64_t bits, SlotInst* out);
+// Whether `e` reads `bits`: its fixed bits match and every operand names a register or value.
+bool encoding_accepts(const Encoding& e, uint64_t bits);
 
 // llvm-objdump's AIE2 text (with --no-print-imm-hex, whitespace runs folded to one space) of one
 // slot instruction and of a bundle ("nopb ; nopa ; nops ; nopxm ; nopv"). `target_name`, when

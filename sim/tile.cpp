@@ -89,9 +89,7 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
     InputUse& use = r.inputs[k];
     for (const auto& s : core.watched_stores())
       if (s.region == region && s.cycle >= use.fill_cycle) use.core_stores.push_back(s);
-    const auto& tr = core.tainted_reads()[region];
-    for (uint32_t off = 0; off < tr.size(); ++off)
-      if (tr[off]) use.read_after_overwrite.push_back(off);
+    use.clobbered_before_use = core.clobbered_before_use(region);
     open_input[region] = -1;
   };
   // One transfer on every channel that can move; true when any moved.
@@ -171,7 +169,7 @@ nlohmann::json to_json(const TileRunResult& r, const Design& design) {
     }
     ins.push_back({{"fifo", u.fifo}, {"buffer", u.buffer}, {"transfer", u.transfer}, {"core_stores", u.core_stores.size()},
                    {"core_store_bytes", u.core_stores.empty() ? nlohmann::json(nullptr) : nlohmann::json({lo, hi})},
-                   {"read_after_overwrite", u.read_after_overwrite.size()}});
+                   {"clobbered_before_use", u.clobbered_before_use.size()}});
   }
   nlohmann::json outs = nlohmann::json::object();
   for (const auto& [k, v] : r.outputs) outs[k] = v.size();

@@ -29,7 +29,7 @@ struct InputUse {
   size_t transfer = 0;          // index among this FIFO's transfers
   uint64_t fill_cycle = 0;
   std::vector<WatchedStore> core_stores;  // stores by the core into the buffer while it held this transfer
-  std::vector<uint32_t> read_after_overwrite;  // buffer offsets the core read after overwriting them
+  std::vector<uint32_t> clobbered_before_use;  // buffer offsets the core overwrote before it first read them
 };
 
 struct LockSummary {

@@ -1,0 +1,210 @@
+// `--backend sim`: each launch of the revision's LaunchPlan run by the AIE2 core simulator on the compiled ELF, tiles in parallel.
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <mutex>
+
+#include "cli/backends.hpp"
+#include "kernels/device_layout.hpp"
+#include "npu/launch_loop.hpp"
+#include "ref/errors.hpp"
+#include "ref/fast.hpp"
+#include "ref/interrupt.hpp"
+#include "sim/inspect.hpp"
+#include "sim/tile.hpp"
+
+namespace attncheck {
+namespace {
+
+uint32_t parse_address(const std::string& s, const char* option) {
+  try {
+    size_t used = 0;
+    const unsigned long v = std::stoul(s, &used, 0);
+    if (used != s.size() || v > 0xFFFFF) throw std::invalid_argument("range");
+    return static_cast<uint32_t>(v);
+  } catch (const std::exception&) {
+    throw InputError(std::string(option) + " " + s + ": expected an address such as 0x78800 (20 bits)");
+  }
+}
+
+std::string design_path_for(const BackendOptions& opt) {
+  if (!opt.design.empty()) return opt.design;
+  const auto beside = std::filesystem::path(opt.elf).parent_path() / "input_physical_with_elfs.mlir";
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(beside, ec)) return beside.string();
+  throw InputError("--backend sim: needs --design PHYSICAL.mlir (the placed design; none found beside " + opt.elf + ")");
+}
+
+// The watch of one launch, in the form the localizer reads: the writers of its row buffer.
+InputWrites input_writes(size_t launch, const aie2::InputUse& use, const aie2::CompiledProgram& prog) {
+  InputWrites w;
+  w.launch = launch;
+  w.buffer = use.buffer;
+  std::map<std::string, InputWriter> by_fn;
+  for (const auto& s : use.core_stores) {
+    const std::string fn = aie2::function_name_at(prog.elf(), s.pc);
+    InputWriter& iw = by_fn[fn];
+    const size_t lo = s.address - use.buffer_address, hi = lo + s.bytes - 1;
+    if (iw.stores == 0) {
+      iw.function = fn.empty() ? "?" : fn;
+      iw.first_byte = lo, iw.last_byte = hi, iw.min_sp = iw.max_sp = s.sp, iw.in_frame = true;
+    }
+    iw.first_byte = std::min(iw.first_byte, lo);
+    iw.last_byte = std::max(iw.last_byte, hi);
+    iw.min_sp = std::min(iw.min_sp, s.sp);
+    iw.max_sp = std::max(iw.max_sp, s.sp);
+    iw.in_frame = iw.in_frame && s.address < s.sp;
+    ++iw.stores;
+  }
+  for (auto& [fn, iw] : by_fn) {
+    iw.bytes = iw.last_byte - iw.first_byte + 1;
+    w.writers.push_back(iw);
+  }
+  for (uint32_t o : use.clobbered_before_use) {
+    if (!w.clobbered.empty() && w.clobbered.back().second + 1 == o) w.clobbered.back().second = o;
+    else w.clobbered.push_back({o, o});
+  }
+  return w;
+}
+
+}  // namespace
+
+BackendResult run_sim_backend(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
+                              const std::string& description) {
+  if (opt.elf.empty()) throw InputError("--backend sim: needs --elf FILE.elf (the compiled core program, main_core_0_2.elf)");
+  for (const auto& name : rev.baked_params) {
+    const ParamSpec* spec = nullptr;
+    for (const auto& p : rev.params)
+      if (p.name == name) spec = &p;
+    if (spec && params.count(name) && params.at(name) != spec->default_value)
+      throw InputError("--param " + name + "=" + std::to_string(params.at(name)) + ": --backend sim runs a built binary, whose design fixes " +
+                       name + "=" + std::to_string(spec->default_value) + "; it cannot honour an override");
+  }
+  const aie2::Elf elf = aie2::read_elf(opt.elf);
+  const std::string design_path = design_path_for(opt);
+  const aie2::Design design = aie2::read_design(design_path);
+  std::unique_ptr<aie2::CompiledProgram> prog;
+  try {
+    prog = std::make_unique<aie2::CompiledProgram>(elf);
+  } catch (const aie2::SimError& e) {
+    throw InputError(e.what());
+  }
+  const LaunchPlan plan(rev.name, fx.inputs, params);
+
+  // The plan's buffers onto the design's FIFOs: inputs in channel order, then the one output.
+  std::vector<const aie2::DesignFifo*> in_fifos, out_fifos;
+  for (const auto& f : design.fifos) (f.input ? in_fifos : out_fifos).push_back(&f);
+  const auto& bufs = plan.buffers();
+  if (out_fifos.size() != 1 || in_fifos.size() + 1 != bufs.size())
+    throw InputError(design_path + ": has FIFOs " + design.fifo_names() + ", but " + rev.name + " launches " +
+                     std::to_string(bufs.size() - 1) + " input buffer(s) and 1 output");
+  for (size_t i = 0; i + 1 < bufs.size(); ++i)
+    if (bufs[i].bytes != in_fifos[i]->transfer_bytes)
+      throw InputError(design_path + ": FIFO " + in_fifos[i]->name + " moves " + std::to_string(in_fifos[i]->transfer_bytes) +
+                       " B per transfer, " + rev.name + "'s buffer " + bufs[i].name + " has " + std::to_string(bufs[i].bytes) + " B");
+  if (bufs.back().bytes != out_fifos[0]->transfer_bytes)
+    throw InputError(design_path + ": FIFO " + out_fifos[0]->name + " moves " + std::to_string(out_fifos[0]->transfer_bytes) +
+                     " B, " + rev.name + "'s output has " + std::to_string(bufs.back().bytes) + " B");
+
+  aie2::TileRunOptions topt;
+  if (opt.sim_max_cycles) topt.max_cycles = opt.sim_max_cycles;
+  if (!opt.sim_stack_at.empty()) topt.stack_at = parse_address(opt.sim_stack_at, "--sim-stack-at");
+  // A fresh core per launch must stand where the NPU's one long-running core stands for that
+  // launch: at transfer i of every ring. So launch i first plays (i mod period) transfers.
+  size_t period = 1;
+  for (const auto& f : design.fifos) period = std::lcm(period, static_cast<size_t>(f.depth));
+
+  const size_t n = plan.launches();
+  std::vector<std::vector<uint8_t>> outputs(n);
+  std::vector<aie2::TileRunResult> runs(opt.sim_chain ? 1 : n);
+  std::vector<std::vector<std::vector<uint8_t>>> packed(n);
+  for (size_t i = 0; i < n; ++i) plan.pack(i, &packed[i]);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto simulate = [&](size_t first, size_t count, size_t priming, aie2::TileRunResult* out) {
+    std::map<std::string, std::vector<std::vector<uint8_t>>> in;
+    for (size_t b = 0; b < in_fifos.size(); ++b) {
+      auto& v = in[in_fifos[b]->name];
+      for (size_t k = 0; k < priming; ++k) v.push_back(packed[first][b]);
+      for (size_t k = 0; k < count; ++k) v.push_back(packed[first + k][b]);
+    }
+    try {
+      *out = aie2::run_tile(*prog, design, in, {{out_fifos[0]->name, priming + count}}, topt);
+    } catch (const aie2::SimError& e) {
+      throw InputError(std::string(e.what()) + " (launch " + std::to_string(first) + ")");
+    }
+    const auto& o = out->outputs.at(out_fifos[0]->name);
+    for (size_t k = 0; k < count; ++k) outputs[first + k] = o[priming + k];
+  };
+  if (opt.sim_chain) {
+    simulate(0, n, 0, &runs[0]);
+  } else {
+    fast::parallel_for(n, [&](size_t i) {
+      throw_if_interrupted();
+      simulate(i, 1, i % period, &runs[i]);
+    });
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  // The launch loop assembles the outputs exactly as it does for the NPU.
+  const DeviceStep step = [&](size_t i, const std::vector<std::vector<uint8_t>>&, uint8_t* out, size_t bytes) {
+    std::memcpy(out, outputs[i].data(), bytes);
+    return 0.0;
+  };
+  LoopResult loop = run_launch_loop(plan, fx.shape(), step, LoopOptions{});
+
+  BackendResult r;
+  r.output = std::move(loop.output);
+  r.watched = true;
+  uint64_t bundles = 0;
+  nlohmann::json per_launch = nlohmann::json::array();
+  uint32_t max_sp = 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const aie2::TileRunResult& t = runs[i];
+    bundles += t.core.bundles;
+    max_sp = std::max(max_sp, t.core.max_sp);
+    per_launch.push_back({{"launch", i}, {"bundles", t.core.bundles}, {"cycles", t.core.bundles},
+                          {"priming_transfers", opt.sim_chain ? 0 : i % period}, {"max_sp", t.core.max_sp},
+                          {"lock_waits", t.core.lock_waits}, {"part_word_hazards", t.core.part_word_hazards}});
+  }
+  // The watch: in a chained run the transfers are the launches in order; in independent runs
+  // each launch's measured transfer is its last one.
+  for (size_t i = 0; i < n; ++i) {
+    const aie2::TileRunResult& t = opt.sim_chain ? runs[0] : runs[i];
+    for (const auto& use : t.inputs) {
+      if (use.fifo != in_fifos[0]->name) continue;
+      const size_t launch_of_use = opt.sim_chain ? use.transfer : (use.transfer == i % period ? i : SIZE_MAX);
+      if (launch_of_use == i) r.input_writes.push_back(input_writes(i, use, *prog));
+    }
+  }
+  std::unique_ptr<aie2::LinkScript> ld;
+  const auto ld_path = std::filesystem::path(opt.elf).replace_extension(".ld.script");
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(ld_path, ec)) ld = std::make_unique<aie2::LinkScript>(aie2::read_link_script(ld_path.string()));
+  const aie2::ElfReport static_report = aie2::inspect_elf(elf, ld.get());
+  char sp_hex[16];
+  std::snprintf(sp_hex, sizeof sp_hex, "0x%X", max_sp);
+  r.info = {{"name", "sim"},
+            {"description", description},
+            {"elf", {{"path", opt.elf}, {"sha256", elf.sha256}}},
+            {"design", {{"path", design_path}, {"sha256", design.sha256}}},
+            {"launch_model", opt.sim_chain ? "chained: every launch on one core in order, as one NPU context runs them"
+                                           : "independent: a fresh core per launch, first played to the launch's ObjectFIFO position"},
+            {"simulated_bundles", bundles},
+            {"simulated_cycles", bundles},
+            {"cycles_note", "one cycle per issued bundle; DMA and memory-bank stalls are not modelled"},
+            {"per_launch", per_launch},
+            {"seconds", seconds},
+            {"mbundles_per_second", seconds > 0 ? static_cast<double>(bundles) / seconds / 1e6 : 0.0},
+            {"threads", opt.sim_chain ? 1 : std::min<size_t>(n, static_cast<size_t>(fast::jobs()))},
+            {"stack_at", topt.stack_at ? nlohmann::json(*topt.stack_at) : nlohmann::json(nullptr)},
+            {"max_sp", max_sp},
+            {"static_stack", static_report.stack.max_bytes},
+            {"static_verdict", aie2::stack_verdict(static_report)},
+            {"max_cycles", topt.max_cycles}};
+  r.note = "sim: " + std::to_string(bundles) + " bundles in " + std::to_string(n) + " launch(es), " +
+           std::to_string(static_cast<long long>(seconds > 0 ? bundles / seconds / 1e6 : 0)) + " M bundles/s; SP reached " + sp_hex +
+           (topt.stack_at ? " (--sim-stack-at)" : "");
+  return r;
+}
+
+}  // namespace attncheck

@@ -1,0 +1,177 @@
+// The core's rules one at a time, on small programs assembled by hand: load latency, delay slots, calls, loops, part-word stores, divs, 2D addressing, faults.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "sim/core.hpp"
+#include "sim/tests/encode.hpp"
+
+using namespace attncheck::aie2;
+using namespace attncheck::aie2::enc;
+
+namespace {
+
+constexpr uint32_t kMem = 0x70000;
+uint32_t r_dst(int n) { return static_cast<uint32_t>(n) << 2; }  // r_n in mMvSclDst
+uint32_t dn_dst(int n) { return (static_cast<uint32_t>(n | 8) << 2) | 2; }
+uint32_t dj_dst(int n) { return (static_cast<uint32_t>(n | 16) << 2) | 2; }
+uint32_t dc_dst(int n) { return (static_cast<uint32_t>(n | 24) << 2) | 2; }
+
+struct Run {
+  Elf elf;
+  std::unique_ptr<CompiledProgram> prog;
+  std::unique_ptr<Core> core;
+  Stop stop;
+  explicit Run(std::vector<uint8_t> text, uint64_t budget = 10000) : elf(Elf::from_text("test.elf", std::move(text))) {
+    prog = std::make_unique<CompiledProgram>(elf);
+    core = std::make_unique<Core>(*prog);
+    core->load_elf_images();
+    stop = core->run(budget);
+  }
+  uint32_t r(int n) const { return core->reg(static_cast<uint8_t>(reg::R0 + n)); }
+};
+
+std::vector<uint8_t> movxm(uint32_t dst, uint32_t v) { return i48_lng(lng_movxm(dst, v)); }
+std::vector<uint8_t> done() { return i32_alu(alu_done()); }
+
+}  // namespace
+
+TEST_CASE("core: a load's result is read by the 7th bundle after it, not the 6th (II_LDA [7,1,1])") {
+  Run run(program({movxm(mv_p(0), kMem), movxm(r_dst(1), 123), i32_st(st_word_idx_imm(scl_r(1), 0, 0)),
+                   movxm(r_dst(2), 7), i32_lda(lda_word_idx_imm(scl_r(2), 0, 0)), i16_nop(), i16_nop(), i16_nop(),
+                   i16_nop(), i16_nop(), i32_mv(mv_mov(r_dst(3), scl_r(2))), i32_mv(mv_mov(r_dst(4), scl_r(2))), done()}));
+  REQUIRE(run.stop == Stop::Done);
+  CHECK(run.r(3) == 7);    // issued 6 bundles after the load: the old value
+  CHECK(run.r(4) == 123);  // 7 bundles after: the loaded one
+}
+
+TEST_CASE("core: the five bundles after a branch run, the sixth does not") {
+  // Bundles of 6 bytes: j at 0, delay slots at 6..30, the skipped bundle at 36, the target at 42.
+  Run run(program({i48_lng(lng_j(42)), movxm(r_dst(1), 1), movxm(r_dst(2), 2), movxm(r_dst(3), 3), movxm(r_dst(4), 4),
+                   movxm(r_dst(5), 5), movxm(r_dst(10), 99), done()}));
+  REQUIRE(run.stop == Stop::Done);
+  for (int k = 1; k <= 5; ++k) CHECK(run.r(k) == static_cast<uint32_t>(k));
+  CHECK(run.r(10) == 0);
+}
+
+TEST_CASE("core: jl returns to the bundle after its five delay slots and ret goes there") {
+  // jl at 0 (6 B), five 2-byte nops (6..15), the return point at 16, the callee at 26.
+  Run run(program({i48_lng(lng_jl(26)), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(),
+                   movxm(r_dst(7), 5), done(),                                   // 16: return point, 22: done
+                   movxm(r_dst(6), 1), i32_alu(alu_ret()), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop()}));
+  REQUIRE(run.stop == Stop::Done);
+  CHECK(run.r(6) == 1);
+  CHECK(run.r(7) == 5);
+  CHECK(run.core->reg(reg::LR) == 16);
+}
+
+TEST_CASE("core: a zero-overhead loop runs its body lc times (le is the body's last bundle)") {
+  // Setup, seven 16-byte spacers as the compiler places them, body at L (two bundles), then done.
+  std::vector<std::vector<uint8_t>> b = {movxm(kMvLs, 0), movxm(kMvLe, 0), i32_mv(mv_mov_imm(kMvLc, 3))};
+  size_t addr = 6 + 6 + 4;
+  for (int k = 0; k < 7; ++k) b.push_back(bytes_of(0x3C0, 0, 16)), addr += 16;  // nopb ; nopa ; nops ; nopxm ; nopv
+  const uint32_t loop = static_cast<uint32_t>(addr), last = loop + 4;
+  b[0] = movxm(kMvLs, loop);
+  b[1] = movxm(kMvLe, last);
+  b.push_back(i32_alu(alu_add_ri(1, 1, 1)));
+  b.push_back(i32_alu(alu_add_ri(2, 2, 2)));
+  b.push_back(done());
+  std::vector<uint8_t> text;
+  for (const auto& x : b) text.insert(text.end(), x.begin(), x.end());
+  Run run(text);
+  REQUIRE(run.stop == Stop::Done);
+  CHECK(run.r(1) == 3);
+  CHECK(run.r(2) == 6);
+  CHECK(run.core->reg(reg::LC) == 0);
+}
+
+TEST_CASE("core: jnzd compares before it decrements") {
+  // r1 = 2 (the backedge count), p1 = the loop; body: r3 += 1; jnzd r1, r1, p1; five slots; done.
+  const uint32_t loop = 6 + 6;
+  Run run(program({movxm(r_dst(1), 2), movxm(mv_p(1), loop), i32_alu(alu_add_ri(3, 3, 1)), i32_alu(alu_jnzd(1, 1, 1)),
+                   i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), done()}));
+  REQUIRE(run.stop == Stop::Done);
+  CHECK(run.r(3) == 3);
+  CHECK(run.r(1) == 0xFFFFFFFFu);
+}
+
+TEST_CASE("core: a part-word store reads its data in E7 and rewrites its word in E11") {
+  // st.s8 r1 at t; r1 changes at t+1, which the store still sees (data read at cycle 7); a word
+  // store at t+2 into the same word is undone by the read-modify-write (II_STHB, MemoryCycles<[5,11]>).
+  Run run(program({movxm(mv_p(0), kMem), movxm(r_dst(1), 0x11), movxm(r_dst(5), 0xAABBCCDD),
+                   i32_lda(lda_st_s8_idx_imm(1, 0, 1)), movxm(r_dst(1), 0x22), i32_st(st_word_idx_imm(scl_r(5), 0, 0)),
+                   i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), done()}));
+  REQUIRE(run.stop == Stop::Done);
+  uint32_t word;
+  std::memcpy(&word, run.core->data(kMem, 4), 4);
+  CHECK(word == 0x00002200u);
+  CHECK(run.core->stats().part_word_hazards == 1);
+}
+
+TEST_CASE("core: 32 divs steps leave quotient in r31 and remainder in d, for any divisor") {
+  const uint32_t cases[][2] = {{100, 7}, {0xFFFFFFFFu, 3}, {0xFFFFFFFFu, 0x80000001u}, {5, 0xFFFFFFF0u}, {12345678, 1}};
+  for (const auto& c : cases) {
+    std::vector<std::vector<uint8_t>> b = {movxm(r_dst(31), c[0]), movxm(r_dst(0), 0), movxm(r_dst(2), c[1])};
+    for (int k = 0; k < 32; ++k) b.push_back(i32_alu(alu_divs(0, 0, 2)));
+    b.push_back(done());
+    std::vector<uint8_t> text;
+    for (const auto& x : b) text.insert(text.end(), x.begin(), x.end());
+    Run run(text);
+    INFO(c[0] << " / " << c[1]);
+    REQUIRE(run.stop == Stop::Done);
+    CHECK(run.r(31) == c[0] / c[1]);
+    CHECK(run.r(0) == c[0] % c[1]);
+  }
+}
+
+TEST_CASE("core: mul's result lands in the second cycle, an add's in the first") {
+  Run run(program({movxm(r_dst(1), 6), movxm(r_dst(2), 7), i32_alu(alu_mul(3, 1, 2)), i32_mv(mv_mov(r_dst(4), scl_r(3))),
+                   i32_mv(mv_mov(r_dst(5), scl_r(3))), done()}));
+  REQUIRE(run.stop == Stop::Done);
+  CHECK(run.r(4) == 0);   // the bundle right after mul reads the old r3
+  CHECK(run.r(5) == 42);
+}
+
+TEST_CASE("core: 2D post-modify steps by dj until dc reaches dn, then by m") {
+  Run run(program({movxm(mv_p(0), 0), i32_mv(mv_mov_imm(dn_dst(0), 1)), i32_mv(mv_mov_imm(dj_dst(0), 4)),
+                   i32_mv(mv_mov_imm(mv_m(0), 100)), i32_mv(mv_mov_imm(dc_dst(0), 0)), i32_lda(lda_padda_2d(0, 0)),
+                   i32_lda(lda_padda_2d(0, 0)), i32_lda(lda_padda_2d(0, 0)), done()}));
+  REQUIRE(run.stop == Stop::Done);
+  CHECK(run.core->reg(reg::P0) == 108);  // +4, then +100 (wrap), then +4
+  CHECK(run.core->reg(reg::DC0) == 1);
+}
+
+TEST_CASE("core: faults stop with one line naming PC, bundle and function") {
+  SECTION("a load outside the data memory") {
+    try {
+      Run run(program({movxm(mv_p(0), 0x60000), i32_lda(lda_word_idx_imm(scl_r(1), 0, 0)), done()}));
+      FAIL("no fault");
+    } catch (const SimError& e) {
+      const std::string m = e.what();
+      CHECK(m.find("outside the tile's data memory") != std::string::npos);
+      CHECK(m.find("PC 0x6") != std::string::npos);
+      CHECK(m.find("bundle 'lda r1, [p0, #0]'") != std::string::npos);
+      CHECK(m.find('\n') == std::string::npos);
+    }
+  }
+  SECTION("an unknown instruction") {
+    try {
+      Run run(program({movxm(r_dst(1), 1), bytes_of(0xF8000039u, 0, 4)}));
+      FAIL("no fault");
+    } catch (const SimError& e) {
+      CHECK(std::string(e.what()).find("unknown instruction at PC 0x6") != std::string::npos);
+    }
+  }
+  SECTION("the cycle budget of a program that never ends") {
+    Run run(program({i48_lng(lng_j(0)), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop()}), 5000);
+    CHECK(run.stop == Stop::CycleLimit);
+    CHECK(run.core->stats().bundles == 5000);
+  }
+  SECTION("an acquire nobody will release stalls the core") {
+    // acq #48, r1 with r1 = -1: lock 0 starts at 0.
+    const uint64_t acq = cat({{48, 6}, {0, 1}, {0, 1}, {0b01, 2}, {1, 5}, {0b00100, 5}});
+    Run run(program({movxm(r_dst(1), 0xFFFFFFFFu), i32_alu(acq), done()}));
+    CHECK(run.stop == Stop::Blocked);
+    CHECK(run.core->pc() == 6);
+  }
+}

@@ -52,6 +52,11 @@ std::vector<BackendInfo> backend_list();
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
                           const BackendOptions& opt);
 
+// `bench --sim-elf`: the simulator on one thread against the host-compiled source of the same
+// revision on the same launches, `repeat` times each; medians, bundles per second, and the ratio.
+nlohmann::json bench_sim(const std::string& fixture, const std::string& revision, const std::string& elf,
+                         const std::string& stack_at, int repeat);
+
 // --backend sim (cli/sim_backend.cpp): the revision's LaunchPlan through the AIE2 core simulator.
 BackendResult run_sim_backend(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
                               const std::string& description);

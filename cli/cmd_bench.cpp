@@ -18,7 +18,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/backends.hpp"
 #include "cli/commands.hpp"
+#include "cli/outputs.hpp"
 #include "cli/run.hpp"
 #include "compare/report.hpp"
 #include "fixtures/fixture.hpp"
@@ -153,6 +155,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     std::string fixture, kernel = "precise-v1", python = "/usr/bin/python3", peer = ATTNCHECK_BENCH_PEER, json;
     int repeat = 5, jobs = 0;
     bool no_peer = false;
+    std::string sim_elf, sim_stack_at;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--fixture", o->fixture, "Fixture directory (D = 64)")->required();
@@ -164,7 +167,21 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--peer", o->peer, "The peer script")->capture_default_str();
   cmd->add_flag("--no-peer", o->no_peer, "Time attncheck only (no ratio)");
   cmd->add_option("--out", o->json, "Write every measurement here as JSON (not a report: no report schema)");
+  cmd->add_option("--sim-elf", o->sim_elf,
+                  "Benchmark the AIE2 simulator instead: this core ELF on the fixture, one thread, against the host-compiled "
+                  "source of --kernel (default uc-int32-lut) on the same launches");
+  cmd->add_option("--kernel", o->kernel, "With --sim-elf: the revision the ELF was built from");
+  cmd->add_option("--sim-stack-at", o->sim_stack_at, "With --sim-elf: as `run --sim-stack-at`");
   cmd->callback([o, &exit_code] {
+    if (!o->sim_elf.empty()) {
+      OutputSet::check("--out", o->json);
+      const nlohmann::json j = bench_sim(o->fixture, o->kernel == "precise-v1" ? "uc-int32-lut" : o->kernel, o->sim_elf,
+                                         o->sim_stack_at, o->repeat);
+      if (!o->json.empty()) write_json_atomic(o->json, j);
+      print(j["text"].get<std::string>());
+      exit_code = kExitOk;
+      return;
+    }
     if (o->kernel != "precise-v1") throw InputError("--kernel: the peer emulates precise-v1 only");
     const Fixture fx = load_fixture(o->fixture);
     const Shape sh = fx.shape();

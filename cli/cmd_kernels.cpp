@@ -2,9 +2,12 @@
 #include <cstdio>
 #include <memory>
 
+#include "ref/errors.hpp"
+
 #include "cli/commands.hpp"
 #include "kernels/host_kernels.hpp"
 #include "ref/registry.hpp"
+#include "sim/inspect.hpp"
 
 namespace attncheck {
 namespace {
@@ -32,8 +35,9 @@ std::string details(const Revision& r) {
   s += "    source       " + sources + "\n";
   std::string chain;
   for (const auto& fr : f->chain) chain += (chain.empty() ? "" : " -> ") + fr.function + " " + std::to_string(fr.bytes);
-  s += "    stack need   " + std::to_string(f->stack_need) + " B" + (f->need_bounded ? "" : " (lower bound)") +
-       (chain.empty() ? "" : ": " + chain) + "\n";
+  s += "    stack est.   " + std::to_string(f->stack_need) + " B" + (f->need_bounded ? "" : " (lower bound)") +
+       (chain.empty() ? "" : ": " + chain) + " (host " + f->measured_with.substr(0, f->measured_with.find(' ', 4)) +
+       " on the source: an estimate by a different compiler than Peano)\n";
   s += "    reserved     " + std::to_string(f->stack_reserved) + " B (" + hex(f->stack_reserved) + ", " +
        (f->reserved_by_default ? f->design_file + " sets no stack_size: mlir-aie's default"
                                : "stack_size in " + f->design_file) +
@@ -51,14 +55,35 @@ std::string details(const Revision& r) {
   return s;
 }
 
+// The stack of a compiled binary: its frames from the ELF's own SP adjustments (docs/aie2.md).
+std::string binary_stack(const std::string& elf_path, const std::string& ld_path) {
+  const aie2::Elf e = aie2::read_elf(elf_path);
+  std::unique_ptr<aie2::LinkScript> ld;
+  if (!ld_path.empty()) ld = std::make_unique<aie2::LinkScript>(aie2::read_link_script(ld_path));
+  const aie2::ElfReport r = aie2::inspect_elf(e, ld.get());
+  std::string chain;
+  for (const auto& n : r.stack.deepest_chain)
+    for (const auto& f : r.functions)
+      if (f.name == n) chain += (chain.empty() ? "" : " -> ") + n + " " + std::to_string(f.frame_bytes);
+  return "  binary " + elf_path + " (sha256 " + e.sha256.substr(0, 16) + ")\n" +
+         "    stack        " + std::to_string(r.stack.max_bytes) + " B from " + r.stack.entry + ": " + chain +
+         " (the binary's own frames)\n    reserved     " + std::to_string(r.stack.reserved_bytes) + " B (" +
+         r.stack.reserved_source + ")\n    verdict      " + aie2::stack_verdict(r) + "\n";
+}
+
 }  // namespace
 
 void add_kernels_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("kernels", "List the kernel revisions this build knows");
   auto show_details = std::make_shared<bool>(false);
+  auto elf = std::make_shared<std::string>();
+  auto ld = std::make_shared<std::string>();
   cmd->add_flag("--details", *show_details,
                 "Per revision: host build, device stack need (deepest call chain) against the stack its design reserves");
-  cmd->callback([&exit_code, show_details] {
+  cmd->add_option("--elf", *elf, "With --details: also the stack of this compiled core ELF, from its own frames");
+  cmd->add_option("--ld-script", *ld, "With --elf: its link script (default: beside the ELF)");
+  cmd->callback([&exit_code, show_details, elf, ld] {
+    if (!elf->empty() && !*show_details) throw InputError("--elf: goes with --details");
     std::string text;
     for (const auto& r : revisions()) {
       char head[40];
@@ -67,6 +92,14 @@ void add_kernels_command(CLI::App& app, int& exit_code) {
       for (const auto& p : r.params) params += (params.empty() ? "" : " ") + p.name + "=" + std::to_string(p.default_value);
       text += std::string(head) + r.summary + (params.empty() ? "" : " [" + params + "]") + "\n";
       if (*show_details) text += details(r);
+    }
+    if (!elf->empty()) {
+      std::string script = *ld;
+      if (script.empty()) {
+        const std::string beside = elf->substr(0, elf->rfind('.')) + ".ld.script";
+        if (FILE* f = std::fopen(beside.c_str(), "r")) std::fclose(f), script = beside;
+      }
+      text += binary_stack(*elf, script);
     }
     print(text);
     exit_code = 0;

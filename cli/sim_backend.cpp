@@ -3,9 +3,12 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <sstream>
 
 #include "cli/backends.hpp"
+#include "cli/run.hpp"
 #include "kernels/device_layout.hpp"
+#include "kernels/host_kernels.hpp"
 #include "npu/launch_loop.hpp"
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
@@ -205,6 +208,63 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
            std::to_string(static_cast<long long>(seconds > 0 ? bundles / seconds / 1e6 : 0)) + " M bundles/s; SP reached " + sp_hex +
            (topt.stack_at ? " (--sim-stack-at)" : "");
   return r;
+}
+
+nlohmann::json bench_sim(const std::string& fixture, const std::string& revision, const std::string& elf,
+                         const std::string& stack_at, int repeat) {
+  const Fixture fx = load_fixture(fixture);
+  const Revision& rev = find_revision(revision);
+  check_shape(rev, fx.shape(), fx.path);
+  const Params params = runtime_params(rev, fx.inputs, resolve_params(rev, {}));
+  const HostKernel* host = find_host_kernel(rev.name);
+  if (!host) throw InputError("--kernel " + rev.name + ": no host-compiled source to compare the simulator with");
+  BackendOptions opt;
+  opt.elf = elf;
+  opt.sim_stack_at = stack_at;
+  // One thread on each side: the rate per core is what the simulator promises.
+  const int saved_jobs = fast::jobs();
+  fast::set_jobs(1);
+  std::vector<double> sim_s, host_s, rates;
+  uint64_t bundles = 0;
+  for (int r = 0; r < repeat; ++r) {
+    throw_if_interrupted();
+    auto t0 = std::chrono::steady_clock::now();
+    const BackendResult b = run_sim_backend(rev, params, fx, opt, "sim");
+    sim_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    bundles = b.info["simulated_bundles"].get<uint64_t>();
+    rates.push_back(static_cast<double>(bundles) / sim_s.back() / 1e6);
+    t0 = std::chrono::steady_clock::now();
+    (void)host->run(fx.inputs, params);
+    host_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  fast::set_jobs(saved_jobs);
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+  };
+  const double ms = median(sim_s), mh = median(host_s), mr = median(rates);
+  nlohmann::json j = {{"fixture", fx.path},
+                      {"shape", {fx.shape().heads, fx.shape().seq, fx.shape().dim}},
+                      {"kernel", rev.name},
+                      {"elf", elf},
+                      {"repeat", repeat},
+                      {"threads", 1},
+                      {"simulated_bundles", bundles},
+                      {"sim_seconds", sim_s},
+                      {"host_seconds", host_s},
+                      {"sim_median_s", ms},
+                      {"host_median_s", mh},
+                      {"mbundles_per_second_median", mr},
+                      {"ratio_sim_over_host", ms / mh}};
+  std::ostringstream o;
+  o << "attncheck bench --sim-elf: " << rev.name << " on " << fx.path << " (" << fx.shape().str() << "), " << repeat
+    << " repetitions, one thread each\n";
+  o << "  simulator   median " << format_number(ms, 3) << " s for " << bundles << " bundles: " << format_number(mr, 1)
+    << " M bundles/s per core\n";
+  o << "  host source median " << format_number(mh, 4) << " s (" << host_compiler() << ", the same launches)\n";
+  o << "  ratio       " << format_number(ms / mh, 1) << "x (simulator time / host-compiled source time)\n";
+  j["text"] = o.str();
+  return j;
 }
 
 }  // namespace attncheck

@@ -180,7 +180,7 @@ class Core {
   bool sp_override_pending_ = false;
   uint32_t sp_override_ = 0, sp_start_ = 0;
   int part_stores_in_flight_ = 0;
-  std::array<std::array<PendingWrite, 24>, kRing> ring_{};
+  std::array<std::array<PendingWrite, 32>, kRing> ring_{};
   std::array<uint8_t, kRing> ring_count_{};
   std::array<std::vector<PartStore>, kRing> part_stores_{};
   std::vector<WatchRegion> watch_;

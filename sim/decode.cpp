@@ -101,7 +101,8 @@ constexpr KindSpec kKinds[] = {
     {"mLdaCg", OperandKind::mLdaCg, 7}, {"mSclSt", OperandKind::mSclSt, 7}, {"mW", OperandKind::mW, 5},
     {"mW1", OperandKind::mW1, 5},       {"mX", OperandKind::mX, 4},       {"mAM", OperandKind::mAM, 6},
     {"mBM", OperandKind::mBM, 5},       {"mCM", OperandKind::mCM, 4},     {"mQ", OperandKind::mQ, 2},
-    {"mBMX", OperandKind::mBMX, 6},
+    {"mBMX", OperandKind::mBMX, 6},     {"mBMXs", OperandKind::mBMXs, 9}, {"mAMWQs", OperandKind::mAMWQs, 9},
+    {"mAMWQd", OperandKind::mAMWQd, 7}, {"mShfl", OperandKind::mShfl, 5}, {"eRS4", OperandKind::eRS4, 2},
 };
 
 // "Simm7", "Uimm6", "Scaled6x4", "Neg12x32", "Target" or a register kind.
@@ -223,7 +224,7 @@ int scalar_reg(OperandKind k, uint32_t v) {
     case OperandKind::eDJ: return reg::DJ0 + v;
     case OperandKind::eDN: return reg::DN0 + v;
     case OperandKind::eDC: return reg::DC0 + v;
-    case OperandKind::eRS8: return reg::R0 + 16 + v;
+    case OperandKind::eRS8: case OperandKind::eRS4: return reg::R0 + 16 + v;
     case OperandKind::eS: return reg::S0 + v;
     case OperandKind::mCRm: return v < 12 ? reg::CR0 + v : -1;
     case OperandKind::mAluCg: return (v & 1) ? reg::LC : reg::R0 + (v >> 1);
@@ -273,6 +274,24 @@ bool operand_value(const Field& f, uint32_t raw, int64_t* out) {
     case OperandKind::mBM: *out = raw; return raw < 18;
     case OperandKind::mCM: *out = raw; return raw < 9;
     case OperandKind::mBMX: *out = raw; return (raw & 1) ? (raw >> 1) < 18 : (raw >> 2) < 12;  // bm[raw>>1] or x[raw>>2]
+    // The composite vector-move selectors of AIE2Disassembler.cpp, in its order of tries; the value
+    // is (file << 8) | index: 1 am, 2 w (mWm_1 order), 3 q, 4 bm, 5 x, 6 bm (mBMSm order).
+    case OperandKind::mAMWQs:  // each try that names no register falls through to the next
+      if ((raw & 0b101) == 0b001 && (raw >> 3) < 36) return *out = (1 << 8) | (raw >> 3), true;
+      if ((raw >> 6) == 0b110 && (raw & 7) < 6) return *out = (2 << 8) | (raw & 0x1F), true;
+      if ((raw >> 6) == 0b111) return *out = (3 << 8) | ((raw >> 4) & 3), true;
+      return false;
+    case OperandKind::mAMWQd:
+      if (raw & 1) return (raw >> 1) < 36 ? (*out = (1 << 8) | (raw >> 1), true) : false;
+      if ((raw & 3) == 0) return ((raw >> 2) & 7) < 6 ? (*out = (2 << 8) | (raw >> 2), true) : false;
+      return (raw >> 5) < 4 ? (*out = (3 << 8) | (raw >> 5), true) : false;
+    case OperandKind::mBMXs:
+      if ((raw >> 4) < 18) return *out = (4 << 8) | (raw >> 4), true;
+      if ((raw >> 7) == 0b11) return (raw & 0xF) < 12 ? (*out = (5 << 8) | (raw & 0xF), true) : false;
+      return false;
+    case OperandKind::mShfl:
+      if (raw & 1) return *out = (6 << 8) | (raw >> 1), true;  // mBMSm has all 16 entries
+      return (raw >> 1) < 12 ? (*out = (5 << 8) | (raw >> 1), true) : false;
     case OperandKind::Simm: *out = sext(raw, f.bits); return true;
     case OperandKind::Uimm: case OperandKind::Target: *out = raw; return true;
     case OperandKind::SimmScaled: *out = sext(raw, f.bits) * f.step; return true;
@@ -304,6 +323,16 @@ std::string vector_name(OperandKind k, int64_t v) {
       if (v & 1) std::snprintf(buf, sizeof buf, "bm%c%d", (v >> 1) & 1 ? 'h' : 'l', static_cast<int>(v >> 2));
       else std::snprintf(buf, sizeof buf, "x%d", static_cast<int>(v >> 2));
       break;
+    case OperandKind::mBMXs: case OperandKind::mAMWQs: case OperandKind::mAMWQd: case OperandKind::mShfl: {
+      const int file = static_cast<int>(v >> 8), i = static_cast<int>(v & 0xFF);
+      if (file == 1) return vector_name(OperandKind::mAM, i);
+      if (file == 2) return vector_name(OperandKind::mW1, i);
+      if (file == 3) return vector_name(OperandKind::mQ, i);
+      if (file == 4) return vector_name(OperandKind::mBM, i);
+      if (file == 5) return vector_name(OperandKind::mX, i);
+      std::snprintf(buf, sizeof buf, "bm%c%d", i & 8 ? 'h' : 'l', i & 7);  // mBMSm: 0-7 bml, 8-15 bmh
+      break;
+    }
     case OperandKind::mQ: std::snprintf(buf, sizeof buf, "q%d", static_cast<int>(v)); break;
     case OperandKind::eD: case OperandKind::eDS: std::snprintf(buf, sizeof buf, "d%d", static_cast<int>(v)); break;
     case OperandKind::eL:
@@ -462,7 +491,8 @@ std::string format_slot(const SlotInst& s, const std::string& target_name) {
         break;
       case OperandKind::eD: case OperandKind::eDS: case OperandKind::eL: case OperandKind::mW: case OperandKind::mW1:
       case OperandKind::mX: case OperandKind::mAM: case OperandKind::mBM: case OperandKind::mCM: case OperandKind::mQ:
-      case OperandKind::mBMX:
+      case OperandKind::mBMX: case OperandKind::mBMXs: case OperandKind::mAMWQs: case OperandKind::mAMWQd:
+      case OperandKind::mShfl:
         out += vector_name(o.kind, o.value);
         break;
       default: out += reg_name(static_cast<uint8_t>(o.value)); break;

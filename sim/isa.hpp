@@ -21,7 +21,7 @@ enum class OperandKind : uint8_t {
   // Composite 7- or 6-bit selectors over several files (AIE2Disassembler.cpp tables).
   mAluCg, mMvSclDst, mMvSclSrc, mLdaScl, mLdaCg, mSclSt,
   // Vector, accumulator and mask files (decoded for the listing; never simulated).
-  mW, mW1, mX, mAM, mBM, mCM, mQ, mBMX,
+  mW, mW1, mX, mAM, mBM, mCM, mQ, mBMX, mBMXs, mAMWQs, mAMWQd, mShfl, eRS4,
   // Immediates: signed N bits, unsigned N bits, signed N bits times a step, and absolute targets.
   Simm, Uimm, SimmScaled, SimmNegScaled, Target,
 };

@@ -69,7 +69,7 @@ TEST_CASE("npu cli: the npu backend is listed as built exactly when CMake found 
   CHECK(npu_built() == static_cast<bool>(ATTNCHECK_NPU_BUILT));
   const CliResult r = run_cli({"run", "--help"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find("npu, replay, auto") != std::string::npos);
+  CHECK(r.out.find("npu, replay, sim, auto") != std::string::npos);
 }
 
 TEST_CASE("npu cli: no device: --backend npu exits 3 with one line naming what was tried, through the real XRT") {

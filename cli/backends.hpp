@@ -20,7 +20,7 @@ struct BackendOptions {
   int timeout_ms = 10000;
   int iterations = 1, warmup = 0;
   // sim: the core ELF and its placed design (docs/aie2.md).
-  std::string elf, design;
+  std::string elf, design, pdi;  // the program: --elf, or --xclbin / --pdi (what the device loads)
   std::string sim_stack_at;  // hex or decimal address; empty: the link script's stack
   uint64_t sim_max_cycles = 0;  // 0: the default
   bool sim_chain = false;       // every launch on one core, in order, as one NPU context runs them

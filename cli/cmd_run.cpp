@@ -55,6 +55,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--device-output", bo.device_output, "--backend replay: a captured int8 output .npy, the fixture's shape");
   auto* sim = "Simulator (--backend sim, docs/aie2.md)";
   cmd->add_option("--elf", bo.elf, "The compiled core program (main_core_0_2.elf)")->group(sim);
+  cmd->add_option("--pdi", bo.pdi, "The design's main.pdi instead of --elf (--xclbin works the same way)")->group(sim);
   cmd->add_option("--design", bo.design, "Its placed design (input_physical_with_elfs.mlir; default: beside the ELF)")->group(sim);
   cmd->add_option("--sim-stack-at", bo.sim_stack_at,
                   "Start SP here instead of the link script's stack (e.g. 0x78800): what would the binary compute with a stack that fits?")

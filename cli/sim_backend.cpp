@@ -14,6 +14,7 @@
 #include "ref/fast.hpp"
 #include "ref/interrupt.hpp"
 #include "sim/inspect.hpp"
+#include "sim/pdi.hpp"
 #include "sim/tile.hpp"
 
 namespace attncheck {
@@ -30,43 +31,25 @@ uint32_t parse_address(const std::string& s, const char* option) {
   }
 }
 
+std::string program_path(const BackendOptions& opt) { return !opt.elf.empty() ? opt.elf : !opt.xclbin.empty() ? opt.xclbin : opt.pdi; }
+
 std::string design_path_for(const BackendOptions& opt) {
   if (!opt.design.empty()) return opt.design;
-  const auto beside = std::filesystem::path(opt.elf).parent_path() / "input_physical_with_elfs.mlir";
+  const auto beside = std::filesystem::path(program_path(opt)).parent_path() / "input_physical_with_elfs.mlir";
   std::error_code ec;
   if (std::filesystem::is_regular_file(beside, ec)) return beside.string();
-  throw InputError("--backend sim: needs --design PHYSICAL.mlir (the placed design; none found beside " + opt.elf + ")");
+  throw InputError("--backend sim: needs --design PHYSICAL.mlir (the placed design; none found beside " + program_path(opt) + ")");
 }
 
 // The watch of one launch, in the form the localizer reads: the writers of its row buffer.
-InputWrites input_writes(size_t launch, const aie2::InputUse& use, const aie2::CompiledProgram& prog) {
+InputWrites input_writes(size_t launch, const aie2::InputUse& use) {
   InputWrites w;
   w.launch = launch;
   w.buffer = use.buffer;
-  std::map<std::string, InputWriter> by_fn;
-  for (const auto& s : use.core_stores) {
-    const std::string fn = aie2::function_name_at(prog.elf(), s.pc);
-    InputWriter& iw = by_fn[fn];
-    const size_t lo = s.address - use.buffer_address, hi = lo + s.bytes - 1;
-    if (iw.stores == 0) {
-      iw.function = fn.empty() ? "?" : fn;
-      iw.first_byte = lo, iw.last_byte = hi, iw.min_sp = iw.max_sp = s.sp, iw.in_frame = true;
-    }
-    iw.first_byte = std::min(iw.first_byte, lo);
-    iw.last_byte = std::max(iw.last_byte, hi);
-    iw.min_sp = std::min(iw.min_sp, s.sp);
-    iw.max_sp = std::max(iw.max_sp, s.sp);
-    iw.in_frame = iw.in_frame && s.address < s.sp;
-    ++iw.stores;
-  }
-  for (auto& [fn, iw] : by_fn) {
-    iw.bytes = iw.last_byte - iw.first_byte + 1;
-    w.writers.push_back(iw);
-  }
-  for (uint32_t o : use.clobbered_before_use) {
-    if (!w.clobbered.empty() && w.clobbered.back().second + 1 == o) w.clobbered.back().second = o;
-    else w.clobbered.push_back({o, o});
-  }
+  for (const auto& sw : use.writers)
+    w.writers.push_back({sw.function, sw.first_byte, sw.last_byte, sw.last_byte - sw.first_byte + 1, sw.stores, sw.min_sp,
+                         sw.max_sp, sw.in_frame});
+  for (const auto& [lo, hi] : use.clobbered_ranges()) w.clobbered.push_back({lo, hi});
   return w;
 }
 
@@ -74,7 +57,8 @@ InputWrites input_writes(size_t launch, const aie2::InputUse& use, const aie2::C
 
 BackendResult run_sim_backend(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
                               const std::string& description) {
-  if (opt.elf.empty()) throw InputError("--backend sim: needs --elf FILE.elf (the compiled core program, main_core_0_2.elf)");
+  if (program_path(opt).empty())
+    throw InputError("--backend sim: needs --elf FILE.elf (the compiled core program, main_core_0_2.elf), or --xclbin / --pdi");
   for (const auto& name : rev.baked_params) {
     const ParamSpec* spec = nullptr;
     for (const auto& p : rev.params)
@@ -83,9 +67,10 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
       throw InputError("--param " + name + "=" + std::to_string(params.at(name)) + ": --backend sim runs a built binary, whose design fixes " +
                        name + "=" + std::to_string(spec->default_value) + "; it cannot honour an override");
   }
-  const aie2::Elf elf = aie2::read_elf(opt.elf);
   const std::string design_path = design_path_for(opt);
   const aie2::Design design = aie2::read_design(design_path);
+  const aie2::CoreSource src = aie2::load_core_source(opt.elf, opt.xclbin, opt.pdi, design);
+  const aie2::Elf& elf = src.elf;
   std::unique_ptr<aie2::CompiledProgram> prog;
   try {
     prog = std::make_unique<aie2::CompiledProgram>(elf);
@@ -176,19 +161,25 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
     for (const auto& use : t.inputs) {
       if (use.fifo != in_fifos[0]->name) continue;
       const size_t launch_of_use = opt.sim_chain ? use.transfer : (use.transfer == i % period ? i : SIZE_MAX);
-      if (launch_of_use == i) r.input_writes.push_back(input_writes(i, use, *prog));
+      if (launch_of_use == i) r.input_writes.push_back(input_writes(i, use));
     }
   }
-  std::unique_ptr<aie2::LinkScript> ld;
-  const auto ld_path = std::filesystem::path(opt.elf).replace_extension(".ld.script");
-  std::error_code ec;
-  if (std::filesystem::is_regular_file(ld_path, ec)) ld = std::make_unique<aie2::LinkScript>(aie2::read_link_script(ld_path.string()));
-  const aie2::ElfReport static_report = aie2::inspect_elf(elf, ld.get());
+  // The static stack analysis needs the ELF's symbols; a program read from an image has none.
+  nlohmann::json static_stack = nullptr, static_verdict = nullptr;
+  if (src.kind == "elf") {
+    std::unique_ptr<aie2::LinkScript> ld;
+    const auto ld_path = std::filesystem::path(opt.elf).replace_extension(".ld.script");
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(ld_path, ec)) ld = std::make_unique<aie2::LinkScript>(aie2::read_link_script(ld_path.string()));
+    const aie2::ElfReport static_report = aie2::inspect_elf(elf, ld.get());
+    static_stack = static_report.stack.max_bytes;
+    static_verdict = aie2::stack_verdict(static_report);
+  }
   char sp_hex[16];
   std::snprintf(sp_hex, sizeof sp_hex, "0x%X", max_sp);
   r.info = {{"name", "sim"},
             {"description", description},
-            {"elf", {{"path", opt.elf}, {"sha256", elf.sha256}}},
+            {"program", {{"kind", src.kind}, {"path", src.path}, {"sha256", src.sha256}}},
             {"design", {{"path", design_path}, {"sha256", design.sha256}}},
             {"launch_model", opt.sim_chain ? "chained: every launch on one core in order, as one NPU context runs them"
                                            : "independent: a fresh core per launch, first played to the launch's ObjectFIFO position"},
@@ -201,8 +192,8 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
             {"threads", opt.sim_chain ? 1 : std::min<size_t>(n, static_cast<size_t>(fast::jobs()))},
             {"stack_at", topt.stack_at ? nlohmann::json(*topt.stack_at) : nlohmann::json(nullptr)},
             {"max_sp", max_sp},
-            {"static_stack", static_report.stack.max_bytes},
-            {"static_verdict", aie2::stack_verdict(static_report)},
+            {"static_stack", static_stack},
+            {"static_verdict", static_verdict},
             {"max_cycles", topt.max_cycles}};
   r.note = "sim: " + std::to_string(bundles) + " bundles in " + std::to_string(n) + " launch(es), " +
            std::to_string(static_cast<long long>(seconds > 0 ? bundles / seconds / 1e6 : 0)) + " M bundles/s; SP reached " + sp_hex +

@@ -189,6 +189,21 @@ Elf Elf::from_text(const std::string& name, std::vector<uint8_t> text) {
   return e;
 }
 
+Elf Elf::from_images(const std::string& name, std::vector<uint8_t> text, const std::vector<LoadImage>& data) {
+  Elf e = from_text(name, std::move(text));
+  for (const auto& img : data) {
+    ElfSegment seg;
+    seg.type = 1;
+    seg.offset = static_cast<uint32_t>(e.bytes_.size());
+    seg.vaddr = seg.paddr = img.address;
+    seg.filesz = seg.memsz = static_cast<uint32_t>(img.bytes.size());
+    seg.flags = 4;
+    e.bytes_.insert(e.bytes_.end(), img.bytes.begin(), img.bytes.end());
+    e.segments.push_back(seg);
+  }
+  return e;
+}
+
 Elf read_elf(const std::string& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path, 3);
   return parse_elf(bytes.data(), bytes.size(), path);

@@ -58,6 +58,8 @@ class Elf {
   // A program with only a .text at address 0 and entry 0: what the fuzz target and the tests
   // hand the simulator when the bytes do not come from a linked ELF.
   static Elf from_text(const std::string& name, std::vector<uint8_t> text);
+  // The same with data-memory segments, e.g. the memories a PDI writes.
+  static Elf from_images(const std::string& name, std::vector<uint8_t> text, const std::vector<LoadImage>& data);
 
  private:
   friend Elf parse_elf(const uint8_t*, size_t, const std::string&);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 namespace attncheck::aie2 {
 namespace {
@@ -23,6 +24,15 @@ struct ChannelState {
 };
 
 }  // namespace
+
+std::vector<std::pair<uint32_t, uint32_t>> InputUse::clobbered_ranges() const {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
+  for (uint32_t o : clobbered_before_use) {
+    if (!out.empty() && out.back().second + 1 == o) out.back().second = o;
+    else out.push_back({o, o});
+  }
+  return out;
+}
 
 TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
                        const std::map<std::string, std::vector<std::vector<uint8_t>>>& inputs,
@@ -90,6 +100,28 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
     for (const auto& s : core.watched_stores())
       if (s.region == region && s.cycle >= use.fill_cycle) use.core_stores.push_back(s);
     use.clobbered_before_use = core.clobbered_before_use(region);
+    std::map<std::string, StoreWriter> by_fn;
+    for (const auto& st : use.core_stores) {
+      const ElfSymbol* f = prog.elf().function_at(st.pc);
+      const std::string fn = f ? f->name : "";
+      StoreWriter& w = by_fn[fn];
+      const uint32_t lo = st.address - use.buffer_address, hi = lo + st.bytes - 1;
+      if (w.stores == 0) w.function = fn, w.first_byte = lo, w.last_byte = hi, w.min_sp = w.max_sp = st.sp;
+      w.first_byte = std::min(w.first_byte, lo), w.last_byte = std::max(w.last_byte, hi);
+      w.min_sp = std::min(w.min_sp, st.sp), w.max_sp = std::max(w.max_sp, st.sp);
+      w.in_frame = w.in_frame && st.address < st.sp;
+      ++w.stores;
+    }
+    for (auto& [fn, w] : by_fn) {
+      if (fn.empty()) {
+        // No symbols (a program read from a PDI): name the code by the PCs that stored.
+        uint32_t lo = UINT32_MAX, hi = 0;
+        for (const auto& st : use.core_stores)
+          if (!prog.elf().function_at(st.pc)) lo = std::min(lo, st.pc), hi = std::max(hi, st.pc);
+        w.function = "pc " + hex(lo) + ".." + hex(hi);
+      }
+      use.writers.push_back(w);
+    }
     open_input[region] = -1;
   };
   // One transfer on every channel that can move; true when any moved.
@@ -110,7 +142,7 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
         close_input(region);
         std::memcpy(mem, (*c.source)[c.moved].data(), bd.bytes);
         core.mark_filled(region);
-        r.inputs.push_back({c.fifo->name, buf.name, buf.core_address(), c.moved, core.cycle(), {}, {}});
+        r.inputs.push_back({c.fifo->name, buf.name, buf.core_address(), c.moved, core.cycle(), {}, {}, {}});
         open_input[region] = static_cast<int>(r.inputs.size() - 1);
       } else {
         r.outputs[c.fifo->name].emplace_back(mem, mem + bd.bytes);
@@ -161,15 +193,14 @@ nlohmann::json to_json(const TileRunResult& r, const Design& design) {
                      {"dma_acquires", l.dma_acquires}, {"dma_releases", l.dma_releases}});
   nlohmann::json ins = nlohmann::json::array();
   for (const auto& u : r.inputs) {
-    nlohmann::json writers = nlohmann::json::object();
-    uint32_t lo = UINT32_MAX, hi = 0;
-    for (const auto& s : u.core_stores) {
-      lo = std::min(lo, s.address - u.buffer_address);
-      hi = std::max(hi, s.address - u.buffer_address + s.bytes - 1);
-    }
+    nlohmann::json writers = nlohmann::json::array();
+    for (const auto& w : u.writers)
+      writers.push_back({{"function", w.function}, {"bytes", {w.first_byte, w.last_byte}}, {"stores", w.stores},
+                         {"sp", {w.min_sp, w.max_sp}}, {"in_frame", w.in_frame}});
+    nlohmann::json clob = nlohmann::json::array();
+    for (const auto& [a, b] : u.clobbered_ranges()) clob.push_back({a, b});
     ins.push_back({{"fifo", u.fifo}, {"buffer", u.buffer}, {"transfer", u.transfer}, {"core_stores", u.core_stores.size()},
-                   {"core_store_bytes", u.core_stores.empty() ? nlohmann::json(nullptr) : nlohmann::json({lo, hi})},
-                   {"clobbered_before_use", u.clobbered_before_use.size()}});
+                   {"writers", writers}, {"clobbered_before_read", clob}});
   }
   nlohmann::json outs = nlohmann::json::object();
   for (const auto& [k, v] : r.outputs) outs[k] = v.size();

@@ -22,6 +22,15 @@ struct TileRunOptions {
   std::optional<uint32_t> stack_at;         // --sim-stack-at: SP starts here instead
 };
 
+// The core's stores into one input transfer, by the function that made them.
+struct StoreWriter {
+  std::string function;  // from the ELF's symbols; "pc 0x..-0x.." without them (a PDI's program)
+  uint32_t first_byte = 0, last_byte = 0;  // offsets in the buffer
+  uint64_t stores = 0;
+  uint32_t min_sp = 0, max_sp = 0;
+  bool in_frame = true;  // every store landed below SP: the function's own stack frame
+};
+
 // One transfer of an input FIFO into the tile, and what the core did to it before its next fill.
 struct InputUse {
   std::string fifo, buffer;
@@ -30,6 +39,8 @@ struct InputUse {
   uint64_t fill_cycle = 0;
   std::vector<WatchedStore> core_stores;  // stores by the core into the buffer while it held this transfer
   std::vector<uint32_t> clobbered_before_use;  // buffer offsets the core overwrote before it first read them
+  std::vector<StoreWriter> writers;            // core_stores grouped by function
+  std::vector<std::pair<uint32_t, uint32_t>> clobbered_ranges() const;  // inclusive runs of clobbered_before_use
 };
 
 struct LockSummary {

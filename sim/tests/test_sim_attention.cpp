@@ -79,7 +79,8 @@ TEST_CASE("sim: the INT32 ELF with a stack that fits equals the model on the edg
   REQUIRE(res.exit_code == 0);
   const auto j = nlohmann::json::parse(read_text(t.file("r.json")));
   CHECK(j["backend"]["name"] == "sim");
-  CHECK(j["backend"]["elf"]["sha256"] == "ea443071363891146325c564793006aba2e67e703b1c225fea6ec11e6ea3b566");
+  CHECK(j["backend"]["program"]["sha256"] == "ea443071363891146325c564793006aba2e67e703b1c225fea6ec11e6ea3b566");
+  CHECK(j["backend"]["program"]["kind"] == "elf");
   CHECK(j["backend"]["simulated_bundles"].get<uint64_t>() > 1000000);
   CHECK(j["metrics"]["vs_model"]["bit_exact"] == true);
 }

@@ -1,0 +1,309 @@
+// xclbin, PDI and CDO readers, written from XRT's xclbin.h and bootgen's PDI/CDO layout; every offset is checked before use.
+#include "sim/pdi.hpp"
+
+#include <cstring>
+
+#include "fixtures/npy.hpp"
+#include "fixtures/sha256.hpp"
+#include "ref/errors.hpp"
+
+namespace attncheck::aie2 {
+namespace {
+
+constexpr uint32_t kProgramMemBytes = 0x4000;  // 16 KiB per compute tile
+constexpr uint32_t kDataMemBytesTile = 0x10000;
+constexpr uint32_t kProgramMemOffset = 0x20000;
+constexpr uint32_t kLockValueOffset = 0x1F000;
+constexpr uint32_t kCoreControlOffset = 0x32000;
+constexpr uint32_t kCdoIdent = 0x004F4443;  // "CDO\0"
+
+struct Bytes {
+  const uint8_t* p;
+  size_t n;
+  const std::string& name;
+  [[noreturn]] void fail(const std::string& what) const { throw InputError(name + ": " + what); }
+  void need(uint64_t off, uint64_t len, const char* what) const {
+    if (off > n || len > n - off)
+      fail(std::string("truncated: ") + what + " at byte " + std::to_string(off) + " needs " + std::to_string(len) +
+           " bytes, the file has " + std::to_string(n));
+  }
+  uint32_t u32(uint64_t off) const {
+    need(off, 4, "a word");
+    return static_cast<uint32_t>(p[off]) | static_cast<uint32_t>(p[off + 1]) << 8 | static_cast<uint32_t>(p[off + 2]) << 16 |
+           static_cast<uint32_t>(p[off + 3]) << 24;
+  }
+  uint64_t u64(uint64_t off) const { return u32(off) | static_cast<uint64_t>(u32(off + 4)) << 32; }
+};
+
+std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llX", static_cast<unsigned long long>(v));
+  return b;
+}
+
+// Bootgen's header checksum: the one's complement of the 32-bit sum of the structure's words
+// before the checksum word.
+void check_sum(const Bytes& b, uint64_t at, int words, const char* what) {
+  uint32_t sum = 0;
+  for (int i = 0; i < words - 1; ++i) sum += b.u32(at + 4 * i);
+  if (~sum != b.u32(at + 4 * (words - 1)))
+    b.fail(std::string(what) + " at byte " + std::to_string(at) + " has a bad checksum");
+}
+
+TileImage& tile_of(DeviceImage& img, int col, int row) {
+  auto key = std::make_pair(col, row);
+  auto it = img.tiles.find(key);
+  if (it == img.tiles.end()) {
+    TileImage t;
+    t.col = col, t.row = row;
+    t.program.assign(kProgramMemBytes, 0), t.program_written.assign(kProgramMemBytes, 0);
+    t.data.assign(kDataMemBytesTile, 0), t.data_written.assign(kDataMemBytesTile, 0);
+    it = img.tiles.emplace(key, std::move(t)).first;
+  }
+  return it->second;
+}
+
+// A 32-bit register or memory write into the npu1 array: address = col << 25 | row << 20 | offset.
+// Compute tiles (row >= 2) keep their memories, lock values and Core_Control; the rest of the
+// configuration (DMA, switches, shim and memory tiles) is the design's business.
+void apply_write(DeviceImage& img, uint64_t address, uint32_t value, uint32_t mask, const Bytes& b) {
+  if (address >> 32) b.fail("a CDO write to " + hex(address) + ", above the 4 GiB an npu1 array occupies");
+  const int col = static_cast<int>((address >> 25) & 0x7F), row = static_cast<int>((address >> 20) & 0x1F);
+  const uint32_t off = static_cast<uint32_t>(address & 0xFFFFF);
+  if (row < 2) return;
+  TileImage& t = tile_of(img, col, row);
+  auto put = [&](std::vector<uint8_t>& mem, std::vector<uint8_t>& written, uint32_t at) {
+    if (at % 4) b.fail("a CDO write to " + hex(address) + " is not word aligned");
+    for (int k = 0; k < 4; ++k) {
+      const uint8_t m = static_cast<uint8_t>(mask >> (8 * k));
+      if (!m) continue;
+      mem[at + k] = static_cast<uint8_t>((mem[at + k] & ~m) | (static_cast<uint8_t>(value >> (8 * k)) & m));
+      written[at + k] = 1;
+    }
+  };
+  if (off + 4 <= kDataMemBytesTile) put(t.data, t.data_written, off);
+  else if (off >= kProgramMemOffset && off + 4 <= kProgramMemOffset + kProgramMemBytes)
+    put(t.program, t.program_written, off - kProgramMemOffset);
+  else if (off >= kLockValueOffset && off < kLockValueOffset + 16 * 0x10 && (off - kLockValueOffset) % 0x10 == 0)
+    t.locks[static_cast<int>((off - kLockValueOffset) / 0x10)] = static_cast<int>(value & mask & 0x3F);  // Lock_value [5:0]
+  else if (off == kCoreControlOffset)
+    t.core_control = (t.core_control & ~mask) | (value & mask), t.core_control_written = true;
+}
+
+void parse_cdo(const Bytes& b, uint64_t at, uint64_t words, DeviceImage& img) {
+  if (words < 5) b.fail("a CDO at byte " + std::to_string(at) + " is shorter than its 5-word header");
+  const uint32_t hdr = b.u32(at), ident = b.u32(at + 4), version = b.u32(at + 8), length = b.u32(at + 12);
+  if (hdr != 4 || ident != kCdoIdent)
+    b.fail("the partition at byte " + std::to_string(at) + " is not a CDOv2 object (header " + hex(hdr) + ", ident " + hex(ident) + ")");
+  if (version < 0x200 || version >= 0x300) b.fail("CDO version " + hex(version) + " (this reader knows 2.x)");
+  check_sum(b, at, 5, "the CDO header");
+  if (length > words - 5) b.fail("the CDO at byte " + std::to_string(at) + " claims " + std::to_string(length) + " words, its partition holds " + std::to_string(words - 5));
+  uint64_t p = at + 20;
+  const uint64_t end = p + 4 * uint64_t{length};
+  while (p < end) {
+    const uint32_t w = b.u32(p);
+    if (w == 0xFFFFFFFFu) break;  // END in a header slot
+    CdoCommand c;
+    c.offset = static_cast<uint32_t>(p);
+    c.opcode = static_cast<uint16_t>(w & 0xFFFF);
+    uint64_t len = (w >> 16) & 0xFF;
+    p += 4;
+    if (len == 0xFF) {
+      len = b.u32(p);
+      p += 4;
+    }
+    if (len > (end - p) / 4) b.fail("CDO command " + hex(c.opcode) + " at byte " + std::to_string(c.offset) + " runs past the CDO's end");
+    c.payload.reserve(len);
+    for (uint64_t k = 0; k < len; ++k) c.payload.push_back(b.u32(p + 4 * k));
+    p += 4 * len;
+    auto want = [&](size_t n, const char* what) {
+      if (c.payload.size() < n)
+        b.fail(std::string("CDO ") + what + " at byte " + std::to_string(c.offset) + " has " + std::to_string(c.payload.size()) +
+               " payload words, needs " + std::to_string(n));
+    };
+    switch (c.opcode) {
+      case 0x100: p = end; break;                                       // END_MARK
+      case 0x101: case 0x106: case 0x104: case 0x111: case 0x119: break;  // polls, delay, nop, marker
+      case 0x102: want(3, "MASK_WRITE"); apply_write(img, c.payload[0], c.payload[2], c.payload[1], b); break;
+      case 0x103: want(2, "WRITE"); apply_write(img, c.payload[0], c.payload[1], ~0u, b); break;
+      case 0x105: {
+        want(2, "DMA_WRITE");
+        const uint64_t a = (uint64_t{c.payload[0]} << 32) | c.payload[1];
+        for (size_t k = 2; k < c.payload.size(); ++k) apply_write(img, a + 4 * (k - 2), c.payload[k], ~0u, b);
+        break;
+      }
+      case 0x107:
+        want(4, "MASK_WRITE64");
+        apply_write(img, (uint64_t{c.payload[0]} << 32) | c.payload[1], c.payload[3], c.payload[2], b);
+        break;
+      case 0x108:
+        want(3, "WRITE64");
+        apply_write(img, (uint64_t{c.payload[0]} << 32) | c.payload[1], c.payload[2], ~0u, b);
+        break;
+      default:
+        b.fail("CDO command " + hex(c.opcode) + " at byte " + std::to_string(c.offset) + " is not one this reader knows");
+    }
+    img.commands.push_back(std::move(c));
+  }
+}
+
+}  // namespace
+
+const TileImage* DeviceImage::tile(int col, int row) const {
+  auto it = tiles.find({col, row});
+  return it == tiles.end() ? nullptr : &it->second;
+}
+
+DeviceImage parse_pdi(const uint8_t* data, size_t size, const std::string& name) {
+  const Bytes b{data, size, name};
+  DeviceImage img;
+  img.path = name;
+  img.pdi_sha256 = sha256_hex(data, size);
+  b.need(0, 16, "the PDI header");
+  const uint32_t w0 = b.u32(0);
+  uint64_t iht = 0;
+  if (w0 == 0x000000DD || w0 == 0xDD000000 || w0 == 0x00DD0000) {
+    // The SMAP bus-width words of a PDI without a boot header; the table follows them.
+    iht = 16;
+    if (b.u32(16) == 0xAA995566) b.fail("has a boot header: a full boot image, not the partial PDI a design loads");
+  }
+  b.need(iht, 128, "the image header table");
+  const uint32_t version = b.u32(iht);
+  if (version != 0x00040000 && version != 0x00030000 && version != 0x00020000 && version != 0x01030000)
+    b.fail("not a PDI: image header table version " + hex(version));
+  check_sum(b, iht, 32, "the image header table");
+  const uint32_t images = b.u32(iht + 4), first_ih = b.u32(iht + 8), parts = b.u32(iht + 12), first_ph = b.u32(iht + 16);
+  if (images == 0 || images > 64 || parts == 0 || parts > 256) b.fail("implausible counts: " + std::to_string(images) + " images, " + std::to_string(parts) + " partitions");
+  for (uint32_t i = 0; i < images; ++i) {
+    b.need(uint64_t{first_ih} * 4 + 64 * i, 64, "an image header");
+    check_sum(b, uint64_t{first_ih} * 4 + 64 * i, 16, "an image header");
+  }
+  for (uint32_t i = 0; i < parts; ++i) {
+    const uint64_t ph = uint64_t{first_ph} * 4 + 128 * i;
+    b.need(ph, 128, "a partition header");
+    check_sum(b, ph, 32, "a partition header");
+    const uint32_t unenc = b.u32(ph + 4), word_off = b.u32(ph + 0x20);
+    b.need(uint64_t{word_off} * 4, uint64_t{unenc} * 4, "a partition");
+    parse_cdo(b, uint64_t{word_off} * 4, unenc, img);
+  }
+  return img;
+}
+
+std::vector<uint8_t> pdi_of_xclbin(const uint8_t* data, size_t size, const std::string& name) {
+  const Bytes b{data, size, name};
+  b.need(0, 0x1C8, "the axlf header");
+  if (std::memcmp(data, "xclbin2", 8) != 0) b.fail("not an xclbin (no \"xclbin2\" magic)");
+  const uint32_t sections = b.u32(0x1C0);
+  if (sections > 0x10000) b.fail(std::to_string(sections) + " sections: more than XCLBIN_MAX_NUM_SECTION");
+  b.need(0x1C8, uint64_t{sections} * 40, "the section headers");
+  for (uint32_t i = 0; i < sections; ++i) {
+    const uint64_t h = 0x1C8 + 40ull * i;
+    if (b.u32(h) != 32) continue;  // AIE_PARTITION
+    const uint64_t off = b.u64(h + 0x18), len = b.u64(h + 0x20);
+    b.need(off, len, "the AIE_PARTITION section");
+    const Bytes s{data + off, static_cast<size_t>(len), name};
+    const uint32_t pdis = s.u32(0x78), pdis_off = s.u32(0x7C);
+    if (pdis == 0) b.fail("its AIE_PARTITION holds no PDI");
+    s.need(pdis_off, 96, "the first aie_pdi");
+    const uint32_t img_len = s.u32(pdis_off + 0x10), img_off = s.u32(pdis_off + 0x14);
+    s.need(img_off, img_len, "the PDI image");
+    return std::vector<uint8_t>(data + off + img_off, data + off + img_off + img_len);
+  }
+  b.fail("no AIE_PARTITION section (kind 32): not an NPU xclbin");
+}
+
+DeviceImage read_device_image(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_file_bytes(path, 3);
+  DeviceImage img;
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), "xclbin2", 8) == 0) {
+    const std::vector<uint8_t> pdi = pdi_of_xclbin(bytes.data(), bytes.size(), path);
+    img = parse_pdi(pdi.data(), pdi.size(), path + " (its PDI)");
+  } else {
+    img = parse_pdi(bytes.data(), bytes.size(), path);
+  }
+  img.path = path;
+  img.sha256 = sha256_hex(bytes.data(), bytes.size());
+  return img;
+}
+
+Elf core_program(const DeviceImage& img, int col, int row) {
+  const TileImage* t = img.tile(col, row);
+  if (!t) throw InputError(img.path + ": writes nothing into tile (" + std::to_string(col) + "," + std::to_string(row) + ")");
+  size_t end = t->program_written.size();
+  while (end > 0 && !t->program_written[end - 1]) --end;
+  if (end == 0) throw InputError(img.path + ": writes no program into tile (" + std::to_string(col) + "," + std::to_string(row) + ")");
+  std::vector<LoadImage> data;
+  for (size_t i = 0; i < t->data_written.size();) {
+    if (!t->data_written[i]) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < t->data_written.size() && t->data_written[j]) ++j;
+    data.push_back({static_cast<uint32_t>(0x70000 + i), false, std::vector<uint8_t>(t->data.begin() + i, t->data.begin() + j)});
+    i = j;
+  }
+  Elf e = Elf::from_images(img.path, std::vector<uint8_t>(t->program.begin(), t->program.begin() + end), data);
+  e.sha256 = img.sha256;
+  return e;
+}
+
+std::vector<std::string> compare_with_elf(const DeviceImage& img, int col, int row, const Elf& elf) {
+  std::vector<std::string> diffs;
+  const TileImage* t = img.tile(col, row);
+  if (!t) return {"the PDI writes nothing into tile (" + std::to_string(col) + "," + std::to_string(row) + ")"};
+  std::vector<uint8_t> pm_expected(kProgramMemBytes, 0), pm_mask(kProgramMemBytes, 0), dm_expected(kDataMemBytesTile, 0),
+      dm_mask(kDataMemBytesTile, 0);
+  for (const auto& s : elf.load_images()) {
+    if (s.program) {
+      if (s.address + s.bytes.size() > kProgramMemBytes) return {"the ELF's program segment does not fit program memory"};
+      for (size_t k = 0; k < s.bytes.size(); ++k) pm_expected[s.address + k] = s.bytes[k], pm_mask[s.address + k] = 1;
+    } else {
+      const uint32_t off = s.address & 0xFFFF;
+      for (size_t k = 0; k < s.bytes.size() && off + k < kDataMemBytesTile; ++k) dm_expected[off + k] = s.bytes[k], dm_mask[off + k] = 1;
+    }
+  }
+  auto check = [&](const char* what, const std::vector<uint8_t>& want, const std::vector<uint8_t>& want_mask,
+                   const std::vector<uint8_t>& got, const std::vector<uint8_t>& got_mask) {
+    size_t differing = 0, first = SIZE_MAX;
+    for (size_t k = 0; k < want.size(); ++k) {
+      // Loader padding: the CDO writes whole words, so bytes past a segment's end may be written as 0.
+      const bool bad = want_mask[k] ? (!got_mask[k] || got[k] != want[k]) : (got_mask[k] && got[k] != 0);
+      if (bad && differing++ == 0) first = k;
+    }
+    if (differing)
+      diffs.push_back(std::string(what) + ": " + std::to_string(differing) + " bytes differ from the ELF's segments, first at offset " +
+                      hex(first));
+  };
+  check("program memory", pm_expected, pm_mask, t->program, t->program_written);
+  check("data memory", dm_expected, dm_mask, t->data, t->data_written);
+  return diffs;
+}
+
+CoreSource load_core_source(const std::string& elf, const std::string& xclbin, const std::string& pdi, const Design& design) {
+  const int given = !elf.empty() + !xclbin.empty() + !pdi.empty();
+  if (given != 1) throw InputError("give the program as exactly one of --elf, --xclbin or --pdi");
+  if (!elf.empty()) {
+    Elf e = read_elf(elf);
+    const std::string sha = e.sha256;
+    return {std::move(e), "elf", elf, sha};
+  }
+  const std::string& path = xclbin.empty() ? pdi : xclbin;
+  const DeviceImage img = read_device_image(path);
+  const DesignTile& t = design.tiles.at(design.core_tile);
+  Elf e = core_program(img, t.col, t.row);
+  const TileImage* ti = img.tile(t.col, t.row);
+  for (const auto& l : design.locks) {
+    if (l.tile != design.core_tile) continue;
+    auto it = ti->locks.find(l.id);
+    if (it != ti->locks.end() && it->second != l.init)
+      throw InputError(path + ": sets lock " + std::to_string(l.id) + " to " + std::to_string(it->second) + ", but " + design.path +
+                       " initialises " + l.name + " to " + std::to_string(l.init) + ": they are not the same design");
+  }
+  if (ti->core_control_written && (ti->core_control & 3) != 1)
+    throw InputError(path + ": leaves the core of tile (" + std::to_string(t.col) + "," + std::to_string(t.row) +
+                     ") not enabled (Core_Control " + hex(ti->core_control) + ")");
+  return {std::move(e), xclbin.empty() ? "pdi" : "xclbin", path, img.sha256};
+}
+
+}  // namespace attncheck::aie2

@@ -57,6 +57,12 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
 nlohmann::json bench_sim(const std::string& fixture, const std::string& revision, const std::string& elf,
                          const std::string& stack_at, int repeat);
 
+// The placed design a simulation runs in: `design` when given, else input_physical_with_elfs.mlir
+// beside `program` (the toolchain leaves it there); InputError naming the option otherwise.
+std::string sim_design_path(const std::string& program, const std::string& design, const std::string& option);
+// --sim-stack-at's value: hex or decimal, 20 bits; InputError naming `option` otherwise.
+uint32_t parse_sim_address(const std::string& s, const char* option);
+
 // --backend sim (cli/sim_backend.cpp): the revision's LaunchPlan through the AIE2 core simulator.
 BackendResult run_sim_backend(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
                               const std::string& description);

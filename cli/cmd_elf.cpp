@@ -3,7 +3,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
+#include "cli/run.hpp"
 #include "compare/report.hpp"
+#include "sim/design.hpp"
 #include "sim/inspect.hpp"
 
 namespace attncheck {
@@ -25,7 +27,7 @@ void add_elf_command(CLI::App& app, int& exit_code) {
   });
 
   struct InspectArgs {
-    std::string file, ld_script, json;
+    std::string file, ld_script, design, json;
     uint32_t row_bytes = 0;
   };
   auto a = std::make_shared<InspectArgs>();
@@ -34,6 +36,9 @@ void add_elf_command(CLI::App& app, int& exit_code) {
   inspect->add_option("FILE.elf", a->file, "The core ELF")->required();
   inspect->add_option("--ld-script", a->ld_script,
                       "The link script (main_core_X_Y.ld.script): stack reservation and buffer sizes");
+  inspect->add_option("--design", a->design,
+                      "The placed design (input_physical_with_elfs.mlir): buffer names, addresses and sizes, and lock ids, "
+                      "from it instead of the ELF's symbols");
   inspect->add_option("--json", a->json, "Write the analysis as JSON here");
   inspect->add_option("--row-bytes", a->row_bytes, "Also name the overlapped rows of a row-major buffer (e.g. 64)");
   inspect->callback([a, &exit_code] {
@@ -41,12 +46,32 @@ void add_elf_command(CLI::App& app, int& exit_code) {
     const aie2::Elf e = aie2::read_elf(a->file);
     std::unique_ptr<aie2::LinkScript> ld;
     if (!a->ld_script.empty()) ld = std::make_unique<aie2::LinkScript>(aie2::read_link_script(a->ld_script));
-    const aie2::ElfReport r = aie2::inspect_elf(e, ld.get());
+    std::unique_ptr<aie2::Design> design;
+    std::vector<aie2::BufferInfo> buffers;
+    if (!a->design.empty()) {
+      design = std::make_unique<aie2::Design>(aie2::read_design(a->design));
+      for (const auto& b : design->buffers)
+        if (b.tile == design->core_tile) buffers.push_back({b.name, b.core_address(), b.bytes, "design"});
+    }
+    const aie2::ElfReport r = aie2::inspect_elf(e, ld.get(), design ? &buffers : nullptr);
     nlohmann::json j = aie2::to_json(r);
     j["schema"] = "attncheck.elf/1";
+    j["tool"] = tool_json();
+    j["command"] = "elf inspect";
+    std::string lock_text;
+    if (design) {
+      nlohmann::json locks = nlohmann::json::array();
+      for (const auto& l : design->locks) {
+        if (l.tile != design->core_tile) continue;
+        locks.push_back({{"name", l.name}, {"id", l.id}, {"init", l.init}});
+        lock_text += "    " + l.name + "  id " + std::to_string(l.id) + ", init " + std::to_string(l.init) + "\n";
+      }
+      j["design"] = {{"path", design->path}, {"sha256", design->sha256}, {"locks", locks}};
+      lock_text = "  locks (" + design->path + ")\n" + lock_text;
+    }
     if (a->row_bytes) j["verdict"] = aie2::stack_verdict(r, a->row_bytes);
     if (!a->json.empty()) write_json_atomic(a->json, j);
-    std::string text = aie2::inspect_text(r);
+    std::string text = aie2::inspect_text(r) + lock_text;
     if (a->row_bytes) text += "  " + aie2::stack_verdict(r, a->row_bytes) + "\n";
     print(text + (a->json.empty() ? "" : "  report    " + a->json + "\n"));
     exit_code = 0;

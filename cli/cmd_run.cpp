@@ -60,7 +60,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--sim-stack-at", bo.sim_stack_at,
                   "Start SP here instead of the link script's stack (e.g. 0x78800): what would the binary compute with a stack that fits?")
       ->group(sim);
-  cmd->add_option("--sim-max-cycles", bo.sim_max_cycles, "Stop a launch after this many bundles (default 1000000000)")
+  cmd->add_option("--sim-max-cycles", bo.sim_max_cycles, "Stop a launch when no transfer moved for this many bundles (default 1000000000)")
       ->check(CLI::PositiveNumber)->group(sim);
   cmd->add_flag("--sim-chain", bo.sim_chain, "Run every launch on one core in order, as one NPU context does (one thread)")->group(sim);
   auto save_path = std::make_shared<std::string>();

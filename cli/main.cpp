@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   add_report_command(app, exit_code);
   add_doctor_command(app, exit_code);
   add_elf_command(app, exit_code);
+  add_sim_command(app, exit_code);
   // CLI11 reports an unknown subcommand as "a subcommand is required"; name the word instead.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -18,9 +18,8 @@
 #include "sim/tile.hpp"
 
 namespace attncheck {
-namespace {
 
-uint32_t parse_address(const std::string& s, const char* option) {
+uint32_t parse_sim_address(const std::string& s, const char* option) {
   try {
     size_t used = 0;
     const unsigned long v = std::stoul(s, &used, 0);
@@ -31,15 +30,17 @@ uint32_t parse_address(const std::string& s, const char* option) {
   }
 }
 
-std::string program_path(const BackendOptions& opt) { return !opt.elf.empty() ? opt.elf : !opt.xclbin.empty() ? opt.xclbin : opt.pdi; }
-
-std::string design_path_for(const BackendOptions& opt) {
-  if (!opt.design.empty()) return opt.design;
-  const auto beside = std::filesystem::path(program_path(opt)).parent_path() / "input_physical_with_elfs.mlir";
+std::string sim_design_path(const std::string& program, const std::string& design, const std::string& option) {
+  if (!design.empty()) return design;
+  const auto beside = std::filesystem::path(program).parent_path() / "input_physical_with_elfs.mlir";
   std::error_code ec;
   if (std::filesystem::is_regular_file(beside, ec)) return beside.string();
-  throw InputError("--backend sim: needs --design PHYSICAL.mlir (the placed design; none found beside " + program_path(opt) + ")");
+  throw InputError(option + ": needs --design PHYSICAL.mlir (the placed design; none found beside " + program + ")");
 }
+
+namespace {
+
+std::string program_path(const BackendOptions& opt) { return !opt.elf.empty() ? opt.elf : !opt.xclbin.empty() ? opt.xclbin : opt.pdi; }
 
 // The watch of one launch, in the form the localizer reads: the writers of its row buffer.
 InputWrites input_writes(size_t launch, const aie2::InputUse& use) {
@@ -67,7 +68,7 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
       throw InputError("--param " + name + "=" + std::to_string(params.at(name)) + ": --backend sim runs a built binary, whose design fixes " +
                        name + "=" + std::to_string(spec->default_value) + "; it cannot honour an override");
   }
-  const std::string design_path = design_path_for(opt);
+  const std::string design_path = sim_design_path(program_path(opt), opt.design, "--backend sim");
   const aie2::Design design = aie2::read_design(design_path);
   const aie2::CoreSource src = aie2::load_core_source(opt.elf, opt.xclbin, opt.pdi, design);
   const aie2::Elf& elf = src.elf;
@@ -96,7 +97,7 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
 
   aie2::TileRunOptions topt;
   if (opt.sim_max_cycles) topt.max_cycles = opt.sim_max_cycles;
-  if (!opt.sim_stack_at.empty()) topt.stack_at = parse_address(opt.sim_stack_at, "--sim-stack-at");
+  if (!opt.sim_stack_at.empty()) topt.stack_at = parse_sim_address(opt.sim_stack_at, "--sim-stack-at");
   // A fresh core per launch must stand where the NPU's one long-running core stands for that
   // launch: at transfer i of every ring. So launch i first plays (i mod period) transfers.
   size_t period = 1;
@@ -164,11 +165,11 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
       if (launch_of_use == i) r.input_writes.push_back(input_writes(i, use));
     }
   }
-  // The static stack analysis needs the ELF's symbols; a program read from an image has none.
+  // The static stack analysis needs function symbols: the ELF's, or those of a matching ELF beside an image's design.
   nlohmann::json static_stack = nullptr, static_verdict = nullptr;
-  if (src.kind == "elf") {
+  if (!elf.symbols.empty()) {
     std::unique_ptr<aie2::LinkScript> ld;
-    const auto ld_path = std::filesystem::path(opt.elf).replace_extension(".ld.script");
+    const auto ld_path = std::filesystem::path(src.kind == "elf" ? src.path : src.symbols_from).replace_extension(".ld.script");
     std::error_code ec;
     if (std::filesystem::is_regular_file(ld_path, ec)) ld = std::make_unique<aie2::LinkScript>(aie2::read_link_script(ld_path.string()));
     const aie2::ElfReport static_report = aie2::inspect_elf(elf, ld.get());
@@ -179,7 +180,8 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   std::snprintf(sp_hex, sizeof sp_hex, "0x%X", max_sp);
   r.info = {{"name", "sim"},
             {"description", description},
-            {"program", {{"kind", src.kind}, {"path", src.path}, {"sha256", src.sha256}}},
+            {"program", {{"kind", src.kind}, {"path", src.path}, {"sha256", src.sha256},
+                         {"symbols_from", src.symbols_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(src.symbols_from)}}},
             {"design", {{"path", design_path}, {"sha256", design.sha256}}},
             {"launch_model", opt.sim_chain ? "chained: every launch on one core in order, as one NPU context runs them"
                                            : "independent: a fresh core per launch, first played to the launch's ObjectFIFO position"},

@@ -636,6 +636,7 @@ Stop Core::run(uint64_t budget) {
           // A negative value is acquire-greater-equal |v| (mlir-aie encodes AcquireGreaterEqual so).
           if (!try_acquire(id - kLocalLockBase, v < 0 ? -v : v, v < 0)) {
             ++stats_.lock_waits;
+            wait_ = {id - kLocalLockBase, v < 0 ? -v : v, v < 0};
             return Stop::Blocked;
           }
         } else {

@@ -134,6 +134,12 @@ class Core {
   uint32_t reg(uint8_t r) const { return regs_[r]; }
   std::string where() const { return prog_.where(pc_); }
   uint64_t cycle() const { return cycle_; }
+  // The acquire the core stopped on at its last Stop::Blocked: lock id, value, greater-equal.
+  struct Wait {
+    int lock = -1, value = 0;
+    bool ge = false;
+  };
+  const Wait& waiting() const { return wait_; }
 
   // A region filled from outside (a DMA transfer) starts a new watch of it.
   void mark_filled(int region);
@@ -142,6 +148,7 @@ class Core {
   std::vector<uint32_t> clobbered_before_use(int region) const;
 
  private:
+  Wait wait_;
   struct PendingWrite {
     uint8_t reg;
     uint32_t value;

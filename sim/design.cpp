@@ -13,26 +13,54 @@
 namespace attncheck::aie2 {
 namespace {
 
+// A decimal integer in [lo, hi]; false on anything else (too many digits included).
+bool parse_int(const std::string& s, int64_t lo, int64_t hi, int64_t* out) {
+  if (s.empty() || s.size() > 18) return false;
+  size_t i = s[0] == '-' ? 1 : 0;
+  if (i == s.size()) return false;
+  int64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  if (s[0] == '-') v = -v;
+  if (v < lo || v > hi) return false;
+  *out = v;
+  return true;
+}
+
+constexpr size_t kMaxLine = 4096;
+
 struct Ctx {
   const std::string& name;
   int line = 0;
   [[noreturn]] void fail(const std::string& what) const {
     throw InputError(name + ":" + std::to_string(line) + ": " + what);
   }
+  // The numbers of a design are small: addresses and sizes inside a 64 KiB tile, ids, lock values.
+  int64_t num(const std::string& s, int64_t lo, int64_t hi, const char* what) const {
+    int64_t v = 0;
+    if (!parse_int(s, lo, hi, &v))
+      fail(std::string(what) + " " + s + " is out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+    return v;
+  }
 };
 
 // memref<12288xi8>, memref<64x64xi8>, memref<256xi32>: total bytes and element bytes.
-bool memref_bytes(const std::string& type, uint32_t* bytes, uint32_t* elem) {
+bool memref_bytes(const std::string& type, uint32_t* bytes, uint32_t* elem, std::string* elem_type = nullptr) {
   static const std::regex re(R"(memref<((?:\d+x)*)(i8|i16|i32|bf16|f32|i64)>)");
   std::smatch m;
   if (!std::regex_search(type, m, re)) return false;
   const std::string et = m[2];
+  if (elem_type) *elem_type = et;
   *elem = et == "i8" ? 1 : (et == "i16" || et == "bf16") ? 2 : et == "i64" ? 8 : 4;
   uint64_t n = 1;
   std::string dims = m[1];
   for (size_t p = 0; p < dims.size();) {
     const size_t x = dims.find('x', p);
-    n *= std::stoull(dims.substr(p, x - p));
+    int64_t dim = 0;
+    if (!parse_int(dims.substr(p, x - p), 0, 1 << 24, &dim)) return false;
+    n *= static_cast<uint64_t>(dim);
     if (n > (1u << 24)) return false;
     p = x + 1;
   }
@@ -76,6 +104,7 @@ Design parse_design(const std::string& text, const std::string& name) {
   std::map<std::string, int> tile_by_ssa, lock_by_ssa, buffer_by_ssa;
 
   static const std::regex re_device(R"(aie\.device\((\w+)\))");
+  // Each regex runs only on lines holding its keyword: std::regex is slow, most lines match none.
   static const std::regex re_tile(R"(^\s*(%[\w]+)\s*=\s*aie\.tile\(\s*(\d+)\s*,\s*(\d+)\s*\))");
   static const std::regex re_lock(R"(^\s*(%[\w]+)\s*=\s*aie\.lock\(\s*(%[\w]+)\s*,\s*(\d+)\s*\)\s*(\{[^}]*\})?)");
   static const std::regex re_buffer(R"(^\s*(%[\w]+)\s*=\s*aie\.buffer\(\s*(%[\w]+)\s*\)\s*\{([^}]*)\}\s*:\s*(memref<[^>]*>))");
@@ -127,7 +156,7 @@ Design parse_design(const std::string& text, const std::string& name) {
           if (std::regex_match(stmt, m, re_use_lock)) {
             auto l = lock_by_ssa.find(m[1]);
             if (l == lock_by_ssa.end()) ctx.fail("use_lock of " + std::string(m[1]) + ", which is not an aie.lock defined above");
-            const int v = std::stoi(m[3]);
+            const int v = static_cast<int>(ctx.num(m[3], -64, 64, "use_lock value"));
             if (m[2] == "Release") bd.release_lock = l->second, bd.release_value = v;
             else bd.acquire_lock = l->second, bd.acquire_value = v, bd.acquire_ge = m[2] == "AcquireGreaterEqual";
           } else if (std::regex_match(stmt, m, re_bd)) {
@@ -135,14 +164,15 @@ Design parse_design(const std::string& text, const std::string& name) {
             if (buf == buffer_by_ssa.end()) ctx.fail("dma_bd on " + std::string(m[1]) + ", which is not an aie.buffer defined above");
             const DesignBuffer& db = d.buffers[buf->second];
             bd.buffer = buf->second;
-            bd.offset_bytes = static_cast<uint32_t>(std::stoul(m[3])) * db.element_bytes;
-            bd.bytes = static_cast<uint32_t>(std::stoul(m[4])) * db.element_bytes;
+            bd.offset_bytes = static_cast<uint32_t>(ctx.num(m[3], 0, 0x10000, "dma_bd offset")) * db.element_bytes;
+            bd.bytes = static_cast<uint32_t>(ctx.num(m[4], 0, 0x10000, "dma_bd length")) * db.element_bytes;
             if (bd.bytes == 0 || bd.offset_bytes + uint64_t{bd.bytes} > db.bytes)
               ctx.fail("dma_bd moves " + std::to_string(bd.bytes) + " B at offset " + std::to_string(bd.offset_bytes) +
                        " of " + db.name + ", which holds " + std::to_string(db.bytes) + " B");
             std::smatch a;
             const std::string attrs = m[5];
-            if (std::regex_search(attrs, a, std::regex(R"(bd_id\s*=\s*(\d+))"))) bd.bd_id = std::stoi(a[1]);
+            static const std::regex re_bd_id(R"(bd_id\s*=\s*(\d+))");
+            if (std::regex_search(attrs, a, re_bd_id)) bd.bd_id = static_cast<int>(ctx.num(a[1], 0, 15, "bd_id"));
             has_bd = true;
           } else if (std::regex_match(stmt, m, re_next)) {
             next = m[1];
@@ -182,20 +212,24 @@ Design parse_design(const std::string& text, const std::string& name) {
 
   while (std::getline(in, line)) {
     ++ctx.line;
+    // std::regex recurses per character: a megabyte line would exhaust the stack. The toolchain's
+    // lines are a few hundred characters.
+    if (line.size() > kMaxLine) ctx.fail("a line of " + std::to_string(line.size()) + " characters: more than this reader takes (" + std::to_string(kMaxLine) + ")");
     std::smatch m;
     if (in_mem) {
       // Braces balance the mem body; `aie.end` inside a block is a statement.
-      if (std::regex_search(line, m, re_dma_start)) {
-        starts.emplace_back(m[1] == "S2MM", std::stoi(m[2]), m[3], ctx.line);
+      if ((line.find("dma_start") != std::string::npos && std::regex_search(line, m, re_dma_start))) {
+        starts.emplace_back(m[1] == "S2MM", static_cast<int>(ctx.num(m[2], 0, 15, "dma_start channel")), m[3], ctx.line);
         if (!current_block.empty()) blocks[current_block].lines.emplace_back(ctx.line, line);
         continue;
       }
-      if (std::regex_search(line, m, re_label)) {
+      if ((line.find("^") != std::string::npos && std::regex_search(line, m, re_label))) {
         current_block = m[1];
         blocks[current_block];
         continue;
       }
-      const std::string trimmed = std::regex_replace(line, std::regex(R"(^\s+|\s+$)"), "");
+      const size_t first = line.find_first_not_of(" \t\r"), last = line.find_last_not_of(" \t\r");
+      const std::string trimmed = first == std::string::npos ? "" : line.substr(first, last - first + 1);
       if (trimmed == "}") {
         in_mem = false;
         finish_mem();
@@ -211,7 +245,7 @@ Design parse_design(const std::string& text, const std::string& name) {
     }
     if (in_core) {
       brace += static_cast<int>(std::count(line.begin(), line.end(), '{')) - static_cast<int>(std::count(line.begin(), line.end(), '}'));
-      if (std::regex_search(line, m, re_elf)) d.elf_file = m[1];
+      if ((line.find("elf_file") != std::string::npos && std::regex_search(line, m, re_elf))) d.elf_file = m[1];
       if (brace <= 0 && line.find('}') != std::string::npos && d.elf_file.empty() && line.find("elf_file") == std::string::npos) {
         // the core body closed; the attribute dictionary follows on this line or not at all
       }
@@ -219,39 +253,42 @@ Design parse_design(const std::string& text, const std::string& name) {
       continue;
     }
     if (in_sequence) {
-      if (std::regex_search(line, m, re_memcpy)) {
+      if ((line.find("dma_memcpy_nd") != std::string::npos && std::regex_search(line, m, re_memcpy))) {
         uint64_t n = 1;
         std::string sizes = m[1];
         static const std::regex num(R"(%c(\d+)_i64)");
         for (auto it = std::sregex_iterator(sizes.begin(), sizes.end(), num); it != std::sregex_iterator(); ++it)
-          n *= std::stoull((*it)[1]);
+          n *= static_cast<uint64_t>(ctx.num((*it)[1], 0, 1 << 28, "dma_memcpy_nd size"));
         uint32_t bytes = 0, elem = 1;
-        if (memref_bytes(line.substr(line.rfind(':')), &bytes, &elem)) n *= elem;
+        const size_t colon = line.rfind(':');
+        if (colon != std::string::npos && memref_bytes(line.substr(colon), &bytes, &elem)) n *= elem;
+        if (n > (1ull << 32) - 1) ctx.fail("dma_memcpy_nd moves " + std::to_string(n) + " elements: more than a 32-bit size");
         d.sequence_bytes.push_back(static_cast<uint32_t>(n));
       }
       if (line.find('}') != std::string::npos && line.find('{') == std::string::npos) in_sequence = false;
       continue;
     }
-    if (std::regex_search(line, m, re_device)) d.device = m[1];
-    if (std::regex_search(line, m, re_tile)) {
+    if ((line.find("aie.device") != std::string::npos && std::regex_search(line, m, re_device))) d.device = m[1];
+    if ((line.find("aie.tile") != std::string::npos && std::regex_search(line, m, re_tile))) {
       tile_by_ssa[m[1]] = static_cast<int>(d.tiles.size());
-      d.tiles.push_back({m[1], std::stoi(m[2]), std::stoi(m[3])});
-    } else if (std::regex_search(line, m, re_lock)) {
+      d.tiles.push_back({m[1], static_cast<int>(ctx.num(m[2], 0, 127, "aie.tile column")),
+                         static_cast<int>(ctx.num(m[3], 0, 31, "aie.tile row"))});
+    } else if ((line.find("aie.lock") != std::string::npos && std::regex_search(line, m, re_lock))) {
       auto t = tile_by_ssa.find(m[2]);
       if (t == tile_by_ssa.end()) ctx.fail("aie.lock on " + std::string(m[2]) + ", which is not an aie.tile defined above");
       DesignLock l;
       l.tile = t->second;
-      l.id = std::stoi(m[3]);
+      l.id = static_cast<int>(ctx.num(m[3], 0, 63, "aie.lock id"));
       const std::string attrs = m[4];
       for (auto it = std::sregex_iterator(attrs.begin(), attrs.end(), re_attr_int); it != std::sregex_iterator(); ++it)
-        if ((*it)[1] == "init") l.init = std::stoi((*it)[2]);
+        if ((*it)[1] == "init") l.init = static_cast<int>(ctx.num((*it)[2], -64, 64, "aie.lock init"));
       for (auto it = std::sregex_iterator(attrs.begin(), attrs.end(), re_attr_str); it != std::sregex_iterator(); ++it)
         if ((*it)[1] == "sym_name") l.name = (*it)[2];
       if (l.name.empty()) l.name = m[1].str().substr(1);
       if (l.id < 0 || l.id >= 64) ctx.fail("lock id " + std::to_string(l.id) + " out of range");
       lock_by_ssa[m[1]] = static_cast<int>(d.locks.size());
       d.locks.push_back(l);
-    } else if (std::regex_search(line, m, re_buffer)) {
+    } else if ((line.find("aie.buffer") != std::string::npos && std::regex_search(line, m, re_buffer))) {
       auto t = tile_by_ssa.find(m[2]);
       if (t == tile_by_ssa.end()) ctx.fail("aie.buffer on " + std::string(m[2]) + ", which is not an aie.tile defined above");
       DesignBuffer b;
@@ -259,24 +296,24 @@ Design parse_design(const std::string& text, const std::string& name) {
       const std::string attrs = m[3];
       bool has_address = false;
       for (auto it = std::sregex_iterator(attrs.begin(), attrs.end(), re_attr_int); it != std::sregex_iterator(); ++it)
-        if ((*it)[1] == "address") b.offset = static_cast<uint32_t>(std::stoul((*it)[2])), has_address = true;
+        if ((*it)[1] == "address") b.offset = static_cast<uint32_t>(ctx.num((*it)[2], 0, 0x10000, "aie.buffer address")), has_address = true;
       for (auto it = std::sregex_iterator(attrs.begin(), attrs.end(), re_attr_str); it != std::sregex_iterator(); ++it)
         if ((*it)[1] == "sym_name") b.name = (*it)[2];
       if (b.name.empty()) b.name = m[1].str().substr(1);
       if (!has_address) ctx.fail("aie.buffer " + b.name + " has no address: this is not a placed (physical) design");
-      if (!memref_bytes(m[4], &b.bytes, &b.element_bytes)) ctx.fail("aie.buffer " + b.name + ": type " + std::string(m[4]) + " not understood");
+      if (!memref_bytes(m[4], &b.bytes, &b.element_bytes, &b.element_type)) ctx.fail("aie.buffer " + b.name + ": type " + std::string(m[4]) + " not understood");
       if (b.offset + uint64_t{b.bytes} > 0x10000) ctx.fail("aie.buffer " + b.name + " does not fit the tile's 64 KiB data memory");
       buffer_by_ssa[m[1]] = static_cast<int>(d.buffers.size());
       d.buffers.push_back(b);
-    } else if (std::regex_search(line, m, re_core)) {
+    } else if ((line.find("aie.core") != std::string::npos && std::regex_search(line, m, re_core))) {
       auto t = tile_by_ssa.find(m[2]);
       if (t == tile_by_ssa.end()) ctx.fail("aie.core on " + std::string(m[2]) + ", which is not an aie.tile defined above");
       if (d.core_tile >= 0) ctx.fail("a second aie.core: this simulator runs single-core designs");
       d.core_tile = t->second;
-      if (std::regex_search(line, m, re_elf)) d.elf_file = m[1];
+      if ((line.find("elf_file") != std::string::npos && std::regex_search(line, m, re_elf))) d.elf_file = m[1];
       brace = static_cast<int>(std::count(line.begin(), line.end(), '{')) - static_cast<int>(std::count(line.begin(), line.end(), '}'));
       in_core = brace > 0;
-    } else if (std::regex_search(line, m, re_mem)) {
+    } else if ((line.find("aie.mem") != std::string::npos && std::regex_search(line, m, re_mem))) {
       auto t = tile_by_ssa.find(m[2]);
       if (t == tile_by_ssa.end()) ctx.fail("aie.mem on " + std::string(m[2]) + ", which is not an aie.tile defined above");
       mem_tile = t->second;
@@ -300,6 +337,8 @@ Design parse_design(const std::string& text, const std::string& name) {
     f.channel = static_cast<int>(c);
     f.transfer_bytes = ch.ring.front().bytes;
     f.depth = static_cast<int>(ch.ring.size());
+    f.element_type = d.buffers[ch.ring.front().buffer].element_type;
+    f.element_bytes = d.buffers[ch.ring.front().buffer].element_bytes;
     for (const auto& bd : ch.ring)
       if (bd.bytes != f.transfer_bytes)
         throw InputError(name + ": the " + f.name + " ring moves " + std::to_string(f.transfer_bytes) + " B and " +

@@ -17,6 +17,7 @@ struct DesignBuffer {
   uint32_t offset = 0;  // in the tile's data memory (the core sees it at 0x70000 + offset)
   uint32_t bytes = 0;
   uint32_t element_bytes = 1;
+  std::string element_type = "i8";  // the memref element type: i8, i16, i32, i64, bf16, f32
   uint32_t core_address() const { return 0x70000 + offset; }
 };
 
@@ -53,6 +54,8 @@ struct DesignFifo {
   int channel = -1;     // index into Design::channels
   uint32_t transfer_bytes = 0;
   int depth = 0;        // buffers in the ring
+  std::string element_type;  // of its buffers
+  uint32_t element_bytes = 1;
 };
 
 struct Design {

@@ -1,6 +1,8 @@
 // xclbin, PDI and CDO readers, written from XRT's xclbin.h and bootgen's PDI/CDO layout; every offset is checked before use.
 #include "sim/pdi.hpp"
 
+#include <filesystem>
+
 #include <cstring>
 
 #include "fixtures/npy.hpp"
@@ -15,6 +17,7 @@ constexpr uint32_t kDataMemBytesTile = 0x10000;
 constexpr uint32_t kProgramMemOffset = 0x20000;
 constexpr uint32_t kLockValueOffset = 0x1F000;
 constexpr uint32_t kCoreControlOffset = 0x32000;
+constexpr uint32_t kDmaBdOffset = 0x1D000, kDmaBdStride = 0x20;  // memory module DMA_BD0_0, BDs 0..15
 constexpr uint32_t kCdoIdent = 0x004F4443;  // "CDO\0"
 
 struct Bytes {
@@ -88,6 +91,11 @@ void apply_write(DeviceImage& img, uint64_t address, uint32_t value, uint32_t ma
     t.locks[static_cast<int>((off - kLockValueOffset) / 0x10)] = static_cast<int>(value & mask & 0x3F);  // Lock_value [5:0]
   else if (off == kCoreControlOffset)
     t.core_control = (t.core_control & ~mask) | (value & mask), t.core_control_written = true;
+  else if (off >= kDmaBdOffset && off < kDmaBdOffset + 16 * kDmaBdStride && (off - kDmaBdOffset) % kDmaBdStride == 0) {
+    // DMA_BDn_0 (AM025): Base_Address [27:14] and Buffer_Length [13:0], both in 32-bit words.
+    uint32_t& w = t.bd_word0[static_cast<int>((off - kDmaBdOffset) / kDmaBdStride)];
+    w = (w & ~mask) | (value & mask);
+  }
 }
 
 void parse_cdo(const Bytes& b, uint64_t at, uint64_t words, DeviceImage& img) {
@@ -286,7 +294,7 @@ CoreSource load_core_source(const std::string& elf, const std::string& xclbin, c
   if (!elf.empty()) {
     Elf e = read_elf(elf);
     const std::string sha = e.sha256;
-    return {std::move(e), "elf", elf, sha};
+    return {std::move(e), "elf", elf, sha, ""};
   }
   const std::string& path = xclbin.empty() ? pdi : xclbin;
   const DeviceImage img = read_device_image(path);
@@ -300,10 +308,46 @@ CoreSource load_core_source(const std::string& elf, const std::string& xclbin, c
       throw InputError(path + ": sets lock " + std::to_string(l.id) + " to " + std::to_string(it->second) + ", but " + design.path +
                        " initialises " + l.name + " to " + std::to_string(l.init) + ": they are not the same design");
   }
+  // The tile DMA's BDs as the image programs them must move the design's buffers: a PDI of another
+  // design with the same lock values is caught here.
+  for (const auto& ch : design.channels) {
+    if (ch.tile != design.core_tile) continue;
+    for (const auto& bd : ch.ring) {
+      if (bd.bd_id < 0) continue;
+      const DesignBuffer& buf = design.buffers[bd.buffer];
+      const uint32_t want_at = buf.offset + bd.offset_bytes, want_len = bd.bytes;
+      auto it = ti->bd_word0.find(bd.bd_id);
+      if (it == ti->bd_word0.end())
+        throw InputError(path + ": does not program BD " + std::to_string(bd.bd_id) + " of tile (" + std::to_string(t.col) + "," +
+                         std::to_string(t.row) + "), which " + design.path + " uses for " + buf.name + ": they are not the same design");
+      const uint32_t got_at = ((it->second >> 14) & 0x3FFF) * 4, got_len = (it->second & 0x3FFF) * 4;
+      if (got_at != want_at || got_len != want_len)
+        throw InputError(path + ": BD " + std::to_string(bd.bd_id) + " moves " + std::to_string(got_len) + " B at " + hex(got_at) + ", but " +
+                         design.path + " has it move " + buf.name + " (" + std::to_string(want_len) + " B at " + hex(want_at) +
+                         "): they are not the same design");
+    }
+  }
   if (ti->core_control_written && (ti->core_control & 3) != 1)
     throw InputError(path + ": leaves the core of tile (" + std::to_string(t.col) + "," + std::to_string(t.row) +
                      ") not enabled (Core_Control " + hex(ti->core_control) + ")");
-  return {std::move(e), xclbin.empty() ? "pdi" : "xclbin", path, img.sha256};
+  // Function names from the core ELF the toolchain left beside the design, when its loadable
+  // bytes are exactly what the image writes: the program run stays the image's.
+  std::string symbols_from;
+  std::vector<std::string> candidates;
+  if (!design.elf_file.empty()) candidates.push_back(design.elf_file);
+  candidates.push_back((std::filesystem::path(design.path).parent_path() /
+                        ("main_core_" + std::to_string(t.col) + "_" + std::to_string(t.row) + ".elf")).string());
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (!symbols_from.empty() || !std::filesystem::is_regular_file(c, ec)) continue;
+    try {
+      const Elf named = read_elf(c);
+      if (compare_with_elf(img, t.col, t.row, named).empty()) e.symbols = named.symbols, symbols_from = c;
+    } catch (const InputError&) {
+      // An unreadable ELF names nothing; the program still runs, its functions named by PC.
+    }
+  }
+  return {std::move(e), xclbin.empty() ? "pdi" : "xclbin", path, img.sha256, symbols_from};
 }
 
 }  // namespace attncheck::aie2

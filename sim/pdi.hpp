@@ -28,6 +28,7 @@ struct TileImage {
   std::map<int, int> locks;                            // lock id -> last value written
   uint32_t core_control = 0;
   bool core_control_written = false;
+  std::map<int, uint32_t> bd_word0;  // DMA_BDn_0 of the tile's DMA, by BD id: buffer address and length
 };
 
 struct DeviceImage {
@@ -58,12 +59,15 @@ Elf core_program(const DeviceImage& img, int col, int row);
 std::vector<std::string> compare_with_elf(const DeviceImage& img, int col, int row, const Elf& elf);
 
 // The program a simulation runs, from exactly one of: a core ELF, an xclbin, or a PDI. From an
-// image, it is the design's core tile's memories, and the image's lock values must be the
-// design's `init` values (InputError naming both otherwise).
+// image, it is the design's core tile's memories; the image's lock values must be the design's
+// `init` values and its tile DMA BDs must move the design's buffers (InputError naming both otherwise).
 struct CoreSource {
   Elf elf;
   std::string kind;  // "elf", "xclbin" or "pdi"
   std::string path, sha256;
+  // From an image: the ELF whose symbols name the functions (the design's elf_file or the
+  // main_core_C_R.elf beside the design, used only when its segments equal the image's memories).
+  std::string symbols_from;
 };
 CoreSource load_core_source(const std::string& elf, const std::string& xclbin, const std::string& pdi, const Design& design);
 

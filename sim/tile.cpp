@@ -157,14 +157,18 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
     return moved;
   };
 
-  uint64_t budget = opt.max_cycles;
+  // The limit counts bundles since a transfer last moved: a long run of healthy iterations never
+  // reaches it, a core that stops making progress does within max_cycles.
+  uint64_t last_progress = 0;
   while (true) {
-    const Stop stop = core.run(budget - std::min(budget, core.stats().bundles));
+    const uint64_t limit = last_progress + opt.max_cycles;
+    const Stop stop = core.run(limit - std::min(limit, core.stats().bundles));
     if (stop == Stop::CycleLimit)
-      throw SimError(prog.elf().path + ": cycle limit of " + std::to_string(opt.max_cycles) + " bundles reached at " +
+      throw SimError(prog.elf().path + ": no transfer moved in " + std::to_string(opt.max_cycles) + " bundles, stopped at " +
                      core.where() + " (--sim-max-cycles)");
     bool progressed = false;
     while (dma_step()) progressed = true;
+    if (progressed) last_progress = core.stats().bundles;
     if (outputs_done()) {
       r.ended = stop == Stop::Done ? "the core executed done" : "every output transfer delivered; the core waits at " + core.where();
       break;
@@ -176,8 +180,12 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
     std::string locks;
     for (const auto& l : r.locks)
       locks += (locks.empty() ? "" : ", ") + l.name + "=" + std::to_string(core.lock_value(l.id));
-    throw SimError(prog.elf().path + ": deadlock: the core waits on a lock at " + core.where() +
-                   " and no DMA channel can move (locks: " + locks + ")");
+    const Core::Wait& w = core.waiting();
+    std::string lock_name = "lock " + std::to_string(w.lock);
+    for (const auto& l : r.locks)
+      if (l.id == w.lock) lock_name += " (" + l.name + ")";
+    throw SimError(prog.elf().path + ": deadlock: the core waits to acquire " + lock_name + (w.ge ? " >= " : " == ") +
+                   std::to_string(w.value) + " at " + core.where() + " and no DMA channel can move (locks: " + locks + ")");
   }
   for (size_t reg = 0; reg < open_input.size(); ++reg) close_input(static_cast<int>(reg));
   for (auto& l : r.locks) l.final_value = core.lock_value(l.id);

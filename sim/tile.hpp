@@ -18,7 +18,7 @@ namespace attncheck::aie2 {
 constexpr uint64_t kDefaultMaxCycles = 1000000000ull;
 
 struct TileRunOptions {
-  uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles, for the whole run
+  uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles without any transfer moving
   std::optional<uint32_t> stack_at;         // --sim-stack-at: SP starts here instead
 };
 

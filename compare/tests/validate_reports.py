@@ -9,6 +9,8 @@ into accepting everything fails here instead of passing silently.
 
 Suite aggregates ("schema": "attncheck.suite/1") are checked against suite.schema.json beside
 SCHEMA, every case report inside against SCHEMA, and their summary counts against their cases.
+The analyses of `elf inspect` ("attncheck.elf/1") and the runs of `sim` ("attncheck.sim/1") are
+checked against elf.schema.json and sim.schema.json beside SCHEMA.
 """
 import copy
 import json
@@ -119,6 +121,73 @@ def broken_suites():
     return out
 
 
+def good_elf():
+    return {
+        "schema": "attncheck.elf/1", "tool": {"name": "attncheck", "version": "0.1.0"}, "command": "elf inspect",
+        "elf": {"path": "main_core_0_2.elf", "sha256": "a" * 64}, "link_script": None, "bundles": 3,
+        "undecoded": [], "bad_branch_targets": [],
+        "functions": [{"name": "__start", "address": 0, "size": 32, "frame_bytes": 0,
+                       "calls": [{"at": 0, "target": 32, "kind": "call", "callee": "core_0_2"}]}],
+        "stack": {"base": 458752, "reserved_bytes": 1024, "reserved_source": "link script", "max_bytes": 64,
+                  "reaches": 458816, "deepest_chain": ["__start 0"], "entry": "__start", "unbounded": False,
+                  "unbounded_reason": ""},
+        "buffers": [{"name": "of_in_cons_buff_0", "address": 459776, "size": 512, "size_source": "design"}],
+        "overlaps": [], "verdict": "stack fits: 64 B of 1024 B reserved",
+    }
+
+
+def broken_elfs():
+    out = []
+
+    def variant(what, edit):
+        r = good_elf()
+        edit(r)
+        out.append((what, r))
+
+    variant("call kind unknown", lambda r: r["functions"][0]["calls"][0].update(kind="jump"))
+    variant("missing stack", lambda r: r.pop("stack"))
+    variant("empty overlap", lambda r: r["overlaps"].append({"buffer": "b", "first_byte": 0, "last_byte": 0, "bytes": 0}))
+    variant("short hash", lambda r: r["elf"].update(sha256="abc"))
+    return out
+
+
+def good_sim():
+    binding = {"fifo": "of_input", "file": "in.npy", "sha256": "b" * 64, "transfer_bytes": 512, "transfers": 2}
+    return {
+        "schema": "attncheck.sim/1", "tool": {"name": "attncheck", "version": "0.1.0"}, "command": "sim",
+        "backend": "sim", "program": {"kind": "elf", "path": "main_core_0_2.elf", "sha256": "a" * 64, "symbols_from": None},
+        "design": {"path": "d.mlir", "sha256": "c" * 64, "fifos": [
+            {"name": "of_input", "direction": "in", "transfer_bytes": 512, "depth": 2, "element_type": "i8"}]},
+        "iterations": 2, "stack_at": None, "max_cycles": 1000000000, "inputs": [binding],
+        "outputs": [dict(binding, fifo="of_output", file="out.npy")],
+        "run": {"bundles": 100, "lock_waits": 2, "max_sp": 458848, "part_word_hazards": 0,
+                "ended": "the core executed done", "design": {"path": "d.mlir", "sha256": "c" * 64},
+                "locks": [{"name": "l", "id": 0, "init": 2, "final": 2, "dma_acquires": 2, "dma_releases": 0}],
+                "input_transfers": [{"fifo": "of_input", "buffer": "of_input_cons_buff_0", "transfer": 0,
+                                     "core_stores": 1, "clobbered_before_read": [[0, 3]],
+                                     "writers": [{"function": "f", "bytes": [0, 3], "stores": 1,
+                                                  "sp": [458848, 458848], "in_frame": True}]}],
+                "output_transfers": {"of_output": 2}},
+        "simulated_cycles": 100, "cycles_note": "one cycle per issued bundle", "seconds": 0.01,
+    }
+
+
+def broken_sims():
+    out = []
+
+    def variant(what, edit):
+        r = good_sim()
+        edit(r)
+        out.append((what, r))
+
+    variant("backend called a device", lambda r: r.update(backend="npu"))
+    variant("unknown program kind", lambda r: r["program"].update(kind="bin"))
+    variant("zero iterations", lambda r: r.update(iterations=0))
+    variant("a writer with no stores", lambda r: r["run"]["input_transfers"][0]["writers"][0].update(stores=0))
+    variant("negative cycles", lambda r: r.update(simulated_cycles=-1))
+    return out
+
+
 def suite_problems(suite_validator, report_validator, suite):
     """Every problem of an aggregate: its own schema, each case report, and the summary counts."""
     problems = [f"{error_path(e)}: {e.message}" for e in suite_validator.iter_errors(suite)]
@@ -139,8 +208,15 @@ def suite_problems(suite_validator, report_validator, suite):
     return problems
 
 
-def self_check(validator, suite_validator=None):
+def self_check(validator, suite_validator=None, others=None):
     problems = []
+    for schema_id, (other, good, broken) in (others or {}).items():
+        if not other.is_valid(good()):
+            problems.append(f"the reference good {schema_id} is rejected: " +
+                            "; ".join(f"{error_path(e)}: {e.message}" for e in other.iter_errors(good())))
+        for what, doc in broken():
+            if other.is_valid(copy.deepcopy(doc)):
+                problems.append(f"a broken {schema_id} is accepted ({what})")
     if suite_validator is not None:
         if suite_problems(suite_validator, validator, good_suite()):
             problems.append("the reference good suite is rejected: " +
@@ -183,7 +259,22 @@ def main(argv):
             return 2
         suite_validator = Draft202012Validator(suite_schema)
 
-    problems = self_check(validator, suite_validator)
+    # The other documents attncheck writes, each with its schema beside SCHEMA.
+    others = {}
+    for schema_id, file_name, good, broken in (("attncheck.elf/1", "elf.schema.json", good_elf, broken_elfs),
+                                                ("attncheck.sim/1", "sim.schema.json", good_sim, broken_sims)):
+        path = schema_path.parent / file_name
+        if not path.exists():
+            continue
+        try:
+            other_schema = load_json(path)
+            Draft202012Validator.check_schema(other_schema)
+        except Exception as e:
+            print(f"{path}: bad schema: {e}".splitlines()[0])
+            return 2
+        others[schema_id] = (Draft202012Validator(other_schema), good, broken)
+
+    problems = self_check(validator, suite_validator, others)
     for p in problems:
         print(f"{schema_path}: self-check: {p}")
     if problems:
@@ -201,6 +292,11 @@ def main(argv):
         if isinstance(report, dict) and report.get("schema") == "attncheck.suite/1":
             errors = (suite_problems(suite_validator, validator, report) if suite_validator is not None
                       else [f"/schema: a suite aggregate, but there is no {suite_path}"])
+        elif isinstance(report, dict) and report.get("schema") in ("attncheck.elf/1", "attncheck.sim/1"):
+            other = others.get(report["schema"])
+            errors = ([f"/schema: {report['schema']}, but its schema is not beside {schema_path}"] if other is None else
+                      [f"{error_path(e)}: {e.message}" for e in
+                       sorted(other[0].iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))])
         else:
             errors = [f"{error_path(e)}: {e.message}" for e in
                       sorted(validator.iter_errors(report), key=lambda e: list(map(str, e.absolute_path)))]

@@ -177,7 +177,7 @@ TEST_CASE("sim: bad input for the sim backend is a one-line error") {
       {{}, "needs --elf"},
       {{"--elf", t.file("missing.elf")}, "missing.elf"},
       {{"--elf", int32_elf(), "--param", "scale_shift=3"}, "cannot honour an override"},
-      {{"--elf", int32_elf(), "--sim-max-cycles", "1000"}, "cycle limit of 1000 bundles reached at PC"},
+      {{"--elf", int32_elf(), "--sim-max-cycles", "1000"}, "no transfer moved in 1000 bundles, stopped at PC"},
       {{"--elf", int32_elf(), "--sim-stack-at", "0x7FFF0"}, "outside the tile's data memory"},
       {{"--elf", int32_elf(), "--sim-stack-at", "banana"}, "--sim-stack-at banana"},
       {{"--elf", int32_elf(), "--design", shared_dir() + "/aie2/gelu-512-2025-11-03/input_physical_with_elfs.mlir"},

@@ -1,0 +1,285 @@
+// `attncheck sim`: any single-core design run by the AIE2 core simulator from its ELF, xclbin or PDI, with inputs and outputs per ObjectFIFO.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "cli/backends.hpp"
+#include "cli/commands.hpp"
+#include "cli/outputs.hpp"
+#include "cli/run.hpp"
+#include "compare/report.hpp"
+#include "fixtures/npy.hpp"
+#include "fixtures/sha256.hpp"
+#include "ref/atomic_file.hpp"
+#include "ref/errors.hpp"
+#include "sim/pdi.hpp"
+#include "sim/tile.hpp"
+
+namespace attncheck {
+namespace {
+
+struct SimArgs {
+  std::string elf, xclbin, pdi, design, json, stack_at;
+  std::vector<std::string> inputs, outputs;
+  size_t iterations = 0;
+  uint64_t max_cycles = 0;
+};
+
+struct Binding {
+  const aie2::DesignFifo* fifo = nullptr;
+  std::string file;
+};
+
+// "of_input=in.npy" against the design's FIFOs of one direction; each FIFO at most once.
+std::vector<Binding> bind_fifos(const std::vector<std::string>& specs, const aie2::Design& d, bool input) {
+  const char* option = input ? "--input" : "--output";
+  std::vector<Binding> out;
+  for (const auto& spec : specs) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      throw InputError(std::string(option) + " " + spec + ": expected FIFO=FILE (FIFOs of " + d.path + ": " + d.fifo_names() + ")");
+    const std::string name = spec.substr(0, eq);
+    const aie2::DesignFifo* f = d.fifo(name);
+    if (!f) throw InputError(std::string(option) + " " + spec + ": " + d.path + " has no FIFO " + name + " (it has " + d.fifo_names() + ")");
+    if (f->input != input)
+      throw InputError(std::string(option) + " " + spec + ": " + name + " is an " + (f->input ? "input" : "output") + " of the core (use " +
+                       (f->input ? "--input" : "--output") + ")");
+    for (const auto& b : out)
+      if (b.fifo == f) throw InputError(std::string(option) + " " + spec + ": " + name + " given twice");
+    out.push_back({f, spec.substr(eq + 1)});
+  }
+  return out;
+}
+
+bool is_npy(const std::string& path) { return std::filesystem::path(path).extension() == ".npy"; }
+
+// The numpy dtype that holds a FIFO's elements; none for bf16 (raw .bin only).
+bool npy_dtype_for(const std::string& element_type, DType* t) {
+  if (element_type == "i8") *t = DType::Int8;
+  else if (element_type == "i16") *t = DType::Int16;
+  else if (element_type == "i32") *t = DType::Int32;
+  else if (element_type == "i64") *t = DType::Int64;
+  else if (element_type == "f32") *t = DType::Float32;
+  else return false;
+  return true;
+}
+
+// A file's bytes cut into the FIFO's transfers. A .npy must hold the FIFO's element type (int8 or
+// uint8 for i8) and a whole number of transfers; a .bin is taken as raw bytes.
+std::vector<std::vector<uint8_t>> read_transfers(const Binding& b) {
+  const aie2::DesignFifo& f = *b.fifo;
+  std::vector<uint8_t> bytes;
+  if (is_npy(b.file)) {
+    NpyArray a = read_npy(b.file);
+    DType want;
+    const bool ok = npy_dtype_for(f.element_type, &want) &&
+                    (a.dtype == want || (want == DType::Int8 && a.dtype == DType::UInt8));
+    if (!ok)
+      throw InputError(b.file + ": dtype " + dtype_descr(a.dtype) + ", but FIFO " + f.name + " carries " + f.element_type +
+                       " elements" + (f.element_type == "bf16" ? " (give bf16 data as raw .bin)" : ""));
+    // A multi-dimensional array must be a stack of transfers: trailing axes that make one transfer.
+    if (a.shape.size() >= 2) {
+      const int64_t per = f.transfer_bytes / f.element_bytes;
+      int64_t tail = 1;
+      bool splits = false;
+      for (size_t k = a.shape.size(); k-- > 0;) {
+        tail *= a.shape[k];
+        splits = splits || tail == per;
+      }
+      if (!splits) {
+        std::string shape;
+        for (auto d : a.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+        throw InputError(b.file + ": shape (" + shape + ") does not split into " + f.name + "'s transfers of " + std::to_string(per) +
+                         " elements (give (N, " + std::to_string(per) + "), or a flat array)");
+      }
+    }
+    bytes = std::move(a.bytes);
+  } else {
+    bytes = read_file_bytes(b.file, 2);
+  }
+  if (bytes.empty() || bytes.size() % f.transfer_bytes)
+    throw InputError(b.file + ": " + std::to_string(bytes.size()) + " bytes, not a whole number of " + f.name + "'s " +
+                     std::to_string(f.transfer_bytes) + " B transfers");
+  std::vector<std::vector<uint8_t>> t;
+  for (size_t o = 0; o < bytes.size(); o += f.transfer_bytes)
+    t.emplace_back(bytes.begin() + static_cast<std::ptrdiff_t>(o), bytes.begin() + static_cast<std::ptrdiff_t>(o + f.transfer_bytes));
+  return t;
+}
+
+std::string bytes_of(const std::vector<std::vector<uint8_t>>& transfers) {
+  std::string s;
+  for (const auto& t : transfers) s.append(t.begin(), t.end());
+  return s;
+}
+
+void write_transfers(const Binding& b, const std::vector<std::vector<uint8_t>>& transfers) {
+  const aie2::DesignFifo& f = *b.fifo;
+  if (!is_npy(b.file)) {
+    write_file_atomic(b.file, bytes_of(transfers));
+    return;
+  }
+  NpyArray a;
+  npy_dtype_for(f.element_type, &a.dtype);
+  const int64_t per = f.transfer_bytes / f.element_bytes;
+  a.shape = transfers.size() == 1 ? std::vector<int64_t>{per} : std::vector<int64_t>{static_cast<int64_t>(transfers.size()), per};
+  const std::string s = bytes_of(transfers);
+  a.bytes.assign(s.begin(), s.end());
+  write_npy(b.file, a);
+}
+
+std::string short_hash(const std::string& sha) { return sha.substr(0, 12); }
+
+}  // namespace
+
+void add_sim_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<SimArgs>();
+  auto* sim = app.add_subcommand(
+      "sim", "Run a single-core design on the AIE2 core simulator: the compiled core program (ELF, xclbin or PDI) in its placed "
+             "design, inputs and outputs per ObjectFIFO (docs/aie2.md)");
+  sim->add_option("--elf", a->elf, "The core program (main_core_0_2.elf)");
+  sim->add_option("--xclbin", a->xclbin, "Or the xclbin: the program its PDI loads into the design's core tile");
+  sim->add_option("--pdi", a->pdi, "Or the PDI (main.pdi)");
+  sim->add_option("--design", a->design,
+                  "The placed design, input_physical_with_elfs.mlir (default: the one beside the program)");
+  sim->add_option("--input", a->inputs, "FIFO=FILE: one input ObjectFIFO's data, .npy or raw .bin, a whole number of transfers")
+      ->take_all();
+  sim->add_option("--output", a->outputs, "FIFO=FILE: where an output ObjectFIFO's transfers go (.npy or raw .bin)")->take_all();
+  sim->add_option("--iterations", a->iterations,
+                  "Transfers per FIFO (default: as many as the inputs hold; an input holding one transfer is repeated)")
+      ->check(CLI::PositiveNumber);
+  sim->add_option("--json", a->json, "Write the run report (attncheck.sim/1) here");
+  sim->add_option("--sim-stack-at", a->stack_at, "Start SP here instead of the address the program loads (e.g. 0x78800)");
+  sim->add_option("--sim-max-cycles", a->max_cycles, "Stop when no transfer moved for this many issued bundles (default 10^9)");
+  sim->callback([a, &exit_code] {
+    const std::string program = !a->elf.empty() ? a->elf : !a->xclbin.empty() ? a->xclbin : a->pdi;
+    if (program.empty()) throw InputError("sim: needs the program: --elf FILE.elf, --xclbin FILE.xclbin or --pdi main.pdi");
+    OutputSet::check("--json", a->json);
+    const std::string design_path = sim_design_path(program, a->design, "sim");
+    const aie2::Design design = aie2::read_design(design_path);
+    const std::vector<Binding> ins = bind_fifos(a->inputs, design, true), outs = bind_fifos(a->outputs, design, false);
+    for (const auto& f : design.fifos)
+      if (f.input && std::none_of(ins.begin(), ins.end(), [&](const Binding& b) { return b.fifo == &f; }))
+        throw InputError("sim: no --input for " + f.name + ", an input FIFO of " + design_path + " (" + design.fifo_names() + ")");
+    for (const auto& b : outs) OutputSet::check("--output " + b.fifo->name, b.file);
+    const aie2::CoreSource src = aie2::load_core_source(a->elf, a->xclbin, a->pdi, design);
+
+    std::map<std::string, std::vector<std::vector<uint8_t>>> data;
+    size_t n = a->iterations;
+    for (const auto& b : ins) {
+      auto t = read_transfers(b);
+      if (!a->iterations && t.size() > 1) {
+        if (n > 1 && t.size() != n)
+          throw InputError(b.file + ": holds " + std::to_string(t.size()) + " transfers of " + b.fifo->name + ", another input holds " +
+                           std::to_string(n) + " (give --iterations with inputs of one transfer to repeat them)");
+        n = t.size();
+      } else if (a->iterations && t.size() != 1 && t.size() != a->iterations) {
+        throw InputError(b.file + ": holds " + std::to_string(t.size()) + " transfers of " + b.fifo->name + ", --iterations is " +
+                         std::to_string(a->iterations) + " (give that many, or one to repeat)");
+      }
+      data[b.fifo->name] = std::move(t);
+    }
+    if (!n) n = 1;
+    for (auto& [name, t] : data)
+      while (t.size() < n) t.push_back(t.front());
+
+    std::unique_ptr<aie2::CompiledProgram> prog;
+    try {
+      prog = std::make_unique<aie2::CompiledProgram>(src.elf);
+    } catch (const aie2::SimError& e) {
+      throw InputError(e.what());
+    }
+    aie2::TileRunOptions topt;
+    if (a->max_cycles) topt.max_cycles = a->max_cycles;
+    if (!a->stack_at.empty()) topt.stack_at = parse_sim_address(a->stack_at, "--sim-stack-at");
+    std::map<std::string, size_t> wanted;
+    for (const auto& f : design.fifos)
+      if (!f.input) wanted[f.name] = n;
+    const auto t0 = std::chrono::steady_clock::now();
+    aie2::TileRunResult r;
+    try {
+      r = aie2::run_tile(*prog, design, data, wanted, topt);
+    } catch (const aie2::SimError& e) {
+      throw InputError(e.what());
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    OutputSet written;
+    nlohmann::json jin = nlohmann::json::array(), jout = nlohmann::json::array();
+    for (const auto& b : ins)
+      jin.push_back({{"fifo", b.fifo->name}, {"file", b.file}, {"sha256", sha256_file(b.file)}, {"transfer_bytes", b.fifo->transfer_bytes},
+                     {"transfers", n}});
+    for (const auto& b : outs) {
+      write_transfers(b, r.outputs.at(b.fifo->name));
+      written.wrote(b.file);
+      jout.push_back({{"fifo", b.fifo->name}, {"file", b.file}, {"sha256", sha256_file(b.file)}, {"transfer_bytes", b.fifo->transfer_bytes},
+                      {"transfers", n}});
+    }
+    nlohmann::json fifos = nlohmann::json::array();
+    for (const auto& f : design.fifos)
+      fifos.push_back({{"name", f.name}, {"direction", f.input ? "in" : "out"}, {"transfer_bytes", f.transfer_bytes}, {"depth", f.depth},
+                       {"element_type", f.element_type}});
+    nlohmann::json j = {{"schema", "attncheck.sim/1"},
+                        {"tool", tool_json()},
+                        {"command", "sim"},
+                        {"backend", "sim"},
+                        {"program", {{"kind", src.kind}, {"path", src.path}, {"sha256", src.sha256},
+                                     {"symbols_from", src.symbols_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(src.symbols_from)}}},
+                        {"design", {{"path", design_path}, {"sha256", design.sha256}, {"fifos", fifos}}},
+                        {"iterations", n},
+                        {"stack_at", topt.stack_at ? nlohmann::json(*topt.stack_at) : nlohmann::json(nullptr)},
+                        {"max_cycles", topt.max_cycles},
+                        {"inputs", jin},
+                        {"outputs", jout},
+                        {"run", aie2::to_json(r, design)},
+                        {"simulated_cycles", r.core.bundles},
+                        {"cycles_note", "one cycle per issued bundle; DMA and memory-bank stalls are not modelled"},
+                        {"seconds", seconds}};
+    if (!a->json.empty()) {
+      write_json_atomic(a->json, j);
+      written.wrote(a->json);
+    }
+    written.commit();
+
+    std::ostringstream o;
+    o << "attncheck sim: " << src.path << " (" << src.kind << ", sha256 " << short_hash(src.sha256) << ") in " << design_path << "\n";
+    for (const auto& f : design.fifos) {
+      std::string file = "(not saved)";
+      for (const auto& b : f.input ? ins : outs)
+        if (b.fifo == &f) file = (f.input ? "from " : "to ") + b.file;
+      o << "  " << f.name << "  " << (f.input ? "in " : "out") << "  " << f.transfer_bytes << " B x " << n << "  " << file << "\n";
+    }
+    size_t clobbered = 0, stored = 0;
+    for (const auto& u : r.inputs) {
+      clobbered += u.clobbered_before_use.size();
+      stored += u.core_stores.empty() ? 0 : 1;
+    }
+    char sp[16];
+    std::snprintf(sp, sizeof sp, "0x%X", r.core.max_sp);
+    o << "  cycles   " << r.core.bundles << " bundles issued (one cycle each), " << r.core.lock_waits << " lock waits, SP reached " << sp
+      << (topt.stack_at ? " (--sim-stack-at)" : "") << "\n";
+    o << "  watch    ";
+    if (!stored) {
+      o << "the core stored nothing into its input buffers\n";
+    } else {
+      o << "the core stored into " << stored << " of " << r.inputs.size() << " input transfers; " << clobbered
+        << " bytes overwritten before it read them\n";
+      // One transfer stands for the rest: the first whose bytes were overwritten before use, else the first stored into.
+      const aie2::InputUse* shown = nullptr;
+      for (const auto& u : r.inputs)
+        if (!shown && !u.clobbered_before_use.empty()) shown = &u;
+      for (const auto& u : r.inputs)
+        if (!shown && !u.core_stores.empty()) shown = &u;
+      for (const auto& w : shown->writers)
+        o << "           " << shown->fifo << " transfer " << shown->transfer << " (" << shown->buffer << "): " << w.function
+          << " wrote bytes " << w.first_byte << ".." << w.last_byte << (w.in_frame ? ", inside its stack frame" : "") << "\n";
+    }
+    o << "  backend  sim (the AIE2 core simulator running the compiled program; not a device)\n";
+    if (!a->json.empty()) o << "  report   " << a->json << "\n";
+    print(o.str());
+    exit_code = 0;
+  });
+}
+
+}  // namespace attncheck

@@ -1,0 +1,287 @@
+// `attncheck sim`, `elf inspect --design` and `--xclbin` end to end: reports, files, an xclbin laid out by XRT's own header, and one-line errors for bad designs and inputs.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <fstream>
+
+#include "fixtures/npy.hpp"
+#include "fixtures/sha256.hpp"
+#include "fixtures/testing/test_support.hpp"
+#include "sim/design.hpp"
+#include "xrt/detail/xclbin.h"
+
+extern "C" void gelu_int8_512(const int8_t* input, int8_t* output, uint32_t n);
+
+using namespace attncheck;
+using namespace attncheck::testing;
+
+namespace {
+
+std::string gelu_dir() { return shared_dir() + "/aie2/gelu-512-2025-11-03"; }
+std::string int32_dir() { return shared_dir() + "/aie2/int32-2025-11-03"; }
+
+// An xclbin as xclbinutil lays one out for an NPU design: the axlf header, a metadata section,
+// and AIE_PARTITION holding one aie_pdi whose image is `pdi`. Offsets come from XRT 2.20's structs.
+std::string make_xclbin(const std::string& pdi, bool with_partition = true) {
+  const std::string metadata = "<?xml version=\"1.0\"?><project name=\"attncheck-test\"/>";
+  const uint32_t nsec = 2;
+  const size_t headers = sizeof(axlf) + (nsec - 1) * sizeof(axlf_section_header);
+  const size_t meta_off = (headers + 7) & ~size_t{7};
+  const size_t part_off = (meta_off + metadata.size() + 7) & ~size_t{7};
+  const size_t pdi_entry = sizeof(aie_partition), image = pdi_entry + sizeof(aie_pdi);
+  const size_t part_len = image + pdi.size();
+  std::string out(part_off + part_len, '\0');
+  auto* top = reinterpret_cast<axlf*>(out.data());
+  std::memcpy(top->m_magic, "xclbin2", 8);
+  top->m_signature_length = -1;
+  top->m_header.m_length = out.size();
+  top->m_header.m_versionMajor = 2;
+  top->m_header.m_mode = XCLBIN_FLAT;
+  std::memcpy(top->m_header.m_platformVBNV, "xilinx_v1_ipu_0_0", 18);
+  top->m_header.m_numSections = nsec;
+  auto* sec = reinterpret_cast<axlf_section_header*>(out.data() + offsetof(axlf, m_sections));
+  sec[0].m_sectionKind = EMBEDDED_METADATA;
+  std::strcpy(sec[0].m_sectionName, "metadata");
+  sec[0].m_sectionOffset = meta_off;
+  sec[0].m_sectionSize = metadata.size();
+  std::memcpy(out.data() + meta_off, metadata.data(), metadata.size());
+  sec[1].m_sectionKind = with_partition ? AIE_PARTITION : AIE_METADATA;
+  std::strcpy(sec[1].m_sectionName, "partition");
+  sec[1].m_sectionOffset = part_off;
+  sec[1].m_sectionSize = part_len;
+  auto* part = reinterpret_cast<aie_partition*>(out.data() + part_off);
+  part->info.column_width = 1;
+  part->aie_pdi.size = 1;
+  part->aie_pdi.offset = static_cast<uint32_t>(pdi_entry);
+  auto* entry = reinterpret_cast<aie_pdi*>(out.data() + part_off + pdi_entry);
+  entry->pdi_image.size = static_cast<uint32_t>(pdi.size());
+  entry->pdi_image.offset = static_cast<uint32_t>(image);
+  std::memcpy(out.data() + part_off + image, pdi.data(), pdi.size());
+  return out;
+}
+
+NpyArray int8_rows(size_t rows, size_t cols, uint32_t seed) {
+  NpyArray a;
+  a.dtype = DType::Int8;
+  a.shape = {static_cast<int64_t>(rows), static_cast<int64_t>(cols)};
+  a.bytes.resize(rows * cols);
+  uint32_t x = seed;
+  for (auto& b : a.bytes) b = static_cast<uint8_t>((x = x * 1664525u + 1013904223u) >> 24);
+  return a;
+}
+
+// A bad command: exit 2, exactly one line on stderr, naming what it says.
+void check_one_line_error(const CliResult& r, const std::string& names) {
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err_lines().size() == 1);
+  CHECK(r.err.find(names) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("sim command: gelu-512 from .npy to .npy and .bin, equal to the host-compiled source, with a schema-checked report") {
+  TempDir t;
+  const NpyArray in = int8_rows(7, 512, 11);
+  write_npy(t.file("in.npy"), in);
+  const auto r = run_cli({"sim", "--elf", gelu_dir() + "/main_core_0_2.elf", "--input", "of_input=" + t.file("in.npy"), "--output",
+                          "of_output=" + t.file("out.npy"), "--json", t.file("sim.json")});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("backend  sim (the AIE2 core simulator running the compiled program; not a device)") != std::string::npos);
+  const NpyArray out = read_npy(t.file("out.npy"));
+  CHECK(out.dtype == DType::Int8);
+  CHECK(out.shape == std::vector<int64_t>{7, 512});
+  for (size_t row = 0; row < 7; ++row) {
+    int8_t want[512];
+    gelu_int8_512(reinterpret_cast<const int8_t*>(in.bytes.data()) + row * 512, want, 512);
+    CHECK(std::memcmp(want, out.bytes.data() + row * 512, 512) == 0);
+  }
+  const auto j = nlohmann::json::parse(read_text(t.file("sim.json")));
+  CHECK(j["schema"] == "attncheck.sim/1");
+  CHECK(j["program"]["sha256"] == sha256_file(gelu_dir() + "/main_core_0_2.elf"));
+  CHECK(j["design"]["sha256"] == sha256_file(gelu_dir() + "/input_physical_with_elfs.mlir"));
+  CHECK(j["iterations"] == 7);
+  CHECK(j["run"]["bundles"].get<uint64_t>() > 7 * 512);
+  CHECK(j["run"]["output_transfers"]["of_output"] == 7);
+  CHECK(j["outputs"][0]["sha256"] == sha256_file(t.file("out.npy")));
+  // Every DMA acquire of the input ring's producer lock is one transfer in.
+  for (const auto& l : j["run"]["locks"])
+    if (l["name"] == "of_input_cons_prod_lock_0") CHECK(l["dma_acquires"] == 7);
+
+  // The same bytes raw, one transfer repeated by --iterations: the output holds that row three times.
+  write_bytes(t.file("row.bin"), std::string(in.bytes.begin(), in.bytes.begin() + 512));
+  const auto b = run_cli({"sim", "--elf", gelu_dir() + "/main_core_0_2.elf", "--input", "of_input=" + t.file("row.bin"), "--iterations",
+                          "3", "--output", "of_output=" + t.file("out.bin")});
+  REQUIRE(b.exit_code == 0);
+  const std::string raw = read_text(t.file("out.bin"));
+  REQUIRE(raw.size() == 3 * 512);
+  for (int k = 0; k < 3; ++k) CHECK(std::memcmp(raw.data() + k * 512, out.bytes.data(), 512) == 0);
+}
+
+TEST_CASE("sim command: --xclbin (XRT 2.20 layout around main.pdi), --pdi and --elf run the same program") {
+  TempDir t;
+  write_bytes(t.file("gelu.xclbin"), make_xclbin(read_text(gelu_dir() + "/main.pdi")));
+  write_npy(t.file("in.npy"), int8_rows(4, 512, 5));
+  std::string outs[3];
+  const char* kinds[3] = {"--elf", "--xclbin", "--pdi"};
+  const std::string programs[3] = {gelu_dir() + "/main_core_0_2.elf", t.file("gelu.xclbin"), gelu_dir() + "/main.pdi"};
+  for (int k = 0; k < 3; ++k) {
+    const auto r = run_cli({"sim", kinds[k], programs[k], "--design", gelu_dir() + "/input_physical_with_elfs.mlir", "--input",
+                            "of_input=" + t.file("in.npy"), "--output", "of_output=" + t.file("o" + std::to_string(k) + ".bin"), "--json",
+                            t.file("r" + std::to_string(k) + ".json")});
+    INFO(kinds[k] << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    outs[k] = read_text(t.file("o" + std::to_string(k) + ".bin"));
+    const auto j = nlohmann::json::parse(read_text(t.file("r" + std::to_string(k) + ".json")));
+    CHECK(j["program"]["kind"] == std::string(kinds[k] + 2));
+  }
+  CHECK(outs[0] == outs[1]);
+  CHECK(outs[0] == outs[2]);
+  const auto j0 = nlohmann::json::parse(read_text(t.file("r0.json"))), j1 = nlohmann::json::parse(read_text(t.file("r1.json")));
+  CHECK(j0["run"]["bundles"] == j1["run"]["bundles"]);
+  CHECK(j0["run"]["locks"] == j1["run"]["locks"]);
+
+  // An xclbin without AIE_PARTITION, or cut short, is refused in one line naming the file.
+  write_bytes(t.file("nopart.xclbin"), make_xclbin(read_text(gelu_dir() + "/main.pdi"), false));
+  check_one_line_error(run_cli({"sim", "--xclbin", t.file("nopart.xclbin"), "--design", gelu_dir() + "/input_physical_with_elfs.mlir",
+                                "--input", "of_input=" + t.file("in.npy")}),
+                       "nopart.xclbin: no AIE_PARTITION section");
+  write_bytes(t.file("cut.xclbin"), make_xclbin(read_text(gelu_dir() + "/main.pdi")).substr(0, 900));
+  check_one_line_error(run_cli({"sim", "--xclbin", t.file("cut.xclbin"), "--design", gelu_dir() + "/input_physical_with_elfs.mlir",
+                                "--input", "of_input=" + t.file("in.npy")}),
+                       "cut.xclbin");
+  // The PDI of another design: its lock values are not this design's.
+  check_one_line_error(run_cli({"sim", "--pdi", shared_dir() + "/aie2/matmul-32x32-2025-11-03/main.pdi", "--design",
+                                int32_dir() + "/input_physical_with_elfs.mlir", "--input", "of_QKV=" + t.file("in.npy")}),
+                       "main.pdi");
+}
+
+TEST_CASE("sim command: run --backend sim --xclbin and --elf give identical reports for the INT32 attention build") {
+  TempDir t;
+  write_bytes(t.file("attn.xclbin"), make_xclbin(read_text(int32_dir() + "/main.pdi")));
+  nlohmann::json reports[2];
+  const std::string programs[2][2] = {{"--elf", int32_dir() + "/main_core_0_2.elf"}, {"--xclbin", t.file("attn.xclbin")}};
+  for (int k = 0; k < 2; ++k) {
+    const auto r = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", shared_dir() + "/vectors/seed42", "--backend", "sim",
+                            programs[k][0], programs[k][1], "--design", int32_dir() + "/input_physical_with_elfs.mlir", "--json",
+                            t.file("r" + std::to_string(k) + ".json"), "--keep-outputs"});
+    INFO(programs[k][0] << ": " << r.err);
+    REQUIRE(r.exit_code <= 1);
+    reports[k] = nlohmann::json::parse(read_text(t.file("r" + std::to_string(k) + ".json")));
+  }
+  CHECK(reports[0]["metrics"] == reports[1]["metrics"]);
+  CHECK(reports[0]["outputs"]["sha256"]["device"] == reports[1]["outputs"]["sha256"]["device"]);
+  CHECK(reports[0]["backend"]["simulated_bundles"] == reports[1]["backend"]["simulated_bundles"]);
+  CHECK(reports[0]["backend"]["program"]["kind"] == "elf");
+  CHECK(reports[1]["backend"]["program"]["kind"] == "xclbin");
+  CHECK(reports[1]["backend"]["program"]["sha256"] == sha256_file(t.file("attn.xclbin")));
+  // The real stack overflows into of_QKV: both runs see it, the xclbin's writer named by PC.
+  CHECK(reports[0]["metrics"]["vs_model"]["bit_exact"] == false);
+}
+
+TEST_CASE("sim command: bad designs give one-line errors: a missing buffer, a lock never released, a transfer that does not fit") {
+  TempDir t;
+  const std::string good = read_text(gelu_dir() + "/input_physical_with_elfs.mlir");
+  write_npy(t.file("in.npy"), int8_rows(4, 512, 3));
+  auto mutate = [&](const std::string& from, const std::string& to, const std::string& name) {
+    std::string s = good;
+    const size_t at = s.find(from);
+    REQUIRE(at != std::string::npos);
+    s.replace(at, from.size(), to);
+    write_bytes(t.file(name), s);
+    return run_cli({"sim", "--elf", gelu_dir() + "/main_core_0_2.elf", "--design", t.file(name), "--input", "of_input=" + t.file("in.npy"),
+                    "--output", "of_output=" + t.file(name + ".out.npy"), "--json", t.file(name + ".json")});
+  };
+  const std::string buffer_line = good.substr(good.find("    %of_input_cons_buff_1 = aie.buffer"),
+                                              good.find('\n', good.find("%of_input_cons_buff_1 = aie.buffer")) -
+                                                  good.find("    %of_input_cons_buff_1 = aie.buffer") + 1);
+  check_one_line_error(mutate(buffer_line, "", "missing_buffer.mlir"),
+                       "missing_buffer.mlir:38: dma_bd on %of_input_cons_buff_1, which is not an aie.buffer defined above");
+  // The output ring hands its buffers back with Release 0: the core's third output acquire waits forever.
+  const auto never = mutate("aie.use_lock(%of_output_prod_lock_0, Release, 1)", "aie.use_lock(%of_output_prod_lock_0, Release, 0)",
+                            "never_released.mlir");
+  check_one_line_error(never, "deadlock: the core waits to acquire lock 2 (of_output_prod_lock_0) >= 1");
+  check_one_line_error(mutate("memref<512xi8>, 0, 512) {bd_id = 1", "memref<512xi8>, 0, 1024) {bd_id = 1", "too_big.mlir"),
+                       "too_big.mlir:39: dma_bd moves 1024 B at offset 0 of of_input_cons_buff_1, which holds 512 B");
+  check_one_line_error(mutate("memref<512xi8>, 0, 512) {bd_id = 1", "memref<512xi8>, 0, 256) {bd_id = 1", "two_sizes.mlir"),
+                       "two_sizes.mlir: the of_input ring moves 512 B and 256 B in different BDs");
+  check_one_line_error(mutate("aie.use_lock(%of_input_cons_cons_lock_0, Release, 1)\n", "", "no_release.mlir"),
+                       "no_release.mlir:35: BD on of_input_cons_buff_0 releases no lock");
+  // A length that wraps a 32-bit size (found by fuzz_aie2_design) is out of range, not 512 B.
+  check_one_line_error(mutate("memref<512xi8>, 0, 512) {bd_id = 1", "memref<512xi8>, 0, 4294967808) {bd_id = 1", "wraps.mlir"),
+                       "wraps.mlir:39: dma_bd length 4294967808 is out of range (0..65536)");
+  check_one_line_error(mutate("%shim_noc_tile_0_0 = aie.tile(0, 0)", "%shim_noc_tile_0_0 = aie.tile(99999999999999999999, 0)", "huge.mlir"),
+                       "huge.mlir:7: aie.tile column 99999999999999999999 is out of range");
+  check_one_line_error(mutate("module @gelu_npu {", "module @gelu_npu { //" + std::string(5000, 'x'), "long_line.mlir"),
+                       "long_line.mlir:1: a line of 5021 characters");
+  // None of the failed runs left an output or a report behind.
+  for (const char* n : {"missing_buffer.mlir", "never_released.mlir", "too_big.mlir", "two_sizes.mlir", "no_release.mlir", "wraps.mlir"}) {
+    CHECK(!file_exists(t.file(std::string(n) + ".out.npy")));
+    CHECK(!file_exists(t.file(std::string(n) + ".json")));
+  }
+}
+
+TEST_CASE("sim command: bad inputs give one-line errors naming the file or the FIFO") {
+  TempDir t;
+  const std::string elf = gelu_dir() + "/main_core_0_2.elf";
+  write_npy(t.file("in.npy"), int8_rows(3, 512, 1));
+  write_npy(t.file("wide.npy"), int8_rows(2, 768, 1));
+  NpyArray f;
+  f.dtype = DType::Float32;
+  f.shape = {512};
+  f.bytes.resize(2048);
+  write_npy(t.file("float.npy"), f);
+  write_bytes(t.file("short.bin"), std::string(500, '\1'));
+  write_bytes(t.file("trunc.npy"), read_text(t.file("in.npy")).substr(0, 700));
+  const std::string in = "of_input=" + t.file("in.npy");
+  check_one_line_error(run_cli({"sim", "--input", in}), "sim: needs the program");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--pdi", gelu_dir() + "/main.pdi", "--input", in}), "exactly one of --elf, --xclbin or --pdi");
+  check_one_line_error(run_cli({"sim", "--elf", t.file("none.elf"), "--design", gelu_dir() + "/input_physical_with_elfs.mlir", "--input", in}),
+                       "none.elf");
+  check_one_line_error(run_cli({"sim", "--elf", elf}), "no --input for of_input");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", "of_in=" + t.file("in.npy")}), "has no FIFO of_in (it has of_input (in, 512 B)");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", in, "--input", in}), "of_input given twice");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", "of_output=" + t.file("in.npy")}), "of_output is an output of the core");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", "of_input"}), "expected FIFO=FILE");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", "of_input=" + t.file("float.npy")}), "float.npy: dtype <f4");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", "of_input=" + t.file("wide.npy")}), "wide.npy: shape (2, 768) does not split");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", "of_input=" + t.file("short.bin")}),
+                       "short.bin: 500 bytes, not a whole number of of_input's 512 B transfers");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", "of_input=" + t.file("trunc.npy")}), "trunc.npy: truncated");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", in, "--iterations", "5"}), "holds 3 transfers of of_input, --iterations is 5");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", in, "--output", "of_output=" + t.file("no/such/dir/o.npy")}), "does not exist");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", in, "--sim-stack-at", "0x123456"}), "--sim-stack-at 0x123456");
+  check_one_line_error(run_cli({"sim", "--elf", elf, "--input", in, "--sim-max-cycles", "500", "--output", "of_output=" + t.file("o.npy")}),
+                       "no transfer moved in 500 bundles");
+  CHECK(!file_exists(t.file("o.npy")));
+}
+
+TEST_CASE("sim command: the design fuzz target's committed seed is a design the reader accepts") {
+  const aie2::Design d = aie2::read_design(source_dir() + "/sim/fuzz/corpus/fuzz_aie2_design/minimal.mlir");
+  REQUIRE(d.fifos.size() == 2);
+  CHECK(d.fifo("in")->transfer_bytes == 64);
+  CHECK(d.fifo("in")->depth == 2);
+  CHECK(d.fifo("out")->element_type == "i32");
+  CHECK(d.fifo("out")->transfer_bytes == 64);
+}
+
+TEST_CASE("elf inspect --design: buffers sized and locks named by the placed design") {
+  TempDir t;
+  const std::string dir = shared_dir() + "/aie2/matmul-32x32-2025-11-03";
+  const auto r = run_cli({"elf", "inspect", dir + "/main_core_0_2.elf", "--design", dir + "/input_physical_with_elfs.mlir", "--json",
+                          t.file("e.json")});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("of_input_cons_buff_0 at 0x70400, 2048 B (design)") != std::string::npos);
+  CHECK(r.out.find("of_input_cons_prod_lock_0  id 0, init 2") != std::string::npos);
+  CHECK(r.out.find("stack reaches 0x71100: 2048 B into of_input_cons_buff_0 (bytes 0..2047); 1280 B into of_input_cons_buff_1 (bytes 0..1279)") !=
+        std::string::npos);
+  const auto j = nlohmann::json::parse(read_text(t.file("e.json")));
+  CHECK(j["schema"] == "attncheck.elf/1");
+  CHECK(j["design"]["locks"].size() == 4);
+  for (const auto& b : j["buffers"]) CHECK(b["size_source"] == "design");
+  check_one_line_error(run_cli({"elf", "inspect", dir + "/main_core_0_2.elf", "--design", t.file("missing.mlir")}), "missing.mlir");
+}

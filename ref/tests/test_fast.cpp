@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "fixtures/testing/test_support.hpp"
 #include "kernels/tests/differential.hpp"
 #include "ref/fast.hpp"
 #include "ref/golden.hpp"
@@ -17,7 +18,8 @@ using namespace attncheck::testing;
 namespace {
 
 constexpr uint32_t kSeed = 20251106;
-constexpr size_t kTiles = 3000;  // per revision and level; the edge corpus comes on top
+// Per revision and level; the edge corpus comes on top.
+constexpr size_t kTiles = attncheck::testing::scaled(3000, 300);
 
 // The revision's own `model` entry point with the level forced, so the dispatch itself is tested.
 AttentionFn at_level(const Revision& rev, fast::Level level) {

@@ -22,15 +22,9 @@ std::string int32_elf() { return int32_dir() + "/main_core_0_2.elf"; }
 // Above the .data section (0x78400..0x785FF) and every buffer: a stack with room to grow.
 constexpr const char* kClearStack = "0x78800";
 
-// Sanitizer builds run the same corpus, smaller: the interpreter is ~10x slower there, and the
+// Sanitizer builds run the same corpus, smaller: the interpreter is far slower there, and the
 // Release build of the same suite runs it whole.
-size_t tiles_wanted(size_t full) {
-#ifdef ATTNCHECK_SANITIZED
-  return full / 8;
-#else
-  return full;
-#endif
-}
+size_t tiles_wanted(size_t full) { return scaled(full, full / 32); }
 
 AttentionFn sim_kernel(const std::string& stack_at) {
   return [stack_at](const AttentionInputs& in, const Params& p) {

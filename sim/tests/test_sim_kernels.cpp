@@ -1,6 +1,7 @@
 // The user's other single-core builds (gelu, layernorm, matmul) run by the simulator against their C sources compiled for the host, and their PDIs against their ELFs.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <sstream>
@@ -31,15 +32,7 @@ using Bytes = std::vector<uint8_t>;
 
 std::string build_dir(const std::string& name) { return shared_dir() + "/aie2/" + name; }
 
-size_t wanted(size_t full, size_t sanitized) {
-#ifdef ATTNCHECK_SANITIZED
-  (void)full;
-  return sanitized;
-#else
-  (void)sanitized;
-  return full;
-#endif
-}
+size_t wanted(size_t full, size_t sanitized) { return scaled(full, sanitized); }
 
 std::vector<Bytes> random_transfers(size_t n, size_t bytes, uint32_t seed) {
   std::mt19937 rng(seed);
@@ -177,6 +170,8 @@ TEST_CASE("sim kernels: gelu-512 equals gelu_int8_512 compiled for the host on >
     gelu_int8_512(reinterpret_cast<const int8_t*>(in[t].data()), reinterpret_cast<int8_t*>(want.data()), 512);
     d.add(t, want, r.outputs.at("of_output").at(t));
   }
+  std::printf("sim gelu-512: %zu transfers, %llu bundles, vs gelu_int8_512 on the host: %s\n", d.transfers,
+              static_cast<unsigned long long>(r.core.bundles), d.text().c_str());
   INFO(d.text());
   CHECK(d.transfers == in.size());
   CHECK(d.differing == 0);
@@ -201,6 +196,8 @@ TEST_CASE("sim kernels: layernorm-256 runs other constants than the source besid
     vs_source.add(t, source, r.outputs.at("of_output").at(t));
     vs_as_built.add(t, as_built, r.outputs.at("of_output").at(t));
   }
+  std::printf("sim layernorm-256: %zu transfers, %llu bundles; vs layernorm_int8_256 on the host: %zu differ; vs the binary's constants: %zu differ\n",
+              vs_source.transfers, static_cast<unsigned long long>(r.core.bundles), vs_source.differing, vs_as_built.differing);
   INFO("reference with the source's constants vs the source: " << reference_vs_source.text());
   CHECK(reference_vs_source.differing == 0);
   INFO("sim vs the constants read from the binary: " << vs_as_built.text());
@@ -222,6 +219,7 @@ TEST_CASE("sim kernels: matmul-32x32 equals its source with the stack moved, and
   Diff d;
   size_t t = 0;
   for (const TileRunResult& r : moved.run_chunked(in, 10)) {
+    if (r.outputs.empty()) continue;  // a chunk left empty when there are fewer transfers than chunks
     for (const auto& u : r.inputs) CHECK(u.core_stores.empty());
     for (const Bytes& got : r.outputs.at("of_output")) {
       Bytes want(1024);
@@ -229,6 +227,7 @@ TEST_CASE("sim kernels: matmul-32x32 equals its source with the stack moved, and
       d.add(t++, want, got);
     }
   }
+  std::printf("sim matmul-32x32, stack at 0x78000: %s\n", d.text().substr(0, d.text().find('.') + 1).c_str());
   INFO("stack moved to 0x78000: " << d.text());
   CHECK(d.transfers == in.size());
   CHECK(d.differing == 0);
@@ -254,6 +253,8 @@ TEST_CASE("sim kernels: matmul-32x32 equals its source with the stack moved, and
       by_the_kernel_in_its_frame |= (w.function == "matmul_int8_32x32_packed" || w.function == "zero_memory_int32") && w.in_frame;
     CHECK(by_the_kernel_in_its_frame);
   }
+  std::printf("sim matmul-32x32, own stack: %zu of %zu transfers wrong, each with its input overwritten before read; %llu bundles\n", wrong,
+              few.size(), static_cast<unsigned long long>(r.core.bundles));
   CHECK(wrong > 0);
   CHECK(r.core.max_sp == 0x70000 + 4352);
 }

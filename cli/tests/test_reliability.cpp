@@ -225,8 +225,10 @@ TEST_CASE("compare on >= 1000 mutated .npy files: exit 0 or 2, never a signal or
   INFO(failures.size() << " failures; first: " << (failures.empty() ? "" : failures.front()));
   CHECK(failures.empty());
   // The set exercises both outcomes: bit flips in the data still compare, broken headers refuse.
-  CHECK(accepted > 50);
-  CHECK(refused > 500);
+  // As shares, so the sanitizer build's spread is held to the same bar (whole set: 116 of 1126 accepted).
+  INFO(accepted << " accepted, " << refused << " refused of " << muts.size());
+  CHECK(accepted * 20 > muts.size());
+  CHECK(refused * 2 > muts.size());
 }
 
 TEST_CASE("SIGTERM during a long suite: exit 143, one line, no report and no temp file", "[cli][signal]") {

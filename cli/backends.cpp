@@ -2,10 +2,14 @@
 #include "cli/backends.hpp"
 
 #include <filesystem>
+#include <fstream>
+#include <cstring>
 
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "kernels/host_kernels.hpp"
+#include "npu/build_manifest.hpp"
+#include "npu/insts.hpp"
 #include "npu/xrt_runner.hpp"
 #include "ref/errors.hpp"
 
@@ -17,7 +21,7 @@ std::vector<BackendInfo> backend_list() {
       {"host", "the revision's device source compiled for this CPU (kernels/)", true},
       {"npu",
        npu_built() ? "the revision's xclbin on the Phoenix NPU through XRT " + xrt_build_version() + " (--xclbin, --insts)"
-                   : "the revision's xclbin on the Phoenix NPU: not built (XRT was not found at configure time)",
+                   : "the revision's xclbin on the Phoenix NPU: not built: " + npu_not_built_reason(),
        npu_built()},
       {"replay", "a device output captured earlier by attncheck or any tool (--device-output F.npy)", true},
       {"sim", "the compiled core ELF run by attncheck's AIE2 core simulator (--elf, --design): not a device", true},
@@ -61,11 +65,46 @@ void check_npu_files(const BackendOptions& opt) {
     throw InputError(opt.xclbin + ": no such xclbin file (--xclbin)");
   if (!opt.insts.empty() && !std::filesystem::is_regular_file(opt.insts, ec))
     throw InputError(opt.insts + ": no such instruction file (--insts)");
+  if (!opt.build_manifest.empty() && !std::filesystem::is_regular_file(opt.build_manifest, ec))
+    throw InputError(opt.build_manifest + ": no such build manifest (--build-manifest)");
+}
+
+// The axlf header, without XRT: the magic, and a length the file holds (xclbin.h's axlf_header
+// puts m_length at byte 304). So a wrong or cut file is refused in every build, XRT or not.
+void check_xclbin_header(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char head[312] = {};
+  f.read(head, sizeof head);
+  if (f.gcount() < static_cast<std::streamsize>(sizeof head) || std::memcmp(head, "xclbin2", 8) != 0)
+    throw InputError(path + ": not an xclbin (no 'xclbin2' axlf header)");
+  uint64_t length = 0;
+  std::memcpy(&length, head + 304, sizeof length);
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (length < sizeof head || length > size)
+    throw InputError(path + ": truncated xclbin: its header says " + std::to_string(length) + " bytes, the file has " +
+                     std::to_string(size));
+}
+
+// What the xclbin was built for against this run, before any device: a fixture of another S, a
+// --param the design fixes, or another revision's build is bad input (exit 2), never a mismatch.
+nlohmann::json check_build(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt) {
+  check_xclbin_header(opt.xclbin);
+  const std::string path = opt.build_manifest.empty() ? manifest_beside(opt.xclbin) : opt.build_manifest;
+  const BuildManifest m = read_build_manifest(path);
+  const LaunchPlan plan(rev.name, fx.inputs, params);
+  check_build_manifest(m, opt.xclbin, sha256_file(opt.xclbin), rev, fx.shape(), fx.path, plan, params);
+  return {{"path", path}, {"revision", m.revision}, {"seq_len", m.seq_len}, {"head_dim", m.head_dim},
+          {"baked", m.baked}, {"xclbin_sha256", m.xclbin_sha256}};
 }
 
 BackendResult run_npu(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
                       const std::string& description) {
   check_npu_files(opt);
+  if (opt.xclbin.empty()) throw InputError("--backend npu: needs --xclbin FILE (the revision's final.xclbin)");
+  if (opt.insts.empty()) throw InputError("--backend npu: needs --insts FILE (insts.bin or insts.txt)");
+  read_insts(opt.insts);  // parsed here too, so a bad file is exit 2 in a build without the runner
+  const nlohmann::json build = check_build(rev, params, fx, opt);
   NpuOptions n;
   n.xclbin = opt.xclbin;
   n.insts = opt.insts;
@@ -79,6 +118,7 @@ BackendResult run_npu(const Revision& rev, const Params& params, const Fixture& 
   r.output = std::move(res.output);
   r.info = {{"name", "npu"}, {"description", description}, {"xclbin", opt.xclbin}, {"insts", opt.insts}};
   r.device = std::move(res.device);
+  r.device["build"] = build;
   r.latency = std::move(res.latency);
   return r;
 }
@@ -119,9 +159,11 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
     if (name == "auto") {
       // Only "no device" falls back; a device that opens and then fails, or a bad file, is an error.
       check_npu_files(opt);
+      // A build given is checked against the run whichever way auto goes: a mismatch is not "no device".
+      if (!opt.xclbin.empty()) check_build(rev, params, fx, opt);
       std::string reason;
       if (!npu_built()) {
-        reason = "npu backend not built (no XRT at configure time)";
+        reason = "npu backend not built: " + npu_not_built_reason();
       } else if (opt.xclbin.empty() || opt.insts.empty()) {
         const DeviceProbe p = probe_device(opt.device_index);
         reason = std::string("no --xclbin/--insts given") +

@@ -15,6 +15,7 @@ struct BackendOptions {
   std::string device_output;  // replay: a captured output .npy
   // npu (and auto): the revision's build products and how to run them (npu/xrt_runner.hpp).
   std::string xclbin, insts;
+  std::string build_manifest;  // what the xclbin was built for; empty: attncheck-build.json beside it
   std::string kernel_name = "MLIR_AIE";
   unsigned device_index = 0;
   int timeout_ms = 10000;

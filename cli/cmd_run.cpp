@@ -44,6 +44,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto* npu = "NPU (--backend npu|auto)";
   cmd->add_option("--xclbin", bo.xclbin, "The revision's final.xclbin (kernels/<rev>/Makefile)")->group(npu);
   cmd->add_option("--insts", bo.insts, "Its instruction stream: insts.bin (LE 32-bit words) or insts.txt (hex lines)")->group(npu);
+  cmd->add_option("--build-manifest", bo.build_manifest,
+                  "What the xclbin was built for (default: attncheck-build.json beside it; written by the Makefile)")
+      ->group(npu);
   cmd->add_option("--kernel-name", bo.kernel_name, "Kernel in the xclbin")->capture_default_str()->group(npu);
   cmd->add_option("--device-index", bo.device_index, "XRT device index")->capture_default_str()->group(npu);
   cmd->add_option("--timeout-ms", bo.timeout_ms, "Wait per kernel call before it is an error")

@@ -145,21 +145,27 @@ std::vector<LaunchSpan> launch_spans(const std::string& revision, const LaunchPl
 }
 
 Watchdog::Watchdog(std::chrono::milliseconds ms, std::function<void()> on_expiry) {
-  thread_ = std::thread([this, ms, on_expiry = std::move(on_expiry)] {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!cv_.wait_for(lock, ms, [this] { return done_; })) on_expiry();
+  thread_ = std::thread([state = state_, ms, on_expiry = std::move(on_expiry)] {
+    std::unique_lock<std::mutex> lock(state->mu);
+    if (!state->cv.wait_for(lock, ms, [&state] { return state->done; })) on_expiry();
   });
 }
 
 void Watchdog::disarm() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    done_ = true;
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->done = true;
   }
-  cv_.notify_all();
+  state_->cv.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
-Watchdog::~Watchdog() { disarm(); }
+void Watchdog::keep_armed() {
+  if (thread_.joinable()) thread_.detach();
+}
+
+Watchdog::~Watchdog() {
+  if (thread_.joinable()) disarm();
+}
 
 }  // namespace attncheck

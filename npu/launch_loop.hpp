@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -76,19 +77,25 @@ std::vector<LaunchSpan> launch_spans(const std::string& revision, const LaunchPl
 
 // Guards a call that may not return (XRT's wait can miss its own timeout): if disarm() is not
 // called within `ms`, `on_expiry` runs on the watchdog thread. The runner's handler prints one
-// line and exits 3, so a wedged device never hangs a CI job.
+// line and exits 3, so a wedged device never hangs a CI job. keep_armed() hands the timer to a
+// detached thread that outlives this object: after a failed launch the error unwinds through
+// XRT's destructors, which may block on the hung command, and the process must still end.
 class Watchdog {
  public:
   Watchdog(std::chrono::milliseconds ms, std::function<void()> on_expiry);
   ~Watchdog();
   void disarm();
+  void keep_armed();
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+  };
+  std::shared_ptr<State> state_ = std::make_shared<State>();
   std::thread thread_;
 };
 

@@ -7,24 +7,12 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <vector>
 
-#include <xrt/xrt_bo.h>
-#include <xrt/xrt_device.h>
-#include <xrt/xrt_kernel.h>
-#if __has_include(<xrt/xrt_xclbin.h>)
-#include <xrt/xrt_xclbin.h>
-#else
-#include <experimental/xrt_xclbin.h>
-#endif
-#ifdef ATTNCHECK_XRT_HW_CONTEXT_HEADER
-#include ATTNCHECK_XRT_HW_CONTEXT_HEADER
-#endif
-// Debian puts version.h at the include root; AMD's packages also under xrt/detail/.
-#if __has_include(<xrt/detail/version.h>)
-#include <xrt/detail/version.h>
-#else
-#include <version.h>
+#include "npu/xrt_includes.hpp"
+#ifndef ATTNCHECK_XRT_HW_CONTEXT
+#error "npu/xrt_runner.cpp needs xrt::hw_context (XRT >= 2.14); CMake builds npu_not_built.cpp for older XRT"
 #endif
 
 #include "fixtures/sha256.hpp"
@@ -36,38 +24,8 @@
 namespace attncheck {
 
 bool npu_built() { return true; }
-std::string xrt_build_version() { return ::xrt_build_version; }
-std::string xrt_load_path() {
-#ifdef ATTNCHECK_XRT_HW_CONTEXT_HEADER
-  return "xrt::hw_context";
-#else
-  return "load_xclbin";
-#endif
-}
-
-std::string no_device_message(unsigned index, const std::string& xrt_message) {
-  const std::string node = "/dev/accel/accel" + std::to_string(index);
-  return "no NPU opened: XRT " + xrt_build_version() + " could not open device index " + std::to_string(index) +
-         " (" + xrt_message + "); " + node + (accel_node_present(index) ? " present" : " absent") +
-         "; amdxdna driver " + (amdxdna_loaded() ? "loaded" : "not loaded (/sys/module/amdxdna absent)") +
-         "; see `attncheck doctor`";
-}
-
-DeviceProbe probe_device(unsigned index) {
-  DeviceProbe p;
-  try {
-    xrt::device dev(index);
-    p.opened = true;
-    try {
-      p.name = dev.get_info<xrt::info::device::name>();
-    } catch (const std::exception&) {
-      p.name = "(name not reported)";
-    }
-  } catch (const std::exception& e) {
-    p.message = e.what();
-  }
-  return p;
-}
+std::string npu_not_built_reason() { return ""; }
+std::string xrt_load_path() { return "register_xclbin + xrt::hw_context"; }
 
 namespace {
 
@@ -84,26 +42,6 @@ std::string state_name(ert_cmd_state s) {
     case ERT_CMD_STATE_NORESPONSE: return "ERT_CMD_STATE_NORESPONSE";
     default: return "ert_cmd_state " + std::to_string(static_cast<int>(s));
   }
-}
-
-// Firmware facts are not an xrt::info parameter in every XRT; where the platform report carries
-// one (newer XRT on NPU does), find it by key rather than guess a layout.
-nlohmann::json find_firmware(const nlohmann::json& j) {
-  if (j.is_object()) {
-    for (const auto& [k, v] : j.items()) {
-      if ((k.find("firmware") != std::string::npos || k.find("fw_version") != std::string::npos) &&
-          (v.is_string() || v.is_number()))
-        return v;
-      nlohmann::json f = find_firmware(v);
-      if (!f.is_null()) return f;
-    }
-  } else if (j.is_array()) {
-    for (const auto& v : j) {
-      nlohmann::json f = find_firmware(v);
-      if (!f.is_null()) return f;
-    }
-  }
-  return nullptr;
 }
 
 template <xrt::info::device Param>
@@ -139,6 +77,7 @@ NpuResult run_on_npu(const std::string& revision, const AttentionInputs& in, con
   }
   nlohmann::json device = {
       {"xrt_version", xrt_build_version()},
+      {"xrt_runtime_version", xrt_runtime_version().empty() ? nlohmann::json(nullptr) : nlohmann::json(xrt_runtime_version())},
       {"load_path", xrt_load_path()},
       {"index", opt.device_index},
       {"xclbin", {{"path", opt.xclbin}, {"sha256", sha256_file(opt.xclbin)}, {"uuid", xb->get_uuid().to_string()}}},
@@ -154,14 +93,13 @@ NpuResult run_on_npu(const std::string& revision, const AttentionInputs& in, con
   }
   device["name"] = info_or_null<xrt::info::device::name>(*dev);
   device["bdf"] = info_or_null<xrt::info::device::bdf>(*dev);
-  nlohmann::json firmware = nullptr;
-  const nlohmann::json platform = info_or_null<xrt::info::device::platform>(*dev);
-  if (platform.is_string()) {
-    const nlohmann::json parsed = nlohmann::json::parse(platform.get<std::string>(), nullptr, false);
-    if (!parsed.is_discarded()) firmware = find_firmware(parsed);
-  }
-  device["firmware"] = firmware;
-  if (firmware.is_null()) device["firmware_reason"] = "XRT " + xrt_build_version() + " reports no firmware version";
+  // No XRT release has the firmware version in xrt::info; amdxdna publishes it in sysfs.
+  const std::string fw = device["bdf"].is_string() ? read_fw_version(device["bdf"].get<std::string>()) : "";
+  device["firmware"] = fw.empty() ? nlohmann::json(nullptr) : nlohmann::json(fw);
+  if (fw.empty())
+    device["firmware_reason"] = device["bdf"].is_string()
+                                    ? "/sys/bus/pci/devices/" + device["bdf"].get<std::string>() + "/fw_version unreadable"
+                                    : "XRT reported no PCI address";
 
   // mlir-aie matches by prefix: aiecc may decorate the name of the one kernel it emits.
   std::string kname;
@@ -177,19 +115,14 @@ NpuResult run_on_npu(const std::string& revision, const AttentionInputs& in, con
   device["kernel_name"] = kname;
 
   const auto where = " on device " + std::to_string(opt.device_index);
+  // mlir-aie's test_utils does the same: the amdxdna shim has no load_axlf (load_xclbin throws
+  // not_supported there); the xclbin is registered and a hardware context created from it.
   xrt::kernel kernel;
-#ifdef ATTNCHECK_XRT_HW_CONTEXT_HEADER
   xrt::hw_context context;
-#endif
   try {
-#ifdef ATTNCHECK_XRT_HW_CONTEXT_HEADER
     dev->register_xclbin(*xb);
     context = xrt::hw_context(*dev, xb->get_uuid());
     kernel = xrt::kernel(context, kname);
-#else
-    dev->load_xclbin(*xb);
-    kernel = xrt::kernel(*dev, xb->get_uuid(), kname);
-#endif
   } catch (const std::exception& e) {
     throw DeviceError("--backend npu: loading " + opt.xclbin + where + " failed: " + e.what());
   }
@@ -233,39 +166,42 @@ NpuResult run_on_npu(const std::string& revision, const AttentionInputs& in, con
     } catch (const std::exception& e) {
       throw DeviceError("--backend npu: syncing launch " + std::to_string(i) + " to the device failed: " + e.what());
     }
-    // XRT documents that wait() can miss its timeout while other runs complete; the watchdog makes
-    // "never a hang" hold regardless.
+    // XRT documents that a wait can miss its timeout while other runs complete; the watchdog makes
+    // "never a hang" hold regardless, and after a failure it stays armed until the process ends.
     Watchdog dog(std::chrono::milliseconds(timeout_ms + 5000), [i, timeout_ms] {
       std::fprintf(stderr,
-                   "attncheck: --backend npu: launch %zu did not complete and XRT's wait did not return within %d ms "
-                   "(+5 s grace); giving up\n",
+                   "attncheck: --backend npu: launch %zu: XRT did not return within %d ms (--timeout-ms) + 5 s grace; "
+                   "exiting\n",
                    i, timeout_ms);
       std::fflush(stderr);
       std::_Exit(kExitNoDevice);
     });
-    ert_cmd_state state = ERT_CMD_STATE_NEW;
+    std::cv_status waited = std::cv_status::no_timeout;
     const auto t0 = std::chrono::steady_clock::now();
     try {
       run.start();
-      state = run.wait(std::chrono::milliseconds(timeout_ms));
+      // wait2 separates the two timeouts wait() conflates: the host's gives cv_status::timeout; a
+      // command the firmware ended otherwise than COMPLETED (its TDR sets ERT_CMD_STATE_TIMEOUT)
+      // throws command_error (aie_error in 2.20, with the context's health in what()).
+      waited = run.wait2(std::chrono::milliseconds(timeout_ms));
+    } catch (const xrt::run::command_error& e) {
+      dog.keep_armed();
+      throw DeviceError("--backend npu: launch " + std::to_string(i) + ": the device ended the command in " +
+                        state_name(e.get_command_state()) + " (" + e.what() + ")");
     } catch (const std::exception& e) {
-      dog.disarm();
+      dog.keep_armed();
       throw DeviceError("--backend npu: launch " + std::to_string(i) + " failed: " + e.what());
     }
     const auto t1 = std::chrono::steady_clock::now();
-    dog.disarm();
-    if (state == ERT_CMD_STATE_TIMEOUT) {
-      try {
-        run.abort();
-      } catch (const std::exception&) {
-        // The timeout is the error worth reporting; a failed abort adds nothing actionable.
-      }
-      throw DeviceError("--backend npu: launch " + std::to_string(i) + " timed out after " +
-                        std::to_string(timeout_ms) + " ms (--timeout-ms); the command was aborted");
+    if (waited == std::cv_status::timeout) {
+      // No run.abort(): amdxdna has no ERT abort opcode (its command builders refuse op 4), and XRT's
+      // abort waits for it without limit. The driver's own timeout recovers the hung context.
+      dog.keep_armed();
+      throw DeviceError("--backend npu: launch " + std::to_string(i) + " did not complete within " +
+                        std::to_string(timeout_ms) + " ms (--timeout-ms, host side); not aborted (amdxdna has no ERT "
+                        "abort), the driver's timeout recovers the context");
     }
-    if (state != ERT_CMD_STATE_COMPLETED)
-      throw DeviceError("--backend npu: launch " + std::to_string(i) + " ended in " + state_name(state) +
-                        " instead of ERT_CMD_STATE_COMPLETED");
+    dog.disarm();
     try {
       bos.back().sync(XCL_BO_SYNC_BO_FROM_DEVICE);
       std::memcpy(out, bos.back().map<void*>(), out_bytes);

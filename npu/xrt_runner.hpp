@@ -33,18 +33,28 @@ struct NpuResult {
   nlohmann::json latency;  // the report's `latency` object
 };
 
-// False in a build without XRT (the stub): the CLI lists the npu backend as not built.
+// True when the runner is built: XRT with xrt::hw_context (2.18 to 2.20 on Phoenix). False in a
+// build against an XRT without it (Debian's 2.13) or without XRT: the CLI lists npu as not built.
 bool npu_built();
-// "2.13.0": the XRT headers attncheck was built with; "" when not built.
+// Why not, in one sentence, naming the XRT found and what to do; "" when built.
+std::string npu_not_built_reason();
+// True when some XRT was found, so probe_device() opens devices through it.
+bool xrt_found();
+// "2.20.0": the XRT headers attncheck was compiled with; "" without XRT.
 std::string xrt_build_version();
-// How the xclbin is loaded in this build: "xrt::hw_context" or "load_xclbin" ("" when not built).
+// The libxrt_coreutil this process runs with ("2.20.172", from xrt::version, XRT >= 2.16); "" when
+// the XRT has no such API (2.13) or there is none.
+std::string xrt_runtime_version();
+// How the runner loads an xclbin: "register_xclbin + xrt::hw_context", or "" when not built.
 std::string xrt_load_path();
 
 // Whether device `index` opens, without loading anything: for `doctor` and `run --backend auto`.
 struct DeviceProbe {
   bool opened = false;
-  std::string name;     // when opened
-  std::string message;  // XRT's words when not
+  std::string name;      // when opened
+  std::string bdf;       // PCI address, when XRT reports it
+  std::string firmware;  // amdxdna's fw_version of that PCI device, when readable
+  std::string message;   // XRT's words when not opened
 };
 DeviceProbe probe_device(unsigned index);
 
@@ -54,8 +64,10 @@ std::string no_device_message(unsigned index, const std::string& xrt_message);
 
 // Runs every launch of the revision's LaunchPlan on the device. InputError naming the file for a
 // missing or malformed xclbin or insts, or a kernel name the xclbin lacks; DeviceUnavailable when
-// the device does not open; DeviceError for a timeout, an abnormal command state or an output the
-// device never wrote. Never waits longer than about timeout_ms per call.
+// the device does not open; DeviceError for a host-side timeout, a command the firmware ended in
+// another state than COMPLETED (its state and XRT's message), or an output the device never wrote.
+// No abort is sent (amdxdna has no ERT abort; its own timeout recovers the context), and after a
+// failure a watchdog stays armed until the process ends, so XRT's teardown cannot hang it.
 NpuResult run_on_npu(const std::string& revision, const AttentionInputs& in, const Params& params,
                      const NpuOptions& opt);
 

@@ -1,11 +1,20 @@
 # mlir-aie IRON design of revision uc-legacy-int8: one npu1 compute tile runs attention_64x64 on one 64x64 tile per launch.
 #
-# Prints MLIR: python3 design.py > build/aie.mlir (the Makefile next to it does this, then aiecc.py).
+# Prints MLIR: python3 design.py [--manifest build/attncheck-build.json] > build/aie.mlir (the Makefile
+# next to it does this, then aiecc.py); the manifest records what the xclbin is built for.
+import os
+import sys
+
 import numpy as np
 
 from aie.iron import Kernel, ObjectFifo, Program, Runtime, Worker
 from aie.iron.device import NPU1Col1
 from aie.iron.placers import SequentialPlacer
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import attncheck_manifest  # noqa: E402
+
+MANIFEST = attncheck_manifest.manifest_arg(sys.argv)
 
 # One ObjectFIFO element each way, sized as the host entry point expects
 # (kernels/host_kernels.cpp; kernels/tests/test_designs.cpp checks they agree).
@@ -45,3 +54,6 @@ with rt.sequence(qkv_ty, out_ty) as (qkv_in, out_buf):
     rt.drain(of_out.cons(), out_buf, wait=True)
 
 print(Program(NPU1Col1(), rt).resolve_program(SequentialPlacer()))
+if MANIFEST:
+    attncheck_manifest.write(MANIFEST, "uc-legacy-int8", 64, 64, [("qkv", qkv_ty), ("out", out_ty)],
+                             baked={"scale_shift": SCALE_SHIFT})

@@ -231,3 +231,14 @@ TEST_CASE("npu watchdog: fires when not disarmed in time, stays silent when disa
   }
   CHECK_FALSE(fired);
 }
+
+TEST_CASE("npu watchdog: keep_armed outlives the object, so a failure's unwinding cannot disarm it") {
+  auto fired = std::make_shared<std::atomic<bool>>(false);
+  {
+    Watchdog w(std::chrono::milliseconds(50), [fired] { *fired = true; });
+    w.keep_armed();
+  }  // destroyed at once, as when an exception unwinds the launch
+  CHECK_FALSE(*fired);
+  for (int i = 0; i < 200 && !*fired; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(*fired);
+}

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "fixtures/npy.hpp"
+#include "fixtures/sha256.hpp"
 #include "fixtures/testing/test_support.hpp"
 #include "npu/host_env.hpp"
 #include "npu/xrt_runner.hpp"
@@ -50,12 +51,20 @@ void write_minimal_xclbin(const std::string& path) {
   write_bytes(path, a);
 }
 
+// attncheck-build.json as kernels/uc-int32-lut/Makefile writes and seals it for `xclbin`.
+nlohmann::json uc_int32_manifest(const std::string& xclbin) {
+  return {{"schema", "attncheck.build/1"}, {"revision", "uc-int32-lut"}, {"seq_len", 64}, {"head_dim", 64},
+          {"buffers", {{{"name", "qkv"}, {"bytes", 12288}}, {{"name", "out"}, {"bytes", 4096}}}},
+          {"baked", {{"scale_shift", 4}}}, {"xclbin_sha256", sha256_file(xclbin)}};
+}
+
 struct NpuFiles {
   TempDir dir;
-  std::string xclbin = dir.file("final.xclbin"), insts = dir.file("insts.bin");
+  std::string xclbin = dir.file("final.xclbin"), insts = dir.file("insts.bin"), manifest = dir.file("attncheck-build.json");
   NpuFiles() {
     write_minimal_xclbin(xclbin);
     write_bytes(insts, std::string("\x00\x01\x03\x06\x00\x00\x00\x00", 8));
+    write_bytes(manifest, uc_int32_manifest(xclbin).dump());
   }
 };
 
@@ -72,8 +81,8 @@ TEST_CASE("npu cli: the npu backend is listed as built exactly when CMake found 
   CHECK(r.out.find("npu, replay, sim, auto") != std::string::npos);
 }
 
-TEST_CASE("npu cli: no device: --backend npu exits 3 with one line naming what was tried, through the real XRT") {
-  if (!npu_built()) FAIL("this build has no XRT; .ci/deps installs libxrt-dev");
+TEST_CASE("npu cli: no device: doctor shows XRT's own words, and --backend npu exits 3 in one line") {
+  if (!xrt_found()) FAIL("this build has no XRT; .ci/deps installs libxrt-dev");
   if (device_present()) {
     WARN("/dev/accel/accel0 exists: the no-device path cannot be shown on this machine");
     return;
@@ -92,19 +101,44 @@ TEST_CASE("npu cli: no device: --backend npu exits 3 with one line naming what w
     CAPTURE(value.value_or("(unset)"));
     if (value && value->find(shim.path()) == 0 && !file_exists("/usr/lib/x86_64-linux-gnu/libxrt_core.so.2")) continue;
     EnvVar env("XILINX_XRT", value ? value->c_str() : nullptr);
+    // Through the real XRT this build links (Debian's 2.13 in CI): the probe doctor runs.
+    const CliResult d = run_cli({"doctor"});
+    CHECK(d.exit_code == 0);
+    CHECK(d.out.find("device 0           does not open: ") != std::string::npos);
+    CHECK(d.out.find(xrt_says) != std::string::npos);
+    CHECK(d.out.find("verdict            this build cannot load an xclbin on this machine") != std::string::npos);
     TempDir out;
     const CliResult r = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "npu",
                                  "--xclbin", f.xclbin, "--insts", f.insts, "--json", out.file("r.json")});
     CHECK(r.exit_code == 3);
     REQUIRE(r.err_lines().size() == 1);
     const std::string line = r.err_lines()[0];
-    CHECK(line.find("XRT " + xrt_build_version()) != std::string::npos);
-    CHECK(line.find("device index 0") != std::string::npos);
-    CHECK(line.find("/dev/accel/accel0 absent") != std::string::npos);
-    CHECK(line.find("amdxdna driver") != std::string::npos);
-    CHECK(line.find(xrt_says) != std::string::npos);
+    if (npu_built()) {
+      CHECK(line.find("XRT " + xrt_build_version()) != std::string::npos);
+      CHECK(line.find("device index 0") != std::string::npos);
+      CHECK(line.find("/dev/accel/accel0 absent") != std::string::npos);
+      CHECK(line.find("amdxdna driver") != std::string::npos);
+      CHECK(line.find(xrt_says) != std::string::npos);
+    } else {
+      // An XRT without hw_context builds no runner: it says which XRT and why, not "no device".
+      CHECK(line.find("npu backend not built: XRT " + xrt_build_version()) != std::string::npos);
+      CHECK(line.find("has no xrt::hw_context") != std::string::npos);
+    }
     CHECK_FALSE(file_exists(out.file("r.json")));
     CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("npu cli: Debian's XRT 2.13 builds the probe but no runner, which needs hw_context") {
+  CHECK(xrt_found() == static_cast<bool>(ATTNCHECK_XRT_FOUND));
+  if (xrt_build_version().rfind("2.13", 0) == 0) {
+    CHECK_FALSE(npu_built());
+    CHECK(npu_not_built_reason().find("has no xrt::hw_context") != std::string::npos);
+    CHECK(xrt_runtime_version().empty());  // xrt::version is XRT 2.16 and later
+  }
+  if (npu_built()) {
+    CHECK(npu_not_built_reason().empty());
+    CHECK(xrt_load_path() == "register_xclbin + xrt::hw_context");
   }
 }
 
@@ -128,12 +162,70 @@ TEST_CASE("npu cli: missing or malformed xclbin and insts are exit 2 naming the 
   r = run(f.xclbin, f.dir.file("bad.txt"));
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("bad.txt:2:") != std::string::npos);
-  if (npu_built()) {
-    write_bytes(f.dir.file("junk.xclbin"), std::string(600, 'j'));
-    r = run(f.dir.file("junk.xclbin"), f.insts);
+  // The axlf header is checked without XRT, so every build refuses these the same way.
+  write_bytes(f.dir.file("junk.xclbin"), std::string(600, 'j'));
+  r = run(f.dir.file("junk.xclbin"), f.insts);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("junk.xclbin: not an xclbin") != std::string::npos);
+  write_bytes(f.dir.file("cut.xclbin"), read_text(f.xclbin).substr(0, 400));
+  r = run(f.dir.file("cut.xclbin"), f.insts);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("cut.xclbin: truncated xclbin: its header says 496 bytes, the file has 400") != std::string::npos);
+}
+
+TEST_CASE("npu cli: the build manifest refuses what the xclbin was not built for, in one line, before any device") {
+  NpuFiles f;
+  auto run = [&](std::vector<std::string> extra, const std::string& kernel = "uc-int32-lut") {
+    std::vector<std::string> args = {"run", "--kernel", kernel, "--fixture", kSeed42, "--backend", "npu",
+                                     "--xclbin", f.xclbin, "--insts", f.insts};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_cli(args);
+  };
+  auto refused = [](const CliResult& r, const std::string& words) {
     CHECK(r.exit_code == 2);
-    CHECK(r.err.find("junk.xclbin: not an xclbin") != std::string::npos);
-  }
+    REQUIRE(r.err_lines().size() == 1);
+    CHECK(r.err_lines()[0].find(words) != std::string::npos);
+  };
+  // The historical designs pass scale_shift = 4 from the core program: an override cannot reach the
+  // device, so it is refused rather than reported as a mismatch.
+  refused(run({"--param", "scale_shift=3"}), "--param scale_shift=3: " + f.xclbin + " was built with scale_shift=4");
+  // Another revision's build.
+  nlohmann::json m = uc_int32_manifest(f.xclbin);
+  m["revision"] = "uc-legacy-int8";
+  write_bytes(f.manifest, m.dump());
+  refused(run({}), "the xclbin was built for revision uc-legacy-int8, not --kernel uc-int32-lut");
+  // precise-v1 built for S = 1500 against a fixture of S = 64.
+  m = {{"schema", "attncheck.build/1"}, {"revision", "precise-v1"}, {"seq_len", 1500}, {"head_dim", 64},
+       {"buffers", {{{"name", "q_rtp"}, {"bytes", 4128}}, {{"name", "kv"}, {"bytes", 196608}}, {{"name", "out"}, {"bytes", 4096}}}},
+       {"baked", nlohmann::json::object()}, {"xclbin_sha256", sha256_file(f.xclbin)}};
+  write_bytes(f.manifest, m.dump());
+  refused(run({}, "precise-v1"), "S = 64, but " + f.xclbin + " was built for S = 1500");
+  m["seq_len"] = 64;
+  write_bytes(f.manifest, m.dump());
+  refused(run({}, "precise-v1"), "runtime buffer 1 is kv of 196608 bytes in the build, the host plans kv of 8192");
+  // A manifest sealed for another xclbin, one never sealed, a missing one, a broken one.
+  m = uc_int32_manifest(f.xclbin);
+  m["xclbin_sha256"] = std::string(64, '0');
+  write_bytes(f.manifest, m.dump());
+  refused(run({}), "attncheck-build.json: sealed for an xclbin with sha256 000000000000...");
+  m.erase("xclbin_sha256");
+  write_bytes(f.manifest, m.dump());
+  refused(run({}), "attncheck-build.json: no 'xclbin_sha256' (not sealed");
+  write_bytes(f.manifest, uc_int32_manifest(f.xclbin).dump().substr(0, 50));
+  refused(run({}), "attncheck-build.json: not a JSON object");
+  std::filesystem::remove(f.manifest);
+  refused(run({}), "attncheck-build.json: no build manifest");
+  refused(run({"--build-manifest", f.dir.file("elsewhere.json")}), "elsewhere.json: no such build manifest");
+  // auto checks a given build too: a mismatch is bad input, never a reason to fall back.
+  write_bytes(f.manifest, uc_int32_manifest(f.xclbin).dump());
+  const CliResult a = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "auto", "--xclbin",
+                               f.xclbin, "--insts", f.insts, "--param", "scale_shift=5"});
+  refused(a, "--param scale_shift=5: ");
+  // With --build-manifest the file may live anywhere.
+  write_bytes(f.dir.file("other.json"), uc_int32_manifest(f.xclbin).dump());
+  std::filesystem::remove(f.manifest);
+  const CliResult ok = run({"--build-manifest", f.dir.file("other.json")});
+  CHECK(ok.exit_code == 3);  // past every input check, to the device (none here, or no runner)
 }
 
 TEST_CASE("npu cli: replay of an output with rows 0-5 and one more element altered localizes exactly those") {
@@ -236,28 +328,53 @@ TEST_CASE("npu cli: --backend auto without a device produces a model report and 
     CHECK(j["backend"]["name"] == "model");
     CHECK(j["backend"]["requested"] == "auto");
     const std::string why = j["backend"]["fallback_reason"];
-    CHECK(why.find(with_files || !npu_built() ? "device" : "no --xclbin/--insts given") != std::string::npos);
+    CHECK(why.find(!npu_built() ? "npu backend not built: " : with_files ? "device" : "no --xclbin/--insts given") !=
+          std::string::npos);
     CHECK(r.out.find("auto: no NPU used, so the model backend produced this output") != std::string::npos);
     CHECK_FALSE(j.contains("device"));
     CHECK_FALSE(j["metrics"].contains("vs_model"));
   }
 }
 
-TEST_CASE("npu doctor: prints the XRT version it was built with and the device checks, exit 0 without a device") {
+TEST_CASE("npu doctor: prints the XRT versions and the device checks, and a verdict, exit 0 without a device") {
   const CliResult r = run_cli({"doctor"});
   CHECK(r.exit_code == 0);
   if (npu_built()) {
-    CHECK(r.out.find("built with XRT " + xrt_build_version()) != std::string::npos);
-    CHECK(!xrt_build_version().empty());
+    CHECK(r.out.find("built with XRT " + xrt_build_version() + " headers") != std::string::npos);
   } else {
-    CHECK(r.out.find("npu backend not built") != std::string::npos);
+    CHECK(r.out.find("npu backend not built: " + npu_not_built_reason()) != std::string::npos);
+  }
+  if (xrt_found()) {
+    CHECK(!xrt_build_version().empty());
+    CHECK(r.out.find("  XRT library        ") != std::string::npos);
   }
   CHECK(r.out.find("/dev/accel/accel0") != std::string::npos);
   CHECK(r.out.find("amdxdna driver") != std::string::npos);
+  // "can load" needs all three: a runner, the driver, a device that opens.
+  const bool can = npu_built() && amdxdna_loaded() && probe_device(0).opened;
+  CHECK(r.out.find(can ? "verdict            this build can load an xclbin on this machine"
+                       : "verdict            this build cannot load an xclbin on this machine: ") != std::string::npos);
   if (!device_present()) {
     CHECK(r.out.find("device 0") != std::string::npos);
     CHECK(r.out.find("to do") != std::string::npos);
   }
+}
+
+TEST_CASE("npu host: the firmware version is read from amdxdna's sysfs file of the PCI device, and only if well formed") {
+  TempDir sys;
+  const std::string bdf = "0000:c5:00.1";
+  std::filesystem::create_directories(sys.file("bus/pci/devices/" + bdf));
+  const std::string file = sys.file("bus/pci/devices/" + bdf + "/fw_version");
+  CHECK(read_fw_version(bdf, sys.path()).empty());  // absent
+  write_bytes(file, "1.5.2.380\n");
+  CHECK(read_fw_version(bdf, sys.path()) == "1.5.2.380");
+  for (const char* bad : {"1.5.2\n", "1.5.2.x\n", "1..2.3\n", "\n", "1.5.2.380.1\n"}) {
+    CAPTURE(bad);
+    write_bytes(file, bad);
+    CHECK(read_fw_version(bdf, sys.path()).empty());
+  }
+  CHECK(read_fw_version("../../etc", sys.path()).empty());
+  CHECK(read_fw_version("", sys.path()).empty());
 }
 
 namespace {

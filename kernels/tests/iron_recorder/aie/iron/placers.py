@@ -1,3 +1,4 @@
-# Recording stand-in for aie.iron.placers: placement is the real toolchain's business.
+# Stand-in for aie.iron.placers at mlir-aie c8792662 (removed upstream by #3016): Program.resolve_program places.
 class SequentialPlacer:
-    pass
+    def __init__(self, cores_per_col=None):
+        self.cores_per_col = cores_per_col

@@ -1,5 +1,6 @@
 // `attncheck report`: run and suite reports rendered as the Markdown and HTML validation report.
 #include <cstddef>
+#include <cstdio>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -14,6 +15,7 @@ namespace {
 struct ReportArgs {
   std::vector<std::string> inputs;
   std::string md, html;
+  bool append = false;
 };
 
 void add_entries(const std::string& path, std::vector<ReportEntry>& out) {
@@ -52,6 +54,8 @@ namespace {
 
 int report_cmd(const ReportArgs& a) {
   if (a.md.empty() && a.html.empty()) throw InputError("report: give --md FILE and/or --html FILE");
+  if (a.append && a.md.empty()) throw InputError("--append: appends to --md, which is not given");
+  if (a.md == "-" && a.html == "-") throw InputError("--md - and --html -: only one of them can be stdout");
   OutputSet::check("--md", a.md);
   OutputSet::check("--html", a.html);
   std::vector<ReportEntry> entries;
@@ -73,14 +77,25 @@ int report_cmd(const ReportArgs& a) {
   const std::string html = a.html.empty() ? "" : render_html(entries);
   OutputSet outputs;
   if (!a.md.empty()) {
-    write_file_atomic(a.md, md);
-    outputs.wrote(a.md);
+    if (a.append) {
+      append_file(a.md, md);  // a job summary keeps what earlier steps wrote; nothing to take back
+    } else {
+      write_file_atomic(a.md, md);
+      outputs.wrote(a.md);
+    }
   }
   if (!a.html.empty()) write_file_atomic(a.html, html);
   outputs.commit();
   const std::string verdict = overall_verdict(entries);
-  print("attncheck report: " + std::to_string(entries.size()) + " case(s), verdict " + verdict + "\n" +
-        (a.md.empty() ? "" : "  markdown  " + a.md + "\n") + (a.html.empty() ? "" : "  html      " + a.html + "\n"));
+  const std::string summary = "attncheck report: " + std::to_string(entries.size()) + " case(s), verdict " + verdict +
+                              "\n" + (a.md.empty() ? "" : "  markdown  " + a.md + "\n") +
+                              (a.html.empty() ? "" : "  html      " + a.html + "\n");
+  // With a document on stdout the summary goes to stderr, so `--md -` pipes clean Markdown.
+  if (a.md == "-" || a.html == "-") {
+    std::fputs(summary.c_str(), stderr);
+  } else {
+    print(summary);
+  }
   // Rendering a failing verdict is the job done; CI gates on `run`/`suite`, not on the report.
   return kExitOk;
 }
@@ -91,8 +106,9 @@ void add_report_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("report", "Render run or suite reports as a validation report (Markdown, HTML)");
   auto a = std::make_shared<ReportArgs>();
   cmd->add_option("inputs", a->inputs, "Reports (run --json, or suite --json aggregates)")->required();
-  cmd->add_option("--md", a->md, "Write Markdown here (fits a CI job summary)");
-  cmd->add_option("--html", a->html, "Write one self-contained HTML file here (inline SVG plots, no script)");
+  cmd->add_option("--md", a->md, "Write Markdown here (fits a CI job summary); - is stdout");
+  cmd->add_flag("--append", a->append, "Append the Markdown to --md instead of replacing it ($GITHUB_STEP_SUMMARY)");
+  cmd->add_option("--html", a->html, "Write one self-contained HTML file here (inline SVG plots, no script); - is stdout");
   cmd->callback([a, &exit_code] { exit_code = report_cmd(*a); });
 }
 

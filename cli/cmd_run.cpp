@@ -18,6 +18,43 @@ void print(const std::string& text) {
   std::fflush(stdout);
 }
 
+namespace {
+
+// An option the chosen backend does not read is a mistake, never silently ignored: the seeds'
+// `--device-output x.npy` without `--backend replay` ran the model and passed.
+void check_backend_options(const CLI::App& cmd, const std::string& backend) {
+  static const std::vector<std::pair<const char*, std::vector<std::string>>> owners = {
+      {"--device-output", {"replay"}},
+      {"--xclbin", {"npu", "auto", "sim"}},
+      {"--insts", {"npu", "auto"}},
+      {"--build-manifest", {"npu", "auto"}},
+      {"--kernel-name", {"npu", "auto"}},
+      {"--device-index", {"npu", "auto"}},
+      {"--timeout-ms", {"npu", "auto"}},
+      {"--iterations", {"npu", "auto"}},
+      {"--warmup", {"npu", "auto"}},
+      {"--elf", {"sim"}},
+      {"--pdi", {"sim"}},
+      {"--design", {"sim"}},
+      {"--sim-stack-at", {"sim"}},
+      {"--sim-max-cycles", {"sim"}},
+      {"--sim-chain", {"sim"}},
+      {"--allow-fallback", {"auto"}},
+  };
+  for (const auto& [option, backends] : owners) {
+    if (cmd.count(option) == 0) continue;
+    bool ok = false;
+    std::string list;
+    for (const auto& b : backends) {
+      ok = ok || b == backend;
+      list += (list.empty() ? "--backend " : " or ") + b;
+    }
+    if (!ok) throw InputError(std::string(option) + ": applies to " + list + " only, not --backend " + backend);
+  }
+}
+
+}  // namespace
+
 void add_run_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("run", "Run a kernel revision on a fixture through a backend; compare with golden and model");
   auto req = std::make_shared<RunRequest>();
@@ -66,9 +103,14 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--sim-max-cycles", bo.sim_max_cycles, "Stop a launch when no transfer moved for this many bundles (default 1000000000)")
       ->check(CLI::PositiveNumber)->group(sim);
   cmd->add_flag("--sim-chain", bo.sim_chain, "Run every launch on one core in order, as one NPU context does (one thread)")->group(sim);
+  cmd->add_flag("--allow-mismatch", req->allow_mismatch,
+                "Accept a backend output that differs from the integer model (default: any difference fails the run)");
+  cmd->add_flag("--allow-fallback", req->allow_fallback,
+                "With --backend auto: accept a run on the model when no NPU opened (exit 0, device checks skipped)");
   auto save_path = std::make_shared<std::string>();
   cmd->add_option("--save-device-output", *save_path, "Write the output under test (any backend) to this .npy (int8)");
-  cmd->callback([req, json_path, gates_path, junit_path, keep, save_path, &exit_code] {
+  cmd->callback([cmd, req, json_path, gates_path, junit_path, keep, save_path, &exit_code] {
+    check_backend_options(*cmd, req->backend);
     if (*keep && json_path->empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside the report)");
     OutputSet::check("--json", *json_path);
     OutputSet::check("--junit", *junit_path);
@@ -91,6 +133,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
     outputs.commit();
     print(r.summary);
     if (!json_path->empty()) print("  report    " + *json_path + "\n");
+    if (r.exit_code == kExitNoDevice)
+      std::fprintf(stderr, "attncheck: --backend auto: no NPU ran (%s); its device checks were skipped; "
+                           "--allow-fallback accepts a run on the model\n",
+                   r.report["backend"].value("fallback_reason", std::string("no device")).c_str());
     exit_code = r.exit_code;
   });
 }

@@ -20,15 +20,39 @@ OutputSet::~OutputSet() {
   for (const auto& p : written_) std::remove(p.c_str());
 }
 
-void OutputSet::check(const std::string& option, const std::string& path) {
-  if (path.empty()) return;
+namespace {
+
+// "-", or something that exists and is not a regular file (after links): written in place.
+bool written_in_place(const std::string& path) {
+  if (path == "-") return true;
   std::error_code ec;
-  if (fs::is_directory(path, ec)) throw InputError(option + " " + path + ": is a directory, expected a file name");
+  const fs::file_status st = fs::status(path, ec);
+  return !ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st);
+}
+
+}  // namespace
+
+void OutputSet::wrote(const std::string& path) {
+  std::error_code ec;
+  if (written_in_place(path) || fs::is_symlink(path, ec)) return;
+  written_.push_back(path);
+}
+
+void OutputSet::check(const std::string& option, const std::string& given) {
+  if (given.empty() || written_in_place(given)) return;
+  std::error_code ec;
+  if (fs::is_directory(given, ec)) throw InputError(option + " " + given + ": is a directory, expected a file name");
+  std::string path = given;
+  for (int hops = 0; fs::is_symlink(path, ec) && hops < 40; ++hops) {
+    fs::path t = fs::read_symlink(path, ec);
+    if (ec) break;
+    path = (t.is_relative() ? fs::path(path).parent_path() / t : t).string();
+  }
   const fs::path parent = fs::path(path).parent_path();
   const std::string dir = parent.empty() ? "." : parent.string();
-  if (!fs::is_directory(dir, ec)) throw InputError(option + " " + path + ": directory " + dir + " does not exist");
+  if (!fs::is_directory(dir, ec)) throw InputError(option + " " + given + ": directory " + dir + " does not exist");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw InputError(option + " " + path + ": directory " + dir + " is not writable");
+    throw InputError(option + " " + given + ": directory " + dir + " is not writable");
 }
 
 nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r, OutputSet* set) {

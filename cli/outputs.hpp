@@ -22,9 +22,12 @@ class OutputSet {
   OutputSet& operator=(const OutputSet&) = delete;
   ~OutputSet();
   // Up front, before any work: InputError "OPTION PATH: ..." when the file's directory is missing
-  // or not writable, or PATH is a directory. Empty paths (option not given) are skipped.
+  // or not writable, or PATH is a directory. Empty paths (option not given), "-" (stdout) and
+  // existing FIFOs or devices (written in place) are skipped; a symlink is checked at its target.
   static void check(const std::string& option, const std::string& path);
-  void wrote(const std::string& path) { written_.push_back(path); }
+  // Only plain files are taken back on failure: stdout ("-"), a FIFO, a device or a symlink's
+  // target were written in place or through, and removing them would remove what is not ours.
+  void wrote(const std::string& path);
   void commit() { written_.clear(); }
 
  private:

@@ -1,10 +1,12 @@
 // One `run`: golden, integer model and a backend on one fixture, compared, as a report and a summary.
 #include "cli/run.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 
 #include "compare/gates.hpp"
+#include "fixtures/sha256.hpp"
 #include "compare/localize.hpp"
 #include "compare/metrics.hpp"
 #include "compare/report.hpp"
@@ -29,6 +31,7 @@ nlohmann::json fixture_json(const Fixture& fx) {
       {"recipe", fx.recipe.empty() ? nlohmann::json(nullptr) : nlohmann::json(fx.recipe)},
       {"sha256", fx.sha256},
   };
+  if (fx.meta.contains("id")) j["id"] = fx.meta["id"];
   const Scales& sc = fx.inputs.scales;
   j["scales"] = sc.given ? nlohmann::json{{"q", sc.q}, {"k", sc.k}, {"v", sc.v}, {"out", sc.out}} : nlohmann::json(nullptr);
   return j;
@@ -48,7 +51,7 @@ std::string maybe(const MaybeValue& m, int precision) {
 
 std::string within_text(const VsGolden& m) {
   std::string s;
-  for (const auto& [t, f] : m.within) s += (s.empty() ? "" : " ") + format_number(100.0 * f, 1) + "%";
+  for (const auto& [t, f] : m.within) s += (s.empty() ? "" : " ") + format_share_percent(f, 1);
   return s;
 }
 
@@ -100,7 +103,66 @@ std::string model_verdict_line(const VsModel& vs_model, size_t count) {
          " device " + format_number(f.device, 0) + " model " + format_number(f.model, 0);
 }
 
+namespace {
+
+nlohmann::json check_item(const std::string& name, const std::string& metric, const nlohmann::json& threshold,
+                          const nlohmann::json& value, bool pass) {
+  return {{"name", name}, {"metric", metric}, {"threshold", threshold}, {"value", value}, {"pass", pass}, {"default", true}};
+}
+
+bool all_equal(const std::vector<int8_t>& d, size_t from, size_t n, int8_t v) {
+  for (size_t i = from; i < from + n; ++i)
+    if (d[i] != v) return false;
+  return true;
+}
+
+// The checks every non-model run gets without a gates file: the seeds called a buffer the device
+// never wrote "working", so "no gates given" can no longer mean PASS for a device output.
+nlohmann::json device_checks(const Int8Tensor& dev, const Int8Tensor& model, const VsModel& vs, const RunRequest& req,
+                             const std::optional<GateSpec>& spec) {
+  nlohmann::json out = nlohmann::json::array();
+  const bool user_decides = spec && spec->require_bit_exact.has_value();  // evaluate_gates adds theirs
+  if (!user_decides) {
+    nlohmann::json item = check_item("bit_exact_with_model", "vs_model.bit_exact", true, vs.bit_exact,
+                                     vs.bit_exact || req.allow_mismatch);
+    if (!vs.bit_exact && req.allow_mismatch) item["reason"] = "relaxed by --allow-mismatch";
+    out.push_back(item);
+  }
+  const size_t n = dev.data.size();
+  const bool dev_constant = n > 0 && all_equal(dev.data, 0, n, dev.data[0]);
+  const bool model_constant = n > 0 && all_equal(model.data, 0, n, model.data[0]);
+  nlohmann::json c = check_item("output_not_constant", "device output", "not one value everywhere",
+                                dev_constant ? nlohmann::json(static_cast<int>(dev.data[0])) : nlohmann::json(nullptr),
+                                !dev_constant || model_constant);
+  if (dev_constant) c["reason"] = "every element of the output is " + std::to_string(static_cast<int>(dev.data[0]));
+  out.push_back(c);
+  // A row still holding the npu runner's sentinel everywhere was never written (unless the model's is too).
+  const size_t D = static_cast<size_t>(dev.shape.dim);
+  size_t unwritten = 0;
+  for (size_t r = 0; D > 0 && r < n / D; ++r)
+    unwritten += all_equal(dev.data, r * D, D, static_cast<int8_t>(0x5A)) && !all_equal(model.data, r * D, D, 0x5A);
+  nlohmann::json w = check_item("no_unwritten_rows", "rows all 0x5A (the sentinel) where the model's are not", 0,
+                                unwritten, unwritten == 0);
+  out.push_back(w);
+  return out;
+}
+
+// In a fallback there is no device output: every check about one is skipped, visibly.
+nlohmann::json skipped_device_checks(const std::string& reason) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const char* name : {"bit_exact_with_model", "output_not_constant", "no_unwritten_rows"}) {
+    nlohmann::json item = check_item(name, "device output", nullptr, nullptr, true);
+    item["skipped"] = true;
+    item["reason"] = reason;
+    out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
 RunOutcome execute_run(const RunRequest& req) {
+  const auto started = std::chrono::steady_clock::now();
   const Revision& rev = find_revision(req.revision);
   const Params user_params = resolve_params(rev, req.params);
   const Fixture fx = load_fixture(req.fixture_dir);
@@ -164,19 +226,48 @@ RunOutcome execute_run(const RunRequest& req) {
       {"gates", nlohmann::json::array()},
       {"pass", true},
   };
+  // The output's own hash: `diff` tells identical kernel outputs apart from golden-side noise.
+  out.report["output_sha256"] =
+      sha256_hex(reinterpret_cast<const uint8_t*>(dut.output.data.data()), dut.output.data.size());
+  out.report["duration_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!dut.device.is_null()) out.report["device"] = dut.device;
   if (!dut.latency.is_null()) out.report["latency"] = dut.latency;
-  if (req.gates) {
-    out.report["gates"] = evaluate_gates(gates_for_revision(*req.gates, rev.name), metrics);
-    out.report["gates_file"] = req.gates->path;
-    out.report["pass"] = gates_pass(out.report["gates"]);
-    out.exit_code = out.report["pass"].get<bool>() ? kExitOk : kExitGateFailed;
+  const bool fell_back = dut.is_model && dut.info.value("requested", "") == "auto";
+  const std::optional<GateSpec> spec =
+      req.gates ? std::optional<GateSpec>(gates_for_revision(*req.gates, rev.name)) : std::nullopt;
+  nlohmann::json gates = nlohmann::json::array();
+  if (fell_back) {
+    gates = skipped_device_checks("auto fell back to the model: " + dut.info.value("fallback_reason", std::string()));
+  } else if (!dut.is_model) {
+    gates = device_checks(dut.output, *model_i8, vs_model, req, spec);
   }
+  if (spec) {
+    for (auto& g : evaluate_gates(*spec, metrics)) {
+      // "bit-exact by construction" is true of the model, not of a device that was never run.
+      if (fell_back && g.at("name") == "require_bit_exact") {
+        g["value"] = nullptr;
+        g["skipped"] = true;
+        g["reason"] = "auto fell back to the model: no device output to check";
+      }
+      gates.push_back(g);
+    }
+    out.report["gates_file"] = req.gates->path;
+  }
+  out.report["gates"] = gates;
+  out.report["pass"] = gates_pass(gates);
+  out.exit_code = out.report["pass"].get<bool>() ? kExitOk : kExitGateFailed;
+  if (fell_back && !req.allow_fallback && out.exit_code == kExitOk) out.exit_code = kExitNoDevice;
 
   std::ostringstream s;
   s << "attncheck " << ATTNCHECK_VERSION << " run\n";
   s << "  fixture   " << fx.path << "  shape " << fx.shape().str() << "  seed "
     << (fx.seed ? std::to_string(*fx.seed) : std::string("none")) << (fx.recipe.empty() ? "" : "  recipe " + fx.recipe)
+    << "\n";
+  const Scales& sc = fx.inputs.scales;
+  s << "  scales    "
+    << (sc.given ? "q " + format_number(sc.q, 6) + "  k " + format_number(sc.k, 6) + "  v " + format_number(sc.v, 6) +
+                       "  out " + format_number(sc.out, 6) + " (fixture.json)"
+                 : std::string("none in fixture.json (1.0)"))
     << "\n";
   s << "  kernel    " << rev.name;
   for (const auto& [k, v] : params) s << "  " << k << "=" << v;
@@ -195,12 +286,15 @@ RunOutcome execute_run(const RunRequest& req) {
     if (!vs_model.bit_exact) s << "  where: " << localization.summary << "\n";
     if (dut.watched && (attribution.any_writes || !vs_model.bit_exact)) s << "  writes: " << attribution.summary << "\n";
   }
-  if (!req.gates) {
-    s << "\n  verdict   PASS (no gates given)\n";
-  } else {
-    s << "\n  gates     " << req.gates->path << "\n" << gates_summary(out.report["gates"]);
-    s << "\n  verdict   " << (out.exit_code == kExitOk ? "PASS" : "FAIL") << "\n";
-  }
+  const auto& g = out.report["gates"];
+  if (!g.empty()) s << "\n  gates     " << (req.gates ? req.gates->path + " and the default checks" : "the default checks") << "\n"
+                    << gates_summary(g);
+  std::string verdict = out.exit_code == kExitOk ? "PASS" : out.exit_code == kExitNoDevice ? "NOT RUN" : "FAIL";
+  if (g.empty()) verdict += " (the integer model, no gates given)";
+  if (fell_back)
+    verdict += out.exit_code == kExitNoDevice ? " (no device ran: device checks skipped; --allow-fallback accepts that)"
+                                              : " (device checks skipped: --allow-fallback)";
+  s << "\n  verdict   " << verdict << "\n";
   out.summary = s.str();
   out.device = std::move(dut.output);
   out.model = std::move(model_i8);

@@ -20,6 +20,13 @@ struct RunRequest {
   std::vector<std::string> params;  // "k=v" overrides
   BackendOptions backend_options;
   std::optional<GatesFile> gates;  // checked into the report's `gates` and `pass`; exit 1 when one fails
+  // The verdict's own checks (docs/gates-and-reports.md, "Default checks"): a backend other than
+  // the model must equal it bit for bit unless this is set (or a gates file sets
+  // require_bit_exact: false); constant and never-written outputs fail regardless.
+  bool allow_mismatch = false;
+  // `auto` without a device runs the model: the device checks are skipped and the run exits 3,
+  // unless this is set (then 0, with the skips in the text, JSON and JUnit).
+  bool allow_fallback = false;
 };
 
 struct RunOutcome {

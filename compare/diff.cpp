@@ -131,6 +131,17 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
                 eb ? "true" : "false", "", mark.c_str());
   o << line;
 
+  // Identical kernel outputs on identical inputs are no change, whatever the golden side did: its
+  // FP32 rounding differs between CPUs (ATTNCHECK_ISA), and a metric delta from that alone must not
+  // fail a CI job on another runner.
+  const bool same_inputs = a.at("fixture").at("sha256") == b.at("fixture").at("sha256");
+  const bool same_output = (changes && changes->changed == 0) ||
+                           (a.contains("output_sha256") && b.contains("output_sha256") &&
+                            a["output_sha256"].is_string() && a["output_sha256"] == b["output_sha256"]);
+  if (same_inputs && same_output && eb == ea) {
+    out.regressions.clear();
+    out.unchanged = true;
+  }
   if (changes) {
     char buf[256];
     std::snprintf(buf, sizeof buf, "\n  outputs: %zu of %zu elements changed (%.1f%%) in %zu of %zu rows\n",
@@ -140,7 +151,10 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
   } else {
     o << "\n  outputs: not compared (rerun both with `run --keep-outputs` to count changed elements)\n";
   }
-  if (out.regressions.empty()) {
+  if (out.unchanged) {
+    o << "\n  verdict   NO CHANGE: the kernel outputs are identical on the same inputs"
+      << " (metric deltas, if any, come from the golden model's floating point)\n";
+  } else if (out.regressions.empty()) {
     o << "\n  verdict   OK: B does not regress against A\n";
   } else {
     std::string names;

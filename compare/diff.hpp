@@ -21,6 +21,9 @@ ElementChanges count_changes(const DoubleTensor& a, const DoubleTensor& b);
 struct DiffResult {
   std::string text;                      // the side-by-side table a person reads
   std::vector<std::string> regressions;  // names of the metrics B made worse beyond the tolerance
+  // Same inputs and the same kernel output (no element changed, or equal `output_sha256`): no
+  // change, and no regression whatever the golden-side metrics did.
+  bool unchanged = false;
 };
 
 // Compares metrics.vs_golden of `b` against `a`. Regressions: lower correlation, higher MAE or

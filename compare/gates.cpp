@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -172,9 +173,37 @@ nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metric
   return out;
 }
 
+std::string format_share(double share, int precision) {
+  const double scale = std::pow(10.0, precision);
+  char buf[64];
+  // The tiny epsilon keeps an exact 0.25 at 0.2500 where share * scale lands a hair below.
+  std::snprintf(buf, sizeof buf, "%.*f", precision, std::floor(share * scale + 1e-9) / scale);
+  return buf;
+}
+
+std::string format_decisive(double v, double threshold, int precision, bool floor) {
+  char buf[64];
+  for (int p = precision; p <= 17; ++p) {
+    if (floor) {
+      std::snprintf(buf, sizeof buf, "%s", format_share(v, p).c_str());
+    } else {
+      std::snprintf(buf, sizeof buf, "%.*f", p, v);
+    }
+    const double shown = std::strtod(buf, nullptr);
+    const bool same_side = (v < threshold) == (shown < threshold) && (v > threshold) == (shown > threshold);
+    if (same_side) return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string format_share_percent(double share, int decimals) {
+  return format_share(share * 100.0, decimals) + "%";
+}
+
 bool gates_pass(const nlohmann::json& gates) {
   for (const auto& g : gates)
-    if (!g.at("pass").get<bool>()) return false;
+    if (!g.at("pass").get<bool>() && !g.value("skipped", false)) return false;
   return true;
 }
 
@@ -184,7 +213,10 @@ std::string gates_summary(const nlohmann::json& gates) {
     const std::string name = g.at("name");
     const bool is_min = name.rfind("min_", 0) == 0;
     const nlohmann::json& v = g.at("value");
-    std::string value = v.is_number() ? [&] {
+    const nlohmann::json& t = g.at("threshold");
+    const bool share_gate = name.rfind("min_within.", 0) == 0;
+    std::string value = v.is_number() && t.is_number() ? format_decisive(v.get<double>(), t.get<double>(), 4, share_gate)
+                        : v.is_number() ? [&] {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
       return std::string(buf);
@@ -192,7 +224,14 @@ std::string gates_summary(const nlohmann::json& gates) {
     std::string rel = name == "require_bit_exact" ? " (required: true)"
                                                    : std::string(is_min ? " >= " : " <= ") + g.at("threshold").dump();
     char head[64];
-    std::snprintf(head, sizeof head, "  %s  %-20s ", g.at("pass").get<bool>() ? "PASS" : "FAIL", name.c_str());
+    const bool skipped = g.value("skipped", false);
+    std::snprintf(head, sizeof head, "  %s  %-20s ", skipped ? "SKIP" : g.at("pass").get<bool>() ? "PASS" : "FAIL",
+                  name.c_str());
+    if (skipped || g.value("default", false)) {
+      // The default checks and skips explain themselves: what was checked, or why not.
+      o << head << (skipped ? "" : value + "  ") << g.value("reason", g.value("metric", std::string())) << "\n";
+      continue;
+    }
     o << head << value << rel << "\n";
   }
   return o.str();

@@ -37,6 +37,16 @@ GateSpec gates_for_revision(const GatesFile& g, const std::string& revision);
 nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metrics);
 bool gates_pass(const nlohmann::json& gates);
 
+// `v` printed with at least `precision` decimals, and more until the printed number stands on the
+// same side of `threshold` as `v` does (and differs from it when `v` does): 0.9999948 against a
+// threshold of 1 prints 0.999995 at 6, never 1.0000 at 4. Shares are floored, never rounded up.
+// With `floor`, each candidate is floored rather than rounded (for shares).
+std::string format_decisive(double v, double threshold, int precision, bool floor = false);
+// A share in [0, 1] floored at `precision` decimals: 0.99976 is "0.9997", never "0.9998" or "1.0000".
+std::string format_share(double share, int precision);
+// A share in [0, 1] as a percentage, floored at `decimals`: 0.9999948 is "99.9%", never "100.0%".
+std::string format_share_percent(double share, int decimals = 1);
+
 // One line per gate, for the summary a person reads: "  PASS  min_correlation  0.9160 >= 0.99".
 std::string gates_summary(const nlohmann::json& gates);
 

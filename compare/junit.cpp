@@ -1,6 +1,7 @@
 // JUnit XML from reports: one test case per fixture, revision and gate.
 #include "compare/junit.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace attncheck {
@@ -32,12 +33,21 @@ std::string classname(const std::string& revision, const std::string& backend) {
   return "attncheck." + revision + "." + backend;
 }
 
+std::string stable_fixture_name(const nlohmann::json& fixture) {
+  if (fixture.contains("id") && fixture["id"].is_string()) return fixture["id"].get<std::string>();
+  std::string p = str_or(fixture.value("path", nlohmann::json()), "arrays");
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (!p.empty() && p[0] == '/') p = p.substr(p.rfind('/') + 1);
+  return p;
+}
+
 }  // namespace
 
 std::vector<JunitCase> junit_cases(const nlohmann::json& report) {
   const std::string revision = str_or(report.at("kernel").at("revision"), "unknown");
-  const std::string backend = str_or(report.at("backend").at("name"), "unknown");
-  const std::string fixture = str_or(report.at("fixture").at("path"), "arrays");
+  const nlohmann::json& b = report.at("backend");
+  const std::string backend = str_or(b.contains("requested") ? b["requested"] : b.at("name"), "unknown");
+  const std::string fixture = stable_fixture_name(report.at("fixture"));
   std::vector<JunitCase> out;
   for (const auto& g : report.at("gates")) {
     JunitCase c;
@@ -45,33 +55,48 @@ std::vector<JunitCase> junit_cases(const nlohmann::json& report) {
     c.name = fixture + ": " + g.at("name").get<std::string>();
     c.output = "value " + g.at("value").dump() + ", threshold " + g.at("threshold").dump() + " (" +
                g.value("metric", std::string("")) + ")";
-    if (!g.at("pass").get<bool>()) c.failure = g.at("name").get<std::string>() + " failed: " + c.output;
+    if (g.value("skipped", false))
+      c.skipped = g.value("reason", std::string("skipped"));
+    else if (!g.at("pass").get<bool>())
+      c.failure = g.at("name").get<std::string>() + " failed: " + c.output;
     out.push_back(c);
   }
-  if (out.empty()) out.push_back({classname(revision, backend), fixture + ": run", "", "", "no gates given"});
+  if (out.empty()) out.push_back({classname(revision, backend), fixture + ": run", "", "", "no gates given", "", 0});
+  const double seconds = report.value("duration_s", 0.0);
+  for (auto& c : out) c.seconds = seconds / static_cast<double>(out.size());
   return out;
 }
 
 JunitCase junit_error_case(const std::string& revision, const std::string& backend, const std::string& fixture,
                            const std::string& message) {
-  return {classname(revision, backend), fixture + ": run", "", message, ""};
+  return {classname(revision, backend), fixture + ": run", "", message, "", "", 0};
 }
 
 std::string junit_xml(const std::string& suite_name, const std::vector<JunitCase>& cases) {
-  size_t failures = 0, errors = 0;
+  size_t failures = 0, errors = 0, skipped = 0;
+  double total = 0;
   for (const auto& c : cases) {
     failures += !c.failure.empty();
     errors += !c.error.empty();
+    skipped += !c.skipped.empty();
+    total += c.seconds;
   }
+  auto secs = [](double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", s);
+    return std::string(buf);
+  };
   std::ostringstream o;
   const std::string counts = " tests=\"" + std::to_string(cases.size()) + "\" failures=\"" + std::to_string(failures) +
                              "\" errors=\"" + std::to_string(errors) + "\"";
   o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   o << "<testsuites name=\"" << xml_escape(suite_name) << "\"" << counts << ">\n";
-  o << "  <testsuite name=\"" << xml_escape(suite_name) << "\"" << counts << " skipped=\"0\">\n";
+  o << "  <testsuite name=\"" << xml_escape(suite_name) << "\"" << counts << " skipped=\"" << skipped << "\" time=\""
+    << secs(total) << "\">\n";
   for (const auto& c : cases) {
     o << "    <testcase classname=\"" << xml_escape(c.classname) << "\" name=\"" << xml_escape(c.name)
-      << "\" time=\"0\">\n";
+      << "\" time=\"" << secs(c.seconds) << "\">\n";
+    if (!c.skipped.empty()) o << "      <skipped message=\"" << xml_escape(c.skipped) << "\"/>\n";
     if (!c.failure.empty())
       o << "      <failure message=\"" << xml_escape(c.failure) << "\" type=\"gate\">" << xml_escape(c.failure)
         << "</failure>\n";

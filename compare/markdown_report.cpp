@@ -1,7 +1,9 @@
 // The validation report as Markdown for CI job summaries, and the pieces the HTML report shares.
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
+#include "compare/gates.hpp"
 #include "compare/metrics.hpp"
 #include "compare/validation_report.hpp"
 
@@ -20,6 +22,8 @@ std::string fmt(const nlohmann::json& v, int precision) {
   return v.dump();
 }
 
+std::string share(const nlohmann::json& v) { return v.is_number() ? format_share(v.get<double>(), 4) : fmt(v, 4); }
+
 std::string str(const nlohmann::json& v, const std::string& fallback) {
   if (v.is_null()) return fallback;
   return v.is_string() ? v.get<std::string>() : v.dump();
@@ -33,11 +37,19 @@ std::vector<MetricRow> metric_rows(const nlohmann::json& report) {
   std::vector<MetricRow> rows;
   auto add = [&](const std::string& label, const std::string& metric, const nlohmann::json& dv,
                  const nlohmann::json* mv, int precision) {
-    MetricRow r{label, fmt(dv, precision), mv ? fmt(*mv, precision) : "", "", ""};
+    // Shares are floored: a 0.9999948 within-1 share shows 0.9999, never 1.0000.
+    const bool is_share = metric.find(".within.") != std::string::npos;
+    auto show = [&](const nlohmann::json& v) {
+      return is_share && v.is_number() ? format_share(v.get<double>(), precision) : fmt(v, precision);
+    };
+    MetricRow r{label, show(dv), mv ? show(*mv) : "", "", ""};
     if (dv.is_null()) r.device = "n/a (" + d.value(metric.substr(metric.find('.') + 1) + "_reason", std::string("undefined")) + ")";
     for (const auto& g : gates) {
       if (g.value("metric", std::string()) != metric) continue;
       const std::string name = g.at("name");
+      // The figure that decides a gate has the digits to show the decision.
+      if (dv.is_number() && g.at("threshold").is_number())
+        r.device = format_decisive(dv.get<double>(), g.at("threshold").get<double>(), precision, is_share);
       r.threshold = (name.rfind("min_", 0) == 0 ? ">= " : name.rfind("max_", 0) == 0 ? "<= " : "") + fmt(g.at("threshold"), 4);
       if (name == "require_bit_exact") r.threshold = "true";
       r.gate_verdict = g.at("pass").get<bool>() ? "PASS" : "FAIL";
@@ -179,8 +191,8 @@ std::string render_markdown(const std::vector<ReportEntry>& entries) {
     o << "| " << entry_verdict(e) << " | " << cell(str(r.at("kernel").at("revision"))) << " | "
       << cell(str(r.at("fixture").at("path"))) << " | " << cell(str(r.at("backend").at("name"))) << " | "
       << fmt(d.at("correlation"), 6) << " | " << fmt(d.at("mae"), 4) << " | " << fmt(d.at("rmse"), 4) << " | "
-      << fmt(d.at("max_abs_error"), 1) << " | " << fmt(d.at("within").at("1"), 4) << " | "
-      << fmt(d.at("within").at("5"), 4) << " | " << (exact ? "yes" : "no") << " | " << gate_counts(r) << " |\n";
+      << fmt(d.at("max_abs_error"), 1) << " | " << share(d.at("within").at("1")) << " | "
+      << share(d.at("within").at("5")) << " | " << (exact ? "yes" : "no") << " | " << gate_counts(r) << " |\n";
   }
   for (const auto& e : entries) {
     if (entry_verdict(e) == "ERROR") continue;

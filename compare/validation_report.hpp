@@ -53,6 +53,8 @@ struct MetricRow {
 std::vector<MetricRow> metric_rows(const nlohmann::json& report);
 std::string fmt(const nlohmann::json& v, int precision = 6);
 std::string str(const nlohmann::json& v, const std::string& fallback = "n/a");
+// A share in [0, 1], floored at 4 decimals (never rounded up across a threshold).
+std::string share(const nlohmann::json& v);
 // Key facts, in reading order: [label, value].
 std::vector<std::pair<std::string, std::string>> provenance(const nlohmann::json& report);
 // One sentence on device vs model.

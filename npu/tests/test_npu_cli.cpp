@@ -238,7 +238,8 @@ TEST_CASE("npu cli: replay of an output with rows 0-5 and one more element alter
   write_npy(t.file("device.npy"), a);
   const CliResult r = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "replay",
                                "--device-output", t.file("device.npy"), "--json", t.file("r.json")});
-  REQUIRE(r.exit_code == 0);
+  // Not bit-exact with the model: the default check fails the run, and the report says where.
+  REQUIRE(r.exit_code == 1);
   const auto j = read_json(t.file("r.json"));
   CHECK(j["backend"]["name"] == "replay");
   const auto& vm = j["metrics"]["vs_model"];
@@ -274,7 +275,9 @@ TEST_CASE("npu cli: replay accepts only an int8 array of the fixture's shape") {
   write_npy(t.file("three_d.npy"), a);
   CliResult r = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "replay",
                          "--device-output", t.file("three_d.npy")});
-  CHECK(r.exit_code == 0);  // (1, S, D) and (S, D) both fit a one-head fixture
+  // (1, S, D) and (S, D) both fit a one-head fixture: read, compared, and failed for being all zero.
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("FAIL  output_not_constant") != std::string::npos);
   a.shape = {64, 32};
   a.bytes.assign(2048, 0);
   write_npy(t.file("small.npy"), a);
@@ -317,22 +320,38 @@ TEST_CASE("npu cli: --backend auto without a device produces a model report and 
   }
   NpuFiles f;
   for (bool with_files : {false, true}) {
-    CAPTURE(with_files);
-    TempDir t;
-    std::vector<std::string> args = {"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "auto",
-                                     "--json", t.file("r.json")};
-    if (with_files) args.insert(args.end(), {"--xclbin", f.xclbin, "--insts", f.insts});
-    const CliResult r = run_cli(args);
-    REQUIRE(r.exit_code == 0);
-    const auto j = read_json(t.file("r.json"));
-    CHECK(j["backend"]["name"] == "model");
-    CHECK(j["backend"]["requested"] == "auto");
-    const std::string why = j["backend"]["fallback_reason"];
-    CHECK(why.find(!npu_built() ? "npu backend not built: " : with_files ? "device" : "no --xclbin/--insts given") !=
-          std::string::npos);
-    CHECK(r.out.find("auto: no NPU used, so the model backend produced this output") != std::string::npos);
-    CHECK_FALSE(j.contains("device"));
-    CHECK_FALSE(j["metrics"].contains("vs_model"));
+    for (bool allow : {false, true}) {
+      CAPTURE(with_files, allow);
+      TempDir t;
+      std::vector<std::string> args = {"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "auto",
+                                       "--json", t.file("r.json"), "--junit", t.file("r.xml")};
+      if (with_files) args.insert(args.end(), {"--xclbin", f.xclbin, "--insts", f.insts});
+      if (allow) args.push_back("--allow-fallback");
+      const CliResult r = run_cli(args);
+      // No device ran: without --allow-fallback that is exit 3, not a pass (issue 14, finding 3).
+      REQUIRE(r.exit_code == (allow ? 0 : 3));
+      if (!allow) {
+        REQUIRE(r.err_lines().size() == 1);
+        CHECK(r.err.find("--allow-fallback") != std::string::npos);
+      }
+      const auto j = read_json(t.file("r.json"));
+      CHECK(j["backend"]["name"] == "model");
+      CHECK(j["backend"]["requested"] == "auto");
+      const std::string why = j["backend"]["fallback_reason"];
+      CHECK(why.find(!npu_built() ? "npu backend not built: " : with_files ? "device" : "no --xclbin/--insts given") !=
+            std::string::npos);
+      CHECK(r.out.find("auto: no NPU used, so the model backend produced this output") != std::string::npos);
+      CHECK_FALSE(j.contains("device"));
+      CHECK_FALSE(j["metrics"].contains("vs_model"));
+      // The device checks are there, skipped, in the JSON, the text and the JUnit, whose class stays auto.
+      REQUIRE(j["gates"].size() == 3);
+      for (const auto& g : j["gates"]) CHECK(g["skipped"] == true);
+      CHECK(r.out.find("SKIP  bit_exact_with_model") != std::string::npos);
+      const std::string xml = read_text(t.file("r.xml"));
+      CHECK(xml.find("classname=\"attncheck.uc-int32-lut.auto\"") != std::string::npos);
+      CHECK(xml.find("skipped=\"3\"") != std::string::npos);
+      CHECK(xml.find("<skipped message=") != std::string::npos);
+    }
   }
 }
 

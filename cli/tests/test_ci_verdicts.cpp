@@ -1,0 +1,237 @@
+// Issue 14's findings as CLI tests: verdicts a broken kernel cannot pass by default, options that must apply, diff on identical outputs, output paths, fixture.json strictness, honest rounding, JUnit.
+#include <sys/stat.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "fixtures/npy.hpp"
+#include "fixtures/testing/test_support.hpp"
+
+using namespace attncheck;
+using namespace attncheck::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSeed42 = source_dir() + "/fixtures/seed42";
+
+nlohmann::json read_json(const std::string& p) { return nlohmann::json::parse(read_text(p)); }
+
+// An int8 (64, 64) output for seed42: the model's, or one value everywhere.
+std::string model_output(TempDir& t) {
+  const std::string p = t.file("model.npy");
+  REQUIRE(run_cli({"emulate", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--out", p}).exit_code == 0);
+  return p;
+}
+
+std::string constant_output(TempDir& t, const std::string& name, uint8_t value) {
+  NpyArray a;
+  a.dtype = DType::Int8;
+  a.shape = {64, 64};
+  a.bytes.assign(4096, value);
+  write_npy(t.file(name), a);
+  return t.file(name);
+}
+
+CliResult replay(const std::string& device_output, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "replay",
+                                   "--device-output", device_output};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_cli(args);
+}
+
+}  // namespace
+
+TEST_CASE("issue 14.1: a zero, a never-written or a mismatching output fails without any gates file", "[cli][verdict]") {
+  TempDir t;
+  // All zeros: the seeds' "working" kernel. Constant and not the model: FAIL, exit 1.
+  CliResult r = replay(constant_output(t, "zeros.npy", 0), {"--json", t.file("z.json")});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("FAIL  output_not_constant") != std::string::npos);
+  CHECK(r.out.find("FAIL  bit_exact_with_model") != std::string::npos);
+  CHECK(r.out.find("verdict   FAIL") != std::string::npos);
+  CHECK(r.out.find("PASS (no gates given)") == std::string::npos);
+  const auto z = read_json(t.file("z.json"));
+  CHECK(z["pass"] == false);
+  // All 0x5A: the npu runner's sentinel, never written: every row counted.
+  r = replay(constant_output(t, "sentinel.npy", 0x5A), {"--json", t.file("s.json")});
+  CHECK(r.exit_code == 1);
+  const auto s = read_json(t.file("s.json"));
+  bool saw = false;
+  for (const auto& g : s["gates"])
+    if (g["name"] == "no_unwritten_rows") {
+      saw = true;
+      CHECK(g["value"] == 64);
+      CHECK(g["pass"] == false);
+    }
+  CHECK(saw);
+  // --allow-mismatch relaxes bit-exactness only: a constant output still fails.
+  r = replay(t.file("zeros.npy"), {"--allow-mismatch"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("PASS  bit_exact_with_model") != std::string::npos);
+  CHECK(r.out.find("FAIL  output_not_constant") != std::string::npos);
+  // Some rows never written among real ones fails even when mismatches are allowed.
+  NpyArray a = read_npy(model_output(t));
+  for (size_t i = 10 * 64; i < 13 * 64; ++i) a.bytes[i] = 0x5A;
+  write_npy(t.file("partial.npy"), a);
+  r = replay(t.file("partial.npy"), {"--allow-mismatch", "--json", t.file("p.json")});
+  CHECK(r.exit_code == 1);
+  for (const auto& g : read_json(t.file("p.json"))["gates"])
+    if (g["name"] == "no_unwritten_rows") CHECK(g["value"] == 3);
+  // The model's own output passes every default check, with nothing relaxed.
+  r = replay(t.file("model.npy"));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("PASS  bit_exact_with_model") != std::string::npos);
+  // A gates file that sets require_bit_exact: false decides for itself.
+  write_bytes(t.file("g.json"), R"({"require_bit_exact": false})");
+  r = replay(t.file("partial.npy"), {"--gates", t.file("g.json")});
+  CHECK(r.out.find("bit_exact_with_model") == std::string::npos);
+  CHECK(r.exit_code == 1);  // the never-written rows still fail
+}
+
+TEST_CASE("issue 14.2: an option the chosen backend does not read is exit 2, naming it", "[cli][verdict]") {
+  TempDir t;
+  for (const auto& [args, words] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--device-output", t.file("missing.npy")}, "--device-output: applies to --backend replay only, not --backend model"},
+           {{"--xclbin", t.file("x.xclbin")}, "--xclbin: applies to --backend npu or auto or sim only"},
+           {{"--elf", t.file("x.elf")}, "--elf: applies to --backend sim only"},
+           {{"--sim-chain"}, "--sim-chain: applies to --backend sim only"},
+           {{"--timeout-ms", "5"}, "--timeout-ms: applies to --backend npu or auto only"},
+           {{"--allow-fallback"}, "--allow-fallback: applies to --backend auto only"},
+       }) {
+    std::vector<std::string> a = {"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42};
+    a.insert(a.end(), args.begin(), args.end());
+    const CliResult r = run_cli(a);
+    CAPTURE(args);
+    CHECK(r.exit_code == 2);
+    REQUIRE(r.err_lines().size() == 1);
+    CHECK(r.err_lines()[0].find(words) != std::string::npos);
+  }
+}
+
+TEST_CASE("issue 14.4: diff of identical kernel outputs is no change, whatever the golden side did", "[cli][diff]") {
+  TempDir t;
+  REQUIRE(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json", t.file("a.json")}).exit_code == 0);
+  // B: the same output, with the golden-side metrics nudged as another CPU's FP32 rounding would.
+  nlohmann::json b = read_json(t.file("a.json"));
+  b["metrics"]["vs_golden"]["mae"] = b["metrics"]["vs_golden"]["mae"].get<double>() + 0.01;
+  b["metrics"]["vs_golden"]["rmse"] = b["metrics"]["vs_golden"]["rmse"].get<double>() + 0.01;
+  write_bytes(t.file("b.json"), b.dump());
+  CliResult r = run_cli({"diff", t.file("a.json"), t.file("b.json")});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("NO CHANGE: the kernel outputs are identical") != std::string::npos);
+  // Another output is judged on its metrics as before.
+  b["output_sha256"] = std::string(64, 'a');
+  write_bytes(t.file("c.json"), b.dump());
+  r = run_cli({"diff", t.file("a.json"), t.file("c.json")});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("REGRESSED: mae, rmse") != std::string::npos);
+}
+
+TEST_CASE("issue 14.5: -, symlinks, FIFOs, /dev/stdout and --append are honoured, not replaced", "[cli][outputs]") {
+  TempDir t;
+  REQUIRE(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json", t.file("r.json")}).exit_code == 0);
+  // "-" is stdout; no file named "-" appears.
+  CliResult r = run_cli({"report", t.file("r.json"), "--md", "-"}, t.path());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("| metric |") != std::string::npos);
+  CHECK_FALSE(fs::exists(t.file("-")));
+  // /dev/stdout stays what it is (as root, it used to become a regular file).
+  struct stat before {};
+  REQUIRE(::lstat("/dev/stdout", &before) == 0);
+  r = run_cli({"report", t.file("r.json"), "--md", "/dev/stdout"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("| metric |") != std::string::npos);
+  struct stat after {};
+  REQUIRE(::lstat("/dev/stdout", &after) == 0);
+  CHECK(S_ISLNK(after.st_mode) == S_ISLNK(before.st_mode));
+  CHECK_FALSE(S_ISREG(after.st_mode));
+  // A symlink is written through: the link stays, its target gets the report.
+  write_bytes(t.file("target.md"), "old\n");
+  fs::create_symlink("target.md", t.file("link.md"));
+  REQUIRE(run_cli({"report", t.file("r.json"), "--md", t.file("link.md")}).exit_code == 0);
+  CHECK(fs::is_symlink(t.file("link.md")));
+  CHECK(read_text(t.file("target.md")).find("| metric |") != std::string::npos);
+  // A FIFO is written in place.
+  REQUIRE(::mkfifo(t.file("pipe").c_str(), 0600) == 0);
+  std::string got;
+  std::thread reader([&] {
+    std::ifstream in(t.file("pipe"));
+    got.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  });
+  r = run_cli({"report", t.file("r.json"), "--md", t.file("pipe")});
+  reader.join();
+  CHECK(r.exit_code == 0);
+  CHECK(got.find("| metric |") != std::string::npos);
+  struct stat st {};
+  REQUIRE(::stat(t.file("pipe").c_str(), &st) == 0);
+  CHECK(S_ISFIFO(st.st_mode));
+  // --append keeps what earlier steps wrote to a job summary.
+  write_bytes(t.file("summary.md"), "earlier step\n");
+  REQUIRE(run_cli({"report", t.file("r.json"), "--append", "--md", t.file("summary.md")}).exit_code == 0);
+  const std::string sum = read_text(t.file("summary.md"));
+  CHECK(sum.rfind("earlier step\n", 0) == 0);
+  CHECK(sum.find("| metric |") != std::string::npos);
+}
+
+TEST_CASE("issue 14.6: fixture.json with 'scale' or partial scales is exit 2 naming the key, and the header shows the scales", "[cli][fixture]") {
+  TempDir t;
+  fs::create_directories(t.file("f"));
+  for (const char* n : {"q.npy", "k.npy", "v.npy"}) fs::copy_file(kSeed42 + "/" + n, t.file("f/") + n);
+  auto run = [&] { return run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", t.file("f")}); };
+  write_bytes(t.file("f/fixture.json"), R"({"scale": {"q": 0.5, "k": 0.5, "v": 0.5, "out": 0.5}})");
+  CliResult r = run();
+  CHECK(r.exit_code == 2);
+  REQUIRE(r.err_lines().size() == 1);
+  CHECK(r.err.find("fixture.json: unknown key 'scale'") != std::string::npos);
+  write_bytes(t.file("f/fixture.json"), R"({"scales": {"q": 0.5}})");
+  r = run();
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("fixture.json: scales lacks k, v, out") != std::string::npos);
+  write_bytes(t.file("f/fixture.json"), R"({"scales": {"q": 0.5, "k": 0.25, "v": 0.125, "out": 2}})");
+  r = run();
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("scales    q 0.500000  k 0.250000  v 0.125000  out 2.000000 (fixture.json)") != std::string::npos);
+}
+
+TEST_CASE("issue 14.7: a share just under a gate's threshold never displays as meeting it", "[cli][verdict]") {
+  TempDir t;
+  REQUIRE(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json", t.file("r.json")}).exit_code == 0);
+  // 4095 of 4096 within 1 LSB: 0.999756. Shown as 99.9%, and against a gate of 1 with the digits to see it fail.
+  nlohmann::json j = read_json(t.file("r.json"));
+  j["metrics"]["vs_golden"]["within"]["1"] = 4095.0 / 4096.0;
+  j["gates"] = {{{"name", "min_within.1"}, {"metric", "vs_golden.within.1"}, {"threshold", 1.0},
+                 {"value", 4095.0 / 4096.0}, {"pass", false}}};
+  j["pass"] = false;
+  write_bytes(t.file("near.json"), j.dump());
+  const CliResult r = run_cli({"report", t.file("near.json"), "--md", t.file("near.md")});
+  REQUIRE(r.exit_code == 0);
+  const std::string md = read_text(t.file("near.md"));
+  CHECK(md.find("| within 1 LSB | 0.9997 | >= 1.0000 | FAIL |") != std::string::npos);
+  CHECK(md.find("| 0.9998 |") == std::string::npos);  // rounded up, as before
+  CHECK(md.find("| 62.0 | 0.9997 |") != std::string::npos);  // the summary table floors too
+  // And the run's own table floors: the model's within-64 share is 100% only when it is exactly 1.
+  const CliResult run = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42});
+  const bool exact_one = read_json(t.file("r.json"))["metrics"]["vs_golden"]["within"]["64"] == 1.0;
+  CHECK((run.out.find("100.0%") == std::string::npos || exact_one));
+}
+
+TEST_CASE("issue 14.8: JUnit has real durations, skipped cases and names free of absolute paths", "[cli][junit]") {
+  TempDir t;
+  const std::string abs_fixture = fs::absolute(kSeed42).string();
+  REQUIRE(replay(model_output(t), {"--junit", t.file("r.xml")}).exit_code == 0);
+  const std::string xml = read_text(t.file("r.xml"));
+  CHECK(xml.find(abs_fixture) == std::string::npos);
+  CHECK(xml.find("name=\"seed42: bit_exact_with_model\"") != std::string::npos);
+  CHECK(xml.find("time=\"0\"") == std::string::npos);
+  const size_t at = xml.find("<testsuite name=");
+  REQUIRE(at != std::string::npos);
+  const size_t time_at = xml.find("time=\"", at);
+  REQUIRE(time_at != std::string::npos);
+  CHECK(std::stod(xml.substr(time_at + 6)) > 0.0);
+}

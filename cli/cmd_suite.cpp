@@ -48,6 +48,71 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
   return (fs::path(base_dir) / p).lexically_normal().string();
 }
 
+// The suite's "cases": per-case backend options, so npu, replay and sim cases (which need files
+// per case) and per-case parameters fit in one suite.
+std::vector<CaseOverride> parse_case_overrides(const SuiteFile& s, const std::string& dir, const std::string& path) {
+  const nlohmann::json& list = s.raw["cases"];
+  if (!list.is_array()) throw InputError(path + ": 'cases' must be an array of objects");
+  // Each option and the backends that read it; an override setting one must name such a backend.
+  static const std::vector<std::pair<const char*, std::vector<std::string>>> owners = {
+      {"xclbin", {"npu", "auto", "sim"}}, {"insts", {"npu", "auto"}}, {"build_manifest", {"npu", "auto"}},
+      {"elf", {"sim"}},   {"pdi", {"sim"}},   {"design", {"sim"}},
+      {"device_output", {"replay"}},
+  };
+  std::vector<CaseOverride> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const nlohmann::json& c = list[i];
+    const std::string where = path + ": cases[" + std::to_string(i) + "]";
+    if (!c.is_object()) throw InputError(where + " must be an object");
+    CaseOverride o;
+    for (const auto& [k, v] : c.items()) {
+      const bool path_key = std::any_of(owners.begin(), owners.end(), [&](const auto& e) { return k == e.first; });
+      if (k == "revision" || k == "fixture" || k == "backend" || path_key) {
+        if (!v.is_string() || v.get<std::string>().empty()) throw InputError(where + "." + k + " must be a non-empty string");
+      } else if (k == "params") {
+        o.params = string_list(v, path, "cases[" + std::to_string(i) + "].params");
+      } else if (k == "allow_mismatch") {
+        if (!v.is_boolean()) throw InputError(where + ".allow_mismatch must be true or false");
+        o.allow_mismatch = v.get<bool>();
+      } else {
+        throw InputError(where + ": unknown key '" + k +
+                         "' (known: revision, fixture, backend, params, allow_mismatch, xclbin, insts, build_manifest, "
+                         "elf, pdi, design, device_output)");
+      }
+    }
+    auto str = [&](const char* k) { return c.contains(k) ? c[k].get<std::string>() : std::string(); };
+    o.revision = str("revision");
+    o.backend = str("backend");
+    o.fixture = c.contains("fixture") ? resolve(dir, str("fixture")) : "";
+    o.xclbin = c.contains("xclbin") ? resolve(dir, str("xclbin")) : "";
+    o.insts = c.contains("insts") ? resolve(dir, str("insts")) : "";
+    o.build_manifest = c.contains("build_manifest") ? resolve(dir, str("build_manifest")) : "";
+    o.elf = c.contains("elf") ? resolve(dir, str("elf")) : "";
+    o.pdi = c.contains("pdi") ? resolve(dir, str("pdi")) : "";
+    o.design = c.contains("design") ? resolve(dir, str("design")) : "";
+    o.device_output = c.contains("device_output") ? resolve(dir, str("device_output")) : "";
+    for (const auto& [k, backends] : owners) {
+      if (!c.contains(k)) continue;
+      if (o.backend.empty() || std::find(backends.begin(), backends.end(), o.backend) == backends.end())
+        throw InputError(where + "." + k + ": needs \"backend\" set to one that reads it (" +
+                         [&] {
+                           std::string l;
+                           for (const auto& b : backends) l += (l.empty() ? "" : ", ") + b;
+                           return l;
+                         }() +
+                         ")");
+    }
+    auto listed = [](const std::vector<std::string>& v, const std::string& x) {
+      return x.empty() || std::find(v.begin(), v.end(), x) != v.end();
+    };
+    if (!listed(s.revisions, o.revision)) throw InputError(where + ".revision '" + o.revision + "' is not in 'revisions'");
+    if (!listed(s.backends, o.backend)) throw InputError(where + ".backend '" + o.backend + "' is not in 'backends'");
+    if (!listed(s.fixtures, o.fixture)) throw InputError(where + ".fixture '" + o.fixture + "' is not in 'fixtures'");
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 }  // namespace
 
 SuiteFile load_suite(const std::string& path) {
@@ -67,8 +132,8 @@ SuiteFile parse_suite_text(const std::string& text, const std::string& path) {
   }
   if (!s.raw.is_object()) throw InputError(path + ": a suite must be a JSON object");
   for (const auto& [k, v] : s.raw.items())
-    if (k != "fixtures" && k != "revisions" && k != "backends" && k != "gates" && k != "name")
-      throw InputError(path + ": unknown key '" + k + "' (known: name, fixtures, revisions, backends, gates)");
+    if (k != "fixtures" && k != "revisions" && k != "backends" && k != "gates" && k != "name" && k != "cases")
+      throw InputError(path + ": unknown key '" + k + "' (known: name, fixtures, revisions, backends, gates, cases)");
   if (!s.raw.contains("fixtures") || !s.raw.contains("revisions"))
     throw InputError(path + ": needs 'fixtures' and 'revisions'");
   if (s.raw.contains("name") && !s.raw["name"].is_string()) throw InputError(path + ": 'name' must be a string");
@@ -92,6 +157,7 @@ SuiteFile parse_suite_text(const std::string& text, const std::string& path) {
     if (std::none_of(all.begin(), all.end(), [&](const BackendInfo& i) { return i.name == b; }))
       throw InputError(path + ": unknown backend '" + b + "'");
   }
+  if (s.raw.contains("cases")) s.cases = parse_case_overrides(s, dir, path);
   return s;
 }
 
@@ -177,6 +243,18 @@ int suite_cmd(const SuiteArgs& a) {
         req.fixture_dir = c.fixture;
         req.backend = c.backend;
         req.gates = gates;
+        for (const auto& o : suite.cases) {
+          if ((!o.revision.empty() && o.revision != c.revision) || (!o.fixture.empty() && o.fixture != c.fixture) ||
+              (!o.backend.empty() && o.backend != c.backend))
+            continue;
+          req.params.insert(req.params.end(), o.params.begin(), o.params.end());
+          BackendOptions& b = req.backend_options;
+          for (auto [dst, src] : {std::pair<std::string*, const std::string*>{&b.xclbin, &o.xclbin}, {&b.insts, &o.insts},
+                                  {&b.build_manifest, &o.build_manifest}, {&b.elf, &o.elf}, {&b.pdi, &o.pdi},
+                                  {&b.design, &o.design}, {&b.device_output, &o.device_output}})
+            if (!src->empty()) *dst = *src;
+          req.allow_mismatch = req.allow_mismatch || o.allow_mismatch;
+        }
         c.outcome = execute_run(req);
         c.status = "ok";
       } catch (const DeviceError& e) {
@@ -189,9 +267,17 @@ int suite_cmd(const SuiteArgs& a) {
       }
       if (c.status != "ok" || c.outcome->exit_code != kExitOk) ++failing;
       ++done;
+      std::lock_guard<std::mutex> lock(progress_mu);
       if (tty) {
-        std::lock_guard<std::mutex> lock(progress_mu);
         draw_progress(done, total, failing);
+      } else {
+        // CI logs are not terminals: one line per finished case on stdout (stderr keeps its
+        // one-line errors), so a long suite shows it is alive.
+        if (interrupted()) continue;
+        const char* verdict = c.status != "ok" ? "ERROR" : c.outcome->exit_code == kExitOk ? "PASS"
+                              : c.outcome->exit_code == kExitNoDevice ? "NOT RUN" : "FAIL";
+        std::fprintf(stdout, "  [%zu/%zu] %s: %s\n", done.load(), total, c.id.c_str(), verdict);
+        std::fflush(stdout);
       }
     }
   };

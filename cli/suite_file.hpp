@@ -7,11 +7,21 @@
 
 namespace attncheck {
 
+// One entry of the suite's "cases": options for the cases it matches (revision, fixture and backend;
+// an absent matcher matches any). Paths are resolved against the suite file's directory.
+struct CaseOverride {
+  std::string revision, fixture, backend;  // matchers
+  std::vector<std::string> params;         // "k=v", appended in file order
+  std::string xclbin, insts, build_manifest, elf, pdi, design, device_output;
+  bool allow_mismatch = false;
+};
+
 struct SuiteFile {
   std::vector<std::string> fixtures;  // resolved against the suite file's directory
   std::vector<std::string> revisions;
   std::vector<std::string> backends{"model"};
   std::string gates;  // resolved; "" when none
+  std::vector<CaseOverride> cases;
   nlohmann::json raw;
 };
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -234,4 +235,51 @@ TEST_CASE("issue 14.8: JUnit has real durations, skipped cases and names free of
   const size_t time_at = xml.find("time=\"", at);
   REQUIRE(time_at != std::string::npos);
   CHECK(std::stod(xml.substr(time_at + 6)) > 0.0);
+}
+
+TEST_CASE("issue 14.10: a suite runs replay, sim and per-case parameters from files named per case, relative to it", "[cli][suite]") {
+  TempDir t;
+  fs::create_directories(t.file("s/out"));
+  fs::copy(kSeed42, t.file("s/seed42"), fs::copy_options::recursive);
+  REQUIRE(run_cli({"emulate", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--out", t.file("s/dev.npy")}).exit_code == 0);
+  const std::string elf = shared_dir() + "/aie2/int32-2025-11-03/main_core_0_2.elf";
+  const nlohmann::json suite = {
+      {"fixtures", {"seed42"}},
+      {"revisions", {"uc-int32-lut"}},
+      {"backends", {"model", "replay", "sim"}},
+      {"cases",
+       {{{"backend", "replay"}, {"device_output", "dev.npy"}},
+        {{"backend", "sim"}, {"elf", elf}, {"allow_mismatch", true}},  // its own stack corrupts Q: a known mismatch
+        {{"backend", "model"}, {"params", {"scale_shift=3"}}}}},
+  };
+  write_bytes(t.file("s/suite.json"), suite.dump());
+  const CliResult r = run_cli({"suite", t.file("s/suite.json"), "--json", t.file("s/out/agg.json")});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.empty());
+  // Progress, one line per case, on stdout when it is not a terminal (a CI log).
+  CHECK(r.out.find("[3/3]") != std::string::npos);
+  const auto agg = read_json(t.file("s/out/agg.json"));
+  std::map<std::string, nlohmann::json> by_backend;
+  for (const auto& c : agg["cases"]) by_backend[c["backend"]] = c;
+  REQUIRE(by_backend.size() == 3);
+  for (const auto& [b, c] : by_backend) CHECK(c["status"] == "ok");
+  CHECK(by_backend["replay"]["report"]["metrics"]["vs_model"]["bit_exact"] == true);
+  CHECK(by_backend["sim"]["report"]["metrics"]["vs_model"]["bit_exact"] == false);
+  CHECK(by_backend["model"]["report"]["kernel"]["params"]["scale_shift"] == 3);
+  // An option with no backend that reads it, a key it does not know, a fixture not in the list.
+  for (const auto& [entry, words] : std::vector<std::pair<nlohmann::json, std::string>>{
+           {{{"device_output", "dev.npy"}}, "cases[0].device_output: needs \"backend\" set to one that reads it (replay)"},
+           {{{"backend", "replay"}, {"device-output", "dev.npy"}}, "cases[0]: unknown key 'device-output'"},
+           {{{"fixture", "other"}, {"params", {"scale_shift=3"}}}, "cases[0].fixture"},
+       }) {
+    nlohmann::json bad = suite;
+    bad["cases"] = nlohmann::json::array({entry});
+    write_bytes(t.file("s/bad.json"), bad.dump());
+    const CliResult e = run_cli({"suite", t.file("s/bad.json")});
+    CAPTURE(entry.dump());
+    CHECK(e.exit_code == 2);
+    REQUIRE(e.err_lines().size() == 1);
+    CHECK(e.err.find(words) != std::string::npos);
+  }
 }

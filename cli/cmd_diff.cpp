@@ -1,51 +1,171 @@
 // `attncheck diff`: two reports (or two revisions run here) side by side; exit 1 when B regresses against A.
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <map>
 #include <memory>
+#include <set>
+#include <sstream>
 
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
 #include "cli/run.hpp"
 #include "compare/diff.hpp"
+#include "compare/report.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
 namespace {
 
 struct DiffArgs {
-  std::vector<std::string> reports, kernels, params;
-  std::string fixture, backend = "model";
-  double tolerance = 1e-9;
+  std::vector<std::string> reports, kernels, params, params_a, params_b, tolerance_for;
+  std::string fixture, backend = "model", json, md;
+  double tolerance = 1e-9, rel_tolerance = 0;
+  bool allow_shape_change = false;
 };
+
+nlohmann::json shape_of(const nlohmann::json& r) {
+  return r.is_object() && r.contains("fixture") && r["fixture"].is_object() ? r["fixture"].value("shape", nlohmann::json())
+                                                                            : nlohmann::json();
+}
+
+// Reports of different shapes measure different problems: their deltas mean nothing unless asked for.
+void check_shapes(const nlohmann::json& a, const std::string& an, const nlohmann::json& b, const std::string& bn,
+                  bool allowed) {
+  if (allowed || shape_of(a) == shape_of(b)) return;
+  throw InputError("diff: " + an + " ran on shape " + shape_of(a).dump() + ", " + bn + " on " + shape_of(b).dump() +
+                   "; --allow-shape-change compares their metrics anyway");
+}
+
+std::string case_key(const nlohmann::json& c) {
+  return c.value("revision", std::string()) + " | " + c.value("fixture", std::string()) + " | " +
+         c.value("backend", std::string());
+}
+
+// Two suite aggregates: case by case (matched by revision, fixture and backend), with a summary.
+DiffResult diff_suites(const nlohmann::json& sa, const std::string& an, const nlohmann::json& sb, const std::string& bn,
+                       const DiffTolerance& tol, bool allow_shape_change) {
+  std::map<std::string, const nlohmann::json*> in_b;
+  for (const auto& c : sb.at("cases")) in_b[case_key(c)] = &c;
+  DiffResult out;
+  out.json = {{"a", {{"source", an}}}, {"b", {{"source", bn}}}, {"cases", nlohmann::json::array()},
+              {"only_in_a", nlohmann::json::array()}, {"only_in_b", nlohmann::json::array()}};
+  std::ostringstream o;
+  o << "attncheck diff: suites " << an << " (A) and " << bn << " (B), case by case\n";
+  size_t compared = 0, unchanged = 0;
+  std::set<std::string> seen;
+  for (const auto& ca : sa.at("cases")) {
+    const std::string key = case_key(ca);
+    seen.insert(key);
+    const auto it = in_b.find(key);
+    if (it == in_b.end()) {
+      out.json["only_in_a"].push_back(key);
+      continue;
+    }
+    const nlohmann::json& cb = *it->second;
+    if (ca.value("status", "") != "ok" || cb.value("status", "") != "ok") {
+      o << "  " << key << ": not compared (status " << ca.value("status", "?") << " / " << cb.value("status", "?") << ")\n";
+      continue;
+    }
+    check_shapes(ca["report"], an + " " + key, cb["report"], bn + " " + key, allow_shape_change);
+    DiffResult d = diff_reports(ca["report"], an + "#" + key, cb["report"], bn + "#" + key, tol, std::nullopt);
+    ++compared;
+    unchanged += d.unchanged;
+    nlohmann::json jc = d.json;
+    jc["id"] = key;
+    out.json["cases"].push_back(jc);
+    for (const auto& r : d.regressions) out.regressions.push_back(key + ": " + r);
+    o << "  " << key << ": " << jc["verdict"].get<std::string>();
+    if (!d.regressions.empty()) {
+      std::string names;
+      for (const auto& r : d.regressions) names += (names.empty() ? "" : ", ") + r;
+      o << " (" << names << ")";
+    }
+    o << "\n";
+  }
+  for (const auto& cb : sb.at("cases"))
+    if (!seen.count(case_key(cb))) out.json["only_in_b"].push_back(case_key(cb));
+  o << "\n  " << compared << " compared, " << unchanged << " unchanged, " << out.json["only_in_a"].size() << " only in A, "
+    << out.json["only_in_b"].size() << " only in B\n";
+  out.json["verdict"] = out.regressions.empty() ? "OK" : "REGRESSED";
+  o << "  verdict   " << out.json["verdict"].get<std::string>() << "\n";
+  out.text = o.str();
+  return out;
+}
+
+// Writes --json / --md (both complete before either is written), prints, and gives the exit code.
+int finish(DiffResult d, const DiffArgs& a) {
+  d.json["schema"] = "attncheck.diff/1";
+  d.json["tool"] = tool_json();
+  const std::string md = a.md.empty() ? "" : diff_markdown(d.json);
+  OutputSet outputs;
+  if (!a.json.empty()) {
+    write_file_atomic(a.json, d.json.dump(2) + "\n");
+    outputs.wrote(a.json);
+  }
+  if (!a.md.empty()) write_file_atomic(a.md, md);
+  outputs.commit();
+  if (a.json != "-" && a.md != "-") print(d.text);
+  return d.regressions.empty() ? kExitOk : kExitGateFailed;
+}
 
 int diff_cmd(const DiffArgs& a) {
   if (!std::isfinite(a.tolerance) || a.tolerance < 0) throw InputError("--tolerance: must be a finite number >= 0");
+  if (!std::isfinite(a.rel_tolerance) || a.rel_tolerance < 0) throw InputError("--rel-tolerance: must be a finite number >= 0");
+  DiffTolerance tol(a.tolerance);
+  tol.relative = a.rel_tolerance;
+  for (const auto& t : a.tolerance_for) {
+    const size_t eq = t.find('=');
+    const std::string name = t.substr(0, eq);
+    const auto& names = diff_metric_names();
+    if (eq == std::string::npos || std::find(names.begin(), names.end(), name) == names.end())
+      throw InputError("--tolerance-for " + t + ": expected METRIC=T with METRIC one of correlation, mae, rmse, "
+                       "max_abs_error, within.B, sqnr_db, cosine");
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str() + eq + 1, &end);
+    if (end == t.c_str() + eq + 1 || *end != '\0' || !std::isfinite(v) || v < 0)
+      throw InputError("--tolerance-for " + t + ": T must be a finite number >= 0");
+    tol.by_metric[name] = v;
+  }
+  OutputSet::check("--json", a.json);
+  OutputSet::check("--md", a.md);
+  if ((!a.params_a.empty() || !a.params_b.empty()) && a.kernels.empty())
+    throw InputError("--param-a/--param-b: apply to --kernel A --kernel B runs");
   DiffResult d;
   if (!a.kernels.empty() || !a.fixture.empty()) {
     if (!a.reports.empty()) throw InputError("diff: give either two reports or --kernel A --kernel B --fixture DIR, not both");
     if (a.kernels.size() != 2 || a.fixture.empty())
       throw InputError("diff: --kernel must be given exactly twice, with --fixture DIR");
-    auto request = [&](const std::string& kernel) {
+    // --param applies to both sides; --param-a / --param-b to one (A's revision may lack B's parameter).
+    auto request = [&](const std::string& kernel, const std::vector<std::string>& side) {
       RunRequest r;
       r.revision = kernel;
       r.fixture_dir = a.fixture;
       r.backend = a.backend;
       r.params = a.params;
+      r.params.insert(r.params.end(), side.begin(), side.end());
+      r.allow_mismatch = true;  // the diff judges the pair; each side's own verdict is not the question
       return r;
     };
-    const RunOutcome oa = execute_run(request(a.kernels[0])), ob = execute_run(request(a.kernels[1]));
-    d = diff_reports(oa.report, "--kernel " + a.kernels[0], ob.report, "--kernel " + a.kernels[1], a.tolerance,
+    const RunOutcome oa = execute_run(request(a.kernels[0], a.params_a)), ob = execute_run(request(a.kernels[1], a.params_b));
+    d = diff_reports(oa.report, "--kernel " + a.kernels[0], ob.report, "--kernel " + a.kernels[1], tol,
                      count_changes(to_double(oa.device), to_double(ob.device)));
   } else {
     if (a.reports.size() != 2) throw InputError("diff: needs two reports A.json B.json (or --kernel A --kernel B --fixture DIR)");
-    const nlohmann::json ja = read_report_file(a.reports[0]), jb = read_report_file(a.reports[1]);
+    const nlohmann::json ja = read_report_file(a.reports[0], true), jb = read_report_file(a.reports[1], true);
+    const bool suite_a = ja.value("schema", "") == kSuiteSchemaId, suite_b = jb.value("schema", "") == kSuiteSchemaId;
+    if (suite_a != suite_b)
+      throw InputError("diff: " + (suite_a ? a.reports[0] : a.reports[1]) + " is a suite aggregate and the other a run "
+                       "report; compare two runs or two suites");
+    if (suite_a) return finish(diff_suites(ja, a.reports[0], jb, a.reports[1], tol, a.allow_shape_change), a);
+    check_shapes(ja, a.reports[0], jb, a.reports[1], a.allow_shape_change);
     std::optional<ElementChanges> changes;
     const auto ka = load_outputs(ja, a.reports[0]), kb = load_outputs(jb, a.reports[1]);
     if (ka && kb && ka->device.shape == kb->device.shape) changes = count_changes(ka->device, kb->device);
-    d = diff_reports(ja, a.reports[0], jb, a.reports[1], a.tolerance, changes);
+    d = diff_reports(ja, a.reports[0], jb, a.reports[1], tol, changes);
     if (ka && kb && !changes) d.text += "  note: kept outputs have different shapes; elements not compared\n";
   }
-  print(d.text);
-  return d.regressions.empty() ? kExitOk : kExitGateFailed;
+  return finish(d, a);
 }
 
 }  // namespace
@@ -57,9 +177,17 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--kernel", a->kernels, "Run this revision first (give twice: A then B), on --fixture");
   cmd->add_option("--fixture", a->fixture, "Fixture directory for --kernel");
   cmd->add_option("--backend", a->backend, "Backend for --kernel runs")->capture_default_str();
-  cmd->add_option("--param", a->params, "Revision parameter override NAME=INTEGER for --kernel runs (repeatable)");
+  cmd->add_option("--param", a->params, "Revision parameter override NAME=INTEGER for both --kernel runs (repeatable)");
+  cmd->add_option("--param-a", a->params_a, "Parameter override for the A run only (repeatable)");
+  cmd->add_option("--param-b", a->params_b, "Parameter override for the B run only (repeatable)");
   cmd->add_option("--tolerance", a->tolerance, "Worsening allowed before a metric counts as regressed (absolute)")
       ->capture_default_str();
+  cmd->add_option("--rel-tolerance", a->rel_tolerance, "Also allowed: this fraction of |A| (the larger allowance wins)")
+      ->capture_default_str();
+  cmd->add_option("--tolerance-for", a->tolerance_for, "METRIC=T: the absolute tolerance of one metric (repeatable)");
+  cmd->add_flag("--allow-shape-change", a->allow_shape_change, "Compare reports of different fixture shapes");
+  cmd->add_option("--json", a->json, "Write the diff as JSON (attncheck.diff/1); - is stdout");
+  cmd->add_option("--md", a->md, "Write the diff as Markdown; - is stdout");
   cmd->callback([a, &exit_code] { exit_code = diff_cmd(*a); });
 }
 

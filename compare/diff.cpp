@@ -1,6 +1,7 @@
 // Two reports side by side: metric deltas, regressions of B against A, and changed elements.
 #include "compare/diff.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -74,15 +75,30 @@ ElementChanges count_changes(const DoubleTensor& a, const DoubleTensor& b) {
   return c;
 }
 
+const std::vector<std::string>& diff_metric_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n = {"correlation", "mae", "rmse", "max_abs_error"};
+    for (int b : kWithinBuckets) n.push_back("within." + std::to_string(b));
+    n.push_back("sqnr_db");
+    n.push_back("cosine");
+    return n;
+  }();
+  return names;
+}
+
 DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, const nlohmann::json& b,
-                        const std::string& b_name, double tolerance, const std::optional<ElementChanges>& changes) {
+                        const std::string& b_name, const DiffTolerance& tol, const std::optional<ElementChanges>& changes) {
   check_diffable(a, a_name);
   check_diffable(b, b_name);
   DiffResult out;
+  out.json = {{"a", {{"source", a_name}, {"run", describe(a)}}},
+              {"b", {{"source", b_name}, {"run", describe(b)}}},
+              {"metrics", nlohmann::json::array()}};
   const auto& ga = a.at("metrics").at("vs_golden");
   const auto& gb = b.at("metrics").at("vs_golden");
   std::ostringstream o;
-  o << "attncheck diff (tolerance " << tolerance << ")\n";
+  o << "attncheck diff (tolerance " << tol.absolute << (tol.relative > 0 ? ", relative " + std::to_string(tol.relative) : "")
+    << (tol.by_metric.empty() ? "" : ", per metric as given") << ")\n";
   o << "  A  " << a_name << "  " << describe(a) << "\n";
   o << "  B  " << b_name << "  " << describe(b) << "\n";
   if (a.at("fixture").at("sha256") != b.at("fixture").at("sha256"))
@@ -96,12 +112,15 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
   auto row = [&](const std::string& name, const nlohmann::json& va, const nlohmann::json& vb, bool higher,
                  bool gating) {
     std::string delta = "", mark = "";
+    nlohmann::json jdelta = nullptr;
     if (va.is_number() && vb.is_number()) {
       const double d = vb.get<double>() - va.get<double>();
       char buf[64];
       std::snprintf(buf, sizeof buf, "%+.6f", d);
       delta = buf;
+      jdelta = d;
       const double worse = higher ? -d : d;
+      const double tolerance = std::max(tol.for_metric(name), tol.relative * std::fabs(va.get<double>()));
       if (worse > tolerance) mark = gating ? "REGRESSED" : "worse";
       else if (worse < -tolerance) mark = "better";
     } else if (va.is_number() && vb.is_null()) {
@@ -109,6 +128,7 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
       mark = gating ? "REGRESSED" : "worse";
     }
     if (mark == "REGRESSED") out.regressions.push_back(name);
+    out.json["metrics"].push_back({{"name", name}, {"a", va}, {"b", vb}, {"delta", jdelta}, {"mark", mark}});
     std::snprintf(line, sizeof line, "  %-18s %-14s %-14s %-14s %s\n", name.c_str(), num(va).c_str(), num(vb).c_str(),
                   delta.c_str(), mark.c_str());
     o << line;
@@ -151,6 +171,13 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
   } else {
     o << "\n  outputs: not compared (rerun both with `run --keep-outputs` to count changed elements)\n";
   }
+  out.json["bit_exact"] = {{"a", ea}, {"b", eb}};
+  out.json["changes"] = changes ? nlohmann::json{{"changed", changes->changed}, {"count", changes->count},
+                                                 {"changed_rows", changes->changed_rows}, {"rows", changes->rows}}
+                                : nlohmann::json(nullptr);
+  out.json["unchanged"] = out.unchanged;
+  out.json["regressions"] = out.regressions;
+  out.json["verdict"] = out.unchanged ? "NO CHANGE" : out.regressions.empty() ? "OK" : "REGRESSED";
   if (out.unchanged) {
     o << "\n  verdict   NO CHANGE: the kernel outputs are identical on the same inputs"
       << " (metric deltas, if any, come from the golden model's floating point)\n";
@@ -163,6 +190,32 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
   }
   out.text = o.str();
   return out;
+}
+
+std::string diff_markdown(const nlohmann::json& d) {
+  std::ostringstream o;
+  auto one = [&](const nlohmann::json& c) {
+    o << "**" << c.value("verdict", std::string()) << "**: A `" << c["a"].value("run", std::string()) << "` vs B `"
+      << c["b"].value("run", std::string()) << "`\n\n";
+    o << "| metric (vs golden) | A | B | B - A | |\n|---|---|---|---|---|\n";
+    for (const auto& m : c["metrics"])
+      o << "| " << m["name"].get<std::string>() << " | " << num(m["a"]) << " | " << num(m["b"]) << " | "
+        << (m["delta"].is_null() ? "" : num(m["delta"])) << " | " << m["mark"].get<std::string>() << " |\n";
+    o << "| bit_exact (model) | " << c["bit_exact"]["a"].dump() << " | " << c["bit_exact"]["b"].dump() << " | | |\n\n";
+  };
+  o << "# attncheck diff: " << d.value("verdict", std::string()) << "\n\n";
+  if (d.contains("cases")) {
+    o << d["cases"].size() << " case(s) compared";
+    if (d.contains("only_in_a")) o << ", " << d["only_in_a"].size() << " only in A, " << d["only_in_b"].size() << " only in B";
+    o << ".\n\n";
+    for (const auto& c : d["cases"]) {
+      o << "## " << c.value("id", std::string()) << "\n\n";
+      one(c);
+    }
+  } else {
+    one(d);
+  }
+  return o.str();
 }
 
 }  // namespace attncheck

@@ -1,5 +1,6 @@
 // Two reports side by side: metric deltas, regressions of B against A, and changed elements when outputs are kept.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,22 @@ struct DiffResult {
   // Same inputs and the same kernel output (no element changed, or equal `output_sha256`): no
   // change, and no regression whatever the golden-side metrics did.
   bool unchanged = false;
+  // The same as JSON (attncheck.diff/1 case): a, b, metrics [{name, a, b, delta, mark}], bit_exact,
+  // changes, unchanged, regressions, verdict.
+  nlohmann::json json;
+};
+
+// Per-metric tolerances: `absolute` for every metric unless `by_metric` names it; a worsening
+// counts only when it exceeds both the absolute and `relative` x |A|.
+struct DiffTolerance {
+  DiffTolerance(double abs = 1e-9) : absolute(abs) {}  // NOLINT: a bare number is the absolute tolerance
+  double absolute;
+  double relative = 0;
+  std::map<std::string, double> by_metric;  // "mae" -> absolute tolerance of that metric
+  double for_metric(const std::string& name) const {
+    const auto it = by_metric.find(name);
+    return it == by_metric.end() ? absolute : it->second;
+  }
 };
 
 // Compares metrics.vs_golden of `b` against `a`. Regressions: lower correlation, higher MAE or
@@ -34,6 +51,13 @@ struct DiffResult {
 void check_diffable(const nlohmann::json& r, const std::string& name);
 
 DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, const nlohmann::json& b,
-                        const std::string& b_name, double tolerance, const std::optional<ElementChanges>& changes);
+                        const std::string& b_name, const DiffTolerance& tolerance,
+                        const std::optional<ElementChanges>& changes);
+
+// The names diff_reports compares, for checking --tolerance-for.
+const std::vector<std::string>& diff_metric_names();
+
+// A diff (or a suite diff) as Markdown, from its JSON.
+std::string diff_markdown(const nlohmann::json& diff);
 
 }  // namespace attncheck

@@ -283,3 +283,57 @@ TEST_CASE("issue 14.10: a suite runs replay, sim and per-case parameters from fi
     CHECK(e.err.find(words) != std::string::npos);
   }
 }
+
+TEST_CASE("issue 14.4: diff writes JSON and Markdown, takes per-side parameters, refuses other shapes, diffs suites", "[cli][diff]") {
+  TempDir t;
+  // Per-side parameters: B alone gets scale_shift=3, so only B changes.
+  CliResult r = run_cli({"diff", "--kernel", "uc-int32-lut", "--kernel", "uc-int32-lut", "--fixture", kSeed42,
+                         "--param-b", "scale_shift=3", "--json", t.file("d.json"), "--md", t.file("d.md")});
+  const auto d = read_json(t.file("d.json"));
+  CHECK(d["schema"] == "attncheck.diff/1");
+  CHECK(d["verdict"] != "NO CHANGE");
+  CHECK(r.exit_code == (d["verdict"] == "REGRESSED" ? 1 : 0));
+  CHECK(d["changes"]["changed"].get<size_t>() > 0);
+  CHECK(d["metrics"].size() == 11);  // correlation, mae, rmse, max_abs_error, within 0/1/2/5/10, sqnr_db, cosine
+  CHECK(read_text(t.file("d.md")).find("# attncheck diff: " + d["verdict"].get<std::string>()) != std::string::npos);
+  // --param (both sides) makes the two runs identical again: no change.
+  r = run_cli({"diff", "--kernel", "uc-int32-lut", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--param",
+               "scale_shift=3"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("NO CHANGE") != std::string::npos);
+  // A per-metric tolerance wide enough for B's losses lets it pass; an unknown metric is exit 2.
+  REQUIRE(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json", t.file("a.json")}).exit_code == 0);
+  REQUIRE(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--param", "scale_shift=3", "--json",
+                   t.file("b.json")}).exit_code == 0);
+  // B against A the other way round: whatever got better for B is worse for A, and tolerated.
+  r = run_cli({"diff", t.file("b.json"), t.file("a.json")});
+  if (r.exit_code == 1) {
+    std::vector<std::string> args = {"diff", t.file("b.json"), t.file("a.json")};
+    for (const auto& m : d["metrics"])
+      args.insert(args.end(), {"--tolerance-for", m["name"].get<std::string>() + "=100"});
+    const CliResult tolerated = run_cli(args);
+    INFO(tolerated.out << tolerated.err);
+    CHECK(tolerated.exit_code == 0);
+  }
+  CHECK(run_cli({"diff", t.file("a.json"), t.file("b.json"), "--tolerance-for", "speed=1"}).exit_code == 2);
+  // Another shape: refused unless asked.
+  REQUIRE(run_cli({"fixture", "make", "--recipe", "numpy-randint", "--seed", "3", "--heads", "2", "--out", t.file("fx2")})
+              .exit_code == 0);
+  REQUIRE(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", t.file("fx2"), "--json", t.file("c.json")}).exit_code == 0);
+  r = run_cli({"diff", t.file("a.json"), t.file("c.json")});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--allow-shape-change") != std::string::npos);
+  CHECK(run_cli({"diff", t.file("a.json"), t.file("c.json"), "--allow-shape-change"}).exit_code != 2);
+  // Two suites, case by case; a suite against a run is refused.
+  const nlohmann::json suite = {{"fixtures", {kSeed42}}, {"revisions", {"uc-int32-lut", "uc-legacy-int8"}}};
+  write_bytes(t.file("s.json"), suite.dump());
+  REQUIRE(run_cli({"suite", t.file("s.json"), "--json", t.file("sa.json")}).exit_code == 0);
+  REQUIRE(run_cli({"suite", t.file("s.json"), "--json", t.file("sb.json")}).exit_code == 0);
+  r = run_cli({"diff", t.file("sa.json"), t.file("sb.json"), "--json", t.file("sd.json")});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("2 compared, 2 unchanged, 0 only in A, 0 only in B") != std::string::npos);
+  CHECK(read_json(t.file("sd.json"))["cases"].size() == 2);
+  r = run_cli({"diff", t.file("sa.json"), t.file("a.json")});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("is a suite aggregate and the other a run report") != std::string::npos);
+}

@@ -10,7 +10,7 @@ into accepting everything fails here instead of passing silently.
 Suite aggregates ("schema": "attncheck.suite/1") are checked against suite.schema.json beside
 SCHEMA, every case report inside against SCHEMA, and their summary counts against their cases.
 The analyses of `elf inspect` ("attncheck.elf/1") and the runs of `sim` ("attncheck.sim/1") are
-checked against elf.schema.json and sim.schema.json beside SCHEMA.
+checked against elf.schema.json, sim.schema.json and diff.schema.json beside SCHEMA.
 """
 import copy
 import json
@@ -208,6 +208,32 @@ def suite_problems(suite_validator, report_validator, suite):
     return problems
 
 
+def good_diff():
+    metric = {"name": "mae", "a": 14.4, "b": 14.4, "delta": 0.0, "mark": ""}
+    return {
+        "schema": "attncheck.diff/1", "tool": {"name": "attncheck", "version": "0.1.0"},
+        "a": {"source": "a.json", "run": "r on f (model)"}, "b": {"source": "b.json", "run": "r on f (model)"},
+        "metrics": [metric], "bit_exact": {"a": True, "b": True}, "changes": None, "unchanged": True,
+        "regressions": [], "verdict": "NO CHANGE",
+    }
+
+
+def broken_diffs():
+    out = []
+
+    def variant(what, edit):
+        r = good_diff()
+        edit(r)
+        out.append((what, r))
+
+    variant("unknown verdict", lambda r: r.update(verdict="PASS"))
+    variant("unknown mark", lambda r: r["metrics"][0].update(mark="bad"))
+    variant("no metrics", lambda r: r.update(metrics=[]))
+    variant("neither runs nor suites", lambda r: [r.pop(k) for k in ("metrics", "unchanged")])
+    variant("negative changed count", lambda r: r.update(changes={"changed": -1, "count": 1, "changed_rows": 0, "rows": 1}))
+    return out
+
+
 def self_check(validator, suite_validator=None, others=None):
     problems = []
     for schema_id, (other, good, broken) in (others or {}).items():
@@ -262,7 +288,8 @@ def main(argv):
     # The other documents attncheck writes, each with its schema beside SCHEMA.
     others = {}
     for schema_id, file_name, good, broken in (("attncheck.elf/1", "elf.schema.json", good_elf, broken_elfs),
-                                                ("attncheck.sim/1", "sim.schema.json", good_sim, broken_sims)):
+                                                ("attncheck.sim/1", "sim.schema.json", good_sim, broken_sims),
+                                                ("attncheck.diff/1", "diff.schema.json", good_diff, broken_diffs)):
         path = schema_path.parent / file_name
         if not path.exists():
             continue
@@ -292,7 +319,7 @@ def main(argv):
         if isinstance(report, dict) and report.get("schema") == "attncheck.suite/1":
             errors = (suite_problems(suite_validator, validator, report) if suite_validator is not None
                       else [f"/schema: a suite aggregate, but there is no {suite_path}"])
-        elif isinstance(report, dict) and report.get("schema") in ("attncheck.elf/1", "attncheck.sim/1"):
+        elif isinstance(report, dict) and report.get("schema") in ("attncheck.elf/1", "attncheck.sim/1", "attncheck.diff/1"):
             other = others.get(report["schema"])
             errors = ([f"/schema: {report['schema']}, but its schema is not beside {schema_path}"] if other is None else
                       [f"{error_path(e)}: {e.message}" for e in

@@ -1,11 +1,14 @@
 // The backends of `attncheck run`; each says in its report object what produced the numbers.
 #include "cli/backends.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <cstring>
 
 #include "fixtures/npy.hpp"
+#include "fixtures/input_file.hpp"
 #include "fixtures/sha256.hpp"
 #include "kernels/host_kernels.hpp"
 #include "npu/build_manifest.hpp"
@@ -72,10 +75,11 @@ void check_npu_files(const BackendOptions& opt) {
 // The axlf header, without XRT: the magic, and a length the file holds (xclbin.h's axlf_header
 // puts m_length at byte 304). So a wrong or cut file is refused in every build, XRT or not.
 void check_xclbin_header(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
+  const int fd = open_regular_file(path);
   char head[312] = {};
-  f.read(head, sizeof head);
-  if (f.gcount() < static_cast<std::streamsize>(sizeof head) || std::memcmp(head, "xclbin2", 8) != 0)
+  const ssize_t got = ::read(fd, head, sizeof head);
+  ::close(fd);
+  if (got < static_cast<ssize_t>(sizeof head) || std::memcmp(head, "xclbin2", 8) != 0)
     throw InputError(path + ": not an xclbin (no 'xclbin2' axlf header)");
   uint64_t length = 0;
   std::memcpy(&length, head + 304, sizeof length);

@@ -18,6 +18,7 @@
 #include "compare/junit.hpp"
 #include "compare/report.hpp"
 #include "compare/validation_report.hpp"
+#include "fixtures/input_file.hpp"
 #include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
 #include "ref/interrupt.hpp"
@@ -116,15 +117,12 @@ std::vector<CaseOverride> parse_case_overrides(const SuiteFile& s, const std::st
 }  // namespace
 
 SuiteFile load_suite(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read the suite file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_suite_text(ss.str(), path);
+  return parse_suite_text(read_text_file(path), path);
 }
 
 SuiteFile parse_suite_text(const std::string& text, const std::string& path) {
   SuiteFile s;
+  check_json_depth(text, path);
   try {
     s.raw = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception&) {

@@ -10,6 +10,7 @@
 
 #include "compare/report.hpp"
 #include "fixtures/npy.hpp"
+#include "fixtures/input_file.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/errors.hpp"
 
@@ -109,14 +110,11 @@ std::optional<KeptOutputs> load_outputs(const nlohmann::json& report, const std:
 }
 
 nlohmann::json read_report_file(const std::string& path, bool allow_suite) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot read the report");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_report_text(ss.str(), path, allow_suite);
+  return parse_report_text(read_text_file(path), path, allow_suite);
 }
 
 nlohmann::json parse_report_text(const std::string& text, const std::string& path, bool allow_suite) {
+  check_json_depth(text, path);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

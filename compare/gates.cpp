@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "compare/metrics.hpp"
+#include "fixtures/input_file.hpp"
 #include "ref/errors.hpp"
 #include "ref/registry.hpp"
 
@@ -104,14 +105,11 @@ GatesFile parse_gates(const nlohmann::json& j, const std::string& name) {
 }
 
 GatesFile load_gates(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad(path, "cannot read the gates file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_gates_text(ss.str(), path);
+  return parse_gates_text(read_text_file(path), path);
 }
 
 GatesFile parse_gates_text(const std::string& text, const std::string& name) {
+  check_json_depth(text, name);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

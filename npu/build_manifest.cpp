@@ -1,6 +1,8 @@
 // Reads and checks attncheck-build.json, so a fixture or --param the xclbin was not built for is refused before any device.
 #include "npu/build_manifest.hpp"
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -8,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ref/errors.hpp"
+#include "fixtures/input_file.hpp"
 
 namespace attncheck {
 
@@ -32,13 +35,13 @@ int64_t whole(const nlohmann::json& j, const std::string& path, const std::strin
 }  // namespace
 
 BuildManifest read_build_manifest(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f)
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0)
     throw InputError(path + ": no build manifest (kernels/<rev>/Makefile writes it beside final.xclbin; "
                             "give another with --build-manifest)");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  const nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  const std::string text = read_text_file(path);
+  check_json_depth(text, path);
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw InputError(path + ": not a JSON object (truncated or not a build manifest)");
   if (!j.contains("schema") || j["schema"] != "attncheck.build/1")
     throw InputError(path + ": schema is not attncheck.build/1");

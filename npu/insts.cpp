@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fixtures/input_file.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -49,12 +50,9 @@ std::vector<uint32_t> parse_insts_txt(const std::string& text, const std::string
 }
 
 std::vector<uint32_t> read_insts(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path + ": cannot read the instruction file");
-  std::ostringstream ss;
-  ss << f.rdbuf();
+  const std::string bytes = read_text_file(path);
   const bool text = path.size() >= 4 && path.compare(path.size() - 4, 4, ".txt") == 0;
-  return text ? parse_insts_txt(ss.str(), path) : parse_insts_bin(ss.str(), path);
+  return text ? parse_insts_txt(bytes, path) : parse_insts_bin(bytes, path);
 }
 
 }  // namespace attncheck

@@ -1,0 +1,106 @@
+// Issue 17's reproducers that this build fixes, one test case each: device nodes kept as devices, deep JSON refused, FIFOs and devices refused as inputs without blocking.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "fixtures/testing/test_support.hpp"
+
+using namespace attncheck;
+using namespace attncheck::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kSeed42 = source_dir() + "/fixtures/seed42";
+
+// The CLI under a time limit: a read that blocks on a FIFO must fail the test, not hang ctest.
+CliResult run_bounded(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/usr/bin/timeout", "-s", "KILL", "30", ATTNCHECK_EXE};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv);
+}
+
+void one_line_refusal(const CliResult& r, const std::string& words) {
+  CHECK(r.exit_code == 2);
+  REQUIRE(r.err_lines().size() == 1);
+  CHECK(r.err_lines()[0].size() < 400);
+  CHECK(r.err_lines()[0].find(words) != std::string::npos);
+}
+
+std::string deep(size_t n) { return std::string(n, '[') + std::string(n, ']'); }
+
+std::string fixture_copy(TempDir& t, const std::string& name) {
+  fs::create_directories(t.file(name));
+  for (const char* f : {"q.npy", "k.npy", "v.npy"}) fs::copy_file(kSeed42 + "/" + f, t.file(name + "/") + f);
+  return t.file(name);
+}
+
+}  // namespace
+
+TEST_CASE("issue 17.1: /dev/null and /dev/full as outputs stay devices (as root they became files)", "[cli][hostile]") {
+  struct stat st {};
+  const CliResult g = run_cli({"golden", "--fixture", kSeed42, "--out", "/dev/null"});
+  CHECK(g.exit_code == 0);
+  REQUIRE(::stat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+  if (::stat("/dev/full", &st) == 0 && S_ISCHR(st.st_mode)) {
+    const CliResult r = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json", "/dev/full"});
+    one_line_refusal(r, "/dev/full: cannot write: No space left on device");
+    REQUIRE(::stat("/dev/full", &st) == 0);
+    CHECK(S_ISCHR(st.st_mode));
+  }
+}
+
+TEST_CASE("issue 17.2: 100,000 nested brackets in a gates file, suite, fixture.json or report are one short line, no crash", "[cli][hostile]") {
+  TempDir t;
+  const std::string d = deep(100000);
+  write_bytes(t.file("gates.json"), "{\"max_mae\": " + d + "}");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--gates", t.file("gates.json")}),
+                   "gates.json: JSON nested deeper than 256 levels");
+  write_bytes(t.file("suite.json"), "{\"fixtures\": " + d + "}");
+  one_line_refusal(run_bounded({"suite", t.file("suite.json")}), "suite.json: JSON nested deeper than 256 levels");
+  const std::string fx = fixture_copy(t, "fx");
+  write_bytes(fx + "/fixture.json", "{\"description\": " + d + "}");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", fx}),
+                   "fixture.json: JSON nested deeper than 256 levels");
+  write_bytes(t.file("report.json"), "{\"schema\": \"attncheck.report/1\", \"metrics\": " + d + "}");
+  one_line_refusal(run_bounded({"report", t.file("report.json"), "--md", t.file("out.md")}),
+                   "report.json: JSON nested deeper than 256 levels");
+  one_line_refusal(run_bounded({"diff", t.file("report.json"), t.file("report.json")}),
+                   "report.json: JSON nested deeper than 256 levels");
+  CHECK_FALSE(fs::exists(t.file("out.md")));
+  // Brackets inside strings are text, not nesting.
+  write_bytes(t.file("g2.json"), "{\"max_mae\": 100, \"revisions\": {}}" + std::string(" "));
+  CHECK(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--gates", t.file("g2.json")}).exit_code == 0);
+}
+
+TEST_CASE("issue 17.3: a FIFO or a device as any input is refused at once, never read or waited on", "[cli][hostile]") {
+  TempDir t;
+  const std::string fx = fixture_copy(t, "fx");
+  fs::remove(fx + "/q.npy");
+  REQUIRE(::mkfifo((fx + "/q.npy").c_str(), 0600) == 0);
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", fx}), "q.npy: not a regular file (a FIFO)");
+  fs::remove(fx + "/q.npy");
+  fs::create_symlink("/dev/zero", fx + "/q.npy");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", fx}),
+                   "q.npy: not a regular file (a character device)");
+  REQUIRE(::mkfifo(t.file("pipe").c_str(), 0600) == 0);
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--gates", t.file("pipe")}),
+                   "pipe: not a regular file (a FIFO)");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "replay",
+                                "--device-output", t.file("pipe")}),
+                   "pipe: not a regular file (a FIFO)");
+  one_line_refusal(run_bounded({"compare", "--golden", t.file("pipe"), "--dut", t.file("pipe")}),
+                   "pipe: not a regular file (a FIFO)");
+  one_line_refusal(run_bounded({"report", t.file("pipe"), "--md", t.file("o.md")}), "pipe: not a regular file (a FIFO)");
+  const std::string fx2 = fixture_copy(t, "fx2");
+  REQUIRE(::mkfifo((fx2 + "/fixture.json").c_str(), 0600) == 0);
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", fx2}),
+                   "fixture.json: not a regular file (a FIFO)");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--gates", t.path()}),
+                   ": not a regular file (a directory)");
+}

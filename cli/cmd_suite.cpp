@@ -66,8 +66,11 @@ std::vector<CaseOverride> parse_case_overrides(const SuiteFile& s, const std::st
     const std::string where = path + ": cases[" + std::to_string(i) + "]";
     if (!c.is_object()) throw InputError(where + " must be an object");
     CaseOverride o;
-    for (const auto& [k, v] : c.items()) {
-      const bool path_key = std::any_of(owners.begin(), owners.end(), [&](const auto& e) { return k == e.first; });
+    for (const auto& item : c.items()) {
+      // Named copies: clang rejects structured bindings captured by a lambda before C++20.
+      const std::string k = item.key();
+      const nlohmann::json& v = item.value();
+      const bool path_key = std::any_of(owners.begin(), owners.end(), [&k](const auto& e) { return k == e.first; });
       if (k == "revision" || k == "fixture" || k == "backend" || path_key) {
         if (!v.is_string() || v.get<std::string>().empty()) throw InputError(where + "." + k + " must be a non-empty string");
       } else if (k == "params") {
@@ -92,7 +95,9 @@ std::vector<CaseOverride> parse_case_overrides(const SuiteFile& s, const std::st
     o.pdi = c.contains("pdi") ? resolve(dir, str("pdi")) : "";
     o.design = c.contains("design") ? resolve(dir, str("design")) : "";
     o.device_output = c.contains("device_output") ? resolve(dir, str("device_output")) : "";
-    for (const auto& [k, backends] : owners) {
+    for (const auto& owner : owners) {
+      const char* k = owner.first;
+      const std::vector<std::string>& backends = owner.second;
       if (!c.contains(k)) continue;
       if (o.backend.empty() || std::find(backends.begin(), backends.end(), o.backend) == backends.end())
         throw InputError(where + "." + k + ": needs \"backend\" set to one that reads it (" +

@@ -82,7 +82,8 @@ TEST_CASE("issue 14.1: a zero, a never-written or a mismatching output fails wit
   write_npy(t.file("partial.npy"), a);
   r = replay(t.file("partial.npy"), {"--allow-mismatch", "--json", t.file("p.json")});
   CHECK(r.exit_code == 1);
-  for (const auto& g : read_json(t.file("p.json"))["gates"])
+  const nlohmann::json partial = read_json(t.file("p.json"));  // named: a range-for over a temporary's member dangles
+  for (const auto& g : partial["gates"])
     if (g["name"] == "no_unwritten_rows") CHECK(g["value"] == 3);
   // The model's own output passes every default check, with nothing relaxed.
   r = replay(t.file("model.npy"));

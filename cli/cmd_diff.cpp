@@ -144,7 +144,6 @@ int diff_cmd(const DiffArgs& a) {
       r.backend = a.backend;
       r.params = a.params;
       r.params.insert(r.params.end(), side.begin(), side.end());
-      r.allow_mismatch = true;  // the diff judges the pair; each side's own verdict is not the question
       return r;
     };
     const RunOutcome oa = execute_run(request(a.kernels[0], a.params_a)), ob = execute_run(request(a.kernels[1], a.params_b));

@@ -33,12 +33,19 @@ struct CompareArgs {
 void golden_cmd(const GoldenArgs& a) {
   OutputSet::check("--out", a.out);
   const Fixture fx = load_fixture(a.fixture);
+  check_golden_range(fx, a.precision == "fp64");
   require_memory(run_peak_bytes(fx.shape()), fx.path + " (golden of " + fx.shape().str() + ")");
   throw_if_interrupted();
+  // golden_range_problem bounds the arithmetic; this holds the written file to it regardless.
+  const std::string what = fx.path + "/fixture.json: the golden model of these scales";
   if (a.precision == "fp32") {
-    write_npy(a.out, float_tensor_to_npy(golden_attention_fp32(fx.inputs), fx.two_d));
+    const FloatTensor g = golden_attention_fp32(fx.inputs);
+    check_finite(to_double(g), what);
+    write_npy(a.out, float_tensor_to_npy(g, fx.two_d));
   } else {
-    write_npy(a.out, double_tensor_to_npy(golden_attention_fp64(fx.inputs), fx.two_d));
+    const DoubleTensor g = golden_attention_fp64(fx.inputs);
+    check_finite(g, what);
+    write_npy(a.out, double_tensor_to_npy(g, fx.two_d));
   }
   print("golden " + a.precision + " of " + fx.path + " (" + fx.shape().str() + ") written to " + a.out + "\n");
 }

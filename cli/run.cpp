@@ -19,6 +19,11 @@
 
 namespace attncheck {
 
+void check_golden_range(const Fixture& fx, bool fp64) {
+  const std::string problem = golden_range_problem(fx.inputs, fp64);
+  if (!problem.empty()) throw InputError(fx.path + "/fixture.json: " + problem);
+}
+
 nlohmann::json tool_json() { return {{"name", "attncheck"}, {"version", ATTNCHECK_VERSION}}; }
 
 nlohmann::json fixture_json(const Fixture& fx) {
@@ -169,6 +174,7 @@ RunOutcome execute_run(const RunRequest& req) {
   check_shape(rev, fx.shape(), fx.path);
   const Params params = runtime_params(rev, fx.inputs, user_params);
 
+  check_golden_range(fx, false);
   // Estimated from the shape before golden, model and backend allocate: the S x S scores grow
   // with the square of a tiny file's sequence length.
   require_memory(run_peak_bytes(fx.shape()), fx.path + " (" + rev.name + " on " + fx.shape().str() + ")");
@@ -177,6 +183,7 @@ RunOutcome execute_run(const RunRequest& req) {
   BackendResult dut = run_backend(req.backend, rev, params, fx, req.backend_options);
   throw_if_interrupted();
   const DoubleTensor golden = to_double(golden_attention_fp32(fx.inputs));
+  check_finite(golden, fx.path + "/fixture.json: the golden model of these scales");
   throw_if_interrupted();
   const DoubleTensor dut_d = to_double(dut.output);
   const VsGolden vs_golden = compare_to_golden(dut_d, golden, "device output", "golden");

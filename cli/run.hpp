@@ -42,6 +42,10 @@ struct RunOutcome {
 // Everything is computed before anything is written, so an error leaves no report behind.
 RunOutcome execute_run(const RunRequest& req);
 
+// Refuses, naming fixture.json, scales that put the golden model of `precision` out of range
+// (Inf/NaN outputs, or logits that make it argmax attention): ref/golden.hpp's golden_range_problem.
+void check_golden_range(const Fixture& fx, bool fp64);
+
 // Pieces every report shares.
 nlohmann::json tool_json();
 nlohmann::json fixture_json(const Fixture& fx);

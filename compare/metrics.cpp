@@ -36,16 +36,6 @@ void check_same_shape(const DoubleTensor& a, const std::string& a_name, const Do
                      b.shape.str());
 }
 
-// NaN would poison every sum, and JSON cannot carry it, so it is refused up front with its position.
-void check_finite(const DoubleTensor& t, const std::string& name) {
-  const double* p = t.data.data();
-  const size_t n = t.data.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (std::isfinite(p[i])) continue;
-    const char* what = std::isnan(p[i]) ? "NaN" : (p[i] > 0 ? "Inf" : "-Inf");
-    throw InputError(name + ": " + what + " at " + index_str(unflatten(t.shape, i)));
-  }
-}
 
 // "dut" reads "dut output is constant"; a caller's "device output" must not become "output output".
 std::string as_output(const std::string& name) {
@@ -61,6 +51,17 @@ MaybeValue undefined(std::string reason) { return MaybeValue{std::nullopt, std::
 constexpr size_t kBlock = 1024;
 
 }  // namespace
+
+// NaN would poison every sum, and JSON cannot carry it, so it is refused up front with its position.
+void check_finite(const DoubleTensor& t, const std::string& name) {
+  const double* p = t.data.data();
+  const size_t n = t.data.size();
+  for (size_t i = 0; i < n; ++i) {
+    if (std::isfinite(p[i])) continue;
+    const char* what = std::isnan(p[i]) ? "NaN" : (p[i] > 0 ? "Inf" : "-Inf");
+    throw InputError(name + ": " + what + " at " + index_str(unflatten(t.shape, i)));
+  }
+}
 
 VsGolden compare_to_golden(const DoubleTensor& dut, const DoubleTensor& golden, const std::string& dut_name,
                            const std::string& golden_name) {

@@ -14,6 +14,9 @@
 
 namespace attncheck {
 
+// InputError "NAME: NaN at [h, s, d]" (or Inf, -Inf) for the first value that is not finite.
+void check_finite(const DoubleTensor& t, const std::string& name);
+
 // Tolerance buckets reported as `within` (share of |dut - golden| <= t), in output LSB.
 constexpr std::array<int, 5> kWithinBuckets = {0, 1, 2, 5, 10};
 

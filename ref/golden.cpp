@@ -2,6 +2,7 @@
 #include "ref/golden.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include <Eigen/Dense>
 
@@ -51,6 +52,40 @@ Tensor<T> golden_attention(const AttentionInputs& in, const GoldenOptions& opt) 
 }  // namespace
 
 double default_logit_scale(const Shape& s) { return 1.0 / std::sqrt(static_cast<double>(s.dim)); }
+
+namespace {
+
+template <class T>
+std::string range_problem(const AttentionInputs& in, const GoldenOptions& opt, const char* type) {
+  const auto normal = [](T x) { return std::isfinite(x) && std::fpclassify(x) == FP_NORMAL; };
+  auto text = [](double x) {
+    std::ostringstream o;
+    o << x;
+    return o.str();
+  };
+  const std::pair<const char*, double> scales[] = {
+      {"q", in.scales.q}, {"k", in.scales.k}, {"v", in.scales.v}, {"out", in.scales.out}};
+  for (const auto& [name, x] : scales)
+    if (!normal(static_cast<T>(x)))
+      return std::string("scales.") + name + " " + text(x) + " is not a normal " + type + " number";
+  // The same factors golden_attention forms, in the same type.
+  const T logit = static_cast<T>(opt.logit_scale ? *opt.logit_scale : default_logit_scale(in.shape())) *
+                  static_cast<T>(in.scales.q) * static_cast<T>(in.scales.k);
+  const T out_factor = static_cast<T>(in.scales.v / in.scales.out);
+  if (!normal(logit)) return "the logit factor scales.q * scales.k / sqrt(D) = " + text(logit) + " is out of " + type + " range";
+  if (!normal(out_factor)) return "scales.v / scales.out = " + text(out_factor) + " is out of " + type + " range";
+  // |Q.K| <= D * 128^2 and |softmax . V| <= 128 for int8 inputs: the largest values the model can meet.
+  const T max_logit = logit * static_cast<T>(static_cast<double>(in.shape().dim) * 32768.0);
+  if (!std::isfinite(max_logit)) return "logit differences up to " + text(logit) + " * 2 * D * 128^2 overflow " + type;
+  if (!std::isfinite(out_factor * static_cast<T>(128))) return std::string("outputs up to scales.v / scales.out * 128 overflow ") + type;
+  return "";
+}
+
+}  // namespace
+
+std::string golden_range_problem(const AttentionInputs& in, bool fp64, const GoldenOptions& opt) {
+  return fp64 ? range_problem<double>(in, opt, "FP64") : range_problem<float>(in, opt, "FP32");
+}
 
 FloatTensor golden_attention_fp32_reference(const AttentionInputs& in, const GoldenOptions& opt) {
   return golden_attention<float>(in, opt);

@@ -1,6 +1,7 @@
 // The golden model: softmax(Q.K^T * scale).V in FP32 with PyTorch's semantics, and FP64 to measure FP32's error.
 #pragma once
 #include <optional>
+#include <string>
 
 #include "ref/tensor.hpp"
 
@@ -21,5 +22,11 @@ FloatTensor golden_attention_fp32(const AttentionInputs& in, const GoldenOptions
 // The whole-head Eigen computation, kept as the reference the fast path is tested against.
 FloatTensor golden_attention_fp32_reference(const AttentionInputs& in, const GoldenOptions& opt = {});
 DoubleTensor golden_attention_fp64(const AttentionInputs& in, const GoldenOptions& opt = {});
+
+// Why the scales put the golden model outside its precision's range ("" when they do not): a
+// scale or a derived factor that rounds to 0 or Inf, or is subnormal, in FP32 (fp64 false) or
+// FP64, or logits or outputs that int8 inputs could drive to Inf. Such a model would write
+// Inf/NaN or quietly become argmax attention, so callers refuse the fixture instead.
+std::string golden_range_problem(const AttentionInputs& in, bool fp64, const GoldenOptions& opt = {});
 
 }  // namespace attncheck

@@ -104,3 +104,38 @@ TEST_CASE("issue 17.3: a FIFO or a device as any input is refused at once, never
   one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--gates", t.path()}),
                    ": not a regular file (a directory)");
 }
+
+TEST_CASE("issue 17.4: scales that put the golden model out of range are refused naming fixture.json, never written as Inf/NaN", "[cli][hostile]") {
+  TempDir t;
+  const std::string fx = fixture_copy(t, "fx");
+  struct Case {
+    const char* scales;
+    const char* precision;
+    const char* words;
+  };
+  const Case cases[] = {
+      {R"({"q": 1, "k": 1, "v": 1, "out": 1e-320})", "fp32", "scales.out 9.99989e-321 is not a normal FP32 number"},
+      {R"({"q": 1, "k": 1, "v": 1, "out": 1e-320})", "fp64", "scales.out 9.99989e-321 is not a normal FP64 number"},
+      {R"({"q": 1e200, "k": 1e200, "v": 1, "out": 1})", "fp64", "scales.q * scales.k / sqrt(D) = inf is out of FP64 range"},
+      {R"({"q": 1e200, "k": 1e200, "v": 1, "out": 1})", "fp32", "scales.q 1e+200 is not a normal FP32 number"},
+      {R"({"q": 1e20, "k": 1e20, "v": 1, "out": 1})", "fp32", "is out of FP32 range"},
+      {R"({"q": 1, "k": 1, "v": 1e300, "out": 1e-300})", "fp64", "scales.v / scales.out = inf is out of FP64 range"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.scales << " " << c.precision);
+    write_bytes(fx + "/fixture.json", std::string("{\"scales\": ") + c.scales + "}");
+    const CliResult g = run_cli({"golden", "--fixture", fx, "--out", t.file("g.npy"), "--precision", c.precision});
+    one_line_refusal(g, "fx/fixture.json: ");
+    CHECK(g.err_lines()[0].find(c.words) != std::string::npos);
+    CHECK_FALSE(fs::exists(t.file("g.npy")));
+    if (std::string(c.precision) == "fp32") {
+      const CliResult r = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", fx, "--json", t.file("r.json")});
+      one_line_refusal(r, "fx/fixture.json: ");
+      CHECK_FALSE(fs::exists(t.file("r.json")));
+    }
+  }
+  // Ordinary quantization scales still run, in both precisions.
+  write_bytes(fx + "/fixture.json", R"({"scales": {"q": 0.01, "k": 0.02, "v": 0.05, "out": 0.1}})");
+  CHECK(run_cli({"golden", "--fixture", fx, "--out", t.file("g.npy"), "--precision", "fp64"}).exit_code == 0);
+  CHECK(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", fx}).exit_code == 0);
+}

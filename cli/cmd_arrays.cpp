@@ -30,8 +30,15 @@ struct CompareArgs {
   std::string golden, dut, model, json;
 };
 
+std::vector<PathRole> fixture_inputs(const std::string& dir) {
+  std::vector<PathRole> in;
+  for (const char* f : {"q.npy", "k.npy", "v.npy", "fixture.json"}) in.push_back({"--fixture " + dir + " (" + f + ")", dir + "/" + f});
+  return in;
+}
+
 void golden_cmd(const GoldenArgs& a) {
   OutputSet::check("--out", a.out);
+  check_distinct_paths(fixture_inputs(a.fixture), {{"--out", a.out}});
   const Fixture fx = load_fixture(a.fixture);
   check_golden_range(fx, a.precision == "fp64");
   require_memory(run_peak_bytes(fx.shape()), fx.path + " (golden of " + fx.shape().str() + ")");
@@ -52,6 +59,7 @@ void golden_cmd(const GoldenArgs& a) {
 
 void emulate_cmd(const EmulateArgs& a) {
   OutputSet::check("--out", a.out);
+  check_distinct_paths(fixture_inputs(a.fixture), {{"--out", a.out}});
   const Revision& rev = find_revision(a.kernel);
   const Fixture fx = load_fixture(a.fixture);
   check_shape(rev, fx.shape(), fx.path);
@@ -66,6 +74,7 @@ DoubleTensor read_array(const std::string& path) { return npy_to_double_tensor(r
 
 int compare_cmd(const CompareArgs& a) {
   OutputSet::check("--json", a.json);
+  check_distinct_paths({{"--golden", a.golden}, {"--dut", a.dut}, {"--model", a.model}}, {{"--json", a.json}});
   const DoubleTensor golden = read_array(a.golden);
   const DoubleTensor dut = read_array(a.dut);
   const VsGolden vs_golden = compare_to_golden(dut, golden, a.dut, a.golden);

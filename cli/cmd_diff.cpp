@@ -99,11 +99,8 @@ int finish(DiffResult d, const DiffArgs& a) {
   d.json["tool"] = tool_json();
   const std::string md = a.md.empty() ? "" : diff_markdown(d.json);
   OutputSet outputs;
-  if (!a.json.empty()) {
-    write_file_atomic(a.json, d.json.dump(2) + "\n");
-    outputs.wrote(a.json);
-  }
-  if (!a.md.empty()) write_file_atomic(a.md, md);
+  if (!a.json.empty()) outputs.write(a.json, d.json.dump(2) + "\n");
+  if (!a.md.empty()) outputs.write(a.md, md);
   outputs.commit();
   if (a.json != "-" && a.md != "-") print(d.text);
   return d.regressions.empty() ? kExitOk : kExitGateFailed;
@@ -129,6 +126,14 @@ int diff_cmd(const DiffArgs& a) {
   }
   OutputSet::check("--json", a.json);
   OutputSet::check("--md", a.md);
+  {
+    std::vector<PathRole> inputs;
+    for (const auto& p : a.reports) inputs.push_back({"diff input", p});
+    if (!a.fixture.empty())
+      for (const char* f : {"q.npy", "k.npy", "v.npy", "fixture.json"})
+        inputs.push_back({"--fixture " + a.fixture + " (" + f + ")", a.fixture + "/" + f});
+    check_distinct_paths(inputs, {{"--json", a.json}, {"--md", a.md}});
+  }
   if ((!a.params_a.empty() || !a.params_b.empty()) && a.kernels.empty())
     throw InputError("--param-a/--param-b: apply to --kernel A --kernel B runs");
   DiffResult d;

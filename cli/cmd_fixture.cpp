@@ -97,20 +97,16 @@ void add_fixture_command(CLI::App& app, int& exit_code) {
   make->callback([m, low, high, logit, &exit_code] {
     m->range_given = low->count() > 0 || high->count() > 0;
     m->logit_std_given = logit->count() > 0;
-    // A failed or interrupted make removes what it created, so no half-written fixture is left to
-    // be mistaken for a whole one; files that were there before are left as they are.
+    // The fixture's files are replaced as a unit (save_fixture), so a failed or interrupted make
+    // leaves the previous fixture whole; a directory it created is removed again when empty.
     namespace fs = std::filesystem;
     std::error_code ec;
     if (fs::exists(m->out, ec) && !fs::is_directory(m->out, ec))
       throw InputError("--out " + m->out + ": exists and is not a directory");
     const bool dir_existed = fs::exists(m->out, ec);
-    std::vector<std::string> created;
-    for (const char* f : {"q.npy", "k.npy", "v.npy", "fixture.json"})
-      if (!fs::exists(fs::path(m->out) / f, ec)) created.push_back((fs::path(m->out) / f).string());
     try {
       make_cmd(*m);
     } catch (...) {
-      for (const auto& p : created) fs::remove(p, ec);
       if (!dir_existed) fs::remove(m->out, ec);  // only when empty: never a user's files
       throw;
     }

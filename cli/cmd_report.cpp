@@ -58,6 +58,13 @@ int report_cmd(const ReportArgs& a) {
   if (a.md == "-" && a.html == "-") throw InputError("--md - and --html -: only one of them can be stdout");
   OutputSet::check("--md", a.md);
   OutputSet::check("--html", a.html);
+  {
+    std::vector<PathRole> inputs;
+    for (const auto& p : a.inputs) inputs.push_back({"report input", p});
+    // --append adds to a file on purpose; only replacing it could destroy an input.
+    check_distinct_paths(inputs, {{"--md", a.append ? std::string() : a.md}, {"--html", a.html}});
+    if (a.append && !a.html.empty()) check_distinct_paths({}, {{"--md", a.md}, {"--html", a.html}});
+  }
   std::vector<ReportEntry> entries;
   for (const auto& p : a.inputs) {
     const size_t first = entries.size();
@@ -78,13 +85,12 @@ int report_cmd(const ReportArgs& a) {
   OutputSet outputs;
   if (!a.md.empty()) {
     if (a.append) {
-      append_file(a.md, md);  // a job summary keeps what earlier steps wrote; nothing to take back
+      outputs.append(a.md, md);  // a job summary keeps what earlier steps wrote
     } else {
-      write_file_atomic(a.md, md);
-      outputs.wrote(a.md);
+      outputs.write(a.md, md);
     }
   }
-  if (!a.html.empty()) write_file_atomic(a.html, html);
+  if (!a.html.empty()) outputs.write(a.html, html);
   outputs.commit();
   const std::string verdict = overall_verdict(entries);
   const std::string summary = "attncheck report: " + std::to_string(entries.size()) + " case(s), verdict " + verdict +

@@ -53,6 +53,27 @@ void check_backend_options(const CLI::App& cmd, const std::string& backend) {
   }
 }
 
+std::vector<PathRole> run_inputs(const RunRequest& req, const std::string& gates) {
+  std::vector<PathRole> in;
+  for (const char* f : {"q.npy", "k.npy", "v.npy", "fixture.json"})
+    in.push_back({"--fixture " + req.fixture_dir + " (" + f + ")", req.fixture_dir + "/" + f});
+  const BackendOptions& bo = req.backend_options;
+  const std::pair<const char*, const std::string*> named[] = {
+      {"--gates", &gates},          {"--device-output", &bo.device_output}, {"--xclbin", &bo.xclbin},
+      {"--insts", &bo.insts},       {"--build-manifest", &bo.build_manifest}, {"--elf", &bo.elf},
+      {"--pdi", &bo.pdi},           {"--design", &bo.design}};
+  for (const auto& [option, path] : named) in.push_back({option, *path});
+  return in;
+}
+
+std::vector<PathRole> run_outputs(const std::string& json, const std::string& junit, const std::string& save,
+                                  bool keep, bool with_model) {
+  std::vector<PathRole> out = {{"--json", json}, {"--junit", junit}, {"--save-device-output", save}};
+  if (keep)
+    for (const std::string& p : kept_output_paths(json, with_model)) out.push_back({"--keep-outputs", p});
+  return out;
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, int& exit_code) {
@@ -115,21 +136,19 @@ void add_run_command(CLI::App& app, int& exit_code) {
     OutputSet::check("--json", *json_path);
     OutputSet::check("--junit", *junit_path);
     OutputSet::check("--save-device-output", *save_path);
-    OutputSet outputs;  // a failure after the first write removes what was written
+    check_distinct_paths(run_inputs(*req, *gates_path), run_outputs(*json_path, *junit_path, *save_path, *keep, req->backend != "model"));
     if (!gates_path->empty()) req->gates = load_gates(*gates_path);
     RunOutcome r = execute_run(*req);
-    // A failed gate is a result: the report and the JUnit file are written all the same.
-    if (*keep) r.report["outputs"] = save_outputs(*json_path, r, &outputs);
+    // A failed gate is a result: the report and the JUnit file are written all the same, and
+    // together: a failure before commit() leaves the previous run's files as they were.
+    OutputSet outputs;
+    if (*keep) r.report["outputs"] = save_outputs(*json_path, r, outputs);
     if (!save_path->empty()) {
-      write_npy(*save_path, int8_tensor_to_npy(r.device, r.report["fixture"].value("two_d", false)));
-      outputs.wrote(*save_path);
+      outputs.write_npy(*save_path, int8_tensor_to_npy(r.device, r.report["fixture"].value("two_d", false)));
       r.report["backend"]["saved_device_output"] = *save_path;
     }
-    if (!junit_path->empty()) {
-      write_file_atomic(*junit_path, junit_xml("attncheck run", junit_cases(r.report)));
-      outputs.wrote(*junit_path);
-    }
-    if (!json_path->empty()) write_json_atomic(*json_path, r.report);
+    if (!junit_path->empty()) outputs.write(*junit_path, junit_xml("attncheck run", junit_cases(r.report)));
+    if (!json_path->empty()) outputs.write_json(*json_path, r.report);
     outputs.commit();
     print(r.summary);
     if (!json_path->empty()) print("  report    " + *json_path + "\n");

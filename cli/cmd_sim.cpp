@@ -114,19 +114,18 @@ std::string bytes_of(const std::vector<std::vector<uint8_t>>& transfers) {
   return s;
 }
 
-void write_transfers(const Binding& b, const std::vector<std::vector<uint8_t>>& transfers) {
+// The file an output binding gets: the raw transfers, or an .npy of the FIFO's element type.
+std::string transfers_file(const Binding& b, const std::vector<std::vector<uint8_t>>& transfers) {
   const aie2::DesignFifo& f = *b.fifo;
-  if (!is_npy(b.file)) {
-    write_file_atomic(b.file, bytes_of(transfers));
-    return;
-  }
+  if (!is_npy(b.file)) return bytes_of(transfers);
   NpyArray a;
   npy_dtype_for(f.element_type, &a.dtype);
   const int64_t per = f.transfer_bytes / f.element_bytes;
   a.shape = transfers.size() == 1 ? std::vector<int64_t>{per} : std::vector<int64_t>{static_cast<int64_t>(transfers.size()), per};
   const std::string s = bytes_of(transfers);
   a.bytes.assign(s.begin(), s.end());
-  write_npy(b.file, a);
+  const std::vector<uint8_t> file = encode_npy(a);
+  return std::string(file.begin(), file.end());
 }
 
 std::string short_hash(const std::string& sha) { return sha.substr(0, 12); }
@@ -162,7 +161,16 @@ void add_sim_command(CLI::App& app, int& exit_code) {
     for (const auto& f : design.fifos)
       if (f.input && std::none_of(ins.begin(), ins.end(), [&](const Binding& b) { return b.fifo == &f; }))
         throw InputError("sim: no --input for " + f.name + ", an input FIFO of " + design_path + " (" + design.fifo_names() + ")");
-    for (const auto& b : outs) OutputSet::check("--output " + b.fifo->name, b.file);
+    {
+      std::vector<PathRole> in = {{"--elf", a->elf}, {"--xclbin", a->xclbin}, {"--pdi", a->pdi}, {"--design", design_path}},
+                            out = {{"--json", a->json}};
+      for (const auto& b : ins) in.push_back({"--input " + b.fifo->name, b.file});
+      for (const auto& b : outs) {
+        OutputSet::check("--output " + b.fifo->name, b.file);
+        out.push_back({"--output " + b.fifo->name, b.file});
+      }
+      check_distinct_paths(in, out);
+    }
     const aie2::CoreSource src = aie2::load_core_source(a->elf, a->xclbin, a->pdi, design);
 
     std::map<std::string, std::vector<std::vector<uint8_t>>> data;
@@ -211,9 +219,10 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       jin.push_back({{"fifo", b.fifo->name}, {"file", b.file}, {"sha256", sha256_file(b.file)}, {"transfer_bytes", b.fifo->transfer_bytes},
                      {"transfers", n}});
     for (const auto& b : outs) {
-      write_transfers(b, r.outputs.at(b.fifo->name));
-      written.wrote(b.file);
-      jout.push_back({{"fifo", b.fifo->name}, {"file", b.file}, {"sha256", sha256_file(b.file)}, {"transfer_bytes", b.fifo->transfer_bytes},
+      const std::string file = transfers_file(b, r.outputs.at(b.fifo->name));
+      written.write(b.file, file);
+      jout.push_back({{"fifo", b.fifo->name}, {"file", b.file},
+                      {"sha256", sha256_hex(reinterpret_cast<const uint8_t*>(file.data()), file.size())}, {"transfer_bytes", b.fifo->transfer_bytes},
                       {"transfers", n}});
     }
     nlohmann::json fifos = nlohmann::json::array();
@@ -236,10 +245,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
                         {"simulated_cycles", r.core.bundles},
                         {"cycles_note", "one cycle per issued bundle; DMA and memory-bank stalls are not modelled"},
                         {"seconds", seconds}};
-    if (!a->json.empty()) {
-      write_json_atomic(a->json, j);
-      written.wrote(a->json);
-    }
+    if (!a->json.empty()) written.write_json(a->json, j);
     written.commit();
 
     std::ostringstream o;

@@ -191,6 +191,7 @@ int suite_cmd(const SuiteArgs& a) {
   if (a.keep_outputs && a.json.empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside it)");
   OutputSet::check("--json", a.json);
   OutputSet::check("--junit", a.junit);
+  check_distinct_paths({{"suite file", a.suite}, {"--gates", a.gates}}, {{"--json", a.json}, {"--junit", a.junit}});
   const SuiteFile suite = load_suite(a.suite);
   const std::string gates_path = !a.gates.empty() ? a.gates : suite.gates;
   std::optional<GatesFile> gates;
@@ -291,7 +292,7 @@ int suite_cmd(const SuiteArgs& a) {
   throw_if_interrupted();
 
   // Assembly is sequential and in suite order, so the aggregate does not depend on -j.
-  OutputSet outputs;  // kept outputs are removed again when a later write fails or a signal arrives
+  OutputSet outputs;  // everything is published together by commit(), or nothing
   nlohmann::json jcases = nlohmann::json::array();
   std::vector<JunitCase> junit;
   size_t passed = 0, failed = 0, errors = 0, skipped = 0;
@@ -308,7 +309,7 @@ int suite_cmd(const SuiteArgs& a) {
     std::string verdict;
     if (c.status == "ok") {
       if (a.keep_outputs)
-        c.outcome->report["outputs"] = save_outputs(json_stem + ".case" + std::to_string(i) + ".json", *c.outcome, &outputs);
+        c.outcome->report["outputs"] = save_outputs(json_stem + ".case" + std::to_string(i) + ".json", *c.outcome, outputs);
       jc["report"] = c.outcome->report;
       const bool pass = c.outcome->report["pass"].get<bool>();
       (pass ? passed : failed)++;
@@ -356,11 +357,8 @@ int suite_cmd(const SuiteArgs& a) {
       {"summary", {{"cases", cases.size()}, {"passed", passed}, {"failed", failed}, {"errors", errors}, {"skipped", skipped}}},
       {"pass", pass},
   };
-  if (!a.junit.empty()) {
-    write_file_atomic(a.junit, junit_xml("attncheck suite " + a.suite, junit));
-    outputs.wrote(a.junit);
-  }
-  if (!a.json.empty()) write_json_atomic(a.json, aggregate);
+  if (!a.junit.empty()) outputs.write(a.junit, junit_xml("attncheck suite " + a.suite, junit));
+  if (!a.json.empty()) outputs.write_json(a.json, aggregate);
   outputs.commit();
   text << "\n  " << passed << " passed, " << failed << " failed gates, " << errors << " errors, " << skipped
        << " skipped\n  verdict   " << (errors ? "ERROR" : failed ? "FAIL" : "PASS") << "\n";

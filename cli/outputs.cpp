@@ -1,6 +1,7 @@
 // `run --keep-outputs`: the arrays behind a report, saved beside it as .npy and read back with hash checks.
 #include "cli/outputs.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,10 +18,6 @@
 namespace attncheck {
 namespace fs = std::filesystem;
 
-OutputSet::~OutputSet() {
-  for (const auto& p : written_) std::remove(p.c_str());
-}
-
 namespace {
 
 // "-", or something that exists and is not a regular file (after links): written in place.
@@ -31,12 +28,71 @@ bool written_in_place(const std::string& path) {
   return !ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st);
 }
 
+// What identifies a file: device and inode when it exists, else its absolute lexical path with
+// links resolved as far as they exist (weakly_canonical), so fx/../fx/q.npy and a link to it match.
+struct FileId {
+  bool exists = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  std::string path;
+  bool operator==(const FileId& o) const {
+    return exists == o.exists && (exists ? dev == o.dev && ino == o.ino : path == o.path);
+  }
+};
+
+FileId file_id(const std::string& p) {
+  FileId id;
+  struct stat st;
+  if (::stat(p.c_str(), &st) == 0) {
+    id.exists = true;
+    id.dev = st.st_dev;
+    id.ino = st.st_ino;
+    return id;
+  }
+  std::error_code ec;
+  id.path = fs::weakly_canonical(fs::absolute(p, ec), ec).string();
+  if (ec) id.path = fs::absolute(p).lexically_normal().string();
+  return id;
+}
+
 }  // namespace
 
-void OutputSet::wrote(const std::string& path) {
-  std::error_code ec;
-  if (written_in_place(path) || fs::is_symlink(path, ec)) return;
-  written_.push_back(path);
+void OutputSet::write_json(const std::string& path, const nlohmann::json& j) {
+  tx_.stage(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+}
+
+void OutputSet::write_npy(const std::string& path, const NpyArray& a) {
+  const std::vector<uint8_t> bytes = encode_npy(a);
+  tx_.stage(path, std::string(bytes.begin(), bytes.end()));
+}
+
+void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs) {
+  std::vector<std::pair<const PathRole*, FileId>> seen;
+  for (const PathRole& o : outputs) {
+    if (o.path.empty() || written_in_place(o.path)) continue;
+    const FileId id = file_id(o.path);
+    for (const PathRole& in : inputs) {
+      if (in.path.empty() || in.path == "-") continue;
+      if (file_id(in.path) == id)
+        throw InputError(o.option + " " + o.path + ": is the input " + in.option + "; an output never replaces what the command reads");
+    }
+    for (const auto& [other, other_id] : seen)
+      if (other_id == id)
+        throw InputError(o.option + " " + o.path + ": is also " + other->option + " " + other->path + "; each output needs its own file");
+    seen.emplace_back(&o, id);
+  }
+}
+
+std::vector<std::string> kept_output_paths(const std::string& json_path, bool with_model) {
+  fs::path report(json_path);
+  std::string stem = report.filename().string();
+  if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0) stem.resize(stem.size() - 5);
+  std::vector<std::string> out;
+  for (const char* kind : {".device.npy", ".golden.npy", ".model.npy"}) {
+    if (!with_model && std::string(kind) == ".model.npy") continue;
+    out.push_back((report.parent_path() / (stem + kind)).string());
+  }
+  return out;
 }
 
 void OutputSet::check(const std::string& option, const std::string& given) {
@@ -56,24 +112,19 @@ void OutputSet::check(const std::string& option, const std::string& given) {
     throw InputError(option + " " + given + ": directory " + dir + " is not writable");
 }
 
-nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r, OutputSet* set) {
-  fs::path report(json_path);
-  std::string stem = report.filename().string();
-  if (stem.size() > 5 && stem.compare(stem.size() - 5, 5, ".json") == 0) stem.resize(stem.size() - 5);
-  const fs::path dir = report.parent_path();
-  nlohmann::json out = {{"device", stem + ".device.npy"}, {"golden", stem + ".golden.npy"}, {"model", nullptr}};
-  auto save = [&](const std::string& name, const NpyArray& a) {
-    const std::string path = (dir / name).string();
-    write_npy(path, a);
-    if (set) set->wrote(path);
-    out["sha256"][name] = sha256_file(path);
+nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r, OutputSet& set) {
+  const std::vector<std::string> paths = kept_output_paths(json_path, r.model.has_value());
+  nlohmann::json out = {{"model", nullptr}};
+  auto save = [&](const char* key, const std::string& path, const NpyArray& a) {
+    const std::string name = fs::path(path).filename().string();
+    const std::vector<uint8_t> bytes = encode_npy(a);
+    set.write(path, std::string(bytes.begin(), bytes.end()));
+    out[key] = name;
+    out["sha256"][name] = sha256_hex(bytes.data(), bytes.size());
   };
-  save(out["device"], int8_tensor_to_npy(r.device, false));
-  save(out["golden"], double_tensor_to_npy(r.golden, false));
-  if (r.model) {
-    out["model"] = stem + ".model.npy";
-    save(out["model"], int8_tensor_to_npy(*r.model, false));
-  }
+  save("device", paths[0], int8_tensor_to_npy(r.device, false));
+  save("golden", paths[1], double_tensor_to_npy(r.golden, false));
+  if (r.model) save("model", paths[2], int8_tensor_to_npy(*r.model, false));
   return out;
 }
 

@@ -8,38 +8,54 @@
 
 #include "cli/run.hpp"
 #include "compare/validation_report.hpp"
+#include "fixtures/npy.hpp"
+#include "ref/atomic_file.hpp"
 #include "ref/tensor.hpp"
 
 namespace attncheck {
 
-// The files one command writes, as a whole: each is written atomically (temp + rename), and when
-// the command fails before commit() (bad input found late, a later write failing, SIGINT/SIGTERM)
-// the ones already renamed into place are removed, so a failed command leaves no output behind.
+// The files one command writes, as a whole: each write is staged (written to a temporary file
+// beside its target) and commit() publishes them together (ref/atomic_file.hpp FileTransaction),
+// so a command that fails or is interrupted before commit() leaves every previous file as it was,
+// and one whose commit fails midway puts the previous set back.
 class OutputSet {
  public:
-  OutputSet() = default;
-  OutputSet(const OutputSet&) = delete;
-  OutputSet& operator=(const OutputSet&) = delete;
-  ~OutputSet();
   // Up front, before any work: InputError "OPTION PATH: ..." when the file's directory is missing
   // or not writable, or PATH is a directory. Empty paths (option not given), "-" (stdout) and
   // existing FIFOs or devices (written in place) are skipped; a symlink is checked at its target.
   static void check(const std::string& option, const std::string& path);
-  // Only plain files are taken back on failure: stdout ("-"), a FIFO, a device or a symlink's
-  // target were written in place or through, and removing them would remove what is not ours.
-  void wrote(const std::string& path);
-  void commit() { written_.clear(); }
+  void write(const std::string& path, const std::string& bytes) { tx_.stage(path, bytes); }
+  void write_json(const std::string& path, const nlohmann::json& j);
+  void write_npy(const std::string& path, const NpyArray& a);
+  // Appended at commit(), after the replaced files (a job summary cannot be taken back).
+  void append(const std::string& path, const std::string& bytes) { tx_.stage_append(path, bytes); }
+  void commit() { tx_.commit(); }
 
  private:
-  std::vector<std::string> written_;
+  FileTransaction tx_;
 };
+
+// One file a command reads or writes, with the option that named it, for check_distinct_paths.
+struct PathRole {
+  std::string option;  // "--json", "--fixture fx (q.npy)"
+  std::string path;
+};
+
+// Up front: InputError when an output is the same file as an input (after links, "." and "..":
+// `run --json fx/q.npy`, `report r.json --md r.json`) or as another output (`--md X --html X`,
+// a kept array named by --save-device-output). Empty paths, "-" and outputs written in place
+// (FIFOs, devices) are not compared: two of them do not replace each other.
+void check_distinct_paths(const std::vector<PathRole>& inputs, const std::vector<PathRole>& outputs);
+
+// The names save_outputs gives the kept arrays of a report at `json_path` (model only when asked).
+std::vector<std::string> kept_output_paths(const std::string& json_path, bool with_model);
 
 // Writes STEM.device.npy (int8), STEM.golden.npy (float64, output LSB) and STEM.model.npy (int8,
 // only when the backend is not the model) beside `json_path` (STEM: the path without ".json"),
 // and returns the report's `outputs` object: file names relative to the report's directory and
 // their SHA-256, so a reader can tell a kept array from one replaced since.
-// Each file written is added to `set` when given.
-nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r, OutputSet* set = nullptr);
+// The files are staged in `set` and published by its commit().
+nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r, OutputSet& set);
 
 using KeptOutputs = OutputArrays;
 

@@ -52,20 +52,24 @@ void append_file(const std::string& path, const std::string& bytes) {
   write_in_place(path, fd, bytes, true);
 }
 
-void write_file_atomic(const std::string& path_given, const std::string& bytes) {
-  if (path_given == "-") {
-    throw_if_interrupted();
-    return write_in_place("stdout", STDOUT_FILENO, bytes, false);
-  }
-  // stat follows links: /dev/stdout, a FIFO or a device (or a link to one) is written as it is.
+namespace {
+
+// "-", or an existing FIFO, device or /dev/stdout (stat follows links): written as it is.
+bool in_place_target(const std::string& path) {
+  if (path == "-") return true;
   struct stat st;
-  if (::stat(path_given.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-    throw_if_interrupted();
-    const int fd = ::open(path_given.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) throw InputError(path_given + ": cannot write: " + std::strerror(errno));
-    return write_in_place(path_given, fd, bytes, true);
-  }
-  // A symlink (to a file, or dangling) keeps pointing where it did: its target is what gets replaced.
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+void write_in_place_now(const std::string& path, const std::string& bytes) {
+  if (path == "-") return write_in_place("stdout", STDOUT_FILENO, bytes, false);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(path + ": cannot write: " + std::strerror(errno));
+  write_in_place(path, fd, bytes, true);
+}
+
+// A symlink (to a file, or dangling) keeps pointing where it did: its target is what gets replaced.
+std::string resolve_links(const std::string& path_given) {
   std::string path = path_given;
   std::error_code ec;
   for (int hops = 0; std::filesystem::is_symlink(path, ec); ++hops) {
@@ -75,23 +79,44 @@ void write_file_atomic(const std::string& path_given, const std::string& bytes) 
     if (target.is_relative()) target = std::filesystem::path(path).parent_path() / target;
     path = target.string();
   }
-  auto fail = [&](const std::string& reason) { throw InputError(path_given + ": cannot write: " + reason); };
+  return path;
+}
+
+std::atomic<unsigned> g_counter{0};
+
+// Same directory as `path`, so a rename stays within one file system and is atomic; pid + counter
+// keep concurrent writers (threads or processes) off each other's names.
+std::string sibling_name(const std::string& path, const char* kind) {
   const size_t slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.empty() || name == "." || name == "..") fail("not a file name");
+  return dir + "." + name + kind + std::to_string(getpid()) + "." + std::to_string(g_counter++);
+}
 
-  // Same directory, so the rename stays within one file system and is atomic; pid + counter keep
-  // concurrent writers (threads or processes) off each other's temp files.
-  static std::atomic<unsigned> counter{0};
+}  // namespace
+
+FileTransaction::~FileTransaction() {
+  for (const Staged& f : staged_)
+    if (!f.tmp.empty()) ::unlink(f.tmp.c_str());
+}
+
+void FileTransaction::stage(const std::string& path_given, const std::string& bytes) {
+  if (in_place_target(path_given)) {
+    staged_.push_back({path_given, path_given, "", bytes, true, false});
+    return;
+  }
+  const std::string path = resolve_links(path_given);
+  auto fail = [&](const std::string& reason) { throw InputError(path_given + ": cannot write: " + reason); };
+  const size_t slash = path.rfind('/');
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..") fail("not a file name");
   std::string tmp;
   int fd = -1;
   for (int attempt = 0; fd < 0; ++attempt) {
-    tmp = dir + "." + name + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
+    tmp = sibling_name(path, ".tmp.");
     fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0 && (errno != EEXIST || attempt > 100)) fail(std::strerror(errno));
   }
-
   auto fail_removing = [&](int err) {
     if (fd >= 0) ::close(fd);
     ::unlink(tmp.c_str());
@@ -102,12 +127,70 @@ void write_file_atomic(const std::string& path_given, const std::string& bytes) 
   const int rc = ::close(fd);
   fd = -1;
   if (rc != 0) fail_removing(errno);
-  // An interrupted run publishes nothing: the last moment to back out is before the rename.
-  if (interrupted()) {
-    ::unlink(tmp.c_str());
-    throw_if_interrupted();
+  staged_.push_back({path_given, path, tmp, "", false, false});
+}
+
+void FileTransaction::stage_append(const std::string& path, const std::string& bytes) {
+  staged_.push_back({path, path, "", bytes, true, true});
+}
+
+void FileTransaction::commit() {
+  // An interrupted command publishes nothing: the last moment to back out is before the renames.
+  throw_if_interrupted();
+  struct Done {
+    std::string target, backup;  // backup empty: the target did not exist before
+  };
+  std::vector<Done> done;
+  auto roll_back = [&] {
+    for (auto it = done.rbegin(); it != done.rend(); ++it) {
+      if (it->backup.empty()) {
+        ::unlink(it->target.c_str());
+      } else {
+        std::rename(it->backup.c_str(), it->target.c_str());
+      }
+    }
+  };
+  for (Staged& f : staged_) {
+    if (f.in_place) continue;
+    Done d{f.target, ""};
+    struct stat st;
+    if (staged_.size() > 1 && ::lstat(f.target.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      // A hard link keeps the old contents reachable without a moment where the name is missing.
+      d.backup = sibling_name(f.target, ".old.");
+      if (::link(f.target.c_str(), d.backup.c_str()) != 0) {
+        const int err = errno;
+        roll_back();
+        throw InputError(f.given + ": cannot write: cannot keep the previous file while replacing the set: " +
+                         std::strerror(err));
+      }
+    }
+    if (std::rename(f.tmp.c_str(), f.target.c_str()) != 0) {
+      const int err = errno;
+      if (!d.backup.empty()) ::unlink(d.backup.c_str());
+      roll_back();
+      throw InputError(f.given + ": cannot write: " + std::strerror(err));
+    }
+    f.tmp.clear();
+    done.push_back(d);
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail_removing(errno);
+  for (const Done& d : done)
+    if (!d.backup.empty()) ::unlink(d.backup.c_str());
+  std::vector<Staged> in_place;
+  in_place.swap(staged_);
+  for (const Staged& f : in_place) {
+    if (!f.in_place) continue;
+    if (f.append) {
+      append_file(f.given, f.bytes);
+    } else {
+      write_in_place_now(f.given, f.bytes);
+    }
+  }
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  FileTransaction t;
+  t.stage(path, bytes);
+  t.commit();
 }
 
 }  // namespace attncheck

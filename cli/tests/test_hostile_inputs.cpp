@@ -139,3 +139,84 @@ TEST_CASE("issue 17.4: scales that put the golden model out of range are refused
   CHECK(run_cli({"golden", "--fixture", fx, "--out", t.file("g.npy"), "--precision", "fp64"}).exit_code == 0);
   CHECK(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", fx}).exit_code == 0);
 }
+
+TEST_CASE("issue 17.5: an output that is an input or another output is refused before any work, and nothing is touched", "[cli][hostile]") {
+  TempDir t;
+  const std::string fx = fixture_copy(t, "fx");
+  const std::string q_before = read_text(fx + "/q.npy");
+  auto run_uc = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"run", "--kernel", "uc-int32-lut", "--fixture", fx};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_bounded(args);
+  };
+  REQUIRE(run_uc({"--json", t.file("r.json")}).exit_code == 0);
+  const std::string r_before = read_text(t.file("r.json"));
+  write_bytes(t.file("g.json"), R"({"max_mae": 100})");
+  write_bytes(t.file("s.json"), "{\"fixtures\": [\"" + fx + "\"], \"revisions\": [\"uc-int32-lut\"]}");
+
+  one_line_refusal(run_uc({"--json", fx + "/q.npy"}), "--json " + fx + "/q.npy: is the input --fixture " + fx + " (q.npy)");
+  // The same file by another name: "..", "." and a symlink.
+  one_line_refusal(run_uc({"--json", fx + "/../fx/./q.npy"}), "is the input --fixture");
+  fs::create_symlink(fx + "/k.npy", t.file("link.npy"));
+  one_line_refusal(run_uc({"--save-device-output", t.file("link.npy")}), "is the input --fixture " + fx + " (k.npy)");
+  one_line_refusal(run_uc({"--gates", t.file("g.json"), "--json", t.file("g.json")}), "is the input --gates");
+  one_line_refusal(run_bounded({"golden", "--fixture", fx, "--out", fx + "/q.npy"}), "is the input --fixture");
+  one_line_refusal(run_bounded({"emulate", "--kernel", "uc-int32-lut", "--fixture", fx, "--out", fx + "/v.npy"}),
+                   "is the input --fixture");
+  one_line_refusal(run_bounded({"report", t.file("r.json"), "--md", t.file("r.json")}), "is the input report input");
+  one_line_refusal(run_bounded({"suite", t.file("s.json"), "--json", t.file("s.json")}), "is the input suite file");
+  one_line_refusal(run_bounded({"compare", "--golden", fx + "/q.npy", "--dut", fx + "/k.npy", "--json", fx + "/q.npy"}),
+                   "is the input --golden");
+  one_line_refusal(run_bounded({"diff", t.file("r.json"), t.file("r.json"), "--md", t.file("r.json")}), "is the input diff input");
+  // Two outputs on one file.
+  one_line_refusal(run_bounded({"report", t.file("r.json"), "--md", t.file("x"), "--html", t.file("x")}),
+                   "--html " + t.file("x") + ": is also --md " + t.file("x"));
+  one_line_refusal(run_uc({"--json", t.file("x"), "--junit", t.file("x")}), "is also --json");
+  one_line_refusal(run_uc({"--json", t.file("k.json"), "--keep-outputs", "--save-device-output", t.file("k.device.npy")}),
+                   "--keep-outputs " + t.file("k.device.npy") + ": is also --save-device-output");
+  CHECK(read_text(fx + "/q.npy") == q_before);
+  CHECK(read_text(t.file("r.json")) == r_before);
+  CHECK(read_text(t.file("g.json")) == R"({"max_mae": 100})");
+  CHECK_FALSE(fs::exists(t.file("x")));
+  CHECK_FALSE(fs::exists(t.file("k.json")));
+  // Devices are not files that replace each other: two outputs on /dev/null still run.
+  CHECK(run_uc({"--json", "/dev/null", "--junit", "/dev/null"}).exit_code == 0);
+}
+
+TEST_CASE("issue 17.7: a write that fails midway leaves the previous files whole (fixture make, run --keep-outputs)", "[cli][hostile]") {
+  TempDir t;
+  const std::string fx = t.file("fx");
+  REQUIRE(run_bounded({"fixture", "make", "--recipe", "numpy-randint", "--seed", "1", "--out", fx}).exit_code == 0);
+  const std::string q1 = read_text(fx + "/q.npy"), k1 = read_text(fx + "/k.npy"), m1 = read_text(fx + "/fixture.json");
+  // v.npy's rename fails (a non-empty directory is in the way) after q and k were renamed.
+  fs::remove(fx + "/v.npy");
+  fs::create_directories(fx + "/v.npy/in-the-way");
+  const CliResult again = run_bounded({"fixture", "make", "--recipe", "numpy-randint", "--seed", "2", "--out", fx});
+  CHECK(again.exit_code == 2);
+  CHECK(again.err_lines().size() == 1);
+  CHECK(read_text(fx + "/q.npy") == q1);
+  CHECK(read_text(fx + "/k.npy") == k1);
+  CHECK(read_text(fx + "/fixture.json") == m1);
+  size_t stray = 0;
+  for (const auto& e : fs::directory_iterator(fx)) stray += e.path().filename().string().find(".tmp.") != std::string::npos ||
+                                                         e.path().filename().string().find(".old.") != std::string::npos;
+  CHECK(stray == 0);
+
+  // A run whose third kept array cannot be replaced keeps the previous run's report and arrays.
+  const std::string json = t.file("r.json");
+  REQUIRE(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "host", "--json", json,
+                       "--keep-outputs"}).exit_code == 0);
+  const std::string dev1 = read_text(t.file("r.device.npy")), gold1 = read_text(t.file("r.golden.npy")), rep1 = read_text(json);
+  fs::remove(t.file("r.model.npy"));
+  fs::create_directories(t.file("r.model.npy/in-the-way"));
+  // Another fixture, so that the new arrays differ from the kept ones.
+  const std::string fx3 = t.file("fx3");
+  REQUIRE(run_bounded({"fixture", "make", "--recipe", "numpy-randint", "--seed", "3", "--out", fx3}).exit_code == 0);
+  const CliResult failing =
+      run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", fx3, "--backend", "host", "--json", json, "--keep-outputs"});
+  CHECK(failing.exit_code == 2);
+  CHECK(failing.err.find("r.model.npy: cannot write") != std::string::npos);
+  CHECK(read_text(t.file("r.device.npy")) == dev1);
+  CHECK(read_text(t.file("r.golden.npy")) == gold1);
+  CHECK(read_text(json) == rep1);
+}

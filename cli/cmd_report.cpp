@@ -98,7 +98,7 @@ int report_cmd(const ReportArgs& a) {
                               (a.html.empty() ? "" : "  html      " + a.html + "\n");
   // With a document on stdout the summary goes to stderr, so `--md -` pipes clean Markdown.
   if (a.md == "-" || a.html == "-") {
-    std::fputs(summary.c_str(), stderr);
+    std::fputs(terminal_text(summary).c_str(), stderr);
   } else {
     print(summary);
   }

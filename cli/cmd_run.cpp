@@ -13,7 +13,8 @@
 
 namespace attncheck {
 
-void print(const std::string& text) {
+void print(const std::string& raw) {
+  const std::string text = terminal_text(raw);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
 }
@@ -155,7 +156,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     if (r.exit_code == kExitNoDevice)
       std::fprintf(stderr, "attncheck: --backend auto: no NPU ran (%s); its device checks were skipped; "
                            "--allow-fallback accepts a run on the model\n",
-                   r.report["backend"].value("fallback_reason", std::string("no device")).c_str());
+                   terminal_text(r.report["backend"].value("fallback_reason", std::string("no device"))).c_str());
     exit_code = r.exit_code;
   });
 }

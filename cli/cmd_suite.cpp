@@ -280,7 +280,7 @@ int suite_cmd(const SuiteArgs& a) {
         if (interrupted()) continue;
         const char* verdict = c.status != "ok" ? "ERROR" : c.outcome->exit_code == kExitOk ? "PASS"
                               : c.outcome->exit_code == kExitNoDevice ? "NOT RUN" : "FAIL";
-        std::fprintf(stdout, "  [%zu/%zu] %s: %s\n", done.load(), total, c.id.c_str(), verdict);
+        std::fprintf(stdout, "  [%zu/%zu] %s: %s\n", done.load(), total, terminal_text(c.id).c_str(), verdict);
         std::fflush(stdout);
       }
     }

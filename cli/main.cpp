@@ -16,6 +16,7 @@ int fail(int code, const std::string& msg) {
   std::string line = msg;
   for (char& c : line)
     if (c == '\n' || c == '\r') c = ' ';
+  line = attncheck::terminal_text(line);
   std::fprintf(stderr, "attncheck: %s\n", line.c_str());
   return code;
 }

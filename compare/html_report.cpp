@@ -201,9 +201,9 @@ std::string render_html(const std::vector<ReportEntry>& entries) {
     for (const auto& g : r.at("gates")) gp += g.at("pass").get<bool>();
     o << "<tr><td class=\"" << v << "\"><a href=\"#case-" << i << "\">" << v << "</a></td><td>"
       << esc(str(r.at("kernel").at("revision"))) << "</td><td>" << esc(str(r.at("fixture").at("path"))) << "</td><td>"
-      << esc(str(r.at("backend").at("name"))) << "</td><td class=\"num\">" << fmt(d.at("correlation"), 6)
-      << "</td><td class=\"num\">" << fmt(d.at("mae"), 4) << "</td><td class=\"num\">" << fmt(d.at("rmse"), 4)
-      << "</td><td class=\"num\">" << share(d.at("within").at("5")) << "</td><td>" << (exact ? "yes" : "no")
+      << esc(str(r.at("backend").at("name"))) << "</td><td class=\"num\">" << esc(fmt(d.at("correlation"), 6))
+      << "</td><td class=\"num\">" << esc(fmt(d.at("mae"), 4)) << "</td><td class=\"num\">" << esc(fmt(d.at("rmse"), 4))
+      << "</td><td class=\"num\">" << esc(share(d.at("within").at("5"))) << "</td><td>" << (exact ? "yes" : "no")
       << "</td><td>"
       << (r.at("gates").empty() ? std::string("none") : std::to_string(gp) + "/" + std::to_string(r["gates"].size()))
       << "</td><td><code>" << esc(e.source) << "</code></td></tr>\n";

@@ -1,10 +1,13 @@
 // The validation report as Markdown for CI job summaries, and the pieces the HTML report shares.
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
 
 #include "compare/gates.hpp"
 #include "compare/metrics.hpp"
+#include "compare/svg_plots.hpp"
 #include "compare/validation_report.hpp"
 
 namespace attncheck {
@@ -18,8 +21,10 @@ std::string fmt(const nlohmann::json& v, int precision) {
     return buf;
   }
   if (v.is_null()) return "n/a";
-  if (v.is_string()) return v.get<std::string>();
-  return v.dump();
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  // Anything else where a number belongs is a malformed report (nlohmann's type_error), never
+  // text copied into a page: `"<script>"` as a correlation is refused, not rendered.
+  return std::to_string(v.get<double>());
 }
 
 std::string share(const nlohmann::json& v) { return v.is_number() ? format_share(v.get<double>(), 4) : fmt(v, 4); }
@@ -146,12 +151,19 @@ namespace {
 
 using namespace report_detail;
 
-// Pipes and newlines would break a table cell.
-std::string cell(std::string s) {
+// Text from a report as Markdown text: nothing in it can open HTML (`<img>`, `</details>`), an
+// entity, a link, emphasis or a code span, or end a table cell; control characters become spaces.
+std::string cell(const std::string& s) {
   std::string o;
-  for (char c : s) {
-    if (c == '|') o += "\\|";
-    else if (c == '\n') o += ' ';
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    // "<" opens raw HTML only before a letter, "/", "!" or "?": "<= 0.5" stays readable.
+    const char next = i + 1 < s.size() ? s[i + 1] : '\0';
+    if (u < 0x20 || u == 0x7F) o += ' ';
+    else if (c == '<' && (std::isalpha(static_cast<unsigned char>(next)) || std::strchr("/!?", next) != nullptr) && next != '\0') o += "&lt;";
+    else if (c == '&') o += "&amp;";
+    else if (std::strchr("\\`*_[]!|#~", c) != nullptr) o += std::string("\\") + c;
     else o += c;
   }
   return o;
@@ -197,18 +209,19 @@ std::string render_markdown(const std::vector<ReportEntry>& entries) {
   for (const auto& e : entries) {
     if (entry_verdict(e) == "ERROR") continue;
     const auto& r = e.report;
-    o << "\n<details><summary>" << entry_verdict(e) << ": " << cell(str(r.at("kernel").at("revision"))) << " on "
-      << cell(str(r.at("fixture").at("path"))) << " (" << cell(str(r.at("backend").at("name"))) << ") — "
-      << cell(e.source) << "</summary>\n\n";
+    // The summary line is HTML, not Markdown: escaped as HTML.
+    o << "\n<details><summary>" << entry_verdict(e) << ": " << html_escape(str(r.at("kernel").at("revision"))) << " on "
+      << html_escape(str(r.at("fixture").at("path"))) << " (" << html_escape(str(r.at("backend").at("name"))) << ") — "
+      << html_escape(e.source) << "</summary>\n\n";
     const bool has_model = r.at("metrics").contains("model_vs_golden");
     o << "| metric | device vs golden |" << (has_model ? " model vs golden |" : "") << " gate | verdict |\n";
     o << "|---|---:|" << (has_model ? "---:|" : "") << "---|---|\n";
     for (const auto& row : metric_rows(r))
-      o << "| " << row.label << " | " << cell(row.device) << " |" << (has_model ? " " + cell(row.model) + " |" : "")
+      o << "| " << cell(row.label) << " | " << cell(row.device) << " |" << (has_model ? " " + cell(row.model) + " |" : "")
         << " " << cell(row.threshold) << " | " << row.gate_verdict << " |\n";
-    o << "\n" << model_line(r) << "\n\n";
+    o << "\n" << cell(model_line(r)) << "\n\n";
     o << "| provenance | |\n|---|---|\n";
-    for (const auto& [k, v] : provenance(r)) o << "| " << cell(k) << " | `" << cell(v) << "` |\n";
+    for (const auto& [k, v] : provenance(r)) o << "| " << cell(k) << " | " << cell(v) << " |\n";
     o << "\n</details>\n";
   }
   return o.str();

@@ -220,3 +220,59 @@ TEST_CASE("issue 17.7: a write that fails midway leaves the previous files whole
   CHECK(read_text(t.file("r.golden.npy")) == gold1);
   CHECK(read_text(json) == rep1);
 }
+
+TEST_CASE("issue 17.6: report values and paths cannot inject HTML, Markdown or terminal escapes", "[cli][hostile]") {
+  TempDir t;
+  const std::string fx = t.file("fx<img src=x onerror=alert(1)>");
+  fs::create_directories(fx);
+  for (const char* f : {"q.npy", "k.npy", "v.npy"}) fs::copy_file(kSeed42 + "/" + f, fx + "/" + f);
+  const std::string json = t.file("r.json");
+  REQUIRE(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", fx, "--json", json}).exit_code == 0);
+  const nlohmann::json good = nlohmann::json::parse(read_text(json));
+
+  // A script where a number belongs is a malformed report, not text for the page.
+  for (const char* field : {"correlation", "mae", "rmse", "within.5"}) {
+    INFO(field);
+    nlohmann::json bad = good;
+    const std::string f = field;
+    if (f == "within.5") bad["metrics"]["vs_golden"]["within"]["5"] = "<script>alert(1)</script>";
+    else bad["metrics"]["vs_golden"][f] = "<script>alert(1)</script>";
+    write_bytes(t.file("bad.json"), bad.dump());
+    one_line_refusal(run_bounded({"report", t.file("bad.json"), "--html", t.file("bad.html"), "--md", t.file("bad.md")}),
+                     "bad.json: malformed report");
+    CHECK_FALSE(fs::exists(t.file("bad.html")));
+    CHECK_FALSE(fs::exists(t.file("bad.md")));
+  }
+
+  // Paths and names are text: escaped as HTML in the page, as Markdown and HTML in the summary.
+  nlohmann::json odd = good;
+  odd["fixture"]["path"] = "</details><img src=x onerror=alert(1)> *bold* [link](http://x) `code` | cell";
+  odd["kernel"]["revision"] = "uc-int32-lut</td><script>alert(1)</script>";
+  write_bytes(t.file("odd.json"), odd.dump());
+  REQUIRE(run_bounded({"report", json, t.file("odd.json"), "--html", t.file("o.html"), "--md", t.file("o.md")}).exit_code == 0);
+  const std::string html = read_text(t.file("o.html")), md = read_text(t.file("o.md"));
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("<img") == std::string::npos);
+  CHECK(md.find("<img") == std::string::npos);
+  CHECK(md.find("<script") == std::string::npos);
+  size_t closes = 0;
+  for (size_t p = md.find("</details>"); p != std::string::npos; p = md.find("</details>", p + 1)) ++closes;
+  CHECK(closes == 2);  // one per case, none from the path
+  // In table cells a link is escaped (in the <summary> line, HTML, it is plain text already).
+  CHECK(md.find("\\[link\\](http") != std::string::npos);
+  CHECK(md.find("\\*bold\\*") != std::string::npos);
+  CHECK(md.find("\\| cell") != std::string::npos);
+
+  // Terminal escapes in a path reach stdout and stderr as visible text, never as ESC bytes.
+  const std::string esc_dir = t.file("fx\x1b]0;owned\x07\x1b[2J");
+  fs::create_directories(esc_dir);
+  for (const char* f : {"q.npy", "k.npy", "v.npy"}) fs::copy_file(kSeed42 + "/" + f, esc_dir + "/" + f);
+  const CliResult r = run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", esc_dir});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find('\x1b') == std::string::npos);
+  CHECK(r.out.find("fx\\x1b]0;owned\\x07\\x1b[2J") != std::string::npos);
+  const CliResult e = run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", esc_dir + "/missing"});
+  CHECK(e.exit_code == 2);
+  CHECK(e.err.find('\x1b') == std::string::npos);
+  CHECK(e.err.find('\x07') == std::string::npos);
+}

@@ -166,7 +166,9 @@ nlohmann::json skipped_device_checks(const std::string& reason) {
 
 }  // namespace
 
-RunOutcome execute_run(const RunRequest& req) {
+namespace {
+
+RunOutcome execute_run_unguarded(const RunRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   const Revision& rev = find_revision(req.revision);
   const Params user_params = resolve_params(rev, req.params);
@@ -307,6 +309,18 @@ RunOutcome execute_run(const RunRequest& req) {
   out.model = std::move(model_i8);
   out.golden = golden;
   return out;
+}
+
+}  // namespace
+
+RunOutcome execute_run(const RunRequest& req) {
+  try {
+    return execute_run_unguarded(req);
+  } catch (const std::bad_alloc&) {
+    // Named, so a suite's error cell and run's one line say which case did not fit.
+    throw InputError(req.fixture_dir + ": out of memory running " + req.revision + " (--backend " + req.backend +
+                     "): larger than this machine (or its ulimit) can hold");
+  }
 }
 
 }  // namespace attncheck

@@ -7,6 +7,7 @@
 #include <exception>
 #include <limits>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "ref/errors.hpp"
@@ -124,7 +125,12 @@ void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
     }
   };
   std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  // Under a memory limit (ulimit -v) a thread's stack may not map: the work runs on the threads
+  // that started, with the same result, instead of a joinable std::thread ending the process.
+  try {
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  } catch (const std::system_error&) {
+  }
   worker();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);

@@ -276,3 +276,29 @@ TEST_CASE("issue 17.6: report values and paths cannot inject HTML, Markdown or t
   CHECK(e.err.find('\x1b') == std::string::npos);
   CHECK(e.err.find('\x07') == std::string::npos);
 }
+
+#ifndef ATTNCHECK_SANITIZED
+// AddressSanitizer reserves terabytes of address space, so `ulimit -v` cannot be tested under it;
+// the Release build runs this.
+TEST_CASE("issue 17.8: suite and run under ulimit -v end in one out-of-memory line per case, never an abort", "[cli][hostile]") {
+  TempDir t;
+  REQUIRE(run_bounded({"fixture", "make", "--recipe", "numpy-randint", "--seed", "1", "--shape", "4096x64", "--heads", "2",
+                       "--out", t.file("big")}).exit_code == 0);
+  write_bytes(t.file("s.json"), R"({"fixtures": ["big"], "revisions": ["uc-int32-lut", "precise-v1"], "backends": ["model", "host"]})");
+  auto limited = [&](const std::string& kib, const std::string& args) {
+    return run_program({"/bin/sh", "-c", "ulimit -v " + kib + " && exec /usr/bin/timeout -s KILL 60 " ATTNCHECK_EXE " " + args},
+                       t.path());
+  };
+  const CliResult s = limited("30000", "suite s.json -j 2 --json out.json");
+  CHECK(s.signal == 0);
+  CHECK(s.exit_code == 2);
+  CHECK(s.err.find("terminate called") == std::string::npos);
+  CHECK(s.out.find("big: out of memory running precise-v1 (--backend model)") != std::string::npos);
+  CHECK(s.out.find("big: out of memory running precise-v1 (--backend host)") != std::string::npos);
+  const nlohmann::json agg = nlohmann::json::parse(read_text(t.file("out.json")));
+  CHECK(agg["summary"]["errors"] == 2);
+  const CliResult r = limited("30000", "run --kernel precise-v1 --fixture big");
+  CHECK(r.signal == 0);
+  one_line_refusal(r, "big: out of memory running precise-v1 (--backend model)");
+}
+#endif

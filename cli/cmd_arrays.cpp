@@ -41,7 +41,8 @@ void golden_cmd(const GoldenArgs& a) {
   check_distinct_paths(fixture_inputs(a.fixture), {{"--out", a.out}});
   const Fixture fx = load_fixture(a.fixture);
   check_golden_range(fx, a.precision == "fp64");
-  require_memory(run_peak_bytes(fx.shape()), fx.path + " (golden of " + fx.shape().str() + ")");
+  require_memory(add_sat(golden_peak_bytes(fx.shape(), a.precision == "fp64"), mul_sat(fx.shape().count(), 8)),
+                 fx.path + " (golden of " + fx.shape().str() + ")");
   throw_if_interrupted();
   // golden_range_problem bounds the arithmetic; this holds the written file to it regardless.
   const std::string what = fx.path + "/fixture.json: the golden model of these scales";

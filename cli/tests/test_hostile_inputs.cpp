@@ -302,3 +302,70 @@ TEST_CASE("issue 17.8: suite and run under ulimit -v end in one out-of-memory li
   one_line_refusal(r, "big: out of memory running precise-v1 (--backend model)");
 }
 #endif
+
+#ifndef ATTNCHECK_SANITIZED
+namespace {
+
+// The memory guard's estimate, read from its refusal under a limit the inputs fit in but the work does not.
+double estimated_mib(const std::vector<std::string>& args, const std::string& env = "") {
+  std::vector<std::string> argv = {"/usr/bin/env", "ATTNCHECK_MAX_MEMORY=8M"};
+  if (!env.empty()) argv.push_back(env);
+  argv.push_back(ATTNCHECK_EXE);
+  argv.insert(argv.end(), args.begin(), args.end());
+  const CliResult r = run_program(argv);
+  const size_t at = r.err.find("needs about ");
+  REQUIRE(at != std::string::npos);
+  return std::stod(r.err.substr(at + 12));
+}
+
+// Peak RSS in MiB of the same command without the limit (GNU time's %M, KiB).
+double measured_mib(TempDir& t, const std::vector<std::string>& args, const std::string& env = "") {
+  std::vector<std::string> argv = {"/usr/bin/env"};
+  if (!env.empty()) argv.push_back(env);
+  argv.insert(argv.end(), {"/usr/bin/time", "-f", "%M", "-o", t.file("rss.txt"), ATTNCHECK_EXE});
+  argv.insert(argv.end(), args.begin(), args.end());
+  REQUIRE(run_program(argv).exit_code == 0);
+  return std::stod(read_text(t.file("rss.txt"))) / 1024.0;
+}
+
+}  // namespace
+
+// AddressSanitizer's shadow memory would swamp the figures: the Release build runs this.
+TEST_CASE("issue 17.9: the memory estimate follows what each path allocates, checked against measured peak RSS", "[cli][hostile]") {
+  TempDir t;
+  auto make = [&](const std::string& name, const std::string& shape, const std::string& heads) {
+    REQUIRE(run_bounded({"fixture", "make", "--recipe", "numpy-randint", "--seed", "1", "--shape", shape, "--heads", heads,
+                         "--out", t.file(name)}).exit_code == 0);
+    return t.file(name);
+  };
+  const std::string s8k = make("s8k", "8192x64", "1"), h8 = make("h8", "1500x64", "8"), d48 = make("d48", "3072x48", "1");
+  const double base = measured_mib(t, {"run", "--kernel", "precise-v1", "--fixture", kSeed42});
+  struct Case {
+    std::vector<std::string> args;
+    std::string env;
+  };
+  const std::vector<Case> cases = {
+      {{"run", "--kernel", "precise-v1", "--fixture", s8k}, ""},            // D = 64 fast path: no S x S matrix
+      {{"run", "--kernel", "precise-v1", "--fixture", h8, "--backend", "host"}, ""},
+      {{"golden", "--fixture", s8k, "--out", t.file("g.npy")}, ""},
+      {{"golden", "--fixture", d48, "--out", t.file("g.npy")}, ""},          // D = 48: the reference, S x S floats
+      {{"golden", "--fixture", d48, "--out", t.file("g.npy"), "--precision", "fp64"}, ""},
+      {{"run", "--kernel", "precise-v1", "--fixture", s8k}, "ATTNCHECK_ISA=scalar"},  // the reference golden at D = 64
+  };
+  for (const Case& c : cases) {
+    std::string what;
+    for (const auto& a : c.args) what += a + " ";
+    const double est = estimated_mib(c.args, c.env), used = measured_mib(t, c.args, c.env) - base;
+    INFO(what << c.env << ": estimated " << est << " MiB, measured " << used << " MiB above a 64x64 run");
+    CHECK(est >= used);                // never lets through what does not fit
+    CHECK(est <= 2.5 * used + 8.0);    // and does not refuse what fits (it counted 555 MiB for 32)
+  }
+  // 1x60000x64 was refused as 27,781 MiB: its fast path needs a few hundred.
+  const std::string s60k = make("s60k", "60000x64", "1");
+  CHECK(estimated_mib({"run", "--kernel", "precise-v1", "--fixture", s60k}) < 1024);
+  // A limit of 0 turned the guard off without a word.
+  const CliResult zero = run_program({"/usr/bin/env", "ATTNCHECK_MAX_MEMORY=0", ATTNCHECK_EXE, "run", "--kernel", "precise-v1",
+                                      "--fixture", kSeed42});
+  one_line_refusal(zero, "ATTNCHECK_MAX_MEMORY=0: must be above 0");
+}
+#endif

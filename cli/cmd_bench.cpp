@@ -1,5 +1,6 @@
 // `attncheck bench`: times `attncheck run` against the torch peer (bench/peer_torch.py) on one fixture, as whole processes.
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -26,6 +27,7 @@
 #include "fixtures/fixture.hpp"
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
+#include "ref/interrupt.hpp"
 
 extern char** environ;
 
@@ -61,7 +63,20 @@ Timing run_child(const std::vector<std::string>& argv, const std::string& what) 
   }
   int status = 0;
   rusage ru{};
-  while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+  // Polled, so SIGINT/SIGTERM (a flag; SA_RESTART would restart a blocking wait4) stop the bench
+  // at once: the child is terminated, reaped, and the bench exits 128 + signal without output.
+  for (;;) {
+    const pid_t w = wait4(pid, &status, WNOHANG, &ru);
+    if (w == pid || (w < 0 && errno != EINTR)) break;
+    if (interrupted()) {
+      kill(pid, SIGTERM);
+      while (wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+      }
+      close(err_fd);
+      unlink(err_path);
+      throw_if_interrupted();
+    }
+    usleep(2000);
   }
   const auto t1 = std::chrono::steady_clock::now();
   std::string err_text;
@@ -107,7 +122,9 @@ struct Side {
 // MACs per cycle of the best vector ISA present. Assumed: two 512-bit (or 256-bit) integer
 // multiply ports per core; vpdpbusd does 64 int8 MACs per zmm (32 per ymm), vpmaddubsw 32 per ymm.
 nlohmann::json machine_peak() {
-  std::ifstream f("/proc/cpuinfo");
+  // ATTNCHECK_CPUINFO: another cpuinfo file, for machines (and tests) without a frequency line.
+  const char* cpuinfo = std::getenv("ATTNCHECK_CPUINFO");
+  std::ifstream f(cpuinfo && *cpuinfo ? cpuinfo : "/proc/cpuinfo");
   std::string line, flags, model;
   std::set<std::pair<std::string, std::string>> cores;
   std::string phys = "0";
@@ -160,9 +177,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Opts>();
   cmd->add_option("--fixture", o->fixture, "Fixture directory (D = 64)")->required();
   cmd->add_option("--repeat", o->repeat, "Repetitions of each side, alternating; medians are reported")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(at_least(1));
   cmd->add_option("-j,--jobs", o->jobs, "Threads of attncheck run (0: every core); the peer gets as many")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(at_least(0));
   cmd->add_option("--python", o->python, "Python with numpy and torch for the peer")->capture_default_str();
   cmd->add_option("--peer", o->peer, "The peer script")->capture_default_str();
   cmd->add_flag("--no-peer", o->no_peer, "Time attncheck only (no ratio)");
@@ -173,8 +190,10 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--kernel", o->kernel, "With --sim-elf: the revision the ELF was built from");
   cmd->add_option("--sim-stack-at", o->sim_stack_at, "With --sim-elf: as `run --sim-stack-at`");
   cmd->callback([o, &exit_code] {
+    // Before the work: a bad --out found after minutes of timing would waste them.
+    OutputSet::check("--out", o->json);
+    check_distinct_paths({{"--fixture " + o->fixture + " (q.npy)", o->fixture + "/q.npy"}}, {{"--out", o->json}});
     if (!o->sim_elf.empty()) {
-      OutputSet::check("--out", o->json);
       const nlohmann::json j = bench_sim(o->fixture, o->kernel == "precise-v1" ? "uc-int32-lut" : o->kernel, o->sim_elf,
                                          o->sim_stack_at, o->repeat);
       if (!o->json.empty()) write_json_atomic(o->json, j);
@@ -219,7 +238,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     };
     const double ours_s = j["attncheck"]["median_s"];
     j["attncheck_gmac_per_s"] = gmac / ours_s;
-    j["share_of_int8_peak"] = gmac / ours_s / peak["gmac_per_s"].get<double>();
+    // No CPU frequency in /proc/cpuinfo (some VMs, ARM): the peak is unknown, and so is the share.
+    const double peak_rate = peak["gmac_per_s"].get<double>();
+    j["share_of_int8_peak"] = peak_rate > 0 ? nlohmann::json(gmac / ours_s / peak_rate) : nlohmann::json(nullptr);
     if (!o->no_peer) {
       j["peer"] = p.json();
       j["peer_command"] = peer;
@@ -244,7 +265,10 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       << fmt(peak["mhz"], 0) << " MHz x " << peak["int8_mac_per_cycle_per_core"].get<int>() << " MAC/cycle, "
       << peak["isa"].get<std::string>() << "\n";
     if (peak.contains("note")) s << "              " << peak["note"].get<std::string>() << "\n";
-    s << "  share       " << fmt(100.0 * j["share_of_int8_peak"].get<double>(), 2) << "% of the int8 peak\n";
+    if (j["share_of_int8_peak"].is_number())
+      s << "  share       " << fmt(100.0 * j["share_of_int8_peak"].get<double>(), 2) << "% of the int8 peak\n";
+    else
+      s << "  share       unknown: /proc/cpuinfo gives no CPU frequency, so the int8 peak is unknown\n";
     if (!o->json.empty()) write_json_atomic(o->json, j);
     print(s.str());
     exit_code = kExitOk;

@@ -11,7 +11,7 @@
 namespace attncheck {
 namespace {
 
-std::string doctor_text(unsigned index) {
+std::string doctor_text(unsigned index, bool& can_load) {
   std::ostringstream o;
   std::vector<std::string> todo, cannot;
   o << "attncheck " << ATTNCHECK_VERSION << " doctor\n";
@@ -67,6 +67,7 @@ std::string doctor_text(unsigned index) {
   }
   // The verdict is about this build on this machine: a runner that can load (hw_context), a
   // driver, and a device that opens. Anything less and `run --backend npu` cannot run here.
+  can_load = cannot.empty();
   if (cannot.empty()) {
     o << "  verdict            this build can load an xclbin on this machine: run --backend npu --xclbin final.xclbin "
          "--insts insts.bin (docs/npu.md)\n";
@@ -87,11 +88,15 @@ std::string doctor_text(unsigned index) {
 void add_doctor_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("doctor", "Check this machine for the npu backend: XRT, amdxdna driver, device; says what to install");
   auto index = std::make_shared<unsigned>(0);
+  auto require = std::make_shared<bool>(false);
   cmd->add_option("--device-index", *index, "XRT device index to try")->capture_default_str();
-  cmd->callback([index, &exit_code] {
-    // A diagnosis, not a gate: it exits 0 whenever it could look, device or not.
-    print(doctor_text(*index));
-    exit_code = 0;
+  cmd->add_flag("--require-device", *require,
+                "Exit 3 unless this build can load an xclbin on this machine (for scripts; without it doctor exits 0)");
+  cmd->callback([index, require, &exit_code] {
+    // A diagnosis exits 0 whenever it could look, device or not; --require-device makes it a check.
+    bool can_load = false;
+    print(doctor_text(*index, can_load));
+    exit_code = *require && !can_load ? kExitNoDevice : kExitOk;
   });
 }
 

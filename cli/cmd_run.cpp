@@ -97,7 +97,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--keep-outputs", *keep, "Save the device, golden and model arrays as .npy beside the --json report");
   cmd->add_option_function<int>("-j,--jobs", [](const int& n) { fast::set_jobs(n); },
                                 "Threads of the golden and integer models (default 0: every core)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(at_least(0));
   // The device backends (docs/npu.md).
   BackendOptions& bo = req->backend_options;
   auto* npu = "NPU (--backend npu|auto)";
@@ -109,11 +109,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--kernel-name", bo.kernel_name, "Kernel in the xclbin")->capture_default_str()->group(npu);
   cmd->add_option("--device-index", bo.device_index, "XRT device index")->capture_default_str()->group(npu);
   cmd->add_option("--timeout-ms", bo.timeout_ms, "Wait per kernel call before it is an error")
-      ->capture_default_str()->check(CLI::PositiveNumber)->group(npu);
+      ->capture_default_str()->check(at_least(1))->group(npu);
   cmd->add_option("--iterations", bo.iterations, "Measured kernel calls per launch (latency in the report)")
-      ->capture_default_str()->check(CLI::PositiveNumber)->group(npu);
+      ->capture_default_str()->check(at_least(1))->group(npu);
   cmd->add_option("--warmup", bo.warmup, "Unmeasured kernel calls per launch before them")
-      ->capture_default_str()->check(CLI::NonNegativeNumber)->group(npu);
+      ->capture_default_str()->check(at_least(0))->group(npu);
   cmd->add_option("--device-output", bo.device_output, "--backend replay: a captured int8 output .npy, the fixture's shape");
   auto* sim = "Simulator (--backend sim, docs/aie2.md)";
   cmd->add_option("--elf", bo.elf, "The compiled core program (main_core_0_2.elf)")->group(sim);
@@ -123,7 +123,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Start SP here instead of the link script's stack (e.g. 0x78800): what would the binary compute with a stack that fits?")
       ->group(sim);
   cmd->add_option("--sim-max-cycles", bo.sim_max_cycles, "Stop a launch when no transfer moved for this many bundles (default 1000000000)")
-      ->check(CLI::PositiveNumber)->group(sim);
+      ->check(at_least(1))->group(sim);
   cmd->add_flag("--sim-chain", bo.sim_chain, "Run every launch on one core in order, as one NPU context does (one thread)")->group(sim);
   cmd->add_flag("--allow-mismatch", req->allow_mismatch,
                 "Accept a backend output that differs from the integer model (default: any difference fails the run)");

@@ -147,7 +147,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   sim->add_option("--output", a->outputs, "FIFO=FILE: where an output ObjectFIFO's transfers go (.npy or raw .bin)")->take_all();
   sim->add_option("--iterations", a->iterations,
                   "Transfers per FIFO (default: as many as the inputs hold; an input holding one transfer is repeated)")
-      ->check(CLI::PositiveNumber);
+      ->check(at_least(1));
   sim->add_option("--json", a->json, "Write the run report (attncheck.sim/1) here");
   sim->add_option("--sim-stack-at", a->stack_at, "Start SP here instead of the address the program loads (e.g. 0x78800)");
   sim->add_option("--sim-max-cycles", a->max_cycles, "Stop when no transfer moved for this many issued bundles (default 10^9)");

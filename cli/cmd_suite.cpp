@@ -128,7 +128,7 @@ SuiteFile load_suite(const std::string& path) {
 
 SuiteFile parse_suite_text(const std::string& text, const std::string& path) {
   SuiteFile s;
-  check_json_depth(text, path);
+  check_json_input(text, path);
   try {
     s.raw = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception&) {

@@ -1,5 +1,7 @@
 // The subcommands of `attncheck`, each registered on the app by its own file.
 #pragma once
+#include <cerrno>
+#include <cstdlib>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -21,5 +23,20 @@ void add_sim_command(CLI::App& app, int& exit_code);
 
 // Writes `text` to stdout and flushes: summaries are the product a person reads.
 void print(const std::string& text);
+
+// A number option's lower bound, said in words ("--iterations: must be an integer >= 1, got 0"):
+// CLI11's PositiveNumber printed its range as a 309-digit number.
+inline CLI::Validator at_least(long long min) {
+  return CLI::Validator(
+      [min](std::string& v) -> std::string {
+        char* end = nullptr;
+        errno = 0;
+        const long long x = std::strtoll(v.c_str(), &end, 10);
+        if (v.empty() || *end != '\0' || errno == ERANGE || x < min)
+          return "must be an integer >= " + std::to_string(min) + ", got " + v.substr(0, 40);
+        return "";
+      },
+      ">= " + std::to_string(min));
+}
 
 }  // namespace attncheck

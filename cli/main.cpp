@@ -17,6 +17,8 @@ int fail(int code, const std::string& msg) {
   for (char& c : line)
     if (c == '\n' || c == '\r') c = ' ';
   line = attncheck::terminal_text(line);
+  // Whatever the message quotes, the line stays readable in a CI log.
+  if (line.size() > 600) line = line.substr(0, 600) + "... (" + std::to_string(line.size()) + " characters)";
   std::fprintf(stderr, "attncheck: %s\n", line.c_str());
   return code;
 }
@@ -59,6 +61,11 @@ int main(int argc, char** argv) {
   add_doctor_command(app, exit_code);
   add_elf_command(app, exit_code);
   add_sim_command(app, exit_code);
+  // An empty argument names no file and no value: `--json ""` used to write nothing, silently.
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] == '\0' || (argv[i][0] == '-' && std::string(argv[i]).back() == '='))
+      return fail(kExitBadInput, (i > 1 && argv[i][0] == '\0' ? std::string(argv[i - 1]) : std::string(argv[i])) +
+                                     ": empty value (give a file name or a value)");
   // CLI11 reports an unknown subcommand as "a subcommand is required"; name the word instead.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -165,7 +165,7 @@ nlohmann::json read_report_file(const std::string& path, bool allow_suite) {
 }
 
 nlohmann::json parse_report_text(const std::string& text, const std::string& path, bool allow_suite) {
-  check_json_depth(text, path);
+  check_json_input(text, path);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

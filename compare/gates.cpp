@@ -109,7 +109,7 @@ GatesFile load_gates(const std::string& path) {
 }
 
 GatesFile parse_gates_text(const std::string& text, const std::string& name) {
-  check_json_depth(text, name);
+  check_json_input(text, name);
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

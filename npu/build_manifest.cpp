@@ -40,7 +40,7 @@ BuildManifest read_build_manifest(const std::string& path) {
     throw InputError(path + ": no build manifest (kernels/<rev>/Makefile writes it beside final.xclbin; "
                             "give another with --build-manifest)");
   const std::string text = read_text_file(path);
-  check_json_depth(text, path);
+  check_json_input(text, path);
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw InputError(path + ": not a JSON object (truncated or not a build manifest)");
   if (!j.contains("schema") || j["schema"] != "attncheck.build/1")

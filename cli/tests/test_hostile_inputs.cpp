@@ -369,3 +369,44 @@ TEST_CASE("issue 17.9: the memory estimate follows what each path allocates, che
   one_line_refusal(zero, "ATTNCHECK_MAX_MEMORY=0: must be above 0");
 }
 #endif
+
+TEST_CASE("issue 17.10: duplicate JSON keys, NUL bytes, empty values, huge ranges, doctor's exit code", "[cli][hostile]") {
+  TempDir t;
+  write_bytes(t.file("dup.json"), R"({"max_mae": 100, "max_mae": 1})");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--gates", t.file("dup.json")}),
+                   "dup.json: key \"max_mae\" appears twice in one object");
+  const std::string fx = fixture_copy(t, "fx");
+  write_bytes(fx + "/fixture.json", R"({"seed": 1, "recipe": "a", "seed": 2})");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", fx}), "fixture.json: key \"seed\" appears twice");
+  write_bytes(t.file("nul.json"), std::string("{\"max_mae\": 100}\0{\"max_mae\": 0}", 32));
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--gates", t.file("nul.json")}),
+                   "nul.json: NUL byte at offset 16");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json", ""}), "--json: empty value");
+  one_line_refusal(run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json="}), "--json=: empty value");
+  const CliResult range = run_bounded({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--backend", "npu",
+                                       "--iterations", "-1e300"});
+  one_line_refusal(range, "--iterations: must be an integer >= 1, got -1e300");
+  // doctor is a diagnosis (exit 0); --require-device is the check that exits 3 without a device.
+  CHECK(run_bounded({"doctor"}).exit_code == 0);
+  if (!fs::exists("/dev/accel/accel0")) CHECK(run_bounded({"doctor", "--require-device"}).exit_code == 3);
+}
+
+TEST_CASE("issue 17.10: bench checks --out before the work, stops on SIGTERM, and says when the peak is unknown", "[cli][hostile]") {
+  TempDir t;
+  one_line_refusal(run_bounded({"bench", "--fixture", kSeed42, "--no-peer", "--out", t.file("missing/b.json")}),
+                   "--out " + t.file("missing/b.json") + ": directory");
+  // Long enough that the signal lands during the work (each repetition is a whole `run`).
+  const CliResult term = run_program(
+      {"/bin/sh", "-c",
+       std::string(ATTNCHECK_EXE) + " bench --fixture " + kSeed42 + " --no-peer --repeat 100000 & p=$!; sleep 1; kill -TERM $p; "
+       "/usr/bin/timeout 20 sh -c \"while kill -0 $p 2>/dev/null; do sleep 0.05; done\"; wait $p; echo rc=$?"});
+  CHECK(term.out.find("rc=143") != std::string::npos);
+  CHECK(term.err.find("interrupted by SIGTERM") != std::string::npos);
+  write_bytes(t.file("cpuinfo"), "processor\t: 0\nmodel name\t: no frequency here\nflags\t\t: sse2\n");
+  const CliResult r = run_program({"/usr/bin/env", "ATTNCHECK_CPUINFO=" + t.file("cpuinfo"), ATTNCHECK_EXE, "bench",
+                                   "--fixture", kSeed42, "--no-peer", "--repeat", "1", "--out", t.file("b.json")});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("inf%") == std::string::npos);
+  CHECK(r.out.find("share       unknown") != std::string::npos);
+  CHECK(nlohmann::json::parse(read_text(t.file("b.json")))["share_of_int8_peak"].is_null());
+}

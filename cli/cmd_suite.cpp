@@ -371,7 +371,18 @@ int suite_cmd(const SuiteArgs& a) {
        << " skipped\n  verdict   " << (errors ? "ERROR" : failed ? "FAIL" : "PASS") << "\n";
   if (!a.json.empty()) text << "  report    " << a.json << "\n";
   print(text.str());
-  if (errors) return device_error ? kExitNoDevice : kExitBadInput;
+  if (errors) {
+    // The table on stdout has every error; stderr gets the one line every exit 2 or 3 has.
+    std::string first;
+    for (const auto& c : cases)
+      if (c.status == "error") {
+        first = c.error;
+        break;
+      }
+    std::fprintf(stderr, "attncheck: %s: %zu of %zu cases did not run; the first: %s\n", terminal_text(a.suite).c_str(),
+                 errors, cases.size(), terminal_text(first.substr(0, 400)).c_str());
+    return device_error ? kExitNoDevice : kExitBadInput;
+  }
   return failed ? kExitGateFailed : kExitOk;
 }
 

@@ -25,7 +25,9 @@ std::map<std::string, std::string> snapshot(const std::string& dir) {
   std::map<std::string, std::string> s;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     const std::string rel = fs::relative(e.path(), dir).string();
-    if (e.is_directory()) {
+    if (e.is_symlink()) {
+      s[rel] = "link to " + fs::read_symlink(e.path()).string();
+    } else if (e.is_directory()) {
       s[rel] = "dir";
     } else {
       s[rel] = std::to_string(e.file_size()) + "@" +
@@ -340,6 +342,61 @@ std::vector<Case> cases() {
                                          "--md", out + "/r.md"};
        },
        "s.json: malformed report"},
+      // Issue 17's reproducers, in the matrix's terms (each also has its own test case).
+      {"golden: scales out of FP32 range in fixture.json (17.4)",
+       [=](auto in, auto out) {
+         copy_fixture(fx, in + "/f");
+         write_bytes(in + "/f/fixture.json", R"({"scales": {"q": 1, "k": 1, "v": 1, "out": 1e-320}})");
+         return std::vector<std::string>{"golden", "--fixture", in + "/f", "--out", out + "/g.npy"};
+       },
+       "fixture.json: scales.out"},
+      {"run: --json onto the fixture's q.npy (17.5)",
+       [=](auto in, auto) {
+         copy_fixture(fx, in + "/f");
+         return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", in + "/f", "--json", in + "/f/q.npy"};
+       },
+       "is the input --fixture"},
+      {"report: --md and --html on one file (17.5)",
+       [=](auto, auto out) {
+         return std::vector<std::string>{"report", good_report(), "--md", out + "/x", "--html", out + "/x"};
+       },
+       "is also --md"},
+      {"report: a string where the correlation belongs (17.6)",
+       [=](auto in, auto out) {
+         auto j = nlohmann::json::parse(read_text(good_report()));
+         j["metrics"]["vs_golden"]["correlation"] = "<script>alert(1)</script>";
+         return std::vector<std::string>{"report", write_json(in + "/a.json", j.dump()), "--html", out + "/r.html"};
+       },
+       "a.json: malformed report"},
+      {"run: ATTNCHECK_MAX_MEMORY=0 (17.9)",
+       [=](auto, auto out) { return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", fx, "--json", out + "/r.json"}; },
+       "ATTNCHECK_MAX_MEMORY=0", 2, "ATTNCHECK_MAX_MEMORY=0"},
+      {"run: a gates file naming a key twice (17.10)",
+       [=](auto in, auto out) {
+         return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", fx, "--gates",
+                                         write_json(in + "/g.json", R"({"max_mae": 100, "max_mae": 1})"), "--json", out + "/r.json"};
+       },
+       "g.json: key \"max_mae\" appears twice"},
+      {"run: a NUL byte in fixture.json (17.10)",
+       [=](auto in, auto out) {
+         copy_fixture(fx, in + "/f");
+         write_bytes(in + "/f/fixture.json", std::string("{\"seed\": 1}\0{}", 14));
+         return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", in + "/f", "--json", out + "/r.json"};
+       },
+       "fixture.json: NUL byte"},
+      {"run: --junit given an empty value (17.10)",
+       [=](auto, auto out) {
+         return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", fx, "--json", out + "/r.json", "--junit", ""};
+       },
+       "--junit: empty value"},
+      {"run: a dangling symlink as fixture.json",
+       [=](auto in, auto out) {
+         copy_fixture(fx, in + "/f");
+         fs::remove(in + "/f/fixture.json");
+         fs::create_symlink(in + "/nowhere.json", in + "/f/fixture.json");
+         return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", in + "/f", "--json", out + "/r.json"};
+       },
+       "fixture.json"},
   };
 }
 

@@ -116,6 +116,7 @@ BackendResult run_npu(const Revision& rev, const Params& params, const Fixture& 
   n.device_index = opt.device_index;
   n.timeout_ms = opt.timeout_ms;
   n.iterations = opt.iterations;
+  n.on_launch = opt.on_launch;
   n.warmup = opt.warmup;
   NpuResult res = run_on_npu(rev.name, fx.inputs, params, n);
   BackendResult r;

@@ -1,5 +1,6 @@
 // The backends of `attncheck run`: what produces the device-under-test output, named in every report.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct BackendOptions {
   std::string sim_stack_at;  // hex or decimal address; empty: the link script's stack
   uint64_t sim_max_cycles = 0;  // 0: the default
   bool sim_chain = false;       // every launch on one core, in order, as one NPU context runs them
+  // Called (from any thread) as launches finish, with done and total: run shows it in its progress.
+  std::function<void(size_t, size_t)> on_launch;
 };
 
 struct BackendResult {

@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
+#include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "compare/localize.hpp"
 #include "compare/metrics.hpp"
@@ -38,6 +39,7 @@ std::vector<PathRole> fixture_inputs(const std::string& dir) {
 
 void golden_cmd(const GoldenArgs& a) {
   OutputSet::check("--out", a.out);
+  if (a.out == "-") send_text_to_stderr();
   check_distinct_paths(fixture_inputs(a.fixture), {{"--out", a.out}});
   const Fixture fx = load_fixture(a.fixture);
   check_golden_range(fx, a.precision == "fp64");
@@ -60,6 +62,7 @@ void golden_cmd(const GoldenArgs& a) {
 
 void emulate_cmd(const EmulateArgs& a) {
   OutputSet::check("--out", a.out);
+  if (a.out == "-") send_text_to_stderr();
   check_distinct_paths(fixture_inputs(a.fixture), {{"--out", a.out}});
   const Revision& rev = find_revision(a.kernel);
   const Fixture fx = load_fixture(a.fixture);
@@ -75,6 +78,7 @@ DoubleTensor read_array(const std::string& path) { return npy_to_double_tensor(r
 
 int compare_cmd(const CompareArgs& a) {
   OutputSet::check("--json", a.json);
+  if (a.json == "-") send_text_to_stderr();
   check_distinct_paths({{"--golden", a.golden}, {"--dut", a.dut}, {"--model", a.model}}, {{"--json", a.json}});
   const DoubleTensor golden = read_array(a.golden);
   const DoubleTensor dut = read_array(a.dut);

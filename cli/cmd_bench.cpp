@@ -22,6 +22,7 @@
 #include "cli/backends.hpp"
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
+#include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "compare/report.hpp"
 #include "fixtures/fixture.hpp"
@@ -192,6 +193,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->callback([o, &exit_code] {
     // Before the work: a bad --out found after minutes of timing would waste them.
     OutputSet::check("--out", o->json);
+    if (o->json == "-") send_text_to_stderr();
     check_distinct_paths({{"--fixture " + o->fixture + " (q.npy)", o->fixture + "/q.npy"}}, {{"--out", o->json}});
     if (!o->sim_elf.empty()) {
       const nlohmann::json j = bench_sim(o->fixture, o->kernel == "precise-v1" ? "uc-int32-lut" : o->kernel, o->sim_elf,

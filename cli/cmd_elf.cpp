@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
+#include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "compare/report.hpp"
 #include "sim/design.hpp"
@@ -43,6 +44,7 @@ void add_elf_command(CLI::App& app, int& exit_code) {
   inspect->add_option("--row-bytes", a->row_bytes, "Also name the overlapped rows of a row-major buffer (e.g. 64)");
   inspect->callback([a, &exit_code] {
     OutputSet::check("--json", a->json);
+    if (a->json == "-") send_text_to_stderr();
     check_distinct_paths({{"FILE.elf", a->file}, {"--ld-script", a->ld_script}, {"--design", a->design}}, {{"--json", a->json}});
     const aie2::Elf e = aie2::read_elf(a->file);
     std::unique_ptr<aie2::LinkScript> ld;

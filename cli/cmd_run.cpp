@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
+#include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "compare/gates.hpp"
 #include "compare/junit.hpp"
@@ -15,8 +16,8 @@ namespace attncheck {
 
 void print(const std::string& raw) {
   const std::string text = terminal_text(raw);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  std::fwrite(text.data(), 1, text.size(), text_stream());
+  std::fflush(text_stream());
 }
 
 namespace {
@@ -137,6 +138,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
     OutputSet::check("--json", *json_path);
     OutputSet::check("--junit", *junit_path);
     OutputSet::check("--save-device-output", *save_path);
+    // A document on stdout keeps stdout to itself: the summary and progress go to stderr.
+    if (*json_path == "-" || *junit_path == "-" || *save_path == "-") send_text_to_stderr();
+    req->progress = true;
     check_distinct_paths(run_inputs(*req, *gates_path), run_outputs(*json_path, *junit_path, *save_path, *keep, req->backend != "model"));
     if (!gates_path->empty()) req->gates = load_gates(*gates_path);
     RunOutcome r = execute_run(*req);

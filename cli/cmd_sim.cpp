@@ -8,6 +8,7 @@
 #include "cli/backends.hpp"
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
+#include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "compare/report.hpp"
 #include "fixtures/npy.hpp"
@@ -155,6 +156,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
     const std::string program = !a->elf.empty() ? a->elf : !a->xclbin.empty() ? a->xclbin : a->pdi;
     if (program.empty()) throw InputError("sim: needs the program: --elf FILE.elf, --xclbin FILE.xclbin or --pdi main.pdi");
     OutputSet::check("--json", a->json);
+    if (a->json == "-") send_text_to_stderr();
     const std::string design_path = sim_design_path(program, a->design, "sim");
     const aie2::Design design = aie2::read_design(design_path);
     const std::vector<Binding> ins = bind_fifos(a->inputs, design, true), outs = bind_fifos(a->outputs, design, false);

@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
+#include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "cli/suite_file.hpp"
 #include "compare/junit.hpp"
@@ -192,6 +193,7 @@ int suite_cmd(const SuiteArgs& a) {
   if (a.keep_outputs && a.json.empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside it)");
   OutputSet::check("--json", a.json);
   OutputSet::check("--junit", a.junit);
+  if (a.json == "-" || a.junit == "-") send_text_to_stderr();  // stdout carries the document alone
   check_distinct_paths({{"suite file", a.suite}, {"--gates", a.gates}}, {{"--json", a.json}, {"--junit", a.junit}});
   const SuiteFile suite = load_suite(a.suite);
   const std::string gates_path = !a.gates.empty() ? a.gates : suite.gates;
@@ -281,8 +283,8 @@ int suite_cmd(const SuiteArgs& a) {
         if (interrupted()) continue;
         const char* verdict = c.status != "ok" ? "ERROR" : c.outcome->exit_code == kExitOk ? "PASS"
                               : c.outcome->exit_code == kExitNoDevice ? "NOT RUN" : "FAIL";
-        std::fprintf(stdout, "  [%zu/%zu] %s: %s\n", done.load(), total, terminal_text(c.id).c_str(), verdict);
-        std::fflush(stdout);
+        std::fprintf(text_stream(), "  [%zu/%zu] %s: %s\n", done.load(), total, terminal_text(c.id).c_str(), verdict);
+        std::fflush(text_stream());
       }
     }
   };

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "cli/progress.hpp"
 #include "compare/gates.hpp"
 #include "fixtures/sha256.hpp"
 #include "compare/localize.hpp"
@@ -182,8 +183,20 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   require_memory(run_peak_bytes(fx.shape()), fx.path + " (" + rev.name + " on " + fx.shape().str() + ")");
   // SIGINT/SIGTERM between the stages: each stage can take seconds on realistic shapes.
   throw_if_interrupted();
-  BackendResult dut = run_backend(req.backend, rev, params, fx, req.backend_options);
+  std::optional<Progress> progress;
+  if (req.progress) progress.emplace("run " + rev.name + " on " + fx.path, 3);
+  BackendOptions backend_options = req.backend_options;
+  if (progress) {
+    progress->stage("backend " + req.backend);
+    Progress* p = &*progress;
+    const std::string name = req.backend;
+    backend_options.on_launch = [p, name](size_t done, size_t total) {
+      p->stage("backend " + name + ", launch " + std::to_string(done) + "/" + std::to_string(total));
+    };
+  }
+  BackendResult dut = run_backend(req.backend, rev, params, fx, backend_options);
   throw_if_interrupted();
+  if (progress) progress->advance(), progress->stage("golden model");
   const DoubleTensor golden = to_double(golden_attention_fp32(fx.inputs));
   check_finite(golden, fx.path + "/fixture.json: the golden model of these scales");
   throw_if_interrupted();
@@ -196,6 +209,7 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   Localization localization;
   Attribution attribution;
   std::optional<Int8Tensor> model_i8;
+  if (progress) progress->advance(), progress->stage("integer model and comparison");
   if (!dut.is_model) {
     model_i8 = rev.model(fx.inputs, params);
     const DoubleTensor model = to_double(*model_i8);

@@ -27,6 +27,9 @@ struct RunRequest {
   // `auto` without a device runs the model: the device checks are skipped and the run exits 3,
   // unless this is set (then 0, with the skips in the text, JSON and JUnit).
   bool allow_fallback = false;
+  // Stage progress on stderr (terminal) or periodic lines (CI logs): `run` sets it; a suite's
+  // workers do not (the suite shows its cases).
+  bool progress = false;
 };
 
 struct RunOutcome {

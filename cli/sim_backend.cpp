@@ -127,9 +127,12 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   if (opt.sim_chain) {
     simulate(0, n, 0, &runs[0]);
   } else {
+    std::atomic<size_t> finished{0};
     fast::parallel_for(n, [&](size_t i) {
       throw_if_interrupted();
       simulate(i, 1, i % period, &runs[i]);
+      const size_t done = ++finished;
+      if (opt.on_launch) opt.on_launch(done, n);
     });
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -43,6 +43,7 @@ LoopResult run_launch_loop(const LaunchPlan& plan, const Shape& shape, const Dev
       if (std::all_of(p, p + D, [&](uint8_t b) { return b == opt.sentinel; })) ++untouched;
     }
     if (untouched < rows) any_written = true;
+    if (opt.on_launch) opt.on_launch(i + 1, plan.launches());
     if (untouched > 0) r.untouched.push_back({i, head, row0, rows, untouched});
     plan.unpack(i, out.data(), &r.output);
   }

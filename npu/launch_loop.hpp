@@ -31,6 +31,8 @@ struct LoopOptions {
   // 0x5A: an int8 90, an unlikely value for a whole 64-wide attention output row; a row still
   // holding it in every byte after the call was not written by the device.
   uint8_t sentinel = 0x5A;
+  // Called after each launch with (done, total): the CLI's progress. Empty: nothing.
+  std::function<void(size_t, size_t)> on_launch;
 };
 
 struct UntouchedRows {

@@ -214,6 +214,7 @@ NpuResult run_on_npu(const std::string& revision, const AttentionInputs& in, con
   LoopOptions lo;
   lo.iterations = opt.iterations;
   lo.warmup = opt.warmup;
+  lo.on_launch = opt.on_launch;
   LoopResult r = run_launch_loop(plan, in.shape(), step, lo);
   device["launches"] = r.launches;
   device["sentinel"] = sentinel_json(r, lo.sentinel);

@@ -1,5 +1,6 @@
 // XrtRunner: runs a revision's xclbin + insts on the Phoenix NPU through XRT, launch by launch as kernels/device_layout plans it.
 #pragma once
+#include <functional>
 #include <cstdint>
 #include <string>
 
@@ -25,6 +26,7 @@ struct NpuOptions {
   int timeout_ms = 10000;
   int iterations = 1;
   int warmup = 0;
+  std::function<void(size_t, size_t)> on_launch;  // progress: (launches done, total)
 };
 
 struct NpuResult {

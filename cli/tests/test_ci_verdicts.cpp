@@ -338,3 +338,34 @@ TEST_CASE("issue 14.4: diff writes JSON and Markdown, takes per-side parameters,
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("is a suite aggregate and the other a run report") != std::string::npos);
 }
+
+TEST_CASE("issue 14.8: run shows progress on long work, and a document on stdout stays alone there", "[cli][progress]") {
+  TempDir t;
+  REQUIRE(run_cli({"fixture", "make", "--recipe", "numpy-randint", "--seed", "3", "--shape", "64x64", "--heads", "4", "--out",
+                   t.file("fx")}).exit_code == 0);
+  const std::string elf = shared_dir() + "/aie2/int32-2025-11-03/main_core_0_2.elf";
+  // Interval 0: every stage and launch is a line (CI logs get one every 10 s by default).
+  const CliResult r = run_program({"/usr/bin/env", "ATTNCHECK_PROGRESS_SECONDS=0", ATTNCHECK_EXE, "run", "--kernel", "uc-int32-lut",
+                                   "--fixture", t.file("fx"), "--backend", "sim", "--elf", elf, "--sim-stack-at", "0x78800"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("  progress  run uc-int32-lut on " + t.file("fx") + ": 0/3, backend sim") != std::string::npos);
+  CHECK(r.out.find("backend sim, launch 4/4") != std::string::npos);
+  CHECK(r.out.find(": 1/3, golden model") != std::string::npos);
+  CHECK(r.out.find(": 2/3, integer model and comparison") != std::string::npos);
+  CHECK(r.err.empty());
+  // By default a short run prints no progress at all.
+  const CliResult quiet = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42});
+  CHECK(quiet.out.find("progress") == std::string::npos);
+
+  // --json - : stdout is the report and nothing else; the summary goes to stderr.
+  const CliResult j = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json", "-"});
+  REQUIRE(j.exit_code == 0);
+  CHECK(nlohmann::json::parse(j.out)["schema"] == "attncheck.report/1");
+  CHECK(j.err.find("verdict   PASS") != std::string::npos);
+  write_bytes(t.file("s.json"), "{\"fixtures\": [\"" + kSeed42 + "\"], \"revisions\": [\"uc-int32-lut\"], \"backends\": [\"model\", \"host\"]}");
+  const CliResult s = run_cli({"suite", t.file("s.json"), "--json", "-"});
+  REQUIRE(s.exit_code == 0);
+  CHECK(nlohmann::json::parse(s.out)["schema"] == "attncheck.suite/1");
+  CHECK(s.err.find("[2/2]") != std::string::npos);
+}

@@ -25,19 +25,47 @@ void add_entries(const std::string& path, std::vector<ReportEntry>& out) {
 }  // namespace
 
 // A suite aggregate contributes one entry per case; kept outputs resolve against the aggregate's directory.
+namespace {
+
+std::string text_of(const nlohmann::json& j) { return j.is_string() ? j.get<std::string>() : j.is_null() ? "" : j.dump(); }
+
+// The kept arrays, or, when the report names some that are gone or changed, none and a note: the
+// report still renders from its JSON (metrics, gates, localization), and says which plots it left out.
+void attach_arrays(ReportEntry& e, const std::string& path) {
+  try {
+    e.arrays = load_outputs(e.report, path);
+  } catch (const InputError& err) {
+    e.arrays.reset();
+    e.arrays_note = err.what();
+  }
+}
+
+void name_from_report(ReportEntry& e) {
+  e.revision = text_of(e.report.at("kernel").at("revision"));
+  e.fixture = text_of(e.report.at("fixture").at("path"));
+  e.backend = text_of(e.report.at("backend").at("name"));
+}
+
+}  // namespace
+
 void add_report_entries(const nlohmann::json& j, const std::string& path, std::vector<ReportEntry>& out) {
   if (j.at("schema") == kSuiteSchemaId) {
     for (const auto& c : j.at("cases")) {
-      // A skipped case is a hole in the suite's matrix (revision not defined for the shape): nothing to show.
-      if (c.at("status") == "skipped") continue;
       ReportEntry e;
       e.source = path + "#" + c.at("id").get<std::string>();
-      if (c.at("status") == "error") {
+      e.revision = text_of(c.value("revision", nlohmann::json()));
+      e.fixture = text_of(c.value("fixture", nlohmann::json()));
+      e.backend = text_of(c.value("backend", nlohmann::json()));
+      if (c.at("status") == "skipped") {
+        // A hole in the suite's matrix (revision not defined for the shape): shown in the grid.
+        e.skipped = c.value("reason", std::string("skipped"));
+      } else if (c.at("status") == "error") {
         e.error = c.value("error", std::string("did not run"));
         e.report = nullptr;
       } else {
         e.report = c.at("report");
-        e.arrays = load_outputs(e.report, path);
+        name_from_report(e);
+        attach_arrays(e, path);
       }
       out.push_back(std::move(e));
     }
@@ -46,7 +74,8 @@ void add_report_entries(const nlohmann::json& j, const std::string& path, std::v
   ReportEntry e;
   e.source = path;
   e.report = j;
-  e.arrays = load_outputs(j, path);
+  name_from_report(e);
+  attach_arrays(e, path);
   out.push_back(std::move(e));
 }
 

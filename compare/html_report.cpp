@@ -22,6 +22,8 @@ th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.PASS, span.PASS { color: #1a7f37; font-weight: bold; } td.FAIL, span.FAIL { color: #cf222e; font-weight: bold; }
 td.ERROR, span.ERROR { color: #9a6700; font-weight: bold; }
+td.SKIP, span.SKIP { color: #57606a; font-style: italic; }
+details.head { margin: 6px 0; } details.head > summary { cursor: pointer; font-weight: bold; }
 code { font-size: 12px; word-break: break-all; }
 section.case { border-top: 2px solid #d0d7de; margin-top: 24px; }
 .plots { display: flex; flex-wrap: wrap; gap: 12px; }
@@ -72,8 +74,9 @@ std::string plots(const ReportEntry& e) {
     }
     o << figure(svg_scatter(a.golden.data, a.device.data, "Device vs golden", "golden (LSB)", "device (LSB)"),
                 "Each point is one output element; the dashed line is device = golden.");
-    o << figure(svg_histogram(err, 41, "Error histogram", "device - golden (LSB)"),
-                "Distribution of the signed error over all " + std::to_string(err.size()) + " elements.");
+    o << figure(svg_histogram(err, 40, "Error histogram", "device - golden (LSB)", /*log_y=*/true),
+                "Distribution of the signed error over all " + std::to_string(err.size()) +
+                    " elements; counts on a log scale, so a single element in a tail stays visible.");
     const std::string row_what = s.heads > 1 ? "row h*S+s" : "row (query position)";
     o << figure(svg_heatmap(bin_grid(abs_err, rows, cols, br, bc, true), br, bc, "Per-row error heatmap",
                             grid_label(cols, bc, "column d"), grid_label(rows, br, row_what), "mean |device - golden| (LSB)"),
@@ -82,8 +85,12 @@ std::string plots(const ReportEntry& e) {
                             grid_label(cols, bc, "column d"), grid_label(rows, br, row_what), "elements differing from the model"),
                 a.has_model ? model_line(r) : "The backend is the integer model: no element can differ (all zero).");
   } else {
-    o << "<p class=\"note\">The scatter, error histogram and per-row error heatmap need the output arrays: rerun with "
-         "<code>attncheck run --keep-outputs --json FILE</code>.</p>\n";
+    if (!e.arrays_note.empty())
+      o << "<p class=\"note\">The kept arrays could not be used (" << esc(e.arrays_note)
+        << "): the scatter, error histogram and per-row error heatmap are left out.</p>\n";
+    else
+      o << "<p class=\"note\">The scatter, error histogram and per-row error heatmap need the output arrays: rerun with "
+           "<code>attncheck run --keep-outputs --json FILE</code>.</p>\n";
     // The mismatch map can still be drawn per row from the report's mismatch_rows.
     // .at() and checked sizes: the shape comes from a file, and a hostile one must neither index
     // past the array nor size a grid of 10^18 cells (fuzz_report_reader).
@@ -144,6 +151,12 @@ std::string localization(const Json& r) {
   const Json& m = r.at("metrics");
   const Json& d = m.at("vs_golden");
   o << "<h3>Mismatch localization</h3>\n<p>" << esc(model_line(r)) << "</p>\n";
+  const auto found = findings(r);
+  if (!found.empty()) {
+    o << "<table class=\"findings\">";
+    for (const auto& [label, sentence] : found) o << "<tr><th>" << esc(label) << "</th><td>" << esc(sentence) << "</td></tr>";
+    o << "</table>\n";
+  }
   o << "<p>Largest error vs golden: " << esc(fmt(d.at("max_abs_error"), 4)) << " LSB at [h, s, d] = "
     << esc(d.at("max_abs_error_at").dump()) << ".</p>\n";
   if (m.contains("vs_model") && !m["vs_model"].at("bit_exact").get<bool>()) {
@@ -162,6 +175,51 @@ std::string localization(const Json& r) {
   return o.str();
 }
 
+// Multi-head fixtures: a table per head, and per head its own error heatmap and mismatch map in a
+// <details> panel (a head selector that needs no script), so eight heads are not binned into one map.
+std::string head_panels(const ReportEntry& e) {
+  const Json& r = e.report;
+  const std::vector<HeadRow> heads = head_rows(r, e.arrays ? &*e.arrays : nullptr);
+  if (heads.empty()) return "";
+  std::ostringstream o;
+  o << "<h3>Per head</h3>\n<table><tr><th>head</th><th>mismatches vs model</th><th>MAE vs golden</th><th>max abs error</th></tr>";
+  for (const auto& h : heads)
+    o << "<tr><td class=\"num\">" << h.head << "</td><td class=\"num\">" << (h.mismatches ? std::to_string(*h.mismatches) : "n/a")
+      << "</td><td class=\"num\">" << (h.mae ? esc(fmt(*h.mae, 4)) : "n/a") << "</td><td class=\"num\">"
+      << (h.max_abs ? esc(fmt(*h.max_abs, 4)) : "n/a") << "</td></tr>";
+  o << "</table>\n";
+  if (!e.arrays) return o.str();
+  const auto& a = *e.arrays;
+  const Shape s = a.device.shape;
+  const size_t seq = static_cast<size_t>(s.seq), cols = static_cast<size_t>(s.dim), n = s.head_size();
+  const size_t br = std::min<size_t>(seq, 64), bc = std::min<size_t>(cols, 64);
+  constexpr int64_t kMaxPanels = 16;  // past that the page grows by megabytes for little
+  for (int64_t h = 0; h < s.heads && h < kMaxPanels; ++h) {
+    std::vector<double> abs_err(n), mism(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t k = static_cast<size_t>(h) * n + i;
+      abs_err[i] = std::fabs(a.device.data[k] - a.golden.data[k]);
+      if (a.has_model) mism[i] = a.device.data[k] != a.model.data[k];
+    }
+    const HeadRow& row = heads[static_cast<size_t>(h)];
+    const bool bad = row.mismatches && *row.mismatches > 0;
+    o << "<details class=\"head\"" << (bad ? " open" : "") << "><summary>head " << h
+      << (row.mismatches ? ": " + std::to_string(*row.mismatches) + " mismatches vs model" : std::string()) << "</summary>"
+      << "<div class=\"plots\">"
+      << figure(svg_heatmap(bin_grid(abs_err, seq, cols, br, bc, true), br, bc, "Head " + std::to_string(h) + ": error",
+                            grid_label(cols, bc, "column d"), grid_label(seq, br, "query position s"), "mean |device - golden| (LSB)"),
+                "Head " + std::to_string(h) + " alone.")
+      << figure(svg_heatmap(bin_grid(mism, seq, cols, br, bc, false), br, bc, "Head " + std::to_string(h) + ": mismatches",
+                            grid_label(cols, bc, "column d"), grid_label(seq, br, "query position s"), "elements differing from the model"),
+                a.has_model ? "Elements of head " + std::to_string(h) + " that differ from the model."
+                            : "The backend is the integer model: no element can differ.")
+      << "</div></details>\n";
+  }
+  if (s.heads > kMaxPanels)
+    o << "<p class=\"note\">Panels for the first " << kMaxPanels << " of " << s.heads << " heads; the table has all.</p>\n";
+  return o.str();
+}
+
 std::string title_of(const Json& r) {
   return str(r.at("kernel").at("revision")) + " on " + str(r.at("fixture").at("path")) + " (" +
          str(r.at("backend").at("name")) + ")";
@@ -171,27 +229,45 @@ std::string title_of(const Json& r) {
 
 std::string render_html(const std::vector<ReportEntry>& entries) {
   const std::string verdict = overall_verdict(entries);
-  size_t pass = 0, fail = 0, err = 0;
+  size_t pass = 0, fail = 0, err = 0, skip = 0;
   for (const auto& e : entries) {
     const std::string v = entry_verdict(e);
-    (v == "PASS" ? pass : v == "FAIL" ? fail : err)++;
+    (v == "PASS" ? pass : v == "FAIL" ? fail : v == "SKIP" ? skip : err)++;
   }
   std::ostringstream o;
   o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     << "<title>attncheck validation: " << verdict << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
   o << "<header class=\"verdict " << verdict << "\"><h1>attncheck validation: " << verdict << "</h1><p>"
-    << entries.size() << " case(s): " << pass << " passed, " << fail << " failed a gate, " << err
-    << " did not run.</p></header>\n";
+    << entries.size() << " case(s): " << pass << " passed, " << fail << " failed a gate, " << err << " did not run"
+    << (skip ? ", " + std::to_string(skip) + " skipped" : std::string()) << ".</p></header>\n";
+  const Grid grid = suite_grid(entries);
+  if (!grid.cells.empty()) {
+    o << "<section><h2>Revision x fixture</h2>\n<table class=\"grid\"><tr><th>revision \\ fixture</th>";
+    for (const auto& f : grid.fixtures) o << "<th><code>" << esc(f) << "</code></th>";
+    o << "</tr>\n";
+    for (size_t ri = 0; ri < grid.revisions.size(); ++ri) {
+      o << "<tr><th>" << esc(grid.revisions[ri]) << "</th>";
+      for (const auto& c : grid.cells[ri]) {
+        o << "<td>";
+        if (c.empty()) o << "<span class=\"note\">—</span>";
+        for (const auto& [backend, v] : c) o << "<div>" << esc(backend) << " <span class=\"" << v << "\">" << v << "</span></div>";
+        o << "</td>";
+      }
+      o << "</tr>\n";
+    }
+    o << "</table></section>\n";
+  }
 
   o << "<section><h2>Cases</h2>\n<table><tr><th>verdict</th><th>revision</th><th>fixture</th><th>backend</th>"
        "<th>correlation</th><th>MAE</th><th>RMSE</th><th>within 5</th><th>bit-exact</th><th>gates</th><th>source</th></tr>\n";
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     const std::string v = entry_verdict(e);
-    if (v == "ERROR") {
-      o << "<tr><td class=\"ERROR\">ERROR</td><td colspan=\"9\">" << esc(e.error) << "</td><td>" << esc(e.source)
-        << "</td></tr>\n";
+    if (v == "ERROR" || v == "SKIP") {
+      o << "<tr><td class=\"" << v << "\">" << v << "</td><td>" << esc(e.revision) << "</td><td>" << esc(e.fixture) << "</td><td>"
+        << esc(e.backend) << "</td><td colspan=\"6\">" << esc(v == "SKIP" ? e.skipped : e.error) << "</td><td><code>" << esc(e.source)
+        << "</code></td></tr>\n";
       continue;
     }
     const Json& r = e.report;
@@ -212,9 +288,9 @@ std::string render_html(const std::vector<ReportEntry>& entries) {
 
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
-    if (entry_verdict(e) == "ERROR") continue;
-    const Json& r = e.report;
     const std::string v = entry_verdict(e);
+    if (v == "ERROR" || v == "SKIP") continue;
+    const Json& r = e.report;
     o << "<section class=\"case\" id=\"case-" << i << "\">\n<h2><span class=\"" << v << "\">" << v << "</span> "
       << esc(title_of(r)) << "</h2>\n";
     const bool has_model = r.at("metrics").contains("model_vs_golden");
@@ -228,6 +304,7 @@ std::string render_html(const std::vector<ReportEntry>& entries) {
     if (r.at("gates").empty()) o << "<p class=\"note\">No gates were given: the verdict checks nothing.</p>\n";
     o << localization(r);
     o << "<h3>Plots</h3>\n<div class=\"plots\">\n" << plots(e) << "</div>\n";
+    o << head_panels(e);
     o << latency(r);
     o << "<h3>Provenance</h3>\n<table>";
     for (const auto& [k, val] : provenance(r))

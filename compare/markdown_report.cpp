@@ -1,5 +1,7 @@
 // The validation report as Markdown for CI job summaries, and the pieces the HTML report shares.
+#include <algorithm>
 #include <cctype>
+#include <tuple>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -107,6 +109,19 @@ std::vector<std::pair<std::string, std::string>> provenance(const nlohmann::json
     if (k.find("xclbin") != std::string::npos) xclbin = true;
     out.push_back({"backend " + k, str(v)});
   }
+  // A device run's facts are in `device` (npu/xrt_runner.cpp): the xclbin's hash and UUID, the
+  // instruction stream's hash, the device and its firmware.
+  if (r.contains("device") && r["device"].is_object()) {
+    const auto& dev = r["device"];
+    for (const char* k : {"xclbin", "insts"}) {
+      if (!dev.contains(k) || !dev[k].is_object()) continue;
+      xclbin = xclbin || std::string(k) == "xclbin";
+      for (const char* f : {"path", "sha256", "uuid", "words"})
+        if (dev[k].contains(f)) out.push_back({std::string(k) + " " + f, str(dev[k][f])});
+    }
+    for (const char* k : {"name", "bdf", "firmware", "kernel_name"})
+      if (dev.contains(k)) out.push_back({std::string("device ") + k, str(dev[k])});
+  }
   if (!xclbin) out.push_back({"xclbin hash", "none (no device involved)"});
   if (r.contains("golden"))
     out.push_back({"golden", str(r["golden"].at("precision")) + ", logit scale " + fmt(r["golden"].at("logit_scale"), 6)});
@@ -130,9 +145,96 @@ std::string model_line(const nlohmann::json& r) {
   return s + ".";
 }
 
+std::vector<std::pair<std::string, std::string>> findings(const nlohmann::json& r) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const auto& m = r.at("metrics");
+  auto text = [](const nlohmann::json& j, const char* k) {
+    return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+  };
+  if (m.contains("vs_model") && m["vs_model"].is_object()) {
+    const auto& vm = m["vs_model"];
+    const nlohmann::json pattern = vm.contains("pattern") ? vm["pattern"] : nlohmann::json();
+    if (const std::string w = text(pattern, "summary"); !w.empty()) out.push_back({"where", w});
+    if (vm.contains("attribution"))
+      if (const std::string w = text(vm["attribution"], "summary"); !w.empty()) out.push_back({"writes", w});
+    if (pattern.is_object()) {
+      if (pattern.contains("constant_offset") && pattern["constant_offset"].is_number())
+        out.push_back({"constant offset", "every mismatching element is the model's value " +
+                                              fmt(pattern["constant_offset"], 0) + " LSB away: an offset, not noise"});
+      if (pattern.contains("untouched_rows") && pattern["untouched_rows"].is_number() && pattern["untouched_rows"].get<double>() > 0)
+        out.push_back({"never written", fmt(pattern["untouched_rows"], 0) +
+                                            " rows still hold the runner's sentinel (0x5A) in every byte: the device never wrote them"});
+      if (pattern.contains("zero_rows") && pattern["zero_rows"].is_number() && pattern["zero_rows"].get<double>() > 0)
+        out.push_back({"all-zero rows", fmt(pattern["zero_rows"], 0) + " mismatching rows are all zero where the model's are not"});
+    }
+  }
+  const nlohmann::json& be = r.at("backend");
+  if (const std::string v = text(be, "static_verdict"); !v.empty()) {
+    std::string s = v;
+    if (be.contains("max_sp") && be["max_sp"].is_number()) {
+      char sp[32];
+      std::snprintf(sp, sizeof sp, "0x%llX", static_cast<unsigned long long>(be["max_sp"].get<double>()));
+      s += std::string("; the simulated SP reached ") + sp;
+    }
+    if (be.contains("stack_at") && be["stack_at"].is_number()) s += " (stack moved by --sim-stack-at)";
+    out.push_back({"stack", s});
+  }
+  return out;
+}
+
+std::vector<HeadRow> head_rows(const nlohmann::json& r, const OutputArrays* arrays) {
+  const auto& shape = r.at("fixture").at("shape");
+  const int64_t heads = shape.at(0).is_number_integer() ? shape.at(0).get<int64_t>() : 0;
+  std::vector<HeadRow> out;
+  if (heads <= 1 || heads > 4096) return out;
+  const auto& m = r.at("metrics");
+  const nlohmann::json per = m.contains("vs_model") && m["vs_model"].is_object() && m["vs_model"].contains("mismatches_per_head")
+                                 ? m["vs_model"]["mismatches_per_head"] : nlohmann::json();
+  const bool use_arrays = arrays && arrays->device.shape.heads == heads && arrays->golden.shape == arrays->device.shape;
+  for (int64_t h = 0; h < heads; ++h) {
+    HeadRow row;
+    row.head = h;
+    if (per.is_array() && static_cast<size_t>(h) < per.size() && per[static_cast<size_t>(h)].is_number_integer())
+      row.mismatches = per[static_cast<size_t>(h)].get<int64_t>();
+    if (use_arrays) {
+      const size_t n = arrays->device.shape.head_size(), base = static_cast<size_t>(h) * n;
+      double sum = 0, most = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const double e = std::fabs(arrays->device.data[base + i] - arrays->golden.data[base + i]);
+        sum += e;
+        most = std::max(most, e);
+      }
+      row.mae = n ? sum / static_cast<double>(n) : 0;
+      row.max_abs = most;
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+
+Grid suite_grid(const std::vector<ReportEntry>& entries) {
+  Grid g;
+  auto index = [](std::vector<std::string>& v, const std::string& x) {
+    const auto it = std::find(v.begin(), v.end(), x);
+    if (it != v.end()) return static_cast<size_t>(it - v.begin());
+    v.push_back(x);
+    return v.size() - 1;
+  };
+  std::vector<std::tuple<size_t, size_t, std::string, std::string>> placed;
+  for (const auto& e : entries) {
+    const size_t ri = index(g.revisions, e.revision), fi = index(g.fixtures, e.fixture);
+    placed.emplace_back(ri, fi, e.backend, entry_verdict(e));
+  }
+  if (g.revisions.size() * g.fixtures.size() < 2) return Grid{};
+  g.cells.assign(g.revisions.size(), std::vector<std::vector<std::pair<std::string, std::string>>>(g.fixtures.size()));
+  for (const auto& [ri, fi, backend, verdict] : placed) g.cells[ri][fi].push_back({backend, verdict});
+  return g;
+}
+
 }  // namespace report_detail
 
 std::string entry_verdict(const ReportEntry& e) {
+  if (!e.skipped.empty()) return "SKIP";
   if (!e.error.empty() || e.report.is_null()) return "ERROR";
   return e.report.at("pass").get<bool>() ? "PASS" : "FAIL";
 }
@@ -183,34 +285,56 @@ std::string render_markdown(const std::vector<ReportEntry>& entries) {
   std::ostringstream o;
   const std::string verdict = overall_verdict(entries);
   const char* icon = verdict == "PASS" ? "✅" : verdict == "FAIL" ? "❌" : "⚠️";
-  size_t pass = 0, fail = 0, err = 0;
+  size_t pass = 0, fail = 0, err = 0, skip = 0;
   for (const auto& e : entries) {
     const std::string v = entry_verdict(e);
-    (v == "PASS" ? pass : v == "FAIL" ? fail : err)++;
+    (v == "PASS" ? pass : v == "FAIL" ? fail : v == "SKIP" ? skip : err)++;
   }
   o << "## " << icon << " attncheck validation: " << verdict << "\n\n";
-  o << entries.size() << " case(s): " << pass << " passed, " << fail << " failed gates, " << err << " did not run.\n\n";
+  o << entries.size() << " case(s): " << pass << " passed, " << fail << " failed gates, " << err << " did not run"
+    << (skip ? ", " + std::to_string(skip) + " skipped" : std::string()) << ".\n\n";
+  const Grid grid = suite_grid(entries);
+  if (!grid.cells.empty()) {
+    o << "| revision \\ fixture |";
+    for (const auto& f : grid.fixtures) o << " " << cell(f) << " |";
+    o << "\n|---|";
+    for (size_t i = 0; i < grid.fixtures.size(); ++i) o << "---|";
+    o << "\n";
+    for (size_t ri = 0; ri < grid.revisions.size(); ++ri) {
+      o << "| " << cell(grid.revisions[ri]) << " |";
+      for (const auto& c : grid.cells[ri]) {
+        std::string text;
+        for (const auto& [backend, v] : c) text += (text.empty() ? "" : ", ") + cell(backend) + " " + v;
+        o << " " << (text.empty() ? "—" : text) << " |";
+      }
+      o << "\n";
+    }
+    o << "\n";
+  }
   o << "| verdict | revision | fixture | backend | correlation | MAE | RMSE | max abs | within 1 | within 5 | bit-exact | gates |\n";
   o << "|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|\n";
   for (const auto& e : entries) {
-    if (entry_verdict(e) == "ERROR") {
-      o << "| ERROR | " << cell(e.source) << " | | | | | | | | | | " << cell(e.error) << " |\n";
+    const std::string v = entry_verdict(e);
+    if (v == "ERROR" || v == "SKIP") {
+      o << "| " << v << " | " << cell(e.revision) << " | " << cell(e.fixture) << " | " << cell(e.backend) << " | | | | | | | | "
+        << cell(v == "SKIP" ? e.skipped : e.error) << " |\n";
       continue;
     }
     const auto& r = e.report;
     const auto& d = r.at("metrics").at("vs_golden");
     const bool exact = !r["metrics"].contains("vs_model") || r["metrics"]["vs_model"].at("bit_exact").get<bool>();
-    o << "| " << entry_verdict(e) << " | " << cell(str(r.at("kernel").at("revision"))) << " | "
+    o << "| " << v << " | " << cell(str(r.at("kernel").at("revision"))) << " | "
       << cell(str(r.at("fixture").at("path"))) << " | " << cell(str(r.at("backend").at("name"))) << " | "
       << fmt(d.at("correlation"), 6) << " | " << fmt(d.at("mae"), 4) << " | " << fmt(d.at("rmse"), 4) << " | "
       << fmt(d.at("max_abs_error"), 1) << " | " << share(d.at("within").at("1")) << " | "
       << share(d.at("within").at("5")) << " | " << (exact ? "yes" : "no") << " | " << gate_counts(r) << " |\n";
   }
   for (const auto& e : entries) {
-    if (entry_verdict(e) == "ERROR") continue;
+    const std::string v = entry_verdict(e);
+    if (v == "ERROR" || v == "SKIP") continue;
     const auto& r = e.report;
     // The summary line is HTML, not Markdown: escaped as HTML.
-    o << "\n<details><summary>" << entry_verdict(e) << ": " << html_escape(str(r.at("kernel").at("revision"))) << " on "
+    o << "\n<details><summary>" << v << ": " << html_escape(str(r.at("kernel").at("revision"))) << " on "
       << html_escape(str(r.at("fixture").at("path"))) << " (" << html_escape(str(r.at("backend").at("name"))) << ") — "
       << html_escape(e.source) << "</summary>\n\n";
     const bool has_model = r.at("metrics").contains("model_vs_golden");
@@ -220,8 +344,17 @@ std::string render_markdown(const std::vector<ReportEntry>& entries) {
       o << "| " << cell(row.label) << " | " << cell(row.device) << " |" << (has_model ? " " + cell(row.model) + " |" : "")
         << " " << cell(row.threshold) << " | " << row.gate_verdict << " |\n";
     o << "\n" << cell(model_line(r)) << "\n\n";
-    o << "| provenance | |\n|---|---|\n";
-    for (const auto& [k, v] : provenance(r)) o << "| " << cell(k) << " | " << cell(v) << " |\n";
+    for (const auto& [label, sentence] : findings(r)) o << "- **" << cell(label) << "**: " << cell(sentence) << "\n";
+    const std::vector<HeadRow> heads = head_rows(r, e.arrays ? &*e.arrays : nullptr);
+    if (!heads.empty()) {
+      o << "\n| head | mismatches vs model | MAE vs golden | max abs error |\n|---:|---:|---:|---:|\n";
+      for (const auto& h : heads)
+        o << "| " << h.head << " | " << (h.mismatches ? std::to_string(*h.mismatches) : "n/a") << " | "
+          << (h.mae ? fmt(*h.mae, 4) : "n/a (arrays not kept)") << " | " << (h.max_abs ? fmt(*h.max_abs, 4) : "n/a") << " |\n";
+    }
+    if (!e.arrays_note.empty()) o << "\n" << cell("Plots and per-head errors left out: " + e.arrays_note) << "\n";
+    o << "\n| provenance | |\n|---|---|\n";
+    for (const auto& [k, val] : provenance(r)) o << "| " << cell(k) << " | " << cell(val) << " |\n";
     o << "\n</details>\n";
   }
   return o.str();

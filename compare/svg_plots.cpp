@@ -10,12 +10,13 @@ namespace attncheck {
 namespace {
 
 constexpr int kWidth = 520, kHeight = 380;
-constexpr int kLeft = 64, kRight = 24, kTop = 36, kBottom = 52;
+constexpr int kLeft = 72, kRight = 32, kTop = 36, kBottom = 52;
 constexpr int kPlotW = kWidth - kLeft - kRight, kPlotH = kHeight - kTop - kBottom;
 
 std::string fmt(double v) {
   char buf[48];
-  if (v != 0 && (std::fabs(v) >= 1e5 || std::fabs(v) < 1e-3)) std::snprintf(buf, sizeof buf, "%.3g", v);
+  if (std::fabs(v) < 1e-12) return "0";  // a tick at -1e-17 from a rounded step is zero
+  if (std::fabs(v) >= 1e5 || std::fabs(v) < 1e-3) std::snprintf(buf, sizeof buf, "%.3g", v);
   else std::snprintf(buf, sizeof buf, "%.4g", v);
   return buf;
 }
@@ -31,12 +32,6 @@ struct Range {
   double span() const { return hi - lo; }
 };
 
-// A degenerate range is widened so that every mapping below divides by a non-zero span.
-Range padded(double lo, double hi) {
-  if (!(hi > lo)) return {lo - 1, hi + 1};
-  return {lo, hi};
-}
-
 std::string open_svg(const std::string& kind, const std::string& title) {
   std::ostringstream o;
   o << "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" data-plot=\"" << kind << "\" width=\"" << kWidth
@@ -49,23 +44,44 @@ std::string open_svg(const std::string& kind, const std::string& title) {
   return o.str();
 }
 
-// Frame, 5 ticks per axis and the axis labels.
-std::string axes(Range xr, Range yr, const std::string& x_label, const std::string& y_label, bool x_ticks = true) {
+// The range the axis shows: [lo, hi] widened to the nice ticks around it.
+Range nice_range(double lo, double hi) {
+  const std::vector<double> t = nice_ticks(lo, hi);
+  return {t.front(), t.back()};
+}
+
+// One tick: a value and the label it shows (a log axis shows counts at log positions).
+struct Tick {
+  double at;
+  std::string label;
+};
+
+std::vector<Tick> linear_ticks(Range r) {
+  std::vector<Tick> out;
+  for (double v : nice_ticks(r.lo, r.hi))
+    if (v >= r.lo - 1e-9 * r.span() && v <= r.hi + 1e-9 * r.span()) out.push_back({v, fmt(v)});
+  return out;
+}
+
+// Frame, ticks on both axes and the axis labels. The ranges are expected on the ticks' grid
+// (nice_range), so the frame starts and ends on a labelled value.
+std::string axes(Range xr, Range yr, const std::string& x_label, const std::string& y_label,
+                 const std::vector<Tick>* y_ticks = nullptr) {
   std::ostringstream o;
   o << "<rect x=\"" << kLeft << "\" y=\"" << kTop << "\" width=\"" << kPlotW << "\" height=\"" << kPlotH
     << "\" fill=\"none\" stroke=\"#444\"/>";
-  for (int i = 0; i <= 4; ++i) {
-    const double fx = kLeft + kPlotW * i / 4.0, fy = kTop + kPlotH - kPlotH * i / 4.0;
-    if (x_ticks) {
-      o << "<line x1=\"" << px(fx) << "\" y1=\"" << kTop + kPlotH << "\" x2=\"" << px(fx) << "\" y2=\""
-        << kTop + kPlotH + 4 << "\" stroke=\"#444\"/>"
-        << "<text x=\"" << px(fx) << "\" y=\"" << kTop + kPlotH + 16 << "\" text-anchor=\"middle\">"
-        << fmt(xr.lo + xr.span() * i / 4.0) << "</text>";
-    }
+  for (const Tick& t : linear_ticks(xr)) {
+    const double fx = kLeft + (t.at - xr.lo) / xr.span() * kPlotW;
+    o << "<line x1=\"" << px(fx) << "\" y1=\"" << kTop + kPlotH << "\" x2=\"" << px(fx) << "\" y2=\""
+      << kTop + kPlotH + 4 << "\" stroke=\"#444\"/>"
+      << "<text x=\"" << px(fx) << "\" y=\"" << kTop + kPlotH + 16 << "\" text-anchor=\"middle\">" << t.label << "</text>";
+  }
+  const std::vector<Tick> ys = y_ticks ? *y_ticks : linear_ticks(yr);
+  for (const Tick& t : ys) {
+    const double fy = kTop + kPlotH - (t.at - yr.lo) / yr.span() * kPlotH;
     o << "<line x1=\"" << kLeft - 4 << "\" y1=\"" << px(fy) << "\" x2=\"" << kLeft << "\" y2=\"" << px(fy)
       << "\" stroke=\"#444\"/>"
-      << "<text x=\"" << kLeft - 6 << "\" y=\"" << px(fy + 4) << "\" text-anchor=\"end\">"
-      << fmt(yr.lo + yr.span() * i / 4.0) << "</text>";
+      << "<text x=\"" << kLeft - 6 << "\" y=\"" << px(fy + 4) << "\" text-anchor=\"end\">" << t.label << "</text>";
   }
   o << "<text x=\"" << kLeft + kPlotW / 2 << "\" y=\"" << kHeight - 12 << "\" text-anchor=\"middle\">"
     << html_escape(x_label) << "</text>";
@@ -104,6 +120,30 @@ std::string html_escape(const std::string& s) {
   return o;
 }
 
+std::vector<double> nice_ticks(double lo, double hi, int target) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return {0, 1};
+  if (hi < lo) std::swap(lo, hi);
+  if (!(hi > lo)) {
+    lo -= 1;
+    hi += 1;
+  }
+  target = std::max(1, target);
+  const double raw = (hi - lo) / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
+  const double first = std::floor(lo / step + 1e-9) * step, last = std::ceil(hi / step - 1e-9) * step;
+  std::vector<double> out;
+  for (double v = first; v <= last + step * 1e-6 && out.size() < 1000; v = first + step * static_cast<double>(out.size()))
+    out.push_back(std::fabs(v) < step * 1e-9 ? 0.0 : v);
+  if (out.size() < 2) out.push_back(first + step);
+  return out;
+}
+
 std::string svg_scatter(const std::vector<double>& x, const std::vector<double>& y, const std::string& title,
                         const std::string& x_label, const std::string& y_label, size_t max_points) {
   const size_t n = std::min(x.size(), y.size());
@@ -113,7 +153,7 @@ std::string svg_scatter(const std::vector<double>& x, const std::vector<double>&
     hi = std::max({hi, x[i], y[i]});
   }
   // One range for both axes, so the diagonal is y = x and distance from it reads as error.
-  const Range r = padded(lo, hi);
+  const Range r = nice_range(lo, hi);
   auto sx = [&](double v) { return kLeft + (v - r.lo) / r.span() * kPlotW; };
   auto sy = [&](double v) { return kTop + kPlotH - (v - r.lo) / r.span() * kPlotH; };
   const size_t stride = std::max<size_t>(1, (n + max_points - 1) / std::max<size_t>(1, max_points));
@@ -132,27 +172,50 @@ std::string svg_scatter(const std::vector<double>& x, const std::vector<double>&
 }
 
 std::string svg_histogram(const std::vector<double>& values, int bins, const std::string& title,
-                          const std::string& x_label) {
+                          const std::string& x_label, bool log_y) {
   bins = std::max(1, bins);
   double lo = values.empty() ? 0 : *std::min_element(values.begin(), values.end());
   double hi = values.empty() ? 0 : *std::max_element(values.begin(), values.end());
-  const Range xr = padded(lo, hi);
+  const Range xr = nice_range(lo, hi);
+  // Bin edges on a 1-2-5 grid too, so a bin reads as "2 to 4 LSB", not "-0.5788 to 0.3012".
+  const std::vector<double> fine = nice_ticks(xr.lo, xr.hi, bins);
+  const double step = fine.size() > 1 ? fine[1] - fine[0] : xr.span();
+  bins = std::max(1, static_cast<int>(std::lround(xr.span() / step)));
   std::vector<size_t> counts(static_cast<size_t>(bins), 0);
   for (double v : values) {
-    int b = static_cast<int>((v - xr.lo) / xr.span() * bins);
+    int b = static_cast<int>(std::floor((v - xr.lo) / step));
     counts[static_cast<size_t>(std::clamp(b, 0, bins - 1))]++;
   }
   const size_t most = counts.empty() ? 0 : *std::max_element(counts.begin(), counts.end());
-  const Range yr{0, static_cast<double>(std::max<size_t>(most, 1))};
+  Range yr{0, 1};
+  std::vector<Tick> y_ticks;
+  // On a log axis a bar of height log10(1 + count): 1 stays visible beside 4,000.
+  auto height_of = [&](size_t c) { return log_y ? std::log10(1.0 + static_cast<double>(c)) : static_cast<double>(c); };
+  if (log_y) {
+    int decades = 1;
+    while (std::pow(10.0, decades) < static_cast<double>(most) + 1) ++decades;
+    yr = {0, static_cast<double>(decades)};
+    y_ticks.push_back({0, "0"});
+    for (int d = 0; d <= decades; ++d) {
+      char label[32];
+      std::snprintf(label, sizeof label, "%.0f", std::pow(10.0, d));
+      y_ticks.push_back({std::log10(1.0 + std::pow(10.0, d)), label});
+    }
+    y_ticks.erase(std::remove_if(y_ticks.begin(), y_ticks.end(), [&](const Tick& t) { return t.at > yr.hi + 1e-9; }),
+                  y_ticks.end());
+  } else {
+    yr = nice_range(0, static_cast<double>(std::max<size_t>(most, 1)));
+  }
   std::ostringstream o;
-  o << open_svg("histogram", title) << axes(xr, yr, x_label, "count");
+  o << open_svg("histogram", title)
+    << axes(xr, yr, x_label, log_y ? "count (log scale)" : "count", log_y ? &y_ticks : nullptr);
   o << "<g fill=\"#1f77b4\" stroke=\"#ffffff\" stroke-width=\"0.5\">";
   const double w = static_cast<double>(kPlotW) / bins;
   for (int b = 0; b < bins; ++b) {
-    const double h = counts[static_cast<size_t>(b)] / yr.hi * kPlotH;
+    const double h = height_of(counts[static_cast<size_t>(b)]) / yr.hi * kPlotH;
     o << "<rect x=\"" << px(kLeft + b * w) << "\" y=\"" << px(kTop + kPlotH - h) << "\" width=\"" << px(w)
-      << "\" height=\"" << px(h) << "\"><title>" << fmt(xr.lo + xr.span() * b / bins) << " to "
-      << fmt(xr.lo + xr.span() * (b + 1) / bins) << ": " << counts[static_cast<size_t>(b)] << "</title></rect>";
+      << "\" height=\"" << px(h) << "\"><title>" << fmt(xr.lo + step * b) << " to " << fmt(xr.lo + step * (b + 1)) << ": "
+      << counts[static_cast<size_t>(b)] << "</title></rect>";
   }
   o << "</g></svg>";
   return o.str();

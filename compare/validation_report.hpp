@@ -21,15 +21,22 @@ struct OutputArrays {
   bool has_model = false;  // false when the backend was the model (device is the model)
 };
 
-// One checked case: a run report, or a suite case that could not run (`error` set, `report` null).
+// One checked case: a run report, or a suite case that could not run (`error` set, `report`
+// null) or was skipped (`skipped` holds the reason, `report` null).
 struct ReportEntry {
   std::string source;  // the file it came from, and the case id for suite cases
   nlohmann::json report;
   std::optional<OutputArrays> arrays;
   std::string error;
+  // Why the plots that need the arrays are missing although the report named kept outputs (a
+  // file removed or changed since); "" when they loaded or none were kept.
+  std::string arrays_note;
+  std::string skipped;
+  std::string revision, fixture, backend;  // from the report, or from the suite case that did not run
 };
 
-// "PASS", "FAIL" (a gate failed) or "ERROR" (did not run).
+// "PASS", "FAIL" (a gate failed), "ERROR" (did not run) or "SKIP" (a suite case not defined for
+// its fixture's shape: shown in the grid, not counted against the verdict).
 std::string entry_verdict(const ReportEntry& e);
 // PASS only when every entry passed.
 std::string overall_verdict(const std::vector<ReportEntry>& entries);
@@ -59,6 +66,25 @@ std::string share(const nlohmann::json& v);
 std::vector<std::pair<std::string, std::string>> provenance(const nlohmann::json& report);
 // One sentence on device vs model.
 std::string model_line(const nlohmann::json& report);
+// What the report found beyond its metrics, as [label, sentence] in reading order: where the
+// mismatching rows are and which launch and input bytes they map to (`where`), which stores
+// explain them (`writes`), a constant offset, all-zero and never-written rows, and the stack (sim).
+std::vector<std::pair<std::string, std::string>> findings(const nlohmann::json& report);
+// Per head of a multi-head fixture: mismatches against the model (from the report), MAE and
+// largest |error| against golden (only with the arrays).
+struct HeadRow {
+  int64_t head = 0;
+  std::optional<int64_t> mismatches;
+  std::optional<double> mae, max_abs;
+};
+std::vector<HeadRow> head_rows(const nlohmann::json& report, const OutputArrays* arrays);
+// Suites as a revision x fixture grid: one row per revision, one column per fixture, each cell
+// "backend VERDICT" for every backend of that pair. Empty when there is only one cell.
+struct Grid {
+  std::vector<std::string> revisions, fixtures;
+  std::vector<std::vector<std::vector<std::pair<std::string, std::string>>>> cells;  // [rev][fixture] -> (backend, verdict)
+};
+Grid suite_grid(const std::vector<ReportEntry>& entries);
 
 }  // namespace report_detail
 }  // namespace attncheck

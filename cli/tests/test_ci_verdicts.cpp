@@ -369,3 +369,52 @@ TEST_CASE("issue 14.8: run shows progress on long work, and a document on stdout
   CHECK(nlohmann::json::parse(s.out)["schema"] == "attncheck.suite/1");
   CHECK(s.err.find("[2/2]") != std::string::npos);
 }
+
+TEST_CASE("issue 14.9: reports carry the localization, the stack, per-head panels and the suite grid, and render without arrays", "[cli][report]") {
+  TempDir t;
+  REQUIRE(run_cli({"fixture", "make", "--recipe", "numpy-randint", "--seed", "3", "--shape", "64x64", "--heads", "4", "--out",
+                   t.file("fx4")}).exit_code == 0);
+  const std::string elf = shared_dir() + "/aie2/int32-2025-11-03/main_core_0_2.elf";
+  // The binary's own stack corrupts Q of the heads at ObjectFIFO position 0: a known mismatch.
+  REQUIRE(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", t.file("fx4"), "--backend", "sim", "--elf", elf,
+                   "--allow-mismatch", "--json", t.file("sim.json"), "--keep-outputs"}).exit_code == 0);
+  REQUIRE(run_cli({"report", t.file("sim.json"), "--md", t.file("r.md"), "--html", t.file("r.html")}).exit_code == 0);
+  const std::string md = read_text(t.file("r.md")), html = read_text(t.file("r.html"));
+  for (const std::string& doc : {md, html}) {
+    CHECK(doc.find("contiguous ranges: head 0 rows 22-27 = launch 0 qkv (group 3) bytes 1408..1791") != std::string::npos);
+    CHECK(doc.find("stack frame stored at of") != std::string::npos);          // writes: the attribution
+    CHECK(doc.find("1760 B into of") != std::string::npos);                    // the stack verdict
+    CHECK(doc.find("the simulated SP reached 0x70AE0") != std::string::npos);
+  }
+  // Per head: the table in both, and one panel per head in the page.
+  CHECK(md.find("| head | mismatches vs model | MAE vs golden | max abs error |") != std::string::npos);
+  CHECK(md.find("| 1 | 0 |") != std::string::npos);
+  size_t panels = 0;
+  for (size_t p = html.find("<details class=\"head\""); p != std::string::npos; p = html.find("<details class=\"head\"", p + 1)) ++panels;
+  CHECK(panels == 4);
+  CHECK(html.find("count (log scale)") != std::string::npos);
+
+  // Kept arrays gone: the report still renders from its JSON and says what it left out.
+  fs::remove(t.file("sim.golden.npy"));
+  const CliResult gone = run_cli({"report", t.file("sim.json"), "--md", t.file("g.md"), "--html", t.file("g.html")});
+  REQUIRE(gone.exit_code == 0);
+  const std::string gmd = read_text(t.file("g.md")), ghtml = read_text(t.file("g.html"));
+  CHECK(gmd.find("left out: ") != std::string::npos);
+  CHECK(gmd.find("sim.golden.npy is missing") != std::string::npos);
+  CHECK(gmd.find("**where**") != std::string::npos);
+  CHECK(ghtml.find("are left out") != std::string::npos);
+  CHECK(ghtml.find("data-plot=\"scatter\"") == std::string::npos);
+
+  // A suite renders as a revision x fixture grid with the skipped cells visible.
+  write_bytes(t.file("s.json"), "{\"fixtures\": [\"" + t.file("fx4") + "\", \"" + source_dir() +
+                                    "/fixtures/realistic_s11_h2_s200\"], \"revisions\": [\"uc-int32-lut\", \"precise-v1\"]}");
+  REQUIRE(run_cli({"suite", t.file("s.json"), "--json", t.file("agg.json")}).exit_code == 0);
+  REQUIRE(run_cli({"report", t.file("agg.json"), "--md", t.file("s.md"), "--html", t.file("s.html")}).exit_code == 0);
+  const std::string smd = read_text(t.file("s.md")), shtml = read_text(t.file("s.html"));
+  CHECK(smd.find("| revision \\ fixture |") != std::string::npos);
+  CHECK(smd.find("| uc-int32-lut | model PASS |") != std::string::npos);
+  CHECK(smd.find("model SKIP") != std::string::npos);
+  CHECK(smd.find("1 skipped") != std::string::npos);
+  CHECK(shtml.find("<h2>Revision x fixture</h2>") != std::string::npos);
+  CHECK(shtml.find("<span class=\"SKIP\">SKIP</span>") != std::string::npos);
+}

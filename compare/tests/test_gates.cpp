@@ -199,7 +199,11 @@ TEST_CASE("validation report: verdict first, gates in the metrics table, provena
   Json r = report_with({{"vs_golden", vs_golden(0.5, 1.0, 1.0)}});
   r["gates"] = evaluate_gates(g.defaults, r["metrics"]);
   r["pass"] = gates_pass(r["gates"]);
-  const std::vector<ReportEntry> entries{{"r.json", r, std::nullopt, ""}, {"s.json#x", nullptr, std::nullopt, "boom"}};
+  std::vector<ReportEntry> entries(2);
+  entries[0].source = "r.json";
+  entries[0].report = r;
+  entries[1].source = "s.json#x";
+  entries[1].error = "boom";
   CHECK(overall_verdict(entries) == "ERROR");
   CHECK(overall_verdict({entries[0]}) == "FAIL");
   const std::string md = render_markdown(entries);
@@ -213,4 +217,37 @@ TEST_CASE("validation report: verdict first, gates in the metrics table, provena
                        !Catch::Contains("url("));
   CHECK_THAT(html, Catch::Contains("data-plot=\"heatmap\""));  // the per-row mismatch map needs no arrays
   t::keep_report(r, "report_gates");
+}
+
+TEST_CASE("plots: nice ticks step by 1, 2 or 5 times a power of ten and end the axis on a tick", "[report][plots]") {
+  using V = std::vector<double>;
+  CHECK(nice_ticks(-0.5788, 0.9123) == V{-1, -0.5, 0, 0.5, 1});  // the issue's odd tick -0.5788 is gone
+  CHECK(nice_ticks(-103, 113) == V{-150, -100, -50, 0, 50, 100, 150});
+  CHECK(nice_ticks(0, 4096) == V{0, 1000, 2000, 3000, 4000, 5000});
+  CHECK(nice_ticks(3, 3) == V{2, 2.5, 3, 3.5, 4});
+  for (const auto& [lo, hi] : std::vector<std::pair<double, double>>{{-61, 62}, {1e-7, 3e-7}, {-1e9, 1}, {0.1, 0.7}}) {
+    const V t = nice_ticks(lo, hi);
+    INFO(lo << " " << hi);
+    REQUIRE(t.size() >= 2);
+    CHECK(t.front() <= lo);
+    CHECK(t.back() >= hi);
+    CHECK(t.size() <= 11);
+    const double step = t[1] - t[0], mag = std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+    const double m = step / mag;
+    CHECK((std::fabs(m - 1) < 1e-6 || std::fabs(m - 2) < 1e-6 || std::fabs(m - 5) < 1e-6));
+  }
+  // The error histogram's count axis is logarithmic on request: one element in a tail is a visible bar.
+  std::vector<double> err(4000, 0.0);
+  err.push_back(90.0);
+  const std::string lin = svg_histogram(err, 40, "h", "x"), log = svg_histogram(err, 40, "h", "x", true);
+  CHECK_THAT(log, Catch::Contains("count (log scale)") && Catch::Contains(">1000<"));
+  CHECK_THAT(lin, !Catch::Contains("log scale"));
+  auto bar_height = [](const std::string& svg, const std::string& title_end) {
+    const size_t t = svg.find(title_end);
+    REQUIRE(t != std::string::npos);
+    const size_t h = svg.rfind("height=\"", t);
+    return std::stod(svg.substr(h + 8));
+  };
+  CHECK(bar_height(log, ": 1</title>") > 20.0);  // 1 of 4001 is a bar a reader sees
+  CHECK(bar_height(lin, ": 1</title>") < 1.0);   // the linear axis hides it
 }

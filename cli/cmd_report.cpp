@@ -40,10 +40,12 @@ void attach_arrays(ReportEntry& e, const std::string& path) {
   }
 }
 
-void name_from_report(ReportEntry& e) {
-  e.revision = text_of(e.report.at("kernel").at("revision"));
-  e.fixture = text_of(e.report.at("fixture").at("path"));
-  e.backend = text_of(e.report.at("backend").at("name"));
+// The report into types (a field of the wrong type is an InputError naming it), and its names.
+void read_run(ReportEntry& e, const std::string& path) {
+  e.run = run_report_from_json(e.report, path);
+  e.revision = e.run->revision;
+  e.fixture = e.run->fixture_path;
+  e.backend = e.run->backend;
 }
 
 }  // namespace
@@ -64,7 +66,7 @@ void add_report_entries(const nlohmann::json& j, const std::string& path, std::v
         e.report = nullptr;
       } else {
         e.report = c.at("report");
-        name_from_report(e);
+        read_run(e, e.source);
         attach_arrays(e, path);
       }
       out.push_back(std::move(e));
@@ -74,7 +76,7 @@ void add_report_entries(const nlohmann::json& j, const std::string& path, std::v
   ReportEntry e;
   e.source = path;
   e.report = j;
-  name_from_report(e);
+  read_run(e, path);
   attach_arrays(e, path);
   out.push_back(std::move(e));
 }

@@ -339,12 +339,12 @@ int suite_cmd(const SuiteArgs& a) {
     char line[512];
     std::string detail;
     if (c.status == "ok") {
-      const auto& g = c.outcome->report["metrics"]["vs_golden"];
+      const VsGolden g = metrics_from_json(c.outcome->report["metrics"], c.id).vs_golden;
       char buf[160];
-      std::snprintf(buf, sizeof buf, "corr %s  MAE %.4f  RMSE %.4f  within 1 %.1f%%  within 5 %.1f%%",
-                    g["correlation"].is_number() ? std::to_string(g["correlation"].get<double>()).c_str() : "n/a",
-                    g["mae"].get<double>(), g["rmse"].get<double>(), 100.0 * g["within"]["1"].get<double>(),
-                    100.0 * g["within"]["5"].get<double>());
+      std::snprintf(buf, sizeof buf, "corr %s  MAE %.4f  RMSE %.4f  within 1 %s  within 5 %s",
+                    g.correlation.value ? std::to_string(*g.correlation.value).c_str() : "n/a", g.mae, g.rmse,
+                    format_share_percent(*metric_value(g, "within.1")).c_str(),
+                    format_share_percent(*metric_value(g, "within.5")).c_str());
       detail = buf;
     } else {
       detail = c.error;

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "compare/metrics.hpp"
+#include "compare/report_types.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -20,45 +21,16 @@ std::string num(const nlohmann::json& v, int precision = 6) {
   return buf;
 }
 
-std::string describe(const nlohmann::json& r) {
-  auto s = [](const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string("?"); };
-  return s(r.at("kernel").at("revision")) + " on " + s(r.at("fixture").at("path")) + " (" + s(r.at("backend").at("name")) +
-         ")";
-}
+std::string describe(const RunReport& r) { return r.revision + " on " + r.fixture_path + " (" + r.backend + ")"; }
 
 // Bit-exact against the model; a report without vs_model ran the model itself, so it is.
-bool bit_exact(const nlohmann::json& r) {
-  const auto& m = r.at("metrics");
-  return !m.contains("vs_model") || m["vs_model"].at("bit_exact").get<bool>();
-}
+bool bit_exact(const RunReport& r) { return !r.metrics.vs_model || r.metrics.vs_model->bit_exact; }
+
+nlohmann::json maybe_json(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
 }  // namespace
 
-void check_diffable(const nlohmann::json& r, const std::string& name) {
-  auto bad = [&](const std::string& what) { throw InputError(name + ": malformed report: " + what); };
-  auto object_at = [&](const nlohmann::json& j, const char* key, const std::string& where) -> const nlohmann::json& {
-    if (!j.is_object() || !j.contains(key) || !j[key].is_object()) bad("'" + where + "' must be an object");
-    return j[key];
-  };
-  auto number_or_null = [&](const nlohmann::json& j, const std::string& key, const std::string& where) {
-    if (!j.contains(key) || !(j[key].is_number() || j[key].is_null())) bad("'" + where + "' must be a number or null");
-  };
-  const auto& metrics = object_at(r, "metrics", "metrics");
-  const auto& g = object_at(metrics, "vs_golden", "metrics.vs_golden");
-  for (const char* k : {"correlation", "mae", "rmse", "max_abs_error", "sqnr_db", "cosine"})
-    number_or_null(g, k, std::string("metrics.vs_golden.") + k);
-  const auto& within = object_at(g, "within", "metrics.vs_golden.within");
-  for (int bucket : kWithinBuckets)
-    number_or_null(within, std::to_string(bucket), "metrics.vs_golden.within." + std::to_string(bucket));
-  if (metrics.contains("vs_model")) {
-    const auto& m = object_at(metrics, "vs_model", "metrics.vs_model");
-    if (!m.contains("bit_exact") || !m["bit_exact"].is_boolean()) bad("'metrics.vs_model.bit_exact' must be true or false");
-  }
-  if (!object_at(r, "kernel", "kernel").contains("revision")) bad("'kernel.revision' is missing");
-  const auto& fixture = object_at(r, "fixture", "fixture");
-  if (!fixture.contains("path") || !fixture.contains("sha256")) bad("'fixture' needs 'path' and 'sha256'");
-  if (!object_at(r, "backend", "backend").contains("name")) bad("'backend.name' is missing");
-}
+void check_diffable(const nlohmann::json& r, const std::string& name) { static_cast<void>(run_report_from_json(r, name)); }
 
 ElementChanges count_changes(const DoubleTensor& a, const DoubleTensor& b) {
   if (a.shape != b.shape) throw InputError("outputs have different shapes: " + a.shape.str() + " and " + b.shape.str());
@@ -88,20 +60,20 @@ const std::vector<std::string>& diff_metric_names() {
 
 DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, const nlohmann::json& b,
                         const std::string& b_name, const DiffTolerance& tol, const std::optional<ElementChanges>& changes) {
-  check_diffable(a, a_name);
-  check_diffable(b, b_name);
+  const RunReport ra = run_report_from_json(a, a_name), rb = run_report_from_json(b, b_name);
   DiffResult out;
-  out.json = {{"a", {{"source", a_name}, {"run", describe(a)}}},
-              {"b", {{"source", b_name}, {"run", describe(b)}}},
+  out.json = {{"a", {{"source", a_name}, {"run", describe(ra)}}},
+              {"b", {{"source", b_name}, {"run", describe(rb)}}},
               {"metrics", nlohmann::json::array()}};
-  const auto& ga = a.at("metrics").at("vs_golden");
-  const auto& gb = b.at("metrics").at("vs_golden");
+  const VsGolden& ga = ra.metrics.vs_golden;
+  const VsGolden& gb = rb.metrics.vs_golden;
   std::ostringstream o;
   o << "attncheck diff (tolerance " << tol.absolute << (tol.relative > 0 ? ", relative " + std::to_string(tol.relative) : "")
     << (tol.by_metric.empty() ? "" : ", per metric as given") << ")\n";
-  o << "  A  " << a_name << "  " << describe(a) << "\n";
-  o << "  B  " << b_name << "  " << describe(b) << "\n";
-  if (a.at("fixture").at("sha256") != b.at("fixture").at("sha256"))
+  o << "  A  " << a_name << "  " << describe(ra) << "\n";
+  o << "  B  " << b_name << "  " << describe(rb) << "\n";
+  const bool same_inputs = ra.input_sha256 == rb.input_sha256;
+  if (!same_inputs)
     o << "  note: A and B ran on different inputs (fixture hashes differ)\n";
   o << "\n";
   char line[192];
@@ -133,18 +105,14 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
                   delta.c_str(), mark.c_str());
     o << line;
   };
-  row("correlation", ga.at("correlation"), gb.at("correlation"), true, true);
-  row("mae", ga.at("mae"), gb.at("mae"), false, true);
-  row("rmse", ga.at("rmse"), gb.at("rmse"), false, true);
-  row("max_abs_error", ga.at("max_abs_error"), gb.at("max_abs_error"), false, false);
-  for (int bucket : kWithinBuckets) {
-    const std::string k = std::to_string(bucket);
-    row("within." + k, ga.at("within").at(k), gb.at("within").at(k), true, true);
+  // Every metric by its name, the same list the tolerances and the JSON use.
+  for (const std::string& name : diff_metric_names()) {
+    const bool higher = name != "mae" && name != "rmse" && name != "max_abs_error";
+    const bool gating = name != "max_abs_error" && name != "sqnr_db" && name != "cosine";
+    row(name, maybe_json(metric_value(ga, name)), maybe_json(metric_value(gb, name)), higher, gating);
   }
-  row("sqnr_db", ga.at("sqnr_db"), gb.at("sqnr_db"), true, false);
-  row("cosine", ga.at("cosine"), gb.at("cosine"), true, false);
 
-  const bool ea = bit_exact(a), eb = bit_exact(b);
+  const bool ea = bit_exact(ra), eb = bit_exact(rb);
   std::string mark = ea && !eb ? "REGRESSED" : (!ea && eb ? "better" : "");
   if (mark == "REGRESSED") out.regressions.push_back("bit_exact");
   std::snprintf(line, sizeof line, "  %-18s %-14s %-14s %-14s %s\n", "bit_exact (model)", ea ? "true" : "false",
@@ -154,10 +122,8 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
   // Identical kernel outputs on identical inputs are no change, whatever the golden side did: its
   // FP32 rounding differs between CPUs (ATTNCHECK_ISA), and a metric delta from that alone must not
   // fail a CI job on another runner.
-  const bool same_inputs = a.at("fixture").at("sha256") == b.at("fixture").at("sha256");
   const bool same_output = (changes && changes->changed == 0) ||
-                           (a.contains("output_sha256") && b.contains("output_sha256") &&
-                            a["output_sha256"].is_string() && a["output_sha256"] == b["output_sha256"]);
+                           (!ra.output_sha256.empty() && ra.output_sha256 == rb.output_sha256);
   if (same_inputs && same_output && eb == ea) {
     out.regressions.clear();
     out.unchanged = true;

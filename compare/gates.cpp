@@ -134,32 +134,29 @@ GateSpec gates_for_revision(const GatesFile& g, const std::string& revision) {
   return s;
 }
 
-nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metrics) {
+nlohmann::json evaluate_gates(const GateSpec& spec, const ReportMetrics& metrics) {
   nlohmann::json out = nlohmann::json::array();
-  const nlohmann::json& g = metrics.at("vs_golden");
-  auto at_most = [&](const char* name, const char* key, const std::optional<double>& t) {
-    if (!t) return;
-    const nlohmann::json& v = g.at(key);
-    out.push_back(gate(name, std::string("vs_golden.") + key, *t, v, v.is_number() && v.get<double>() <= *t));
-  };
-  if (spec.min_correlation) {
-    const nlohmann::json& v = g.at("correlation");
-    nlohmann::json item = gate("min_correlation", "vs_golden.correlation", *spec.min_correlation, v,
-                               v.is_number() && v.get<double>() >= *spec.min_correlation);
-    if (v.is_null()) item["reason"] = g.value("correlation_reason", "undefined");
+  const VsGolden& g = metrics.vs_golden;
+  auto value_json = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+  // A gate on one metric: undefined values (a constant output's correlation) fail, with the reason.
+  auto check = [&](const char* name, const std::string& metric, double t, bool at_least) {
+    const std::optional<double> v = metric_value(g, metric);
+    nlohmann::json item = gate(name, "vs_golden." + metric, t, value_json(v), v && (at_least ? *v >= t : *v <= t));
+    if (!v && metric == "correlation") item["reason"] = g.correlation.reason.empty() ? "undefined" : g.correlation.reason;
     out.push_back(item);
-  }
-  at_most("max_mae", "mae", spec.max_mae);
-  at_most("max_rmse", "rmse", spec.max_rmse);
-  at_most("max_abs_error", "max_abs_error", spec.max_abs_error);
+  };
+  if (spec.min_correlation) check("min_correlation", "correlation", *spec.min_correlation, true);
+  if (spec.max_mae) check("max_mae", "mae", *spec.max_mae, false);
+  if (spec.max_rmse) check("max_rmse", "rmse", *spec.max_rmse, false);
+  if (spec.max_abs_error) check("max_abs_error", "max_abs_error", *spec.max_abs_error, false);
   for (const auto& [b, t] : spec.min_within) {
-    const std::string key = std::to_string(b);
-    const nlohmann::json& v = g.at("within").at(key);
-    out.push_back(gate("min_within." + key, "vs_golden.within." + key, t, v, v.get<double>() >= t));
+    const std::string key = "within." + std::to_string(b);
+    const std::string name = "min_" + key;
+    check(name.c_str(), key, t, true);
   }
   if (spec.require_bit_exact && *spec.require_bit_exact) {
-    if (metrics.contains("vs_model")) {
-      const bool exact = metrics.at("vs_model").at("bit_exact").get<bool>();
+    if (metrics.vs_model) {
+      const bool exact = metrics.vs_model->bit_exact;
       out.push_back(gate("require_bit_exact", "vs_model.bit_exact", true, exact, exact));
     } else {
       // The output under test is the integer model itself, so it is bit-exact by construction.
@@ -169,6 +166,10 @@ nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metric
     }
   }
   return out;
+}
+
+nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metrics) {
+  return evaluate_gates(spec, metrics_from_json(metrics, "metrics"));
 }
 
 std::string format_share(double share, int precision) {

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compare/report_types.hpp"
+
 namespace attncheck {
 
 // One set of thresholds. Absent fields are not checked.
@@ -35,6 +37,8 @@ GateSpec gates_for_revision(const GatesFile& g, const std::string& revision);
 // The report's `gates` array for `metrics` (a report's `metrics` object): one item per threshold,
 // {name, metric, threshold, value, pass}. An undefined metric (null) fails its gate.
 nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metrics);
+// The same on metrics read into types (compare/report_types.hpp): the JSON form reads through it.
+nlohmann::json evaluate_gates(const GateSpec& spec, const ReportMetrics& metrics);
 bool gates_pass(const nlohmann::json& gates);
 
 // `v` printed with at least `precision` decimals, and more until the printed number stands on the

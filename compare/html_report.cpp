@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "compare/gates.hpp"
 #include "compare/svg_plots.hpp"
 #include "compare/validation_report.hpp"
 
@@ -58,8 +59,7 @@ std::string grid_label(size_t n, size_t bins, const std::string& what) {
 
 std::string plots(const ReportEntry& e) {
   std::ostringstream o;
-  const Json& r = e.report;
-  const Json& vm = r.at("metrics").contains("vs_model") ? r["metrics"]["vs_model"] : Json();
+  const RunReport& r = *e.run;
   if (e.arrays) {
     const auto& a = *e.arrays;
     const Shape s = a.device.shape;
@@ -91,27 +91,23 @@ std::string plots(const ReportEntry& e) {
     else
       o << "<p class=\"note\">The scatter, error histogram and per-row error heatmap need the output arrays: rerun with "
            "<code>attncheck run --keep-outputs --json FILE</code>.</p>\n";
-    // The mismatch map can still be drawn per row from the report's mismatch_rows.
-    // .at() and checked sizes: the shape comes from a file, and a hostile one must neither index
-    // past the array nor size a grid of 10^18 cells (fuzz_report_reader).
-    const Json& shape = r.at("fixture").at("shape");
-    const Json &h_json = shape.at(0), &s_json = shape.at(1);
-    auto positive = [](const Json& v) {
-      return v.is_number_integer() && v.get<int64_t>() > 0 ? static_cast<size_t>(v.get<int64_t>()) : size_t{0};
-    };
-    const size_t heads = positive(h_json), seq = positive(s_json);
+    // The mismatch map can still be drawn per row from the report's mismatch_rows. Checked
+    // sizes: the shape comes from a file, and a hostile one must neither index past the array nor
+    // size a grid of 10^18 cells (fuzz_report_reader); run_report_from_json made them positive.
+    const size_t heads = static_cast<size_t>(r.shape[0]), seq = static_cast<size_t>(r.shape[1]);
     // One SVG cell per row: beyond 2^18 rows the page would be hundreds of megabytes.
     constexpr size_t kMaxCells = size_t{1} << 18;
-    if (heads == 0 || seq == 0 || heads > kMaxCells / seq) {
-      o << "<p class=\"note\">No per-row mismatch map: the fixture shape " << esc(shape.dump())
+    if (heads > kMaxCells / seq) {
+      o << "<p class=\"note\">No per-row mismatch map: the fixture shape " << heads << " x " << seq << " x " << r.shape[2]
         << " is not one this page can draw row by row.</p>\n<p>" << esc(model_line(r)) << "</p>\n";
       return o.str();
     }
     std::vector<double> cells(heads * seq, 0);
-    if (vm.is_object())
-      for (const auto& hs : vm.at("mismatch_rows")) {
-        const size_t i = hs.at(0).get<size_t>() * seq + hs.at(1).get<size_t>();
-        if (i < cells.size()) cells[i] = 1;
+    if (r.metrics.vs_model)
+      for (const auto& hs : r.metrics.vs_model->mismatch_rows) {
+        if (hs[0] < 0 || hs[1] < 0) continue;
+        const size_t i = static_cast<size_t>(hs[0]) * seq + static_cast<size_t>(hs[1]);
+        if (static_cast<size_t>(hs[1]) < seq && i < cells.size()) cells[i] = 1;
       }
     o << figure(svg_heatmap(cells, heads, seq, "Device vs model mismatch map (per row)", "query position s", "head h",
                             "row has a mismatch"),
@@ -121,8 +117,9 @@ std::string plots(const ReportEntry& e) {
 }
 
 // The NPU backend adds `latency`; its layout is read loosely: numbers are stats, a numeric array is samples.
-std::string latency(const Json& r) {
-  if (!r.contains("latency") || !r["latency"].is_object()) return "";
+std::string latency(const RunReport& rep) {
+  if (!rep.latency.is_object()) return "";
+  const Json r = {{"latency", rep.latency}};
   std::ostringstream o;
   o << "<h3>Latency</h3>\n<table>";
   std::string samples_key;
@@ -146,10 +143,9 @@ std::string latency(const Json& r) {
   return o.str();
 }
 
-std::string localization(const Json& r) {
+std::string localization(const RunReport& r) {
   std::ostringstream o;
-  const Json& m = r.at("metrics");
-  const Json& d = m.at("vs_golden");
+  const VsGolden& d = r.metrics.vs_golden;
   o << "<h3>Mismatch localization</h3>\n<p>" << esc(model_line(r)) << "</p>\n";
   const auto found = findings(r);
   if (!found.empty()) {
@@ -157,19 +153,21 @@ std::string localization(const Json& r) {
     for (const auto& [label, sentence] : found) o << "<tr><th>" << esc(label) << "</th><td>" << esc(sentence) << "</td></tr>";
     o << "</table>\n";
   }
-  o << "<p>Largest error vs golden: " << esc(fmt(d.at("max_abs_error"), 4)) << " LSB at [h, s, d] = "
-    << esc(d.at("max_abs_error_at").dump()) << ".</p>\n";
-  if (m.contains("vs_model") && !m["vs_model"].at("bit_exact").get<bool>()) {
-    const Json& rows = m["vs_model"].at("mismatch_rows");
+  auto at = [](const std::array<int64_t, 3>& a) {
+    return "[" + std::to_string(a[0]) + "," + std::to_string(a[1]) + "," + std::to_string(a[2]) + "]";
+  };
+  o << "<p>Largest error vs golden: " << num(d.max_abs_error, 4) << " LSB at [h, s, d] = " << at(d.max_abs_error_at) << ".</p>\n";
+  if (r.metrics.vs_model && !r.metrics.vs_model->bit_exact) {
+    const VsModel& vm = *r.metrics.vs_model;
     std::string list;
-    for (size_t i = 0; i < rows.size() && i < 64; ++i) list += (list.empty() ? "" : " ") + rows[i].dump();
-    if (rows.size() > 64) list += " ... (" + std::to_string(rows.size()) + " rows in all)";
-    o << "<p>Rows [h, s] with a mismatch: <code>" << esc(list) << "</code></p>\n";
+    for (size_t i = 0; i < vm.mismatch_rows.size() && i < 64; ++i)
+      list += (list.empty() ? "[" : " [") + std::to_string(vm.mismatch_rows[i][0]) + "," + std::to_string(vm.mismatch_rows[i][1]) + "]";
+    if (vm.mismatch_rows.size() > 64) list += " ... (" + std::to_string(vm.mismatch_rows.size()) + " rows in all)";
+    o << "<p>Rows [h, s] with a mismatch: <code>" << list << "</code></p>\n";
     o << "<table><tr><th>at [h, s, d]</th><th>device</th><th>model</th><th>golden</th></tr>";
-    for (const auto& f : m["vs_model"].at("first_mismatches"))
-      o << "<tr><td>" << esc(f.at("at").dump()) << "</td><td class=\"num\">" << esc(fmt(f.at("device"), 0))
-        << "</td><td class=\"num\">" << esc(fmt(f.at("model"), 0)) << "</td><td class=\"num\">"
-        << esc(fmt(f.at("golden"), 3)) << "</td></tr>";
+    for (const Mismatch& f : vm.first_mismatches)
+      o << "<tr><td>" << at(f.at) << "</td><td class=\"num\">" << num(f.device, 0) << "</td><td class=\"num\">"
+        << num(f.model, 0) << "</td><td class=\"num\">" << num(f.golden, 3) << "</td></tr>";
     o << "</table>\n";
   }
   return o.str();
@@ -178,7 +176,7 @@ std::string localization(const Json& r) {
 // Multi-head fixtures: a table per head, and per head its own error heatmap and mismatch map in a
 // <details> panel (a head selector that needs no script), so eight heads are not binned into one map.
 std::string head_panels(const ReportEntry& e) {
-  const Json& r = e.report;
+  const RunReport& r = *e.run;
   const std::vector<HeadRow> heads = head_rows(r, e.arrays ? &*e.arrays : nullptr);
   if (heads.empty()) return "";
   std::ostringstream o;
@@ -220,10 +218,7 @@ std::string head_panels(const ReportEntry& e) {
   return o.str();
 }
 
-std::string title_of(const Json& r) {
-  return str(r.at("kernel").at("revision")) + " on " + str(r.at("fixture").at("path")) + " (" +
-         str(r.at("backend").at("name")) + ")";
-}
+std::string title_of(const RunReport& r) { return r.revision + " on " + r.fixture_path + " (" + r.backend + ")"; }
 
 }  // namespace
 
@@ -270,18 +265,17 @@ std::string render_html(const std::vector<ReportEntry>& entries) {
         << "</code></td></tr>\n";
       continue;
     }
-    const Json& r = e.report;
-    const Json& d = r.at("metrics").at("vs_golden");
-    const bool exact = !r["metrics"].contains("vs_model") || r["metrics"]["vs_model"].at("bit_exact").get<bool>();
+    const RunReport& r = *e.run;
+    const VsGolden& d = r.metrics.vs_golden;
+    const bool exact = !r.metrics.vs_model || r.metrics.vs_model->bit_exact;
     size_t gp = 0;
-    for (const auto& g : r.at("gates")) gp += g.at("pass").get<bool>();
-    o << "<tr><td class=\"" << v << "\"><a href=\"#case-" << i << "\">" << v << "</a></td><td>"
-      << esc(str(r.at("kernel").at("revision"))) << "</td><td>" << esc(str(r.at("fixture").at("path"))) << "</td><td>"
-      << esc(str(r.at("backend").at("name"))) << "</td><td class=\"num\">" << esc(fmt(d.at("correlation"), 6))
-      << "</td><td class=\"num\">" << esc(fmt(d.at("mae"), 4)) << "</td><td class=\"num\">" << esc(fmt(d.at("rmse"), 4))
-      << "</td><td class=\"num\">" << esc(share(d.at("within").at("5"))) << "</td><td>" << (exact ? "yes" : "no")
-      << "</td><td>"
-      << (r.at("gates").empty() ? std::string("none") : std::to_string(gp) + "/" + std::to_string(r["gates"].size()))
+    for (const auto& g : r.gates) gp += g.pass;
+    o << "<tr><td class=\"" << v << "\"><a href=\"#case-" << i << "\">" << v << "</a></td><td>" << esc(r.revision) << "</td><td>"
+      << esc(r.fixture_path) << "</td><td>" << esc(r.backend) << "</td><td class=\"num\">"
+      << (d.correlation.value ? num(*d.correlation.value, 6) : "n/a") << "</td><td class=\"num\">" << num(d.mae, 4)
+      << "</td><td class=\"num\">" << num(d.rmse, 4) << "</td><td class=\"num\">" << format_share(*metric_value(d, "within.5"), 4)
+      << "</td><td>" << (exact ? "yes" : "no") << "</td><td>"
+      << (r.gates.empty() ? std::string("none") : std::to_string(gp) + "/" + std::to_string(r.gates.size()))
       << "</td><td><code>" << esc(e.source) << "</code></td></tr>\n";
   }
   o << "</table></section>\n";
@@ -290,10 +284,10 @@ std::string render_html(const std::vector<ReportEntry>& entries) {
     const auto& e = entries[i];
     const std::string v = entry_verdict(e);
     if (v == "ERROR" || v == "SKIP") continue;
-    const Json& r = e.report;
+    const RunReport& r = *e.run;
     o << "<section class=\"case\" id=\"case-" << i << "\">\n<h2><span class=\"" << v << "\">" << v << "</span> "
       << esc(title_of(r)) << "</h2>\n";
-    const bool has_model = r.at("metrics").contains("model_vs_golden");
+    const bool has_model = r.metrics.model_vs_golden.has_value();
     o << "<h3>Metrics against the gates</h3>\n<table><tr><th>metric</th><th>device vs golden</th>"
       << (has_model ? "<th>model vs golden</th>" : "") << "<th>gate</th><th>verdict</th></tr>\n";
     for (const auto& row : metric_rows(r))
@@ -301,7 +295,7 @@ std::string render_html(const std::vector<ReportEntry>& entries) {
         << (has_model ? "<td class=\"num\">" + esc(row.model) + "</td>" : "") << "<td>" << esc(row.threshold)
         << "</td><td class=\"" << row.gate_verdict << "\">" << row.gate_verdict << "</td></tr>\n";
     o << "</table>\n";
-    if (r.at("gates").empty()) o << "<p class=\"note\">No gates were given: the verdict checks nothing.</p>\n";
+    if (r.gates.empty()) o << "<p class=\"note\">No gates were given: the verdict checks nothing.</p>\n";
     o << localization(r);
     o << "<h3>Plots</h3>\n<div class=\"plots\">\n" << plots(e) << "</div>\n";
     o << head_panels(e);

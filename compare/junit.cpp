@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "compare/report_types.hpp"
+
 namespace attncheck {
 namespace {
 
@@ -49,16 +51,15 @@ std::vector<JunitCase> junit_cases(const nlohmann::json& report) {
   const std::string backend = str_or(b.contains("requested") ? b["requested"] : b.at("name"), "unknown");
   const std::string fixture = stable_fixture_name(report.at("fixture"));
   std::vector<JunitCase> out;
-  for (const auto& g : report.at("gates")) {
+  for (const GateResult& g : gates_from_json(report.at("gates"), "report")) {
     JunitCase c;
     c.classname = classname(revision, backend);
-    c.name = fixture + ": " + g.at("name").get<std::string>();
-    c.output = "value " + g.at("value").dump() + ", threshold " + g.at("threshold").dump() + " (" +
-               g.value("metric", std::string("")) + ")";
-    if (g.value("skipped", false))
-      c.skipped = g.value("reason", std::string("skipped"));
-    else if (!g.at("pass").get<bool>())
-      c.failure = g.at("name").get<std::string>() + " failed: " + c.output;
+    c.name = fixture + ": " + g.name;
+    c.output = "value " + g.value.dump() + ", threshold " + g.threshold.dump() + " (" + g.metric + ")";
+    if (g.skipped)
+      c.skipped = g.reason.empty() ? "skipped" : g.reason;
+    else if (!g.pass)
+      c.failure = g.name + " failed: " + c.output;
     out.push_back(c);
   }
   if (out.empty()) out.push_back({classname(revision, backend), fixture + ": run", "", "", "no gates given", "", 0});

@@ -36,83 +36,82 @@ std::string str(const nlohmann::json& v, const std::string& fallback) {
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-std::vector<MetricRow> metric_rows(const nlohmann::json& report) {
-  const auto& m = report.at("metrics");
-  const auto& d = m.at("vs_golden");
-  const nlohmann::json* mg = m.contains("model_vs_golden") ? &m["model_vs_golden"] : nullptr;
-  const auto& gates = report.at("gates");
+std::string num(double v, int precision) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", precision, v);
+  return buf;
+}
+
+std::string num(const MaybeValue& v, int precision) {
+  return v.value ? num(*v.value, precision) : "n/a (" + (v.reason.empty() ? std::string("undefined") : v.reason) + ")";
+}
+
+std::vector<MetricRow> metric_rows(const RunReport& r) {
+  const VsGolden& d = r.metrics.vs_golden;
+  const std::optional<VsGolden>& mg = r.metrics.model_vs_golden;
   std::vector<MetricRow> rows;
-  auto add = [&](const std::string& label, const std::string& metric, const nlohmann::json& dv,
-                 const nlohmann::json* mv, int precision) {
+  // One metric: its device and model values (nullopt: undefined, with the reason), formatted.
+  auto add = [&](const std::string& label, const std::string& metric, std::optional<double> dv, const std::string& d_reason,
+                 std::optional<double> mv, int precision) {
     // Shares are floored: a 0.9999948 within-1 share shows 0.9999, never 1.0000.
     const bool is_share = metric.find(".within.") != std::string::npos;
-    auto show = [&](const nlohmann::json& v) {
-      return is_share && v.is_number() ? format_share(v.get<double>(), precision) : fmt(v, precision);
-    };
-    MetricRow r{label, show(dv), mv ? show(*mv) : "", "", ""};
-    if (dv.is_null()) r.device = "n/a (" + d.value(metric.substr(metric.find('.') + 1) + "_reason", std::string("undefined")) + ")";
-    for (const auto& g : gates) {
-      if (g.value("metric", std::string()) != metric) continue;
-      const std::string name = g.at("name");
+    auto show = [&](double v) { return is_share ? format_share(v, precision) : num(v, precision); };
+    MetricRow row{label, dv ? show(*dv) : "n/a (" + d_reason + ")", mg ? (mv ? show(*mv) : "n/a") : "", "", ""};
+    for (const GateResult& g : r.gates) {
+      if (g.metric != metric) continue;
       // The figure that decides a gate has the digits to show the decision.
-      if (dv.is_number() && g.at("threshold").is_number())
-        r.device = format_decisive(dv.get<double>(), g.at("threshold").get<double>(), precision, is_share);
-      r.threshold = (name.rfind("min_", 0) == 0 ? ">= " : name.rfind("max_", 0) == 0 ? "<= " : "") + fmt(g.at("threshold"), 4);
-      if (name == "require_bit_exact") r.threshold = "true";
-      r.gate_verdict = g.at("pass").get<bool>() ? "PASS" : "FAIL";
+      if (dv && g.threshold.is_number()) row.device = format_decisive(*dv, g.threshold.get<double>(), precision, is_share);
+      row.threshold = (g.name.rfind("min_", 0) == 0 ? ">= " : g.name.rfind("max_", 0) == 0 ? "<= " : "") + fmt(g.threshold, 4);
+      if (g.name == "require_bit_exact") row.threshold = "true";
+      row.gate_verdict = g.skipped ? "SKIP" : g.pass ? "PASS" : "FAIL";
     }
-    rows.push_back(r);
+    rows.push_back(row);
   };
-  // find(), not a const operator[]: on a missing key that is undefined behaviour in nlohmann (a
-  // report missing model_vs_golden.mae read freed memory; found by fuzz_report_reader).
-  static const nlohmann::json absent;
-  auto field = [](const nlohmann::json& j, const std::string& k) -> const nlohmann::json& {
-    if (!j.is_object()) return absent;
-    const auto it = j.find(k);
-    return it == j.end() ? absent : *it;
-  };
-  auto mval = [&](const char* k) { return mg ? &field(*mg, k) : nullptr; };
-  add("correlation", "vs_golden.correlation", d.at("correlation"), mval("correlation"), 6);
-  add("MAE (LSB)", "vs_golden.mae", d.at("mae"), mval("mae"), 4);
-  add("RMSE (LSB)", "vs_golden.rmse", d.at("rmse"), mval("rmse"), 4);
-  add("max abs error (LSB)", "vs_golden.max_abs_error", d.at("max_abs_error"), mval("max_abs_error"), 4);
-  for (int b : kWithinBuckets) {
+  auto reason = [](const MaybeValue& v) { return v.reason.empty() ? std::string("undefined") : v.reason; };
+  auto model = [&](const std::string& name) { return mg ? metric_value(*mg, name) : std::nullopt; };
+  add("correlation", "vs_golden.correlation", d.correlation.value, reason(d.correlation), model("correlation"), 6);
+  add("MAE (LSB)", "vs_golden.mae", d.mae, "", model("mae"), 4);
+  add("RMSE (LSB)", "vs_golden.rmse", d.rmse, "", model("rmse"), 4);
+  add("max abs error (LSB)", "vs_golden.max_abs_error", d.max_abs_error, "", model("max_abs_error"), 4);
+  for (const auto& [b, v] : d.within) {
     const std::string k = std::to_string(b);
-    add("within " + k + " LSB", "vs_golden.within." + k, d.at("within").at(k), mg ? &field(field(*mg, "within"), k) : nullptr, 4);
+    add("within " + k + " LSB", "vs_golden.within." + k, v, "", model("within." + k), 4);
   }
-  add("SQNR (dB)", "vs_golden.sqnr_db", d.at("sqnr_db"), mval("sqnr_db"), 2);
-  add("cosine", "vs_golden.cosine", d.at("cosine"), mval("cosine"), 6);
-  const bool exact = !m.contains("vs_model") || m["vs_model"].at("bit_exact").get<bool>();
-  add("bit-exact vs model", "vs_model.bit_exact", exact, nullptr, 0);
+  add("SQNR (dB)", "vs_golden.sqnr_db", d.sqnr_db.value, reason(d.sqnr_db), model("sqnr_db"), 2);
+  add("cosine", "vs_golden.cosine", d.cosine.value, reason(d.cosine), model("cosine"), 6);
+  const bool exact = !r.metrics.vs_model || r.metrics.vs_model->bit_exact;
+  MetricRow bit{"bit-exact vs model", exact ? "true" : "false", mg ? "" : "", "", ""};
+  for (const GateResult& g : r.gates)
+    if (g.metric == "vs_model.bit_exact") {
+      bit.threshold = "true";
+      bit.gate_verdict = g.skipped ? "SKIP" : g.pass ? "PASS" : "FAIL";
+    }
+  rows.push_back(bit);
   return rows;
 }
 
-std::vector<std::pair<std::string, std::string>> provenance(const nlohmann::json& r) {
+std::vector<std::pair<std::string, std::string>> provenance(const RunReport& r) {
   std::vector<std::pair<std::string, std::string>> out;
-  const auto& fx = r.at("fixture");
-  const auto& shape = fx.at("shape");
-  out.push_back({"fixture", str(fx.at("path"))});
-  out.push_back({"shape (H x S x D)", fmt(shape.at(0)) + " x " + fmt(shape.at(1)) + " x " + fmt(shape.at(2))});
-  out.push_back({"recipe", str(fx.at("recipe"), "unknown")});
-  out.push_back({"seed", str(fx.at("seed"), "unknown")});
-  for (const auto& [file, hash] : fx.at("sha256").items()) out.push_back({"sha256 " + file, hash.get<std::string>()});
-  out.push_back({"kernel revision", str(r.at("kernel").at("revision"), "unknown")});
+  out.push_back({"fixture", r.fixture_path.empty() ? "n/a" : r.fixture_path});
+  out.push_back({"shape (H x S x D)", std::to_string(r.shape[0]) + " x " + std::to_string(r.shape[1]) + " x " + std::to_string(r.shape[2])});
+  out.push_back({"recipe", r.recipe.empty() ? "unknown" : r.recipe});
+  out.push_back({"seed", r.seed ? std::to_string(*r.seed) : "unknown"});
+  for (const auto& [file, hash] : r.input_sha256) out.push_back({"sha256 " + file, hash});
+  out.push_back({"kernel revision", r.revision.empty() ? "unknown" : r.revision});
   std::string params;
-  for (const auto& [k, v] : r.at("kernel").at("params").items()) params += (params.empty() ? "" : ", ") + k + "=" + v.dump();
+  for (const auto& [k, v] : r.params.items()) params += (params.empty() ? "" : ", ") + k + "=" + v.dump();
   out.push_back({"kernel parameters", params.empty() ? "none" : params});
-  const auto& be = r.at("backend");
-  out.push_back({"backend", str(be.at("name")) + ": " + str(be.at("description"), "")});
-  // Backend facts (device, xclbin, ...) are open-ended; the xclbin hash is the one a reviewer must see.
+  out.push_back({"backend", r.backend + ": " + r.backend_description});
+  // Backend facts (program, design, fallback, ...) are open-ended: shown as they are.
   bool xclbin = false;
-  for (const auto& [k, v] : be.items()) {
-    if (k == "name" || k == "description") continue;
+  for (const auto& [k, v] : r.backend_facts.items()) {
     if (k.find("xclbin") != std::string::npos) xclbin = true;
     out.push_back({"backend " + k, str(v)});
   }
   // A device run's facts are in `device` (npu/xrt_runner.cpp): the xclbin's hash and UUID, the
   // instruction stream's hash, the device and its firmware.
-  if (r.contains("device") && r["device"].is_object()) {
-    const auto& dev = r["device"];
+  if (r.device.is_object()) {
+    const auto& dev = r.device;
     for (const char* k : {"xclbin", "insts"}) {
       if (!dev.contains(k) || !dev[k].is_object()) continue;
       xclbin = xclbin || std::string(k) == "xclbin";
@@ -123,54 +122,45 @@ std::vector<std::pair<std::string, std::string>> provenance(const nlohmann::json
       if (dev.contains(k)) out.push_back({std::string("device ") + k, str(dev[k])});
   }
   if (!xclbin) out.push_back({"xclbin hash", "none (no device involved)"});
-  if (r.contains("golden"))
-    out.push_back({"golden", str(r["golden"].at("precision")) + ", logit scale " + fmt(r["golden"].at("logit_scale"), 6)});
-  if (r.contains("gates_file")) out.push_back({"gates file", str(r["gates_file"])});
-  out.push_back({"tool", str(r.at("tool").at("name")) + " " + str(r.at("tool").at("version"))});
+  if (r.golden.is_object())
+    out.push_back({"golden", str(r.golden.value("precision", nlohmann::json())) + ", logit scale " +
+                                 (r.golden.contains("logit_scale") && r.golden["logit_scale"].is_number()
+                                      ? num(r.golden["logit_scale"].get<double>(), 6) : std::string("n/a"))});
+  out.push_back({"tool", "attncheck " + r.tool_version});
   return out;
 }
 
-std::string model_line(const nlohmann::json& r) {
-  const auto& m = r.at("metrics");
-  if (!m.contains("vs_model")) return "The output under test is the integer model itself (bit-exact by construction).";
-  const auto& vm = m["vs_model"];
-  const size_t count = m.at("vs_golden").at("count").get<size_t>();
-  if (vm.at("bit_exact").get<bool>()) return "Device output is bit-exact with the integer model on all " + std::to_string(count) + " elements.";
-  std::string s = "Device output is NOT bit-exact: " + fmt(vm.at("mismatches")) + " of " + std::to_string(count) +
-                  " elements differ, in " + std::to_string(vm.at("mismatch_rows").size()) + " rows";
-  const auto& fm = vm.at("first_mismatches");
-  if (!fm.empty())
-    s += "; first at " + fm[0].at("at").dump() + " (device " + fmt(fm[0].at("device"), 0) + ", model " +
-         fmt(fm[0].at("model"), 0) + ")";
+std::string model_line(const RunReport& r) {
+  if (!r.metrics.vs_model) return "The output under test is the integer model itself (bit-exact by construction).";
+  const VsModel& vm = *r.metrics.vs_model;
+  const size_t count = r.metrics.vs_golden.count;
+  if (vm.bit_exact) return "Device output is bit-exact with the integer model on all " + std::to_string(count) + " elements.";
+  std::string s = "Device output is NOT bit-exact: " + std::to_string(vm.mismatches) + " of " + std::to_string(count) +
+                  " elements differ, in " + std::to_string(vm.mismatch_rows.size()) + " rows";
+  if (!vm.first_mismatches.empty()) {
+    const Mismatch& f = vm.first_mismatches[0];
+    s += "; first at [" + std::to_string(f.at[0]) + "," + std::to_string(f.at[1]) + "," + std::to_string(f.at[2]) + "] (device " +
+         num(f.device, 0) + ", model " + num(f.model, 0) + ")";
+  }
   return s + ".";
 }
 
-std::vector<std::pair<std::string, std::string>> findings(const nlohmann::json& r) {
+std::vector<std::pair<std::string, std::string>> findings(const RunReport& r) {
   std::vector<std::pair<std::string, std::string>> out;
-  const auto& m = r.at("metrics");
-  auto text = [](const nlohmann::json& j, const char* k) {
-    return j.is_object() && j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
-  };
-  if (m.contains("vs_model") && m["vs_model"].is_object()) {
-    const auto& vm = m["vs_model"];
-    const nlohmann::json pattern = vm.contains("pattern") ? vm["pattern"] : nlohmann::json();
-    if (const std::string w = text(pattern, "summary"); !w.empty()) out.push_back({"where", w});
-    if (vm.contains("attribution"))
-      if (const std::string w = text(vm["attribution"], "summary"); !w.empty()) out.push_back({"writes", w});
-    if (pattern.is_object()) {
-      if (pattern.contains("constant_offset") && pattern["constant_offset"].is_number())
-        out.push_back({"constant offset", "every mismatching element is the model's value " +
-                                              fmt(pattern["constant_offset"], 0) + " LSB away: an offset, not noise"});
-      if (pattern.contains("untouched_rows") && pattern["untouched_rows"].is_number() && pattern["untouched_rows"].get<double>() > 0)
-        out.push_back({"never written", fmt(pattern["untouched_rows"], 0) +
-                                            " rows still hold the runner's sentinel (0x5A) in every byte: the device never wrote them"});
-      if (pattern.contains("zero_rows") && pattern["zero_rows"].is_number() && pattern["zero_rows"].get<double>() > 0)
-        out.push_back({"all-zero rows", fmt(pattern["zero_rows"], 0) + " mismatching rows are all zero where the model's are not"});
-    }
-  }
-  const nlohmann::json& be = r.at("backend");
-  if (const std::string v = text(be, "static_verdict"); !v.empty()) {
-    std::string s = v;
+  const ReportMetrics& m = r.metrics;
+  if (!m.where.empty()) out.push_back({"where", m.where});
+  if (!m.writes.empty()) out.push_back({"writes", m.writes});
+  if (m.constant_offset)
+    out.push_back({"constant offset", "every mismatching element is the model's value " + num(*m.constant_offset, 0) +
+                                          " LSB away: an offset, not noise"});
+  if (m.untouched_rows > 0)
+    out.push_back({"never written", std::to_string(m.untouched_rows) +
+                                        " rows still hold the runner's sentinel (0x5A) in every byte: the device never wrote them"});
+  if (m.zero_rows > 0)
+    out.push_back({"all-zero rows", std::to_string(m.zero_rows) + " mismatching rows are all zero where the model's are not"});
+  const nlohmann::json& be = r.backend_facts;
+  if (be.contains("static_verdict") && be["static_verdict"].is_string()) {
+    std::string s = be["static_verdict"].get<std::string>();
     if (be.contains("max_sp") && be["max_sp"].is_number()) {
       char sp[32];
       std::snprintf(sp, sizeof sp, "0x%llX", static_cast<unsigned long long>(be["max_sp"].get<double>()));
@@ -182,20 +172,16 @@ std::vector<std::pair<std::string, std::string>> findings(const nlohmann::json& 
   return out;
 }
 
-std::vector<HeadRow> head_rows(const nlohmann::json& r, const OutputArrays* arrays) {
-  const auto& shape = r.at("fixture").at("shape");
-  const int64_t heads = shape.at(0).is_number_integer() ? shape.at(0).get<int64_t>() : 0;
+std::vector<HeadRow> head_rows(const RunReport& r, const OutputArrays* arrays) {
+  const int64_t heads = r.shape[0];
   std::vector<HeadRow> out;
   if (heads <= 1 || heads > 4096) return out;
-  const auto& m = r.at("metrics");
-  const nlohmann::json per = m.contains("vs_model") && m["vs_model"].is_object() && m["vs_model"].contains("mismatches_per_head")
-                                 ? m["vs_model"]["mismatches_per_head"] : nlohmann::json();
+  const auto& per = r.metrics.mismatches_per_head;
   const bool use_arrays = arrays && arrays->device.shape.heads == heads && arrays->golden.shape == arrays->device.shape;
   for (int64_t h = 0; h < heads; ++h) {
     HeadRow row;
     row.head = h;
-    if (per.is_array() && static_cast<size_t>(h) < per.size() && per[static_cast<size_t>(h)].is_number_integer())
-      row.mismatches = per[static_cast<size_t>(h)].get<int64_t>();
+    if (static_cast<size_t>(h) < per.size()) row.mismatches = per[static_cast<size_t>(h)];
     if (use_arrays) {
       const size_t n = arrays->device.shape.head_size(), base = static_cast<size_t>(h) * n;
       double sum = 0, most = 0;
@@ -235,8 +221,8 @@ Grid suite_grid(const std::vector<ReportEntry>& entries) {
 
 std::string entry_verdict(const ReportEntry& e) {
   if (!e.skipped.empty()) return "SKIP";
-  if (!e.error.empty() || e.report.is_null()) return "ERROR";
-  return e.report.at("pass").get<bool>() ? "PASS" : "FAIL";
+  if (!e.error.empty() || !e.run) return "ERROR";
+  return e.run->pass ? "PASS" : "FAIL";
 }
 
 std::string overall_verdict(const std::vector<ReportEntry>& entries) {
@@ -271,12 +257,11 @@ std::string cell(const std::string& s) {
   return o;
 }
 
-std::string gate_counts(const nlohmann::json& r) {
-  const auto& g = r.at("gates");
-  if (g.empty()) return "no gates";
+std::string gate_counts(const RunReport& r) {
+  if (r.gates.empty()) return "no gates";
   size_t passed = 0;
-  for (const auto& x : g) passed += x.at("pass").get<bool>();
-  return std::to_string(passed) + "/" + std::to_string(g.size()) + " passed";
+  for (const auto& g : r.gates) passed += g.pass;
+  return std::to_string(passed) + "/" + std::to_string(r.gates.size()) + " passed";
 }
 
 }  // namespace
@@ -320,24 +305,22 @@ std::string render_markdown(const std::vector<ReportEntry>& entries) {
         << cell(v == "SKIP" ? e.skipped : e.error) << " |\n";
       continue;
     }
-    const auto& r = e.report;
-    const auto& d = r.at("metrics").at("vs_golden");
-    const bool exact = !r["metrics"].contains("vs_model") || r["metrics"]["vs_model"].at("bit_exact").get<bool>();
-    o << "| " << v << " | " << cell(str(r.at("kernel").at("revision"))) << " | "
-      << cell(str(r.at("fixture").at("path"))) << " | " << cell(str(r.at("backend").at("name"))) << " | "
-      << fmt(d.at("correlation"), 6) << " | " << fmt(d.at("mae"), 4) << " | " << fmt(d.at("rmse"), 4) << " | "
-      << fmt(d.at("max_abs_error"), 1) << " | " << share(d.at("within").at("1")) << " | "
-      << share(d.at("within").at("5")) << " | " << (exact ? "yes" : "no") << " | " << gate_counts(r) << " |\n";
+    const RunReport& r = *e.run;
+    const VsGolden& d = r.metrics.vs_golden;
+    const bool exact = !r.metrics.vs_model || r.metrics.vs_model->bit_exact;
+    o << "| " << v << " | " << cell(r.revision) << " | " << cell(r.fixture_path) << " | " << cell(r.backend) << " | "
+      << (d.correlation.value ? num(*d.correlation.value, 6) : "n/a") << " | " << num(d.mae, 4) << " | " << num(d.rmse, 4)
+      << " | " << num(d.max_abs_error, 1) << " | " << format_share(*metric_value(d, "within.1"), 4) << " | "
+      << format_share(*metric_value(d, "within.5"), 4) << " | " << (exact ? "yes" : "no") << " | " << gate_counts(r) << " |\n";
   }
   for (const auto& e : entries) {
     const std::string v = entry_verdict(e);
     if (v == "ERROR" || v == "SKIP") continue;
-    const auto& r = e.report;
+    const RunReport& r = *e.run;
     // The summary line is HTML, not Markdown: escaped as HTML.
-    o << "\n<details><summary>" << v << ": " << html_escape(str(r.at("kernel").at("revision"))) << " on "
-      << html_escape(str(r.at("fixture").at("path"))) << " (" << html_escape(str(r.at("backend").at("name"))) << ") — "
-      << html_escape(e.source) << "</summary>\n\n";
-    const bool has_model = r.at("metrics").contains("model_vs_golden");
+    o << "\n<details><summary>" << v << ": " << html_escape(r.revision) << " on " << html_escape(r.fixture_path) << " ("
+      << html_escape(r.backend) << ") — " << html_escape(e.source) << "</summary>\n\n";
+    const bool has_model = r.metrics.model_vs_golden.has_value();
     o << "| metric | device vs golden |" << (has_model ? " model vs golden |" : "") << " gate | verdict |\n";
     o << "|---|---:|" << (has_model ? "---:|" : "") << "---|---|\n";
     for (const auto& row : metric_rows(r))

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compare/report_types.hpp"
 #include "ref/tensor.hpp"
 
 namespace attncheck {
@@ -26,6 +27,7 @@ struct OutputArrays {
 struct ReportEntry {
   std::string source;  // the file it came from, and the case id for suite cases
   nlohmann::json report;
+  std::optional<RunReport> run;  // `report` read into types (run_report_from_json); empty when it did not run
   std::optional<OutputArrays> arrays;
   std::string error;
   // Why the plots that need the arrays are missing although the report named kept outputs (a
@@ -57,19 +59,21 @@ struct MetricRow {
   std::string threshold;      // "" when no gate checks this metric
   std::string gate_verdict;   // "PASS", "FAIL" or ""
 };
-std::vector<MetricRow> metric_rows(const nlohmann::json& report);
+std::vector<MetricRow> metric_rows(const RunReport& report);
 std::string fmt(const nlohmann::json& v, int precision = 6);
 std::string str(const nlohmann::json& v, const std::string& fallback = "n/a");
 // A share in [0, 1], floored at 4 decimals (never rounded up across a threshold).
 std::string share(const nlohmann::json& v);
+std::string num(double v, int precision);
+std::string num(const MaybeValue& v, int precision);  // "n/a (reason)" when undefined
 // Key facts, in reading order: [label, value].
-std::vector<std::pair<std::string, std::string>> provenance(const nlohmann::json& report);
+std::vector<std::pair<std::string, std::string>> provenance(const RunReport& report);
 // One sentence on device vs model.
-std::string model_line(const nlohmann::json& report);
+std::string model_line(const RunReport& report);
 // What the report found beyond its metrics, as [label, sentence] in reading order: where the
 // mismatching rows are and which launch and input bytes they map to (`where`), which stores
 // explain them (`writes`), a constant offset, all-zero and never-written rows, and the stack (sim).
-std::vector<std::pair<std::string, std::string>> findings(const nlohmann::json& report);
+std::vector<std::pair<std::string, std::string>> findings(const RunReport& report);
 // Per head of a multi-head fixture: mismatches against the model (from the report), MAE and
 // largest |error| against golden (only with the arrays).
 struct HeadRow {
@@ -77,7 +81,7 @@ struct HeadRow {
   std::optional<int64_t> mismatches;
   std::optional<double> mae, max_abs;
 };
-std::vector<HeadRow> head_rows(const nlohmann::json& report, const OutputArrays* arrays);
+std::vector<HeadRow> head_rows(const RunReport& report, const OutputArrays* arrays);
 // Suites as a revision x fixture grid: one row per revision, one column per fixture, each cell
 // "backend VERDICT" for every backend of that pair. Empty when there is only one cell.
 struct Grid {

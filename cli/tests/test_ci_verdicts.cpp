@@ -10,6 +10,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "compare/gates.hpp"
+#include "compare/report_types.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/testing/test_support.hpp"
 
@@ -417,4 +419,57 @@ TEST_CASE("issue 14.9: reports carry the localization, the stack, per-head panel
   CHECK(smd.find("1 skipped") != std::string::npos);
   CHECK(shtml.find("<h2>Revision x fixture</h2>") != std::string::npos);
   CHECK(shtml.find("<span class=\"SKIP\">SKIP</span>") != std::string::npos);
+}
+
+TEST_CASE("issue 14 (typed results): every report the CLI writes reads back into types and out again unchanged", "[cli][report]") {
+  TempDir t;
+  REQUIRE(run_cli({"emulate", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--out", t.file("dev.npy")}).exit_code == 0);
+  write_bytes(t.file("g.json"), R"({"min_correlation": 0.5, "max_mae": 100, "min_within": {"5": 0.1}, "require_bit_exact": true})");
+  const std::string elf = shared_dir() + "/aie2/int32-2025-11-03/main_core_0_2.elf";
+  const std::vector<std::vector<std::string>> runs = {
+      {"--backend", "model"},
+      {"--backend", "host", "--gates", t.file("g.json")},
+      {"--backend", "replay", "--device-output", t.file("dev.npy")},
+      {"--backend", "sim", "--elf", elf, "--allow-mismatch"},
+  };
+  for (const auto& extra : runs) {
+    std::vector<std::string> args = {"run", "--kernel", "uc-int32-lut", "--fixture", kSeed42, "--json", t.file("r.json")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliResult r = run_cli(args);
+    INFO(extra[1] << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    const nlohmann::json j = nlohmann::json::parse(read_text(t.file("r.json")));
+    const RunReport rep = run_report_from_json(j, "r.json");
+    CHECK(to_json(rep.metrics.vs_golden) == j["metrics"]["vs_golden"]);
+    if (rep.metrics.model_vs_golden) CHECK(to_json(*rep.metrics.model_vs_golden) == j["metrics"]["model_vs_golden"]);
+    if (rep.metrics.vs_model) {
+      const nlohmann::json back = to_json(*rep.metrics.vs_model);  // named: items() of a temporary dangles
+      for (const auto& [k, v] : back.items()) CHECK(j["metrics"]["vs_model"][k] == v);
+      CHECK(rep.metrics.mismatches_per_head.size() == 1);
+    }
+    CHECK(rep.gates.size() == j["gates"].size());
+    // Gates evaluated on the typed metrics equal those the run wrote.
+    if (extra[1] == "host") {
+      const nlohmann::json typed = evaluate_gates(load_gates(t.file("g.json")).defaults, rep.metrics);
+      REQUIRE(typed.size() == 4);
+      for (const auto& g : typed) {
+        bool found = false;
+        for (const auto& w : j["gates"])
+          if (w["name"] == g["name"]) found = w["pass"] == g["pass"] && w["value"] == g["value"] && w["threshold"] == g["threshold"];
+        CHECK(found);
+      }
+    }
+    CHECK(rep.pass == j["pass"].get<bool>());
+    CHECK(rep.backend == extra[1]);
+    if (extra[1] == "sim") {
+      CHECK_FALSE(rep.metrics.where.empty());
+      CHECK_FALSE(rep.metrics.writes.empty());
+      CHECK(rep.metrics.vs_model->mismatches > 0);
+    }
+  }
+  // A wrong type is named by its field.
+  nlohmann::json j = nlohmann::json::parse(read_text(t.file("r.json")));
+  j["metrics"]["vs_golden"]["within"]["5"] = "<script>";
+  CHECK_THROWS_WITH(run_report_from_json(j, "r.json"),
+                    "r.json: malformed report: metrics.vs_golden.within.5: expected a number, got \"<script>\"");
 }

@@ -202,6 +202,7 @@ TEST_CASE("validation report: verdict first, gates in the metrics table, provena
   std::vector<ReportEntry> entries(2);
   entries[0].source = "r.json";
   entries[0].report = r;
+  entries[0].run = run_report_from_json(r, "r.json");
   entries[1].source = "s.json#x";
   entries[1].error = "boom";
   CHECK(overall_verdict(entries) == "ERROR");

@@ -208,11 +208,19 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       if (!f.input) wanted[f.name] = n;
     const auto t0 = std::chrono::steady_clock::now();
     aie2::TileRunResult r;
+    size_t total = 0;
+    for (const auto& [name, count] : wanted) total += count;
+    // A bar on a terminal, a line every ATTNCHECK_PROGRESS_SECONDS in a CI log: a long
+    // --iterations run shows it is alive. Ended before the summary is printed.
+    auto progress = std::make_unique<Progress>("sim " + src.path + ": output transfers", total);
+    topt.on_output = [p = progress.get()](size_t delivered, size_t) { p->set(delivered); };
     try {
       r = aie2::run_tile(*prog, design, data, wanted, topt);
     } catch (const aie2::SimError& e) {
       throw InputError(e.what());
     }
+    topt.on_output = nullptr;
+    progress.reset();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
     OutputSet written;

@@ -58,6 +58,11 @@ void Progress::advance(size_t n) {
   show(false);
 }
 
+void Progress::set(size_t done) {
+  done_ = done;
+  show(false);
+}
+
 void Progress::stage(const std::string& name) {
   {
     std::lock_guard<std::mutex> lock(mu_);

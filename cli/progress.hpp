@@ -28,6 +28,7 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
   void advance(size_t n = 1);
+  void set(size_t done);
   // What the work is doing now ("golden model"), shown with the count.
   void stage(const std::string& name);
 

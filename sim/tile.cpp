@@ -169,6 +169,12 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
     bool progressed = false;
     while (dma_step()) progressed = true;
     if (progressed) last_progress = core.stats().bundles;
+    if (progressed && opt.on_output) {
+      size_t delivered = 0, wanted = 0;
+      for (const auto& c : chans)
+        if (!c.fifo->input) delivered += c.moved, wanted += c.wanted;
+      opt.on_output(delivered, wanted);
+    }
     if (outputs_done()) {
       r.ended = stop == Stop::Done ? "the core executed done" : "every output transfer delivered; the core waits at " + core.where();
       break;

@@ -1,6 +1,7 @@
 // One compute tile as a design places it: the core running its ELF, and a DMA stand-in that plays the design's ObjectFIFO transfers through the locks.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ constexpr uint64_t kDefaultMaxCycles = 1000000000ull;
 struct TileRunOptions {
   uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles without any transfer moving
   std::optional<uint32_t> stack_at;         // --sim-stack-at: SP starts here instead
+  // Called when output transfers were delivered, with (delivered, wanted) over all output FIFOs:
+  // the CLI's progress for long runs. Empty: nothing.
+  std::function<void(size_t, size_t)> on_output;
 };
 
 // The core's stores into one input transfer, by the function that made them.

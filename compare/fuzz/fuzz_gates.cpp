@@ -14,9 +14,11 @@ namespace {
 const nlohmann::json& sample_metrics() {
   static const nlohmann::json m = nlohmann::json::parse(R"({
     "vs_golden": {"correlation": null, "correlation_reason": "constant output", "mae": 0.5, "rmse": 0.7,
-                  "max_abs_error": 3.0, "within": {"0": 0.1, "1": 0.6, "2": 0.8, "5": 0.99, "10": 1.0},
-                  "sqnr_db": 20.0, "cosine": 0.99},
-    "vs_model": {"bit_exact": false}})");
+                  "max_abs_error": 3.0, "max_abs_error_at": [0, 1, 2],
+                  "within": {"0": 0.1, "1": 0.6, "2": 0.8, "5": 0.99, "10": 1.0},
+                  "sqnr_db": 20.0, "cosine": 0.99, "output_range": [-3, 4], "count": 4096},
+    "vs_model": {"bit_exact": false, "mismatches": 1, "mismatch_rows": [[0, 1]],
+                 "first_mismatches": [{"at": [0, 1, 2], "device": 3, "model": 0, "golden": 0.5}]}})");
   return m;
 }
 

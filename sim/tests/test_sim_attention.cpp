@@ -24,7 +24,7 @@ constexpr const char* kClearStack = "0x78800";
 
 // Sanitizer builds run the same corpus, smaller: the interpreter is far slower there, and the
 // Release build of the same suite runs it whole.
-size_t tiles_wanted(size_t full) { return scaled(full, full / 32); }
+size_t tiles_wanted(size_t full) { return scaled(full, full / 128); }
 
 AttentionFn sim_kernel(const std::string& stack_at) {
   return [stack_at](const AttentionInputs& in, const Params& p) {

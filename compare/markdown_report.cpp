@@ -29,8 +29,6 @@ std::string fmt(const nlohmann::json& v, int precision) {
   return std::to_string(v.get<double>());
 }
 
-std::string share(const nlohmann::json& v) { return v.is_number() ? format_share(v.get<double>(), 4) : fmt(v, 4); }
-
 std::string str(const nlohmann::json& v, const std::string& fallback) {
   if (v.is_null()) return fallback;
   return v.is_string() ? v.get<std::string>() : v.dump();

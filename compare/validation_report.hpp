@@ -62,8 +62,6 @@ struct MetricRow {
 std::vector<MetricRow> metric_rows(const RunReport& report);
 std::string fmt(const nlohmann::json& v, int precision = 6);
 std::string str(const nlohmann::json& v, const std::string& fallback = "n/a");
-// A share in [0, 1], floored at 4 decimals (never rounded up across a threshold).
-std::string share(const nlohmann::json& v);
 std::string num(double v, int precision);
 std::string num(const MaybeValue& v, int precision);  // "n/a (reason)" when undefined
 // Key facts, in reading order: [label, value].

@@ -99,7 +99,7 @@ int finish(DiffResult d, const DiffArgs& a) {
   d.json["tool"] = tool_json();
   const std::string md = a.md.empty() ? "" : diff_markdown(d.json);
   OutputSet outputs;
-  if (!a.json.empty()) outputs.write(a.json, d.json.dump(2) + "\n");
+  if (!a.json.empty()) outputs.write_json(a.json, d.json);
   if (!a.md.empty()) outputs.write(a.md, md);
   outputs.commit();
   if (a.json != "-" && a.md != "-") print(d.text);

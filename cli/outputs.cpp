@@ -20,14 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "-", or something that exists and is not a regular file (after links): written in place.
-bool written_in_place(const std::string& path) {
-  if (path == "-") return true;
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  return !ec && fs::exists(st) && !fs::is_regular_file(st) && !fs::is_directory(st);
-}
-
 // What identifies a file: device and inode when it exists, else its absolute lexical path with
 // links resolved as far as they exist (weakly_canonical), so fx/../fx/q.npy and a link to it match.
 struct FileId {
@@ -58,7 +50,7 @@ FileId file_id(const std::string& p) {
 }  // namespace
 
 void OutputSet::write_json(const std::string& path, const nlohmann::json& j) {
-  tx_.stage(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  tx_.stage(path, report_json_text(j));
 }
 
 void OutputSet::write_npy(const std::string& path, const NpyArray& a) {
@@ -99,12 +91,7 @@ void OutputSet::check(const std::string& option, const std::string& given) {
   if (given.empty() || written_in_place(given)) return;
   std::error_code ec;
   if (fs::is_directory(given, ec)) throw InputError(option + " " + given + ": is a directory, expected a file name");
-  std::string path = given;
-  for (int hops = 0; fs::is_symlink(path, ec) && hops < 40; ++hops) {
-    fs::path t = fs::read_symlink(path, ec);
-    if (ec) break;
-    path = (t.is_relative() ? fs::path(path).parent_path() / t : t).string();
-  }
+  const std::string path = resolve_write_target(given);
   const fs::path parent = fs::path(path).parent_path();
   const std::string dir = parent.empty() ? "." : parent.string();
   if (!fs::is_directory(dir, ec)) throw InputError(option + " " + given + ": directory " + dir + " does not exist");

@@ -224,18 +224,14 @@ std::string title_of(const RunReport& r) { return r.revision + " on " + r.fixtur
 
 std::string render_html(const std::vector<ReportEntry>& entries) {
   const std::string verdict = overall_verdict(entries);
-  size_t pass = 0, fail = 0, err = 0, skip = 0;
-  for (const auto& e : entries) {
-    const std::string v = entry_verdict(e);
-    (v == "PASS" ? pass : v == "FAIL" ? fail : v == "SKIP" ? skip : err)++;
-  }
+  const VerdictCounts n = count_verdicts(entries);
   std::ostringstream o;
   o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
     << "<title>attncheck validation: " << verdict << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
   o << "<header class=\"verdict " << verdict << "\"><h1>attncheck validation: " << verdict << "</h1><p>"
-    << entries.size() << " case(s): " << pass << " passed, " << fail << " failed a gate, " << err << " did not run"
-    << (skip ? ", " + std::to_string(skip) + " skipped" : std::string()) << ".</p></header>\n";
+    << entries.size() << " case(s): " << n.pass << " passed, " << n.fail << " failed a gate, " << n.error << " did not run"
+    << (n.skip ? ", " + std::to_string(n.skip) + " skipped" : std::string()) << ".</p></header>\n";
   const Grid grid = suite_grid(entries);
   if (!grid.cells.empty()) {
     o << "<section><h2>Revision x fixture</h2>\n<table class=\"grid\"><tr><th>revision \\ fixture</th>";

@@ -196,6 +196,15 @@ std::vector<HeadRow> head_rows(const RunReport& r, const OutputArrays* arrays) {
   return out;
 }
 
+VerdictCounts count_verdicts(const std::vector<ReportEntry>& entries) {
+  VerdictCounts n;
+  for (const auto& e : entries) {
+    const std::string v = entry_verdict(e);
+    (v == "PASS" ? n.pass : v == "FAIL" ? n.fail : v == "SKIP" ? n.skip : n.error)++;
+  }
+  return n;
+}
+
 Grid suite_grid(const std::vector<ReportEntry>& entries) {
   Grid g;
   auto index = [](std::vector<std::string>& v, const std::string& x) {
@@ -268,14 +277,10 @@ std::string render_markdown(const std::vector<ReportEntry>& entries) {
   std::ostringstream o;
   const std::string verdict = overall_verdict(entries);
   const char* icon = verdict == "PASS" ? "✅" : verdict == "FAIL" ? "❌" : "⚠️";
-  size_t pass = 0, fail = 0, err = 0, skip = 0;
-  for (const auto& e : entries) {
-    const std::string v = entry_verdict(e);
-    (v == "PASS" ? pass : v == "FAIL" ? fail : v == "SKIP" ? skip : err)++;
-  }
+  const VerdictCounts n = count_verdicts(entries);
   o << "## " << icon << " attncheck validation: " << verdict << "\n\n";
-  o << entries.size() << " case(s): " << pass << " passed, " << fail << " failed gates, " << err << " did not run"
-    << (skip ? ", " + std::to_string(skip) + " skipped" : std::string()) << ".\n\n";
+  o << entries.size() << " case(s): " << n.pass << " passed, " << n.fail << " failed gates, " << n.error << " did not run"
+    << (n.skip ? ", " + std::to_string(n.skip) + " skipped" : std::string()) << ".\n\n";
   const Grid grid = suite_grid(entries);
   if (!grid.cells.empty()) {
     o << "| revision \\ fixture |";

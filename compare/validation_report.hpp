@@ -87,6 +87,11 @@ struct Grid {
   std::vector<std::vector<std::vector<std::pair<std::string, std::string>>>> cells;  // [rev][fixture] -> (backend, verdict)
 };
 Grid suite_grid(const std::vector<ReportEntry>& entries);
+// How many entries have each verdict, for the line under the banner.
+struct VerdictCounts {
+  size_t pass = 0, fail = 0, error = 0, skip = 0;
+};
+VerdictCounts count_verdicts(const std::vector<ReportEntry>& entries);
 
 }  // namespace report_detail
 }  // namespace attncheck

@@ -54,13 +54,6 @@ void append_file(const std::string& path, const std::string& bytes) {
 
 namespace {
 
-// "-", or an existing FIFO, device or /dev/stdout (stat follows links): written as it is.
-bool in_place_target(const std::string& path) {
-  if (path == "-") return true;
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
-}
-
 void write_in_place_now(const std::string& path, const std::string& bytes) {
   if (path == "-") return write_in_place("stdout", STDOUT_FILENO, bytes, false);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -68,8 +61,17 @@ void write_in_place_now(const std::string& path, const std::string& bytes) {
   write_in_place(path, fd, bytes, true);
 }
 
+}  // namespace
+
+// "-", or an existing FIFO, device or /dev/stdout (stat follows links): written as it is.
+bool written_in_place(const std::string& path) {
+  if (path == "-") return true;
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 // A symlink (to a file, or dangling) keeps pointing where it did: its target is what gets replaced.
-std::string resolve_links(const std::string& path_given) {
+std::string resolve_write_target(const std::string& path_given) {
   std::string path = path_given;
   std::error_code ec;
   for (int hops = 0; std::filesystem::is_symlink(path, ec); ++hops) {
@@ -81,6 +83,8 @@ std::string resolve_links(const std::string& path_given) {
   }
   return path;
 }
+
+namespace {
 
 std::atomic<unsigned> g_counter{0};
 
@@ -101,11 +105,11 @@ FileTransaction::~FileTransaction() {
 }
 
 void FileTransaction::stage(const std::string& path_given, const std::string& bytes) {
-  if (in_place_target(path_given)) {
+  if (written_in_place(path_given)) {
     staged_.push_back({path_given, path_given, "", bytes, true, false});
     return;
   }
-  const std::string path = resolve_links(path_given);
+  const std::string path = resolve_write_target(path_given);
   auto fail = [&](const std::string& reason) { throw InputError(path_given + ": cannot write: " + reason); };
   const size_t slash = path.rfind('/');
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);

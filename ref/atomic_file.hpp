@@ -13,6 +13,12 @@ namespace attncheck {
 // /dev/stdout is written in place.
 void write_file_atomic(const std::string& path, const std::string& bytes);
 
+// The rules above, for callers that check outputs before writing: whether `path` is written in
+// place ("-", or an existing FIFO, device or /dev/stdout, after links), and the file a path that is
+// a symlink chain names (InputError "PATH: cannot write: ..." on a loop or an unreadable link).
+bool written_in_place(const std::string& path);
+std::string resolve_write_target(const std::string& path);
+
 // Several files replaced as a unit: stage() writes each to a temporary file beside its target at
 // once (so a full disk or a missing directory fails before anything is replaced), commit() renames
 // them all into place. When a rename fails the files already replaced get their previous contents

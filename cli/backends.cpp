@@ -96,7 +96,7 @@ nlohmann::json check_build(const Revision& rev, const Params& params, const Fixt
   check_xclbin_header(opt.xclbin);
   const std::string path = opt.build_manifest.empty() ? manifest_beside(opt.xclbin) : opt.build_manifest;
   const BuildManifest m = read_build_manifest(path);
-  const LaunchPlan plan(rev.name, fx.inputs, params);
+  const LaunchPlan plan(rev, fx.inputs, params);
   check_build_manifest(m, opt.xclbin, sha256_file(opt.xclbin), rev, fx.shape(), fx.path, plan, params);
   return {{"path", path}, {"revision", m.revision}, {"seq_len", m.seq_len}, {"head_dim", m.head_dim},
           {"baked", m.baked}, {"xclbin_sha256", m.xclbin_sha256}};
@@ -118,7 +118,7 @@ BackendResult run_npu(const Revision& rev, const Params& params, const Fixture& 
   n.iterations = opt.iterations;
   n.on_launch = opt.on_launch;
   n.warmup = opt.warmup;
-  NpuResult res = run_on_npu(rev.name, fx.inputs, params, n);
+  NpuResult res = run_on_npu(rev, fx.inputs, params, n);
   BackendResult r;
   r.output = std::move(res.output);
   r.info = {{"name", "npu"}, {"description", description}, {"xclbin", opt.xclbin}, {"insts", opt.insts}};
@@ -128,13 +128,28 @@ BackendResult run_npu(const Revision& rev, const Params& params, const Fixture& 
   return r;
 }
 
+// A package's elf, placed design, xclbin and insts stand in for the options not given.
+BackendOptions with_package_defaults(BackendOptions opt, const Revision& rev) {
+  if (!rev.package) return opt;
+  const KernelPackage& p = *rev.package;
+  if (opt.elf.empty() && opt.xclbin.empty() && opt.pdi.empty()) opt.elf = p.elf;
+  if (opt.design.empty()) opt.design = p.physical;
+  if (opt.xclbin.empty() && opt.pdi.empty() && opt.elf == p.elf) opt.xclbin = p.xclbin;
+  if (opt.insts.empty()) opt.insts = p.insts;
+  return opt;
+}
+
 }  // namespace
 
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
-                          const BackendOptions& opt) {
+                          const BackendOptions& given) {
+  const BackendOptions opt = with_package_defaults(given, rev);
   for (const auto& b : backend_list()) {
     if (b.name != name) continue;
     if (name == "model") {
+      if (!rev.model)
+        throw InputError("--backend model: kernel package " + rev.package->path +
+                         " names no \"model\": its host-compiled source is the reference (use --backend host, sim or npu)");
       BackendResult r;
       r.output = rev.model(fx.inputs, params);
       r.info = {{"name", "model"}, {"description", b.description}};
@@ -142,12 +157,19 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
       return r;
     }
     if (name == "host") {
-      const HostKernel* k = find_host_kernel(rev.name);
-      if (!k) throw InputError("--backend host: revision " + rev.name + " has no device source in kernels/");
+      const HostKernel& k = host_kernel(rev);
       BackendResult r;
-      r.output = k->run(fx.inputs, params);
-      r.info = {{"name", "host"}, {"description", b.description}, {"compiler", host_compiler()}};
-      if (const KernelFacts* f = find_kernel_facts(rev.name)) r.info["sources"] = f->sources;
+      r.output = k.run(fx.inputs, params);
+      r.info = {{"name", "host"}, {"description", b.description}, {"compiler", k.build.at("compiler")}, {"build", k.build}};
+      r.info["sources"] = k.build.at("sources");
+      if (rev.package->builtin)
+        if (const KernelFacts* f = find_kernel_facts(rev.name)) r.info["sources"] = f->sources;
+      // Without a model the host build is the reference itself: nothing to hold it to but golden.
+      if (!rev.model) {
+        r.is_model = true;
+        r.info["reference"] = true;
+        r.note = "host: " + rev.name + " names no model, so this output is the reference (compared with golden only)";
+      }
       return r;
     }
     if (name == "npu") return run_npu(rev, params, fx, opt, b.description);

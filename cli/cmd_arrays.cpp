@@ -1,6 +1,7 @@
 // `attncheck golden`, `emulate` and `compare`: the models and the comparator alone, on .npy arrays.
 #include <memory>
 
+#include "kernels/packages.hpp"
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
 #include "cli/progress.hpp"
@@ -64,7 +65,10 @@ void emulate_cmd(const EmulateArgs& a) {
   OutputSet::check("--out", a.out);
   if (a.out == "-") send_text_to_stderr();
   check_distinct_paths(fixture_inputs(a.fixture), {{"--out", a.out}});
-  const Revision& rev = find_revision(a.kernel);
+  const Revision& rev = resolve_kernel(a.kernel);
+  if (!rev.model)
+    throw InputError("--kernel " + a.kernel + ": the package names no \"model\", so there is no integer model to emulate "
+                     "(run --backend host runs its source)");
   const Fixture fx = load_fixture(a.fixture);
   check_shape(rev, fx.shape(), fx.path);
   require_memory(run_peak_bytes(fx.shape()), fx.path + " (" + rev.name + " on " + fx.shape().str() + ")");

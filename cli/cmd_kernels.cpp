@@ -1,4 +1,4 @@
-// `attncheck kernels`: the revisions of the registry, one line each; --details adds host build and stack facts.
+// `attncheck kernels [PKG...]`: the registry's revisions and the packages given, one line each; --details adds host build and stack facts.
 #include <cstdio>
 #include <memory>
 
@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "kernels/host_kernels.hpp"
+#include "kernels/packages.hpp"
 #include "ref/registry.hpp"
 #include "sim/inspect.hpp"
 
@@ -19,7 +20,10 @@ std::string hex(int64_t v) {
 }
 
 // The stack lines of one revision: what its deepest call chain needs against what its design reserves.
+std::string package_details(const Revision& r);
+
 std::string details(const Revision& r) {
+  if (!r.package->builtin) return package_details(r);
   std::string s;
   const HostKernel* hk = find_host_kernel(r.name);
   std::string entries;
@@ -71,6 +75,26 @@ std::string binary_stack(const std::string& elf_path, const std::string& ld_path
          r.stack.reserved_source + ")\n    verdict      " + aie2::stack_verdict(r) + "\n";
 }
 
+// A package on disk: what it declares, and its sources compiled now (the error, if they do not build).
+std::string package_details(const Revision& r) {
+  const KernelPackage& p = *r.package;
+  std::string s = "    package      " + p.path + " (sha256 " + p.sha256.substr(0, 16) + "), layout " + layout_name(p.layout) +
+                  ", tile " + std::to_string(p.tile_seq) + "x" + std::to_string(p.tile_dim) + "\n";
+  s += "    model        " + (p.model.empty() ? std::string("none: the host-compiled source is the reference") : p.model) + "\n";
+  if (p.layout == PackageLayout::head_tile) s += "    entry        " + p.prototype() + "\n";
+  try {
+    const HostKernel& k = host_kernel(r);
+    s += "    host build   yes (--backend host): " + k.build.at("compiler").get<std::string>() +
+         (k.build.at("cached").get<bool>() ? " (cached " : " (compiled to ") + k.build.at("library").get<std::string>() + ")\n";
+    for (const auto& w : k.build.at("warnings")) s += "    warning      " + w.get<std::string>() + "\n";
+  } catch (const InputError& e) {
+    s += "    host build   FAILED: " + std::string(e.what()) + "\n";
+  }
+  for (const auto& [what, path] : {std::pair<const char*, const std::string*>{"elf", &p.elf}, {"xclbin", &p.xclbin}, {"insts", &p.insts}})
+    if (!path->empty()) s += std::string("    ") + what + std::string(13 - std::string(what).size(), ' ') + *path + "\n";
+  return s;
+}
+
 }  // namespace
 
 void add_kernels_command(CLI::App& app, int& exit_code) {
@@ -78,19 +102,26 @@ void add_kernels_command(CLI::App& app, int& exit_code) {
   auto show_details = std::make_shared<bool>(false);
   auto elf = std::make_shared<std::string>();
   auto ld = std::make_shared<std::string>();
+  auto packages = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("packages", *packages, "Kernel packages to list after the built-in revisions (DIR or DIR/kernel.json)");
   cmd->add_flag("--details", *show_details,
                 "Per revision: host build, device stack need (deepest call chain) against the stack its design reserves");
   cmd->add_option("--elf", *elf, "With --details: also the stack of this compiled core ELF, from its own frames");
   cmd->add_option("--ld-script", *ld, "With --elf: its link script (default: beside the ELF)");
-  cmd->callback([&exit_code, show_details, elf, ld] {
+  cmd->callback([&exit_code, show_details, elf, ld, packages] {
     if (!elf->empty() && !*show_details) throw InputError("--elf: goes with --details");
     std::string text;
-    for (const auto& r : revisions()) {
+    std::vector<const Revision*> all;
+    for (const auto& r : revisions()) all.push_back(&r);
+    for (const auto& p : *packages) all.push_back(&resolve_kernel(p));
+    for (const Revision* rp : all) {
+      const Revision& r = *rp;
       char head[40];
       std::snprintf(head, sizeof head, "%-16s", r.name.c_str());
       std::string params;
       for (const auto& p : r.params) params += (params.empty() ? "" : " ") + p.name + "=" + std::to_string(p.default_value);
-      text += std::string(head) + r.summary + (params.empty() ? "" : " [" + params + "]") + "\n";
+      text += std::string(head) + r.summary + (params.empty() ? "" : " [" + params + "]") +
+              (r.package->builtin ? "" : " (" + r.package->path + ")") + "\n";
       if (*show_details) text += details(r);
     }
     if (!elf->empty()) {

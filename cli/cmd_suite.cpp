@@ -12,6 +12,7 @@
 #include <system_error>
 #include <thread>
 
+#include "kernels/packages.hpp"
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
 #include "cli/progress.hpp"
@@ -152,7 +153,7 @@ SuiteFile parse_suite_text(const std::string& text, const std::string& path) {
   }
   for (const auto& r : s.revisions) {
     try {
-      find_revision(r);
+      resolve_kernel(r);
     } catch (const InputError& e) {
       throw InputError(path + ": " + e.what());
     }
@@ -218,7 +219,7 @@ int suite_cmd(const SuiteArgs& a) {
         c.revision = r;
         c.backend = b;
         try {
-          check_shape(find_revision(r), fx.shape(), fx.path);
+          check_shape(resolve_kernel(r), fx.shape(), fx.path);
         } catch (const InputError& e) {
           // A revision not defined for this shape is a hole in the matrix, not a failure.
           c.status = "skipped";

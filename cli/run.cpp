@@ -12,6 +12,8 @@
 #include "compare/metrics.hpp"
 #include "compare/report.hpp"
 #include "kernels/device_layout.hpp"
+#include "kernels/host_kernels.hpp"
+#include "kernels/packages.hpp"
 #include "npu/launch_loop.hpp"
 #include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
@@ -171,7 +173,7 @@ namespace {
 
 RunOutcome execute_run_unguarded(const RunRequest& req) {
   const auto started = std::chrono::steady_clock::now();
-  const Revision& rev = find_revision(req.revision);
+  const Revision& rev = resolve_kernel(req.revision);
   const Params user_params = resolve_params(rev, req.params);
   const Fixture fx = load_fixture(req.fixture_dir);
   check_shape(rev, fx.shape(), fx.path);
@@ -211,7 +213,8 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   std::optional<Int8Tensor> model_i8;
   if (progress) progress->advance(), progress->stage("integer model and comparison");
   if (!dut.is_model) {
-    model_i8 = rev.model(fx.inputs, params);
+    // A package without a model is held to its own source, compiled for this CPU.
+    model_i8 = rev.model ? rev.model(fx.inputs, params) : host_kernel(rev).run(fx.inputs, params);
     const DoubleTensor model = to_double(*model_i8);
     model_vs_golden = compare_to_golden(model, golden, "model output", "golden");
     vs_model = compare_to_model(dut_d, model, golden);
@@ -221,8 +224,8 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
     // a device layout get the layout-free part of the localization.
     std::vector<LaunchSpan> spans;
     try {
-      const LaunchPlan plan(rev.name, fx.inputs, params);
-      spans = launch_spans(rev.name, plan, fx.shape());
+      const LaunchPlan plan(rev, fx.inputs, params);
+      spans = launch_spans(plan, fx.shape());
     } catch (const InputError&) {
     }
     localization = localize(dut_d, model, vs_model, spans);
@@ -242,7 +245,7 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
       {"command", "run"},
       {"seed", fx.seed ? nlohmann::json(*fx.seed) : nlohmann::json(nullptr)},
       {"fixture", fixture_json(fx)},
-      {"kernel", {{"revision", rev.name}, {"params", params}}},
+      {"kernel", kernel_json(rev, params)},
       {"backend", dut.info},
       {"golden", {{"precision", "fp32"}, {"logit_scale", default_logit_scale(fx.shape())}}},
       {"metrics", metrics},

@@ -9,6 +9,7 @@
 #include "cli/run.hpp"
 #include "kernels/device_layout.hpp"
 #include "kernels/host_kernels.hpp"
+#include "kernels/packages.hpp"
 #include "npu/launch_loop.hpp"
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
@@ -78,7 +79,7 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   } catch (const aie2::SimError& e) {
     throw InputError(e.what());
   }
-  const LaunchPlan plan(rev.name, fx.inputs, params);
+  const LaunchPlan plan(rev, fx.inputs, params);
 
   // The plan's buffers onto the design's FIFOs: inputs in channel order, then the one output.
   std::vector<const aie2::DesignFifo*> in_fifos, out_fifos;
@@ -209,11 +210,10 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
 nlohmann::json bench_sim(const std::string& fixture, const std::string& revision, const std::string& elf,
                          const std::string& stack_at, int repeat) {
   const Fixture fx = load_fixture(fixture);
-  const Revision& rev = find_revision(revision);
+  const Revision& rev = resolve_kernel(revision);
   check_shape(rev, fx.shape(), fx.path);
   const Params params = runtime_params(rev, fx.inputs, resolve_params(rev, {}));
-  const HostKernel* host = find_host_kernel(rev.name);
-  if (!host) throw InputError("--kernel " + rev.name + ": no host-compiled source to compare the simulator with");
+  const HostKernel* host = &host_kernel(rev);
   BackendOptions opt;
   opt.elf = elf;
   opt.sim_stack_at = stack_at;

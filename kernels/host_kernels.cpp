@@ -3,88 +3,142 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
+#include <filesystem>
+#include <mutex>
 
 #include "kernels/device_layout.hpp"
-#include "kernels/host_symbols.h"
+#include "kernels/host_compile.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
 namespace {
 
-constexpr int64_t kTile = 64;
-constexpr size_t kTileBytes = kTile * kTile;
-
 // Runs every launch of the revision's LaunchPlan: pack the buffers the design's runtime sequence
 // would move, call what the core calls, and place the output tile, exactly as the NPU runner does.
 template <class CoreBody>
-Int8Tensor run_launches(const std::string& revision, const AttentionInputs& in, const Params& params, CoreBody body) {
-  const LaunchPlan plan(revision, in, params);
+Int8Tensor run_launches(const Revision& rev, const AttentionInputs& in, const Params& params, CoreBody body) {
+  const LaunchPlan plan(rev, in, params);
   Int8Tensor out(in.shape());
   std::vector<std::vector<uint8_t>> inputs;
   std::vector<uint8_t> out_tile(plan.buffers().back().bytes);
   for (size_t i = 0; i < plan.launches(); ++i) {
     plan.pack(i, &inputs);
-    body(inputs, out_tile.data());
+    body(plan, inputs, out_tile.data());
     plan.unpack(i, out_tile.data(), &out);
   }
   return out;
 }
 
-using QkvTileEntry = void (*)(const int8_t* qkv, int8_t* out, uint32_t scale_shift);
+// head-tile entries take pointers and 32-bit scalars only (kernel.json's args, at most 8). Each is
+// passed in a full integer register or stack slot, where the SysV x86-64 and AArch64 ABIs put a
+// pointer or a 32-bit integer argument alike, and the callee reads only the low 32 bits of a scalar.
+using Word = uintptr_t;
+void call_entry(void* fn, const std::vector<Word>& a) {
+  switch (a.size()) {
+    case 1: reinterpret_cast<void (*)(Word)>(fn)(a[0]); return;
+    case 2: reinterpret_cast<void (*)(Word, Word)>(fn)(a[0], a[1]); return;
+    case 3: reinterpret_cast<void (*)(Word, Word, Word)>(fn)(a[0], a[1], a[2]); return;
+    case 4: reinterpret_cast<void (*)(Word, Word, Word, Word)>(fn)(a[0], a[1], a[2], a[3]); return;
+    case 5: reinterpret_cast<void (*)(Word, Word, Word, Word, Word)>(fn)(a[0], a[1], a[2], a[3], a[4]); return;
+    case 6: reinterpret_cast<void (*)(Word, Word, Word, Word, Word, Word)>(fn)(a[0], a[1], a[2], a[3], a[4], a[5]); return;
+    case 7:
+      reinterpret_cast<void (*)(Word, Word, Word, Word, Word, Word, Word)>(fn)(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+      return;
+    case 8:
+      reinterpret_cast<void (*)(Word, Word, Word, Word, Word, Word, Word, Word)>(fn)(a[0], a[1], a[2], a[3], a[4], a[5],
+                                                                                     a[6], a[7]);
+      return;
+    default: throw InputError("--backend host: an entry with " + std::to_string(a.size()) + " arguments");
+  }
+}
 
-// The historical interface: one Q|K|V buffer in, one tile out, scale_shift as a scalar argument.
-HostKernel qkv_tile_kernel(const std::string& revision, QkvTileEntry entry) {
+Word scalar_word(const PackageArg& p, int64_t v) {
+  return p.type == "int32" ? static_cast<Word>(static_cast<uint32_t>(static_cast<int32_t>(v))) : static_cast<Word>(static_cast<uint32_t>(v));
+}
+
+using Begin = void (*)(int32_t*, int32_t*, uint32_t*);
+using MaxPass = void (*)(const int8_t*, const int8_t*, int32_t, int32_t*);
+using AccPass = void (*)(const int8_t*, const int8_t*, int32_t, const int32_t*, int32_t*, uint32_t*);
+using Finish = void (*)(const int8_t*, const int32_t*, const uint32_t*, int8_t*);
+
+HostKernel make_host_kernel(const Revision& rev, const std::map<std::string, void*>& symbols, nlohmann::json build) {
+  const std::shared_ptr<const KernelPackage> pkg = rev.package;
   HostKernel k;
-  k.revision = revision;
-  k.entries = {"attention_64x64"};
-  k.run = [revision, entry](const AttentionInputs& in, const Params& params) {
-    const int64_t shift = params.at("scale_shift");
-    // A shift by 32 or more is undefined in C: refuse it rather than run undefined code.
-    if (shift < 0 || shift > 31)
-      throw InputError("--backend host: scale_shift " + std::to_string(shift) + " outside 0..31");
-    return run_launches(revision, in, params, [&](const std::vector<std::vector<uint8_t>>& bufs, uint8_t* out) {
-      entry(reinterpret_cast<const int8_t*>(bufs[0].data()), reinterpret_cast<int8_t*>(out),
-            static_cast<uint32_t>(shift));
+  k.revision = rev.name;
+  k.entries = pkg->entry_symbols();
+  k.build = std::move(build);
+  if (pkg->layout == PackageLayout::head_tile) {
+    void* fn = symbols.at(pkg->entries.at(""));
+    k.run = [rev, pkg, fn](const AttentionInputs& in, const Params& params) {
+      // Outside the declared range the C is undefined (a shift by 32 or more): refuse, do not run.
+      for (const PackageArg* p : pkg->params()) {
+        const int64_t v = params.at(p->name);
+        if (v < p->min || v > p->max)
+          throw InputError("--backend host: " + p->name + " " + std::to_string(v) + " outside " + std::to_string(p->min) +
+                           ".." + std::to_string(p->max));
+      }
+      return run_launches(rev, in, params, [&](const LaunchPlan&, const std::vector<std::vector<uint8_t>>& bufs, uint8_t* out) {
+        std::vector<Word> words;
+        size_t input = 0;
+        for (const auto& a : pkg->args) {
+          if (a.kind == PackageArg::input) words.push_back(reinterpret_cast<Word>(bufs[input++].data()));
+          else if (a.kind == PackageArg::output) words.push_back(reinterpret_cast<Word>(out));
+          else words.push_back(scalar_word(a, params.at(a.name)));
+        }
+        call_entry(fn, words);
+      });
+    };
+    return k;
+  }
+  // q-tile-kv-stream: the core body of its design, one (head, Q tile) launch at a time.
+  const auto begin = reinterpret_cast<Begin>(symbols.at(pkg->entries.at("begin")));
+  const auto max_pass = reinterpret_cast<MaxPass>(symbols.at(pkg->entries.at("max_pass")));
+  const auto acc_pass = reinterpret_cast<AccPass>(symbols.at(pkg->entries.at("acc_pass")));
+  const auto finish = reinterpret_cast<Finish>(symbols.at(pkg->entries.at("finish")));
+  k.run = [=](const AttentionInputs& in, const Params& params) {
+    const int64_t S = in.shape().seq, T = pkg->tile_seq;
+    const int64_t tiles = (S + T - 1) / T;
+    const size_t tile_bytes = static_cast<size_t>(T * pkg->tile_dim);
+    std::vector<int32_t> row_max(static_cast<size_t>(T)), acc(tile_bytes);
+    std::vector<uint32_t> row_sum(static_cast<size_t>(T));
+    return run_launches(rev, in, params, [&](const LaunchPlan&, const std::vector<std::vector<uint8_t>>& bufs, uint8_t* out) {
+      const auto* q_rtp = reinterpret_cast<const int8_t*>(bufs[0].data());
+      const auto* kv = reinterpret_cast<const int8_t*>(bufs[1].data());
+      begin(row_max.data(), acc.data(), row_sum.data());
+      for (int64_t t = 0; t < tiles; ++t)
+        max_pass(q_rtp, kv + t * 2 * tile_bytes, static_cast<int32_t>(std::min(T, S - t * T)), row_max.data());
+      for (int64_t t = 0; t < tiles; ++t)
+        acc_pass(q_rtp, kv + t * 2 * tile_bytes, static_cast<int32_t>(std::min(T, S - t * T)), row_max.data(), acc.data(),
+                 row_sum.data());
+      finish(q_rtp, acc.data(), row_sum.data(), reinterpret_cast<int8_t*>(out));
     });
   };
   return k;
 }
 
-// precise-v1: the core body of kernels/precise-v1/design.py, one (head, Q tile) launch at a time.
-HostKernel precise_v1_kernel() {
-  HostKernel k;
-  k.revision = "precise-v1";
-  k.entries = {"precise_v1_begin", "precise_v1_max_pass", "precise_v1_acc_pass", "precise_v1_finish"};
-  k.run = [](const AttentionInputs& in, const Params& params) {
-    const int64_t S = in.shape().seq;
-    const int64_t tiles = (S + kTile - 1) / kTile;
-    std::vector<int32_t> row_max(kTile), acc(kTileBytes);
-    std::vector<uint32_t> row_sum(kTile);
-    return run_launches("precise-v1", in, params, [&](const std::vector<std::vector<uint8_t>>& bufs, uint8_t* out) {
-      const auto* q_rtp = reinterpret_cast<const int8_t*>(bufs[0].data());
-      const auto* kv = reinterpret_cast<const int8_t*>(bufs[1].data());
-      precise_v1_begin(row_max.data(), acc.data(), row_sum.data());
-      for (int64_t t = 0; t < tiles; ++t)
-        precise_v1_max_pass(q_rtp, kv + t * 2 * kTileBytes, static_cast<int32_t>(std::min(kTile, S - t * kTile)),
-                            row_max.data());
-      for (int64_t t = 0; t < tiles; ++t)
-        precise_v1_acc_pass(q_rtp, kv + t * 2 * kTileBytes, static_cast<int32_t>(std::min(kTile, S - t * kTile)),
-                            row_max.data(), acc.data(), row_sum.data());
-      precise_v1_finish(q_rtp, acc.data(), row_sum.data(), reinterpret_cast<int8_t*>(out));
-    });
-  };
-  return k;
+nlohmann::json builtin_build(const Revision& rev) {
+  std::vector<std::string> files;
+  for (const auto& s : rev.package->sources) files.push_back(std::filesystem::path(s).filename().string());
+  return {{"built_at", "build"}, {"compiler", host_compiler()}, {"flags", "-std=c99 -Wall -Wextra -Werror -ffreestanding"},
+          {"sources", files}};
 }
 
 }  // namespace
 
 const std::vector<HostKernel>& host_kernels() {
-  // One entry per revision with a device source; kernels/tests fail for a registry revision missing here.
-  static const std::vector<HostKernel> all = {
-      qkv_tile_kernel("uc-legacy-int8", &uc_legacy_int8_attention_64x64),
-      qkv_tile_kernel("uc-int32-lut", &uc_int32_lut_attention_64x64),
-      precise_v1_kernel(),
-  };
+  static const std::vector<HostKernel> all = [] {
+    std::vector<HostKernel> v;
+    for (const auto& rev : revisions()) {
+      std::map<std::string, void*> symbols;
+      for (const auto& e : builtin_entries())
+        if (rev.name == e.revision) symbols[e.symbol] = e.address;
+      bool complete = true;
+      for (const auto& s : rev.package->entry_symbols()) complete = complete && symbols.count(s);
+      if (complete) v.push_back(make_host_kernel(rev, symbols, builtin_build(rev)));
+    }
+    return v;
+  }();
   return all;
 }
 
@@ -97,6 +151,28 @@ const HostKernel* find_host_kernel(const std::string& revision) {
 AttentionFn host_kernel_for(const std::string& revision) {
   const HostKernel* k = find_host_kernel(revision);
   return k ? k->run : AttentionFn();
+}
+
+const HostKernel& host_kernel(const Revision& rev) {
+  if (!rev.package) throw InputError("--kernel " + rev.name + ": no kernel package, so no source to compile");
+  if (rev.package->builtin) {
+    if (const HostKernel* k = find_host_kernel(rev.name)) return *k;
+    throw InputError("--kernel " + rev.name + ": this build has no host build of it");
+  }
+  // One compile per package and process; the deque keeps every reference handed out valid.
+  static std::mutex mu;
+  static std::deque<std::pair<const KernelPackage*, HostKernel>> compiled;
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& [p, k] : compiled)
+    if (p == rev.package.get()) return k;
+  const CompiledPackage c = compile_package(*rev.package);
+  nlohmann::json build = c.json();
+  build["built_at"] = "run time";
+  std::vector<std::string> files;
+  for (const auto& s : rev.package->sources) files.push_back(s);
+  build["sources"] = files;
+  compiled.emplace_back(rev.package.get(), make_host_kernel(rev, c.symbols, build));
+  return compiled.back().second;
 }
 
 const KernelFacts* find_kernel_facts(const std::string& revision) {

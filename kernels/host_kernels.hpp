@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "kernels/stack_facts.hpp"
 #include "ref/registry.hpp"
 
@@ -11,18 +13,30 @@ namespace attncheck {
 
 struct HostKernel {
   std::string revision;
-  // The device symbols the core calls (design.py's Kernel(...) list); buffers and launches are
+  // The device symbols the core calls (the package's entries); buffers and launches are
   // kernels/device_layout.hpp's LaunchPlan, which this backend and the NPU runner share.
   std::vector<std::string> entries;
   AttentionFn run;  // same contract as Revision::model: every head, completed params
+  // How the code was built: {"compiler", "flags", "sources", "built_at": "build"|"run time", ...}.
+  nlohmann::json build;
 };
 
-// Every revision that has a host build, in registry order.
+// The built-in revisions' entry symbols, generated from kernels/*/kernel.json.
+struct BuiltinEntry {
+  const char* revision;
+  const char* symbol;  // as kernel.json names it
+  void* address;       // the host build's (renamed) function
+};
+const std::vector<BuiltinEntry>& builtin_entries();
+
+// Every built-in revision's host build, in registry order.
 const std::vector<HostKernel>& host_kernels();
-// The host build of `revision`; an empty function when it has none.
-AttentionFn host_kernel_for(const std::string& revision);
-// nullptr when `revision` has no host build.
+// The host build of a revision: a built-in's compiled-in source, or a package's sources compiled
+// now (kernels/host_compile.hpp; InputError, one line, when they do not build or lack an entry).
+const HostKernel& host_kernel(const Revision& rev);
+// The built-in's host build; nullptr (or an empty function) when the name is not built in.
 const HostKernel* find_host_kernel(const std::string& revision);
+AttentionFn host_kernel_for(const std::string& revision);
 
 // Generated at build time from the measuring compile and each design (kernels/CMakeLists.txt).
 const std::vector<KernelFacts>& kernel_facts();

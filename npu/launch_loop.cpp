@@ -117,27 +117,48 @@ std::vector<KernelBuffer> kernel_buffers(const LaunchPlan& plan, size_t insts_wo
   return k;
 }
 
-std::vector<LaunchSpan> launch_spans(const std::string& revision, const LaunchPlan& plan, const Shape& shape) {
+std::vector<LaunchSpan> launch_spans(const LaunchPlan& plan, const Shape& shape) {
   const auto& b = plan.buffers();
   const size_t D = static_cast<size_t>(shape.dim);
-  std::string shared;
-  if (revision == "precise-v1") {
-    shared = b[0].name + " (group " + std::to_string(b[0].group_id) + ") bytes 4096.." +
-             std::to_string(b[0].bytes - 1) + " (runtime words) and all of " + b[1].name + " (group " +
-             std::to_string(b[1].group_id) + ", bytes 0.." + std::to_string(b[1].bytes - 1) + ", the head's K|V tiles)";
-  } else {
-    shared = b[0].name + " (group " + std::to_string(b[0].group_id) + ") bytes 4096.." +
-             std::to_string(b[0].bytes - 1) + " (K and V of the head)";
+  // Every launch's Q rows sit in one buffer, one D-byte row each; what else the inputs hold is the
+  // part every row of the launch reads.
+  std::string row_buffer, shared;
+  int row_group = 0;
+  size_t row_offset = 0;
+  auto describe = [](const std::string& t) {
+    if (t == "runtime_words") return std::string("the runtime words");
+    if (t == "kv_pairs") return std::string("the head's K|V tiles");
+    std::string u = t;
+    for (auto& c : u) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return u;
+  };
+  for (size_t i = 0; i + 1 < b.size(); ++i) {
+    std::vector<std::string> others;
+    size_t lo = SIZE_MAX, hi = 0;
+    for (const auto& seg : b[i].segments) {
+      if (seg.tensor == "q" || seg.tensor == "q_rows") {
+        row_buffer = b[i].name, row_group = b[i].group_id, row_offset = seg.offset;
+        continue;
+      }
+      if (seg.bytes == 0) continue;
+      others.push_back(describe(seg.tensor));
+      lo = std::min(lo, seg.offset), hi = std::max(hi, seg.offset + seg.bytes - 1);
+    }
+    if (others.empty()) continue;
+    std::string what;
+    for (size_t k = 0; k < others.size(); ++k) what += (k == 0 ? "" : k + 1 == others.size() ? " and " : ", ") + others[k];
+    if (what.size() == 1 || what.find(" and ") != std::string::npos) what += " of the head";
+    shared += (shared.empty() ? "" : " and ") + b[i].name + " (group " + std::to_string(b[i].group_id) + ") bytes " +
+              std::to_string(lo) + ".." + std::to_string(hi) + " (" + what + ")";
   }
   std::vector<LaunchSpan> spans;
   for (size_t i = 0; i < plan.launches(); ++i) {
     LaunchSpan s;
     s.launch = i;
     plan.rows_of(i, &s.head, &s.first_row, &s.rows);
-    // Both layouts put the launch's Q rows first in the first input buffer, one D-byte row each.
-    s.row_buffer = b[0].name;
-    s.row_group_id = b[0].group_id;
-    s.row_offset = 0;
+    s.row_buffer = row_buffer;
+    s.row_group_id = row_group;
+    s.row_offset = row_offset;
     s.row_bytes = D;
     s.shared = shared;
     spans.push_back(s);

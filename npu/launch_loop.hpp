@@ -75,7 +75,7 @@ constexpr unsigned kNpuOpcode = 3;
 std::vector<KernelBuffer> kernel_buffers(const LaunchPlan& plan, size_t insts_words);
 
 // The input bytes behind each launch's output rows, for compare/localize (LaunchSpan is defined there).
-std::vector<LaunchSpan> launch_spans(const std::string& revision, const LaunchPlan& plan, const Shape& shape);
+std::vector<LaunchSpan> launch_spans(const LaunchPlan& plan, const Shape& shape);
 
 // Guards a call that may not return (XRT's wait can miss its own timeout): if disarm() is not
 // called within `ms`, `on_expiry` runs on the watchdog thread. The runner's handler prints one

@@ -33,7 +33,7 @@ std::string no_device_message(unsigned index, const std::string& xrt_message) {
 }
 #endif
 
-NpuResult run_on_npu(const std::string&, const AttentionInputs&, const Params&, const NpuOptions&) {
+NpuResult run_on_npu(const Revision&, const AttentionInputs&, const Params&, const NpuOptions&) {
   throw DeviceUnavailable("--backend npu: npu backend not built: " + npu_not_built_reason());
 }
 

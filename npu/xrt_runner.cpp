@@ -55,7 +55,7 @@ nlohmann::json info_or_null(const xrt::device& dev) {
 
 }  // namespace
 
-NpuResult run_on_npu(const std::string& revision, const AttentionInputs& in, const Params& params,
+NpuResult run_on_npu(const Revision& revision, const AttentionInputs& in, const Params& params,
                      const NpuOptions& opt) {
   namespace fs = std::filesystem;
   if (opt.xclbin.empty()) throw InputError("--backend npu: needs --xclbin FILE (the revision's final.xclbin)");

@@ -70,7 +70,7 @@ std::string no_device_message(unsigned index, const std::string& xrt_message);
 // another state than COMPLETED (its state and XRT's message), or an output the device never wrote.
 // No abort is sent (amdxdna has no ERT abort; its own timeout recovers the context), and after a
 // failure a watchdog stays armed until the process ends, so XRT's teardown cannot hang it.
-NpuResult run_on_npu(const std::string& revision, const AttentionInputs& in, const Params& params,
+NpuResult run_on_npu(const Revision& revision, const AttentionInputs& in, const Params& params,
                      const NpuOptions& opt);
 
 }  // namespace attncheck

@@ -12,9 +12,6 @@
 
 #include "ref/errors.hpp"
 #include "ref/fast_kernels.hpp"
-#include "ref/precise_v1.hpp"
-#include "ref/uc_int32_lut.hpp"
-#include "ref/uc_legacy_int8.hpp"
 
 namespace attncheck::fast {
 namespace {
@@ -175,11 +172,9 @@ void check_dim(const Shape& sh, const char* who) {
 
 }  // namespace
 
-Int8Tensor precise_v1_model(const AttentionInputs& in, const Params& params, Level level) {
+Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpWords& words, const RowRequant& requant) {
   const Shape& sh = in.shape();
-  check_dim(sh, "precise-v1");
-  const precise_v1::RuntimeParams rp = precise_v1::from_params(params);
-  const ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, precise_v1::exp2_table()};
+  check_dim(sh, "two-pass exp model");
   const Kernels& kr = kernels_for(level);
   const PackedHeads ph = pack_heads(kr, in, true, false);
   const int64_t blocks = (sh.seq + kBlockRows - 1) / kBlockRows;
@@ -204,20 +199,16 @@ Int8Tensor precise_v1_model(const AttentionInputs& in, const Params& params, Lev
       std::fill(acc, acc + kD, 0);
       uint32_t l = 0;
       kr.pv_int(e.data(), ph.n, v32, acc, &l);
-      precise_v1::out_requant(acc, l, rp, out.head(h) + (qb * kBlockRows + i) * kD);
+      requant(acc, l, out.head(h) + (qb * kBlockRows + i) * kD);
     }
   });
   return out;
 }
 
-namespace {
-
-// The historical revisions: one 64x64 tile per head, softmax_row and the requant from the stages.
-template <class Softmax, class Requant>
-Int8Tensor historical_model(const AttentionInputs& in, Level level, Softmax softmax_row, Requant requant) {
+Int8Tensor tile_model(const AttentionInputs& in, Level level, const TileSoftmaxRow& softmax_row, TileRequant requant) {
   const Shape& sh = in.shape();
-  check_dim(sh, "historical revision");
-  if (sh.seq != 64) throw InputError("historical revision: the fast path is for 64x64 tiles, got S = " + std::to_string(sh.seq));
+  check_dim(sh, "tile model");
+  if (sh.seq != 64) throw InputError("tile model: the fast path is for 64x64 tiles, got S = " + std::to_string(sh.seq));
   const Kernels& kr = kernels_for(level);
   Int8Tensor out(sh);
   parallel_for(static_cast<size_t>(sh.heads), [&](size_t hh) {
@@ -240,40 +231,6 @@ Int8Tensor historical_model(const AttentionInputs& in, Level level, Softmax soft
     }
   });
   return out;
-}
-
-}  // namespace
-
-Int8Tensor uc_legacy_int8_model(const AttentionInputs& in, const Params& params, Level level) {
-  const int shift = static_cast<int>(params.at("scale_shift"));
-  return historical_model(
-      in, level,
-      [shift](const int32_t* s, int8_t* w) {
-        int8_t scores[uc_legacy_int8::kTile];
-        for (int j = 0; j < uc_legacy_int8::kTile; ++j)
-          scores[j] = static_cast<int8_t>(std::clamp<int32_t>(s[j] >> shift, -128, 127));
-        uc_legacy_int8::SoftmaxRow row;
-        uc_legacy_int8::softmax_row(scores, &row);
-        std::copy(row.w, row.w + uc_legacy_int8::kTile, w);
-      },
-      [](int32_t acc) { return static_cast<int8_t>(std::clamp<int32_t>(acc >> 7, -128, 127)); });
-}
-
-Int8Tensor uc_int32_lut_model(const AttentionInputs& in, const Params& params, Level level) {
-  const int shift = static_cast<int>(params.at("scale_shift"));
-  return historical_model(
-      in, level,
-      [shift](const int32_t* s, int8_t* w) {
-        int32_t scores[uc_int32_lut::kTile];
-        for (int j = 0; j < uc_int32_lut::kTile; ++j) scores[j] = s[j] >> shift;
-        uc_int32_lut::SoftmaxRow row;
-        uc_int32_lut::softmax_row(scores, &row);
-        std::copy(row.w, row.w + uc_int32_lut::kTile, w);
-      },
-      [](int32_t acc) {
-        const int32_t o = (acc + (acc >= 0 ? 64 : -64)) >> 7;
-        return static_cast<int8_t>(std::clamp<int32_t>(o, -128, 127));
-      });
 }
 
 FloatTensor golden_fp32(const AttentionInputs& in, double logit_scale, Level level) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "ref/fast_kernels.hpp"
 #include "ref/registry.hpp"
 #include "ref/tensor.hpp"
 
@@ -33,10 +34,16 @@ int jobs();
 // Runs fn(0..n-1) on up to jobs() threads; the first exception any call throws is rethrown here.
 void parallel_for(size_t n, const std::function<void(size_t)>& fn);
 
-// The fast models behind each revision's `model` (same arguments, same result bit for bit).
-Int8Tensor precise_v1_model(const AttentionInputs& in, const Params& params, Level level);
-Int8Tensor uc_legacy_int8_model(const AttentionInputs& in, const Params& params, Level level);
-Int8Tensor uc_int32_lut_model(const AttentionInputs& in, const Params& params, Level level);
+// The fast building blocks the models' fast paths are made of; each model passes its own stages,
+// so this file knows no revision. Same result bit for bit as the model's scalar reference.
+// One 64x64 tile per head: int32 scores of a row -> 64 int8 weights, then sum_j w*V requantized.
+using TileSoftmaxRow = std::function<void(const int32_t* scores, int8_t* weights)>;
+using TileRequant = int8_t (*)(int32_t acc);
+Int8Tensor tile_model(const AttentionInputs& in, Level level, const TileSoftmaxRow& softmax_row, TileRequant requant);
+// Two passes over all keys (D = 64, any S): row maxima, exp weights from `words`, sum_j e*V and
+// sum_j e, then `requant` maps a row's accumulators and weight sum to its output row.
+using RowRequant = std::function<void(const int32_t* acc, uint32_t weight_sum, int8_t* out_row)>;
+Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpWords& words, const RowRequant& requant);
 // The golden FP32 model, blocked by rows: within FP32 rounding of the Eigen reference.
 FloatTensor golden_fp32(const AttentionInputs& in, double logit_scale, Level level);
 

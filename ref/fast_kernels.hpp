@@ -14,10 +14,10 @@ constexpr int kPairs = kD / 2;
 // static: internal linkage, so no ISA TU's copy can stand in for another's.
 static inline int padded_keys(int n) { return (n + kKeyBlock - 1) / kKeyBlock * kKeyBlock; }
 
-// precise-v1's exp stage words, plain so that the ISA TUs need no project header.
+// The exp stage words of the two-pass model, plain so that the ISA TUs need no project header.
 struct ExpWords {
   int32_t exp_mult, exp_shift, score_floor, exp_bits;
-  const uint32_t* table;  // precise_v1::exp2_table(), 257 entries
+  const uint32_t* table;  // the model's exp2 table, 257 entries
 };
 
 struct Kernels {
@@ -27,7 +27,7 @@ struct Kernels {
   // scores[i * ld + j] = sum_d Q[i][d] * K[j][d], exact int32, i < rows, j < padded_keys(n).
   void (*qk)(const int8_t* q, int rows, const int16_t* kp, int n, int32_t* scores, size_t ld);
   int32_t (*row_max)(const int32_t* s, int n, int32_t running);
-  // precise-v1 stage 3 over one row: e[j] = exp_weight(s[j] - m).
+  // the two-pass model's exp stage over one row: e[j] = exp_weight(s[j] - m).
   void (*exp_row)(const int32_t* s, int n, int32_t m, const ExpWords& w, uint32_t* e);
   // *l += sum e[j]; acc[c] += sum_j e[j] * v32[j * 64 + c] (int32, wrapping like the reference).
   void (*pv_int)(const uint32_t* e, int n, const int32_t* v32, int32_t* acc, uint32_t* l);

@@ -192,7 +192,11 @@ Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
 Int8Tensor model(const AttentionInputs& in, const Params& params) {
   const fast::Level level = fast::active_level();
   if (level == fast::Level::scalar || in.shape().dim != kDim) return model_scalar(in, params);
-  return fast::precise_v1_model(in, params, level);
+  const RuntimeParams rp = from_params(params);
+  const fast::ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table()};
+  return fast::two_pass_exp_model(in, level, words, [&rp](const int32_t* acc, uint32_t l, int8_t* out_row) {
+    out_requant(acc, l, rp, out_row);
+  });
 }
 
 Revision revision() {

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "ref/errors.hpp"
 #include "ref/precise_v1.hpp"
@@ -11,12 +12,106 @@
 
 namespace attncheck {
 
-const std::vector<Revision>& revisions() {
+// Every kernels/<rev>/kernel.json, embedded by ref/CMakeLists.txt (builtin_packages.cpp).
+struct BuiltinPackageText {
+  const char* dir;   // kernels/<rev> in the source tree, absolute
+  const char* json;  // kernel.json's text
+};
+const std::vector<BuiltinPackageText>& builtin_package_texts();
+
+const std::vector<Revision>& models() {
   static const std::vector<Revision> all = {
       uc_legacy_int8::revision(),
       uc_int32_lut::revision(),
       precise_v1::revision(),
   };
+  return all;
+}
+
+const Revision* find_model(const std::string& name) {
+  for (const auto& m : models())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+Revision revision_from_package(const KernelPackage& pkg) {
+  const std::string& where = pkg.path;
+  Revision r;
+  const Revision* m = nullptr;
+  if (!pkg.model.empty()) {
+    m = find_model(pkg.model);
+    if (!m) {
+      std::string known;
+      for (const auto& x : models()) known += (known.empty() ? "" : ", ") + x.name;
+      throw InputError(where + ": \"model\" " + pkg.model + " is not a built-in integer model (known: " + known + ")");
+    }
+    r = *m;
+  }
+  r.name = pkg.name;
+  if (!pkg.summary.empty()) r.summary = pkg.summary;
+  else if (m && !pkg.builtin) r.summary = "kernel package held to model " + m->name;
+  if (!m && pkg.summary.empty()) r.summary = "kernel package (no model: its host-compiled source is the reference)";
+  r.params.clear();
+  r.baked_params.clear();
+  for (const PackageArg* p : pkg.params()) {
+    ParamSpec spec{p->name, p->default_value, p->min, p->max, p->help};
+    if (m) {
+      const ParamSpec* ms = nullptr;
+      for (const auto& x : m->params)
+        if (x.name == p->name) ms = &x;
+      if (!ms) throw InputError(where + ": param " + p->name + " is not a parameter of model " + m->name);
+      // Outside the model's range its arithmetic is undefined (a shift by 32 or more).
+      if (p->min < ms->min || p->max > ms->max)
+        throw InputError(where + ": param " + p->name + " allows " + std::to_string(p->min) + ".." + std::to_string(p->max) +
+                         ", model " + m->name + " is defined for " + std::to_string(ms->min) + ".." + std::to_string(ms->max));
+      if (spec.help.empty()) spec.help = ms->help;
+    }
+    r.params.push_back(spec);
+    if (p->baked) r.baked_params.push_back(p->name);
+  }
+  const std::string tile = std::to_string(pkg.tile_seq) + "x" + std::to_string(pkg.tile_dim);
+  if (m) {
+    for (const auto& ms : m->params) {
+      bool declared = false;
+      for (const PackageArg* p : pkg.params()) declared = declared || p->name == ms.name;
+      if (!declared) throw InputError(where + ": model " + m->name + " takes param " + ms.name + ", \"args\" declares none");
+    }
+    if (m->tile_only && (pkg.layout != PackageLayout::head_tile || pkg.tile_seq != m->tile || pkg.tile_dim != m->tile_dim))
+      throw InputError(where + ": model " + m->name + " is defined for " + std::to_string(m->tile) + "x" +
+                       std::to_string(m->tile_dim) + " tiles per head (layout head-tile); the package declares " +
+                       layout_name(pkg.layout) + " " + tile);
+    if (m->head_dim != 0 && pkg.tile_dim != m->head_dim)
+      throw InputError(where + ": model " + m->name + " needs D = " + std::to_string(m->head_dim) + ", the package's tile is " + tile);
+  }
+  // A head-tile kernel runs one whole head per launch, whatever S the model could take.
+  if (pkg.layout == PackageLayout::head_tile) {
+    r.tile_only = true;
+    r.tile = pkg.tile_seq;
+    r.tile_dim = pkg.tile_dim;
+  } else {
+    r.head_dim = pkg.tile_dim;
+  }
+  r.package = std::make_shared<KernelPackage>(pkg);
+  return r;
+}
+
+std::string revision_label(const Revision& rev) {
+  return rev.package && !rev.package->builtin ? rev.name + " (" + rev.package->path + ")" : rev.name;
+}
+
+const std::vector<Revision>& revisions() {
+  static const std::vector<Revision> all = [] {
+    std::vector<Revision> v;
+    for (const auto& t : builtin_package_texts()) {
+      const std::string where = std::string(t.dir) + "/kernel.json";
+      KernelPackage pkg = parse_kernel_package(nlohmann::json::parse(t.json), t.dir, where);
+      pkg.builtin = true;
+      // A built-in revision is one a model holds; kernels/tests checks every one at build time.
+      if (pkg.model.empty()) throw std::logic_error(where + ": a built-in revision must name its model");
+      v.push_back(revision_from_package(pkg));
+    }
+    return v;
+  }();
   return all;
 }
 
@@ -26,7 +121,7 @@ const Revision& find_revision(const std::string& name) {
     if (r.name == name) return r;
     known += (known.empty() ? "" : ", ") + r.name;
   }
-  throw InputError("--kernel " + name + ": unknown revision (known: " + known + ")");
+  throw InputError("--kernel " + name + ": unknown revision (known: " + known + "; or a kernel package: DIR/kernel.json)");
 }
 
 Params resolve_params(const Revision& rev, const std::vector<std::string>& overrides) {
@@ -63,9 +158,9 @@ Params runtime_params(const Revision& rev, const AttentionInputs& in, const Para
 
 void check_shape(const Revision& rev, const Shape& shape, const std::string& where) {
   if (shape.heads < 1 || shape.seq < 1 || shape.dim < 1) throw InputError(where + ": empty shape " + shape.str());
-  if (rev.tile_only && (shape.seq != rev.tile || shape.dim != rev.tile))
+  if (rev.tile_only && (shape.seq != rev.tile || shape.dim != rev.tile_dim))
     throw InputError(where + ": " + rev.name + " is defined for " + std::to_string(rev.tile) + "x" +
-                     std::to_string(rev.tile) + " tiles per head, fixture has S=" + std::to_string(shape.seq) +
+                     std::to_string(rev.tile_dim) + " tiles per head, fixture has S=" + std::to_string(shape.seq) +
                      ", D=" + std::to_string(shape.dim));
   if (rev.head_dim != 0 && shape.dim != rev.head_dim)
     throw InputError(where + ": " + rev.name + " needs head dimension D=" + std::to_string(rev.head_dim) +

@@ -1,11 +1,13 @@
-// The one list of kernel revisions: CLI, tests, host kernels and the NPU runner all expand from it.
+// The one list of kernel revisions: every kernels/<rev>/kernel.json with its integer model; CLI, tests, host kernels, sim and NPU runner expand it.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "ref/kernel_package.hpp"
 #include "ref/tensor.hpp"
 
 namespace attncheck {
@@ -28,23 +30,42 @@ struct Revision {
   std::vector<ParamSpec> params;
   // Historical revisions are defined for one 64x64 tile per head only.
   bool tile_only = false;
-  int64_t tile = 64;
+  int64_t tile = 64;      // S of the tile
+  int64_t tile_dim = 64;  // D of the tile
   // Required head dimension D when not tile_only (0: any).
   int64_t head_dim = 0;
   // Parameters a built design fixes (the historical designs pass scale_shift = 4 from the core
   // program): a backend that runs a built binary (sim, npu) cannot honour an override of these.
   std::vector<std::string> baked_params;
-  // The integer model: the revision's arithmetic written from the spec, stage by stage.
+  // The integer model: the revision's arithmetic written from the spec, stage by stage. Empty for a
+  // package that names no model: its host-compiled source is then the reference.
   AttentionFn model;
+  // The kernel package this revision was made from (every revision has one); its layout drives
+  // LaunchPlan, its sources the host backend, its ELF/xclbin the sim and NPU defaults.
+  std::shared_ptr<const KernelPackage> package;
   // Completes the user's params with what the host derives before launching the kernel
   // (precise-v1: fixed-point multipliers and shifts from the fixture's scales and S). The
   // model, the host kernel and the NPU runner all take the completed set. Null: nothing to derive.
   std::function<Params(const AttentionInputs&, const Params&)> derive;
 };
 
+// The registry: every built-in revision, one per kernels/<rev>/kernel.json (embedded at build time),
+// each held to the built-in integer model its package names.
 const std::vector<Revision>& revisions();
-// InputError "unknown revision 'x' (known: a, b, c)".
+// InputError "unknown revision 'x' (known: a, b, c)". Built-in names only; kernel packages on disk
+// resolve through kernels/packages.hpp's resolve_kernel.
 const Revision& find_revision(const std::string& name);
+
+// The integer models, by name: what a package's "model" may name. Adding a revision adds its
+// model here and its kernels/<rev>/ directory, nothing else.
+const std::vector<Revision>& models();
+const Revision* find_model(const std::string& name);
+
+// The revision a package describes: its params and tile, held to the model it names (InputError,
+// naming pkg.path, when the package and the model disagree on params or tile).
+Revision revision_from_package(const KernelPackage& pkg);
+// "<name>" for a built-in, "<name> (<kernel.json path>)" for a package on disk.
+std::string revision_label(const Revision& rev);
 
 // Defaults overridden by "k=v" strings; InputError names the offending "--param k=v".
 Params resolve_params(const Revision& rev, const std::vector<std::string>& overrides);

@@ -59,7 +59,20 @@ Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
 Int8Tensor model(const AttentionInputs& in, const Params& params) {
   const fast::Level level = fast::active_level();
   if (level == fast::Level::scalar || in.shape().seq != kTile || in.shape().dim != kTile) return model_scalar(in, params);
-  return fast::uc_int32_lut_model(in, params, level);
+  const int shift = static_cast<int>(params.at("scale_shift"));
+  return fast::tile_model(
+      in, level,
+      [shift](const int32_t* s, int8_t* w) {
+        int32_t scores[kTile];
+        for (int j = 0; j < kTile; ++j) scores[j] = s[j] >> shift;
+        SoftmaxRow row;
+        softmax_row(scores, &row);
+        std::copy(row.w, row.w + kTile, w);
+      },
+      [](int32_t acc) {
+        const int32_t o = (acc + (acc >= 0 ? 64 : -64)) >> 7;
+        return static_cast<int8_t>(std::clamp<int32_t>(o, -128, 127));
+      });
 }
 
 Revision revision() {

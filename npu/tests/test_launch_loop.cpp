@@ -7,7 +7,7 @@
 
 #include "compare/localize.hpp"
 #include "kernels/device_layout.hpp"
-#include "kernels/host_symbols.h"
+#include "kernels/host_kernels.hpp"
 #include "npu/launch_loop.hpp"
 #include "ref/errors.hpp"
 #include "ref/registry.hpp"
@@ -29,6 +29,14 @@ AttentionInputs random_inputs(const Shape& s, uint32_t seed) {
 
 Shape shape_for(const std::string& rev) { return rev == "precise-v1" ? Shape{2, 150, 64} : Shape{3, 64, 64}; }
 
+template <class Fn>
+Fn entry_of(const std::string& rev, const std::string& symbol) {
+  for (const auto& e : builtin_entries())
+    if (rev == e.revision && symbol == e.symbol) return reinterpret_cast<Fn>(e.address);
+  FAIL("no host entry " << symbol << " for " << rev);
+  return nullptr;
+}
+
 // A stand-in for the device: the revision's host-compiled core body on the packed buffers, with
 // the launch's arguments exactly as the runner hands them over. It tests assembly, not the NPU.
 DeviceStep host_core_step(const std::string& rev, const Params& p, int64_t seq) {
@@ -40,6 +48,13 @@ DeviceStep host_core_step(const std::string& rev, const Params& p, int64_t seq) 
       std::vector<int32_t> row_max(64), acc(4096);
       std::vector<uint32_t> row_sum(64);
       const int64_t tiles = (seq + 63) / 64;
+      const auto precise_v1_begin = entry_of<void (*)(int32_t*, int32_t*, uint32_t*)>(rev, "precise_v1_begin");
+      const auto precise_v1_max_pass =
+          entry_of<void (*)(const int8_t*, const int8_t*, int32_t, int32_t*)>(rev, "precise_v1_max_pass");
+      const auto precise_v1_acc_pass = entry_of<void (*)(const int8_t*, const int8_t*, int32_t, const int32_t*, int32_t*, uint32_t*)>(
+          rev, "precise_v1_acc_pass");
+      const auto precise_v1_finish =
+          entry_of<void (*)(const int8_t*, const int32_t*, const uint32_t*, int8_t*)>(rev, "precise_v1_finish");
       precise_v1_begin(row_max.data(), acc.data(), row_sum.data());
       for (int64_t t = 0; t < tiles; ++t)
         precise_v1_max_pass(q, kv + t * 8192, static_cast<int32_t>(std::min<int64_t>(64, seq - t * 64)), row_max.data());
@@ -48,7 +63,7 @@ DeviceStep host_core_step(const std::string& rev, const Params& p, int64_t seq) 
                             acc.data(), row_sum.data());
       precise_v1_finish(q, acc.data(), row_sum.data(), reinterpret_cast<int8_t*>(out));
     } else {
-      auto entry = rev == "uc-int32-lut" ? &uc_int32_lut_attention_64x64 : &uc_legacy_int8_attention_64x64;
+      const auto entry = entry_of<void (*)(const int8_t*, int8_t*, uint32_t)>(rev, "attention_64x64");
       entry(reinterpret_cast<const int8_t*>(in[0].data()), reinterpret_cast<int8_t*>(out),
             static_cast<uint32_t>(p.at("scale_shift")));
     }
@@ -170,7 +185,7 @@ TEST_CASE("npu sentinel: half-written tiles are reported per launch and localize
   CHECK(sentinel_json(r, 0x5A)["untouched_rows"] == 64);
   const DoubleTensor dev = to_double(r.output), model = to_double(rev.model(in, p));
   const VsModel vm = compare_to_model(dev, model, model);
-  const Localization loc = localize(dev, model, vm, launch_spans(rev.name, plan, s));
+  const Localization loc = localize(dev, model, vm, launch_spans(plan, s));
   CHECK(loc.untouched_rows == vm.mismatch_rows.size());
   CHECK(loc.untouched_rows >= 60);  // a model row of 64 values all equal to 90 is possible, not likely
   REQUIRE(loc.ranges.size() == 2);

@@ -31,7 +31,7 @@ TEST_CASE("localize: a constant offset on rows of one head, mapped to the Q byte
   const Revision& rev = find_revision("uc-int32-lut");
   const LaunchPlan plan(rev.name, in, runtime_params(rev, in, resolve_params(rev, {})));
   const VsModel vm = compare_to_model(dev, model, model);
-  const Localization loc = localize(dev, model, vm, launch_spans(rev.name, plan, s));
+  const Localization loc = localize(dev, model, vm, launch_spans(plan, s));
   CHECK(loc.per_head == std::vector<size_t>{0, 192});
   REQUIRE(loc.ranges.size() == 1);
   const RowRange& r = loc.ranges[0];
@@ -66,7 +66,7 @@ TEST_CASE("localize: a row range crossing precise-v1's Q tiles splits at the lau
   const Revision& rev = find_revision("precise-v1");
   const LaunchPlan plan(rev.name, in, runtime_params(rev, in, resolve_params(rev, {})));
   const VsModel vm = compare_to_model(dev, model, model);
-  const Localization loc = localize(dev, model, vm, launch_spans(rev.name, plan, s));
+  const Localization loc = localize(dev, model, vm, launch_spans(plan, s));
   REQUIRE(loc.ranges.size() == 2);
   CHECK(loc.ranges[0].first_row == 60);
   CHECK(loc.ranges[0].last_row == 63);

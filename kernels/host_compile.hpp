@@ -1,0 +1,37 @@
+// Compiles a kernel package's C sources for this CPU at run time, under the device dialect, into a cache.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ref/kernel_package.hpp"
+
+namespace attncheck {
+
+struct CompiledPackage {
+  std::map<std::string, void*> symbols;  // every entry symbol, resolved
+  std::string compiler;                  // "cc (Debian 12.2.0-14+deb12u1) 12.2.0"
+  std::vector<std::string> flags;
+  std::string library;                   // the cached shared object
+  bool cached = false;                   // loaded from the cache, not compiled by this call
+  std::vector<std::string> warnings;     // the compiler's warning lines, at the user's lines
+  nlohmann::json json() const;
+};
+
+// The flags every package is compiled with: the built-in sources' dialect (freestanding C99, the
+// same warnings) plus what makes the host refuse what an AIE2 core cannot run: no floating point
+// (-mgeneral-regs-only on x86-64), no libc (-nostdlib with every symbol defined). The built-in
+// sources build with -Werror; a package's warnings are reported, not fatal.
+std::vector<std::string> package_compile_flags();
+
+// Compiles (or loads from the cache) and resolves the entries. The cache key is a hash of the
+// preprocessed sources, the entry declarations, the compiler's identity and the flags; the cache
+// lives in $ATTNCHECK_CACHE_DIR, else $XDG_CACHE_HOME/attncheck, else ~/.cache/attncheck. The
+// compiler is $ATTNCHECK_CC, else cc. InputError on one line: the first compiler error at the
+// user's file and line, an undefined symbol (a libc call), a 64-bit division, or a missing entry.
+// Loaded libraries stay loaded for the process.
+CompiledPackage compile_package(const KernelPackage& pkg);
+
+}  // namespace attncheck

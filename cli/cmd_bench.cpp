@@ -1,4 +1,4 @@
-// `attncheck bench`: times `attncheck run` against the torch peer (bench/peer_torch.py) on one fixture, as whole processes.
+// `attncheck bench`: times `attncheck run` against the kernel package's peer script (bench/peer_torch.py) on one fixture, as whole processes.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -26,6 +26,7 @@
 #include "cli/run.hpp"
 #include "compare/report.hpp"
 #include "fixtures/fixture.hpp"
+#include "kernels/packages.hpp"
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
 #include "ref/interrupt.hpp"
@@ -170,7 +171,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "bench", "Time `attncheck run --backend model` against the torch peer on one fixture (whole processes, alternating)");
   struct Opts {
-    std::string fixture, kernel = "precise-v1", python = "/usr/bin/python3", peer = ATTNCHECK_BENCH_PEER, json;
+    std::string fixture, kernel, python = "/usr/bin/python3", peer, json;
     int repeat = 5, jobs = 0;
     bool no_peer = false;
     std::string sim_elf, sim_stack_at;
@@ -182,13 +183,15 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-j,--jobs", o->jobs, "Threads of attncheck run (0: every core); the peer gets as many")
       ->capture_default_str()->check(at_least(0));
   cmd->add_option("--python", o->python, "Python with numpy and torch for the peer")->capture_default_str();
-  cmd->add_option("--peer", o->peer, "The peer script")->capture_default_str();
+  cmd->add_option("--peer", o->peer, "The peer script (default: the kernel package's \"peer\")");
   cmd->add_flag("--no-peer", o->no_peer, "Time attncheck only (no ratio)");
   cmd->add_option("--out", o->json, "Write every measurement here as JSON (not a report: no report schema)");
   cmd->add_option("--sim-elf", o->sim_elf,
                   "Benchmark the AIE2 simulator instead: this core ELF on the fixture, one thread, against the host-compiled "
-                  "source of --kernel (default uc-int32-lut) on the same launches");
-  cmd->add_option("--kernel", o->kernel, "With --sim-elf: the revision the ELF was built from");
+                  "source of --kernel on the same launches");
+  cmd->add_option("--kernel", o->kernel,
+                  "The revision or package to time (default: the first built-in with a peer script); with --sim-elf: "
+                  "the revision the ELF was built from (required)");
   cmd->add_option("--sim-stack-at", o->sim_stack_at, "With --sim-elf: as `run --sim-stack-at`");
   cmd->callback([o, &exit_code] {
     // Before the work: a bad --out found after minutes of timing would waste them.
@@ -196,17 +199,25 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     if (o->json == "-") send_text_to_stderr();
     check_distinct_paths({{"--fixture " + o->fixture + " (q.npy)", o->fixture + "/q.npy"}}, {{"--out", o->json}});
     if (!o->sim_elf.empty()) {
-      const nlohmann::json j = bench_sim(o->fixture, o->kernel == "precise-v1" ? "uc-int32-lut" : o->kernel, o->sim_elf,
-                                         o->sim_stack_at, o->repeat);
+      if (o->kernel.empty()) throw InputError("--sim-elf: needs --kernel, the revision or package the ELF was built from");
+      const nlohmann::json j = bench_sim(o->fixture, o->kernel, o->sim_elf, o->sim_stack_at, o->repeat);
       if (!o->json.empty()) write_json_atomic(o->json, j);
       print(j["text"].get<std::string>());
       exit_code = kExitOk;
       return;
     }
-    if (o->kernel != "precise-v1") throw InputError("--kernel: the peer emulates precise-v1 only");
+    if (o->kernel.empty())
+      for (const auto& r : revisions())
+        if (o->kernel.empty() && !r.package->peer.empty()) o->kernel = r.name;
+    const Revision& rev = resolve_kernel(o->kernel);
+    // The peer is a script of the revision's own (kernel.json "peer"): it emulates that arithmetic.
+    if (o->peer.empty()) o->peer = rev.package->peer;
+    if (o->peer.empty() && !o->no_peer)
+      throw InputError("--kernel " + o->kernel + ": no peer script (kernel.json \"peer\"): give --peer FILE or --no-peer");
     const Fixture fx = load_fixture(o->fixture);
     const Shape sh = fx.shape();
-    if (sh.dim != 64) throw InputError(o->fixture + ": precise-v1 needs D = 64, fixture has D = " + std::to_string(sh.dim));
+    check_shape(rev, sh, fx.path);
+    const bool two_pass = rev.package->layout == PackageLayout::q_tile_kv_stream;
     // The binary running now: the bench times exactly what a user runs.
     char self[4096];
     const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -222,7 +233,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       if (!o->no_peer) p.runs.push_back(run_child(peer, "peer " + o->peer));
     }
     const double S = static_cast<double>(sh.seq), H = static_cast<double>(sh.heads), D = static_cast<double>(sh.dim);
-    const double gmac = 5.0 * H * S * S * D / 1e9;
+    // The model's Q.K^T (twice for a two-pass layout, as the spec and the device) + P.V, and golden's Q.K^T + P.V.
+    const double gmac = (two_pass ? 5.0 : 4.0) * H * S * S * D / 1e9;
     const nlohmann::json peak = machine_peak();
     nlohmann::json j = {
         {"fixture", fx.path},
@@ -234,8 +246,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
         {"attncheck", a.json()},
         {"attncheck_command", ours},
         {"work_gmac", gmac},
-        {"work_counted", "5 H S^2 D MACs: precise-v1 model Q.K^T twice (both passes, as the spec and the device) + P.V, "
-                         "golden Q.K^T + P.V"},
+        {"work_counted", two_pass ? std::string("5 H S^2 D MACs: ") + rev.name +
+                                        " model Q.K^T twice (both passes, as the spec and the device) + P.V, golden Q.K^T + P.V"
+                                  : std::string("4 H S^2 D MACs: ") + rev.name + " model Q.K^T + P.V, golden Q.K^T + P.V"},
         {"machine", peak},
     };
     const double ours_s = j["attncheck"]["median_s"];

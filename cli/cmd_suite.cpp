@@ -47,6 +47,16 @@ std::vector<std::string> string_list(const nlohmann::json& j, const std::string&
   return out;
 }
 
+std::string resolve(const std::string& base_dir, const std::string& p);
+
+// A built-in name as written; a kernel package is named relative to the suite file, like its fixtures.
+std::string suite_revision(const std::string& dir, const std::string& r) {
+  for (const auto& b : revisions())
+    if (b.name == r) return r;
+  std::error_code ec;
+  return fs::exists(resolve(dir, r), ec) ? resolve(dir, r) : r;
+}
+
 std::string resolve(const std::string& base_dir, const std::string& p) {
   if (p.empty() || fs::path(p).is_absolute() || base_dir.empty()) return p;
   return (fs::path(base_dir) / p).lexically_normal().string();
@@ -88,7 +98,7 @@ std::vector<CaseOverride> parse_case_overrides(const SuiteFile& s, const std::st
       }
     }
     auto str = [&](const char* k) { return c.contains(k) ? c[k].get<std::string>() : std::string(); };
-    o.revision = str("revision");
+    o.revision = c.contains("revision") ? suite_revision(dir, str("revision")) : "";
     o.backend = str("backend");
     o.fixture = c.contains("fixture") ? resolve(dir, str("fixture")) : "";
     o.xclbin = c.contains("xclbin") ? resolve(dir, str("xclbin")) : "";
@@ -145,13 +155,22 @@ SuiteFile parse_suite_text(const std::string& text, const std::string& path) {
   if (s.raw.contains("name") && !s.raw["name"].is_string()) throw InputError(path + ": 'name' must be a string");
   const std::string dir = fs::path(path).parent_path().string();
   for (const auto& f : string_list(s.raw["fixtures"], path, "fixtures")) s.fixtures.push_back(resolve(dir, f));
-  s.revisions = string_list(s.raw["revisions"], path, "revisions");
+  // "*" stands for every built-in revision, so a suite of all of them needs no edit for a new one.
+  for (const auto& r : string_list(s.raw["revisions"], path, "revisions")) {
+    if (r != "*") {
+      s.revisions.push_back(r);
+      continue;
+    }
+    for (const auto& b : revisions())
+      if (std::find(s.revisions.begin(), s.revisions.end(), b.name) == s.revisions.end()) s.revisions.push_back(b.name);
+  }
   if (s.raw.contains("backends")) s.backends = string_list(s.raw["backends"], path, "backends");
   if (s.raw.contains("gates")) {
     if (!s.raw["gates"].is_string()) throw InputError(path + ": 'gates' must be the path of a gates file");
     s.gates = resolve(dir, s.raw["gates"].get<std::string>());
   }
-  for (const auto& r : s.revisions) {
+  for (auto& r : s.revisions) {
+    r = suite_revision(dir, r);
     try {
       resolve_kernel(r);
     } catch (const InputError& e) {

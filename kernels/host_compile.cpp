@@ -86,6 +86,7 @@ std::string compile_error_line(const std::string& output) {
   std::istringstream in(output);
   std::string line, linker;
   while (std::getline(in, line)) {
+    if (line.rfind("collect2:", 0) == 0) continue;  // "ld returned 1": the linker's own line said why
     if (line.find(": error:") != std::string::npos || line.find(": fatal error:") != std::string::npos) return line;
     if (linker.empty() && line.find("undefined reference to") != std::string::npos) linker = line;
   }

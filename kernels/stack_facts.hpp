@@ -19,7 +19,7 @@ struct KernelFacts {
   std::string revision;
   std::vector<std::string> entries;  // every function the core calls, e.g. {attention_64x64}
   std::string entry;                 // the one of them whose chain is deepest (chain.front())
-  std::vector<std::string> sources;  // relative to the repository, e.g. kernels/uc-int32-lut/attention.c
+  std::vector<std::string> sources;  // relative to the repository, e.g. kernels/<rev>/attention.c
   std::string design_file;           // relative to the repository
   int64_t stack_need = 0;            // bytes of the deepest chain from any entry point
   std::vector<StackFrame> chain;     // that chain

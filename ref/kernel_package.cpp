@@ -149,7 +149,7 @@ std::string entry_declarations(const KernelPackage& pkg) {
 KernelPackage parse_kernel_package(const nlohmann::json& j, const std::string& dir, const std::string& where) {
   if (!j.is_object()) bad(where, "expected a JSON object");
   known_keys(j, {"$schema", "name", "summary", "sources", "include_dirs", "entry", "layout", "tile", "args", "model", "elf",
-                 "physical", "xclbin", "insts", "design"},
+                 "physical", "xclbin", "insts", "design", "peer"},
              where);
   KernelPackage k;
   k.path = where;
@@ -302,7 +302,8 @@ KernelPackage parse_kernel_package(const nlohmann::json& j, const std::string& d
                                    {"physical", &k.physical},
                                    {"xclbin", &k.xclbin},
                                    {"insts", &k.insts},
-                                   {"design", &k.design}}) {
+                                   {"design", &k.design},
+                                   {"peer", &k.peer}}) {
     const std::string v = str_field(j, key, where, false);
     if (!v.empty()) *field = resolve(dir, v);
   }

@@ -55,6 +55,8 @@ struct KernelPackage {
   // Optional, absolute: the compiled core ELF, its placed design (for the simulator), the xclbin and
   // instruction stream (for the NPU), the mlir-aie design (for the stack check).
   std::string elf, physical, xclbin, insts, design;
+  // Optional, absolute: a script of the same arithmetic `attncheck bench` races (numpy/torch).
+  std::string peer;
   nlohmann::json json;  // kernel.json as read
 
   // The symbols the core calls, in a fixed order.

@@ -44,7 +44,7 @@ struct Revision {
   // LaunchPlan, its sources the host backend, its ELF/xclbin the sim and NPU defaults.
   std::shared_ptr<const KernelPackage> package;
   // Completes the user's params with what the host derives before launching the kernel
-  // (precise-v1: fixed-point multipliers and shifts from the fixture's scales and S). The
+  // (e.g. fixed-point multipliers and shifts from the fixture's scales and S). The
   // model, the host kernel and the NPU runner all take the completed set. Null: nothing to derive.
   std::function<Params(const AttentionInputs&, const Params&)> derive;
 };

@@ -29,8 +29,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 TEST_CASE("kernel differential: every registry revision has a host kernel and stack facts") {
   // A revision cannot join the registry without a device source built for the host: this is the gate.
   for (const auto& rev : revisions()) {
-    INFO("revision " << rev.name << ": add kernels/" << rev.name << "/ and its lines in kernels/CMakeLists.txt and "
-                     << "kernels/host_kernels.cpp (docs/kernels.md, 'Adding a revision')");
+    INFO("revision " << rev.name << ": kernels/" << rev.name << "/kernel.json names its sources and entries "
+                     << "(docs/kernels.md, 'Adding a revision')");
     CHECK(host_kernel_for(rev.name));
     CHECK(find_kernel_facts(rev.name) != nullptr);
   }

@@ -71,5 +71,5 @@ TEST_CASE("attncheck bench refuses a fixture precise-v1 cannot run", "[bench]") 
               .exit_code == 0);
   const auto r = run_cli({"bench", "--fixture", tmp.file("d32"), "--repeat", "1"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find("D = 64") != std::string::npos);
+  CHECK(r.err.find("needs head dimension D=64") != std::string::npos);
 }

@@ -175,7 +175,7 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   const Revision& rev = resolve_kernel(req.revision);
   const Params user_params = resolve_params(rev, req.params);
-  const Fixture fx = load_fixture(req.fixture_dir);
+  const Fixture fx = req.fixture ? *req.fixture : load_fixture(req.fixture_dir);
   check_shape(rev, fx.shape(), fx.path);
   const Params params = runtime_params(rev, fx.inputs, user_params);
 

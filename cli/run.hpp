@@ -16,6 +16,8 @@ namespace attncheck {
 struct RunRequest {
   std::string revision;
   std::string fixture_dir;
+  // Inputs already in memory (the Python module): used instead of reading fixture_dir.
+  std::optional<Fixture> fixture;
   std::string backend = "model";
   std::vector<std::string> params;  // "k=v" overrides
   BackendOptions backend_options;

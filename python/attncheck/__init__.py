@@ -1,0 +1,89 @@
+"""attncheck in Python: golden and bit-exact integer models of INT8 attention kernels, and the comparator.
+
+Numpy arrays in and out, no files needed; the numbers are the CLI's (the same C++ libraries).
+Bad input raises attncheck.InputError (a ValueError) with the CLI's one-line message.
+
+    import attncheck
+    fx = attncheck.fixture("numpy-randint", seed=42, shape=(64, 64))
+    out = attncheck.emulate("uc-int32-lut", fx["q"], fx["k"], fx["v"])
+    report = attncheck.run("uc-int32-lut", fx, backend="host")
+    attncheck.testing.assert_bit_exact(device_output, out)
+"""
+import os as _os
+
+from . import _core
+from ._core import DeviceError, InputError
+
+__version__ = _core.__version__
+__all__ = ["golden", "emulate", "compare", "run", "fixture", "kernels", "testing", "InputError", "DeviceError"]
+
+
+def _kernel(kernel):
+    """A revision name or a kernel package path (str or os.PathLike)."""
+    return _os.fspath(kernel)
+
+
+def golden(q, k, v, scale=None, precision="fp32", scales=None):
+    """The golden model: softmax(Q K^T * scale) V in FP32 (or "fp64"), in LSB of the output scale.
+
+    q, k, v: int8 arrays of shape (S, D) or (H, S, D). scale: the logit scale, 1/sqrt(D) when None.
+    scales: {"q", "k", "v", "out"} per-tensor scales as fixture.json gives them (1.0 when None).
+    Returns float32 (fp32) or float64 (fp64) of the inputs' shape.
+    """
+    return _core.golden(q, k, v, scales=scales, scale=scale, precision=precision)
+
+
+def emulate(kernel, q, k, v, scales=None, **params):
+    """The integer model of `kernel` (a built-in name or a kernel package with a "model"): int8 output.
+
+    Equal bit for bit to `attncheck emulate --kernel KERNEL`; params override the kernel's
+    parameters (e.g. scale_shift=4).
+    """
+    return _core.emulate(_kernel(kernel), q, k, v, scales=scales, params=params)
+
+
+def compare(golden, dut, model=None):
+    """The metrics `attncheck compare` writes: {"vs_golden": ...} and, given a model, "vs_model"
+    (bit-exactness with localization) and "model_vs_golden". Same field names and values as the
+    JSON report's "metrics"."""
+    return _core.compare(golden, dut, model)
+
+
+def run(kernel, fixture_or_arrays, backend="model", gates=None, params=None, allow_mismatch=False,
+        allow_fallback=False, **options):
+    """`attncheck run`: golden, model and a backend on one fixture; returns the report as a dict.
+
+    fixture_or_arrays: a fixture directory, a dict {"q", "k", "v"[, "scales"]} (e.g. from
+    attncheck.fixture), or a tuple (q, k, v). backend: model, host, sim, npu, replay, auto.
+    gates: a gates file path or a dict in its format. options: elf, xclbin, insts, pdi, design,
+    device_output, build_manifest, sim_stack_at (as the CLI's options of the same names).
+    The report's "pass" is the verdict; an exception means bad input, as exit 2 does.
+    """
+    f = fixture_or_arrays
+    if isinstance(f, (tuple, list)):
+        if len(f) != 3:
+            raise InputError("fixture: a tuple must be (q, k, v)")
+        f = {"q": f[0], "k": f[1], "v": f[2]}
+    elif not isinstance(f, dict):
+        f = _os.fspath(f)
+    opts = {k: (_os.fspath(v) if isinstance(v, _os.PathLike) else v) for k, v in options.items()}
+    return _core.run(_kernel(kernel), f, backend=backend, gates=gates, params=dict(params or {}),
+                     allow_mismatch=allow_mismatch, allow_fallback=allow_fallback, options=opts)
+
+
+def fixture(recipe="numpy-randint", seed=42, shape=(64, 64), heads=0, low=-64, high=64, logit_std=3.0):
+    """The arrays of `attncheck fixture make`: {"q", "k", "v", "scales", "seed", "recipe"}.
+
+    numpy-randint: np.random.seed(seed); Q, K, V = randint(low, high, shape, int8), byte for byte
+    numpy's. realistic: Gaussian Q, K, V quantized per tensor, with scales. heads=0 gives (S, D).
+    """
+    return _core.fixture(recipe=recipe, seed=seed, shape=list(shape), heads=heads, low=low, high=high,
+                         logit_std=logit_std)
+
+
+def kernels():
+    """The built-in revisions: name, summary, params (default, min, max), layout, model."""
+    return _core.kernels()
+
+
+from . import testing  # noqa: E402  (uses the functions above)

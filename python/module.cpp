@@ -1,0 +1,345 @@
+// The Python extension attncheck._core: numpy arrays in and out of the same golden model, integer models, comparator and runs as the CLI.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstring>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/backends.hpp"
+#include "cli/run.hpp"
+#include "compare/gates.hpp"
+#include "compare/localize.hpp"
+#include "compare/metrics.hpp"
+#include "compare/report_types.hpp"
+#include "fixtures/fixture.hpp"
+#include "fixtures/npy.hpp"
+#include "fixtures/realistic.hpp"
+#include "fixtures/sha256.hpp"
+#include "kernels/packages.hpp"
+#include "ref/errors.hpp"
+#include "ref/golden.hpp"
+#include "ref/registry.hpp"
+
+namespace py = pybind11;
+using namespace attncheck;
+
+namespace {
+
+// JSON <-> Python through the json module: exact for every value attncheck writes (ints stay ints).
+py::object to_python(const nlohmann::json& j) { return py::module_::import("json").attr("loads")(j.dump()); }
+nlohmann::json from_python(const py::handle& o, const std::string& what) {
+  try {
+    return nlohmann::json::parse(py::module_::import("json").attr("dumps")(o).cast<std::string>());
+  } catch (const py::error_already_set& e) {
+    throw InputError(what + ": not JSON-serializable (" + std::string(e.what()).substr(0, 200) + ")");
+  }
+}
+
+// A numpy array as the .npy reader would decode it, so the CLI's checks (dtype, rank, NaN) apply.
+NpyArray to_npy(const py::handle& obj, const std::string& name) {
+  if (!py::isinstance<py::array>(obj)) throw InputError(name + ": expected a numpy array, got " + py::str(static_cast<py::handle>(obj.get_type())).cast<std::string>());
+  py::array a = py::reinterpret_borrow<py::array>(obj);
+  const py::dtype dt = a.dtype();
+  if (dt.byteorder() == '>') throw InputError(name + ": a big-endian array; use .astype(its little-endian dtype)");
+  const char kind = dt.kind();
+  const size_t size = static_cast<size_t>(dt.itemsize());
+  NpyArray n;
+  if (kind == 'i' && size == 1) n.dtype = DType::Int8;
+  else if (kind == 'u' && size == 1) n.dtype = DType::UInt8;
+  else if (kind == 'i' && size == 2) n.dtype = DType::Int16;
+  else if (kind == 'i' && size == 4) n.dtype = DType::Int32;
+  else if (kind == 'i' && size == 8) n.dtype = DType::Int64;
+  else if (kind == 'f' && size == 4) n.dtype = DType::Float32;
+  else if (kind == 'f' && size == 8) n.dtype = DType::Float64;
+  else throw InputError(name + ": dtype " + py::str(static_cast<py::handle>(dt)).cast<std::string>() + " is not one attncheck reads (int8..int64, float32, float64)");
+  a = py::array::ensure(a, py::array::c_style);
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) n.shape.push_back(a.shape(i));
+  n.bytes.resize(static_cast<size_t>(a.nbytes()));
+  if (!n.bytes.empty()) std::memcpy(n.bytes.data(), a.data(), n.bytes.size());
+  return n;
+}
+
+Int8Tensor int8_input(const py::handle& obj, const std::string& name, bool* two_d = nullptr) {
+  const NpyArray n = to_npy(obj, name);
+  if (two_d) *two_d = n.shape.size() == 2;
+  return npy_to_int8_tensor(n, name);
+}
+
+DoubleTensor double_input(const py::handle& obj, const std::string& name) { return npy_to_double_tensor(to_npy(obj, name), name); }
+
+template <class T>
+py::array_t<T> to_array(const std::vector<T>& data, const Shape& s, bool two_d) {
+  std::vector<py::ssize_t> shape = two_d ? std::vector<py::ssize_t>{s.seq, s.dim} : std::vector<py::ssize_t>{s.heads, s.seq, s.dim};
+  py::array_t<T> a(shape);
+  if (!data.empty()) std::memcpy(a.mutable_data(), data.data(), data.size() * sizeof(T));
+  return a;
+}
+
+Scales scales_from(const py::object& scales, const std::string& where) {
+  Scales sc;
+  if (scales.is_none()) return sc;
+  // fixture.json's own reader, so the same checks and the same one-line errors apply.
+  Fixture fx;
+  const std::string text = nlohmann::json{{"scales", from_python(scales, where)}}.dump();
+  parse_fixture_meta(reinterpret_cast<const uint8_t*>(text.data()), text.size(), where, fx);
+  return fx.inputs.scales;
+}
+
+AttentionInputs inputs_from(const py::handle& q, const py::handle& k, const py::handle& v, const py::object& scales, bool* two_d) {
+  AttentionInputs in;
+  in.q = int8_input(q, "q", two_d);
+  in.k = int8_input(k, "k");
+  in.v = int8_input(v, "v");
+  if (in.k.shape != in.q.shape || in.v.shape != in.q.shape)
+    throw InputError("q, k, v: shapes differ (" + in.q.shape.str() + ", " + in.k.shape.str() + ", " + in.v.shape.str() + ")");
+  in.scales = scales_from(scales, "scales");
+  return in;
+}
+
+std::vector<std::string> param_strings(const py::dict& params) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : params) {
+    if (!py::isinstance<py::int_>(v) || py::isinstance<py::bool_>(v))
+      throw InputError("param " + py::str(k).cast<std::string>() + ": expected an integer, got " + std::string(py::repr(v)));
+    out.push_back(py::str(k).cast<std::string>() + "=" + py::str(v).cast<std::string>());
+  }
+  return out;
+}
+
+// The fixture a run reads: a directory, or a dict {"q", "k", "v"[, "scales", "seed", "recipe"]}.
+Fixture fixture_from(const py::handle& f) {
+  const py::dict d = py::reinterpret_borrow<py::dict>(f);
+  for (const char* key : {"q", "k", "v"})
+    if (!d.contains(key)) throw InputError(std::string("fixture: the dict needs \"") + key + "\" (and \"q\", \"k\", \"v\")");
+  Fixture fx;
+  fx.path = "<arrays>";
+  fx.inputs = inputs_from(d["q"], d["k"], d["v"], py::none(), &fx.two_d);
+  nlohmann::json meta = nlohmann::json::object();
+  for (const char* key : {"scales", "seed", "recipe"})
+    if (d.contains(key) && !d[key].is_none()) meta[key] = from_python(d[key], std::string("fixture[\"") + key + "\"]");
+  if (!meta.empty()) {
+    const std::string text = meta.dump();
+    parse_fixture_meta(reinterpret_cast<const uint8_t*>(text.data()), text.size(), "fixture", fx);
+  }
+  // Hashes of the arrays as np.save writes them: a fixture saved from them has the same.
+  for (const auto& [name, t] : {std::pair<const char*, const Int8Tensor*>{"q.npy", &fx.inputs.q}, {"k.npy", &fx.inputs.k},
+                                {"v.npy", &fx.inputs.v}}) {
+    const auto bytes = encode_npy(int8_tensor_to_npy(*t, fx.two_d));
+    fx.sha256[name] = sha256_hex(bytes.data(), bytes.size());
+  }
+  return fx;
+}
+
+py::array golden(const py::object& q, const py::object& k, const py::object& v, const py::object& scales,
+                 const py::object& scale, const std::string& precision) {
+  bool two_d = false;
+  const AttentionInputs in = inputs_from(q, k, v, scales, &two_d);
+  if (precision != "fp32" && precision != "fp64") throw InputError("precision " + precision + ": expected fp32 or fp64");
+  GoldenOptions opt;
+  if (!scale.is_none()) opt.logit_scale = scale.cast<double>();
+  const std::string problem = golden_range_problem(in, precision == "fp64", opt);
+  if (!problem.empty()) throw InputError("scales: " + problem);
+  if (precision == "fp32") {
+    FloatTensor g;
+    {
+      py::gil_scoped_release release;
+      g = golden_attention_fp32(in, opt);
+    }
+    check_finite(to_double(g), "golden");
+    return to_array(g.data, g.shape, two_d);
+  }
+  DoubleTensor g;
+  {
+    py::gil_scoped_release release;
+    g = golden_attention_fp64(in, opt);
+  }
+  check_finite(g, "golden");
+  return to_array(g.data, g.shape, two_d);
+}
+
+py::array emulate(const std::string& kernel, const py::object& q, const py::object& k, const py::object& v,
+                  const py::object& scales, const py::dict& params) {
+  const Revision& rev = resolve_kernel(kernel);
+  if (!rev.model)
+    throw InputError("kernel " + kernel + ": the package names no \"model\", so there is no integer model to emulate");
+  bool two_d = false;
+  const AttentionInputs in = inputs_from(q, k, v, scales, &two_d);
+  check_shape(rev, in.shape(), "q");
+  const Params p = runtime_params(rev, in, resolve_params(rev, param_strings(params)));
+  Int8Tensor out;
+  {
+    py::gil_scoped_release release;
+    out = rev.model(in, p);
+  }
+  return to_array(out.data, out.shape, two_d);
+}
+
+// The metrics of `attncheck compare`, field for field.
+py::object compare(const py::object& golden_obj, const py::object& dut_obj, const py::object& model_obj) {
+  const DoubleTensor golden = double_input(golden_obj, "golden");
+  const DoubleTensor dut = double_input(dut_obj, "dut");
+  std::optional<DoubleTensor> model;
+  if (!model_obj.is_none()) model = double_input(model_obj, "model");
+  nlohmann::json metrics;
+  {
+    py::gil_scoped_release release;
+    metrics["vs_golden"] = to_json(compare_to_golden(dut, golden, "dut", "golden"));
+    if (model) {
+      if (model->shape != golden.shape)
+        throw InputError("model: shape " + model->shape.str() + " differs from golden " + golden.shape.str());
+      const VsModel vm = compare_to_model(dut, *model, golden);
+      metrics["vs_model"] = to_json(vm);
+      add_localization(&metrics["vs_model"], localize(dut, *model, vm), vm.bit_exact);
+      metrics["model_vs_golden"] = to_json(compare_to_golden(*model, golden, "model", "golden"));
+    }
+  }
+  return to_python(metrics);
+}
+
+// Device against model without a golden: what assert_bit_exact reports.
+py::object check_bit_exact(const py::object& dut_obj, const py::object& model_obj) {
+  const DoubleTensor dut = double_input(dut_obj, "dut");
+  const DoubleTensor model = double_input(model_obj, "model");
+  if (dut.shape != model.shape) throw InputError("dut: shape " + dut.shape.str() + " differs from model " + model.shape.str());
+  nlohmann::json j;
+  {
+    py::gil_scoped_release release;
+    const VsModel vm = compare_to_model(dut, model, model);
+    const Localization loc = localize(dut, model, vm);
+    j = {{"bit_exact", vm.bit_exact},
+         {"mismatches", vm.mismatches},
+         {"verdict", model_verdict_line(vm, dut.data.size())},
+         {"where", vm.bit_exact ? std::string() : loc.summary}};
+  }
+  return to_python(j);
+}
+
+GatesFile gates_from(const py::object& gates) {
+  if (py::isinstance<py::str>(gates)) return load_gates(gates.cast<std::string>());
+  if (py::hasattr(gates, "__fspath__")) return load_gates(py::str(gates.attr("__fspath__")()).cast<std::string>());
+  return parse_gates(from_python(gates, "gates"), "gates");
+}
+
+// A report's metrics against gates: the list run writes into "gates", and its text.
+py::object evaluate(const py::object& report, const py::object& gates) {
+  const nlohmann::json r = from_python(report, "report");
+  if (!r.is_object() || !r.contains("metrics")) throw InputError("report: expected a report (a dict with \"metrics\")");
+  const GatesFile g = gates_from(gates);
+  const std::string revision = r.contains("kernel") && r["kernel"].value("revision", nlohmann::json()).is_string()
+                                   ? r["kernel"]["revision"].get<std::string>()
+                                   : "";
+  const nlohmann::json results = evaluate_gates(gates_for_revision(g, revision), metrics_from_json(r.at("metrics"), "report"));
+  return to_python({{"gates", results}, {"pass", gates_pass(results)}, {"summary", gates_summary(results)}});
+}
+
+py::object run(const std::string& kernel, const py::object& fixture, const std::string& backend, const py::object& gates,
+               const py::dict& params, bool allow_mismatch, bool allow_fallback, const py::dict& options) {
+  RunRequest req;
+  req.revision = kernel;
+  req.backend = backend;
+  req.params = param_strings(params);
+  req.allow_mismatch = allow_mismatch;
+  req.allow_fallback = allow_fallback;
+  if (py::isinstance<py::dict>(fixture)) {
+    req.fixture = fixture_from(fixture);
+    req.fixture_dir = req.fixture->path;
+  } else if (py::isinstance<py::str>(fixture) || py::hasattr(fixture, "__fspath__")) {
+    req.fixture_dir = py::str(py::isinstance<py::str>(fixture) ? fixture : fixture.attr("__fspath__")()).cast<std::string>();
+  } else {
+    throw InputError("fixture: expected a directory or a dict of arrays {\"q\", \"k\", \"v\"}");
+  }
+  if (!gates.is_none()) req.gates = gates_from(gates);
+  BackendOptions& o = req.backend_options;
+  for (const auto& [key, value] : options) {
+    const std::string k = py::str(key).cast<std::string>();
+    if (value.is_none()) continue;
+    std::string* field = k == "elf" ? &o.elf : k == "xclbin" ? &o.xclbin : k == "insts" ? &o.insts : k == "pdi" ? &o.pdi
+                       : k == "design" ? &o.design : k == "device_output" ? &o.device_output
+                       : k == "build_manifest" ? &o.build_manifest : k == "sim_stack_at" ? &o.sim_stack_at : nullptr;
+    if (!field)
+      throw InputError("run: unknown option " + k +
+                       " (known: elf, xclbin, insts, pdi, design, device_output, build_manifest, sim_stack_at)");
+    *field = py::str(value).cast<std::string>();
+  }
+  RunOutcome out;
+  {
+    py::gil_scoped_release release;
+    out = execute_run(req);
+  }
+  return to_python(out.report);
+}
+
+py::dict fixture(const std::string& recipe, int64_t seed, const std::vector<int64_t>& shape, int64_t heads, int low, int high,
+                 double logit_std) {
+  if (shape.size() != 2 || shape[0] < 1 || shape[1] < 1) throw InputError("shape: expected (S, D) with positive sizes");
+  if (seed < 0 || seed > 4294967295LL) throw InputError("seed " + std::to_string(seed) + ": must be in 0..2^32-1");
+  if (heads < 0) throw InputError("heads " + std::to_string(heads) + ": must be positive");
+  AttentionInputs in;
+  nlohmann::json meta;
+  {
+    py::gil_scoped_release release;
+    if (recipe == "realistic") {
+      RealisticRecipe r;
+      r.seed = static_cast<uint32_t>(seed), r.heads = heads, r.seq = shape[0], r.dim = shape[1], r.logit_std = logit_std;
+      RealisticFixture f = make_realistic(r);
+      in = std::move(f.inputs);
+      meta = f.meta;
+    } else if (recipe == "numpy-randint") {
+      if (low < -128 || high > 128 || low >= high)
+        throw InputError("low " + std::to_string(low) + " high " + std::to_string(high) + ": need -128 <= low < high <= 128");
+      RandintRecipe r;
+      r.seed = static_cast<uint32_t>(seed), r.heads = heads, r.seq = shape[0], r.dim = shape[1], r.low = low, r.high = high;
+      in = make_numpy_randint(r);
+      meta = randint_meta(r);
+    } else {
+      throw InputError("recipe " + recipe + ": expected numpy-randint or realistic");
+    }
+  }
+  const bool two_d = heads == 0;
+  py::dict d;
+  d["q"] = to_array(in.q.data, in.q.shape, two_d);
+  d["k"] = to_array(in.k.data, in.k.shape, two_d);
+  d["v"] = to_array(in.v.data, in.v.shape, two_d);
+  d["scales"] = meta.contains("scales") ? to_python(meta["scales"]) : py::none();
+  d["seed"] = seed;
+  d["recipe"] = recipe;
+  return d;
+}
+
+py::list kernels() {
+  py::list out;
+  for (const auto& r : revisions()) {
+    nlohmann::json params = nlohmann::json::object();
+    for (const auto& p : r.params) params[p.name] = {{"default", p.default_value}, {"min", p.min}, {"max", p.max}};
+    out.append(to_python({{"name", r.name}, {"summary", r.summary}, {"params", params},
+                          {"layout", layout_name(r.package->layout)}, {"model", r.package->model}}));
+  }
+  return out;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "attncheck's C++ core; use the attncheck package (python/attncheck/__init__.py), which documents each function.";
+  // Bad input is a ValueError with the CLI's one-line message; a device that fails, a RuntimeError.
+  py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
+  py::register_exception<DeviceError>(m, "DeviceError", PyExc_RuntimeError);
+  m.attr("__version__") = ATTNCHECK_VERSION;
+  m.def("golden", &golden, py::arg("q"), py::arg("k"), py::arg("v"), py::arg("scales") = py::none(),
+        py::arg("scale") = py::none(), py::arg("precision") = "fp32");
+  m.def("emulate", &emulate, py::arg("kernel"), py::arg("q"), py::arg("k"), py::arg("v"), py::arg("scales") = py::none(),
+        py::arg("params") = py::dict());
+  m.def("compare", &compare, py::arg("golden"), py::arg("dut"), py::arg("model") = py::none());
+  m.def("check_bit_exact", &check_bit_exact, py::arg("dut"), py::arg("model"));
+  m.def("evaluate_gates", &evaluate, py::arg("report"), py::arg("gates"));
+  m.def("run", &run, py::arg("kernel"), py::arg("fixture"), py::arg("backend") = "model", py::arg("gates") = py::none(),
+        py::arg("params") = py::dict(), py::arg("allow_mismatch") = false, py::arg("allow_fallback") = false,
+        py::arg("options") = py::dict());
+  m.def("fixture", &fixture, py::arg("recipe") = "numpy-randint", py::arg("seed") = 42,
+        py::arg("shape") = std::vector<int64_t>{64, 64}, py::arg("heads") = 0, py::arg("low") = -64, py::arg("high") = 64,
+        py::arg("logit_std") = 3.0);
+  m.def("kernels", &kernels);
+}

@@ -49,6 +49,9 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/cmake/attncheckConfigVers
 install(FILES ${PROJECT_BINARY_DIR}/cmake/attncheckConfig.cmake ${PROJECT_BINARY_DIR}/cmake/attncheckConfigVersion.cmake
   DESTINATION ${ATTNCHECK_CMAKE_DIR})
 
-# pkg-config: static libraries, so their own dependencies come along in Libs.
+# pkg-config: static libraries, so their own dependencies come along in Libs. The prefix is found
+# from the .pc file's own place, so `cmake --install --prefix P` works wherever P is.
+file(RELATIVE_PATH _pc_up /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+set(ATTNCHECK_PC_PREFIX "\${pcfiledir}/${_pc_up}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/attncheck.pc.in ${PROJECT_BINARY_DIR}/attncheck.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/attncheck.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -4,9 +4,10 @@ Numpy arrays in and out, no files needed; the numbers are the CLI's (the same C+
 Bad input raises attncheck.InputError (a ValueError) with the CLI's one-line message.
 
     import attncheck
+    kernel = attncheck.kernels()[0]["name"]   # or a kernel package directory
     fx = attncheck.fixture("numpy-randint", seed=42, shape=(64, 64))
-    out = attncheck.emulate("uc-int32-lut", fx["q"], fx["k"], fx["v"])
-    report = attncheck.run("uc-int32-lut", fx, backend="host")
+    out = attncheck.emulate(kernel, fx["q"], fx["k"], fx["v"])
+    report = attncheck.run(kernel, fx, backend="host")
     attncheck.testing.assert_bit_exact(device_output, out)
 """
 import os as _os

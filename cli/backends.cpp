@@ -128,13 +128,19 @@ BackendResult run_npu(const Revision& rev, const Params& params, const Fixture& 
   return r;
 }
 
-// A package's elf, placed design, xclbin and insts stand in for the options not given.
-BackendOptions with_package_defaults(BackendOptions opt, const Revision& rev) {
+// A package's elf, placed design, xclbin and insts stand in for the options not given: the
+// simulator runs its ELF (else its xclbin), the NPU its xclbin and insts.
+BackendOptions with_package_defaults(BackendOptions opt, const Revision& rev, const std::string& backend) {
   if (!rev.package) return opt;
   const KernelPackage& p = *rev.package;
-  if (opt.elf.empty() && opt.xclbin.empty() && opt.pdi.empty()) opt.elf = p.elf;
+  const bool program_given = !opt.elf.empty() || !opt.xclbin.empty() || !opt.pdi.empty();
+  if (backend == "sim") {
+    if (!program_given && !p.elf.empty()) opt.elf = p.elf;
+    else if (!program_given) opt.xclbin = p.xclbin;
+  } else if (opt.xclbin.empty() && opt.pdi.empty()) {
+    opt.xclbin = p.xclbin;
+  }
   if (opt.design.empty()) opt.design = p.physical;
-  if (opt.xclbin.empty() && opt.pdi.empty() && opt.elf == p.elf) opt.xclbin = p.xclbin;
   if (opt.insts.empty()) opt.insts = p.insts;
   return opt;
 }
@@ -143,7 +149,7 @@ BackendOptions with_package_defaults(BackendOptions opt, const Revision& rev) {
 
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
                           const BackendOptions& given) {
-  const BackendOptions opt = with_package_defaults(given, rev);
+  const BackendOptions opt = with_package_defaults(given, rev, name);
   for (const auto& b : backend_list()) {
     if (b.name != name) continue;
     if (name == "model") {

@@ -165,7 +165,12 @@ TEST_CASE("issue 15.1: with \"elf\" pointing at the shared ELF, --backend sim ru
   CacheDir cache;
   TempDir tmp;
   const std::string user = shared_dir() + kUserDir;
-  const std::string pkg = write_package(tmp.file("pkg"), [](nlohmann::json& j) { j["elf"] = "build/main_core_0_2.elf"; });
+  // With an xclbin too (not built here): the simulator runs the ELF, the NPU would load the xclbin.
+  const std::string pkg = write_package(tmp.file("pkg"), [](nlohmann::json& j) {
+    j["elf"] = "build/main_core_0_2.elf";
+    j["xclbin"] = "build/final.xclbin";
+    j["insts"] = "build/insts.bin";
+  });
   fs::create_directories(pkg + "/build");
   for (const char* f : {"main_core_0_2.elf", "input_physical_with_elfs.mlir"})
     fs::copy_file(user + "/" + f, pkg + "/build/" + f);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <set>
 
+#include "fixtures/testing/test_support.hpp"
 #include "sim/isa.hpp"
 #include "sim/tests/encode.hpp"
 
@@ -120,7 +121,10 @@ TEST_CASE("decoder: every slot word of every narrow slot has one reading, or one
     uint64_t ambiguous = 0, resolved = 0, decoded = 0;
     uint64_t first_ambiguous = 0;
     std::set<std::string> pairs;
-    for (uint64_t w = 0; w < words; ++w) {
+    // Every word in the Release run; the sanitizer run, which looks for memory errors in the same
+    // walk, takes every 7th (testing::scaled): the table property is the Release run's to prove.
+    const uint64_t stride = attncheck::testing::scaled(1, 7);
+    for (uint64_t w = 0; w < words; w += stride) {
       std::vector<const Encoding*> accepting;
       for (const Encoding* e : mine)
         if (encoding_accepts(*e, w)) accepting.push_back(e);
@@ -144,8 +148,10 @@ TEST_CASE("decoder: every slot word of every narrow slot has one reading, or one
     CHECK(ambiguous == 0);
     CHECK(decoded > 0);
     // The only overlap the table has is the vector pair llvm-aie resolves the same way.
-    if (s == Slot::St) CHECK(pairs == std::set<std::string>{"VMOV_mv_mcd over VPACK_D4_D8"});
-    else CHECK(pairs.empty());
+    const std::set<std::string> expected =
+        s == Slot::St ? std::set<std::string>{"VMOV_mv_mcd over VPACK_D4_D8"} : std::set<std::string>{};
+    if (stride == 1) CHECK(pairs == expected);
+    else CHECK(std::includes(expected.begin(), expected.end(), pairs.begin(), pairs.end()));
   }
 }
 

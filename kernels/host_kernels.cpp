@@ -159,19 +159,21 @@ const HostKernel& host_kernel(const Revision& rev) {
     if (const HostKernel* k = find_host_kernel(rev.name)) return *k;
     throw InputError("--kernel " + rev.name + ": this build has no host build of it");
   }
-  // One compile per package and process; the deque keeps every reference handed out valid.
+  // compile_package finds an unchanged build in its cache by content (a preprocess per source), so
+  // an edited source is rebuilt even in a process that lives on; one HostKernel per library and
+  // package, and the deque keeps every reference handed out valid.
   static std::mutex mu;
-  static std::deque<std::pair<const KernelPackage*, HostKernel>> compiled;
+  static std::deque<std::pair<std::pair<const KernelPackage*, std::string>, HostKernel>> compiled;
   std::lock_guard<std::mutex> lock(mu);
-  for (const auto& [p, k] : compiled)
-    if (p == rev.package.get()) return k;
   const CompiledPackage c = compile_package(*rev.package);
+  for (const auto& [key, k] : compiled)
+    if (key.first == rev.package.get() && key.second == c.library) return k;
   nlohmann::json build = c.json();
   build["built_at"] = "run time";
   std::vector<std::string> files;
   for (const auto& s : rev.package->sources) files.push_back(s);
   build["sources"] = files;
-  compiled.emplace_back(rev.package.get(), make_host_kernel(rev, c.symbols, build));
+  compiled.emplace_back(std::make_pair(rev.package.get(), c.library), make_host_kernel(rev, c.symbols, build));
   return compiled.back().second;
 }
 

@@ -43,13 +43,15 @@ const Revision& resolve_kernel(const std::string& spec) {
   }
   const std::string canonical = fs::weakly_canonical(file, ec).string();
 
+  // Keyed by path and content: a process that lives on (a Python session) sees an edited kernel.json.
   static std::mutex mu;
   static std::deque<std::pair<std::string, Revision>> loaded;
-  std::lock_guard<std::mutex> lock(mu);
-  for (const auto& [path, rev] : loaded)
-    if (path == canonical) return rev;
-
   const std::string text = read_text_file(file);
+  const std::string key = canonical + "\n" + sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& [k, rev] : loaded)
+    if (k == key) return rev;
+
   check_json_input(text, file);
   nlohmann::json j;
   try {
@@ -62,7 +64,7 @@ const Revision& resolve_kernel(const std::string& spec) {
   pkg.sha256 = sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   for (const auto& src : pkg.sources)
     if (!fs::is_regular_file(src, ec)) throw InputError(file + ": source " + src + " is not a file");
-  loaded.emplace_back(canonical, revision_from_package(pkg));
+  loaded.emplace_back(key, revision_from_package(pkg));
   return loaded.back().second;
 }
 

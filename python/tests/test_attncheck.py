@@ -159,6 +159,12 @@ def test_a_kernel_package_runs_from_python(tmp_path):
     assert report["kernel"]["package"]["model"] == "uc-int32-lut"
     assert np.array_equal(attncheck.emulate(pkg, fx["q"], fx["k"], fx["v"], scale_shift=3),
                           attncheck.emulate("uc-int32-lut", fx["q"], fx["k"], fx["v"], scale_shift=3))
+    # Edited in the same session: the next run compiles the new source (the cache is by content).
+    src = pkg / "attention_int8_64x64_tiled.c"
+    src.write_text(src.read_text().replace("(weighted_sum + sign * 64) >> 7", "(weighted_sum + sign * 63) >> 7"))
+    edited = attncheck.run(pkg, fx, backend="host")
+    assert edited["metrics"]["vs_model"]["bit_exact"] is False
+    assert edited["backend"]["build"]["library"] != report["backend"]["build"]["library"]
 
 
 def test_bad_input_is_an_exception_with_the_cli_message(tmp_path):

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <map>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -252,17 +253,21 @@ py::object run(const std::string& kernel, const py::object& fixture, const std::
     throw InputError("fixture: expected a directory or a dict of arrays {\"q\", \"k\", \"v\"}");
   }
   if (!gates.is_none()) req.gates = gates_from(gates);
-  BackendOptions& o = req.backend_options;
+  // The CLI's file and address options of the backends, by their Python names.
+  static const std::map<std::string, std::string BackendOptions::*> fields = {
+      {"elf", &BackendOptions::elf},       {"xclbin", &BackendOptions::xclbin},
+      {"insts", &BackendOptions::insts},   {"pdi", &BackendOptions::pdi},
+      {"design", &BackendOptions::design}, {"device_output", &BackendOptions::device_output},
+      {"build_manifest", &BackendOptions::build_manifest}, {"sim_stack_at", &BackendOptions::sim_stack_at}};
   for (const auto& [key, value] : options) {
     const std::string k = py::str(key).cast<std::string>();
-    if (value.is_none()) continue;
-    std::string* field = k == "elf" ? &o.elf : k == "xclbin" ? &o.xclbin : k == "insts" ? &o.insts : k == "pdi" ? &o.pdi
-                       : k == "design" ? &o.design : k == "device_output" ? &o.device_output
-                       : k == "build_manifest" ? &o.build_manifest : k == "sim_stack_at" ? &o.sim_stack_at : nullptr;
-    if (!field)
-      throw InputError("run: unknown option " + k +
-                       " (known: elf, xclbin, insts, pdi, design, device_output, build_manifest, sim_stack_at)");
-    *field = py::str(value).cast<std::string>();
+    const auto f = fields.find(k);
+    if (f == fields.end()) {
+      std::string known;
+      for (const auto& [name, member] : fields) known += (known.empty() ? "" : ", ") + name;
+      throw InputError("run: unknown option " + k + " (known: " + known + ")");
+    }
+    if (!value.is_none()) req.backend_options.*(f->second) = py::str(value).cast<std::string>();
   }
   RunOutcome out;
   {

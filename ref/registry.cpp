@@ -12,13 +12,6 @@
 
 namespace attncheck {
 
-// Every kernels/<rev>/kernel.json, embedded by ref/CMakeLists.txt (builtin_packages.cpp).
-struct BuiltinPackageText {
-  const char* dir;   // kernels/<rev> in the source tree, absolute
-  const char* json;  // kernel.json's text
-};
-const std::vector<BuiltinPackageText>& builtin_package_texts();
-
 const std::vector<Revision>& models() {
   static const std::vector<Revision> all = {
       uc_legacy_int8::revision(),

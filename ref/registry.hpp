@@ -56,6 +56,13 @@ const std::vector<Revision>& revisions();
 // resolve through kernels/packages.hpp's resolve_kernel.
 const Revision& find_revision(const std::string& name);
 
+// kernels/<rev>/kernel.json as embedded by ref/CMakeLists.txt (generated builtin_packages.cpp).
+struct BuiltinPackageText {
+  const char* dir;   // kernels/<rev> in the source tree, absolute
+  const char* json;  // kernel.json's text
+};
+const std::vector<BuiltinPackageText>& builtin_package_texts();
+
 // The integer models, by name: what a package's "model" may name. Adding a revision adds its
 // model here and its kernels/<rev>/ directory, nothing else.
 const std::vector<Revision>& models();

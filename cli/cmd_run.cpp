@@ -28,7 +28,7 @@ void check_backend_options(const CLI::App& cmd, const std::string& backend) {
   static const std::vector<std::pair<const char*, std::vector<std::string>>> owners = {
       {"--device-output", {"replay"}},
       {"--xclbin", {"npu", "auto", "sim"}},
-      {"--insts", {"npu", "auto"}},
+      {"--insts", {"npu", "auto", "sim"}},
       {"--build-manifest", {"npu", "auto"}},
       {"--kernel-name", {"npu", "auto"}},
       {"--device-index", {"npu", "auto"}},

@@ -10,6 +10,7 @@
 #include "cli/outputs.hpp"
 #include "cli/progress.hpp"
 #include "cli/run.hpp"
+#include "cli/sim_array.hpp"
 #include "compare/report.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
@@ -21,12 +22,7 @@
 namespace attncheck {
 namespace {
 
-struct SimArgs {
-  std::string elf, xclbin, pdi, design, json, stack_at;
-  std::vector<std::string> inputs, outputs;
-  size_t iterations = 0;
-  uint64_t max_cycles = 0;
-};
+using SimArgs = SimArrayArgs;
 
 struct Binding {
   const aie2::DesignFifo* fifo = nullptr;
@@ -141,6 +137,11 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   sim->add_option("--elf", a->elf, "The core program (main_core_0_2.elf)");
   sim->add_option("--xclbin", a->xclbin, "Or the xclbin: the program its PDI loads into the design's core tile");
   sim->add_option("--pdi", a->pdi, "Or the PDI (main.pdi)");
+  sim->add_option("--insts", a->insts,
+                  "The instruction stream XRT passes (insts.bin, insts.txt, npu_insts.mlir, .seq): runs the whole array from the xclbin, no --design")
+      ->group("Array (--insts)");
+  sim->add_option("--arg", a->args, "With --insts: N=FILE (an input buffer), N=OUT.bin (written after the run) or N=SIZE, N the XRT kernel argument")
+      ->take_all()->group("Array (--insts)");
   sim->add_option("--design", a->design,
                   "The placed design, input_physical_with_elfs.mlir (default: the one beside the program)");
   sim->add_option("--input", a->inputs, "FIFO=FILE: one input ObjectFIFO's data, .npy or raw .bin, a whole number of transfers")
@@ -153,6 +154,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   sim->add_option("--sim-stack-at", a->stack_at, "Start SP here instead of the address the program loads (e.g. 0x78800)");
   sim->add_option("--sim-max-cycles", a->max_cycles, "Stop when no transfer moved for this many issued bundles (default 10^9)");
   sim->callback([a, &exit_code] {
+    if (!a->insts.empty()) return run_sim_array_command(*a, exit_code);
+    if (!a->args.empty()) throw InputError("sim --arg: needs --insts (the instruction stream that uses the kernel arguments)");
     const std::string program = !a->elf.empty() ? a->elf : !a->xclbin.empty() ? a->xclbin : a->pdi;
     if (program.empty()) throw InputError("sim: needs the program: --elf FILE.elf, --xclbin FILE.xclbin or --pdi main.pdi");
     OutputSet::check("--json", a->json);

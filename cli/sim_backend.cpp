@@ -15,6 +15,8 @@
 #include "ref/fast.hpp"
 #include "ref/interrupt.hpp"
 #include "sim/inspect.hpp"
+#include "sim/array/program.hpp"
+#include "sim/load/npu_insts.hpp"
 #include "sim/pdi.hpp"
 #include "sim/tile.hpp"
 
@@ -57,8 +59,136 @@ InputWrites input_writes(size_t launch, const aie2::InputUse& use) {
 
 }  // namespace
 
+// --backend sim --xclbin F --insts F: the array simulator takes what --backend npu takes, and the
+// same LaunchPlan packs the same buffers into the same kernel arguments (npu/launch_loop.hpp).
+BackendResult run_sim_array_backend(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
+                                    const std::string& description) {
+  if (!opt.elf.empty()) throw InputError("--backend sim --insts: runs the xclbin (or --pdi) and its instruction stream; --elf takes --design instead");
+  if (!opt.design.empty()) throw InputError("--backend sim --insts: the xclbin configures the array; --design is for --elf runs");
+  const aie2::array::ArrayProgram prog = aie2::array::load_array_program(opt.xclbin, opt.pdi);
+  const aie2::InstructionStream insts = aie2::read_instruction_stream(opt.insts);
+  const LaunchPlan plan(rev, fx.inputs, params);
+  const std::vector<KernelBuffer> kbufs = kernel_buffers(plan, insts.words.size());
+  // The stream must patch exactly the buffers the plan passes: another design's stream would
+  // read or write arguments this kernel does not have.
+  std::vector<int> plan_args;
+  for (const auto& b : kbufs)
+    if (b.group_id >= 3) plan_args.push_back(b.group_id);
+  const std::vector<int> patched = aie2::array::patched_arguments(insts);
+  auto list = [](const std::vector<int>& v) {
+    std::string s;
+    for (int a : v) s += (s.empty() ? "" : ", ") + std::to_string(a);
+    return s.empty() ? std::string("none") : s;
+  };
+  if (patched != plan_args)
+    throw InputError(opt.insts + ": its DDR patches address kernel arguments " + list(patched) + ", but " + rev.name +
+                     " passes buffers as arguments " + list(plan_args));
+  aie2::array::ArrayOptions aopt;
+  if (opt.sim_max_cycles) aopt.max_cycles = opt.sim_max_cycles;
+  if (!opt.sim_stack_at.empty()) aopt.stack_at = parse_sim_address(opt.sim_stack_at, "--sim-stack-at");
+  aopt.poll = [] { throw_if_interrupted(); };
+  const size_t period = aie2::array::ring_period(prog);
+
+  const size_t n = plan.launches();
+  std::vector<std::vector<uint8_t>> outputs(n);
+  std::vector<nlohmann::json> reports(opt.sim_chain ? 1 : n);
+  // The write watch of the design's first core: its input fills, per launch.
+  std::vector<std::vector<aie2::InputUse>> uses(opt.sim_chain ? 1 : n);
+  auto watch_of = [&](aie2::array::Array& a) {
+    return prog.cores.empty() ? std::vector<aie2::InputUse>{} : a.input_uses(prog.cores[0].first, prog.cores[0].second);
+  };
+  std::vector<uint64_t> cycles(n, 0);
+  std::vector<std::vector<std::vector<uint8_t>>> packed(n);
+  for (size_t i = 0; i < n; ++i) plan.pack(i, &packed[i]);
+  const size_t out_bytes = kbufs.back().bytes;
+  const auto t0 = std::chrono::steady_clock::now();
+  // One XRT call of launch i on `a`: inputs copied in, the output pre-filled with the sentinel
+  // the NPU path uses, so that rows the device never writes show as such.
+  auto call = [&](aie2::array::Array& a, size_t i, std::vector<uint8_t>* out) {
+    std::vector<std::vector<uint8_t>> in = packed[i];
+    out->assign(out_bytes, LoopOptions{}.sentinel);
+    std::map<int, std::vector<uint8_t>*> args;
+    for (size_t b = 0; b < in.size(); ++b) args[plan_args[b]] = &in[b];
+    args[plan_args.back()] = out;
+    try {
+      a.call(insts, args);
+    } catch (const aie2::SimError& e) {
+      throw InputError(std::string(e.what()) + " (launch " + std::to_string(i) + ")");
+    }
+  };
+  if (opt.sim_chain) {
+    auto a = aie2::array::make_array(prog, aopt);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t before = a->now();
+      call(*a, i, &outputs[i]);
+      cycles[i] = a->now() - before;
+      if (opt.on_launch) opt.on_launch(i + 1, n);
+    }
+    reports[0] = a->report();
+    uses[0] = watch_of(*a);
+  } else {
+    std::atomic<size_t> finished{0};
+    fast::parallel_for(n, [&](size_t i) {
+      throw_if_interrupted();
+      auto a = aie2::array::make_array(prog, aopt);
+      std::vector<uint8_t> scratch;
+      for (size_t k = 0; k < i % period; ++k) call(*a, i, &scratch);
+      const uint64_t before = a->now();
+      call(*a, i, &outputs[i]);
+      cycles[i] = a->now() - before;
+      reports[i] = a->report();
+      uses[i] = watch_of(*a);
+      const size_t done = ++finished;
+      if (opt.on_launch) opt.on_launch(done, n);
+    });
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const DeviceStep step = [&](size_t i, const std::vector<std::vector<uint8_t>>&, uint8_t* out, size_t bytes) {
+    std::memcpy(out, outputs[i].data(), bytes);
+    return 0.0;
+  };
+  LoopResult loop = run_launch_loop(plan, fx.shape(), step, LoopOptions{});
+
+  BackendResult r;
+  r.output = std::move(loop.output);
+  r.watched = !prog.cores.empty();
+  // A launch's own fill of the first input channel: in a chained run the launches' fills in
+  // order; in independent runs the fill after the priming calls.
+  for (size_t i = 0; i < n; ++i) {
+    const auto& us = opt.sim_chain ? uses[0] : uses[i];
+    if (us.empty()) continue;
+    const std::string first_channel = us.front().fifo;
+    const size_t want = opt.sim_chain ? i : i % period;
+    for (const auto& u : us)
+      if (u.fifo == first_channel && u.transfer == want) r.input_writes.push_back(input_writes(i, u));
+  }
+  uint64_t bundles = 0;
+  nlohmann::json per_launch = nlohmann::json::array();
+  for (size_t i = 0; i < reports.size(); ++i) {
+    for (const auto& c : reports[i]["cores"]) bundles += c["bundles"].get<uint64_t>();
+    per_launch.push_back({{"launch", i}, {"cycles", opt.sim_chain ? reports[0]["cycles"] : nlohmann::json(cycles[i])},
+                          {"priming_calls", opt.sim_chain ? 0 : i % period}, {"array", reports[i]}});
+  }
+  r.info = {{"name", "sim"},
+            {"description", description},
+            {"simulator", "array"},
+            {"program", {{"kind", prog.kind}, {"path", prog.path}, {"sha256", prog.sha256}}},
+            {"insts", {{"path", insts.path}, {"sha256", insts.sha256}, {"format", insts.format}, {"operations", insts.ops.size()}}},
+            {"launch_model", opt.sim_chain ? "chained: every launch on one array in order, as one NPU context runs them"
+                                           : "independent: a fresh array per launch, first called to the launch's DMA ring position"},
+            {"ring_period", period},
+            {"simulated_bundles", bundles},
+            {"per_launch", per_launch},
+            {"seconds", seconds},
+            {"threads", opt.sim_chain ? 1 : std::min<size_t>(n, static_cast<size_t>(fast::jobs()))},
+            {"stack_at", aopt.stack_at ? nlohmann::json(*aopt.stack_at) : nlohmann::json(nullptr)}};
+  r.note = "sim (array): " + std::to_string(bundles) + " bundles in " + std::to_string(n) + " launch(es) from " + prog.path + " + " + insts.path;
+  return r;
+}
+
 BackendResult run_sim_backend(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt,
                               const std::string& description) {
+  if (!opt.insts.empty()) return run_sim_array_backend(rev, params, fx, opt, description);
   if (program_path(opt).empty())
     throw InputError("--backend sim: needs --elf FILE.elf (the compiled core program, main_core_0_2.elf), or --xclbin / --pdi");
   for (const auto& name : rev.baked_params) {

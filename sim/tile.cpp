@@ -34,6 +34,34 @@ std::vector<std::pair<uint32_t, uint32_t>> InputUse::clobbered_ranges() const {
   return out;
 }
 
+void finish_input_use(Core& core, const Elf& elf, int region, InputUse& use) {
+  for (const auto& s : core.watched_stores())
+    if (s.region == region && s.cycle >= use.fill_cycle) use.core_stores.push_back(s);
+  use.clobbered_before_use = core.clobbered_before_use(region);
+  std::map<std::string, StoreWriter> by_fn;
+  for (const auto& st : use.core_stores) {
+    const ElfSymbol* f = elf.function_at(st.pc);
+    const std::string fn = f ? f->name : "";
+    StoreWriter& w = by_fn[fn];
+    const uint32_t lo = st.address - use.buffer_address, hi = lo + st.bytes - 1;
+    if (w.stores == 0) w.function = fn, w.first_byte = lo, w.last_byte = hi, w.min_sp = w.max_sp = st.sp;
+    w.first_byte = std::min(w.first_byte, lo), w.last_byte = std::max(w.last_byte, hi);
+    w.min_sp = std::min(w.min_sp, st.sp), w.max_sp = std::max(w.max_sp, st.sp);
+    w.in_frame = w.in_frame && st.address < st.sp;
+    ++w.stores;
+  }
+  for (auto& [fn, w] : by_fn) {
+    if (fn.empty()) {
+      // No symbols (a program read from a PDI): name the code by the PCs that stored.
+      uint32_t lo = UINT32_MAX, hi = 0;
+      for (const auto& st : use.core_stores)
+        if (!elf.function_at(st.pc)) lo = std::min(lo, st.pc), hi = std::max(hi, st.pc);
+      w.function = "pc " + hex(lo) + ".." + hex(hi);
+    }
+    use.writers.push_back(w);
+  }
+}
+
 TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
                        const std::map<std::string, std::vector<std::vector<uint8_t>>>& inputs,
                        const std::map<std::string, size_t>& outputs_wanted, const TileRunOptions& opt) {
@@ -96,32 +124,7 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
   auto close_input = [&](int region) {
     const int k = open_input[region];
     if (k < 0) return;
-    InputUse& use = r.inputs[k];
-    for (const auto& s : core.watched_stores())
-      if (s.region == region && s.cycle >= use.fill_cycle) use.core_stores.push_back(s);
-    use.clobbered_before_use = core.clobbered_before_use(region);
-    std::map<std::string, StoreWriter> by_fn;
-    for (const auto& st : use.core_stores) {
-      const ElfSymbol* f = prog.elf().function_at(st.pc);
-      const std::string fn = f ? f->name : "";
-      StoreWriter& w = by_fn[fn];
-      const uint32_t lo = st.address - use.buffer_address, hi = lo + st.bytes - 1;
-      if (w.stores == 0) w.function = fn, w.first_byte = lo, w.last_byte = hi, w.min_sp = w.max_sp = st.sp;
-      w.first_byte = std::min(w.first_byte, lo), w.last_byte = std::max(w.last_byte, hi);
-      w.min_sp = std::min(w.min_sp, st.sp), w.max_sp = std::max(w.max_sp, st.sp);
-      w.in_frame = w.in_frame && st.address < st.sp;
-      ++w.stores;
-    }
-    for (auto& [fn, w] : by_fn) {
-      if (fn.empty()) {
-        // No symbols (a program read from a PDI): name the code by the PCs that stored.
-        uint32_t lo = UINT32_MAX, hi = 0;
-        for (const auto& st : use.core_stores)
-          if (!prog.elf().function_at(st.pc)) lo = std::min(lo, st.pc), hi = std::max(hi, st.pc);
-        w.function = "pc " + hex(lo) + ".." + hex(hi);
-      }
-      use.writers.push_back(w);
-    }
+    finish_input_use(core, prog.elf(), region, r.inputs[k]);
     open_input[region] = -1;
   };
   // One transfer on every channel that can move; true when any moved.

@@ -62,6 +62,11 @@ struct TileRunResult {
   std::string stack_note;
 };
 
+// Closes a watched input transfer (filled at use.fill_cycle into watch region `region`): the
+// core's stores into it since then, the bytes overwritten before they were read, and the stores
+// grouped by the function (from `elf`'s symbols) that made them.
+void finish_input_use(Core& core, const Elf& elf, int region, InputUse& use);
+
 // Runs the core from reset: loads the ELF's data segments, sets the design's lock values, then
 // alternates the core with the DMA stand-in: whenever the core waits on a lock, every channel
 // that can move (its BD's acquire succeeds) moves one transfer. Stops when every output FIFO has

@@ -1,0 +1,171 @@
+// `attncheck sim --xclbin F --insts F --arg N=...`: any design run on the array simulator exactly as XRT would call it, buffers by kernel argument number.
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "cli/backends.hpp"
+#include "cli/commands.hpp"
+#include "cli/outputs.hpp"
+#include "cli/run.hpp"
+#include "cli/sim_array.hpp"
+#include "fixtures/npy.hpp"
+#include "fixtures/sha256.hpp"
+#include "ref/errors.hpp"
+#include "ref/interrupt.hpp"
+#include "sim/array/program.hpp"
+#include "sim/load/npu_insts.hpp"
+
+namespace attncheck {
+namespace {
+
+struct ArgBinding {
+  int arg = -1;
+  std::string spec, file;  // file: input to read, or output to write
+  bool input = false;
+  uint64_t size = 0;       // N=SIZE: a zero-filled buffer of that many bytes, not saved
+  std::vector<uint8_t> bytes;
+};
+
+bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
+
+std::vector<uint8_t> read_arg_file(const std::string& path) {
+  if (std::filesystem::path(path).extension() == ".npy") return read_npy(path).bytes;
+  return read_file_bytes(path, 2);
+}
+
+}  // namespace
+
+void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
+  if (!a.elf.empty()) throw InputError("sim --insts: runs an xclbin (or --pdi) with its instruction stream; --elf runs take --design and --input");
+  if (!a.design.empty()) throw InputError("sim --insts: the xclbin's PDI configures the whole array; --design is for --elf runs");
+  if (!a.inputs.empty() || !a.outputs.empty())
+    throw InputError("sim --insts: buffers are kernel arguments: --arg 3=in.bin --arg 4=out.bin (not --input/--output FIFO=FILE)");
+  if (a.xclbin.empty() && a.pdi.empty()) throw InputError("sim --insts: needs --xclbin FILE (or --pdi main.pdi)");
+  const aie2::array::ArrayProgram prog = aie2::array::load_array_program(a.xclbin, a.pdi);
+  const aie2::InstructionStream insts = aie2::read_instruction_stream(a.insts);
+  const std::map<int, uint64_t> extents = aie2::array::argument_extents(insts);
+
+  std::vector<ArgBinding> binds;
+  for (const auto& spec : a.args) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || !all_digits(spec.substr(0, eq)) || eq + 1 == spec.size() || eq > 3)
+      throw InputError("--arg " + spec + ": expected N=FILE (input), N=FILE to write (output) or N=SIZE, N the XRT kernel argument (3, 4, ...)");
+    ArgBinding b;
+    b.spec = spec;
+    b.arg = std::stoi(spec.substr(0, eq));
+    const std::string v = spec.substr(eq + 1);
+    for (const auto& o : binds)
+      if (o.arg == b.arg) throw InputError("--arg " + spec + ": argument " + std::to_string(b.arg) + " given twice");
+    if (!extents.count(b.arg)) {
+      std::string known;
+      for (const auto& [k, e] : extents) known += (known.empty() ? "" : ", ") + std::to_string(k) + " (" + std::to_string(e) + " B)";
+      throw InputError("--arg " + spec + ": " + insts.path + " uses no kernel argument " + std::to_string(b.arg) + " (it uses " +
+                       (known.empty() ? "none" : known) + ")");
+    }
+    std::error_code ec;
+    if (all_digits(v)) {
+      b.size = std::stoull(v.substr(0, 12));
+      if (v.size() > 12 || b.size > (256u << 20)) throw InputError("--arg " + spec + ": more than 256 MiB");
+    } else if (std::filesystem::exists(v, ec)) {
+      b.input = true;
+      b.file = v;
+      b.bytes = read_arg_file(v);
+    } else {
+      b.file = v;
+      OutputSet::check("--arg " + std::to_string(b.arg), v);
+    }
+    binds.push_back(std::move(b));
+  }
+  for (const auto& [arg, extent] : extents)
+    if (std::none_of(binds.begin(), binds.end(), [&](const ArgBinding& b) { return b.arg == arg; }))
+      throw InputError("sim: " + insts.path + " moves data for kernel argument " + std::to_string(arg) + " (" + std::to_string(extent) +
+                       " B): give --arg " + std::to_string(arg) + "=FILE or =SIZE");
+  {
+    std::vector<PathRole> in = {{"--xclbin", a.xclbin}, {"--pdi", a.pdi}, {"--insts", a.insts}}, out = {{"--json", a.json}};
+    for (const auto& b : binds) (b.input ? in : out).push_back({"--arg " + std::to_string(b.arg), b.file});
+    check_distinct_paths(in, out);
+  }
+  // Every buffer holds at least what the shim BDs reach; an input shorter than that is an error,
+  // an output is sized from the BDs.
+  std::map<int, std::vector<uint8_t>> buffers;
+  for (auto& b : binds) {
+    const uint64_t need = extents.at(b.arg);
+    std::vector<uint8_t>& buf = buffers[b.arg];
+    if (b.input) {
+      if (b.bytes.size() < need)
+        throw InputError(b.file + ": " + std::to_string(b.bytes.size()) + " bytes, but " + insts.path + " moves " + std::to_string(need) +
+                         " B of kernel argument " + std::to_string(b.arg));
+      buf = b.bytes;
+    } else {
+      buf.assign(std::max<uint64_t>(need, b.size), 0);
+    }
+  }
+  aie2::array::ArrayOptions opt;
+  if (a.max_cycles) opt.max_cycles = a.max_cycles;
+  if (!a.stack_at.empty()) opt.stack_at = parse_sim_address(a.stack_at, "--sim-stack-at");
+  opt.poll = [] { throw_if_interrupted(); };
+  const size_t calls = a.iterations ? a.iterations : 1;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto arr = aie2::array::make_array(prog, opt);
+  std::map<int, std::vector<uint8_t>*> args;
+  for (auto& [k, v] : buffers) args[k] = &v;
+  try {
+    for (size_t i = 0; i < calls; ++i) arr->call(insts, args);
+  } catch (const aie2::SimError& e) {
+    throw InputError(e.what());
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  OutputSet written;
+  nlohmann::json jargs = nlohmann::json::array();
+  for (const auto& b : binds) {
+    const auto& buf = buffers.at(b.arg);
+    nlohmann::json j = {{"arg", b.arg}, {"bytes", buf.size()}, {"direction", b.input ? "in" : b.file.empty() ? "scratch" : "out"},
+                        {"sha256", sha256_hex(buf.data(), buf.size())}};
+    if (!b.file.empty()) j["file"] = b.file;
+    if (!b.input && !b.file.empty()) {
+      if (std::filesystem::path(b.file).extension() == ".npy") {
+        NpyArray n;
+        n.dtype = DType::UInt8;
+        n.shape = {static_cast<int64_t>(buf.size())};
+        n.bytes = buf;
+        written.write_npy(b.file, n);
+      } else {
+        written.write(b.file, std::string(buf.begin(), buf.end()));
+      }
+    }
+    jargs.push_back(j);
+  }
+  const nlohmann::json rep = arr->report();
+  nlohmann::json j = {{"schema", "attncheck.sim-array/1"},
+                      {"tool", tool_json()},
+                      {"command", "sim"},
+                      {"backend", "sim"},
+                      {"simulator", "array"},
+                      {"program", {{"kind", prog.kind}, {"path", prog.path}, {"sha256", prog.sha256}}},
+                      {"insts", {{"path", insts.path}, {"sha256", insts.sha256}, {"format", insts.format}, {"operations", insts.ops.size()}}},
+                      {"calls", calls},
+                      {"args", jargs},
+                      {"array", rep},
+                      {"seconds", seconds}};
+  if (!a.json.empty()) written.write_json(a.json, j);
+  written.commit();
+
+  std::ostringstream o;
+  o << "attncheck sim: " << prog.path << " (" << prog.kind << ") + " << insts.path << " (" << insts.format << ", " << insts.ops.size()
+    << " operations), " << calls << " call(s)\n";
+  for (const auto& b : binds)
+    o << "  arg " << b.arg << "  " << buffers.at(b.arg).size() << " B  "
+      << (b.input ? "from " + b.file : b.file.empty() ? "scratch" : "to " + b.file) << "\n";
+  for (const auto& c : rep["cores"])
+    o << "  core (" << c["tile"][0].get<int>() << "," << c["tile"][1].get<int>() << ")  " << c["bundles"].get<uint64_t>() << " bundles, "
+      << c["lock_stall_cycles"].get<uint64_t>() << " cycles waiting on locks, " << c["state"].get<std::string>() << "\n";
+  o << "  cycles   " << rep["cycles"].get<uint64_t>() << " (scheduler quanta; not yet a timing model)\n";
+  o << "  backend  sim (the npu1 array simulator running the xclbin and its instruction stream; not a device)\n";
+  if (!a.json.empty()) o << "  report   " << a.json << "\n";
+  print(o.str());
+  exit_code = 0;
+}
+
+}  // namespace attncheck

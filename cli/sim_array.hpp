@@ -1,0 +1,18 @@
+// The array mode of `attncheck sim` (--insts): its arguments, shared with the single-core mode's parser.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace attncheck {
+
+struct SimArrayArgs {
+  std::string elf, xclbin, pdi, design, insts, json, stack_at;
+  std::vector<std::string> inputs, outputs, args;
+  size_t iterations = 0;
+  uint64_t max_cycles = 0;
+};
+
+void run_sim_array_command(const SimArrayArgs& a, int& exit_code);
+
+}  // namespace attncheck

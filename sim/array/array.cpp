@@ -1,0 +1,833 @@
+// The npu1 array: register writes land in tiles, cores run in quanta, DMA channels move one word a cycle through resolved stream routes, and the instruction stream drives shim DMA and waits on its syncs.
+#include "sim/array/array.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include <set>
+
+#include "ref/errors.hpp"
+#include "sim/tile.hpp"
+
+namespace attncheck::aie2::array {
+namespace {
+
+std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%llX", static_cast<unsigned long long>(v));
+  return b;
+}
+
+std::string tile_name(int col, int row) { return "(" + std::to_string(col) + "," + std::to_string(row) + ")"; }
+
+// Host buffers are placed at these device addresses, one window each, so that a DDR address in a
+// shim BD names one buffer and an offset in it; 0 is never a buffer (an unpatched BD reads 0).
+constexpr uint64_t kHostWindowBase = 0x10000000ull, kHostWindow = 0x10000000ull;
+
+// Where a memory tile's DMA address lands: its west neighbour's memory (0..512 KiB), its own
+// (512 KiB..1 MiB) or its east neighbour's (1..1.5 MiB) (regs.hpp BufferDescriptor::address).
+struct MemTileTarget {
+  int column_delta;
+  uint64_t offset;
+};
+MemTileTarget mem_tile_dma_target(uint64_t address) {
+  constexpr uint64_t kMemTileBytes = 512 * 1024;
+  return {static_cast<int>(address / kMemTileBytes) - 1, address % kMemTileBytes};
+}
+
+// Whose lock a BD's lock id names: compute and shim tiles their own; a memory tile 0..63 its west
+// neighbour's, 64..127 its own, 128..191 its east neighbour's (regs.hpp BufferDescriptor).
+struct LockTarget {
+  int column_delta;
+  int id;
+};
+LockTarget bd_lock_target(TileKind kind, int id) {
+  if (kind != TileKind::Mem) return {0, id};
+  return {id / 64 - 1, id % 64};
+}
+
+uint32_t reg_or_zero(const std::map<uint32_t, uint32_t>& regs, uint32_t offset) {
+  auto it = regs.find(offset);
+  return it == regs.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+struct Array::Tile {
+  int col = 0, row = 0;
+  TileKind kind = TileKind::Compute;
+  const TileLayout* layout = nullptr;
+  std::map<uint32_t, uint32_t> regs;  // every configuration register's last value
+  std::vector<uint8_t> memory;        // data memory; a compute tile's lives in its core once it runs
+  std::vector<uint8_t> program;       // compute tiles: program memory
+  uint32_t program_end = 0;           // one past the last program byte written
+  std::vector<int> locks;
+  std::vector<DmaChannel> s2mm, mm2s;
+  uint32_t core_control = 0;
+  // Compute tiles, once the core is enabled.
+  std::unique_ptr<Elf> elf;
+  std::unique_ptr<CompiledProgram> compiled;
+  std::unique_ptr<Core> core;
+  std::string program_name;
+  uint64_t core_time = 0, lock_stall = 0;
+  bool core_done = false;
+  std::string core_state = "not enabled";
+  // The write watch: the buffers the tile's S2MM BDs fill, and what the core did to each fill.
+  std::vector<WatchRegion> regions;
+  std::vector<int> open_use;  // per region: index into inputs of the fill being watched, or -1
+  std::vector<InputUse> inputs;
+  std::map<std::string, size_t> fills;  // per channel name: fills so far
+};
+
+std::vector<RegisterWrite> cdo_writes(const DeviceImage& img, std::vector<std::string>* origins) {
+  std::vector<RegisterWrite> out;
+  auto add = [&](uint64_t a, uint32_t v, uint32_t m, const CdoCommand& c) {
+    out.push_back({a, v, m});
+    if (origins) origins->push_back(img.path + ": CDO command at byte " + std::to_string(c.offset));
+  };
+  for (const auto& c : img.commands) {
+    const auto& p = c.payload;
+    switch (c.opcode) {
+      case 0x102: if (p.size() >= 3) add(p[0], p[2], p[1], c); break;  // MASK_WRITE addr, mask, value
+      case 0x103: if (p.size() >= 2) add(p[0], p[1], ~0u, c); break;   // WRITE addr, value
+      case 0x105:                                                      // DMA_WRITE addr_hi, addr_lo, words...
+        if (p.size() >= 2)
+          for (size_t k = 2; k < p.size(); ++k) add(((uint64_t{p[0]} << 32) | p[1]) + 4 * (k - 2), p[k], ~0u, c);
+        break;
+      case 0x107: if (p.size() >= 4) add((uint64_t{p[0]} << 32) | p[1], p[3], p[2], c); break;  // MASK_WRITE64
+      case 0x108: if (p.size() >= 3) add((uint64_t{p[0]} << 32) | p[1], p[2], ~0u, c); break;   // WRITE64
+      default: break;  // END, polls, delays, markers: no state (sim/pdi.cpp refuses unknown opcodes)
+    }
+  }
+  return out;
+}
+
+Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {}
+Array::~Array() = default;
+
+Array::Tile* Array::find_tile(int col, int row) {
+  auto it = tiles_.find({col, row});
+  return it == tiles_.end() ? nullptr : it->second.get();
+}
+
+Array::Tile& Array::tile(int col, int row, const std::string& origin) {
+  if (Tile* t = find_tile(col, row)) return *t;
+  if (col < 0 || col >= kNpu1Columns || row < 0 || row >= kNpu1Rows)
+    throw SimError(origin + ": tile " + tile_name(col, row) + " is outside the npu1 array (" + std::to_string(kNpu1Columns) +
+                   " columns, " + std::to_string(kNpu1Rows) + " rows)");
+  auto t = std::make_unique<Tile>();
+  t->col = col, t->row = row;
+  t->kind = npu1_tile_kind(col, row);
+  t->layout = &layout(t->kind);
+  t->memory.assign(t->layout->data_memory_bytes, 0);
+  if (t->kind == TileKind::Compute) t->program.assign(t->layout->program_memory_bytes, 0);
+  t->locks.assign(t->layout->locks, 0);
+  for (int c = 0; c < t->layout->s2mm_channels + t->layout->mm2s_channels; ++c) {
+    DmaChannel ch;
+    ch.col = col, ch.row = row, ch.kind = t->kind;
+    ch.s2mm = c < t->layout->s2mm_channels;
+    ch.channel = ch.s2mm ? c : c - t->layout->s2mm_channels;
+    (ch.s2mm ? t->s2mm : t->mm2s).push_back(std::move(ch));
+  }
+  for (auto* v : {&t->s2mm, &t->mm2s})
+    for (auto& ch : *v) ch.bd_uses.assign(t->layout->bds, 0);
+  Tile& ref = *t;
+  tiles_.emplace(std::make_pair(col, row), std::move(t));
+  return ref;
+}
+
+Core* Array::core(int col, int row) {
+  Tile* t = find_tile(col, row);
+  return t ? t->core.get() : nullptr;
+}
+
+void Array::configure(const DeviceImage& img) {
+  std::vector<std::string> origins;
+  const auto writes = cdo_writes(img, &origins);
+  for (size_t i = 0; i < writes.size(); ++i) write(writes[i], origins[i]);
+}
+
+void Array::write(const RegisterWrite& w, const std::string& origin) {
+  const RegisterAddress a = split_address(w.address);
+  Tile& t = tile(a.col, a.row, origin);
+  const RegHit hit = classify(t.kind, a.offset);
+  auto masked = [&](uint32_t old) { return (old & ~w.mask) | (w.value & w.mask); };
+  if (a.offset % 4) throw SimError(origin + ": a write to " + hex(w.address) + " is not word aligned");
+  switch (hit.kind) {
+    case RegKind::DataMemory: {
+      uint8_t* p = nullptr;
+      if (t.core) p = t.core->data(kDataMemBase + a.offset, 4);
+      else if (a.offset + 4 <= t.memory.size()) p = t.memory.data() + a.offset;
+      if (!p) throw SimError(origin + ": data memory write at " + hex(a.offset) + " is outside tile " + tile_name(t.col, t.row) + "'s memory");
+      uint32_t old;
+      std::memcpy(&old, p, 4);
+      const uint32_t v = masked(old);
+      std::memcpy(p, &v, 4);
+      return;
+    }
+    case RegKind::ProgramMemory: {
+      if (t.core) throw SimError(origin + ": writes program memory of tile " + tile_name(t.col, t.row) + " while its core runs");
+      const uint32_t off = a.offset - t.layout->program_memory_offset;
+      if (off + 4 > t.program.size()) throw SimError(origin + ": program memory write at " + hex(a.offset) + " is out of range");
+      uint32_t old;
+      std::memcpy(&old, t.program.data() + off, 4);
+      const uint32_t v = masked(old);
+      std::memcpy(t.program.data() + off, &v, 4);
+      t.program_end = std::max(t.program_end, off + 4);
+      return;
+    }
+    case RegKind::Lock: {
+      const uint32_t v = masked(t.regs[a.offset]);
+      t.regs[a.offset] = v;
+      const int value = lock_register_value(v);
+      if (t.core) t.core->set_lock(hit.index, value);
+      else t.locks.at(hit.index) = value;
+      return;
+    }
+    case RegKind::ChannelQueue: {
+      const uint32_t v = masked(t.regs[a.offset]);
+      t.regs[a.offset] = v;
+      auto& chans = hit.s2mm ? t.s2mm : t.mm2s;
+      if (hit.index < 0 || hit.index >= static_cast<int>(chans.size()))
+        throw SimError(origin + ": start queue of channel " + std::to_string(hit.index) + " of tile " + tile_name(t.col, t.row));
+      const QueueEntry q = decode_queue(t.kind, v);
+      if (q.start_bd < 0 || q.start_bd >= t.layout->bds)
+        throw SimError(origin + ": " + chans[hit.index].name() + " is started on BD " + std::to_string(q.start_bd) + ", the tile has " +
+                       std::to_string(t.layout->bds));
+      chans[hit.index].queue.push_back(q);
+      return;
+    }
+    case RegKind::CoreControl: {
+      t.core_control = masked(t.core_control);
+      t.regs[a.offset] = t.core_control;
+      if (core_enabled(t.core_control) && !core_reset(t.core_control) && !t.core) start_core(t);
+      return;
+    }
+    case RegKind::StreamMaster:
+    case RegKind::StreamSlave:
+    case RegKind::StreamSlot:
+    case RegKind::ShimMux:
+    case RegKind::ShimDemux:
+      t.regs[a.offset] = masked(t.regs[a.offset]);
+      routes_dirty_ = true;
+      return;
+    case RegKind::LockRequest:
+      throw SimError(origin + ": a lock request through " + register_name(t.kind, a.offset) + " of tile " + tile_name(t.col, t.row) +
+                     " (a read acquires or releases there; the instruction stream's writes to it are not modelled)");
+    case RegKind::Bd:
+    case RegKind::ChannelCtrl:
+    case RegKind::CoreStatus:
+      t.regs[a.offset] = masked(t.regs[a.offset]);
+      return;
+    case RegKind::KnownUnmodelled:
+      t.regs[a.offset] = masked(t.regs[a.offset]);
+      ++writes_unmodelled_;
+      ++unmodelled_groups_[register_name(t.kind, a.offset)];
+      return;
+    case RegKind::Unknown:
+      break;
+  }
+  throw SimError(origin + ": a write to " + hex(w.address) + " (tile " + tile_name(t.col, t.row) + " offset " + hex(a.offset) +
+                 ") is no register of a " + (t.kind == TileKind::Shim ? "shim" : t.kind == TileKind::Mem ? "memory" : "compute") +
+                 " tile this simulator knows");
+}
+
+void Array::start_core(Tile& t) {
+  // The program the core runs is what program memory holds; a caller's ELF is used for its
+  // symbols only when its segments equal the memories the CDO wrote.
+  std::vector<uint8_t> text(t.program.begin(), t.program.begin() + t.program_end);
+  const Elf* given = opt_.core_elf ? opt_.core_elf(t.col, t.row) : nullptr;
+  bool use_given = false;
+  if (given) {
+    use_given = given->text().size() <= text.size() &&
+                std::equal(given->text().begin(), given->text().end(), text.begin()) &&
+                std::all_of(text.begin() + given->text().size(), text.end(), [](uint8_t b) { return b == 0; });
+    for (const auto& img : given->load_images()) {
+      if (img.program || !use_given) continue;
+      if (img.address < kDataMemBase || img.address - kDataMemBase + img.bytes.size() > t.memory.size() ||
+          !std::equal(img.bytes.begin(), img.bytes.end(), t.memory.begin() + (img.address - kDataMemBase)))
+        use_given = false;
+    }
+  }
+  if (use_given) {
+    t.elf = std::make_unique<Elf>(*given);
+    t.program_name = given->path;
+  } else {
+    t.elf = std::make_unique<Elf>(Elf::from_text("tile " + tile_name(t.col, t.row) + " program memory", std::move(text)));
+    t.program_name = "CDO image of tile " + tile_name(t.col, t.row);
+  }
+  t.compiled = std::make_unique<CompiledProgram>(*t.elf);
+  t.core = std::make_unique<Core>(*t.compiled);
+  // The tile's data memory and locks, as configured, become the core's.
+  std::memcpy(t.core->data(kDataMemBase, static_cast<uint32_t>(t.memory.size())), t.memory.data(), t.memory.size());
+  for (int i = 0; i < static_cast<int>(t.locks.size()) && i < kLocks; ++i) t.core->set_lock(i, t.locks[i]);
+  if (opt_.stack_at) t.core->set_sp_start_override(*opt_.stack_at);
+  // Watch every buffer an S2MM BD of this tile fills, named by the ELF's symbol at its address.
+  const TileLayout& L = *t.layout;
+  for (int bd = 0; bd < L.bds; ++bd) {
+    std::vector<uint32_t> words(L.bd_words);
+    for (int w = 0; w < L.bd_words; ++w) words[w] = reg_or_zero(t.regs, L.bd_offset(bd, w));
+    const BufferDescriptor d = decode_bd(t.kind, words.data());
+    if (!d.valid || d.length == 0 || d.address + d.length_bytes() > t.memory.size()) continue;
+    bool s2mm_bd = false;
+    for (int c = 0; c < L.s2mm_channels; ++c)
+      for (const auto& q : t.s2mm[c].queue) {
+        // The BD is on a chain an S2MM task starts: follow next-BD from its start.
+        int b = q.start_bd;
+        for (int steps = 0; steps < L.bds && b >= 0; ++steps) {
+          if (b == bd) s2mm_bd = true;
+          std::vector<uint32_t> ww(L.bd_words);
+          for (int w = 0; w < L.bd_words; ++w) ww[w] = reg_or_zero(t.regs, L.bd_offset(b, w));
+          const BufferDescriptor n = decode_bd(t.kind, ww.data());
+          b = n.use_next_bd ? n.next_bd : -1;
+        }
+      }
+    if (!s2mm_bd) continue;
+    const uint32_t addr = kDataMemBase + static_cast<uint32_t>(d.address);
+    bool seen = false;
+    for (const auto& r : t.regions) seen = seen || r.address == addr;
+    if (seen) continue;
+    std::string name = "S2MM BD " + std::to_string(bd) + " buffer";
+    for (const auto& sym : t.elf->symbols)
+      if (sym.value == addr && !sym.name.empty() && sym.name.rfind("_", 0) != 0) name = sym.name;
+    t.regions.push_back({name, addr, static_cast<uint32_t>(d.length_bytes())});
+  }
+  t.open_use.assign(t.regions.size(), -1);
+  t.core->set_watch(t.regions);
+  t.core_time = now_;
+  t.core_state = "running";
+}
+
+uint8_t* Array::memory(Tile& t, uint64_t address, uint32_t bytes, const DmaChannel& ch) {
+  // A compute tile's DMA addresses its own data memory from 0; a memory tile's reaches its
+  // neighbours through the address bits above its own 512 KiB (docs/aie2-array-registers.md).
+  Tile* target = &t;
+  uint64_t local = address;
+  if (t.kind == TileKind::Mem) {
+    const MemTileTarget m = mem_tile_dma_target(address);
+    target = find_tile(t.col + m.column_delta, t.row);
+    local = m.offset;
+    if (!target || target->kind != TileKind::Mem)
+      throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " addresses " + hex(address) + ", the memory of a tile that does not exist");
+  }
+  if (local + bytes > target->memory.size())
+    throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " reaches byte " + hex(local + bytes - 1) + ", outside tile " +
+                   tile_name(target->col, target->row) + "'s " + std::to_string(target->memory.size() / 1024) + " KiB memory");
+  if (target->core) return target->core->data(kDataMemBase + static_cast<uint32_t>(local), bytes);
+  return target->memory.data() + local;
+}
+
+bool Array::lock_acquire(Tile& t, int id, int value, bool ge, const DmaChannel& ch) {
+  const LockTarget lt = bd_lock_target(t.kind, id);
+  Tile* target = find_tile(t.col + lt.column_delta, t.row);
+  if (!target || lt.id < 0 || lt.id >= static_cast<int>(target->locks.size()))
+    throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " acquires lock " + std::to_string(id) + ", which no tile has");
+  if (target->core) return target->core->try_acquire(lt.id, value, ge);
+  int& l = target->locks[lt.id];
+  if (ge) {
+    if (l < value) return false;
+    l -= value;
+  } else if (l != value) {
+    return false;
+  }
+  return true;
+}
+
+void Array::lock_release(Tile& t, int id, int value, const DmaChannel& ch) {
+  const LockTarget lt = bd_lock_target(t.kind, id);
+  Tile* target = find_tile(t.col + lt.column_delta, t.row);
+  if (!target || lt.id < 0 || lt.id >= static_cast<int>(target->locks.size()))
+    throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " releases lock " + std::to_string(id) + ", which no tile has");
+  if (target->core) return target->core->release(lt.id, value);
+  int& l = target->locks[lt.id];
+  l = std::min(kLockMax, std::max(kLockMin, l + value));
+}
+
+// An S2MM BD filled a watched buffer of a running core: the previous fill's watch closes, a new one opens.
+void Array::note_fill(Tile& t, const DmaChannel& ch) {
+  const uint32_t addr = kDataMemBase + static_cast<uint32_t>(ch.current.address);
+  for (size_t r = 0; r < t.regions.size(); ++r) {
+    if (t.regions[r].address != addr) continue;
+    if (t.open_use[r] >= 0) finish_input_use(*t.core, *t.elf, static_cast<int>(r), t.inputs[t.open_use[r]]);
+    t.core->mark_filled(static_cast<int>(r));
+    InputUse u;
+    u.fifo = ch.name();
+    u.buffer = t.regions[r].name;
+    u.buffer_address = addr;
+    u.transfer = t.fills[ch.name()]++;
+    u.fill_cycle = t.core->cycle();
+    t.inputs.push_back(std::move(u));
+    t.open_use[r] = static_cast<int>(t.inputs.size() - 1);
+  }
+}
+
+std::vector<InputUse> Array::input_uses(int col, int row) {
+  Tile* t = find_tile(col, row);
+  if (!t || !t->core) return {};
+  for (size_t r = 0; r < t->regions.size(); ++r)
+    if (t->open_use[r] >= 0) {
+      // Close the open fills as of now (a later call reopens nothing: the core goes on storing).
+      InputUse u = t->inputs[t->open_use[r]];
+      u.core_stores.clear(), u.writers.clear(), u.clobbered_before_use.clear();
+      finish_input_use(*t->core, *t->elf, static_cast<int>(r), u);
+      t->inputs[t->open_use[r]] = u;
+    }
+  return t->inputs;
+}
+
+void Array::load_bd(DmaChannel& ch, int bd) {
+  Tile& t = *find_tile(ch.col, ch.row);
+  const TileLayout& L = *t.layout;
+  std::vector<uint32_t> words(L.bd_words);
+  for (int k = 0; k < L.bd_words; ++k) {
+    auto it = t.regs.find(L.bd_base + bd * L.bd_stride + 4 * k);
+    words[k] = it == t.regs.end() ? 0 : it->second;
+  }
+  ch.bd = bd;
+  ch.current = decode_bd(t.kind, words.data());
+  if (!ch.current.valid)
+    throw SimError(ch.name() + ": starts BD " + std::to_string(bd) + ", which is not marked valid (its registers were never written)");
+  if (ch.current.packet_enable && !ch.s2mm)
+    throw SimError(ch.name() + ": BD " + std::to_string(bd) + " sends packets; packet-switched streams are not modelled");
+  ch.pattern = AddressPattern(ch.current, ch.bd_uses[bd]++);
+  ch.state = ChannelState::Acquire;
+}
+
+// One cycle of one channel; true when it did something (a lock, a word, a BD or task step).
+bool Array::step_channel(DmaChannel& ch) {
+  Tile& t = *find_tile(ch.col, ch.row);
+  switch (ch.state) {
+    case ChannelState::Idle: {
+      if (ch.queue.empty()) return false;
+      ch.task = ch.queue.front();
+      ch.queue.pop_front();
+      ch.repeats_left = ch.task.repeat_count;
+      load_bd(ch, ch.task.start_bd);
+      return true;
+    }
+    case ChannelState::Acquire: {
+      if (ch.current.lock_acq_enable) {
+        const LockOp op = bd_acquire(ch.current.lock_acq_value);
+        if (!lock_acquire(t, ch.current.lock_acq_id, op.value, op.acquire_ge, ch)) {
+          ++ch.lock_wait_cycles;
+          return false;
+        }
+      }
+      ch.state = ChannelState::Move;
+      return true;
+    }
+    case ChannelState::Move: {
+      if (ch.pattern.done() >= ch.pattern.words()) {
+        ch.state = ChannelState::Release;
+        return true;
+      }
+      if (!ch.s2mm) {
+        if (!ch.route || (ch.route->sinks.empty() && !ch.route->to_core))
+          throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " sends words into a stream that is routed nowhere" +
+                         (ch.route && !ch.route->hops.empty() ? " (it ends after " + ch.route->hops.back() + ")" : ""));
+        if (ch.route->to_core)
+          throw SimError(ch.name() + ": its stream reaches a core's stream port; core streams are not modelled");
+        if (!ch.route->can_push(opt_.stream_buffer_words)) {
+          ++ch.stream_wait_cycles;
+          return false;
+        }
+        uint32_t w;
+        std::memcpy(&w, word_at(ch, ch.pattern.next()), 4);
+        ch.route->push(w);
+      } else {
+        if (!ch.route || ch.route->fifo[ch.sink_index].empty()) {
+          ++ch.stream_wait_cycles;
+          return false;
+        }
+        auto& f = ch.route->fifo[ch.sink_index];
+        const uint32_t w = f.front();
+        f.pop_front();
+        std::memcpy(word_at(ch, ch.pattern.next()), &w, 4);
+      }
+      ++ch.words;
+      return true;
+    }
+    case ChannelState::Release: {
+      if (ch.current.lock_rel_value != 0) lock_release(t, ch.current.lock_rel_id, ch.current.lock_rel_value, ch);
+      ++ch.bds_done;
+      if (ch.s2mm && t.core) note_fill(t, ch);
+      if (ch.current.use_next_bd) {
+        load_bd(ch, ch.current.next_bd);
+        return true;
+      }
+      if (ch.repeats_left > 0) {
+        --ch.repeats_left;
+        load_bd(ch, ch.task.start_bd);
+        return true;
+      }
+      ++ch.tasks_done;
+      if (ch.task.enable_token_issue) ++ch.tokens;
+      ch.state = ChannelState::Idle;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace attncheck::aie2::array
+
+namespace attncheck::aie2::array {
+
+uint8_t* Array::word_at(DmaChannel& ch, int64_t word_offset) {
+  const int64_t byte = static_cast<int64_t>(ch.current.address) + 4 * word_offset;
+  if (byte < 0)
+    throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " steps to a negative address (" + std::to_string(byte) + ")");
+  Tile& t = *find_tile(ch.col, ch.row);
+  if (t.kind != TileKind::Shim) return memory(t, static_cast<uint64_t>(byte), 4, ch);
+  // Shim DMA: the address is a device (DDR) address; it must fall inside one host buffer.
+  for (const auto& h : host_)
+    if (static_cast<uint64_t>(byte) >= h.device_address && static_cast<uint64_t>(byte) + 4 <= h.device_address + h.bytes->size())
+      return h.bytes->data() + (byte - h.device_address);
+  std::string args;
+  for (const auto& h : host_)
+    args += (args.empty() ? "" : ", ") + std::to_string(h.arg) + ": " + std::to_string(h.bytes->size()) + " B at " + hex(h.device_address);
+  throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " reaches DDR address " + hex(byte) +
+                 ", inside no host buffer (kernel arguments " + (args.empty() ? "none" : args) + ")");
+}
+
+std::vector<DmaChannel*> Array::channels() {
+  std::vector<DmaChannel*> out;
+  // Sinks before sources: a word pushed in a cycle is taken the cycle after.
+  for (auto& [k, t] : tiles_)
+    for (auto& c : t->s2mm) out.push_back(&c);
+  for (auto& [k, t] : tiles_)
+    for (auto& c : t->mm2s) out.push_back(&c);
+  return out;
+}
+
+// Follows a stream from slave `slave_index` of tile `t` through every master that selects it.
+StreamRoute* Array::trace_route(Tile& t, int slave, const std::string& source, std::vector<std::string>& hops, int depth) {
+  (void)source;
+  if (depth > 64) throw SimError("stream from " + source + " loops through the switches (" + std::to_string(hops.size()) + " hops)");
+  StreamRoute* route = routes_.back().get();
+  const TileLayout& L = *t.layout;
+  const auto slave_reg = t.regs.find(L.slave_base + 4 * slave);
+  const auto sport = slave_port(t.kind, slave);
+  const std::string here = "tile " + tile_name(t.col, t.row) + " slave " + (sport ? port_name(*sport) : std::to_string(slave));
+  hops.push_back(here);
+  if (slave_reg == t.regs.end() || !decode_slave(slave_reg->second).enable) return route;  // stops at a disabled port
+  if (decode_slave(slave_reg->second).packet_enable)
+    throw SimError("stream from " + source + ": " + here + " is packet-switched; packet switching is not modelled");
+  for (int m = 0; m < L.master_count(); ++m) {
+    const auto it = t.regs.find(L.master_base + 4 * m);
+    if (it == t.regs.end()) continue;
+    const MasterConfig mc = decode_master(it->second);
+    if (!mc.enable || mc.packet_enable || mc.slave_select() != slave) continue;
+    const auto mport = master_port(t.kind, m);
+    if (!mport) throw SimError("stream from " + source + ": " + here + " feeds master " + std::to_string(m) + ", which tile " +
+                               tile_name(t.col, t.row) + " does not have");
+    hops.push_back("tile " + tile_name(t.col, t.row) + " master " + port_name(*mport));
+    switch (mport->type) {
+      case PortType::Dma: {
+        DmaChannel& sink = t.s2mm.at(mport->channel);
+        sink.route = route;
+        sink.sink_index = route->fifo.size();
+        route->sinks.push_back(&sink);
+        route->fifo.emplace_back();
+        break;
+      }
+      case PortType::Core: route->to_core = true; break;
+      case PortType::South:
+        if (t.kind == TileKind::Shim) {
+          std::optional<int> ch;
+          for (int c = 0; c < t.layout->s2mm_channels; ++c)
+            if (shim_s2mm_master(c, reg_or_zero(t.regs, t.layout->demux_config)) == mport) ch = c;
+          if (!ch) throw SimError("stream from " + source + " leaves the array at shim " + tile_name(t.col, t.row) + " " +
+                                  port_name(*mport) + " toward the NoC/PL, which is not modelled");
+          DmaChannel& sink = t.s2mm.at(*ch);
+          sink.route = route;
+          sink.sink_index = route->fifo.size();
+          route->sinks.push_back(&sink);
+          route->fifo.emplace_back();
+          break;
+        }
+        [[fallthrough]];
+      case PortType::North:
+      case PortType::East:
+      case PortType::West: {
+        const auto next = connected_slave(t.col, t.row, *mport);
+        if (!next) throw SimError("stream from " + source + " leaves tile " + tile_name(t.col, t.row) + " through " + port_name(*mport) +
+                                  " toward no tile");
+        const auto [c2, r2, p2] = *next;
+        Tile& t2 = tile(c2, r2, "stream from " + source);
+        const int s2 = slave_index(t2.kind, p2);
+        if (s2 < 0) throw SimError("stream from " + source + " reaches tile " + tile_name(c2, r2) + " at " + port_name(p2) + ", no slave port there");
+        trace_route(t2, s2, source, hops, depth + 1);
+        break;
+      }
+      default:
+        throw SimError("stream from " + source + " reaches " + port_name(*mport) + " of tile " + tile_name(t.col, t.row) + ", which is not modelled");
+    }
+  }
+  return route;
+}
+
+void Array::resolve_routes() {
+  // Words in flight stay with their routes only while the switches do not change; the
+  // instruction stream reconfigures switches only between transfers in the designs seen.
+  for (const auto& r : routes_)
+    for (const auto& f : r->fifo)
+      if (!f.empty()) throw SimError("a stream switch was reconfigured while words from " + r->source + " were in flight");
+  routes_.clear();
+  for (auto& [k, t] : tiles_)
+    for (auto* v : {&t->s2mm, &t->mm2s})
+      for (auto& c : *v) c.route = nullptr;
+  // Tiles a route reaches may be created while tracing: take the sources first.
+  std::vector<std::pair<Tile*, DmaChannel*>> sources;
+  for (auto& [k, t] : tiles_)
+    for (auto& c : t->mm2s) sources.push_back({t.get(), &c});
+  for (auto [t, c] : sources) {
+    int slave = -1;
+    if (t->kind == TileKind::Shim) {
+      const auto port = shim_mm2s_slave(c->channel, reg_or_zero(t->regs, t->layout->mux_config));
+      if (port) slave = slave_index(t->kind, *port);
+    } else {
+      slave = slave_index(t->kind, StreamPort{PortType::Dma, c->channel});
+    }
+    routes_.push_back(std::make_unique<StreamRoute>());
+    StreamRoute* r = routes_.back().get();
+    r->source = c->name();
+    c->route = r;
+    if (slave >= 0) trace_route(*t, slave, r->source, r->hops, 0);
+  }
+  routes_dirty_ = false;
+}
+
+std::string Array::waits() const {
+  std::string s;
+  auto add = [&](const std::string& x) { s += (s.empty() ? "" : "; ") + x; };
+  for (const auto& [k, t] : tiles_) {
+    if (t->core && !t->core_done) {
+      const Core::Wait& w = t->core->waiting();
+      add("core " + tile_name(t->col, t->row) + " waits on lock " + std::to_string(w.lock + kLocalLockBase) + (w.ge ? " >= " : " == ") +
+          std::to_string(w.value) + " (value " + std::to_string(t->core->lock_value(w.lock)) + ") at " + t->core->where());
+    }
+    for (const auto* v : {&t->s2mm, &t->mm2s})
+      for (const auto& c : *v) {
+        if (!c.busy()) continue;
+        std::string what = c.state == ChannelState::Acquire
+                               ? "waits to acquire lock " + std::to_string(c.current.lock_acq_id) + " (BD " + std::to_string(c.bd) + ")"
+                           : c.state == ChannelState::Move ? (c.s2mm ? "waits for stream words" : "waits for stream space") +
+                                                                std::string(" at word ") + std::to_string(c.pattern.done()) + " of " +
+                                                                std::to_string(c.pattern.words()) + " (BD " + std::to_string(c.bd) + ")"
+                                                          : "has queued tasks";
+        add(c.name() + " " + what);
+      }
+  }
+  return s.empty() ? "nothing is running" : s;
+}
+
+void Array::deadlock(const std::string& waiting_op) {
+  throw SimError("deadlock at cycle " + std::to_string(now_) + ": " + waiting_op + ", and nothing can move: " + waits());
+}
+
+// Executes instruction-stream operations until one must wait; true when any executed.
+bool Array::run_ops() {
+  bool any = false;
+  while (next_op_ < insts_->ops.size()) {
+    const NpuOp& op = insts_->ops[next_op_];
+    const std::string origin = insts_->path + ": word " + std::to_string(op.word_index);
+    switch (op.kind) {
+      case NpuOpKind::Write32: write({op.address, op.value, ~0u}, origin); break;
+      case NpuOpKind::MaskWrite: write({op.address, op.value, op.mask}, origin); break;
+      case NpuOpKind::BlockWrite:
+        for (size_t k = 0; k < op.data.size(); ++k) write({op.address + 4 * k, op.data[k], ~0u}, origin);
+        break;
+      case NpuOpKind::DdrPatch: {
+        const HostBuffer* h = nullptr;
+        for (const auto& b : host_)
+          if (b.arg == op.arg_index + insts_->first_buffer_kernel_arg) h = &b;
+        if (!h) throw SimError(origin + ": patches a DDR address with runtime argument " + std::to_string(op.arg_index) + " (XRT kernel argument " +
+                               std::to_string(op.arg_index + insts_->first_buffer_kernel_arg) + "), which the call does not pass");
+        if (op.arg_offset >= h->bytes->size() && !h->bytes->empty())
+          throw SimError(origin + ": patches an address " + std::to_string(op.arg_offset) + " B into argument " +
+                         std::to_string(op.arg_index) + ", which holds " + std::to_string(h->bytes->size()) + " B");
+        write({op.address, static_cast<uint32_t>(h->device_address + op.arg_offset), ~0u}, origin);
+        break;
+      }
+      case NpuOpKind::WriteShimBd: {
+        // The legacy stream writes a whole shim BD with its buffer named by argument and offset.
+        const HostBuffer* h = nullptr;
+        for (const auto& b : host_)
+          if (b.arg == op.arg_index + insts_->first_buffer_kernel_arg) h = &b;
+        if (!h) throw SimError(origin + ": writes a shim BD for runtime argument " + std::to_string(op.arg_index) + " (XRT kernel argument " +
+                               std::to_string(op.arg_index + insts_->first_buffer_kernel_arg) + "), which the call does not pass");
+        const TileLayout& L = layout(TileKind::Shim);
+        for (size_t k = 0; k < op.data.size(); ++k)
+          write({tile_address(op.column, 0, L.bd_offset(op.bd_id, static_cast<int>(k))), op.data[k], ~0u}, origin);
+        write({tile_address(op.column, 0, L.bd_offset(op.bd_id, 1)), static_cast<uint32_t>(h->device_address + op.arg_offset), ~0u}, origin);
+        break;
+      }
+      case NpuOpKind::Sync: {
+        std::vector<DmaChannel*> want;
+        for (int c = op.column; c < op.column + op.column_count; ++c)
+          for (int r = op.row; r < op.row + op.row_count; ++r) {
+            Tile& t = tile(c, r, origin);
+            auto& chans = op.direction == 0 ? t.s2mm : t.mm2s;
+            if (op.channel < 0 || op.channel >= static_cast<int>(chans.size()))
+              throw SimError(origin + ": syncs on channel " + std::to_string(op.channel) + " of tile " + tile_name(c, r) + ", which has " +
+                             std::to_string(chans.size()));
+            want.push_back(&chans[op.channel]);
+          }
+        for (auto* ch : want)
+          if (ch->tokens == 0) {
+            if (!ch->busy()) {
+              // Nothing queued will ever issue the token: the device would wait forever.
+              throw SimError(origin + ": waits for a task of " + ch->name() + " to complete, but the channel has no task (" +
+                             std::to_string(ch->tasks_done) + " done, none issuing a token is pending)");
+            }
+            return any;
+          }
+        for (auto* ch : want) --ch->tokens;
+        break;
+      }
+      case NpuOpKind::MaskPoll: {
+        const RegisterAddress a = split_address(op.address);
+        Tile& t = tile(a.col, a.row, origin);
+        const auto it = t.regs.find(a.offset);
+        const uint32_t v = it == t.regs.end() ? 0 : it->second;
+        if ((v & op.mask) != op.value)
+          throw SimError(origin + ": polls " + register_name(t.kind, a.offset) + " of tile " + tile_name(a.col, a.row) +
+                         " for a value the simulator does not produce (status registers are not modelled)");
+        break;
+      }
+      case NpuOpKind::Noop: break;
+      default:
+        throw SimError(origin + ": " + describe(op) + ": this operation is not modelled");
+    }
+    ++next_op_;
+    any = true;
+  }
+  return any;
+}
+
+void Array::call(const InstructionStream& insts, const std::map<int, std::vector<uint8_t>*>& args) {
+  insts_ = &insts;
+  next_op_ = 0;
+  host_.clear();
+  for (const auto& [arg, bytes] : args) {
+    const int first = insts.first_buffer_kernel_arg;
+    if (arg < first || arg >= first + 14)
+      throw SimError("kernel argument " + std::to_string(arg) + ": buffers are arguments " + std::to_string(first) + ".." +
+                     std::to_string(first + 13));
+    if (bytes->size() > kHostWindow) throw SimError("kernel argument " + std::to_string(arg) + " is larger than 256 MiB");
+    host_.push_back({arg, bytes, kHostWindowBase + kHostWindow * static_cast<uint64_t>(arg - first)});
+  }
+  uint64_t last_progress = now_;
+  std::vector<DmaChannel*> chans;
+  size_t known_tiles = 0;
+  while (true) {
+    bool progressed = run_ops();
+    if (next_op_ == insts.ops.size()) break;
+    if (routes_dirty_) resolve_routes();
+    if (tiles_.size() != known_tiles || chans.empty()) chans = channels(), known_tiles = tiles_.size();
+    const uint64_t target = now_ + opt_.quantum;
+    bool cores_ran = false;
+    for (auto& [k, t] : tiles_) {
+      if (!t->core || t->core_done) continue;
+      if (t->core_time >= target) continue;
+      const uint64_t before = t->core->stats().bundles;
+      const Stop stop = t->core->run(target - t->core_time);
+      const uint64_t issued = t->core->stats().bundles - before;
+      t->core_time += issued;
+      if (issued) cores_ran = true;
+      if (stop == Stop::Done) {
+        t->core_done = true;
+        t->core_state = "done at " + t->core->where();
+      } else if (stop == Stop::Blocked) {
+        t->lock_stall += target - t->core_time;
+        t->core_time = target;
+      }
+    }
+    bool moved = false;
+    for (uint64_t c = 0; c < opt_.quantum; ++c) {
+      bool any = false;
+      for (auto* ch : chans) any |= step_channel(*ch);
+      if (!any) break;
+      moved = true;
+    }
+    now_ = target;
+    if (moved || progressed) last_progress = now_;
+    if (!moved && !progressed && !cores_ran) deadlock(insts.path + ": word " + std::to_string(insts.ops[next_op_].word_index) + " (" +
+                                                     describe(insts.ops[next_op_]) + ") waits");
+    if (now_ - last_progress > opt_.max_cycles)
+      throw SimError("no DMA word and no instruction moved in " + std::to_string(opt_.max_cycles) + " cycles (--sim-max-cycles): " + waits());
+    if (opt_.poll) opt_.poll();
+  }
+  insts_ = nullptr;
+  host_.clear();
+}
+
+size_t Array::ring_period() {
+  size_t period = 1;
+  for (auto& [k, t] : tiles_) {
+    if (t->kind == TileKind::Shim) continue;
+    const TileLayout& L = *t->layout;
+    for (auto* v : {&t->s2mm, &t->mm2s})
+      for (auto& c : *v) {
+        if (c.queue.empty()) continue;
+        // Follow next-BD from the queued BD until it repeats; the cycle's length is the ring's.
+        std::vector<int> seen(L.bds, -1);
+        int bd = c.queue.front().start_bd, steps = 0;
+        while (bd >= 0 && bd < L.bds && seen[bd] < 0) {
+          seen[bd] = steps++;
+          std::vector<uint32_t> words(L.bd_words);
+          for (int w = 0; w < L.bd_words; ++w) {
+            auto it = t->regs.find(L.bd_base + bd * L.bd_stride + 4 * w);
+            words[w] = it == t->regs.end() ? 0 : it->second;
+          }
+          const BufferDescriptor d = decode_bd(t->kind, words.data());
+          if (!d.use_next_bd) { bd = -1; break; }
+          bd = d.next_bd;
+        }
+        const size_t cycle = bd >= 0 && bd < L.bds && seen[bd] >= 0 ? static_cast<size_t>(steps - seen[bd]) : 1;
+        period = std::lcm(period, cycle);
+      }
+  }
+  return period;
+}
+
+std::vector<CoreReport> Array::cores() const {
+  std::vector<CoreReport> out;
+  for (const auto& [k, t] : tiles_) {
+    if (t->kind != TileKind::Compute || !t->core) continue;
+    CoreReport r;
+    r.col = t->col, r.row = t->row;
+    r.program = t->program_name;
+    r.stats = t->core->stats();
+    r.lock_stall_cycles = t->lock_stall;
+    r.state = t->core_state;
+    out.push_back(r);
+  }
+  return out;
+}
+
+nlohmann::json Array::report() const {
+  nlohmann::json cores = nlohmann::json::array();
+  for (const auto& c : this->cores())
+    cores.push_back({{"tile", {c.col, c.row}}, {"program", c.program}, {"bundles", c.stats.bundles}, {"lock_waits", c.stats.lock_waits},
+                     {"lock_stall_cycles", c.lock_stall_cycles}, {"max_sp", c.stats.max_sp}, {"state", c.state}});
+  nlohmann::json chans = nlohmann::json::array();
+  for (const auto& [k, t] : tiles_)
+    for (const auto* v : {&t->s2mm, &t->mm2s})
+      for (const auto& c : *v)
+        if (c.words || c.tasks_done)
+          chans.push_back({{"channel", c.name()}, {"words", c.words}, {"bds", c.bds_done}, {"tasks", c.tasks_done},
+                           {"lock_wait_cycles", c.lock_wait_cycles}, {"stream_wait_cycles", c.stream_wait_cycles}});
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& r : routes_)
+    if (!r->sinks.empty()) {
+      nlohmann::json sinks = nlohmann::json::array();
+      for (const auto* s : r->sinks) sinks.push_back(s->name());
+      routes.push_back({{"source", r->source}, {"sinks", sinks}, {"words", r->words}});
+    }
+  return {{"cycles", now_}, {"cores", cores}, {"channels", chans}, {"routes", routes},
+          {"unmodelled_register_writes", writes_unmodelled_}};
+}
+
+}  // namespace attncheck::aie2::array

@@ -1,0 +1,131 @@
+// The npu1 array as XRT drives it: tiles whose registers the xclbin's CDO and the instruction stream write, cores, DMA channels, stream routes and host buffers, advanced by one scheduler.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/array/dma.hpp"
+#include "sim/array/regs.hpp"
+#include "sim/core.hpp"
+#include "sim/load/npu_insts.hpp"
+#include "sim/pdi.hpp"
+#include "sim/tile.hpp"
+
+namespace attncheck::aie2::array {
+
+// One register or memory write into the array: address = col << 25 | row << 20 | offset.
+struct RegisterWrite {
+  uint64_t address = 0;
+  uint32_t value = 0;
+  uint32_t mask = ~0u;
+};
+
+// The writes a PDI's CDO makes, in order (CDOv2 WRITE, MASK_WRITE, DMA_WRITE, WRITE64, MASK_WRITE64).
+// `origins` gets "CDO byte N" for each when given.
+std::vector<RegisterWrite> cdo_writes(const DeviceImage& img, std::vector<std::string>* origins = nullptr);
+
+// How long a run may go without progress, and the core options of the single-core path.
+struct ArrayOptions {
+  uint64_t max_cycles = 1000000000ull;  // cycles in which no DMA word, no instruction and no core bundle moved
+  std::optional<uint32_t> stack_at;     // --sim-stack-at, for every core
+  // Cycles each core runs before the DMA channels catch up: the scheduler's granularity. A lock
+  // a DMA releases within a quantum is seen by a waiting core at the quantum's end.
+  uint32_t quantum = 1024;
+  // Words a stream route buffers between its source and each destination (a named assumption:
+  // docs/aie2-array.md; no public fact gives the switch FIFO depth, and no result depends on it).
+  size_t stream_buffer_words = 4;
+  // The ELF (with symbols) of a tile's core when the caller has one; it is used only when its
+  // segments equal what the CDO wrote (compare_with_elf), else the program is read from memory.
+  std::function<const Elf*(int col, int row)> core_elf;
+  // Called after every quantum; may throw (interrupts).
+  std::function<void()> poll;
+};
+
+// A host buffer as XRT hands it to the kernel: kernel argument number, bytes, and the device
+// address the simulator gives it (the DDR patches write that address into shim BDs).
+struct HostBuffer {
+  int arg = -1;
+  std::vector<uint8_t>* bytes = nullptr;
+  uint64_t device_address = 0;
+};
+
+// What a compute tile's core did, for reports.
+struct CoreReport {
+  int col = 0, row = 0;
+  std::string program;  // "main_core_0_2.elf" or "CDO image"
+  CoreStats stats;
+  uint64_t lock_stall_cycles = 0;
+  std::string state;  // "running", "waits on lock 49 >= 1 at PC ...", "done"
+};
+
+class Array {
+ public:
+  explicit Array(ArrayOptions opt = {});
+  ~Array();
+  Array(const Array&) = delete;
+  Array& operator=(const Array&) = delete;
+
+  // Applies every CDO write of the image (the xclbin's configuration), in order.
+  void configure(const DeviceImage& img);
+  // One register or memory write; `origin` names where it came from for errors.
+  void write(const RegisterWrite& w, const std::string& origin);
+
+  // One XRT call: runs the instruction stream's operations in order against the array, the
+  // host buffers given by XRT kernel argument number (3, 4, ...), until every operation is done
+  // (the last sync satisfied). SimError names the word, tile, channel or lock on any failure.
+  void call(const InstructionStream& insts, const std::map<int, std::vector<uint8_t>*>& args);
+
+  uint64_t now() const { return now_; }
+  // The least common multiple of the BD chain lengths of the channels with queued tasks (see
+  // ring_period in program.hpp).
+  size_t ring_period();
+  std::vector<CoreReport> cores() const;
+  nlohmann::json report() const;
+  // The core of a compute tile, or nullptr before it started.
+  Core* core(int col, int row);
+  // The write watch of a compute tile: every fill of a buffer its S2MM BDs write, and what the
+  // core stored into it before the next fill (sim/tile.hpp InputUse).
+  std::vector<InputUse> input_uses(int col, int row);
+
+ private:
+  struct Tile;
+  Tile& tile(int col, int row, const std::string& origin);
+  Tile* find_tile(int col, int row);
+  void start_core(Tile& t);
+  void resolve_routes();
+  StreamRoute* trace_route(Tile& t, int slave_index, const std::string& source, std::vector<std::string>& hops, int depth);
+  uint8_t* memory(Tile& t, uint64_t address, uint32_t bytes, const DmaChannel& ch);
+  int* lock(Tile& t, int id, const DmaChannel& ch, int* bound_out);
+  bool lock_acquire(Tile& t, int id, int value, bool ge, const DmaChannel& ch);
+  void lock_release(Tile& t, int id, int value, const DmaChannel& ch);
+  bool step_channel(DmaChannel& ch);
+  void note_fill(Tile& t, const DmaChannel& ch);
+  void load_bd(DmaChannel& ch, int bd);
+  bool run_ops();
+  void advance(uint64_t cycles, bool* progressed);
+  [[noreturn]] void deadlock(const std::string& waiting_op);
+  uint8_t* word_at(DmaChannel& ch, int64_t word_offset);
+  std::vector<DmaChannel*> channels();
+  std::string waits() const;  // what every core and busy channel waits on, for a deadlock
+
+
+  ArrayOptions opt_;
+  std::map<std::pair<int, int>, std::unique_ptr<Tile>> tiles_;
+  std::vector<std::unique_ptr<StreamRoute>> routes_;
+  bool routes_dirty_ = true;
+  uint64_t now_ = 0;
+  // The call in progress.
+  const InstructionStream* insts_ = nullptr;
+  size_t next_op_ = 0;
+  std::vector<HostBuffer> host_;
+  uint64_t writes_unmodelled_ = 0;
+  std::map<std::string, uint64_t> unmodelled_groups_;
+};
+
+}  // namespace attncheck::aie2::array

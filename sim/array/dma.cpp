@@ -1,0 +1,47 @@
+// The DMA channel's address generator and the stream route's buffers (docs/aie2-array.md gives each rule's source).
+#include "sim/array/dma.hpp"
+
+namespace attncheck::aie2::array {
+
+AddressPattern::AddressPattern(const BufferDescriptor& bd, uint32_t iteration) : length_(bd.length) {
+  // A dimension whose wrap is 0 never wraps (a linear transfer leaves every wrap 0 and d0's step 1),
+  // so the dimensions above it never move; the outermost dimension has no wrap at all.
+  dims_ = bd.dims;
+  if (dims_.empty()) dims_.push_back({0, 1});
+  index_.assign(dims_.size(), 0);
+  if (bd.iteration_wrap != 0) iteration %= bd.iteration_wrap;
+  base_ = static_cast<int64_t>(iteration) * bd.iteration_step;
+}
+
+int64_t AddressPattern::next() {
+  int64_t off = base_;
+  for (size_t i = 0; i < dims_.size(); ++i) off += static_cast<int64_t>(index_[i]) * dims_[i].step;
+  // Advance: the fastest index first; a dimension wraps at its wrap and carries into the next.
+  for (size_t i = 0; i < dims_.size(); ++i) {
+    ++index_[i];
+    const bool last = i + 1 == dims_.size();
+    if (last || dims_[i].wrap == 0 || index_[i] < dims_[i].wrap) break;
+    index_[i] = 0;
+  }
+  ++done_;
+  return off;
+}
+
+std::string DmaChannel::name() const {
+  const char* k = kind == TileKind::Shim ? "shim " : kind == TileKind::Mem ? "memory tile " : "tile ";
+  return std::string(k) + "(" + std::to_string(col) + "," + std::to_string(row) + ") " + (s2mm ? "S2MM " : "MM2S ") +
+         std::to_string(channel);
+}
+
+bool StreamRoute::can_push(size_t capacity) const {
+  for (const auto& f : fifo)
+    if (f.size() >= capacity) return false;
+  return true;
+}
+
+void StreamRoute::push(uint32_t w) {
+  for (auto& f : fifo) f.push_back(w);
+  ++words;
+}
+
+}  // namespace attncheck::aie2::array

@@ -1,0 +1,82 @@
+// One DMA channel of an npu1 tile (compute, memory or shim): its start queue, the buffer-descriptor chain it walks, the n-D address pattern, the locks it takes, and the words it moves.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sim/array/regs.hpp"
+
+namespace attncheck::aie2::array {
+
+// The word offsets, relative to the BD's base address, that one use of a BD visits, in order.
+// The hardware's address generator (AM020, "AIE-ML DMA": dimensions d0..d2 (d3 in memory tiles)
+// with wrap and step, plus the iteration dimension that moves the base between uses of the BD):
+// word k of the transfer sits at sum_i index_i(k) * step_i, index_0 running fastest and each
+// index wrapping at its dimension's wrap. A BD with no wraps set is a linear transfer.
+class AddressPattern {
+ public:
+  AddressPattern() = default;
+  AddressPattern(const BufferDescriptor& bd, uint32_t iteration);
+  // The next word's offset in 32-bit words from the BD's base address; call `words()` times.
+  int64_t next();
+  uint32_t words() const { return length_; }
+  uint32_t done() const { return done_; }
+
+ private:
+  std::vector<BufferDescriptor::Dim> dims_;
+  std::vector<uint32_t> index_;
+  int64_t base_ = 0;  // the iteration dimension's offset, in words
+  uint32_t length_ = 0, done_ = 0;
+};
+
+// Where a channel stands.
+enum class ChannelState {
+  Idle,        // no task: waits for a start-queue entry
+  Acquire,     // a BD is loaded and its lock acquire has not succeeded yet
+  Move,        // moving the BD's words
+  Release,     // the BD's words are moved; its lock release is due
+};
+
+struct StreamRoute;
+
+struct DmaChannel {
+  int col = 0, row = 0;
+  TileKind kind = TileKind::Compute;
+  bool s2mm = true;  // stream to memory (into the tile); else memory to stream
+  int channel = 0;
+
+  std::deque<QueueEntry> queue;  // tasks pushed into the start queue, not started yet
+  ChannelState state = ChannelState::Idle;
+  QueueEntry task;               // the running task
+  int repeats_left = 0;          // further runs of the task's BD chain after this one
+  int bd = -1;                   // the BD being worked on
+  BufferDescriptor current;
+  AddressPattern pattern;
+  std::vector<uint32_t> bd_uses;  // per BD: how many times this channel has used it (the iteration dimension)
+  StreamRoute* route = nullptr;   // MM2S: where its words go; S2MM: where they come from
+  size_t sink_index = 0;          // S2MM: its buffer in route->fifo
+
+  // Counters for reports and syncs.
+  uint64_t words = 0, bds_done = 0, tasks_done = 0, lock_wait_cycles = 0, stream_wait_cycles = 0;
+  uint64_t tokens = 0;  // task-complete tokens issued and not yet consumed by a sync
+  uint64_t busy_cycles = 0;
+
+  std::string name() const;  // "tile (0,2) S2MM 0"
+  bool busy() const { return state != ChannelState::Idle || !queue.empty(); }
+};
+
+// A circuit-switched stream from one source port to its destinations, resolved through the
+// switches: the words a source pushed and each destination has not taken yet.
+struct StreamRoute {
+  std::string source;                    // "tile (0,0) MM2S 0 (shim DMA)"
+  std::vector<std::string> hops;         // the ports it passes, for errors and reports
+  std::vector<DmaChannel*> sinks;        // S2MM channels it reaches
+  std::vector<std::deque<uint32_t>> fifo;  // one per sink
+  bool to_core = false;                  // reaches a core's stream port (not modelled)
+  uint64_t words = 0;
+  bool can_push(size_t capacity) const;
+  void push(uint32_t w);
+};
+
+}  // namespace attncheck::aie2::array

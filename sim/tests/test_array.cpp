@@ -1,0 +1,211 @@
+// The npu1 array simulator on the user's builds: what XRT hands the device (PDI/xclbin + instruction stream) runs as the ELF+MLIR path does, the 4-core attention runs four heads bit-exact, and broken streams and designs stop in one line.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <random>
+
+#include "cli/backends.hpp"
+#include "fixtures/fixture.hpp"
+#include "fixtures/testing/test_support.hpp"
+#include "kernels/device_layout.hpp"
+#include "kernels/tests/differential.hpp"
+#include "npu/launch_loop.hpp"
+#include "ref/errors.hpp"
+#include "ref/fast.hpp"
+#include "sim/array/program.hpp"
+#include "sim/design.hpp"
+#include "sim/load/npu_insts.hpp"
+#include "sim/tile.hpp"
+
+using namespace attncheck;
+using namespace attncheck::aie2;
+using namespace attncheck::testing;
+
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+std::string build(const std::string& name) { return shared_dir() + "/aie2/" + name; }
+
+Bytes random_bytes(size_t n, std::mt19937& rng) {
+  std::uniform_int_distribution<int> d(0, 255);
+  Bytes b(n);
+  for (auto& x : b) x = static_cast<uint8_t>(d(rng));
+  return b;
+}
+
+// One single-core build run both ways on the same transfers: the ELF in its placed design (the
+// DMA stand-in), and the PDI with its npu_insts.mlir on the array, one XRT call per transfer.
+struct BothPaths {
+  std::vector<Bytes> stand_in, array;
+  std::string array_report;
+};
+
+BothPaths run_both(const std::string& name, const std::vector<Bytes>& transfers, std::optional<uint32_t> stack_at) {
+  const std::string dir = build(name);
+  const Design design = read_design(dir + "/input_physical_with_elfs.mlir");
+  const Elf elf = read_elf(dir + "/main_core_0_2.elf");
+  const CompiledProgram prog(elf);
+  const DesignFifo *in = nullptr, *out = nullptr;
+  for (const auto& f : design.fifos) (f.input ? in : out) = &f;
+  REQUIRE(in);
+  REQUIRE(out);
+  TileRunOptions o;
+  o.stack_at = stack_at;
+  BothPaths r;
+  r.stand_in = run_tile(prog, design, {{in->name, transfers}}, {{out->name, transfers.size()}}, o).outputs.at(out->name);
+
+  const array::ArrayProgram ap = array::load_array_program("", dir + "/main.pdi");
+  const InstructionStream insts = read_instruction_stream(dir + "/npu_insts.mlir");
+  array::ArrayOptions aopt;
+  aopt.stack_at = stack_at;
+  auto a = array::make_array(ap, aopt);
+  for (const auto& t : transfers) {
+    Bytes input = t, output(out->transfer_bytes, 0x5A);
+    a->call(insts, {{3, &input}, {4, &output}});
+    r.array.push_back(output);
+  }
+  r.array_report = a->report().dump();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("array: the single-core builds run from PDI + npu_insts.mlir alone, equal to the ELF + design path transfer by transfer") {
+  struct Case {
+    const char* name;
+    std::optional<uint32_t> stack_at;
+  };
+  // matmul's own stack runs through its inputs (docs/aie2.md); both paths are held to each other
+  // with a stack that fits, where the result cannot depend on when the DMA fills a buffer.
+  const Case cases[] = {{"gelu-512-2025-11-03", std::nullopt}, {"layernorm-256-2025-11-03", std::nullopt},
+                        {"matmul-32x32-2025-11-03", 0x7C000}, {"int32-2025-11-03", 0x78800}, {"int8-lut-2025-11-03", std::nullopt}};
+  std::mt19937 rng(20261206);
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const Design design = read_design(build(c.name) + "/input_physical_with_elfs.mlir");
+    uint32_t bytes = 0;
+    for (const auto& f : design.fifos)
+      if (f.input) bytes = f.transfer_bytes;
+    const size_t n = std::string(c.name).find("int") == 0 ? scaled(6, 2) : scaled(40, 4);
+    std::vector<Bytes> transfers;
+    for (size_t i = 0; i < n; ++i) transfers.push_back(random_bytes(bytes, rng));
+    const BothPaths r = run_both(c.name, transfers, c.stack_at);
+    REQUIRE(r.array.size() == r.stand_in.size());
+    size_t equal = 0;
+    for (size_t i = 0; i < n; ++i) equal += r.array[i] == r.stand_in[i];
+    CHECK(equal == n);
+    CHECK(r.array_report.find("\"bundles\"") != std::string::npos);
+  }
+}
+
+TEST_CASE("array: run --backend sim --pdi --insts on the seeds' fixture gives the seed 001 figure and the ELF path's output") {
+  TempDir tmp;
+  const std::string dir = build("int32-2025-11-03");
+  const CliResult a = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", shared_dir() + "/vectors/seed42", "--backend", "sim", "--pdi",
+                               dir + "/main.pdi", "--insts", dir + "/npu_insts.mlir", "--allow-mismatch", "--json", tmp.file("a.json")});
+  INFO(a.err);
+  REQUIRE(a.exit_code == 0);
+  const CliResult b = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", shared_dir() + "/vectors/seed42", "--backend", "sim", "--elf",
+                               dir + "/main_core_0_2.elf", "--allow-mismatch", "--json", tmp.file("b.json")});
+  REQUIRE(b.exit_code == 0);
+  const auto ja = nlohmann::json::parse(read_text(tmp.file("a.json"))), jb = nlohmann::json::parse(read_text(tmp.file("b.json")));
+  CHECK(ja["backend"]["simulator"] == "array");
+  CHECK(ja["output_sha256"] == jb["output_sha256"]);
+  char corr[32];
+  std::snprintf(corr, sizeof corr, "%.6f", ja["metrics"]["vs_golden"]["correlation"].get<double>());
+  CHECK(std::string(corr) == "0.849846");
+  // The watch sees the same stack frame in the same buffer, from the image alone.
+  CHECK(a.out.find("attention_tile_32x32's stack frame stored at of_QKV_cons_buff_0") != std::string::npos);
+}
+
+// The build's folder holds the INT32-fix source, but its four ELFs hold the legacy INT8 kernel:
+// no EXP_LUT_INT8 and __divsi3 where the INT32 build has the LUT and __udivsi3 (`nm`), and their
+// output is uc-legacy-int8's to the bit, not uc-int32-lut's (the next test). The binary is what
+// the device runs, so the simulator is held to the model of what the binary holds.
+TEST_CASE("array: the 4-core attention runs four heads at once, one core per column, bit-exact with the model its ELFs hold on >= 200 calls") {
+  const std::string dir = build("iron-attention-4core-2025-11-03");
+  const array::ArrayProgram ap = array::load_array_program("", dir + "/main.pdi");
+  REQUIRE(ap.cores.size() == 4);
+  const InstructionStream insts = read_instruction_stream(dir + "/npu_insts.mlir");
+  REQUIRE(array::patched_arguments(insts) == std::vector<int>{3, 4, 5, 6, 7, 8, 9, 10});
+  const size_t period = array::ring_period(ap);
+  Revision rev = find_revision("uc-legacy-int8");
+  // Each core calls attention_64x64(qkv, out, 3): attention_iron_generated.mlir's %c3_i32.
+  for (auto& p : rev.params)
+    if (p.name == "scale_shift") p.min = p.max = p.default_value = 3;
+  // Four heads a call: args 3..6 take each head's Q|K|V as the LaunchPlan packs it, 7..10 its output.
+  const AttentionFn four_core = [&](const AttentionInputs& in, const Params& params) {
+    const LaunchPlan plan(rev, in, params);
+    const size_t heads = plan.launches();
+    std::vector<std::vector<std::vector<uint8_t>>> packed(heads);
+    for (size_t i = 0; i < heads; ++i) plan.pack(i, &packed[i]);
+    const size_t calls = (heads + 3) / 4;
+    std::vector<Bytes> outputs(calls * 4);
+    const size_t chunks = std::min<size_t>(calls, 2);
+    fast::parallel_for(chunks, [&](size_t c) {
+      const size_t lo = c * calls / chunks, hi = (c + 1) * calls / chunks;
+      auto a = array::make_array(ap, {});
+      std::vector<Bytes> in4(4), out4(4);
+      auto call = [&](size_t k, bool keep) {
+        std::map<int, std::vector<uint8_t>*> args;
+        for (int j = 0; j < 4; ++j) {
+          const size_t h = 4 * k + j;
+          in4[j] = h < heads ? packed[h][0] : Bytes(12288, 0);
+          out4[j].assign(4096, 0x5A);
+          args[3 + j] = &in4[j];
+          args[7 + j] = &out4[j];
+        }
+        a->call(insts, args);
+        if (keep)
+          for (int j = 0; j < 4; ++j) outputs[4 * k + j] = out4[j];
+      };
+      for (size_t p = 0; p < lo % period; ++p) call(lo, false);
+      for (size_t k = lo; k < hi; ++k) call(k, true);
+      const auto cores = a->cores();
+      REQUIRE(cores.size() == 4);
+      for (const auto& core : cores) CHECK(core.stats.bundles > 0);
+    });
+    Fixture fx;
+    fx.inputs = in;
+    const DeviceStep step = [&](size_t i, const std::vector<std::vector<uint8_t>>&, uint8_t* out, size_t bytes) {
+      std::memcpy(out, outputs[i].data(), bytes);
+      return 0.0;
+    };
+    return run_launch_loop(plan, fx.shape(), step, LoopOptions{}).output;
+  };
+  CorpusResult r;
+  random_corpus(rev, 20261206, scaled(800, 8), [&](const Batch& b) { run_batch(rev, rev.model, four_core, b, &r); });
+  const std::string text = summary("4-core array uc-legacy-int8 random", r);
+  std::printf("%s", text.c_str());
+  INFO(text);
+  CHECK(r.tiles >= scaled(800, 8));
+  CHECK(r.mismatches == 0);
+}
+
+TEST_CASE("array: the 4-core build's ELFs do not run the INT32 fix whose source sits beside them") {
+  const std::string dir = build("iron-attention-4core-2025-11-03");
+  const Elf elf = read_elf(dir + "/main_core_0_2.elf");
+  CHECK(elf.symbol("EXP_LUT_INT8") == nullptr);
+  CHECK(elf.symbol("__divsi3") != nullptr);
+  CHECK(read_elf(build("int32-2025-11-03") + "/main_core_0_2.elf").symbol("EXP_LUT_INT8") != nullptr);
+  // One call on the seeds' fixture in every head: equal to uc-legacy-int8 at scale_shift 3, not to uc-int32-lut.
+  const Fixture fx = load_fixture(shared_dir() + "/vectors/seed42");
+  const array::ArrayProgram ap = array::load_array_program("", dir + "/main.pdi");
+  const InstructionStream insts = read_instruction_stream(dir + "/npu_insts.mlir");
+  auto a = array::make_array(ap, {});
+  Revision legacy = find_revision("uc-legacy-int8"), fix = find_revision("uc-int32-lut");
+  const Params pl = resolve_params(legacy, {"scale_shift=3"}), pf = resolve_params(fix, {"scale_shift=3"});
+  const LaunchPlan plan(legacy, fx.inputs, pl);
+  std::vector<std::vector<uint8_t>> packed;
+  plan.pack(0, &packed);
+  std::vector<Bytes> in(4, packed[0]), out(4, Bytes(4096, 0x5A));
+  a->call(insts, {{3, &in[0]}, {4, &in[1]}, {5, &in[2]}, {6, &in[3]}, {7, &out[0]}, {8, &out[1]}, {9, &out[2]}, {10, &out[3]}});
+  const Int8Tensor want_legacy = legacy.model(fx.inputs, pl);
+  const Int8Tensor want_fix = fix.model(fx.inputs, pf);
+  for (int j = 0; j < 4; ++j) {
+    INFO("core " << j);
+    CHECK(std::memcmp(out[j].data(), want_legacy.data.data(), 4096) == 0);
+    CHECK(std::memcmp(out[j].data(), want_fix.data.data(), 4096) != 0);
+  }
+}

@@ -388,3 +388,445 @@ TEST_CASE("array regs: every placed design beside a shared PDI agrees with it", 
     check_pdi_against_design(testing::shared_dir() + "/aie2/" + d);
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// (b) Register words built by hand from params.h's field positions (the numbers below are
+// aie-rt's _LSB values, not the decoder's tables), decoded.
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("array regs: a compute tile BD built from MEMORY_MODULE_DMA_BD0_* fields decodes to them", "[sim][array]") {
+  const uint32_t w[6] = {
+      (0x1234u << 14) | 0x0ABCu,                                      // Base_Address 27:14, Buffer_Length 13:0
+      (1u << 31) | (1u << 30) | (5u << 24) | (17u << 19) | (3u << 16),  // Compression, Packet, OoO id, Packet_ID, Packet_Type
+      (99u << 13) | 7u,                                               // D1_Stepsize 25:13, D0_Stepsize 12:0
+      (12u << 21) | (34u << 13) | 55u,                                // D1_Wrap 28:21, D0_Wrap 20:13, D2_Stepsize 12:0
+      (3u << 19) | (9u << 13) | 200u,                                 // Iteration_Current 24:19, _Wrap 18:13, _Stepsize 12:0
+      (1u << 31) | (11u << 27) | (1u << 26) | (1u << 25) | (0x7Eu << 18) | (6u << 13) | (1u << 12) | (0x7Du << 5) | 9u,
+  };
+  const BufferDescriptor b = decode_bd(TileKind::Compute, w);
+  CHECK(b.address == 0x1234u * 4);
+  CHECK(b.length == 0xABCu);
+  CHECK(b.length_bytes() == 0xABCu * 4);
+  CHECK(b.compression);
+  CHECK(b.packet_enable);
+  CHECK(b.out_of_order_bd_id == 5);
+  CHECK(b.packet_id == 17);
+  CHECK(b.packet_type == 3);
+  REQUIRE(b.dims.size() == 3);
+  CHECK(b.dims[0].step == 8u);
+  CHECK(b.dims[0].wrap == 34u);
+  CHECK(b.dims[1].step == 100u);
+  CHECK(b.dims[1].wrap == 12u);
+  CHECK(b.dims[2].step == 56u);
+  CHECK(b.dims[2].wrap == 0u);
+  CHECK(b.iteration_current == 3u);
+  CHECK(b.iteration_wrap == 10u);
+  CHECK(b.iteration_step == 201u);
+  CHECK(b.tlast_suppress);
+  CHECK(b.next_bd == 11);
+  CHECK(b.use_next_bd);
+  CHECK(b.valid);
+  CHECK(b.lock_rel_value == -2);
+  CHECK(b.lock_rel_id == 6);
+  CHECK(b.lock_acq_enable);
+  CHECK(b.lock_acq_value == -3);
+  CHECK(b.lock_acq_id == 9);
+  CHECK(bd_acquire(b.lock_acq_value).acquire_ge);
+  CHECK(bd_acquire(b.lock_acq_value).value == 3);
+  CHECK(encode_bd(TileKind::Compute, b) == std::vector<uint32_t>(w, w + 6));
+}
+
+TEST_CASE("array regs: a memory tile BD built from MEM_TILE_MODULE_DMA_BD0_* fields decodes to them", "[sim][array]") {
+  const uint32_t w[8] = {
+      (1u << 31) | (6u << 28) | (30u << 23) | (41u << 17) | 0x1FFFFu,  // Packet, Type 30:28, ID 27:23, OoO 22:17, Length 16:0
+      (63u << 26) | (47u << 20) | (1u << 19) | 0x60000u,               // D0_Zero_Before 31:26, Next_BD 25:20, Use_Next 19, Base 18:0
+      (1u << 31) | (1023u << 17) | 0x1FFFEu,                           // TLAST_Suppress, D0_Wrap 26:17, D0_Stepsize 16:0
+      (31u << 27) | (2u << 17) | 4u,                                   // D1_Zero_Before 31:27, D1_Wrap, D1_Stepsize
+      (1u << 31) | (15u << 27) | (3u << 17) | 5u,                      // Compression, D2_Zero_Before 30:27, D2_Wrap, D2_Stepsize
+      (14u << 28) | (29u << 23) | (60u << 17) | 6u,                    // D2_Zero_After 31:28, D1 27:23, D0 22:17, D3_Stepsize
+      (63u << 23) | (62u << 17) | 0x1FFFFu,                            // Iteration_Current 28:23, _Wrap 22:17, _Stepsize 16:0
+      (1u << 31) | (0x01u << 24) | (191u << 16) | (1u << 15) | (0x40u << 8) | 130u,  // Valid, Rel value/id, Acq enable/value/id
+  };
+  const BufferDescriptor b = decode_bd(TileKind::Mem, w);
+  CHECK(b.packet_enable);
+  CHECK(b.packet_type == 6);
+  CHECK(b.packet_id == 30);
+  CHECK(b.out_of_order_bd_id == 41);
+  CHECK(b.length == 0x1FFFFu);
+  CHECK(b.address == 0x60000u * 4);
+  CHECK(b.use_next_bd);
+  CHECK(b.next_bd == 47);
+  CHECK(b.tlast_suppress);
+  REQUIRE(b.dims.size() == 4);
+  CHECK(b.dims[0].wrap == 1023u);
+  CHECK(b.dims[0].step == 0x1FFFFu);
+  CHECK(b.dims[1].wrap == 2u);
+  CHECK(b.dims[1].step == 5u);
+  CHECK(b.dims[2].wrap == 3u);
+  CHECK(b.dims[2].step == 6u);
+  CHECK(b.dims[3].wrap == 0u);
+  CHECK(b.dims[3].step == 7u);
+  CHECK(b.compression);
+  CHECK(b.pad_before[0] == 63);
+  CHECK(b.pad_before[1] == 31);
+  CHECK(b.pad_before[2] == 15);
+  CHECK(b.pad_after[0] == 60);
+  CHECK(b.pad_after[1] == 29);
+  CHECK(b.pad_after[2] == 14);
+  CHECK(b.iteration_current == 63u);
+  CHECK(b.iteration_wrap == 63u);
+  CHECK(b.iteration_step == 0x20000u);
+  CHECK(b.valid);
+  CHECK(b.lock_rel_value == 1);
+  CHECK(b.lock_rel_id == 191);
+  CHECK(b.lock_acq_enable);
+  CHECK(b.lock_acq_value == -64);
+  CHECK(b.lock_acq_id == 130);
+  CHECK(encode_bd(TileKind::Mem, b) == std::vector<uint32_t>(w, w + 8));
+}
+
+TEST_CASE("array regs: a shim BD built from NOC_MODULE_DMA_BD0_* fields decodes to them", "[sim][array]") {
+  const uint32_t w[8] = {
+      0x00100000u,                                                     // Buffer_Length (words)
+      0xDEADBEECu,                                                     // Base_Address_Low 31:2
+      (1u << 30) | (63u << 24) | (31u << 19) | (7u << 16) | 0x0001u,   // Packet, OoO 29:24, ID 23:19, Type 18:16, Base_Address_High 15:0
+      (1u << 30) | (1023u << 20) | 0xFFFFFu,                           // Secure_Access, D0_Wrap 29:20, D0_Stepsize 19:0
+      (2u << 30) | (5u << 20) | 9u,                                    // Burst_Length 31:30, D1_Wrap, D1_Stepsize
+      (0xAu << 28) | (0x3u << 24) | (0xCu << 20) | 0x10u,              // SMID, AxCache, AxQoS, D2_Stepsize
+      (2u << 26) | (3u << 20) | 4u,                                    // Iteration_Current 31:26, _Wrap 25:20, _Stepsize 19:0
+      (1u << 25) | (0x3Fu << 18) | (15u << 13) | (0x01u << 5) | 14u,   // Valid, Rel value 63, Rel id, Acq value +1 (no acquire enable), Acq id
+  };
+  const BufferDescriptor b = decode_bd(TileKind::Shim, w);
+  CHECK(b.length == 0x00100000u);
+  CHECK(b.address == 0x1DEADBEECull);
+  CHECK(b.packet_enable);
+  CHECK(b.out_of_order_bd_id == 63);
+  CHECK(b.packet_id == 31);
+  CHECK(b.packet_type == 7);
+  CHECK(b.secure_access);
+  REQUIRE(b.dims.size() == 3);
+  CHECK(b.dims[0].wrap == 1023u);
+  CHECK(b.dims[0].step == 0x100000u);
+  CHECK(b.dims[1].wrap == 5u);
+  CHECK(b.dims[1].step == 10u);
+  CHECK(b.dims[2].wrap == 0u);
+  CHECK(b.dims[2].step == 0x11u);
+  CHECK(b.burst_length == 2);
+  CHECK(b.smid == 0xA);
+  CHECK(b.axcache == 0x3);
+  CHECK(b.axqos == 0xC);
+  CHECK(b.iteration_current == 2u);
+  CHECK(b.iteration_wrap == 4u);
+  CHECK(b.iteration_step == 5u);
+  CHECK(!b.tlast_suppress);
+  CHECK(!b.use_next_bd);
+  CHECK(b.valid);
+  CHECK(b.lock_rel_value == 63);
+  CHECK(b.lock_rel_id == 15);
+  CHECK(!b.lock_acq_enable);
+  CHECK(b.lock_acq_value == 1);
+  CHECK(!bd_acquire(b.lock_acq_value).acquire_ge);
+  CHECK(b.lock_acq_id == 14);
+  CHECK(encode_bd(TileKind::Shim, b) == std::vector<uint32_t>(w, w + 8));
+}
+
+TEST_CASE("array regs: start queues, channel controls, lock requests, core control and switch configs decode by params.h", "[sim][array]") {
+  // *_START_QUEUE: Enable_Token_Issue 31, Repeat_Count 23:16, Start_BD_ID 3:0 (5:0 in the memory tile).
+  const uint32_t q = (1u << 31) | (7u << 16) | 0x2Au;
+  CHECK(decode_queue(TileKind::Compute, q).start_bd == 0xA);
+  CHECK(decode_queue(TileKind::Shim, q).start_bd == 0xA);
+  CHECK(decode_queue(TileKind::Mem, q).start_bd == 0x2A);
+  CHECK(decode_queue(TileKind::Mem, q).repeat_count == 7);
+  CHECK(decode_queue(TileKind::Mem, q).enable_token_issue);
+  CHECK(!decode_queue(TileKind::Compute, 0x00FF0000u).enable_token_issue);
+  CHECK(decode_queue(TileKind::Compute, 0x00FF0000u).repeat_count == 255);
+
+  // DMA_S2MM_0_CTRL: FoT_Mode 17:16, Controller_ID 15:8, Decompression 4, Out_of_Order 3, Reset 1.
+  const ChannelControl s = decode_channel_control(TileKind::Compute, true, (3u << 16) | (0xABu << 8) | (1u << 4) | (1u << 3) | (1u << 1));
+  CHECK(s.fot_mode == 3);
+  CHECK(s.controller_id == 0xAB);
+  CHECK(s.decompression);
+  CHECK(s.enable_out_of_order);
+  CHECK(s.reset);
+  CHECK(!s.compression);
+  // DMA_MM2S_0_CTRL: Compression_Enable 4, Reset 1.
+  const ChannelControl m = decode_channel_control(TileKind::Mem, false, (1u << 4) | (1u << 1));
+  CHECK(m.compression);
+  CHECK(m.reset);
+  CHECK(!m.decompression);
+  // NOC_MODULE_DMA_S2MM_0_CTRL: no reset; Pause_Stream 2, Pause_Mem 1.
+  const ChannelControl n = decode_channel_control(TileKind::Shim, true, (5u << 8) | (1u << 2) | (1u << 1));
+  CHECK(!n.reset);
+  CHECK(n.pause_stream);
+  CHECK(n.pause_mem);
+  CHECK(n.controller_id == 5);
+
+  // LOCK_REQUEST: + id * 0x400, + 0x200 for acquire, + (value & 0x7F) << 2 (reginit.c LockIdOff/RelAcqOff).
+  const auto acq = decode_lock_request(TileKind::Compute, 0x40000u + 3 * 0x400u + 0x200u + (0x7Fu << 2));
+  REQUIRE(acq);
+  CHECK(acq->lock == 3);
+  CHECK(acq->acquire);
+  CHECK(acq->value == -1);
+  const auto rel = decode_lock_request(TileKind::Mem, 0xD0000u + 63 * 0x400u + (2u << 2));
+  REQUIRE(rel);
+  CHECK(rel->lock == 63);
+  CHECK(!rel->acquire);
+  CHECK(rel->value == 2);
+  CHECK(!decode_lock_request(TileKind::Compute, 0x40000u + 16 * 0x400u));
+  CHECK(!decode_lock_request(TileKind::Mem, 0xD0000u + 64 * 0x400u));
+
+  CHECK(lock_register_value(0xFFFFFFC5u) == 5);  // Lock_Value 5:0
+  CHECK(bd_acquire(-2).acquire_ge);
+  CHECK(bd_acquire(-2).value == 2);
+  CHECK(!bd_acquire(0).acquire_ge);
+  CHECK(bd_acquire(0).value == 0);
+  CHECK(core_enabled(1u));
+  CHECK(!core_enabled(2u));
+  CHECK(core_reset(2u));
+  CHECK(!core_reset(1u));
+  CHECK(core_done(1u << 20));
+
+  // Stream_Switch_Master_Config: Master_Enable 31, Packet_Enable 30, Drop_Header 7, Configuration 6:0.
+  const MasterConfig pm = decode_master(0xC0000000u | (8u << 3) | 5u);
+  CHECK(pm.enable);
+  CHECK(pm.packet_enable);
+  CHECK(!pm.drop_header);
+  CHECK(pm.arbiter() == 5);
+  CHECK(pm.msel_mask() == 8);
+  const MasterConfig cm = decode_master(0x80000080u | 14u);
+  CHECK(cm.enable);
+  CHECK(!cm.packet_enable);
+  CHECK(cm.drop_header);
+  CHECK(cm.slave_select() == 14);
+  CHECK(decode_slave(0x80000000u).enable);
+  CHECK(!decode_slave(0x80000000u).packet_enable);
+  CHECK(decode_slave(0x40000000u).packet_enable);
+  // Slot: ID 28:24, Mask 20:16, Enable 8, Msel 5:4, Arbit 2:0.
+  const SlotConfig sl = decode_slot((0x1Bu << 24) | (0x11u << 16) | (1u << 8) | (2u << 4) | 6u);
+  CHECK(sl.id == 0x1B);
+  CHECK(sl.mask == 0x11);
+  CHECK(sl.enable);
+  CHECK(sl.msel == 2);
+  CHECK(sl.arbiter == 6);
+}
+
+TEST_CASE("array regs: switch port indexes are the positions of params.h's config registers", "[sim][array]") {
+  // (register offset - the tile's first master/slave config register) / 4, from params.h.
+  CHECK(master_index(TileKind::Compute, {PortType::Core, 0}) == 0);
+  CHECK(master_index(TileKind::Compute, {PortType::South, 2}) == (0x3F01C - 0x3F000) / 4);  // MASTER_CONFIG_SOUTH2
+  CHECK(master_index(TileKind::Compute, {PortType::North, 5}) == (0x3F048 - 0x3F000) / 4);  // MASTER_CONFIG_NORTH5
+  CHECK(master_index(TileKind::Compute, {PortType::East, 3}) == (0x3F058 - 0x3F000) / 4);   // MASTER_CONFIG_EAST3
+  CHECK(slave_index(TileKind::Compute, {PortType::South, 0}) == (0x3F114 - 0x3F100) / 4);   // SLAVE_CONFIG_SOUTH_0
+  CHECK(slave_index(TileKind::Compute, {PortType::Trace, 1}) == (0x3F160 - 0x3F100) / 4);   // SLAVE_CONFIG_MEM_TRACE
+  CHECK(master_index(TileKind::Mem, {PortType::North, 5}) == (0xB0040 - 0xB0000) / 4);      // MASTER_CONFIG_NORTH5
+  CHECK(slave_index(TileKind::Mem, {PortType::North, 3}) == (0xB0140 - 0xB0100) / 4);       // SLAVE_CONFIG_NORTH_3
+  CHECK(slave_index(TileKind::Mem, {PortType::Trace, 0}) == (0xB0144 - 0xB0100) / 4);       // SLAVE_CONFIG_TRACE
+  CHECK(master_index(TileKind::Shim, {PortType::South, 2}) == (0x3F010 - 0x3F000) / 4);     // PL MASTER_CONFIG_SOUTH2
+  CHECK(master_index(TileKind::Shim, {PortType::North, 1}) == (0x3F034 - 0x3F000) / 4);     // PL MASTER_CONFIG_NORTH1
+  CHECK(slave_index(TileKind::Shim, {PortType::South, 7}) == (0x3F124 - 0x3F100) / 4);      // PL SLAVE_CONFIG_SOUTH_7
+  CHECK(slave_index(TileKind::Shim, {PortType::North, 0}) == (0x3F138 - 0x3F100) / 4);      // PL SLAVE_CONFIG_NORTH_0
+  CHECK(master_index(TileKind::Mem, {PortType::East, 0}) == -1);
+  CHECK(master_index(TileKind::Shim, {PortType::Dma, 0}) == -1);
+  CHECK(master_index(TileKind::Compute, {PortType::North, 6}) == -1);
+  CHECK(master_port(TileKind::Compute, 23) == std::nullopt);
+  CHECK(slave_port(TileKind::Compute, 25) == std::nullopt);
+  CHECK(master_port(TileKind::Compute, -1) == std::nullopt);
+  // index -> port -> index for every port of every kind.
+  for (TileKind k : {TileKind::Compute, TileKind::Mem, TileKind::Shim}) {
+    for (int i = 0; i < layout(k).master_count(); ++i) CHECK(master_index(k, *master_port(k, i)) == i);
+    for (int i = 0; i < layout(k).slave_count(); ++i) CHECK(slave_index(k, *slave_port(k, i)) == i);
+  }
+  // The last config register of each kind is params.h's last: masters 23 / 17 / 22, slaves 25 / 18 / 23.
+  CHECK(layout(TileKind::Compute).master_count() == (0x3F058 - 0x3F000) / 4 + 1);
+  CHECK(layout(TileKind::Compute).slave_count() == (0x3F160 - 0x3F100) / 4 + 1);
+  CHECK(layout(TileKind::Mem).master_count() == (0xB0040 - 0xB0000) / 4 + 1);
+  CHECK(layout(TileKind::Mem).slave_count() == (0xB0144 - 0xB0100) / 4 + 1);
+  CHECK(layout(TileKind::Shim).master_count() == (0x3F054 - 0x3F000) / 4 + 1);
+  CHECK(layout(TileKind::Shim).slave_count() == (0x3F158 - 0x3F100) / 4 + 1);
+}
+
+TEST_CASE("array regs: classify and register_name place offsets as params.h names them", "[sim][array]") {
+  auto is = [](TileKind k, uint32_t off, RegKind kind, int index = 0, int word = 0) {
+    const RegHit h = classify(k, off);
+    INFO(register_name(k, off));
+    CHECK(h.kind == kind);
+    CHECK(h.index == index);
+    CHECK(h.word == word);
+  };
+  is(TileKind::Compute, 0x0, RegKind::DataMemory, 0);
+  is(TileKind::Compute, 0xFFFC, RegKind::DataMemory, 0xFFFC);
+  is(TileKind::Compute, 0x20000, RegKind::ProgramMemory, 0);
+  is(TileKind::Compute, 0x23FFC, RegKind::ProgramMemory, 0x3FFC);
+  is(TileKind::Compute, 0x1D014, RegKind::Bd, 0, 5);       // MEMORY_MODULE_DMA_BD0_5
+  is(TileKind::Compute, 0x1D1F4, RegKind::Bd, 15, 5);      // DMA_BD15_5
+  is(TileKind::Compute, 0x1D018, RegKind::Unknown);        // between DMA_BD0_5 and DMA_BD1_0: no register
+  is(TileKind::Compute, 0x1F0F0, RegKind::Lock, 15);       // LOCK15_VALUE
+  is(TileKind::Compute, 0x32000, RegKind::CoreControl);
+  is(TileKind::Compute, 0x32004, RegKind::CoreStatus);
+  is(TileKind::Compute, 0x34000, RegKind::KnownUnmodelled);  // TIMER_CONTROL
+  is(TileKind::Compute, 0x3F38C, RegKind::StreamSlot, 24, 3);  // SLAVE_MEM_TRACE_SLOT3
+  is(TileKind::Compute, 0x3F390, RegKind::Unknown);
+  is(TileKind::Mem, 0x7FFFC, RegKind::DataMemory, 0x7FFFC);
+  is(TileKind::Mem, 0xA05FC, RegKind::Bd, 47, 7);          // MEM_TILE_MODULE_DMA_BD47_7
+  is(TileKind::Mem, 0xC03F0, RegKind::Lock, 63);           // LOCK63_VALUE
+  is(TileKind::Mem, 0xFFF00, RegKind::KnownUnmodelled);    // MODULE_CLOCK_CONTROL
+  is(TileKind::Shim, 0x1D1FC, RegKind::Bd, 15, 7);         // NOC_MODULE_DMA_BD15_7
+  is(TileKind::Shim, 0x14000, RegKind::Lock, 0);           // NOC_MODULE_LOCK0_VALUE
+  is(TileKind::Shim, 0x1F000, RegKind::ShimMux);
+  is(TileKind::Shim, 0x1F004, RegKind::ShimDemux);
+  is(TileKind::Shim, 0x0, RegKind::Unknown);               // a shim has no data memory
+  const RegHit q = classify(TileKind::Mem, 0xA065C);       // DMA_MM2S_5_START_QUEUE
+  CHECK(q.kind == RegKind::ChannelQueue);
+  CHECK(q.index == 5);
+  CHECK(!q.s2mm);
+  const RegHit c = classify(TileKind::Shim, 0x1D208);      // NOC_MODULE_DMA_S2MM_1_CTRL
+  CHECK(c.kind == RegKind::ChannelCtrl);
+  CHECK(c.index == 1);
+  CHECK(c.s2mm);
+
+  CHECK(register_name(TileKind::Compute, 0x1D074) == "DMA_BD3_5");
+  CHECK(register_name(TileKind::Compute, 0x1F0C0) == "Lock12_value");
+  CHECK(register_name(TileKind::Compute, 0x3F01C) == "Stream_Switch_Master_Config_South2");
+  CHECK(register_name(TileKind::Compute, 0x3F2B4) == "Stream_Switch_Slave_West0_Slot1");  // CORE_MODULE_STREAM_SWITCH_SLAVE_WEST_0_SLOT1
+  CHECK(register_name(TileKind::Compute, 0x3F2D4) == "Stream_Switch_Slave_West2_Slot1");  // ..._WEST_2_SLOT1
+  CHECK(register_name(TileKind::Shim, 0x1D21C) == "DMA_MM2S_1_Task_Queue");
+  CHECK(register_name(TileKind::Compute, 0x1DE04) == "DMA_S2MM_0_Start_Queue");
+  CHECK(register_name(TileKind::Compute, 0x34000) == "TIMER_CONTROL");
+  CHECK(register_name(TileKind::Compute, 0x3401C) == "EVENT_BROADCAST#[3]");
+  CHECK(register_name(TileKind::Compute, 0x1D018) == "unknown+0x1D018");
+}
+
+TEST_CASE("array regs: npu1 geometry, addresses and neighbour wiring", "[sim][array]") {
+  CHECK(npu1_tile_kind(0, 0) == TileKind::Shim);
+  CHECK(npu1_tile_kind(4, 1) == TileKind::Mem);
+  CHECK(npu1_tile_kind(2, 5) == TileKind::Compute);
+  CHECK_THROWS_AS(npu1_tile_kind(5, 2), InputError);
+  CHECK_THROWS_AS(npu1_tile_kind(0, 6), InputError);
+  const RegisterAddress a = split_address((3ull << 25) | (4ull << 20) | 0x1D014);
+  CHECK(a.col == 3);
+  CHECK(a.row == 4);
+  CHECK(a.offset == 0x1D014u);
+  CHECK(tile_address(3, 4, 0x1D014) == ((3ull << 25) | (4ull << 20) | 0x1D014));
+  CHECK_THROWS_AS(split_address(1ull << 32), InputError);
+  CHECK_THROWS_AS(split_address(5ull << 25), InputError);
+  CHECK_THROWS_AS(split_address(6ull << 20), InputError);
+
+  using T = std::tuple<int, int, StreamPort>;
+  CHECK(connected_slave(0, 2, {PortType::North, 5}) == std::optional<T>(T{0, 3, {PortType::South, 5}}));
+  CHECK(connected_slave(0, 0, {PortType::North, 5}) == std::optional<T>(T{0, 1, {PortType::South, 5}}));
+  CHECK(connected_slave(0, 1, {PortType::South, 3}) == std::optional<T>(T{0, 0, {PortType::North, 3}}));
+  CHECK(connected_slave(1, 2, {PortType::East, 0}) == std::optional<T>(T{2, 2, {PortType::West, 0}}));
+  CHECK(connected_slave(1, 0, {PortType::West, 3}) == std::optional<T>(T{0, 0, {PortType::East, 3}}));
+  CHECK(connected_slave(0, 5, {PortType::North, 0}) == std::nullopt);  // top row
+  CHECK(connected_slave(0, 0, {PortType::South, 2}) == std::nullopt);  // to the shim mux, not a tile
+  CHECK(connected_slave(1, 1, {PortType::East, 0}) == std::nullopt);   // memory tiles have no east/west ports
+  CHECK(connected_slave(4, 2, {PortType::East, 0}) == std::nullopt);   // array edge
+  CHECK(connected_slave(0, 2, {PortType::West, 0}) == std::nullopt);
+  CHECK(connected_slave(0, 2, {PortType::Dma, 0}) == std::nullopt);    // internal
+  // Every North/South master of every tile has its slave in the neighbour: the counts agree.
+  for (int c = 0; c < kNpu1Columns; ++c)
+    for (int r = 0; r < kNpu1Rows; ++r) {
+      const TileKind k = npu1_tile_kind(c, r);
+      for (PortType pt : {PortType::North, PortType::South}) {
+        const bool edge = pt == PortType::North ? r == kNpu1Rows - 1 : r == 0;
+        for (int i = 0; master_index(k, {pt, i}) >= 0; ++i) {
+          INFO("tile (" << c << "," << r << ") " << port_name({pt, i}));
+          CHECK(connected_slave(c, r, {pt, i}).has_value() == !edge);
+        }
+      }
+    }
+
+  // Shim mux: NOC_MODULE_MUX_CONFIG South3 11:10, South7 15:14; DEMUX_CONFIG South2 5:4, South3 7:6; 1 = DMA.
+  using P = std::optional<StreamPort>;
+  CHECK(shim_mm2s_slave(0, 1u << 10) == P(StreamPort{PortType::South, 3}));
+  CHECK(shim_mm2s_slave(1, 1u << 10) == std::nullopt);
+  CHECK(shim_mm2s_slave(1, 1u << 14) == P(StreamPort{PortType::South, 7}));
+  CHECK(shim_mm2s_slave(0, 2u << 10) == std::nullopt);  // NOC, not DMA
+  CHECK(shim_s2mm_master(0, 1u << 4) == P(StreamPort{PortType::South, 2}));
+  CHECK(shim_s2mm_master(1, 1u << 6) == P(StreamPort{PortType::South, 3}));
+  CHECK(shim_s2mm_master(1, 1u << 4) == std::nullopt);
+  CHECK(shim_mux_select(0xFFFFu, 4) == -1);
+  CHECK(shim_demux_select(3u << 10, 5) == 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) Every offset the shared PDIs and Riallto's xclbins write is a register params.h names.
+// ---------------------------------------------------------------------------------------------
+
+TEST_CASE("array regs: every offset the shared device images write is a known register", "[sim][array]") {
+  std::vector<std::string> images;
+  for (const char* d : {"int32-2025-11-03", "int8-lut-2025-11-03", "gelu-512-2025-11-03", "layernorm-256-2025-11-03", "matmul-32x32-2025-11-03",
+                        "iron-attention-4core-2025-11-03", "gelu-bf16-2025-11-22", "layernorm-bf16-2025-11-22", "matmul-bf16-2025-11-22",
+                        "matmul-bf16-vectorized-2025-11-22", "softmax-bf16-2025-11-22", "softmax-bf16-2core-2025-11-22",
+                        "encoder-layer-3core-2025-11-22"})
+    images.push_back(testing::shared_dir() + "/aie2/" + d + "/main.pdi");
+  for (const char* x : {"color_detect_720p", "color_threshold_v1_720p", "denoise_task_parallel_720p", "edge_detect_720p"})
+    images.push_back(testing::shared_dir() + "/npu1/riallto-0593d004/binaries/" + x + ".xclbin");
+  // Offsets no register of params.h covers (docs/aie2-array-registers.md): none so far.
+  const std::set<std::string> expected_unknown = {};
+  std::set<std::string> unknown;
+  size_t writes = 0;
+  for (const std::string& path : images) {
+    const Registers r = apply(read_device_image(path));
+    REQUIRE(!r.written.empty());
+    for (uint64_t a : r.written) {
+      const RegisterAddress ra = split_address(a);
+      const TileKind k = npu1_tile_kind(ra.col, ra.row);
+      ++writes;
+      if (classify(k, ra.offset).kind == RegKind::Unknown) unknown.insert(register_name(k, ra.offset));
+    }
+  }
+  CHECK(writes > 40000);  // program and data memories included
+  CHECK(unknown == expected_unknown);
+}
+
+TEST_CASE("array regs: Riallto's color threshold programs 640-word BDs on its own memories and locks", "[sim][array]") {
+  // color_threshold_v1_720p.mlir: object FIFOs of memref<640xi32>, depth 2, shim (0,0) -> memory tile
+  // (0,1) -> compute (0,2) and back. Each BD moves one 640-word element, within its own tile: a memory
+  // tile's own memory is its 512 KiB..1 MiB window and its own locks are 64..127 (target:
+  // getMemLocalBaseAddress, getLockLocalBaseIndex).
+  const std::string dir = testing::shared_dir() + "/npu1/riallto-0593d004/binaries/";
+  std::ifstream mlir(dir + "color_threshold_v1_720p.mlir");
+  std::stringstream text;
+  text << mlir.rdbuf();
+  std::smatch m;
+  const std::string s = text.str();
+  REQUIRE(std::regex_search(s, m, std::regex(R"(objectFifo @objFifo_in0\(%0, \{%1\}, 2 : i32\) : !AIE\.objectFifo<memref<(\d+)xi32>>)")));
+  const uint32_t words = static_cast<uint32_t>(std::stoul(m[1]));
+  REQUIRE(words == 640u);
+  const Registers r = apply(read_device_image(dir + "color_threshold_v1_720p.xclbin"));
+  int mem_bds = 0, compute_bds = 0;
+  for (int row : {1, 2}) {
+    const TileKind k = npu1_tile_kind(0, row);
+    const TileLayout& t = layout(k);
+    for (int bd = 0; bd < t.bds; ++bd) {
+      if (!r.has(reg(0, row, t.bd_offset(bd)))) continue;
+      std::vector<uint32_t> w;
+      for (int i = 0; i < t.bd_words; ++i) w.push_back(r.at(reg(0, row, t.bd_offset(bd, i))));
+      const BufferDescriptor b = decode_bd(k, w.data());
+      INFO("tile (0," << row << ") BD " << bd);
+      CHECK(b.valid);
+      CHECK(b.length == words);
+      CHECK(b.use_next_bd);
+      CHECK(bd_acquire(b.lock_acq_value).acquire_ge);
+      CHECK(bd_acquire(b.lock_acq_value).value == 1);
+      CHECK(b.lock_rel_value == 1);
+      if (k == TileKind::Mem) {
+        ++mem_bds;
+        CHECK(b.address >= 0x80000u);
+        CHECK(b.address + b.length_bytes() <= 0x100000u);
+        CHECK(b.lock_acq_id >= 64);
+        CHECK(b.lock_acq_id < 128);
+        CHECK(b.lock_rel_id >= 64);
+        CHECK(b.lock_rel_id < 128);
+        // Even channels run BDs 0..23, odd ones 24..47 (target: isBdChannelAccessible).
+      } else {
+        ++compute_bds;
+        CHECK(b.address + b.length_bytes() <= 0x10000u);
+        CHECK(b.lock_acq_id < 16);
+      }
+    }
+  }
+  CHECK(mem_bds == 8);      // two links of two depth-2 FIFOs: 4 buffers, each filled and drained
+  CHECK(compute_bds == 4);  // in and out, depth 2
+}

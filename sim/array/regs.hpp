@@ -85,6 +85,9 @@ struct TileLayout {
   // 4 bytes above; MM2S likewise (params.h; reginit.c .ChCtrlBase, .StartQueueBase, .ChIdxOffset, .NumChannels).
   int s2mm_channels, mm2s_channels;
   uint32_t s2mm_base, mm2s_base, channel_stride;
+  // Tasks a channel's start queue holds (reginit.c AieMl*DmaChProp .StartQSizeMax 4); a task repeats
+  // at most 256 times (.MaxRepeatCount).
+  int start_queue_depth;
   // Core (compute only, else 0): CORE_CONTROL, CORE_STATUS (params.h).
   uint32_t core_control, core_status;
   // Stream switch: master n's config at master_base + 4n, slave n's at slave_base + 4n, slave n's

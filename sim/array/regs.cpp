@@ -503,6 +503,12 @@ BufferDescriptor decode_bd(TileKind kind, const uint32_t* w) {
   return b;
 }
 
+BufferDescriptor decode_bd(TileKind kind, const std::vector<uint32_t>& w) {
+  if (static_cast<int>(w.size()) != layout(kind).bd_words)
+    throw InputError("a BD of this tile kind has " + std::to_string(layout(kind).bd_words) + " words, not " + std::to_string(w.size()));
+  return decode_bd(kind, w.data());
+}
+
 std::vector<uint32_t> encode_bd(TileKind kind, const BufferDescriptor& b) {
   const BdFields& f = bd_fields(kind);
   std::vector<uint32_t> w(static_cast<size_t>(layout(kind).bd_words), 0);

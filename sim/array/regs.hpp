@@ -188,6 +188,8 @@ struct BufferDescriptor {
 };
 // `words`: layout(kind).bd_words of them.
 BufferDescriptor decode_bd(TileKind, const uint32_t* words);
+// The same from a vector: InputError unless it holds exactly layout(kind).bd_words words.
+BufferDescriptor decode_bd(TileKind, const std::vector<uint32_t>& words);
 // The words a BD is written as (the inverse of decode_bd for every field decode_bd reports). For tests
 // and for tools that patch a BD.
 std::vector<uint32_t> encode_bd(TileKind, const BufferDescriptor&);
@@ -312,7 +314,8 @@ std::optional<std::tuple<int, int, StreamPort>> connected_slave(int col, int row
 // 6, 8, 10). Only South 3 and 7 slaves can be DMA-fed (plif.c XAie_EnableShimDmaToAieStrmPort) and only
 // South 2 and 3 masters can feed the DMA (XAie_EnableAieToShimDmaStrmPort). MM2S channel c feeds slave
 // South 3 (c = 0) or South 7 (c = 1); master South 2 feeds S2MM 0 and South 3 S2MM 1 (mlir-aie
-// aie.shim_mux connect<DMA : c, North : p>; the shared placed designs agree, tested).
+// aie.shim_mux connect<DMA : c, North : p>; the shared placed designs use all four and their PDIs
+// agree, tested).
 int shim_mux_select(uint32_t mux_config, int south_slave);      // -1 for a port the mux does not switch
 int shim_demux_select(uint32_t demux_config, int south_master);  // -1 likewise
 // The slave the shim's MM2S channel feeds, nullopt if the mux does not select the DMA there.

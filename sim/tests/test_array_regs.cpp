@@ -528,6 +528,9 @@ TEST_CASE("array regs: a shim BD built from NOC_MODULE_DMA_BD0_* fields decodes 
   CHECK(!bd_acquire(b.lock_acq_value).acquire_ge);
   CHECK(b.lock_acq_id == 14);
   CHECK(encode_bd(TileKind::Shim, b) == std::vector<uint32_t>(w, w + 8));
+  CHECK(decode_bd(TileKind::Shim, std::vector<uint32_t>(w, w + 8)).address == b.address);
+  CHECK_THROWS_AS(decode_bd(TileKind::Shim, std::vector<uint32_t>(w, w + 6)), InputError);
+  CHECK_THROWS_AS(decode_bd(TileKind::Compute, std::vector<uint32_t>(w, w + 8)), InputError);
 }
 
 TEST_CASE("array regs: start queues, channel controls, lock requests, core control and switch configs decode by params.h", "[sim][array]") {
@@ -829,4 +832,132 @@ TEST_CASE("array regs: Riallto's color threshold programs 640-word BDs on its ow
   }
   CHECK(mem_bds == 8);      // two links of two depth-2 FIFOs: 4 buffers, each filled and drained
   CHECK(compute_bds == 4);  // in and out, depth 2
+}
+
+// ---------------------------------------------------------------------------------------------
+// The runtime sequence (npu_insts.mlir, lowered by mlir-aie to register writes): the shim BDs it
+// block-writes move the whole host buffer whose address it patches in, its queue pushes start
+// those BDs on the channels the design allocates, and its S2MM control writes name the shim's
+// controller id.
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+uint32_t memref_bytes(const std::string& count, const std::string& bits) {
+  return static_cast<uint32_t>(std::stoul(count)) * static_cast<uint32_t>(std::stoul(bits)) / 8;
+}
+
+void check_runtime_sequence(const std::string& dir) {
+  std::ifstream in(dir + "/npu_insts.mlir");
+  REQUIRE(in.good());
+  const std::regex global_re(R"(memref\.global "private" constant @(\w+) : memref<8xi32> = dense<\[([-0-9, ]+)\]>)");
+  const std::regex tile_re(R"(%\w+ = aie\.tile\((\d+), (\d+)\) \{controller_id = #aie\.packet_info<pkt_type = \d+, pkt_id = (\d+)>\})");
+  const std::regex alloc_re(R"(aie\.shim_dma_allocation @\w+\((MM2S|S2MM), (\d+), (\d+)\))");
+  const std::regex seq_re(R"(aiex\.runtime_sequence\((.*)\) \{)");
+  const std::regex arg_re(R"(%arg(\d+): memref<(\d+)x(?:i|bf|f)(\d+)>)");
+  const std::regex get_re(R"(%(\w+) = memref\.get_global @(\w+))");
+  const std::regex block_re(R"(aiex\.npu\.blockwrite\(%(\w+)\) \{address = (\d+) : ui32\})");
+  const std::regex patch_re(R"(aiex\.npu\.address_patch \{addr = (\d+) : ui32, arg_idx = (\d+) : i32, arg_plus = (\d+) : i32\})");
+  const std::regex write_re(R"(aiex\.npu\.write32 \{address = (\d+) : ui32, value = (\d+) : ui32\})");
+  const std::regex mask_re(R"(aiex\.npu\.maskwrite32 \{address = (\d+) : ui32, mask = (\d+) : ui32, value = (\d+) : ui32\})");
+  std::map<std::string, std::vector<uint32_t>> globals;
+  std::map<std::pair<int, int>, int> controller;
+  std::set<std::tuple<bool, int, int>> allocations;  // s2mm, channel, column
+  std::map<int, uint32_t> args;                      // arg index -> bytes
+  std::map<std::string, std::string> values;         // %x -> global
+  std::map<std::tuple<int, int, int>, BufferDescriptor> bds;
+  std::map<std::tuple<int, int, int>, bool> patched;
+  uint64_t last_bd_address = 0;
+  int pushes = 0;
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  std::smatch m;
+  // Declarations first: mlir-aie prints the shim DMA allocations after the runtime sequence.
+  for (const std::string& line : lines) {
+    if (std::regex_search(line, m, global_re)) {
+      std::vector<uint32_t> w;
+      std::stringstream ss(m[2].str());
+      std::string x;
+      while (std::getline(ss, x, ',')) w.push_back(static_cast<uint32_t>(std::stoll(x)));
+      REQUIRE(w.size() == 8u);
+      globals[m[1]] = w;
+    }
+    if (std::regex_search(line, m, tile_re)) controller[{std::stoi(m[1]), std::stoi(m[2])}] = std::stoi(m[3]);
+    if (std::regex_search(line, m, alloc_re)) allocations.insert({m[1] == "S2MM", std::stoi(m[2]), std::stoi(m[3])});
+    if (std::regex_search(line, m, seq_re)) {
+      const std::string sig = m[1];
+      for (std::sregex_iterator it(sig.begin(), sig.end(), arg_re), end; it != end; ++it)
+        args[std::stoi((*it)[1])] = memref_bytes((*it)[2], (*it)[3]);
+    }
+  }
+  for (const std::string& line : lines) {
+    if (std::regex_search(line, m, get_re)) values[m[1]] = m[2];
+    if (std::regex_search(line, m, block_re)) {
+      const uint64_t a = std::stoull(m[2]);
+      const RegisterAddress ra = split_address(a);
+      const TileKind k = npu1_tile_kind(ra.col, ra.row);
+      const RegHit h = classify(k, ra.offset);
+      INFO(dir << ": blockwrite to " << register_name(k, ra.offset));
+      REQUIRE(k == TileKind::Shim);
+      REQUIRE(h.kind == RegKind::Bd);
+      REQUIRE(h.word == 0);
+      const std::vector<uint32_t>& w = globals.at(values.at(m[1]));
+      bds[{ra.col, ra.row, h.index}] = decode_bd(k, w.data());
+      last_bd_address = a;
+    }
+    if (std::regex_search(line, m, patch_re)) {
+      const uint64_t a = std::stoull(m[1]);
+      const RegisterAddress ra = split_address(a);
+      const RegHit h = classify(TileKind::Shim, ra.offset);
+      INFO(dir << ": address_patch of " << register_name(TileKind::Shim, ra.offset));
+      REQUIRE(h.kind == RegKind::Bd);
+      CHECK(h.word == 1);  // Base_Address_Low of the BD just written
+      CHECK(a == last_bd_address + 4);
+      const BufferDescriptor& b = bds.at({ra.col, ra.row, h.index});
+      CHECK(b.valid);
+      CHECK(b.length_bytes() == args.at(std::stoi(m[2])) - std::stoul(m[3]));
+      for (const auto& d : b.dims) {
+        CHECK(d.wrap == 0u);
+        CHECK(d.step == 1u);
+      }
+      patched[{ra.col, ra.row, h.index}] = true;
+    }
+    if (std::regex_search(line, m, write_re)) {
+      const RegisterAddress ra = split_address(std::stoull(m[1]));
+      const TileKind k = npu1_tile_kind(ra.col, ra.row);
+      const RegHit h = classify(k, ra.offset);
+      INFO(dir << ": write32 to " << register_name(k, ra.offset));
+      REQUIRE(k == TileKind::Shim);
+      REQUIRE(h.kind == RegKind::ChannelQueue);
+      const QueueEntry q = decode_queue(k, static_cast<uint32_t>(std::stoul(m[2])));
+      CHECK(patched[{ra.col, ra.row, q.start_bd}]);  // starts a BD this sequence wrote and patched
+      CHECK(q.repeat_count == 0);
+      CHECK(q.enable_token_issue == h.s2mm);          // mlir-aie asks for a token from shim S2MM only
+      CHECK(allocations.count({h.s2mm, h.index, ra.col}) == 1);
+      ++pushes;
+    }
+    if (std::regex_search(line, m, mask_re)) {
+      const RegisterAddress ra = split_address(std::stoull(m[1]));
+      const TileKind k = npu1_tile_kind(ra.col, ra.row);
+      const RegHit h = classify(k, ra.offset);
+      INFO(dir << ": maskwrite32 to " << register_name(k, ra.offset));
+      REQUIRE(h.kind == RegKind::ChannelCtrl);
+      REQUIRE(h.s2mm);
+      const uint32_t mask = static_cast<uint32_t>(std::stoul(m[2])), value = static_cast<uint32_t>(std::stoul(m[3]));
+      CHECK((mask & ~0xFF00u) == 0u);  // within Controller_ID
+      CHECK(decode_channel_control(k, true, value).controller_id == controller.at({ra.col, ra.row}));
+    }
+  }
+  CHECK(pushes >= 2);
+  CHECK(pushes == static_cast<int>(allocations.size()));
+}
+
+}  // namespace
+
+TEST_CASE("array regs: the runtime sequences' shim BDs, queue pushes and channel controls decode to the design's buffers and channels", "[sim][array]") {
+  for (const char* d : {"int32-2025-11-03", "int8-lut-2025-11-03", "gelu-512-2025-11-03", "layernorm-256-2025-11-03", "matmul-32x32-2025-11-03",
+                        "iron-attention-4core-2025-11-03", "gelu-bf16-2025-11-22", "layernorm-bf16-2025-11-22", "matmul-bf16-2025-11-22",
+                        "matmul-bf16-vectorized-2025-11-22", "softmax-bf16-2025-11-22", "softmax-bf16-2core-2025-11-22",
+                        "encoder-layer-3core-2025-11-22"})
+    check_runtime_sequence(testing::shared_dir() + "/aie2/" + d);
 }

@@ -9,6 +9,7 @@
 
 #include "fixtures/testing/test_support.hpp"
 #include "ref/errors.hpp"
+#include "sim/array/image_writes.hpp"
 #include "sim/array/regs.hpp"
 #include "sim/pdi.hpp"
 
@@ -18,12 +19,8 @@ using namespace attncheck::aie2::array;
 
 namespace {
 
-// ---------------------------------------------------------------------------------------------
-// The registers a PDI leaves, applying its CDO writes in order as bootgen's CDOv2 commands mean
-// them (sim/pdi.cpp): WRITE (0x103: address, value), MASK_WRITE (0x102: address, mask, value),
-// DMA_WRITE (0x105: address high, address low, words...), MASK_WRITE64 (0x107: high, low, mask,
-// value), WRITE64 (0x108: high, low, value). A register never written reads 0.
-// ---------------------------------------------------------------------------------------------
+// The registers a PDI leaves: its writes (array::register_writes) applied in order; a register
+// never written reads 0.
 struct Registers {
   std::map<uint64_t, uint32_t> value;
   std::vector<uint64_t> written;  // every address written, in order, repeats kept
@@ -36,23 +33,10 @@ struct Registers {
 
 Registers apply(const DeviceImage& img) {
   Registers r;
-  auto put = [&](uint64_t a, uint32_t v, uint32_t mask) {
-    uint32_t& x = r.value[a];
-    x = (x & ~mask) | (v & mask);
-    r.written.push_back(a);
-  };
-  for (const CdoCommand& c : img.commands) {
-    const auto& p = c.payload;
-    switch (c.opcode) {
-      case 0x102: put(p.at(0), p.at(2), p.at(1)); break;
-      case 0x103: put(p.at(0), p.at(1), ~0u); break;
-      case 0x105:
-        for (size_t k = 2; k < p.size(); ++k) put(((uint64_t{p[0]} << 32) | p[1]) + 4 * (k - 2), p[k], ~0u);
-        break;
-      case 0x107: put((uint64_t{p.at(0)} << 32) | p.at(1), p.at(3), p.at(2)); break;
-      case 0x108: put((uint64_t{p.at(0)} << 32) | p.at(1), p.at(2), ~0u); break;
-      default: break;  // polls, delays, markers, NOPs, end
-    }
+  for (const RegisterWrite& w : register_writes(img)) {
+    uint32_t& x = r.value[w.address];
+    x = (x & ~w.mask) | (w.value & w.mask);
+    r.written.push_back(w.address);
   }
   return r;
 }
@@ -960,4 +944,39 @@ TEST_CASE("array regs: the runtime sequences' shim BDs, queue pushes and channel
                         "matmul-bf16-vectorized-2025-11-22", "softmax-bf16-2025-11-22", "softmax-bf16-2core-2025-11-22",
                         "encoder-layer-3core-2025-11-22"})
     check_runtime_sequence(testing::shared_dir() + "/aie2/" + d);
+}
+
+TEST_CASE("array regs: register_writes rebuild the memories, locks and Core_Control sim/pdi.cpp keeps", "[sim][array]") {
+  for (const char* d : {"int32-2025-11-03", "iron-attention-4core-2025-11-03", "softmax-bf16-2core-2025-11-22"}) {
+    const DeviceImage img = read_device_image(testing::shared_dir() + "/aie2/" + d + "/main.pdi");
+    const Registers r = apply(img);
+    REQUIRE(!img.tiles.empty());
+    for (const auto& [key, t] : img.tiles) {
+      INFO(d << ": tile (" << t.col << "," << t.row << ")");
+      const TileLayout& l = layout(npu1_tile_kind(t.col, t.row));
+      size_t program = 0, data = 0;
+      for (uint32_t off = 0; off < l.program_memory_bytes; off += 4) {
+        const uint64_t a = reg(t.col, t.row, l.program_memory_offset + off);
+        if (!r.has(a)) continue;
+        ++program;
+        for (int k = 0; k < 4; ++k) CHECK(t.program[off + k] == static_cast<uint8_t>(r.at(a) >> (8 * k)));
+      }
+      for (uint32_t off = 0; off < l.data_memory_bytes; off += 4) {
+        const uint64_t a = reg(t.col, t.row, l.data_memory_offset + off);
+        if (!r.has(a)) continue;
+        ++data;
+        for (int k = 0; k < 4; ++k) CHECK(t.data[off + k] == static_cast<uint8_t>(r.at(a) >> (8 * k)));
+      }
+      size_t program_written = 0, data_written = 0;
+      for (uint8_t b : t.program_written) program_written += b;
+      for (uint8_t b : t.data_written) data_written += b;
+      CHECK(program * 4 == program_written);
+      CHECK(data * 4 == data_written);
+      CHECK(program > 0);
+      for (const auto& [id, v] : t.locks) CHECK(lock_register_value(r.at(reg(t.col, t.row, l.lock_offset(id)))) == v);
+      CHECK(r.at(reg(t.col, t.row, l.core_control)) == t.core_control);
+      CHECK(core_enabled(t.core_control));
+      CHECK(!core_reset(t.core_control));
+    }
+  }
 }

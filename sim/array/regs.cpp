@@ -412,7 +412,6 @@ RegHit classify(TileKind kind, uint32_t off) {
 }
 
 std::string register_name(TileKind kind, uint32_t off) {
-  const TileLayout& t = layout(kind);
   const RegHit h = classify(kind, off);
   const std::string dir = h.s2mm ? "S2MM" : "MM2S";
   switch (h.kind) {
@@ -454,7 +453,6 @@ std::string register_name(TileKind kind, uint32_t off) {
       break;
     case RegKind::Unknown: break;
   }
-  (void)t;
   return "unknown+" + hex(off);
 }
 

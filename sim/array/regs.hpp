@@ -61,7 +61,7 @@ uint64_t tile_address(int col, int row, uint32_t offset);
 enum class PortType { Core, Dma, Ctrl, Fifo, South, West, North, East, Trace };
 const char* port_type_name(PortType);  // "Core", "DMA", "Ctrl", "FIFO", "South", ...
 
-// Ports of one type in the order of their config registers: `count` of them from `first_index`.
+// `count` ports of one type, consecutive among a tile's config registers.
 struct PortRun {
   PortType type;
   int count;
@@ -105,6 +105,9 @@ struct TileLayout {
   uint32_t channel_ctrl(bool s2mm, int ch) const { return (s2mm ? s2mm_base : mm2s_base) + static_cast<uint32_t>(ch) * channel_stride; }
   uint32_t channel_queue(bool s2mm, int ch) const { return channel_ctrl(s2mm, ch) + 4; }
   uint32_t lock_offset(int lock) const { return lock_base + static_cast<uint32_t>(lock) * lock_stride; }
+  uint32_t master_offset(int m) const { return master_base + 4u * static_cast<uint32_t>(m); }
+  uint32_t slave_offset(int s) const { return slave_base + 4u * static_cast<uint32_t>(s); }
+  uint32_t slot_offset(int s, int k) const { return slot_base + 0x10u * static_cast<uint32_t>(s) + 4u * static_cast<uint32_t>(k); }
 };
 const TileLayout& layout(TileKind);
 

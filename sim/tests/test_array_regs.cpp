@@ -324,7 +324,7 @@ void check_pdi_against_design(const std::string& dir) {
     const SlaveConfig sc = decode_slave(r.at(reg(col, row, t.slave_base + 4u * si)));
     CHECK(sc.enable);
     CHECK(sc.packet_enable);
-    const uint32_t slot_off = t.slot_base + 0x10u * si + 4u * ru.slot;
+    const uint32_t slot_off = t.slot_offset(si, ru.slot);
     const RegHit h = classify(kind, slot_off);
     CHECK(h.kind == RegKind::StreamSlot);
     CHECK(h.index == si);

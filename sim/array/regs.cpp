@@ -177,6 +177,7 @@ TileLayout make_compute() {
   t.bds = 16, t.bd_base = 0x1D000, t.bd_stride = 0x20, t.bd_words = 6;  // MEMORY_MODULE_DMA_BD0_0; AieMlTileDmaMod .NumBds 16, .IdxOffset 0x20; BD0_0..BD0_5
   t.s2mm_channels = 2, t.mm2s_channels = 2;                          // AieMlTileDmaMod .NumChannels 2
   t.s2mm_base = 0x1DE00, t.mm2s_base = 0x1DE10, t.channel_stride = 0x8;  // DMA_S2MM_0_CTRL, DMA_MM2S_0_CTRL; .ChIdxOffset 8
+  t.start_queue_depth = 4;                                     // AieMl*DmaChProp .StartQSizeMax
   t.core_control = 0x32000, t.core_status = 0x32004;                  // CORE_MODULE_CORE_CONTROL, CORE_STATUS
   t.master_base = 0x3F000, t.slave_base = 0x3F100, t.slot_base = 0x3F200, t.slots_per_slave = 4;  // *_AIE_CORE0 and *_AIE_CORE0_SLOT0
   // AieMlTileStrmMstr / AieMlTileStrmSlv (reginit.c), in params.h register order.
@@ -198,6 +199,7 @@ TileLayout make_mem() {
   t.bds = 48, t.bd_base = 0xA0000, t.bd_stride = 0x20, t.bd_words = 8;  // MEM_TILE_MODULE_DMA_BD0_0; AieMlMemTileDmaMod .NumBds 48
   t.s2mm_channels = 6, t.mm2s_channels = 6;                    // AieMlMemTileDmaMod .NumChannels 6
   t.s2mm_base = 0xA0600, t.mm2s_base = 0xA0630, t.channel_stride = 0x8;  // DMA_S2MM_0_CTRL, DMA_MM2S_0_CTRL
+  t.start_queue_depth = 4;                                     // AieMl*DmaChProp .StartQSizeMax
   t.core_control = 0, t.core_status = 0;
   t.master_base = 0xB0000, t.slave_base = 0xB0100, t.slot_base = 0xB0200, t.slots_per_slave = 4;  // *_DMA0, *_DMA_0, *_DMA_0_SLOT0
   t.masters = {{PortType::Dma, 6}, {PortType::Ctrl, 1}, {PortType::South, 4}, {PortType::North, 6}};
@@ -216,6 +218,7 @@ TileLayout make_shim() {
   t.bds = 16, t.bd_base = 0x1D000, t.bd_stride = 0x20, t.bd_words = 8;  // NOC_MODULE_DMA_BD0_0; AieMlShimDmaMod .NumBds 16
   t.s2mm_channels = 2, t.mm2s_channels = 2;
   t.s2mm_base = 0x1D200, t.mm2s_base = 0x1D210, t.channel_stride = 0x8;  // NOC_MODULE_DMA_S2MM_0_CTRL, DMA_MM2S_0_CTRL (queue: *_TASK_QUEUE)
+  t.start_queue_depth = 4;                                     // AieMl*DmaChProp .StartQSizeMax
   t.core_control = 0, t.core_status = 0;
   t.master_base = 0x3F000, t.slave_base = 0x3F100, t.slot_base = 0x3F200, t.slots_per_slave = 4;  // PL_MODULE_*_TILE_CTRL(_SLOT0)
   t.masters = {{PortType::Ctrl, 1}, {PortType::Fifo, 1}, {PortType::South, 6}, {PortType::West, 4},
@@ -409,7 +412,6 @@ RegHit classify(TileKind kind, uint32_t off) {
 }
 
 std::string register_name(TileKind kind, uint32_t off) {
-  const TileLayout& t = layout(kind);
   const RegHit h = classify(kind, off);
   const std::string dir = h.s2mm ? "S2MM" : "MM2S";
   switch (h.kind) {
@@ -451,7 +453,6 @@ std::string register_name(TileKind kind, uint32_t off) {
       break;
     case RegKind::Unknown: break;
   }
-  (void)t;
   return "unknown+" + hex(off);
 }
 
@@ -498,6 +499,12 @@ BufferDescriptor decode_bd(TileKind kind, const uint32_t* w) {
   b.axcache = static_cast<int>(f.axcache.get(w));
   b.axqos = static_cast<int>(f.axqos.get(w));
   return b;
+}
+
+BufferDescriptor decode_bd(TileKind kind, const std::vector<uint32_t>& w) {
+  if (static_cast<int>(w.size()) != layout(kind).bd_words)
+    throw InputError("a BD of this tile kind has " + std::to_string(layout(kind).bd_words) + " words, not " + std::to_string(w.size()));
+  return decode_bd(kind, w.data());
 }
 
 std::vector<uint32_t> encode_bd(TileKind kind, const BufferDescriptor& b) {

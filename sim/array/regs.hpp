@@ -61,7 +61,7 @@ uint64_t tile_address(int col, int row, uint32_t offset);
 enum class PortType { Core, Dma, Ctrl, Fifo, South, West, North, East, Trace };
 const char* port_type_name(PortType);  // "Core", "DMA", "Ctrl", "FIFO", "South", ...
 
-// Ports of one type in the order of their config registers: `count` of them from `first_index`.
+// `count` ports of one type, consecutive among a tile's config registers.
 struct PortRun {
   PortType type;
   int count;
@@ -85,6 +85,9 @@ struct TileLayout {
   // 4 bytes above; MM2S likewise (params.h; reginit.c .ChCtrlBase, .StartQueueBase, .ChIdxOffset, .NumChannels).
   int s2mm_channels, mm2s_channels;
   uint32_t s2mm_base, mm2s_base, channel_stride;
+  // Tasks a channel's start queue holds (reginit.c AieMl*DmaChProp .StartQSizeMax 4); a task repeats
+  // at most 256 times (.MaxRepeatCount).
+  int start_queue_depth;
   // Core (compute only, else 0): CORE_CONTROL, CORE_STATUS (params.h).
   uint32_t core_control, core_status;
   // Stream switch: master n's config at master_base + 4n, slave n's at slave_base + 4n, slave n's
@@ -102,6 +105,9 @@ struct TileLayout {
   uint32_t channel_ctrl(bool s2mm, int ch) const { return (s2mm ? s2mm_base : mm2s_base) + static_cast<uint32_t>(ch) * channel_stride; }
   uint32_t channel_queue(bool s2mm, int ch) const { return channel_ctrl(s2mm, ch) + 4; }
   uint32_t lock_offset(int lock) const { return lock_base + static_cast<uint32_t>(lock) * lock_stride; }
+  uint32_t master_offset(int m) const { return master_base + 4u * static_cast<uint32_t>(m); }
+  uint32_t slave_offset(int s) const { return slave_base + 4u * static_cast<uint32_t>(s); }
+  uint32_t slot_offset(int s, int k) const { return slot_base + 0x10u * static_cast<uint32_t>(s) + 4u * static_cast<uint32_t>(k); }
 };
 const TileLayout& layout(TileKind);
 
@@ -185,6 +191,8 @@ struct BufferDescriptor {
 };
 // `words`: layout(kind).bd_words of them.
 BufferDescriptor decode_bd(TileKind, const uint32_t* words);
+// The same from a vector: InputError unless it holds exactly layout(kind).bd_words words.
+BufferDescriptor decode_bd(TileKind, const std::vector<uint32_t>& words);
 // The words a BD is written as (the inverse of decode_bd for every field decode_bd reports). For tests
 // and for tools that patch a BD.
 std::vector<uint32_t> encode_bd(TileKind, const BufferDescriptor&);
@@ -309,7 +317,8 @@ std::optional<std::tuple<int, int, StreamPort>> connected_slave(int col, int row
 // 6, 8, 10). Only South 3 and 7 slaves can be DMA-fed (plif.c XAie_EnableShimDmaToAieStrmPort) and only
 // South 2 and 3 masters can feed the DMA (XAie_EnableAieToShimDmaStrmPort). MM2S channel c feeds slave
 // South 3 (c = 0) or South 7 (c = 1); master South 2 feeds S2MM 0 and South 3 S2MM 1 (mlir-aie
-// aie.shim_mux connect<DMA : c, North : p>; the shared placed designs agree, tested).
+// aie.shim_mux connect<DMA : c, North : p>; the shared placed designs use all four and their PDIs
+// agree, tested).
 int shim_mux_select(uint32_t mux_config, int south_slave);      // -1 for a port the mux does not switch
 int shim_demux_select(uint32_t demux_config, int south_master);  // -1 likewise
 // The slave the shim's MM2S channel feeds, nullopt if the mux does not select the DMA there.

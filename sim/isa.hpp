@@ -22,6 +22,8 @@ enum class OperandKind : uint8_t {
   mAluCg, mMvSclDst, mMvSclSrc, mLdaScl, mLdaCg, mSclSt,
   // Vector, accumulator and mask files (decoded for the listing; never simulated).
   mW, mW1, mX, mAM, mBM, mCM, mQ, mBMX, mBMXs, mAMWQs, mAMWQd, mShfl, eRS4,
+  // Sparse-multiply operands: eYs (y2..y5), mQQXw (qx0..qx3), mQXHLb (qwh0, qwl0, .., qwl3).
+  eYs, mQQXw, mQXHLb,
   // Immediates: signed N bits, unsigned N bits, signed N bits times a step, and absolute targets.
   Simm, Uimm, SimmScaled, SimmNegScaled, Target,
 };

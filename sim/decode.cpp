@@ -431,6 +431,21 @@ bool decode_slot(Slot slot, uint64_t bits, SlotInst* out) {
   return false;
 }
 
+bool is_vector_instruction(const SlotInst& s) {
+  if (!s.enc) return false;
+  if (s.enc->syntax[0] == 'v') return true;  // nopv is "nopv" and so starts with 'n'
+  for (const Field& f : s.enc->fields)
+    switch (f.kind) {
+      case OperandKind::mW: case OperandKind::mW1: case OperandKind::mX: case OperandKind::mAM: case OperandKind::mBM:
+      case OperandKind::mCM: case OperandKind::mQ: case OperandKind::mBMX: case OperandKind::mBMXs:
+      case OperandKind::mAMWQs: case OperandKind::mAMWQd: case OperandKind::mShfl: case OperandKind::eYs:
+      case OperandKind::mQQXw: case OperandKind::mQXHLb:
+        return true;
+      default: break;
+    }
+  return false;
+}
+
 bool Bundle::ok() const {
   if (!format) return false;
   for (const auto& s : slots)

@@ -133,6 +133,11 @@ bool decode_slot(Slot slot, uint64_t bits, SlotInst* out);
 // Whether `e` reads `bits`: its fixed bits match and every operand names a register or value.
 bool encoding_accepts(const Encoding& e, uint64_t bits);
 
+// Whether a slot instruction uses the vector unit: a mnemonic of the vector ISA (v...: vector loads,
+// stores, moves and arithmetic, nopv excluded) or an operand of a vector, accumulator or mask file
+// (the q-register loads and stores, `lda q0, [p0]`). `elf inspect` counts the bundles holding one.
+bool is_vector_instruction(const SlotInst& s);
+
 // llvm-objdump's AIE2 text (with --no-print-imm-hex, whitespace runs folded to one space) of one
 // slot instruction and of a bundle ("nopb ; nopa ; nops ; nopxm ; nopv"). `target_name`, when
 // given, follows a branch target as "<name>".

@@ -117,6 +117,22 @@ TEST_CASE("decoder: bundles encoded by hand from the TableGen facts decode to th
   }
 }
 
+TEST_CASE("decoder: vector-unit instructions are told from scalar ones") {
+  using namespace enc;
+  auto first_slot = [](const std::vector<uint8_t>& b) {
+    const Bundle d = decode(b);
+    REQUIRE(d.ok());
+    REQUIRE(d.slots.size() == 1);
+    return d.slots[0];
+  };
+  CHECK(is_vector_instruction(first_slot(i32_vec(vec_vmac(0, 0, 3, 2, core1_dense(1, 11), 7)))));
+  CHECK(is_vector_instruction(first_slot(i32_vec(vec_vclr_bm(1)))));
+  CHECK(is_vector_instruction(first_slot(i32_ldb(ldb_sparse(0b01, 0b10, 3, 5)))));
+  CHECK_FALSE(is_vector_instruction(first_slot(i32_vec(0b00000000000000000111100000))));  // nopv
+  CHECK_FALSE(is_vector_instruction(first_slot(i32_alu(alu_rr(kAdd, 1, 2, 3)))));
+  CHECK_FALSE(is_vector_instruction(first_slot(i32_lda(lda_word_idx_imm(lda_p(0), 2, -8)))));
+}
+
 TEST_CASE("decoder: no two formats of one size can match the same bytes") {
   const auto& f = formats();
   for (size_t i = 0; i < f.size(); ++i)

@@ -103,6 +103,7 @@ constexpr KindSpec kKinds[] = {
     {"mBM", OperandKind::mBM, 5},       {"mCM", OperandKind::mCM, 4},     {"mQ", OperandKind::mQ, 2},
     {"mBMX", OperandKind::mBMX, 6},     {"mBMXs", OperandKind::mBMXs, 9}, {"mAMWQs", OperandKind::mAMWQs, 9},
     {"mAMWQd", OperandKind::mAMWQd, 7}, {"mShfl", OperandKind::mShfl, 5}, {"eRS4", OperandKind::eRS4, 2},
+    {"eYs", OperandKind::eYs, 2},       {"mQQXw", OperandKind::mQQXw, 2}, {"mQXHLb", OperandKind::mQXHLb, 3},
 };
 
 // "Simm7", "Uimm6", "Scaled6x4", "Neg12x32", "Target" or a register kind.
@@ -265,6 +266,7 @@ int scalar_reg(OperandKind k, uint32_t v) {
 bool operand_value(const Field& f, uint32_t raw, int64_t* out) {
   switch (f.kind) {
     case OperandKind::eD: case OperandKind::eDS: case OperandKind::eL: case OperandKind::mQ:
+    case OperandKind::eYs: case OperandKind::mQQXw: case OperandKind::mQXHLb:  // every code names a register
       *out = raw;
       return true;
     case OperandKind::mW: *out = raw; return raw < 24;
@@ -334,6 +336,11 @@ std::string vector_name(OperandKind k, int64_t v) {
       break;
     }
     case OperandKind::mQ: std::snprintf(buf, sizeof buf, "q%d", static_cast<int>(v)); break;
+    // AIE2Disassembler.cpp: eYsDecoderTable {y2, y3, y4, y5}, mQQXwDecoderTable {qx0..qx3},
+    // mQXHLbDecoderTable {qwh0, qwl0, qwh1, qwl1, qwh2, qwl2, qwh3, qwl3}.
+    case OperandKind::eYs: std::snprintf(buf, sizeof buf, "y%d", static_cast<int>(v) + 2); break;
+    case OperandKind::mQQXw: std::snprintf(buf, sizeof buf, "qx%d", static_cast<int>(v)); break;
+    case OperandKind::mQXHLb: std::snprintf(buf, sizeof buf, "qw%c%d", v & 1 ? 'l' : 'h', static_cast<int>(v >> 1)); break;
     case OperandKind::eD: case OperandKind::eDS: std::snprintf(buf, sizeof buf, "d%d", static_cast<int>(v)); break;
     case OperandKind::eL:
       std::snprintf(buf, sizeof buf, "r%d:r%d", static_cast<int>(17 + 2 * v), static_cast<int>(16 + 2 * v));
@@ -424,6 +431,21 @@ bool decode_slot(Slot slot, uint64_t bits, SlotInst* out) {
   return false;
 }
 
+bool is_vector_instruction(const SlotInst& s) {
+  if (!s.enc) return false;
+  if (s.enc->syntax[0] == 'v') return true;  // nopv is "nopv" and so starts with 'n'
+  for (const Field& f : s.enc->fields)
+    switch (f.kind) {
+      case OperandKind::mW: case OperandKind::mW1: case OperandKind::mX: case OperandKind::mAM: case OperandKind::mBM:
+      case OperandKind::mCM: case OperandKind::mQ: case OperandKind::mBMX: case OperandKind::mBMXs:
+      case OperandKind::mAMWQs: case OperandKind::mAMWQd: case OperandKind::mShfl: case OperandKind::eYs:
+      case OperandKind::mQQXw: case OperandKind::mQXHLb:
+        return true;
+      default: break;
+    }
+  return false;
+}
+
 bool Bundle::ok() const {
   if (!format) return false;
   for (const auto& s : slots)
@@ -492,7 +514,7 @@ std::string format_slot(const SlotInst& s, const std::string& target_name) {
       case OperandKind::eD: case OperandKind::eDS: case OperandKind::eL: case OperandKind::mW: case OperandKind::mW1:
       case OperandKind::mX: case OperandKind::mAM: case OperandKind::mBM: case OperandKind::mCM: case OperandKind::mQ:
       case OperandKind::mBMX: case OperandKind::mBMXs: case OperandKind::mAMWQs: case OperandKind::mAMWQd:
-      case OperandKind::mShfl:
+      case OperandKind::mShfl: case OperandKind::eYs: case OperandKind::mQQXw: case OperandKind::mQXHLb:
         out += vector_name(o.kind, o.value);
         break;
       default: out += reg_name(static_cast<uint8_t>(o.value)); break;

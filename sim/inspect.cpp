@@ -167,6 +167,8 @@ ElfReport inspect_elf(const Elf& elf, const LinkScript* ld, const std::vector<Bu
     for (int i = first; i >= 0 && i < static_cast<int>(prog.bundles.size()); ++i) {
       const Bundle& b = prog.bundles[i];
       if (b.address >= f->value + f->size) break;
+      if (std::any_of(b.slots.begin(), b.slots.end(), [](const SlotInst& s) { return is_vector_instruction(s); }))
+        ++fi.vector_bundles;
       for (const auto& s : b.slots) {
         sp += sp_adjustment(s);
         peak = std::max(peak, sp);
@@ -284,7 +286,8 @@ nlohmann::json to_json(const ElfReport& r) {
     nlohmann::json calls = nlohmann::json::array();
     for (const auto& c : f.calls)
       calls.push_back({{"at", c.at}, {"target", c.target}, {"kind", c.kind}, {"callee", c.callee}});
-    funcs.push_back({{"name", f.name}, {"address", f.address}, {"size", f.size}, {"frame_bytes", f.frame_bytes}, {"calls", calls}});
+    funcs.push_back({{"name", f.name}, {"address", f.address}, {"size", f.size}, {"frame_bytes", f.frame_bytes},
+                     {"vector_bundles", f.vector_bundles}, {"calls", calls}});
   }
   nlohmann::json und = nlohmann::json::array();
   for (const auto& u : r.undecoded) und.push_back({{"address", u.address}, {"bytes", u.bytes}, {"what", u.what}});
@@ -346,10 +349,11 @@ std::string inspect_text(const ElfReport& r) {
     << " branch targets off a bundle start\n";
   for (const auto& u : r.undecoded) o << "  undecoded at " << hex(u.address) << ": " << u.bytes << " (" << u.what << ")\n";
   for (const auto& t : r.bad_targets) o << "  branch target off a bundle start: " << t << "\n";
-  o << "\n  functions                         address      size   frame\n";
+  o << "\n  functions                         address      size   frame  vector bundles\n";
   for (const auto& f : r.functions) {
     char line[160];
-    std::snprintf(line, sizeof line, "  %-32s %8s %8u %6u B\n", f.name.c_str(), hex(f.address).c_str(), f.size, f.frame_bytes);
+    std::snprintf(line, sizeof line, "  %-32s %8s %8u %6u B %8u\n", f.name.c_str(), hex(f.address).c_str(), f.size, f.frame_bytes,
+                  f.vector_bundles);
     o << line;
     for (const auto& c : f.calls)
       if (!c.callee.empty() || c.kind == "indirect")

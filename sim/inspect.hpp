@@ -49,6 +49,7 @@ struct FunctionInfo {
   // The highest SP rise the function reaches over its entry SP: the running sum of its
   // `padda/paddb [sp], #imm` adjustments in address order (prologues raise, epilogues lower).
   uint32_t frame_bytes = 0;
+  uint32_t vector_bundles = 0;  // bundles holding a vector-unit instruction (is_vector_instruction)
   std::vector<CallEdge> calls;
 };
 

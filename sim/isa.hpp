@@ -22,6 +22,8 @@ enum class OperandKind : uint8_t {
   mAluCg, mMvSclDst, mMvSclSrc, mLdaScl, mLdaCg, mSclSt,
   // Vector, accumulator and mask files (decoded for the listing; never simulated).
   mW, mW1, mX, mAM, mBM, mCM, mQ, mBMX, mBMXs, mAMWQs, mAMWQd, mShfl, eRS4,
+  // Sparse-multiply operands: eYs (y2..y5), mQQXw (qx0..qx3), mQXHLb (qwh0, qwl0, .., qwl3).
+  eYs, mQQXw, mQXHLb,
   // Immediates: signed N bits, unsigned N bits, signed N bits times a step, and absolute targets.
   Simm, Uimm, SimmScaled, SimmNegScaled, Target,
 };
@@ -130,6 +132,11 @@ Bundle decode_bundle(const uint8_t* bytes, size_t avail, uint32_t address);
 bool decode_slot(Slot slot, uint64_t bits, SlotInst* out);
 // Whether `e` reads `bits`: its fixed bits match and every operand names a register or value.
 bool encoding_accepts(const Encoding& e, uint64_t bits);
+
+// Whether a slot instruction uses the vector unit: a mnemonic of the vector ISA (v...: vector loads,
+// stores, moves and arithmetic, nopv excluded) or an operand of a vector, accumulator or mask file
+// (the q-register loads and stores, `lda q0, [p0]`). `elf inspect` counts the bundles holding one.
+bool is_vector_instruction(const SlotInst& s);
 
 // llvm-objdump's AIE2 text (with --no-print-imm-hex, whitespace runs folded to one space) of one
 // slot instruction and of a bundle ("nopb ; nopa ; nops ; nopxm ; nopv"). `target_name`, when

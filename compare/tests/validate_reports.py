@@ -126,7 +126,7 @@ def good_elf():
         "schema": "attncheck.elf/1", "tool": {"name": "attncheck", "version": "0.1.0"}, "command": "elf inspect",
         "elf": {"path": "main_core_0_2.elf", "sha256": "a" * 64}, "link_script": None, "bundles": 3,
         "undecoded": [], "bad_branch_targets": [],
-        "functions": [{"name": "__start", "address": 0, "size": 32, "frame_bytes": 0,
+        "functions": [{"name": "__start", "address": 0, "size": 32, "frame_bytes": 0, "vector_bundles": 0,
                        "calls": [{"at": 0, "target": 32, "kind": "call", "callee": "core_0_2"}]}],
         "stack": {"base": 458752, "reserved_bytes": 1024, "reserved_source": "link script", "max_bytes": 64,
                   "reaches": 458816, "deepest_chain": ["__start 0"], "entry": "__start", "unbounded": False,

@@ -88,12 +88,56 @@ inline uint64_t lda_padda_imm(int p, int imm) { return cat({{uint64_t(p), 3}, {u
 // lda slot: padda [p], dj... 2D: padda.2d [p], d: {ptr, d(3), 0b110, ????, 0b11, ??, 0b0110}
 inline uint64_t lda_padda_2d(int p, int d) { return cat({{uint64_t(p), 3}, {uint64_t(d), 3}, {0b110, 3}, {0, 4}, {0b11, 2}, {0, 2}, {0b0110, 4}}); }
 
+// vec slot (AIE2GenInstrFormats.td *_inst_vec classes; the source modes vmac_cm_core_* and
+// vmac_bm_core_* of AIE2GenFixupInstrInfo.td). Dense core: {c(5)} and {s1(4), s2(4)}; sparse_wide:
+// {c} and {0b11, ys1(2), 0b11, qxs2(2)}.
+inline uint64_t core1_dense(int s1, int s2) { return cat({{uint64_t(s1), 4}, {uint64_t(s2), 4}}); }
+inline uint64_t core1_sparse_wide(int ys, int qx) { return cat({{0b11, 2}, {uint64_t(ys), 2}, {0b11, 2}, {uint64_t(qx), 2}}); }
+// vmac/vmsc/vnegmac/vnegmsc: {core0, acc1(4), 0, core1, dst(4), mdm, md1, 0}, then 0
+inline uint64_t vec_vmac(int mdm, int md1, int dst, int acc1, uint64_t core1, int c) {
+  return cat({{uint64_t(c), 5}, {uint64_t(acc1), 4}, {0, 1}, {core1, 8}, {uint64_t(dst), 4}, {uint64_t(mdm), 1}, {uint64_t(md1), 1}, {0, 1}, {0, 1}});
+}
+// vmul/vnegmul: {core0, 0b1111, 0, core1, dst(4), mdm, 0, 0}, then 0
+inline uint64_t vec_vmul(int mdm, int dst, uint64_t core1, int c) {
+  return cat({{uint64_t(c), 5}, {0b1111, 4}, {0, 1}, {core1, 8}, {uint64_t(dst), 4}, {uint64_t(mdm), 1}, {0, 2}, {0, 1}});
+}
+// vmac.f/vmsc.f: {core0, acc1(5), core1, dst(5), mdm, 0}, then 1
+inline uint64_t vec_vmac_f(int mdm, int dst, int acc1, uint64_t core1, int c) {
+  return cat({{uint64_t(c), 5}, {uint64_t(acc1), 5}, {core1, 8}, {uint64_t(dst), 5}, {uint64_t(mdm), 1}, {0, 1}, {1, 1}});
+}
+// vaddmac.f/vaddmsc.f: {core0, acc1(5), core1, acc2(5), mdm, 1}, then 1 ($dst is $acc1)
+inline uint64_t vec_vaddmac_f(int mdm, int acc1, int acc2, uint64_t core1, int c) {
+  return cat({{uint64_t(c), 5}, {uint64_t(acc1), 5}, {core1, 8}, {uint64_t(acc2), 5}, {uint64_t(mdm), 1}, {1, 1}, {1, 1}});
+}
+// vadd/vsub/vnegadd/vnegsub on cm: {c, acc1(4), 0, 0b1110, acc2(4), dst(4), md2, md1, 0}, then 0
+inline uint64_t vec_vacc(int md2, int md1, int dst, int acc1, int acc2, int c) {
+  return cat({{uint64_t(c), 5}, {uint64_t(acc1), 4}, {0, 1}, {0b1110, 4}, {uint64_t(acc2), 4}, {uint64_t(dst), 4}, {uint64_t(md2), 1}, {uint64_t(md1), 1}, {0, 1}, {0, 1}});
+}
+// vadd.f/vsub.f/vnegadd.f/vnegsub.f on bm: {c, acc1(5), md1, dontcare(2), acc2(5), dst(5), md2, 1}, then 0
+inline uint64_t vec_vacc_f(int md2, int md1, int dst, int acc1, int acc2, int c) {
+  return cat({{uint64_t(c), 5}, {uint64_t(acc1), 5}, {uint64_t(md1), 1}, {0, 2}, {uint64_t(acc2), 5}, {uint64_t(dst), 5}, {uint64_t(md2), 1}, {1, 1}, {0, 1}});
+}
+// vclr cm: {dontcare(9), 0, 0b1111, 0b0000, dst(4), 1, 0, 0}, then 0; vclr bm: {dontcare(5), 0b11111, 0b1111, 0b0000, dst(5), 0, 0}, then 1
+inline uint64_t vec_vclr_cm(int dst) { return cat({{0, 10}, {0b1111, 4}, {0, 4}, {uint64_t(dst), 4}, {0b100, 3}, {0, 1}}); }
+inline uint64_t vec_vclr_bm(int dst) { return cat({{0, 5}, {0b11111, 5}, {0b1111, 4}, {0, 4}, {uint64_t(dst), 5}, {0, 2}, {1, 1}}); }
+// vmov.d cdst, csrc: {dontcare(5), csrc(4), 0, 0b1111, 0b0000, cdst(4), 0, 0, 0}, then 0
+inline uint64_t vec_vmov_d(int dst, int src) { return cat({{0, 5}, {uint64_t(src), 4}, {0, 1}, {0b1111, 4}, {0, 4}, {uint64_t(dst), 4}, {0, 3}, {0, 1}}); }
+// vneg.f dst, acc1, c: {c, acc1(5), 0b1111, 0b0000, dst(5), 0, 0}, then 1
+inline uint64_t vec_vneg_f(int dst, int acc1, int c) { return cat({{uint64_t(c), 5}, {uint64_t(acc1), 5}, {0b1111, 4}, {0, 4}, {uint64_t(dst), 5}, {0, 2}, {1, 1}}); }
+// ldb: vldb.sparse.pop.8 / peek: {ptr, op(2), smode(2), 0b1000, dst(3), dontcare, 0}; pop op 0b01, peek 0b11
+inline uint64_t ldb_sparse(int op, int smode, int dst, int p) {
+  return cat({{uint64_t(p), 3}, {uint64_t(op), 2}, {uint64_t(smode), 2}, {0b1000, 4}, {uint64_t(dst), 3}, {0, 1}, {0, 1}});
+}
+
 // Stand-alone bundles (AIE2CompositeFormats.td).
 inline std::vector<uint8_t> i16_nop() { return bytes_of(0b0001, 0, 2); }
 inline std::vector<uint8_t> i32_alu(uint64_t alu) { return bytes_of(cat({{0b00010, 5}, {alu, 20}, {0b001, 3}, {0b1001, 4}}), 0, 4); }
 inline std::vector<uint8_t> i32_lda(uint64_t lda) { return bytes_of(cat({{0b00000, 5}, {lda, 21}, {0b01, 2}, {0b1001, 4}}), 0, 4); }
 inline std::vector<uint8_t> i32_mv(uint64_t mv) { return bytes_of(cat({{0b00011, 5}, {mv, 22}, {0b1, 1}, {0b1001, 4}}), 0, 4); }
 inline std::vector<uint8_t> i32_st(uint64_t st) { return bytes_of(cat({{0b00001, 5}, {st, 21}, {0b01, 2}, {0b1001, 4}}), 0, 4); }
+// I32_VEC: {vec, 0b00, 0b1001}; I32_LDB: {0b00111, ldb, 0b0000001, 0b1001}
+inline std::vector<uint8_t> i32_vec(uint64_t vec) { return bytes_of(cat({{vec, 26}, {0b00, 2}, {0b1001, 4}}), 0, 4); }
+inline std::vector<uint8_t> i32_ldb(uint64_t ldb) { return bytes_of(cat({{0b00111, 5}, {ldb, 16}, {0b0000001, 7}, {0b1001, 4}}), 0, 4); }
 inline std::vector<uint8_t> i48_lng(uint64_t lng) { return bytes_of(cat({{lng, 42}, {0b010, 3}, {0b101, 3}}), 0, 6); }
 // I48_LDA_ALU: {lda, alu, 0b0011, 0b101}
 inline std::vector<uint8_t> i48_lda_alu(uint64_t lda, uint64_t alu) {

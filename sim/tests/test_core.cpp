@@ -3,7 +3,10 @@
 
 #include <cstring>
 
+#include "fixtures/testing/test_support.hpp"
 #include "sim/core.hpp"
+#include "sim/elf.hpp"
+#include "sim/inspect.hpp"
 #include "sim/tests/encode.hpp"
 
 using namespace attncheck::aie2;
@@ -173,5 +176,44 @@ TEST_CASE("core: faults stop with one line naming PC, bundle and function") {
     Run run(program({movxm(r_dst(1), 0xFFFFFFFFu), i32_alu(acq), done()}));
     CHECK(run.stop == Stop::Blocked);
     CHECK(run.core->pc() == 6);
+  }
+}
+
+TEST_CASE("core: a vector-unit instruction is refused with its text and PC before any cycle runs") {
+  // The decoder reads the whole vec slot now; the scalar core still executes none of it, and
+  // CompiledProgram names the first such instruction in one line (sim/core.cpp is unchanged).
+  const std::vector<uint8_t> text = program({i16_nop(), i32_vec(vec_vmac(0, 0, 3, 2, core1_dense(1, 11), 7)), i16_nop()});
+  const Elf elf = Elf::from_text("vec.elf", text);
+  std::string msg;
+  try {
+    CompiledProgram p(elf);
+  } catch (const SimError& e) {
+    msg = e.what();
+  }
+  INFO(msg);
+  CHECK(msg.find("at PC 0x2") != std::string::npos);
+  CHECK(msg.find("'vmac cm3, cm2, x1, x11, r7' (VMAC_vmac_cm_core_dense) is decoded but not simulated") != std::string::npos);
+  CHECK(msg.find('\n') == std::string::npos);
+}
+
+TEST_CASE("core: the user's vector builds stop at their first vector instruction, named, before running") {
+  for (const char* b : {"matmul-bf16-vectorized-2025-11-22", "gelu-bf16-2025-11-22", "layernorm-bf16-2025-11-22",
+                        "softmax-bf16-2025-11-22", "matmul-bf16-2025-11-22"}) {
+    const Elf elf = read_elf(attncheck::testing::shared_dir() + "/aie2/" + b + "/main_core_0_2.elf");
+    // The first bundle, in address order, holding an instruction the core does not model.
+    std::string first;
+    for (const Bundle& bd : decode_program(elf).bundles)
+      for (const auto& s : bd.slots)
+        if (first.empty() && s.enc && s.enc->sem == Sem::Unsupported) first = "'" + format_slot(s) + "' (" + s.enc->name + ")";
+    std::string msg;
+    try {
+      CompiledProgram p(elf);
+    } catch (const SimError& e) {
+      msg = e.what();
+    }
+    INFO(b << ": " << msg);
+    REQUIRE_FALSE(first.empty());
+    CHECK(msg.find(first + " is decoded but not simulated") != std::string::npos);
+    CHECK(msg.find('\n') == std::string::npos);
   }
 }

@@ -86,6 +86,28 @@ TEST_CASE("decoder: bundles encoded by hand from the TableGen facts decode to th
       {i48_lda_alu(lda_padda_imm(1, 4), alu_rr(kAdd, 0, 0, 1)), "padda [p1], #4; add r0, r0, r1"},
       {i64_alu_mv(alu_rr(kLtu, 1, 2, 1), mv_nop()), "ltu r1, r2, r1; nopm"},
       {i16_nop(), "nop"},
+      // The vec slot: register names from AIE2Disassembler.cpp's tables (eCM cm0..cm8, mBMm bml0,
+      // bmh0, .., mXv x0..x11, eYs y2..y5, mQQXw qx0..qx3, mQXHLb qwh0, qwl0, ..), text from the defs' asm strings.
+      {i32_vec(vec_vmac(0, 0, 3, 2, core1_dense(1, 11), 7)), "vmac cm3, cm2, x1, x11, r7"},
+      {i32_vec(vec_vmac(1, 0, 8, 0, core1_dense(0, 4), 31)), "vmsc cm8, cm0, x0, x4, r31"},
+      {i32_vec(vec_vmac(1, 1, 1, 1, core1_sparse_wide(2, 3), 4)), "vnegmac cm1, cm1, y4, qx3, r4"},
+      {i32_vec(vec_vmac(0, 1, 5, 6, core1_dense(9, 10), 0)), "vnegmsc cm5, cm6, x9, x10, r0"},
+      {i32_vec(vec_vmul(0, 4, core1_dense(2, 3), 12)), "vmul cm4, x2, x3, r12"},
+      {i32_vec(vec_vmul(1, 0, core1_sparse_wide(0, 1), 1)), "vnegmul cm0, y2, qx1, r1"},
+      {i32_vec(vec_vmac_f(0, 3, 3, core1_dense(2, 4), 10)), "vmac.f bmh1, bmh1, x2, x4, r10"},
+      {i32_vec(vec_vmac_f(1, 16, 2, core1_dense(0, 0), 3)), "vmsc.f bml8, bml1, x0, x0, r3"},
+      {i32_vec(vec_vaddmac_f(0, 4, 5, core1_dense(6, 7), 2)), "vaddmac.f bml2, bml2, bmh2, x6, x7, r2"},
+      {i32_vec(vec_vacc(0, 0, 2, 0, 1, 9)), "vadd cm2, cm0, cm1, r9"},
+      {i32_vec(vec_vacc(1, 0, 2, 0, 1, 9)), "vsub cm2, cm0, cm1, r9"},
+      {i32_vec(vec_vacc(1, 1, 7, 6, 5, 0)), "vnegadd cm7, cm6, cm5, r0"},
+      {i32_vec(vec_vacc_f(0, 0, 1, 2, 3, 4)), "vadd.f bmh0, bml1, bmh1, r4"},
+      {i32_vec(vec_vacc_f(0, 1, 17, 0, 0, 0)), "vnegsub.f bmh8, bml0, bml0, r0"},
+      {i32_vec(vec_vclr_cm(6)), "vclr cm6"},
+      {i32_vec(vec_vclr_bm(1)), "vclr bmh0"},
+      {i32_vec(vec_vmov_d(2, 8)), "vmov.d cm2, cm8"},
+      {i32_vec(vec_vneg_f(5, 4, 3)), "vneg.f bmh2, bml2, r3"},
+      {i32_ldb(ldb_sparse(0b01, 0b10, 3, 5)), "vldb.sparse.pop.8 qwl1, [p5]"},
+      {i32_ldb(ldb_sparse(0b11, 0b11, 6, 0)), "vldb.sparse.peek.16 qwh3, [p0]"},
   };
   for (const auto& c : cases) {
     const Bundle b = decode(c.bytes);
@@ -93,6 +115,22 @@ TEST_CASE("decoder: bundles encoded by hand from the TableGen facts decode to th
     REQUIRE(b.ok());
     CHECK(format_bundle(b) == c.text);
   }
+}
+
+TEST_CASE("decoder: vector-unit instructions are told from scalar ones") {
+  using namespace enc;
+  auto first_slot = [](const std::vector<uint8_t>& b) {
+    const Bundle d = decode(b);
+    REQUIRE(d.ok());
+    REQUIRE(d.slots.size() == 1);
+    return d.slots[0];
+  };
+  CHECK(is_vector_instruction(first_slot(i32_vec(vec_vmac(0, 0, 3, 2, core1_dense(1, 11), 7)))));
+  CHECK(is_vector_instruction(first_slot(i32_vec(vec_vclr_bm(1)))));
+  CHECK(is_vector_instruction(first_slot(i32_ldb(ldb_sparse(0b01, 0b10, 3, 5)))));
+  CHECK_FALSE(is_vector_instruction(first_slot(i32_vec(0b00000000000000000111100000))));  // nopv
+  CHECK_FALSE(is_vector_instruction(first_slot(i32_alu(alu_rr(kAdd, 1, 2, 3)))));
+  CHECK_FALSE(is_vector_instruction(first_slot(i32_lda(lda_word_idx_imm(lda_p(0), 2, -8)))));
 }
 
 TEST_CASE("decoder: no two formats of one size can match the same bytes") {
@@ -108,12 +146,14 @@ TEST_CASE("decoder: no two formats of one size can match the same bytes") {
     }
 }
 
-TEST_CASE("decoder: every slot word of every narrow slot has one reading, or one most specific reading") {
+TEST_CASE("decoder: every slot word of every slot but lng has one reading, or one most specific reading") {
   // Patterns overlap on fixed bits (vector moves reuse scalar fixed bits), and llvm-aie tells
   // them apart by register validity. Walk every word and count the encodings that accept it; where
   // two do, the decoder takes the one with more fixed bits, which must be unique (llvm-aie tries
   // vmov MCD before vpack.d4.d8 for the 12 st words where both read, and so does this table).
-  for (Slot s : {Slot::Ldb, Slot::Alu, Slot::Lda, Slot::St, Slot::Mv, Slot::Nop}) {
+  // The vec slot (26 bits) is walked too: its dense and sparse multiplier forms share fixed bits
+  // and, as in llvm-aie, only register validity tells them apart (x0..x11 never start 0b11).
+  for (Slot s : {Slot::Ldb, Slot::Alu, Slot::Lda, Slot::St, Slot::Mv, Slot::Nop, Slot::Vec}) {
     std::vector<const Encoding*> mine;
     for (const auto& e : encodings())
       if (e.slot == s) mine.push_back(&e);
@@ -127,7 +167,7 @@ TEST_CASE("decoder: every slot word of every narrow slot has one reading, or one
     for (uint64_t w = 0; w < words; w += stride) {
       std::vector<const Encoding*> accepting;
       for (const Encoding* e : mine)
-        if (encoding_accepts(*e, w)) accepting.push_back(e);
+        if ((w & e->mask) == e->value && encoding_accepts(*e, w)) accepting.push_back(e);
       decoded += !accepting.empty();
       if (accepting.size() < 2) continue;
       std::sort(accepting.begin(), accepting.end(), [](const Encoding* a, const Encoding* b) { return a->fixed_bits > b->fixed_bits; });

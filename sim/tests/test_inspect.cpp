@@ -44,6 +44,20 @@ TEST_CASE("elf: every shared core ELF decodes with no unknown bundle and every b
   }
 }
 
+TEST_CASE("elf: inspect counts the vector bundles of each function") {
+  // matmul-bf16-vectorized: its kernel holds the five vec-slot bundles (vclr, vmac.f) the decoder
+  // could not read before the vec slot was in the table, besides its vector loads and stores; the
+  // 32-byte entry stub __start is scalar.
+  const std::string b = shared_dir() + "/aie2/matmul-bf16-vectorized-2025-11-22/main_core_0_2";
+  const ElfReport r = inspect_elf(read_elf(b + ".elf"), nullptr);
+  const FunctionInfo& k = fn(r, "_Z31matmul_vectorized_unrolled_bf16P8bfloat16S0_S0_iii");
+  CHECK(k.vector_bundles >= 5);
+  CHECK(fn(r, "__start").vector_bundles == 0);
+  size_t sum = 0;
+  for (const auto& f : r.functions) sum += f.vector_bundles;
+  CHECK(sum <= r.bundles);
+}
+
 TEST_CASE("elf: the INT32 build's frames and its stack's reach into the Q|K|V buffer") {
   const Elf e = read_elf(build("int32-2025-11-03") + ".elf");
   const LinkScript ld = read_link_script(build("int32-2025-11-03") + ".ld.script");
@@ -199,6 +213,7 @@ TEST_CASE("elf cli: disasm names functions and branch targets, inspect writes th
     CHECK(f.contains("address"));
     CHECK(f.contains("size"));
     CHECK(f.contains("frame_bytes"));
+    CHECK(f.contains("vector_bundles"));
     tile = tile || (f["name"] == "attention_tile_32x32" && f["frame_bytes"] == 2656);
   }
   CHECK(tile);

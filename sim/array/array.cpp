@@ -79,29 +79,6 @@ struct Array::Tile {
   std::map<std::string, size_t> fills;  // per channel name: fills so far
 };
 
-std::vector<RegisterWrite> cdo_writes(const DeviceImage& img, std::vector<std::string>* origins) {
-  std::vector<RegisterWrite> out;
-  auto add = [&](uint64_t a, uint32_t v, uint32_t m, const CdoCommand& c) {
-    out.push_back({a, v, m});
-    if (origins) origins->push_back(img.path + ": CDO command at byte " + std::to_string(c.offset));
-  };
-  for (const auto& c : img.commands) {
-    const auto& p = c.payload;
-    switch (c.opcode) {
-      case 0x102: if (p.size() >= 3) add(p[0], p[2], p[1], c); break;  // MASK_WRITE addr, mask, value
-      case 0x103: if (p.size() >= 2) add(p[0], p[1], ~0u, c); break;   // WRITE addr, value
-      case 0x105:                                                      // DMA_WRITE addr_hi, addr_lo, words...
-        if (p.size() >= 2)
-          for (size_t k = 2; k < p.size(); ++k) add(((uint64_t{p[0]} << 32) | p[1]) + 4 * (k - 2), p[k], ~0u, c);
-        break;
-      case 0x107: if (p.size() >= 4) add((uint64_t{p[0]} << 32) | p[1], p[3], p[2], c); break;  // MASK_WRITE64
-      case 0x108: if (p.size() >= 3) add((uint64_t{p[0]} << 32) | p[1], p[2], ~0u, c); break;   // WRITE64
-      default: break;  // END, polls, delays, markers: no state (sim/pdi.cpp refuses unknown opcodes)
-    }
-  }
-  return out;
-}
-
 Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {}
 Array::~Array() = default;
 
@@ -142,9 +119,8 @@ Core* Array::core(int col, int row) {
 }
 
 void Array::configure(const DeviceImage& img) {
-  std::vector<std::string> origins;
-  const auto writes = cdo_writes(img, &origins);
-  for (size_t i = 0; i < writes.size(); ++i) write(writes[i], origins[i]);
+  const auto writes = register_writes(img);
+  for (size_t i = 0; i < writes.size(); ++i) write(writes[i], img.path + ": CDO write " + std::to_string(i));
 }
 
 void Array::write(const RegisterWrite& w, const std::string& origin) {

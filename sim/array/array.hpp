@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/array/dma.hpp"
+#include "sim/array/image_writes.hpp"
 #include "sim/array/regs.hpp"
 #include "sim/core.hpp"
 #include "sim/load/npu_insts.hpp"
@@ -19,16 +20,6 @@
 
 namespace attncheck::aie2::array {
 
-// One register or memory write into the array: address = col << 25 | row << 20 | offset.
-struct RegisterWrite {
-  uint64_t address = 0;
-  uint32_t value = 0;
-  uint32_t mask = ~0u;
-};
-
-// The writes a PDI's CDO makes, in order (CDOv2 WRITE, MASK_WRITE, DMA_WRITE, WRITE64, MASK_WRITE64).
-// `origins` gets "CDO byte N" for each when given.
-std::vector<RegisterWrite> cdo_writes(const DeviceImage& img, std::vector<std::string>* origins = nullptr);
 
 // How long a run may go without progress, and the core options of the single-core path.
 struct ArrayOptions {

@@ -21,6 +21,7 @@ enum Uop : uint16_t {
   kStIdxImm, kStIdxReg, kStPostImm, kStPostReg, kSt2D, kSt3D, kStSp,
   kPsIdxImm, kPsIdxReg, kPsPostImm, kPsPostReg, kPs2D, kPs3D,
   kPaddImm, kPaddReg, kPadd2D, kPadd3D, kPaddSp,
+  kTrap,  // a bundle the core cannot execute, kept until it issues (CompiledProgram's deferred mode)
 };
 
 constexpr uint32_t kMask20 = 0xFFFFF;
@@ -162,7 +163,7 @@ SimRules& sim_rules_for_tests() {
   return rules;
 }
 
-CompiledProgram::CompiledProgram(const Elf& elf) : elf_(&elf), decoded_(decode_program(elf)) {
+CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported) : elf_(&elf), decoded_(decode_program(elf)) {
   base_ = decoded_.base;
   const auto& db = decoded_.bundles;
   index_.assign(elf.text().size(), -1);
@@ -184,7 +185,15 @@ CompiledProgram::CompiledProgram(const Elf& elf) : elf_(&elf), decoded_(decode_p
     for (const auto& s : b.slots) {
       MicroOp u;
       std::string why;
-      if (!lower(s, &u, &why)) throw SimError(elf.path + ": at " + where(b.address) + ": " + why);
+      if (!lower(s, &u, &why)) {
+        if (!defer_unsupported) throw SimError(elf.path + ": at " + where(b.address) + ": " + why);
+        // The whole bundle becomes one trap: nothing of it issues, and the error is the same line.
+        pb.nops = 0;
+        pb.has_lock = pb.has_branch = false;
+        pb.ops[pb.nops++] = MicroOp{kTrap, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, static_cast<int32_t>(traps_.size())};
+        traps_.push_back(elf.path + ": at " + where(b.address) + ": " + why);
+        break;
+      }
       if (u.kind == kNop) continue;
       pb.ops[pb.nops++] = u;
       if (u.kind >= kAcq && u.kind <= kRelCond) pb.has_lock = true;
@@ -237,6 +246,14 @@ uint8_t* Core::data(uint32_t address, uint32_t bytes) {
     throw SimError(prog_.elf().path + ": host access " + hex(address) + "+" + std::to_string(bytes) +
                    " is outside the tile's data memory");
   return mem_.data() + (address - kDataMemBase);
+}
+
+int* Core::lock_slot(int core_id) {
+  // Lock ids as the core names them: 0..15 south, 16..31 west, 32..47 north, 48..63 its own tile's
+  // (mlir-aie AIETargetModel.cpp AIE2TargetModel::getLockLocalBaseIndex: 0, 16, 32, 48).
+  if (core_id >= kLocalLockBase && core_id < kLocalLockBase + kLocks) return &locks_[core_id - kLocalLockBase];
+  if (core_id >= 0 && core_id < kLocalLockBase && neighbours_[core_id / kLocks].locks) return neighbours_[core_id / kLocks].locks + core_id % kLocks;
+  return nullptr;
 }
 
 bool Core::try_acquire(int id, int value, bool ge) {
@@ -293,7 +310,7 @@ __attribute__((always_inline)) inline void Core::check_access(uint32_t addr, int
 }
 
 __attribute__((always_inline)) inline void Core::note_load(uint32_t addr, int width) {
-  if (watch_.empty()) return;
+  if (watch_.empty() || addr - kDataMemBase >= kDataMemBytes) return;  // the watch covers the own memory
   for (int k = 0; k < width; ++k) {
     const int region = watch_map_[addr + k - kDataMemBase];
     if (region < 0) continue;
@@ -303,7 +320,7 @@ __attribute__((always_inline)) inline void Core::note_load(uint32_t addr, int wi
 }
 
 void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
-  if (watch_.empty()) return;
+  if (watch_.empty() || addr - kDataMemBase >= kDataMemBytes) return;
   const int region = watch_map_[addr - kDataMemBase];
   if (region < 0) return;
   for (int k = 0; k < width; ++k) {
@@ -313,10 +330,29 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
   stores_.push_back({pc, addr, static_cast<uint8_t>(width), sp, cycle_, region});
 }
 
+// The core's data address space (AIE-ML): its own memory at 0x70000, and the memories of its
+// south, west and north neighbours at 0x40000, 0x50000 and 0x60000 (mlir-aie AIETargetModel.cpp,
+// AIE2TargetModel getMemSouthBaseAddress/getMemWestBaseAddress/getMemNorthBaseAddress/
+// getMemEastBaseAddress). Only the whole-array simulator connects neighbours; alone, a core faults
+// outside its own memory as before.
+uint8_t* Core::neighbour_ptr(uint32_t addr, int width, const char* what) {
+  if ((addr & (width - 1)) == 0 && addr >= 0x40000 && addr < kDataMemBase) {
+    const int side = static_cast<int>((addr - 0x40000) >> 16);
+    const uint32_t off = addr & 0xFFFF;
+    if (neighbours_[side].memory && off + width <= kDataMemBytes) return neighbours_[side].memory + off;
+  }
+  access_fault(addr, width, what);
+}
+
+__attribute__((always_inline)) inline uint8_t* Core::addr_ptr(uint32_t addr, int width, const char* what) {
+  if (__builtin_expect(addr - kDataMemBase > kDataMemBytes - width || (addr & (width - 1)) != 0, 0))
+    return neighbour_ptr(addr, width, what);
+  return mem_.data() + (addr - kDataMemBase);
+}
+
 __attribute__((always_inline)) inline uint32_t Core::load(uint32_t addr, int width, bool sign) {
-  check_access(addr, width, "load");
+  const uint8_t* p = addr_ptr(addr, width, "load");
   note_load(addr, width);
-  const uint8_t* p = mem_.data() + (addr - kDataMemBase);
   if (width == 1) return sign ? static_cast<uint32_t>(static_cast<int8_t>(p[0])) : p[0];
   if (width == 2) {
     const uint16_t v = static_cast<uint16_t>(p[0] | p[1] << 8);
@@ -327,9 +363,8 @@ __attribute__((always_inline)) inline uint32_t Core::load(uint32_t addr, int wid
 }
 
 void Core::store(uint32_t addr, int width, uint32_t value) {
-  check_access(addr, width, "store");
+  uint8_t* p = addr_ptr(addr, width, "store");
   note_store(addr, width, pc_, regs_[reg::SP]);
-  uint8_t* p = mem_.data() + (addr - kDataMemBase);
   for (int k = 0; k < width; ++k) p[k] = static_cast<uint8_t>(value >> (8 * k));
   // A word store into a word a part-word store is still rewriting: the rewrite will undo it.
   if (part_stores_in_flight_)
@@ -387,6 +422,7 @@ void Core::step_bundle(const ProgramBundle& b) {
     const MicroOp& u = b.ops[i];
     const uint32_t x = u.a != kNoReg ? SRC(u.a) : 0, y = u.b != kNoReg ? SRC(u.b) : 0;
     switch (u.kind) {
+      case kTrap: throw SimError(prog_.trap(u.imm));
       case kAdd: {
         const uint64_t s = uint64_t{x} + y;
         write_later(u.d, static_cast<uint32_t>(s), 1);
@@ -546,10 +582,10 @@ void Core::step_bundle(const ProgramBundle& b) {
         if (u.kind == kPsIdxImm) addr = (regs_[u.a] + u.imm) & kMask20;
         else if (u.kind == kPsIdxReg) addr = (regs_[u.a] + regs_[u.b]) & kMask20;
         else addr = regs_[u.a] & kMask20;
-        check_access(addr, u.width, "store");
+        addr_ptr(addr, u.width, "store");
         const uint32_t word = addr & ~3u;
         PartStore ps{word, 0, static_cast<uint8_t>(8 * (addr & 3)), u.width, u.d, b.address, regs_[reg::SP]};
-        std::memcpy(&ps.snapshot, mem_.data() + (word - kDataMemBase), 4);
+        std::memcpy(&ps.snapshot, addr_ptr(word, 4, "store"), 4);
         part_stores_[(cycle_ + 6) & (kRing - 1)].push_back(ps);
         ++part_stores_in_flight_;
         if (u.kind == kPsPostImm) write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
@@ -589,7 +625,7 @@ void Core::commit_part_stores(std::vector<PartStore>& ps) {
     const uint32_t mask = (s.width == 1 ? 0xFFu : 0xFFFFu) << s.shift;
     const uint32_t word = (s.snapshot & ~mask) | ((data << s.shift) & mask);
     note_store(s.address + s.shift / 8, s.width, s.pc, s.sp);
-    std::memcpy(mem_.data() + (s.address - kDataMemBase), &word, 4);
+    std::memcpy(addr_ptr(s.address, 4, "store"), &word, 4);
   }
   part_stores_in_flight_ -= static_cast<int>(ps.size());
   ps.clear();
@@ -628,19 +664,24 @@ Stop Core::run(uint64_t budget) {
         if (u.kind < kAcq || u.kind > kRelCond) continue;
         if ((u.kind == kAcqCond || u.kind == kRelCond) && (regs_[26] & 1) == 0) continue;
         const int id = u.a == kNoReg ? u.imm : static_cast<int>(regs_[u.a]);
-        if (id < kLocalLockBase || id >= kLocalLockBase + kLocks)
-          fail("lock id " + std::to_string(id) + " is not one of this tile's locks (48..63); neighbour locks are not modelled");
+        int* slot = lock_slot(id);
+        if (!slot)
+          fail("lock id " + std::to_string(id) + (id >= 0 && id < kLocalLockBase ? " is a neighbour's lock, and no neighbour is connected"
+                                                                               : " is not a lock id (0..63)"));
         const int v = static_cast<int32_t>(regs_[u.b]);
         const bool acquire = u.kind == kAcq || u.kind == kAcqCond;
         if (acquire) {
           // A negative value is acquire-greater-equal |v| (mlir-aie encodes AcquireGreaterEqual so).
-          if (!try_acquire(id - kLocalLockBase, v < 0 ? -v : v, v < 0)) {
+          const int want = v < 0 ? -v : v;
+          const bool ge = v < 0;
+          if (ge ? *slot < want : *slot != want) {
             ++stats_.lock_waits;
-            wait_ = {id - kLocalLockBase, v < 0 ? -v : v, v < 0};
+            wait_ = {id - kLocalLockBase, want, ge};
             return Stop::Blocked;
           }
+          if (ge) *slot -= want;
         } else {
-          release(id - kLocalLockBase, v);
+          *slot = std::min(63, std::max(-64, *slot + v));
         }
       }
     }

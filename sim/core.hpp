@@ -89,7 +89,10 @@ class CompiledProgram {
  public:
   // SimError on an ELF that has bundles the simulator cannot run (with where and why); decoding
   // is strict: unknown slots stop here, before any cycle runs.
-  explicit CompiledProgram(const Elf& elf);
+  // With `defer_unsupported`, a bundle the core cannot execute stops the run only when it issues
+  // (the whole-array simulator lets a multi-core design run up to a core's first such bundle).
+  explicit CompiledProgram(const Elf& elf, bool defer_unsupported = false);
+  const std::string& trap(int i) const { return traps_[static_cast<size_t>(i)]; }
   const Elf& elf() const { return *elf_; }
   const std::vector<ProgramBundle>& bundles() const { return bundles_; }
   // -1 when `address` is not a bundle start.
@@ -106,6 +109,7 @@ class CompiledProgram {
   uint32_t base_ = 0;
   std::vector<ProgramBundle> bundles_;
   std::vector<int32_t> index_;  // by byte offset from base_
+  std::vector<std::string> traps_;  // deferred refusals, by kTrap's imm
 };
 
 class Core {
@@ -120,6 +124,17 @@ class Core {
   // A DMA-side lock operation; false when an acquire cannot succeed now.
   bool try_acquire(int local_id, int value, bool greater_equal);
   void release(int local_id, int value);
+
+  // The memories and locks of the south, west and north neighbours (0, 1, 2), as the whole-array
+  // simulator connects them: the core reaches them at 0x40000, 0x50000, 0x60000 and as lock ids
+  // 0..47. Unconnected (nullptr), an access there is a fault naming it.
+  struct Neighbour {
+    uint8_t* memory = nullptr;  // 64 KiB
+    int* locks = nullptr;       // 16
+  };
+  void set_neighbour(int side, Neighbour n) { neighbours_[static_cast<size_t>(side)] = n; }
+  uint8_t* memory_data() { return mem_.data(); }
+  int* lock_data() { return locks_.data(); }
 
   // The stack start that __start loads into SP (the link script's) is replaced by `sp`.
   void set_sp_start_override(uint32_t sp);
@@ -166,6 +181,9 @@ class Core {
   void commit_cycle();
   void commit_part_stores(std::vector<PartStore>& due);
   uint32_t load(uint32_t addr, int width, bool sign);
+  uint8_t* addr_ptr(uint32_t addr, int width, const char* what);
+  uint8_t* neighbour_ptr(uint32_t addr, int width, const char* what);  // faults unless a connected neighbour's
+  int* lock_slot(int core_id);
   void store(uint32_t addr, int width, uint32_t value);
   void check_access(uint32_t addr, int width, const char* what) const;
   [[noreturn]] void access_fault(uint32_t addr, int width, const char* what) const;
@@ -179,6 +197,7 @@ class Core {
   std::array<uint32_t, reg::kCount> regs_{};
   std::vector<uint8_t> mem_;
   std::array<int, kLocks> locks_{};
+  std::array<Neighbour, 3> neighbours_{};
   uint32_t pc_ = 0;
   uint64_t cycle_ = 0;
   int branch_countdown_ = 0;

@@ -232,7 +232,7 @@ void Array::start_core(Tile& t) {
     t.elf = std::make_unique<Elf>(Elf::from_text("tile " + tile_name(t.col, t.row) + " program memory", std::move(text)));
     t.program_name = "CDO image of tile " + tile_name(t.col, t.row);
   }
-  t.compiled = std::make_unique<CompiledProgram>(*t.elf);
+  t.compiled = std::make_unique<CompiledProgram>(*t.elf, /*defer_unsupported=*/true);
   t.core = std::make_unique<Core>(*t.compiled);
   // The tile's data memory and locks, as configured, become the core's.
   std::memcpy(t.core->data(kDataMemBase, static_cast<uint32_t>(t.memory.size())), t.memory.data(), t.memory.size());
@@ -272,6 +272,7 @@ void Array::start_core(Tile& t) {
   t.core->set_watch(t.regions);
   t.core_time = now_;
   t.core_state = "running";
+  neighbours_connected_ = false;
 }
 
 uint8_t* Array::memory(Tile& t, uint64_t address, uint32_t bytes, const DmaChannel& ch) {
@@ -682,7 +683,27 @@ bool Array::run_ops() {
   return any;
 }
 
+// Each running core reaches its south, west and north compute neighbours' memories and locks
+// (Core::set_neighbour): their cores' when they run, else the tiles' own.
+void Array::connect_neighbours() {
+  const int dc[3] = {0, -1, 0}, dr[3] = {-1, 0, 1};
+  for (auto& [k, t] : tiles_) {
+    if (!t->core) continue;
+    for (int side = 0; side < 3; ++side) {
+      Tile* n = find_tile(t->col + dc[side], t->row + dr[side]);
+      Core::Neighbour nb;
+      if (n && n->kind == TileKind::Compute) {
+        nb.memory = n->core ? n->core->memory_data() : n->memory.data();
+        nb.locks = n->core ? n->core->lock_data() : n->locks.data();
+      }
+      t->core->set_neighbour(side, nb);
+    }
+  }
+  neighbours_connected_ = true;
+}
+
 void Array::call(const InstructionStream& insts, const std::map<int, std::vector<uint8_t>*>& args) {
+  if (!neighbours_connected_) connect_neighbours();
   insts_ = &insts;
   next_op_ = 0;
   host_.clear();
@@ -701,6 +722,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     bool progressed = run_ops();
     if (next_op_ == insts.ops.size()) break;
     if (routes_dirty_) resolve_routes();
+    if (!neighbours_connected_) connect_neighbours();
     if (tiles_.size() != known_tiles || chans.empty()) chans = channels(), known_tiles = tiles_.size();
     const uint64_t target = now_ + opt_.quantum;
     bool cores_ran = false;
@@ -708,7 +730,13 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       if (!t->core || t->core_done) continue;
       if (t->core_time >= target) continue;
       const uint64_t before = t->core->stats().bundles;
-      const Stop stop = t->core->run(target - t->core_time);
+      Stop stop;
+      try {
+        stop = t->core->run(target - t->core_time);
+      } catch (const SimError& e) {
+        t->core_state = std::string("stopped: ") + e.what();
+        throw SimError("core " + tile_name(t->col, t->row) + ", cycle " + std::to_string(t->core_time) + ": " + e.what());
+      }
       const uint64_t issued = t->core->stats().bundles - before;
       t->core_time += issued;
       if (issued) cores_ran = true;

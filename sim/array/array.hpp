@@ -90,6 +90,7 @@ class Array {
   Tile* find_tile(int col, int row);
   void start_core(Tile& t);
   void resolve_routes();
+  void connect_neighbours();
   StreamRoute* trace_route(Tile& t, int slave_index, const std::string& source, std::vector<std::string>& hops, int depth);
   uint8_t* memory(Tile& t, uint64_t address, uint32_t bytes, const DmaChannel& ch);
   int* lock(Tile& t, int id, const DmaChannel& ch, int* bound_out);
@@ -110,6 +111,7 @@ class Array {
   std::map<std::pair<int, int>, std::unique_ptr<Tile>> tiles_;
   std::vector<std::unique_ptr<StreamRoute>> routes_;
   bool routes_dirty_ = true;
+  bool neighbours_connected_ = false;
   uint64_t now_ = 0;
   // The call in progress.
   const InstructionStream* insts_ = nullptr;

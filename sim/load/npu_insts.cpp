@@ -598,7 +598,7 @@ class MlirEncoder {
                               "lowering (aie-dma-to-npu), which npu_insts.mlir holds");
       else
         fail(l, "'" + opname + "' is not an op the npu_insts.mlir encoder knows");
-      if (out.size() > (uint64_t(1) << 28)) fail(l, "the stream grows beyond 1 GiB");
+      if (out.size() > (uint64_t(1) << 24)) fail(l, "the stream grows beyond 64 MiB");
     }
     if (!closed) fail(lines_[seq], "the runtime sequence does not end ('}' missing)");
     out[2] = count;
@@ -690,7 +690,8 @@ class MlirEncoder {
       if (d.empty() || d.size() > 9 || !std::all_of(d.begin(), d.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
         fail(l, "memref shape '" + dims.substr(0, 40) + "' is not static");
       n *= std::stoull(d);
-      if (n > (uint64_t(1) << 26)) fail(l, "memref of more than 2^26 elements");
+      // A blockwrite is register data (BD words, control packets); 2^20 words (4 MiB) is far above any.
+      if (n > (uint64_t(1) << 20)) fail(l, "memref of more than 2^20 elements");
       p = e + 1;
     }
     return n;

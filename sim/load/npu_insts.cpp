@@ -398,7 +398,7 @@ const char* kind_name(NpuOpKind k) {
 namespace {
 std::string where(uint64_t a) {
   return hex32(a) + " (col " + std::to_string(a >> kColShift) + " row " + std::to_string((a >> kRowShift) & 0x1f) +
-         " +" + hex32(a & kTileOffsetMask).substr(0) + ")";
+         " +" + hex32(a & kTileOffsetMask) + ")";
 }
 }  // namespace
 

@@ -448,7 +448,8 @@ InstructionStream parse_instruction_words(const std::vector<uint32_t>& words, co
     parse_ipu_legacy(r, s);
   } else if ((major == 0 && minor == 1) || (major == 1 && minor == 0)) {
     // Versions aie-rt writes: 0.1 (TransactionHeaderVersion_Major/Minor) and 1.0 (the _opt
-    // serializer), xaie_helper.c; mlir-aie writes 0.1 since 2024 (earlier 1.0).
+    // serializer), xaie_helper.c. mlir-aie's AIETargetNPU.cpp writes 0.1; an earlier version of it
+    // (commit 00bd68c38c9b) wrote 1.0 with the _opt layouts (3-word write32, 6-word patch).
     parse_txn(r, s);
   } else {
     r.fail(0, hex32(words[0]) + " is neither a TXN header (version 0.1 or 1.0) nor the legacy IPU prolog (0x00000011 ...)");

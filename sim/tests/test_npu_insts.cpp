@@ -248,6 +248,16 @@ TEST_CASE("iron-attention insts.txt is binary TXN holding the same ops as npu_in
   CHECK(serial);
   CHECK(col == 3);
   CHECK(mlir.ops[mlir.ops.size() - 4].kind == NpuOpKind::Sync);  // the mlir waits for all four at the end
+
+  // The same words as aiecc's text form (%08X a line) read to the same ops.
+  std::string text;
+  char line[16];
+  for (uint32_t w : bin.words) std::snprintf(line, sizeof line, "%08X\n", w), text += line;
+  const InstructionStream txt = parse_instruction_bytes(text, "insts.txt");
+  CHECK(txt.format == "txn-txt");
+  CHECK(txt.words == bin.words);
+  REQUIRE(txt.ops.size() == bin.ops.size());
+  for (size_t k = 0; k < txt.ops.size(); ++k) CHECK(describe(txt.ops[k]) == describe(bin.ops[k]));
 }
 
 TEST_CASE("hand-built TXN 0.1 words decode field by field", "[npu_insts]") {

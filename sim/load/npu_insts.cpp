@@ -398,7 +398,7 @@ const char* kind_name(NpuOpKind k) {
 namespace {
 std::string where(uint64_t a) {
   return hex32(a) + " (col " + std::to_string(a >> kColShift) + " row " + std::to_string((a >> kRowShift) & 0x1f) +
-         " +" + hex32(a & kTileOffsetMask).substr(0) + ")";
+         " +" + hex32(a & kTileOffsetMask) + ")";
 }
 }  // namespace
 
@@ -448,7 +448,8 @@ InstructionStream parse_instruction_words(const std::vector<uint32_t>& words, co
     parse_ipu_legacy(r, s);
   } else if ((major == 0 && minor == 1) || (major == 1 && minor == 0)) {
     // Versions aie-rt writes: 0.1 (TransactionHeaderVersion_Major/Minor) and 1.0 (the _opt
-    // serializer), xaie_helper.c; mlir-aie writes 0.1 since 2024 (earlier 1.0).
+    // serializer), xaie_helper.c. mlir-aie's AIETargetNPU.cpp writes 0.1; an earlier version of it
+    // (commit 00bd68c38c9b) wrote 1.0 with the _opt layouts (3-word write32, 6-word patch).
     parse_txn(r, s);
   } else {
     r.fail(0, hex32(words[0]) + " is neither a TXN header (version 0.1 or 1.0) nor the legacy IPU prolog (0x00000011 ...)");
@@ -598,7 +599,7 @@ class MlirEncoder {
                               "lowering (aie-dma-to-npu), which npu_insts.mlir holds");
       else
         fail(l, "'" + opname + "' is not an op the npu_insts.mlir encoder knows");
-      if (out.size() > (uint64_t(1) << 28)) fail(l, "the stream grows beyond 1 GiB");
+      if (out.size() > (uint64_t(1) << 24)) fail(l, "the stream grows beyond 64 MiB");
     }
     if (!closed) fail(lines_[seq], "the runtime sequence does not end ('}' missing)");
     out[2] = count;
@@ -690,7 +691,8 @@ class MlirEncoder {
       if (d.empty() || d.size() > 9 || !std::all_of(d.begin(), d.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
         fail(l, "memref shape '" + dims.substr(0, 40) + "' is not static");
       n *= std::stoull(d);
-      if (n > (uint64_t(1) << 26)) fail(l, "memref of more than 2^26 elements");
+      // A blockwrite is register data (BD words, control packets); 2^20 words (4 MiB) is far above any.
+      if (n > (uint64_t(1) << 20)) fail(l, "memref of more than 2^20 elements");
       p = e + 1;
     }
     return n;

@@ -8,9 +8,8 @@
 namespace attncheck::aie2 {
 
 // Sources of every fact below (repository + path); docs/npu-instructions.md has the full table.
-//  [txn-h]   Xilinx/aie-rt driver/src/io_backend/ext/xaie_txn.h (also driver/src/common/xaie_txn.h
-//            on release/main_aig): opcodes XAie_TxnOpcode, XAie_TxnHeader, op header structs,
-//            patch_op_t, tct_op_t and the *_opt structs of the 1.0 format.
+//  [txn-h]   Xilinx/aie-rt driver/src/common/xaie_txn.h: opcodes XAie_TxnOpcode, XAie_TxnHeader,
+//            op header structs, patch_op_t, tct_op_t and the *_opt structs of the 1.0 format.
 //  [txn-c]   Xilinx/aie-rt driver/src/common/xaie_helper.c (release/main_aig): how a transaction
 //            is serialized (version 0.1 by _XAie_CreateTxnHeader, 1.0 by _XAie_CreateTxnHeader_opt).
 //  [npu-bin] Xilinx/mlir-aie lib/Targets/AIETargetNPU.cpp: aie-translate --aie-npu-to-binary, the

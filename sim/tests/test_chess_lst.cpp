@@ -121,7 +121,8 @@ Summary compare_listing(const std::string& path) {
 TEST_CASE("decoder: every bundle of Chess's own listings decodes to Chess's opcodes and operands") {
   const std::string dir = attncheck::testing::source_dir() + "/sim/tests/data/chess-lst/";
   const char* files[] = {"mm_b_row_maj_32x32x32.o.txt", "scale.o.txt", "mm_16x32x48.o.txt", "mm_64x120x96.o.txt",
-                         "passThrough.cc.o.txt", "single_core_core_0_2.elf.txt"};
+                         "passThrough.cc.o.txt", "single_core_core_0_2.elf.txt", "mm_16x32x48.o.part2.txt", "mm_64x120x96.o.part2.txt",
+                         "mm_16x32x48.o.part3.txt", "mm_64x120x96_core_0_2.elf.txt"};
   size_t bundles = 0, vector_bundles = 0, agree = 0, vector_agree = 0;
   std::vector<std::string> bad;
   for (const char* f : files) {
@@ -141,4 +142,7 @@ TEST_CASE("decoder: every bundle of Chess's own listings decodes to Chess's opco
   CHECK(bad.empty());
   CHECK(agree == bundles);
   CHECK(vector_agree == vector_bundles);
+  // Issue 23's floor for this oracle: 2,000 bundles with a vector instruction (counted from Chess's text, not from
+  // the decoder). Many of them repeat a few unrolled-loop bundles; docs/aie2.md section 2 gives the distinct counts.
+  CHECK(vector_bundles >= 2000);
 }

@@ -256,6 +256,24 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     // No CPU frequency in /proc/cpuinfo (some VMs, ARM): the peak is unknown, and so is the share.
     const double peak_rate = peak["gmac_per_s"].get<double>();
     j["share_of_int8_peak"] = peak_rate > 0 ? nlohmann::json(gmac / ours_s / peak_rate) : nlohmann::json(nullptr);
+    // The floor: the arithmetic no implementation can skip, at the peak this machine measured now.
+    // Q.K^T once (its exact integers serve the model and the golden alike) and the model's P.V as
+    // int8 dot products, the golden's P.V as FP32 FMAs; the exp stages are not counted.
+    if (const auto pk = fast::measure_peak(std::stoi(jobs))) {
+      const double int8_macs = 2.0 * H * S * S * D, fp32_fmas = H * S * S * D;
+      const double floor_s = int8_macs / pk->int8_mac_per_s + fp32_fmas / pk->fp32_fma_per_s;
+      j["measured_peak"] = {{"threads", pk->threads},
+                            {"level", pk->level},
+                            {"int8_gmac_per_s", pk->int8_mac_per_s / 1e9},
+                            {"fp32_gfma_per_s", pk->fp32_fma_per_s / 1e9},
+                            {"how", "vpdpbusd zmm and vfmadd231ps zmm, 16 independent chains, each thread timed on its own CPU clock"}};
+      j["floor_s"] = floor_s;
+      j["floor_work"] = "2 H S^2 D int8 MACs (Q.K^T once, model P.V) at the int8 peak + H S^2 D FP32 FMAs (golden P.V) at the FP32 peak";
+      j["vs_floor"] = ours_s / floor_s;
+      // Under load the wall time measures the other jobs too; CPU time against the floor's CPU
+      // seconds (the floor on every thread) does not.
+      j["vs_floor_cpu"] = j["attncheck"]["median_cpu_s"].get<double>() / (floor_s * pk->threads);
+    }
     if (!o->no_peer) {
       j["peer"] = p.json();
       j["peer_command"] = peer;
@@ -280,6 +298,14 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       << fmt(peak["mhz"], 0) << " MHz x " << peak["int8_mac_per_cycle_per_core"].get<int>() << " MAC/cycle, "
       << peak["isa"].get<std::string>() << "\n";
     if (peak.contains("note")) s << "              " << peak["note"].get<std::string>() << "\n";
+    if (j.contains("measured_peak")) {
+      const auto& mp = j["measured_peak"];
+      s << "  measured    " << fmt(mp["int8_gmac_per_s"], 1) << " GMAC/s int8, " << fmt(mp["fp32_gfma_per_s"], 1)
+        << " GFMA/s FP32 on " << mp["threads"].get<int>() << " threads (" << mp["how"].get<std::string>() << ")\n";
+      s << "  floor       " << fmt(j["floor_s"], 4) << " s = " << j["floor_work"].get<std::string>() << "\n";
+      s << "  vs floor    " << fmt(j["vs_floor"], 1) << "x (attncheck median / floor); cpu " << fmt(j["vs_floor_cpu"], 1)
+        << "x (attncheck cpu / (floor x threads))\n";
+    }
     if (j["share_of_int8_peak"].is_number())
       s << "  share       " << fmt(100.0 * j["share_of_int8_peak"].get<double>(), 2) << "% of the int8 peak\n";
     else

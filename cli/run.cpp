@@ -199,11 +199,10 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   BackendResult dut = run_backend(req.backend, rev, params, fx, backend_options);
   throw_if_interrupted();
   if (progress) progress->advance(), progress->stage("golden model");
-  const DoubleTensor golden = to_double(golden_attention_fp32(fx.inputs));
+  DoubleTensor golden = to_double(golden_attention_fp32(fx.inputs));
   check_finite(golden, fx.path + "/fixture.json: the golden model of these scales");
   throw_if_interrupted();
-  const DoubleTensor dut_d = to_double(dut.output);
-  const VsGolden vs_golden = compare_to_golden(dut_d, golden, "device output", "golden");
+  const VsGolden vs_golden = compare_to_golden(dut.output, golden, "device output", "golden");
 
   nlohmann::json metrics = {{"vs_golden", to_json(vs_golden)}};
   VsGolden model_vs_golden;
@@ -213,6 +212,7 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   std::optional<Int8Tensor> model_i8;
   if (progress) progress->advance(), progress->stage("integer model and comparison");
   if (!dut.is_model) {
+    const DoubleTensor dut_d = to_double(dut.output);
     // A package without a model is held to its own source, compiled for this CPU.
     model_i8 = rev.model ? rev.model(fx.inputs, params) : host_kernel(rev).run(fx.inputs, params);
     const DoubleTensor model = to_double(*model_i8);
@@ -325,7 +325,7 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   out.summary = s.str();
   out.device = std::move(dut.output);
   out.model = std::move(model_i8);
-  out.golden = golden;
+  out.golden = std::move(golden);
   return out;
 }
 

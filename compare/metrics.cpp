@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "ref/errors.hpp"
 
@@ -63,27 +64,44 @@ void check_finite(const DoubleTensor& t, const std::string& name) {
   }
 }
 
-VsGolden compare_to_golden(const DoubleTensor& dut, const DoubleTensor& golden, const std::string& dut_name,
-                           const std::string& golden_name) {
-  check_same_shape(dut, dut_name, golden, golden_name);
-  check_finite(dut, dut_name);
+namespace {
+
+// A DUT held as int8 is read as doubles where it is used: the same values as to_double's, without
+// a widened copy of the whole output.
+template <class T>
+void check_dut(const Tensor<T>& dut, const std::string& dut_name, const DoubleTensor& golden, const std::string& golden_name) {
+  if (dut.shape.heads < 0 || dut.shape.seq < 0 || dut.shape.dim < 0 || dut.data.size() != dut.shape.count())
+    throw InputError(dut_name + ": shape " + dut.shape.str() + " does not match its " + std::to_string(dut.data.size()) +
+                     " elements");
+  check_consistent(golden, golden_name);
+  if (dut.shape != golden.shape)
+    throw InputError(dut_name + ": shape " + dut.shape.str() + " does not match " + golden_name + " shape " +
+                     golden.shape.str());
+  if constexpr (std::is_same_v<T, double>) check_finite(dut, dut_name);
+}
+
+template <class T>
+VsGolden compare_impl(const Tensor<T>& dut, const DoubleTensor& golden, const std::string& dut_name,
+                      const std::string& golden_name) {
+  check_dut(dut, dut_name, golden, golden_name);
   check_finite(golden, golden_name);
   const size_t n = dut.data.size();
   if (n == 0) throw InputError(dut_name + ": empty array (shape " + dut.shape.str() + ")");
-  const double* d = dut.data.data();
+  const T* d = dut.data.data();
   const double* g = golden.data.data();
+  const auto dv = [d](size_t i) { return static_cast<double>(d[i]); };
 
   // Pass 1: means (for the centred covariance np.corrcoef uses) and ranges.
   double sum_d = 0, sum_g = 0;
-  double dmin = d[0], dmax = d[0], gmin = g[0], gmax = g[0];
+  double dmin = dv(0), dmax = dv(0), gmin = g[0], gmax = g[0];
   for (size_t b = 0; b < n; b += kBlock) {
     const size_t e = std::min(n, b + kBlock);
     double bd = 0, bg = 0;
     for (size_t i = b; i < e; ++i) {
-      bd += d[i];
+      bd += dv(i);
       bg += g[i];
-      dmin = std::min(dmin, d[i]);
-      dmax = std::max(dmax, d[i]);
+      dmin = std::min(dmin, dv(i));
+      dmax = std::max(dmax, dv(i));
       gmin = std::min(gmin, g[i]);
       gmax = std::max(gmax, g[i]);
     }
@@ -102,17 +120,17 @@ VsGolden compare_to_golden(const DoubleTensor& dut, const DoubleTensor& golden, 
     const size_t e = std::min(n, b + kBlock);
     double bcov = 0, bvd = 0, bvg = 0, babs = 0, bsq = 0, bsg = 0, bsd = 0, bdot = 0;
     for (size_t i = b; i < e; ++i) {
-      const double cd = d[i] - mean_d, cg = g[i] - mean_g;
+      const double cd = dv(i) - mean_d, cg = g[i] - mean_g;
       bcov += cd * cg;
       bvd += cd * cd;
       bvg += cg * cg;
-      const double err = d[i] - g[i];
+      const double err = dv(i) - g[i];
       const double ae = std::fabs(err);
       babs += ae;
       bsq += err * err;
       bsg += g[i] * g[i];
-      bsd += d[i] * d[i];
-      bdot += d[i] * g[i];
+      bsd += dv(i) * dv(i);
+      bdot += dv(i) * g[i];
       if (ae > max_err) {
         max_err = ae;
         max_at = i;
@@ -172,6 +190,18 @@ VsGolden compare_to_golden(const DoubleTensor& dut, const DoubleTensor& golden, 
   else
     m.cosine = value(std::clamp(dot / (std::sqrt(sq_d) * std::sqrt(sq_g)), -1.0, 1.0));
   return m;
+}
+
+}  // namespace
+
+VsGolden compare_to_golden(const DoubleTensor& dut, const DoubleTensor& golden, const std::string& dut_name,
+                           const std::string& golden_name) {
+  return compare_impl(dut, golden, dut_name, golden_name);
+}
+
+VsGolden compare_to_golden(const Int8Tensor& dut, const DoubleTensor& golden, const std::string& dut_name,
+                           const std::string& golden_name) {
+  return compare_impl(dut, golden, dut_name, golden_name);
 }
 
 VsModel compare_to_model(const DoubleTensor& dut, const DoubleTensor& model, const DoubleTensor& golden,

@@ -52,6 +52,9 @@ struct VsModel {
 // InputError when shapes differ or an array holds NaN/Inf (`dut_name`, `golden_name` name them).
 VsGolden compare_to_golden(const DoubleTensor& dut, const DoubleTensor& golden,
                            const std::string& dut_name = "dut", const std::string& golden_name = "golden");
+// The same metrics, bit for bit, of an int8 output (no widened copy).
+VsGolden compare_to_golden(const Int8Tensor& dut, const DoubleTensor& golden,
+                           const std::string& dut_name = "dut", const std::string& golden_name = "golden");
 // Exact comparison: a single differing element makes bit_exact false.
 VsModel compare_to_model(const DoubleTensor& dut, const DoubleTensor& model, const DoubleTensor& golden,
                          size_t max_listed = 16);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <time.h>
 
 #include "ref/errors.hpp"
 #include "ref/fast_kernels.hpp"
@@ -135,34 +136,88 @@ void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
 
 namespace {
 
+double thread_cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// Ops per CPU second of one probe on this thread: the best of three runs of about 25 ms.
+double probe_rate(int64_t (*probe)(int64_t), double ops_per_round, std::atomic<int64_t>* sink) {
+  constexpr int64_t kRounds = 4'000'000;
+  double best = 0;
+  for (int rep = 0; rep < 3; ++rep) {
+    const double t0 = thread_cpu_seconds();
+    sink->fetch_add(probe(kRounds));
+    const double dt = thread_cpu_seconds() - t0;
+    if (dt > 0) best = std::max(best, ops_per_round * static_cast<double>(kRounds) / dt);
+  }
+  return best;
+}
+
+}  // namespace
+
+std::optional<PeakRates> measure_peak(int threads) {
+  const Level level = active_level();
+  const Kernels& kr = kernels_for(level);
+  if (level == Level::scalar || !kr.peak_int8 || !kr.peak_fp32) return std::nullopt;
+  threads = std::max(1, threads);
+  std::vector<double> int8(static_cast<size_t>(threads)), fp32(static_cast<size_t>(threads));
+  std::atomic<int64_t> sink{0};
+  auto one = [&](int t) {
+    int8[static_cast<size_t>(t)] = probe_rate(kr.peak_int8, 64.0 * kPeakChains, &sink);
+    fp32[static_cast<size_t>(t)] = probe_rate(kr.peak_fp32, 16.0 * kPeakChains, &sink);
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(one, t);
+  one(0);
+  for (auto& t : pool) t.join();
+  PeakRates r;
+  r.threads = threads;
+  r.level = level_name(level);
+  for (int t = 0; t < threads; ++t) r.int8_mac_per_s += int8[static_cast<size_t>(t)], r.fp32_fma_per_s += fp32[static_cast<size_t>(t)];
+  return r;
+}
+
+namespace {
+
 constexpr int kBlockRows = 64;  // query rows per work item: scores of one block are 64 x S int32
 
-// What every head needs once, shared by the work items of that head.
-struct PackedHeads {
+enum class PackV { int32, int16_pairs, float32 };
+
+std::atomic<uint64_t> g_calls{0};  // numbers the model calls, so no packing outlives its call
+
+// One head's packed operands, per thread. Work items are handed out head by head, so a thread
+// packs each head it meets about once per call, into memory it keeps across heads and calls:
+// no whole-tensor copies, and no fresh pages to fault in.
+struct HeadPack {
+  uint64_t call = ~uint64_t{0};
+  int64_t head = -1;
   int n = 0, npad = 0;
-  std::vector<int16_t> k;   // H x packed K
-  std::vector<int32_t> v32; // H x S x 64, for the integer models
-  std::vector<float> vf;    // H x S x 64, for the golden model
-  const int16_t* kh(int64_t h) const { return k.data() + static_cast<size_t>(h) * npad * kD; }
+  std::vector<int16_t> k;    // packed K (Kernels::pack_k)
+  std::vector<int32_t> v32;  // S x 64, for the integer models' per-row path
+  std::vector<int16_t> v16;  // npad x 64 as key pairs (Kernels::pack_v16), for the row-blocked path
+  std::vector<float> vf;     // S x 64, for the golden model
 };
 
-PackedHeads pack_heads(const Kernels& kr, const AttentionInputs& in, bool int_v, bool float_v) {
+const HeadPack& head_pack(uint64_t call, const Kernels& kr, const AttentionInputs& in, int64_t h, PackV pv) {
+  thread_local HeadPack p;
+  if (p.call == call && p.head == h) return p;
   const Shape& sh = in.shape();
-  PackedHeads p;
+  p.call = call, p.head = h;
   p.n = static_cast<int>(sh.seq);
   p.npad = padded_keys(p.n);
-  p.k.resize(static_cast<size_t>(sh.heads) * p.npad * kD);
-  if (int_v) p.v32.resize(sh.count());
-  if (float_v) p.vf.resize(sh.count());
-  parallel_for(static_cast<size_t>(sh.heads), [&](size_t h) {
-    kr.pack_k(in.k.head(static_cast<int64_t>(h)), p.n, p.k.data() + h * p.npad * kD);
-    const int8_t* v = in.v.head(static_cast<int64_t>(h));
-    const size_t base = h * sh.head_size();
-    for (size_t i = 0; i < sh.head_size(); ++i) {
-      if (int_v) p.v32[base + i] = v[i];
-      if (float_v) p.vf[base + i] = v[i];
-    }
-  });
+  p.k.resize(static_cast<size_t>(p.npad) * kD);
+  kr.pack_k(in.k.head(h), p.n, p.k.data());
+  const int8_t* v = in.v.head(h);
+  if (pv == PackV::int16_pairs) {
+    p.v16.resize(static_cast<size_t>(p.npad) * kD);
+    kr.pack_v16(v, p.n, p.v16.data());
+  } else if (pv == PackV::int32) {
+    p.v32.assign(v, v + sh.head_size());
+  } else {
+    p.vf.assign(v, v + sh.head_size());
+  }
   return p;
 }
 
@@ -176,7 +231,9 @@ Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpW
   const Shape& sh = in.shape();
   check_dim(sh, "two-pass exp model");
   const Kernels& kr = kernels_for(level);
-  const PackedHeads ph = pack_heads(kr, in, true, false);
+  // Weights of at most 2^14 fit int16: P.V then runs as int16 pair multiply-adds, rows blocked.
+  const bool blocked = kr.pv16 && words.exp_bits <= kMaxExp16Bits;
+  const uint64_t call = g_calls.fetch_add(1);
   const int64_t blocks = (sh.seq + kBlockRows - 1) / kBlockRows;
   Int8Tensor out(sh);
   // Each Q block's scores are computed once and serve both passes: the integers are the ones the
@@ -185,12 +242,30 @@ Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpW
     const int64_t h = static_cast<int64_t>(item) / blocks, qb = static_cast<int64_t>(item) % blocks;
     const int rows = static_cast<int>(std::min<int64_t>(kBlockRows, sh.seq - qb * kBlockRows));
     thread_local std::vector<int32_t> scores;
-    thread_local std::vector<uint32_t> e;
+    const HeadPack& ph = head_pack(call, kr, in, h, blocked ? PackV::int16_pairs : PackV::int32);
     scores.resize(static_cast<size_t>(kBlockRows) * ph.npad);
-    e.resize(ph.npad);
     const int8_t* q = in.q.head(h) + qb * kBlockRows * kD;
-    kr.qk(q, rows, ph.kh(h), ph.n, scores.data(), ph.npad);
-    const int32_t* v32 = ph.v32.data() + static_cast<size_t>(h) * sh.head_size();
+    kr.qk(q, rows, ph.k.data(), ph.n, scores.data(), ph.npad);
+    if (blocked) {
+      thread_local std::vector<int16_t> e16;
+      e16.resize(static_cast<size_t>(kPvRows) * ph.npad);
+      int32_t acc[kPvRows * kD];
+      uint32_t l[kPvRows];
+      for (int i0 = 0; i0 < rows; i0 += kPvRows) {
+        const int r = std::min(kPvRows, rows - i0);
+        for (int t = 0; t < r; ++t) {
+          const int32_t* s = scores.data() + static_cast<size_t>(i0 + t) * ph.npad;
+          const int32_t m = kr.row_max(s, ph.n, std::numeric_limits<int32_t>::min());
+          l[t] = kr.exp_row16(s, ph.n, m, words, e16.data() + static_cast<size_t>(t) * ph.npad);
+        }
+        kr.pv16(e16.data(), ph.npad, r, ph.npad, ph.v16.data(), acc);
+        for (int t = 0; t < r; ++t) requant(acc + t * kD, l[t], out.head(h) + (qb * kBlockRows + i0 + t) * kD);
+      }
+      return;
+    }
+    thread_local std::vector<uint32_t> e;
+    e.resize(ph.npad);
+    const int32_t* v32 = ph.v32.data();
     int32_t acc[kD];
     for (int i = 0; i < rows; ++i) {
       const int32_t* s = scores.data() + static_cast<size_t>(i) * ph.npad;
@@ -240,7 +315,7 @@ FloatTensor golden_fp32(const AttentionInputs& in, double logit_scale, Level lev
   const float logit = static_cast<float>(logit_scale) * static_cast<float>(in.scales.q) * static_cast<float>(in.scales.k);
   const float out_factor = static_cast<float>(in.scales.v / in.scales.out);
   const Kernels& kr = kernels_for(level);
-  const PackedHeads ph = pack_heads(kr, in, false, true);
+  const uint64_t call = g_calls.fetch_add(1);
   const int64_t blocks = (sh.seq + kBlockRows - 1) / kBlockRows;
   FloatTensor out(sh);
   parallel_for(static_cast<size_t>(sh.heads * blocks), [&](size_t item) {
@@ -248,25 +323,32 @@ FloatTensor golden_fp32(const AttentionInputs& in, double logit_scale, Level lev
     const int rows = static_cast<int>(std::min<int64_t>(kBlockRows, sh.seq - qb * kBlockRows));
     thread_local std::vector<int32_t> scores;
     thread_local std::vector<float> p;
+    const HeadPack& ph = head_pack(call, kr, in, h, PackV::float32);
     scores.resize(static_cast<size_t>(kBlockRows) * ph.npad);
-    p.resize(2 * static_cast<size_t>(ph.npad));
-    kr.qk(in.q.head(h) + qb * kBlockRows * kD, rows, ph.kh(h), ph.n, scores.data(), ph.npad);
-    const float* v = ph.vf.data() + static_cast<size_t>(h) * sh.head_size();
-    for (int i = 0; i < rows; i += 2) {
-      const int pair = std::min(2, rows - i);
-      float sum[2], acc[2][kD];
-      for (int r = 0; r < pair; ++r) {
-        const int32_t* s = scores.data() + static_cast<size_t>(i + r) * ph.npad;
+    p.resize(static_cast<size_t>(kPvRows) * ph.npad);
+    kr.qk(in.q.head(h) + qb * kBlockRows * kD, rows, ph.k.data(), ph.n, scores.data(), ph.npad);
+    const float* v = ph.vf.data();
+    // Rows in groups: kPvRows at once where the level has a row-blocked P.V, else two.
+    const int group = kr.pv_f32_rows ? kPvRows : 2;
+    for (int i = 0; i < rows; i += group) {
+      const int r = std::min(group, rows - i);
+      float sum[kPvRows], acc[kPvRows][kD];
+      for (int t = 0; t < r; ++t) {
+        const int32_t* s = scores.data() + static_cast<size_t>(i + t) * ph.npad;
         const int32_t m = kr.row_max(s, ph.n, std::numeric_limits<int32_t>::min());
-        sum[r] = kr.softmax_f32(s, ph.n, m, logit, p.data() + r * ph.npad);
+        sum[t] = kr.softmax_f32(s, ph.n, m, logit, p.data() + static_cast<size_t>(t) * ph.npad);
       }
-      const float* p1 = p.data() + (pair == 2 ? ph.npad : 0);
-      kr.pv_f32(p.data(), p1, ph.n, v, acc[0], acc[1]);
-      for (int r = 0; r < pair; ++r) {
+      if (kr.pv_f32_rows) {
+        kr.pv_f32_rows(p.data(), ph.npad, r, ph.n, v, acc[0]);
+      } else {
+        const float* p1 = p.data() + (r == 2 ? ph.npad : 0);
+        kr.pv_f32(p.data(), p1, ph.n, v, acc[0], acc[1]);
+      }
+      for (int t = 0; t < r; ++t) {
         // Normalizing the 64 sums instead of the S weights: the same value to FP32 rounding.
-        const float f = out_factor / sum[r];
-        float* o = out.head(h) + (qb * kBlockRows + i + r) * kD;
-        for (int c = 0; c < kD; ++c) o[c] = acc[r][c] * f;
+        const float f = out_factor / sum[t];
+        float* o = out.head(h) + (qb * kBlockRows + i + t) * kD;
+        for (int c = 0; c < kD; ++c) o[c] = acc[t][c] * f;
       }
     }
   });

@@ -44,6 +44,18 @@ Int8Tensor tile_model(const AttentionInputs& in, Level level, const TileSoftmaxR
 // sum_j e, then `requant` maps a row's accumulators and weight sum to its output row.
 using RowRequant = std::function<void(const int32_t* acc, uint32_t weight_sum, int8_t* out_row)>;
 Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpWords& words, const RowRequant& requant);
+// The machine's measured peak, for the floor `attncheck bench` reports: each of `threads` threads
+// runs the level's probes (Kernels::peak_int8, peak_fp32) and times them on its own CPU clock, so
+// other processes sharing the cores do not lower the figure; the rates add up over the threads (one
+// per core). nullopt when the active level has no probe.
+struct PeakRates {
+  double int8_mac_per_s = 0;  // vpdpbusd zmm: 64 int8 multiply-accumulates each
+  double fp32_fma_per_s = 0;  // vfmadd231ps zmm: 16 FP32 FMAs each
+  int threads = 0;
+  std::string level;
+};
+std::optional<PeakRates> measure_peak(int threads);
+
 // The golden FP32 model, blocked by rows: within FP32 rounding of the Eigen reference.
 FloatTensor golden_fp32(const AttentionInputs& in, double logit_scale, Level level);
 

@@ -1,7 +1,9 @@
 // The fast paths against the scalar reference: every registry revision at every dispatch level this CPU runs, bit for bit.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -146,4 +148,39 @@ TEST_CASE("fast golden stays within 1e-3 of FP64 at every level, over several ro
       CHECK(worst <= 1e-3);
     }
   }
+}
+
+TEST_CASE("fast golden: the avx512vnni level gives the avx2 level's FP32 bits (same exp, same sum order)", "[fast][golden]") {
+  const auto levels = fast::available_levels();
+  const bool both = std::count(levels.begin(), levels.end(), fast::Level::avx2) &&
+                    std::count(levels.begin(), levels.end(), fast::Level::avx512vnni);
+  if (!both) {
+    WARN("this CPU lacks avx2 or avx512vnni: nothing to compare");
+    return;
+  }
+  std::mt19937 g(kSeed + 3);
+  // S around the 8- and 16-lane edges and the 6-row groups; with and without scales.
+  for (int64_t s : {1, 7, 8, 9, 15, 16, 17, 65, 300, 1000}) {
+    const AttentionInputs in = random_inputs(g, {2, s, 64}, -128, 127, s % 2 == 1);
+    fast::set_level(fast::Level::avx2);
+    const FloatTensor a = golden_attention_fp32(in);
+    fast::set_level(fast::Level::avx512vnni);
+    const FloatTensor b = golden_attention_fp32(in);
+    fast::set_level(std::nullopt);
+    size_t differ = 0;
+    for (size_t i = 0; i < a.data.size(); ++i) differ += std::memcmp(&a.data[i], &b.data[i], sizeof(float)) != 0;
+    INFO("S=" << s << ": " << differ << " of " << a.data.size() << " elements differ");
+    CHECK(differ == 0);
+  }
+}
+
+TEST_CASE("the machine-peak probes report positive rates on every thread asked for", "[fast]") {
+  const auto pk = fast::measure_peak(2);
+  if (!pk) {
+    WARN("level " << fast::level_name(fast::active_level()) << " has no peak probe");
+    return;
+  }
+  CHECK(pk->threads == 2);
+  CHECK(pk->int8_mac_per_s > 0);
+  CHECK(pk->fp32_fma_per_s > 0);
 }

@@ -77,6 +77,10 @@ struct Array::Tile {
   std::vector<int> open_use;  // per region: index into inputs of the fill being watched, or -1
   std::vector<InputUse> inputs;
   std::map<std::string, size_t> fills;  // per channel name: fills so far
+  // A stand-in core: per channel, the BD its next buffer belongs to (-1: not started).
+  bool stand_in = false;
+  std::vector<int> stand_in_in_bd, stand_in_out_bd;
+  std::vector<StandInTransfer> received;
 };
 
 Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {}
@@ -209,6 +213,13 @@ void Array::write(const RegisterWrite& w, const std::string& origin) {
 }
 
 void Array::start_core(Tile& t) {
+  if (opt_.stand_in && opt_.stand_in(t.col, t.row)) {
+    t.stand_in = true;
+    t.core_state = "stand-in";
+    t.stand_in_in_bd.assign(t.s2mm.size(), -1);
+    t.stand_in_out_bd.assign(t.mm2s.size(), -1);
+    return;
+  }
   // The program the core runs is what program memory holds; a caller's ELF is used for its
   // symbols only when its segments equal the memories the CDO wrote.
   std::vector<uint8_t> text(t.program.begin(), t.program.begin() + t.program_end);
@@ -273,6 +284,75 @@ void Array::start_core(Tile& t) {
   t.core_time = now_;
   t.core_state = "running";
   neighbours_connected_ = false;
+}
+
+const std::vector<StandInTransfer>& Array::stand_in_received(int col, int row) {
+  static const std::vector<StandInTransfer> none;
+  Tile* t = find_tile(col, row);
+  return t ? t->received : none;
+}
+
+// One step of a stand-in core: take the next buffer of every S2MM channel that has a task and hand
+// out the next buffer of every MM2S channel, as one iteration of an ObjectFIFO loop does (acquire
+// everything, compute, release everything). The BD chain of each channel says which buffer is next
+// and which locks guard it: the core acquires the lock its BD releases and releases the one its BD
+// acquires. True when a step was taken.
+bool Array::step_stand_in(Tile& t) {
+  const TileLayout& L = *t.layout;
+  auto bd_at = [&](int bd) {
+    std::vector<uint32_t> w(L.bd_words);
+    for (int k = 0; k < L.bd_words; ++k) w[k] = reg_or_zero(t.regs, L.bd_offset(bd, k));
+    return decode_bd(t.kind, w.data());
+  };
+  auto next_bd = [&](const DmaChannel& ch, int cur) {
+    if (cur < 0) return ch.state != ChannelState::Idle ? ch.task.start_bd : ch.queue.empty() ? -1 : ch.queue.front().start_bd;
+    const BufferDescriptor d = bd_at(cur);
+    return d.use_next_bd ? d.next_bd : cur;
+  };
+  struct Take {
+    bool out;
+    int channel, bd;
+    BufferDescriptor d;
+  };
+  std::vector<Take> takes;
+  for (size_t c = 0; c < t.s2mm.size(); ++c) {
+    const int bd = next_bd(t.s2mm[c], t.stand_in_in_bd[c]);
+    if (bd >= 0) takes.push_back({false, static_cast<int>(c), bd, bd_at(bd)});
+  }
+  for (size_t c = 0; c < t.mm2s.size(); ++c) {
+    const int bd = next_bd(t.mm2s[c], t.stand_in_out_bd[c]);
+    if (bd >= 0) takes.push_back({true, static_cast<int>(c), bd, bd_at(bd)});
+  }
+  if (takes.empty()) return false;
+  // All or nothing: a step waits until every buffer it needs is free.
+  for (const auto& k : takes)
+    if (k.d.lock_rel_value > 0 && t.locks.at(k.d.lock_rel_id) < k.d.lock_rel_value) return false;
+  std::vector<uint8_t> first_input;
+  for (const auto& k : takes) {
+    if (k.d.lock_rel_value > 0) t.locks[k.d.lock_rel_id] -= k.d.lock_rel_value;
+    if (k.out) continue;
+    if (k.d.address + k.d.length_bytes() > t.memory.size())
+      throw SimError("stand-in core " + tile_name(t.col, t.row) + ": S2MM BD " + std::to_string(k.bd) + " lies outside its memory");
+    StandInTransfer tr{k.channel, k.bd, static_cast<uint32_t>(k.d.address),
+                       {t.memory.begin() + k.d.address, t.memory.begin() + k.d.address + k.d.length_bytes()}};
+    if (first_input.empty()) first_input = tr.bytes;
+    t.received.push_back(std::move(tr));
+  }
+  for (const auto& k : takes) {
+    if (k.out) {
+      if (k.d.address + k.d.length_bytes() > t.memory.size())
+        throw SimError("stand-in core " + tile_name(t.col, t.row) + ": MM2S BD " + std::to_string(k.bd) + " lies outside its memory");
+      uint8_t* p = t.memory.data() + k.d.address;
+      std::fill(p, p + k.d.length_bytes(), 0);
+      std::memcpy(p, first_input.data(), std::min<size_t>(first_input.size(), k.d.length_bytes()));
+      t.stand_in_out_bd[k.channel] = k.bd;
+    } else {
+      t.stand_in_in_bd[k.channel] = k.bd;
+    }
+    const LockOp op = bd_acquire(k.d.lock_acq_value);
+    if (k.d.lock_acq_enable) t.locks[k.d.lock_acq_id] = std::min(kLockMax, t.locks[k.d.lock_acq_id] + op.value);
+  }
+  return true;
 }
 
 uint8_t* Array::memory(Tile& t, uint64_t address, uint32_t bytes, const DmaChannel& ch) {
@@ -726,6 +806,9 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     if (tiles_.size() != known_tiles || chans.empty()) chans = channels(), known_tiles = tiles_.size();
     const uint64_t target = now_ + opt_.quantum;
     bool cores_ran = false;
+    for (auto& [k, t] : tiles_)
+      if (t->stand_in)
+        for (int step = 0; step < 64 && step_stand_in(*t); ++step) cores_ran = true;
     for (auto& [k, t] : tiles_) {
       if (!t->core || t->core_done) continue;
       if (t->core_time >= target) continue;

@@ -36,6 +36,18 @@ struct ArrayOptions {
   std::function<const Elf*(int col, int row)> core_elf;
   // Called after every quantum; may throw (interrupts).
   std::function<void()> poll;
+  // Compute tiles whose core is replaced by a stand-in that follows the ObjectFIFO lock protocol of
+  // the tile's own DMA BDs: it takes each buffer an S2MM BD fills (acquiring the lock the BD
+  // releases, releasing the one it acquires), records it, and fills each MM2S buffer with a copy of
+  // the input it took. For checking a design's data movement where its cores cannot run yet.
+  std::function<bool(int col, int row)> stand_in;
+};
+
+// One buffer a stand-in core took from an S2MM channel, in order.
+struct StandInTransfer {
+  int channel = 0, bd = 0;
+  uint32_t address = 0;  // in the tile's data memory
+  std::vector<uint8_t> bytes;
 };
 
 // A host buffer as XRT hands it to the kernel: kernel argument number, bytes, and the device
@@ -83,6 +95,8 @@ class Array {
   // The write watch of a compute tile: every fill of a buffer its S2MM BDs write, and what the
   // core stored into it before the next fill (sim/tile.hpp InputUse).
   std::vector<InputUse> input_uses(int col, int row);
+  // What a stand-in core (ArrayOptions::stand_in) received, in order.
+  const std::vector<StandInTransfer>& stand_in_received(int col, int row);
 
  private:
   struct Tile;
@@ -98,6 +112,7 @@ class Array {
   void lock_release(Tile& t, int id, int value, const DmaChannel& ch);
   bool step_channel(DmaChannel& ch);
   void note_fill(Tile& t, const DmaChannel& ch);
+  bool step_stand_in(Tile& t);
   void load_bd(DmaChannel& ch, int bd);
   bool run_ops();
   void advance(uint64_t cycles, bool* progressed);

@@ -209,3 +209,50 @@ TEST_CASE("array: the 4-core build's ELFs do not run the INT32 fix whose source 
     CHECK(std::memcmp(out[j].data(), want_fix.data.data(), 4096) != 0);
   }
 }
+
+namespace {
+
+std::string riallto(const std::string& app, const std::string& ext) {
+  return shared_dir() + "/npu1/riallto-0593d004/binaries/" + app + "." + ext;
+}
+
+// A 720p RGBA frame of random bytes, as Riallto's applications take it (1280 x 720 x 4).
+Bytes random_frame(uint32_t seed) {
+  std::mt19937 rng(seed);
+  return random_bytes(1280 * 720 * 4, rng);
+}
+
+}  // namespace
+
+// color_threshold_v1_720p.mlir: objFifo_in0 (shim -> memory tile) linked to objFifo_in1 (memory
+// tile -> core (0,2)) with elements of memref<640xi32>; objFifo_out1 (core -> memory tile) linked to
+// objFifo_out0 (-> shim), the same element. So the core takes the frame in 2,560-byte pieces, in
+// order, and hands back as many. With a stand-in core that copies its input to its output, the
+// frame must come back whole.
+TEST_CASE("array: Riallto color_threshold_v1_720p moves a whole 720p frame through the shim and the memory tile, piece by piece as its objectFifos say") {
+  const array::ArrayProgram ap = array::load_array_program(riallto("color_threshold_v1_720p", "xclbin"), "");
+  const InstructionStream insts = read_instruction_stream(riallto("color_threshold_v1_720p", "seq"));
+  REQUIRE(insts.first_buffer_kernel_arg == 2);
+  array::ArrayOptions opt;
+  opt.stand_in = [](int, int) { return true; };
+  auto a = array::make_array(ap, opt);
+  Bytes frame = random_frame(7), out(frame.size(), 0x5A);
+  a->call(insts, {{2, &frame}, {3, &out}});
+  const auto& got = a->stand_in_received(0, 2);
+  REQUIRE(got.size() == 1440);
+  size_t in_order = 0;
+  for (size_t k = 0; k < got.size(); ++k)
+    in_order += got[k].bytes.size() == 2560 && std::equal(got[k].bytes.begin(), got[k].bytes.end(), frame.begin() + 2560 * k);
+  CHECK(in_order == 1440);
+  CHECK(out == frame);
+  // What each channel moved: the frame's 921,600 words on every hop, in and out.
+  const nlohmann::json rep = a->report();
+  std::map<std::string, uint64_t> words;
+  for (const auto& c : rep["channels"]) words[c["channel"]] = c["words"];
+  CHECK(words["shim (0,0) MM2S 0"] == 921600);
+  CHECK(words["memory tile (0,1) S2MM 0"] == 921600);
+  CHECK(words["memory tile (0,1) MM2S 0"] == 921600);
+  CHECK(words["tile (0,2) S2MM 0"] == 921600);
+  CHECK(words["tile (0,2) MM2S 0"] == 921600);
+  CHECK(words["shim (0,0) S2MM 0"] == 921600);
+}

@@ -1,7 +1,6 @@
 // Compiles a kernel package's C sources at run time under the device dialect, caches the shared object, and loads its entries.
 #include "kernels/host_compile.hpp"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -237,15 +236,8 @@ CompiledPackage compile_package(const KernelPackage& pkg) {
     if (ec) throw InputError(out.library + ": cannot store the compiled kernel: " + ec.message());
   }
 
-  void* h = dlopen(out.library.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!h) throw InputError(out.library + ": cannot load the compiled kernel: " + first_line(dlerror()));
-  std::string files;
-  for (const auto& s : pkg.sources) files += (files.empty() ? "" : ", ") + fs::path(s).filename().string();
-  for (const auto& sym : pkg.entry_symbols()) {
-    void* p = dlsym(h, sym.c_str());
-    if (!p) throw InputError(where + ": entry " + sym + " is not defined by " + files);
-    out.symbols[sym] = p;
-  }
+  // The library is never loaded here: its constructors would run inside attncheck. The worker that
+  // runs it loads it and resolves the entries (kernels/kernel_worker.hpp).
   return out;
 }
 

@@ -158,6 +158,7 @@ TEST_CASE("issue 26.1: in a suite a faulting or hanging package is an error case
       ++errors;
       CHECK(id.rfind("good ", 0) != 0);
       const std::string e = c.at("error");
+      INFO(id << ": " << e);
       CHECK((e.find("wrote past the end of args[1]") != std::string::npos || e.find("--kernel-timeout") != std::string::npos));
     }
   }

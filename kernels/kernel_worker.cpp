@@ -5,7 +5,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -14,6 +18,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -75,11 +80,38 @@ extern "C" void worker_fault(int sig, siginfo_t* si, void* ctx) {
   (void)ctx;
 #endif
   (void)!send(g_sock, &r, sizeof r, MSG_NOSIGNAL);
-  if (sig == SIGABRT || si->si_code == SI_USER || si->si_code == SI_TKILL) {
-    signal(sig, SIG_DFL);
-    raise(sig);
-  }
+  // A signal not raised by the faulting instruction would not recur on return; the report is sent.
+  if (sig == SIGABRT || si->si_code == SI_USER || si->si_code == SI_TKILL) _exit(128 + sig);
 }
+
+#if defined(__x86_64__)
+// What the kernel's code must not do to attncheck from the worker: signal it (or anyone), trace or
+// write its memory, or start programs. A denylist, so the loader and the kernel's own work run as
+// before; x86-64 syscall numbers from arch/x86/entry/syscalls/syscall_64.tbl (Linux).
+void deny_escape_syscalls() {
+  static const uint32_t denied[] = {62 /* kill */,   200 /* tkill */,  234 /* tgkill */, 101 /* ptrace */,
+                                    310 /* process_vm_readv */, 311 /* process_vm_writev */, 424 /* pidfd_send_signal */,
+                                    434 /* pidfd_open */, 438 /* pidfd_getfd */, 59 /* execve */, 322 /* execveat */,
+                                    57 /* fork */, 58 /* vfork */, 129 /* rt_sigqueueinfo */, 297 /* rt_tgsigqueueinfo */};
+  std::vector<sock_filter> f;
+  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)));
+  f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
+  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+  f.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)));
+  // x32 numbers (bit 30) reach the same calls: refused outright.
+  f.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1));
+  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+  for (uint32_t nr : denied) {
+    f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 1));
+    f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM));
+  }
+  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+  sock_fprog prog{static_cast<unsigned short>(f.size()), f.data()};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+#else
+void deny_escape_syscalls() {}
+#endif
 
 // Once a second: a worker whose attncheck died (its parent changed) ends itself, even inside a
 // kernel that loops forever. PR_SET_PDEATHSIG would fire when the forking *thread* ends, which
@@ -176,6 +208,8 @@ struct WireArg {
   tv.it_interval.tv_sec = 1;
   tv.it_value.tv_sec = 1;
   setitimer(ITIMER_REAL, &tv, nullptr);
+  // Before the library loads: its constructors run under the filter too.
+  deny_escape_syscalls();
 
   void* lib = nullptr;
   std::vector<void*> syms;

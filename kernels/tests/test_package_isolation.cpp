@@ -125,6 +125,16 @@ TEST_CASE("issue 26.2: a constructor runs in the worker: exit_group(0) is a faul
   INFO(f.out << f.err);
   CHECK(f.exit_code == 0);
   CHECK(f.out.find("forged") == std::string::npos);
+  // kill(getppid(), SIGKILL) from a constructor: the worker's syscall filter refuses it; attncheck lives.
+  const std::string kill_parent =
+      "__attribute__((constructor)) static void shoot(void) {\n"
+      "  long pp, rc; __asm__ volatile(\"syscall\" : \"=a\"(pp) : \"a\"(110L) : \"rcx\", \"r11\", \"memory\");\n"
+      "  __asm__ volatile(\"syscall\" : \"=a\"(rc) : \"a\"(62L), \"D\"(pp), \"S\"(9L) : \"rcx\", \"r11\", \"memory\");\n"
+      "}";
+  const CliResult k = run_body(tmp, "killparent", "", kill_parent);
+  INFO(k.err);
+  CHECK(k.signal == 0);
+  CHECK(k.exit_code == 0);
   // `kernels --details` loads it in a worker too: the exiting constructor is a line of the listing.
   const CliResult d = run_cli({"kernels", "--details", tmp.file("exit")});
   INFO(d.out << d.err);

@@ -4,6 +4,11 @@
 #include <pybind11/stl.h>
 
 #include <cmath>
+#include <thread>
+#include <mutex>
+#include <csignal>
+#include <condition_variable>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -90,6 +95,53 @@ const std::string& no_nul(const std::string& s, const std::string& what) {
     throw InputError(what + " \"" + terminal_text(s.substr(0, std::min<size_t>(at + 20, 200))) + "\": holds a NUL byte at offset " +
                      std::to_string(at));
   return s;
+}
+
+// Runs `work` (which never touches Python) on a helper thread while this thread, the GIL released,
+// wakes every 100 ms to let Python see its signals: Ctrl-C raises KeyboardInterrupt within a second
+// (issue 26.8). The work is told through attncheck's interrupt flag, which stops a package's worker
+// at once and a run between its stages; the call returns once the work has stopped.
+template <class F>
+auto interruptible(F work) -> decltype(work()) {
+  using R = decltype(work());
+  std::optional<R> result;
+  std::exception_ptr error;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread t([&] {
+    try {
+      result.emplace(work());
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+    cv.notify_all();
+  });
+  for (;;) {
+    {
+      py::gil_scoped_release release;
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; });
+      if (done) break;
+    }
+    if (PyErr_CheckSignals() != 0) {
+      g_interrupt_signal.store(SIGINT);
+      {
+        py::gil_scoped_release release;
+        t.join();
+      }
+      g_interrupt_signal.store(0);  // the interpreter lives on; the next call starts clean
+      throw py::error_already_set();
+    }
+  }
+  {
+    py::gil_scoped_release release;
+    t.join();
+  }
+  if (error) std::rethrow_exception(error);
+  return std::move(*result);
 }
 
 // A Python number as the CLI reads one: "scales.q: nan is not a finite number", not the JSON
@@ -303,11 +355,7 @@ py::object run(const std::string& kernel, const py::object& fixture, const std::
     }
     if (!value.is_none()) req.backend_options.*(f->second) = py::str(value).cast<std::string>();
   }
-  RunOutcome out;
-  {
-    py::gil_scoped_release release;
-    out = execute_run(req);
-  }
+  const RunOutcome out = interruptible([&] { return execute_run(req); });
   return to_python(out.report);
 }
 

@@ -82,3 +82,34 @@ def test_a_faulting_package_is_an_exception_and_the_interpreter_lives_on(tmp_pat
         attncheck.run(package(tmp_path, "trap", "__builtin_trap();"), fx, backend="host")
     report = attncheck.run(package(tmp_path, "ok", ""), fx, backend="host")
     assert report["backend"]["name"] == "host"
+
+
+def test_ctrl_c_stops_a_looping_package_within_a_second(tmp_path):
+    """SIGINT while a package's kernel loops (default --kernel-timeout 60 s): KeyboardInterrupt in under a second."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    pkg = package(tmp_path, "loop", "for (;;) { }")
+    script = (
+        "import attncheck, numpy as np, os\n"
+        f"q, k, v = [np.load(os.path.join({SEED42!r}, n + '.npy')) for n in 'qkv']\n"
+        "print('start', flush=True)\n"
+        f"attncheck.run({pkg!r}, {{'q': q, 'k': k, 'v': v}}, backend='host')\n"
+    )
+    env = dict(os.environ, ATTNCHECK_CACHE_DIR=str(cache))
+    p = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "start"
+    time.sleep(3)  # compiled, loaded, looping
+    sent = time.time()
+    p.send_signal(signal.SIGINT)
+    try:
+        _, err = p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        raise AssertionError("still running 20 s after SIGINT")
+    took = time.time() - sent
+    assert "KeyboardInterrupt" in err, err
+    assert took < 1.5, took

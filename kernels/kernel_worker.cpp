@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <mutex>

@@ -175,3 +175,23 @@ TEST_CASE("issue 26.1: in a suite a faulting or hanging package is an error case
   CHECK(ok == 4);
   CHECK(errors == 4);
 }
+
+TEST_CASE("issue 26.1: a q-tile-kv-stream package (precise-v1's source, copied) runs in the worker bit-exact with its model") {
+  PackageCache cache;
+  TempDir tmp;
+  const std::string pkg = tmp.file("my-precise");
+  fs::create_directories(pkg);
+  fs::copy_file(source_dir() + "/kernels/precise-v1/attention.c", pkg + "/attention.c");
+  auto j = nlohmann::json::parse(read_text(source_dir() + "/kernels/precise-v1/kernel.json"));
+  j["name"] = "my-precise";
+  for (const char* key : {"$schema", "peer", "design"}) j.erase(key);
+  write_bytes(pkg + "/kernel.json", j.dump());
+  // S = 200 over 64-row tiles: four Q tiles per head, the last partial, and four K|V pairs.
+  const CliResult r = run_cli({"run", "--backend", "host", "--kernel", pkg, "--fixture",
+                               source_dir() + "/fixtures/realistic_s11_h2_s200", "--json", tmp.file("r.json")});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto report = nlohmann::json::parse(read_text(tmp.file("r.json")));
+  CHECK(report.at("metrics").at("vs_model").at("bit_exact") == true);
+  CHECK(report.at("backend").at("build").at("built_at") == "run time");
+}

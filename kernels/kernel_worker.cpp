@@ -502,6 +502,9 @@ void release(std::unique_ptr<Worker> w) {
   // The next user starts with an empty capture.
   if (ftruncate(w->out, 0) != 0) return;
   std::lock_guard<std::mutex> lock(g_pool_mu);
+  // A long Python session that edits its source leaves workers of old builds: keep a bounded pool.
+  constexpr size_t kMaxIdleWorkers = 32;
+  if (pool().size() >= kMaxIdleWorkers) pool().erase(pool().begin());
   std::string lib = w->library;
   pool().emplace(lib, std::move(w));
 }
@@ -645,11 +648,6 @@ void WorkerSession::run(const std::vector<WorkerCall>& calls, const std::string&
 void probe_library(const std::string& package, const std::string& where, const std::string& library,
                    const std::vector<std::string>& symbols, const std::string& sources) {
   release(acquire(package, library, symbols, sources, where));
-}
-
-size_t idle_kernel_workers() {
-  std::lock_guard<std::mutex> lock(g_pool_mu);
-  return pool().size();
 }
 
 }  // namespace attncheck

@@ -65,7 +65,4 @@ class WorkerSession {
 void probe_library(const std::string& package, const std::string& where, const std::string& library,
                    const std::vector<std::string>& symbols, const std::string& sources);
 
-// Workers alive (idle in the pool); for tests.
-size_t idle_kernel_workers();
-
 }  // namespace attncheck

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "kernels/host_kernels.hpp"
+#include "kernels/kernel_worker.hpp"
 #include "kernels/packages.hpp"
 #include "ref/registry.hpp"
 #include "sim/inspect.hpp"
@@ -89,6 +90,9 @@ std::string package_details(const Revision& r) {
     for (const auto& w : k.build.at("warnings")) s += "    warning      " + w.get<std::string>() + "\n";
   } catch (const InputError& e) {
     s += "    host build   FAILED: " + std::string(e.what()) + "\n";
+  } catch (const KernelFault& e) {
+    // Its library loads in a worker (never here), whose constructors may fault or exit.
+    s += "    host build   FAILED: " + std::string(e.what()) + "\n";
   }
   for (const auto& [what, path] : {std::pair<const char*, const std::string*>{"elf", &p.elf}, {"xclbin", &p.xclbin}, {"insts", &p.insts}})
     if (!path->empty()) s += std::string("    ") + what + std::string(13 - std::string(what).size(), ' ') + *path + "\n";
@@ -96,6 +100,18 @@ std::string package_details(const Revision& r) {
 }
 
 }  // namespace
+
+void add_kernel_timeout_option(CLI::App* cmd) {
+  cmd->add_option_function<double>(
+         "--kernel-timeout",
+         [](const double& s) {
+           if (!(s > 0 && s <= 86400)) throw InputError("--kernel-timeout: " + std::to_string(s) + " is not in 0..86400 seconds");
+           set_kernel_timeout(s);
+         },
+         "A kernel package's launch (or its library's load) running longer than this many seconds is killed: exit 4 "
+         "(default 60)")
+      ->type_name("SECONDS");
+}
 
 void add_kernels_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("kernels", "List the kernel revisions this build knows");
@@ -108,6 +124,7 @@ void add_kernels_command(CLI::App& app, int& exit_code) {
                 "Per revision: host build, device stack need (deepest call chain) against the stack its design reserves");
   cmd->add_option("--elf", *elf, "With --details: also the stack of this compiled core ELF, from its own frames");
   cmd->add_option("--ld-script", *ld, "With --elf: its link script (default: beside the ELF)");
+  add_kernel_timeout_option(cmd);
   cmd->callback([&exit_code, show_details, elf, ld, packages] {
     if (!elf->empty() && !*show_details) throw InputError("--elf: goes with --details");
     std::string text;

@@ -99,6 +99,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option_function<int>("-j,--jobs", [](const int& n) { fast::set_jobs(n); },
                                 "Threads of the golden and integer models (default 0: every core)")
       ->check(at_least(0));
+  add_kernel_timeout_option(cmd);
   // The device backends (docs/npu.md).
   BackendOptions& bo = req->backend_options;
   auto* npu = "NPU (--backend npu|auto)";

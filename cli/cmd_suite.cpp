@@ -419,6 +419,7 @@ void add_suite_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--junit", a->junit, "Write JUnit XML here: one test case per fixture, revision and gate");
   cmd->add_option("-j,--jobs", a->jobs, "Cases run at once (0: one per hardware thread)")->capture_default_str();
   cmd->add_flag("--keep-outputs", a->keep_outputs, "Save each case's arrays as .npy beside the --json aggregate");
+  add_kernel_timeout_option(cmd);
   cmd->callback([a, &exit_code] { exit_code = suite_cmd(*a); });
 }
 

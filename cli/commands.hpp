@@ -13,6 +13,8 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_array_commands(CLI::App& app, int& exit_code);  // golden, emulate, compare
 void add_fixture_command(CLI::App& app, int& exit_code);
 void add_kernels_command(CLI::App& app, int& exit_code);
+// --kernel-timeout SECONDS on a command that may run a kernel package's code (cmd_kernels.cpp).
+void add_kernel_timeout_option(CLI::App* cmd);
 void add_diff_command(CLI::App& app, int& exit_code);
 void add_report_command(CLI::App& app, int& exit_code);
 void add_suite_command(CLI::App& app, int& exit_code);

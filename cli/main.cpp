@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
                "attncheck"};
   app.set_version_flag("--version", std::string("attncheck ") + ATTNCHECK_VERSION);
   app.require_subcommand(1, 1);
-  app.footer("Exit codes: 0 done, 1 a gate failed, 2 bad input or usage, 3 device unavailable, 4 internal error, "
+  app.footer("Exit codes: 0 done, 1 a gate failed, 2 bad input or usage, 3 device unavailable, 4 internal error or a kernel package that faulted or hung, "
              "130/143 interrupted by SIGINT/SIGTERM (nothing written).");
   int exit_code = kExitOk;
   add_run_command(app, exit_code);
@@ -94,6 +94,8 @@ int main(int argc, char** argv) {
     return fail(kExitBadInput, e.what());
   } catch (const DeviceError& e) {
     return fail(kExitNoDevice, e.what());
+  } catch (const KernelFault& e) {
+    return fail(kExitKernelFault, e.what());
   } catch (const std::bad_alloc&) {
     return fail(kExitBadInput, "out of memory: the input is larger than this machine can hold");
   } catch (const std::exception& e) {

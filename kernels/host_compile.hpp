@@ -11,7 +11,6 @@
 namespace attncheck {
 
 struct CompiledPackage {
-  std::map<std::string, void*> symbols;  // every entry symbol, resolved
   std::string compiler;                  // "cc (Debian 12.2.0-14+deb12u1) 12.2.0"
   std::vector<std::string> flags;
   std::string library;                   // the cached shared object
@@ -26,12 +25,11 @@ struct CompiledPackage {
 // sources build with -Werror; a package's warnings are reported, not fatal.
 std::vector<std::string> package_compile_flags();
 
-// Compiles (or loads from the cache) and resolves the entries. The cache key is a hash of the
+// Compiles (or finds in the cache); never loads the library (a worker does, kernels/kernel_worker.hpp). The cache key is a hash of the
 // preprocessed sources, the entry declarations, the compiler's identity and the flags; the cache
 // lives in $ATTNCHECK_CACHE_DIR, else $XDG_CACHE_HOME/attncheck, else ~/.cache/attncheck. The
 // compiler is $ATTNCHECK_CC, else cc. InputError on one line: the first compiler error at the
-// user's file and line, an undefined symbol (a libc call), a 64-bit division, or a missing entry.
-// Loaded libraries stay loaded for the process.
+// user's file and line, an undefined symbol (a libc call), a 64-bit division.
 CompiledPackage compile_package(const KernelPackage& pkg);
 
 }  // namespace attncheck

@@ -9,6 +9,7 @@
 
 #include "kernels/device_layout.hpp"
 #include "kernels/host_compile.hpp"
+#include "kernels/kernel_worker.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -117,6 +118,83 @@ HostKernel make_host_kernel(const Revision& rev, const std::map<std::string, voi
   return k;
 }
 
+// A package's library runs in a worker process (kernels/kernel_worker.hpp): each run is a session over
+// the launch plan's buffers, in shared memory with guard pages, and every launch one request.
+HostKernel make_package_kernel(const Revision& rev, const std::string& library, const std::string& sources, nlohmann::json build) {
+  const std::shared_ptr<const KernelPackage> pkg = rev.package;
+  HostKernel k;
+  k.revision = rev.name;
+  k.entries = pkg->entry_symbols();
+  k.build = std::move(build);
+  k.run = [rev, pkg, library, sources](const AttentionInputs& in, const Params& params) {
+    for (const PackageArg* p : pkg->params()) {
+      const int64_t v = params.at(p->name);
+      if (v < p->min || v > p->max)
+        throw InputError("--backend host: " + p->name + " " + std::to_string(v) + " outside " + std::to_string(p->min) + ".." +
+                         std::to_string(p->max));
+    }
+    const LaunchPlan plan(rev, in, params);
+    // Buffers as messages name them: kernel.json's argument index, what it holds, its size.
+    std::vector<size_t> arg_of;
+    for (size_t i = 0; i < pkg->args.size(); ++i)
+      if (pkg->args[i].kind == PackageArg::input) arg_of.push_back(i);
+    for (size_t i = 0; i < pkg->args.size(); ++i)
+      if (pkg->args[i].kind == PackageArg::output) arg_of.push_back(i);
+    std::vector<WorkerBuffer> bufs;
+    const auto& specs = plan.buffers();
+    for (size_t b = 0; b < specs.size(); ++b) {
+      const PackageArg& a = pkg->args.at(arg_of.at(b));
+      std::string tensors;
+      for (const auto& t : a.tensors) tensors += (tensors.empty() ? "" : ",") + t;
+      bufs.push_back({"args[" + std::to_string(arg_of[b]) + "] (" + (a.kind == PackageArg::output ? "output" : "input " + tensors) +
+                          ", " + std::to_string(specs[b].bytes) + " B)",
+                      specs[b].bytes});
+    }
+    const size_t out_index = specs.size() - 1;
+    std::vector<WorkerCall> calls;
+    auto ptr = [](size_t buffer, uint64_t offset = 0) { return WorkerArg{true, static_cast<uint32_t>(buffer), offset}; };
+    if (pkg->layout == PackageLayout::head_tile) {
+      WorkerCall c;
+      size_t input = 0;
+      for (const auto& a : pkg->args) {
+        if (a.kind == PackageArg::input) c.args.push_back(ptr(input++));
+        else if (a.kind == PackageArg::output) c.args.push_back(ptr(out_index));
+        else c.args.push_back(WorkerArg{false, 0, static_cast<uint64_t>(scalar_word(a, params.at(a.name)))});
+      }
+      calls.push_back(c);
+    } else {
+      // The core body of its design: begin, a max pass and an accumulate pass over the K|V pairs, finish.
+      const int64_t S = in.shape().seq, T = pkg->tile_seq;
+      const int64_t tiles = (S + T - 1) / T;
+      const uint64_t tile_bytes = static_cast<uint64_t>(T * pkg->tile_dim);
+      const size_t row_max = bufs.size(), acc = row_max + 1, row_sum = row_max + 2;
+      bufs.push_back({"the row_max scratch (" + std::to_string(4 * T) + " B)", static_cast<size_t>(4 * T)});
+      bufs.push_back({"the acc scratch (" + std::to_string(4 * tile_bytes) + " B)", static_cast<size_t>(4 * tile_bytes)});
+      bufs.push_back({"the row_sum scratch (" + std::to_string(4 * T) + " B)", static_cast<size_t>(4 * T)});
+      auto keys = [&](int64_t t) { return WorkerArg{false, 0, static_cast<uint64_t>(static_cast<uint32_t>(std::min(T, S - t * T)))}; };
+      calls.push_back({0, {ptr(row_max), ptr(acc), ptr(row_sum)}});
+      for (int64_t t = 0; t < tiles; ++t) calls.push_back({1, {ptr(0), ptr(1, t * 2 * tile_bytes), keys(t), ptr(row_max)}});
+      for (int64_t t = 0; t < tiles; ++t)
+        calls.push_back({2, {ptr(0), ptr(1, t * 2 * tile_bytes), keys(t), ptr(row_max), ptr(acc), ptr(row_sum)}});
+      calls.push_back({3, {ptr(0), ptr(acc), ptr(row_sum), ptr(out_index)}});
+    }
+    WorkerSession session(pkg->name, library, pkg->entry_symbols(), sources, bufs);
+    Int8Tensor out(in.shape());
+    std::vector<std::vector<uint8_t>> inputs;
+    for (size_t i = 0; i < plan.launches(); ++i) {
+      plan.pack(i, &inputs);
+      for (size_t b = 0; b < inputs.size(); ++b) std::memcpy(session.buffer(b), inputs[b].data(), inputs[b].size());
+      int64_t head, first, rows;
+      plan.rows_of(i, &head, &first, &rows);
+      session.run(calls, "launch " + std::to_string(i + 1) + " of " + std::to_string(plan.launches()) + " (head " +
+                             std::to_string(head) + ", rows " + std::to_string(first) + "-" + std::to_string(first + rows - 1) + ")");
+      plan.unpack(i, session.buffer(out_index), &out);
+    }
+    return out;
+  };
+  return k;
+}
+
 nlohmann::json builtin_build(const Revision& rev) {
   std::vector<std::string> files;
   for (const auto& s : rev.package->sources) files.push_back(std::filesystem::path(s).filename().string());
@@ -173,7 +251,11 @@ const HostKernel& host_kernel(const Revision& rev) {
   std::vector<std::string> files;
   for (const auto& s : rev.package->sources) files.push_back(s);
   build["sources"] = files;
-  compiled.emplace_back(std::make_pair(rev.package.get(), c.library), make_host_kernel(rev, c.symbols, build));
+  std::string names;
+  for (const auto& src : rev.package->sources) names += (names.empty() ? "" : ", ") + std::filesystem::path(src).filename().string();
+  // The entries are resolved (and the constructors run) in a worker, once per library.
+  probe_library(rev.package->name, rev.package->path, c.library, rev.package->entry_symbols(), names);
+  compiled.emplace_back(std::make_pair(rev.package.get(), c.library), make_package_kernel(rev, c.library, names, build));
   return compiled.back().second;
 }
 

@@ -62,8 +62,13 @@ const Revision& resolve_kernel(const std::string& spec) {
   const std::string dir = fs::path(canonical).parent_path().string();
   KernelPackage pkg = parse_kernel_package(j, dir, file);
   pkg.sha256 = sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
-  for (const auto& src : pkg.sources)
+  for (const auto& src : pkg.sources) {
+    // Only C goes to the compiler: a .so or .s source went to the linker (libc linked in, /etc/passwd
+    // read as a linker script); headers come in through #include.
+    if (fs::path(src).extension() != ".c")
+      throw InputError(file + ": source " + src + " is not a .c file (sources are C files; headers come in through #include)");
     if (!fs::is_regular_file(src, ec)) throw InputError(file + ": source " + src + " is not a file");
+  }
   loaded.emplace_back(key, revision_from_package(pkg));
   return loaded.back().second;
 }

@@ -3,6 +3,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
+#include <thread>
+#include <mutex>
+#include <csignal>
+#include <condition_variable>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -20,7 +26,9 @@
 #include "fixtures/realistic.hpp"
 #include "fixtures/sha256.hpp"
 #include "kernels/packages.hpp"
+#include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
+#include "ref/interrupt.hpp"
 #include "ref/golden.hpp"
 #include "ref/registry.hpp"
 
@@ -79,9 +87,81 @@ py::array_t<T> to_array(const std::vector<T>& data, const Shape& s, bool two_d) 
   return a;
 }
 
+// A NUL in a name from Python would cut every message that quotes it (what() is a C string): refused,
+// with the NUL shown.
+const std::string& no_nul(const std::string& s, const std::string& what) {
+  const size_t at = s.find('\0');
+  if (at != std::string::npos)
+    throw InputError(what + " \"" + terminal_text(s.substr(0, std::min<size_t>(at + 20, 200))) + "\": holds a NUL byte at offset " +
+                     std::to_string(at));
+  return s;
+}
+
+// Runs `work` (which never touches Python) on a helper thread while this thread, the GIL released,
+// wakes every 100 ms to let Python see its signals: Ctrl-C raises KeyboardInterrupt within a second
+// (issue 26.8). The work is told through attncheck's interrupt flag, which stops a package's worker
+// at once and a run between its stages; the call returns once the work has stopped.
+template <class F>
+auto interruptible(F work) -> decltype(work()) {
+  using R = decltype(work());
+  std::optional<R> result;
+  std::exception_ptr error;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread t([&] {
+    try {
+      result.emplace(work());
+    } catch (...) {
+      error = std::current_exception();
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+    cv.notify_all();
+  });
+  for (;;) {
+    {
+      py::gil_scoped_release release;
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; });
+      if (done) break;
+    }
+    if (PyErr_CheckSignals() != 0) {
+      g_interrupt_signal.store(SIGINT);
+      {
+        py::gil_scoped_release release;
+        t.join();
+      }
+      g_interrupt_signal.store(0);  // the interpreter lives on; the next call starts clean
+      throw py::error_already_set();
+    }
+  }
+  {
+    py::gil_scoped_release release;
+    t.join();
+  }
+  if (error) std::rethrow_exception(error);
+  return std::move(*result);
+}
+
+// A Python number as the CLI reads one: "scales.q: nan is not a finite number", not the JSON
+// parser's words about a NaN token or pybind11's about a cast (issue 26.8).
+double finite_number(const py::handle& v, const std::string& what) {
+  if (py::isinstance<py::bool_>(v) || !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
+    throw InputError(what + ": expected a number, got " + std::string(py::repr(v)).substr(0, 80));
+  const double x = v.cast<double>();
+  if (!std::isfinite(x)) throw InputError(what + ": " + std::string(py::repr(v)) + " is not a finite number");
+  return x;
+}
+
 Scales scales_from(const py::object& scales, const std::string& where) {
   Scales sc;
   if (scales.is_none()) return sc;
+  if (py::isinstance<py::dict>(scales))
+    for (const auto& [key, value] : py::reinterpret_borrow<py::dict>(scales)) {
+      const std::string name = where + "." + py::str(key).cast<std::string>();
+      if (finite_number(value, name) <= 0) throw InputError(name + ": " + std::string(py::repr(value)) + " is not positive");
+    }
   // fixture.json's own reader, so the same checks and the same one-line errors apply.
   Fixture fx;
   const std::string text = nlohmann::json{{"scales", from_python(scales, where)}}.dump();
@@ -140,7 +220,12 @@ py::array golden(const py::object& q, const py::object& k, const py::object& v, 
   const AttentionInputs in = inputs_from(q, k, v, scales, &two_d);
   if (precision != "fp32" && precision != "fp64") throw InputError("precision " + precision + ": expected fp32 or fp64");
   GoldenOptions opt;
-  if (!scale.is_none()) opt.logit_scale = scale.cast<double>();
+  if (!scale.is_none()) {
+    opt.logit_scale = finite_number(scale, "scale");
+    if (opt.logit_scale <= 0) throw InputError("scale: " + std::string(py::repr(scale)) + " is not positive");
+  }
+  // The CLI's memory guard (ATTNCHECK_MAX_MEMORY): a refusal, not a bare std::bad_alloc.
+  require_memory(golden_peak_bytes(in.shape(), precision == "fp64"), "golden on " + in.shape().str());
   const std::string problem = golden_range_problem(in, precision == "fp64", opt);
   if (!problem.empty()) throw InputError("scales: " + problem);
   if (precision == "fp32") {
@@ -163,13 +248,14 @@ py::array golden(const py::object& q, const py::object& k, const py::object& v, 
 
 py::array emulate(const std::string& kernel, const py::object& q, const py::object& k, const py::object& v,
                   const py::object& scales, const py::dict& params) {
-  const Revision& rev = resolve_kernel(kernel);
+  const Revision& rev = resolve_kernel(no_nul(kernel, "kernel"));
   if (!rev.model)
     throw InputError("kernel " + kernel + ": the package names no \"model\", so there is no integer model to emulate");
   bool two_d = false;
   const AttentionInputs in = inputs_from(q, k, v, scales, &two_d);
   check_shape(rev, in.shape(), "q");
   const Params p = runtime_params(rev, in, resolve_params(rev, param_strings(params)));
+  require_memory(run_peak_bytes(in.shape()), "emulate " + rev.name + " on " + in.shape().str());
   Int8Tensor out;
   {
     py::gil_scoped_release release;
@@ -239,8 +325,8 @@ py::object evaluate(const py::object& report, const py::object& gates) {
 py::object run(const std::string& kernel, const py::object& fixture, const std::string& backend, const py::object& gates,
                const py::dict& params, bool allow_mismatch, bool allow_fallback, const py::dict& options) {
   RunRequest req;
-  req.revision = kernel;
-  req.backend = backend;
+  req.revision = no_nul(kernel, "kernel");
+  req.backend = no_nul(backend, "backend");
   req.params = param_strings(params);
   req.allow_mismatch = allow_mismatch;
   req.allow_fallback = allow_fallback;
@@ -269,11 +355,7 @@ py::object run(const std::string& kernel, const py::object& fixture, const std::
     }
     if (!value.is_none()) req.backend_options.*(f->second) = py::str(value).cast<std::string>();
   }
-  RunOutcome out;
-  {
-    py::gil_scoped_release release;
-    out = execute_run(req);
-  }
+  const RunOutcome out = interruptible([&] { return execute_run(req); });
   return to_python(out.report);
 }
 
@@ -282,6 +364,13 @@ py::dict fixture(const std::string& recipe, int64_t seed, const std::vector<int6
   if (shape.size() != 2 || shape[0] < 1 || shape[1] < 1) throw InputError("shape: expected (S, D) with positive sizes");
   if (seed < 0 || seed > 4294967295LL) throw InputError("seed " + std::to_string(seed) + ": must be in 0..2^32-1");
   if (heads < 0) throw InputError("heads " + std::to_string(heads) + ": must be positive");
+  {
+    // As `fixture make` estimates it: three int8 tensors and their .npy images, three doubles while drawing.
+    const uint64_t n = mul_sat(mul_sat(static_cast<uint64_t>(std::max<int64_t>(heads, 1)), static_cast<uint64_t>(shape[0])),
+                               static_cast<uint64_t>(shape[1]));
+    require_memory(mul_sat(n, recipe == "realistic" ? 3 * (1 + 1 + 8) : 3 * (1 + 1)),
+                   "fixture of shape (" + std::to_string(shape[0]) + ", " + std::to_string(shape[1]) + ") x " + std::to_string(heads) + " heads");
+  }
   AttentionInputs in;
   nlohmann::json meta;
   {
@@ -330,8 +419,32 @@ py::list kernels() {
 PYBIND11_MODULE(_core, m) {
   m.doc() = "attncheck's C++ core; use the attncheck package (python/attncheck/__init__.py), which documents each function.";
   // Bad input is a ValueError with the CLI's one-line message; a device that fails, a RuntimeError.
-  py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
-  py::register_exception<DeviceError>(m, "DeviceError", PyExc_RuntimeError);
+  static PyObject* input_error = py::register_exception<InputError>(m, "InputError", PyExc_ValueError).ptr();
+  static PyObject* device_error = py::register_exception<DeviceError>(m, "DeviceError", PyExc_RuntimeError).ptr();
+  // A package's kernel faulted or hung in its worker process (exit 4 in the CLI); Python lives on.
+  static PyObject* kernel_fault = py::register_exception<KernelFault>(m, "KernelFault", PyExc_RuntimeError).ptr();
+  // Registered last, so tried first: messages as the CLI prints them, capped (a 1 MB kernel name made
+  // a 1,000,115-character message) with control characters and NUL shown (issue 26.8).
+  py::register_exception_translator([](std::exception_ptr p) {
+    auto set = [](PyObject* type, const std::string& what) {
+      std::string line = terminal_text(what);
+      if (line.size() > 512) line = line.substr(0, 512) + "... (" + std::to_string(line.size()) + " characters)";
+      PyErr_SetString(type, line.c_str());
+    };
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InputError& e) {
+      set(input_error, e.what());
+    } catch (const DeviceError& e) {
+      set(device_error, e.what());
+    } catch (const KernelFault& e) {
+      set(kernel_fault, e.what());
+    } catch (const Interrupted& e) {
+      PyErr_SetString(PyExc_KeyboardInterrupt, e.what());
+    } catch (const std::bad_alloc&) {
+      PyErr_SetString(PyExc_MemoryError, "out of memory: the input is larger than this machine can hold");
+    }
+  });
   m.attr("__version__") = ATTNCHECK_VERSION;
   m.def("golden", &golden, py::arg("q"), py::arg("k"), py::arg("v"), py::arg("scales") = py::none(),
         py::arg("scale") = py::none(), py::arg("precision") = "fp32");

@@ -16,6 +16,13 @@ struct DeviceError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A kernel package's code failed while attncheck ran it in its worker process (a fault, a signal, a
+// hang past --kernel-timeout): exit 4, one line naming the package, the launch and the signal. Not an
+// attncheck bug, but not bad input either: the user's kernel is broken (kernels/kernel_worker.hpp).
+struct KernelFault : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // `s` made safe for a terminal: control characters other than newline and tab (ESC, CR, BEL,
 // DEL, and the C1 controls U+0080..U+009F in UTF-8) become visible "\\xHH" text, so a file name or
 // a report value cannot move the cursor, retitle the window or hide the line it is printed in.
@@ -40,6 +47,6 @@ inline std::string terminal_text(const std::string& s) {
 }
 
 // Exit codes of the CLI, one place so tests and docs agree.
-enum ExitCode : int { kExitOk = 0, kExitGateFailed = 1, kExitBadInput = 2, kExitNoDevice = 3 };
+enum ExitCode : int { kExitOk = 0, kExitGateFailed = 1, kExitBadInput = 2, kExitNoDevice = 3, kExitKernelFault = 4 };
 
 }  // namespace attncheck

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
-"""Re-runs issue 17's systematic attack on the attncheck binary and prints tried / passed per class.
+"""Re-runs issue 17's and issue 26's systematic attacks on the attncheck binary and prints tried / passed per class.
 
-Usage: attack.py ATTNCHECK_EXE SEED42_FIXTURE_DIR [--scale F] [--seed N]
+Usage: attack.py ATTNCHECK_EXE SEED42_FIXTURE_DIR [--scale F] [--seed N] [--only npy,packages,...]
+Issue 26's classes (packages: faults, constructors, cache, compile bounds, dialect bypass, small
+out-of-bounds, host speed) build small kernel packages of their own C and run them --backend host
+(x86-64 Linux: the kernels use its syscall numbers in inline assembly).
 Exit 1 when any case in any class fails. Every case is generated from --seed (default 17), so a
 failure reproduces; --scale shrinks the randomized classes (the sanitizer build runs 0.1).
 The invariants, for every case: the process ends by itself within its time limit (no hang), never
@@ -382,10 +385,328 @@ def attack_injection():
         record("injection", "%s in a fixture path" % repr(payload)[:30], reason)
 
 
+# --- kernel packages (issue 26): the user's C runs in a worker; faults, constructors, cache, compiles --
+PKG_KERNEL = r"""#include <stdint.h>
+TOP
+/* Not attention: a stand-in that touches every byte of both buffers, as a kernel does. */
+void attn(const int8_t* qkv, int8_t* out, uint32_t shift) {
+  BODY
+  for (int i = 0; i < 4096; ++i) out[i] = (int8_t)((qkv[i] + qkv[8192 + i]) >> (shift & 7));
+}
+"""
+PKG_JSON = {"name": "attack", "sources": ["k.c"], "entry": "attn", "tile": {"seq": 64, "dim": 64},
+            "args": [{"input": ["q", "k", "v"]}, {"output": "out"},
+                     {"param": "shift", "type": "uint32", "default": 1, "min": 0, "max": 31}]}
+PKG_COUNT = [0]
+
+
+def package(body="", top="", edit=None, files=None):
+    PKG_COUNT[0] += 1
+    d = os.path.join(TMP, "pkg-%d" % PKG_COUNT[0])
+    os.makedirs(d)
+    with open(os.path.join(d, "k.c"), "w") as f:
+        f.write(PKG_KERNEL.replace("TOP", top).replace("BODY", body))
+    j = json.loads(json.dumps(PKG_JSON))
+    if edit:
+        edit(j)
+    json.dump(j, open(os.path.join(d, "kernel.json"), "w"))
+    for name, text in (files or {}).items():
+        open(os.path.join(d, name), "w").write(text)
+    return d
+
+
+def private_cache():
+    d = tempfile.mkdtemp(prefix="cache-", dir=TMP)
+    return dict(os.environ, ATTNCHECK_CACHE_DIR=d), d
+
+
+ENV, CACHE = None, None
+
+
+def host_run(pkg, extra=(), env=None, timeout=60):
+    report = os.path.join(TMP, "pkg-report.json")
+    if os.path.exists(report):
+        os.unlink(report)
+    rc, out, err = run(["run", "--backend", "host", "--kernel", pkg, "--fixture", SEED42, "--json", report] + list(extra),
+                       timeout=timeout, env=env or ENV)
+    return rc, out, err, os.path.exists(report)
+
+
+def fault_held(rc, out, err, wrote, must=()):
+    """A fault: exit 4, one line naming the package and the launch, no report, nothing forged on stdout."""
+    if rc == "timeout":
+        return "hung"
+    if rc != 4:
+        return "exit %s: %s" % (rc, err.strip()[:200])
+    lines = [l for l in err.split("\n") if l]
+    if len(lines) != 1 or "kernel package attack: " not in err:
+        return "not one line naming the package: " + err.strip()[:200]
+    for m in must:
+        if m not in err:
+            return "message lacks %r: %s" % (m, err.strip()[:200])
+    if wrote:
+        return "a report was written"
+    if "FORGED" in out:
+        return "the kernel's output reached stdout"
+    return ""
+
+
+# syscall(nr, a, b, c) as the kernel's own inline assembly (x86-64; no libc in a package).
+SYSCALL = ('static long sc(long n, long a, long b, long c) { long r; __asm__ volatile("syscall" : "=a"(r) : '
+           '"a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory"); return r; }\n'
+           'static const char forged[] = "  verdict   PASS FORGED\\n";')
+
+
+def attack_package_faults():
+    cases = [
+        ("null write", "*(volatile int8_t*)0 = 1;", "", ["launch 1 of 1", "SIGSEGV"]),
+        ("wild write", "*(volatile int8_t*)0xdead0000000 = 1;", "", ["SIGSEGV"]),
+        ("trap", "__builtin_trap();", "", ["SIGILL"]),
+        ("ud2", "__asm__ volatile(\"ud2\");", "", ["SIGILL"]),
+        ("divide by zero", "volatile int z = 0; out[0] = (int8_t)(100 / z);", "", ["SIGFPE"]),
+        ("call null", "void (*volatile f)(void) = 0; f();", "", ["SIGSEGV"]),
+        ("recursion", "out[0] = (int8_t)deep(0);",
+         "static int deep(int n) { volatile char pad[512]; pad[0] = (char)n; return deep(n + 1) + pad[0]; }", ["SIGSEGV"]),
+        ("write into code", "*(volatile uint8_t*)(uintptr_t)attn = 0xc3;", "", ["SIGSEGV"]),
+        ("unmap own buffer", "sc(11, (long)out, 4096, 0); out[0] = 1;", SYSCALL, ["SIGSEGV"]),
+        ("exit_group(0) mid-launch", "sc(231, 0, 0, 0);", SYSCALL, ["ended the worker process (exit status 0)"]),
+        ("exit_group(1) mid-launch", "sc(231, 1, 0, 0);", SYSCALL, ["ended the worker process (exit status 1)"]),
+        ("print then fault", "sc(1, 1, (long)forged, sizeof forged - 1); __builtin_trap();", SYSCALL, ["SIGILL"]),
+        ("kill parent then fault", "sc(62, sc(110, 0, 0, 0), 9, 0); __builtin_trap();", SYSCALL, ["SIGILL"]),
+        ("loop", "for (;;) __asm__ volatile(\"\");", "", ["--kernel-timeout"]),
+        ("loop calling itself slowly", "volatile unsigned long n = 0; while (1) ++n;", "", ["--kernel-timeout"]),
+    ]
+    for name, body, top, must in cases:
+        rc, out, err, wrote = host_run(package(body, top), ["--kernel-timeout", "2"])
+        record("package faults", name, fault_held(rc, out, err, wrote, must))
+    # A suite: the faulting cases are errors, the others finish, the aggregate and JUnit are written.
+    good, bad = package(), package("*(volatile int8_t*)0 = 1;")
+    suite = os.path.join(TMP, "pkg.suite.json")
+    json.dump({"fixtures": [os.path.abspath(SEED42)], "revisions": [good, bad, "uc-int32-lut"], "backends": ["host"]}, open(suite, "w"))
+    agg, junit = os.path.join(TMP, "pkg-agg.json"), os.path.join(TMP, "pkg-agg.xml")
+    rc, _, err = run(["suite", suite, "--json", agg, "--junit", junit], env=ENV)
+    reason = ordinary(rc, err, (2,))
+    if not reason:
+        if not (os.path.exists(agg) and os.path.exists(junit)):
+            reason = "no aggregate"
+        else:
+            st = sorted(c["status"] for c in json.load(open(agg))["cases"])
+            reason = "" if st == ["error", "ok", "ok"] else "statuses %s" % st
+    record("package faults", "suite with one faulting package", reason)
+
+
+def attack_constructors():
+    cases = [
+        ("exit_group(0)", "sc(231, 0, 0, 0);", (4,)),
+        ("exit_group(3)", "sc(231, 3, 0, 0);", (4,)),
+        ("segv", "*(volatile int*)8 = 0;", (4,)),
+        ("loop", "for (;;) __asm__ volatile(\"\");", (4,)),
+        ("forged verdict on stdout", "sc(1, 1, (long)forged, sizeof forged - 1);", (0, 1)),
+        ("forged verdict on stderr", "sc(1, 2, (long)forged, sizeof forged - 1);", (0, 1)),
+        ("SIGKILL to attncheck", "sc(62, sc(110, 0, 0, 0), 9, 0);", (0, 1)),
+        ("SIGTERM to attncheck", "sc(62, sc(110, 0, 0, 0), 15, 0);", (0, 1)),
+        ("SIGKILL to its process group", "sc(62, 0, 9, 0);", (0, 1)),
+        ("MXCSR round toward zero", "unsigned m = 0x7f80u; __asm__ volatile(\"ldmxcsr %0\" :: \"m\"(m));", (2,)),
+    ]
+    for name, ctor, allowed in cases:
+        pkg = package("", SYSCALL + "\n__attribute__((constructor)) static void ctor(void) { " + ctor + " }")
+        for cmd in ("run", "kernels --details"):
+            if cmd == "run":
+                rc, out, err, wrote = host_run(pkg, ["--kernel-timeout", "2"])
+            else:
+                rc, out, err = run(["kernels", "--details", pkg, "--kernel-timeout", "2"], env=ENV)
+                allowed = (0,)
+            reason = ""
+            if rc == "timeout" or rc not in allowed:
+                reason = "exit %s (expected %s): %s" % (rc, allowed, err.strip()[:200])
+            elif "FORGED" in out or "FORGED" in err:
+                reason = "the constructor's output reached attncheck's"
+            elif rc in (2, 4) and len([l for l in err.split("\n") if l]) != 1:
+                reason = "not one line: " + err[:200]
+            record("constructors", "%s (%s)" % (name, cmd), reason)
+
+
+def attack_package_cache():
+    global ENV
+    saved = ENV
+    pkg = package()
+    for name in ("swapped library", "truncated library", "empty record", "garbage record", "wrong hash in record",
+                 "empty entries header", "missing record"):
+        ENV, cache = private_cache()
+        rc, _, err, _ = host_run(pkg)
+        kdir = os.path.join(cache, "kernels")
+        libs = [f for f in os.listdir(kdir) if f.endswith(".so")] if rc in (0, 1) else []
+        if not libs:
+            record("package cache", name, "first build failed: %s" % err.strip()[:200])
+            continue
+        lib = os.path.join(kdir, libs[0])
+        rec = lib[:-3] + ".json"
+        good = open(lib, "rb").read()
+        if name == "swapped library":
+            other = package("out[1] = 2;")
+            host_run(other)
+            so = [f for f in os.listdir(kdir) if f.endswith(".so") and f != libs[0]]
+            shutil.copy(os.path.join(kdir, so[0]), lib)
+        elif name == "truncated library":
+            open(lib, "wb").write(good[:100])
+        elif name == "empty record":
+            open(rec, "w").close()
+        elif name == "garbage record":
+            open(rec, "w").write("{\"sha256\": [")
+        elif name == "wrong hash in record":
+            json.dump({"sha256": "0" * 64, "warnings": []}, open(rec, "w"))
+        elif name == "empty entries header":
+            for f in os.listdir(kdir):
+                if f.startswith("entries-"):
+                    open(os.path.join(kdir, f), "w").close()
+        elif name == "missing record":
+            os.unlink(rec)
+        report = os.path.join(TMP, "pkg-report.json")
+        rc, _, err, wrote = host_run(pkg)
+        reason = ordinary(rc, err, (0, 1))
+        if not reason:
+            build = json.load(open(report))["backend"]["build"]
+            if name != "empty entries header" and build["cached"]:
+                reason = "the altered entry was used (cached: true)"
+            elif open(lib, "rb").read() != good:
+                reason = "the entry was not rebuilt"
+        record("package cache", name, reason)
+    # Directories it must not trust, and no shared fallback.
+    ENV, cache = private_cache()
+    os.chmod(cache, 0o777)
+    rc, _, err, _ = host_run(pkg)
+    record("package cache", "cache dir mode 0777", ordinary(rc, err, (2,)) or ("" if "mode 0777" in err else err))
+    ENV, cache = private_cache()
+    os.makedirs(os.path.join(cache, "kernels"))
+    os.chmod(os.path.join(cache, "kernels"), 0o755)
+    rc, _, err, _ = host_run(pkg)
+    record("package cache", "kernels dir mode 0755", ordinary(rc, err, (2,)) or ("" if "mode 0755" in err else err))
+    if os.geteuid() == 0:
+        ENV, cache = private_cache()
+        os.chown(cache, 65534, 65534)
+        rc, _, err, _ = host_run(pkg)
+        record("package cache", "cache dir of another user", ordinary(rc, err, (2,)) or ("" if "not to you" in err else err))
+    tmpdir = tempfile.mkdtemp(prefix="tmpdir-", dir=TMP)
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "ATTNCHECK_CACHE_DIR")}
+    env["TMPDIR"] = tmpdir
+    rc, _, err, wrote = host_run(pkg, env=env)
+    reason = ordinary(rc, err, (0, 1))
+    if not reason and not json.load(open(os.path.join(TMP, "pkg-report.json")))["backend"]["build"]["library"].startswith(tmpdir):
+        reason = "built outside TMPDIR"
+    record("package cache", "HOME unset: private build dir under TMPDIR", reason)
+    ENV = saved
+
+
+def attack_compile_bounds():
+    fifo = os.path.join(TMP, "include.fifo")
+    if not os.path.exists(fifo):
+        os.mkfifo(fifo)
+    cases = [
+        ("#include a FIFO", "", "#include \"%s\"" % fifo, {}, "is a FIFO"),
+        ("#include <FIFO>", "", "#include <%s>" % fifo, {}, "is a FIFO"),
+        ("#include /dev/zero", "", "#include \"/dev/zero\"", {}, "character device"),
+        ("#include /dev/urandom", "", "#include \"/dev/urandom\"", {}, "character device"),
+        ("#include /dev/null", "", "#include \"/dev/null\"", {}, "character device"),
+        ("#include a directory", "", "#include \"/etc\"", {}, ""),
+        ("FIFO behind a macro", "", "#define F \"%s\"\n#include F" % fifo, {"ATTNCHECK_COMPILE_TIMEOUT": "3"}, "ATTNCHECK_COMPILE_TIMEOUT"),
+        ("2^16 errors", "E4", "#define E0 u_ndef++;\n#define E1 E0 E0 E0 E0 E0 E0 E0 E0 E0 E0 E0 E0 E0 E0 E0 E0\n"
+         "#define E2 E1 E1 E1 E1 E1 E1 E1 E1 E1 E1 E1 E1 E1 E1 E1 E1\n#define E3 E2 E2 E2 E2 E2 E2 E2 E2 E2 E2 E2 E2 E2 E2 E2 E2\n"
+         "#define E4 E3 E3 E3 E3 E3 E3 E3 E3 E3 E3 E3 E3 E3 E3 E3 E3\n", {}, "u_ndef"),
+        ("#error", "", "#error stop here", {}, "stop here"),
+        ("header in a loop", "", "#include \"k.c\"", {}, ""),
+    ]
+    for name, body, top, env_extra, must in cases:
+        env = dict(ENV, **env_extra)
+        t0 = time.time()
+        rc, _, err, _ = host_run(package(body, top), env=env, timeout=60)
+        reason = ordinary(rc, err, (2,))
+        if not reason and must and must not in err:
+            reason = "message lacks %r: %s" % (must, err.strip()[:200])
+        if not reason and time.time() - t0 > 30:
+            reason = "took %.0f s" % (time.time() - t0)
+        record("compile bounds", name, reason)
+    for name, make in (("source is a FIFO", lambda p: os.mkfifo(p)), ("source is a directory", lambda p: os.mkdir(p))):
+        d = package(edit=lambda j: j.__setitem__("sources", ["k.c", "x.c"]))
+        make(os.path.join(d, "x.c"))
+        rc, _, err, _ = host_run(d)
+        record("compile bounds", name, ordinary(rc, err, (2,)) or ("" if "x.c is not a file" in err else err.strip()[:200]))
+
+
+def attack_dialect():
+    for src in ("/etc/passwd", "/bin/true", "lib.so", "x.s", "x.o", "x.h", "k.C", "k.c.so"):
+        d = package(edit=lambda j: j.__setitem__("sources", ["k.c", src]), files={"x.s": ".text\n", "x.h": ""})
+        rc, _, err, _ = host_run(d)
+        record("dialect bypass", "source " + src, ordinary(rc, err, (2,)) or ("" if "is not a .c file" in err else err.strip()[:200]))
+    fp = "__attribute__((noinline)) static int half(int x) { volatile float f = (float)x * 0.5f; return (int)f; }\n"
+    cases = [
+        ("pragma target sse2", "#pragma GCC target(\"sse2\")\n" + fp),
+        ("attribute target sse2", "__attribute__((target(\"sse2\")))\n" + fp),
+        ("attribute target avx2", "__attribute__((target(\"avx2\")))\n" + fp),
+        ("push_options target sse4.2", "#pragma GCC push_options\n#pragma GCC target(\"sse4.2\")\n" + fp + "#pragma GCC pop_options\n"),
+        ("optimize pragma", "#pragma GCC optimize(\"O3\")\n#pragma GCC target(\"sse2\")\n" + fp),
+    ]
+    for name, top in cases:
+        rc, _, err, _ = host_run(package("out[0] = (int8_t)half(qkv[0]);", top))
+        record("dialect bypass", name, ordinary(rc, err, (2,)) or ("" if "floating point" in err else err.strip()[:200]))
+    asm = [("movq to %xmm0", "__asm__ volatile(\"movq %%rax, %%xmm0\" ::: \"xmm0\");"),
+           ("x87 fld1", "__asm__ volatile(\"fld1; fstp %%st(0)\" :::);"),
+           ("ldmxcsr", "unsigned m = 0x1f80u; __asm__ volatile(\"ldmxcsr %0\" :: \"m\"(m));"),
+           ("64-bit divide", "volatile int64_t a = (int64_t)qkv[0] << 40, b = qkv[1] | 1; out[0] = (int8_t)(a / b);"),
+           ("libc puts", "extern int puts(const char*); puts(\"x\");"),
+           ("float literal", "volatile float f = 1.5f; out[0] = (int8_t)f;")]
+    for name, body in asm:
+        rc, _, err, _ = host_run(package(body))
+        record("dialect bypass", name, ordinary(rc, err, (2,)))
+
+
+def attack_small_oob():
+    cases = []
+    for k in list(range(16)) + [64, 100, 4095]:
+        cases.append(("out[4096 + %d] = 1" % k, "out[4096 + %d] = 1;" % k, "past the end of args[1] (output, 4096 B)"))
+    for k in (1, 2, 8, 16, 100):
+        cases.append(("out[-%d] = 1" % k, "out[-%d] = 1;" % k, "before the start of args[1] (output, 4096 B)"))
+    for k in (0, 1, 7, 15):
+        cases.append(("read qkv[12288 + %d]" % k, "out[0] = qkv[12288 + %d];" % k, "past the end of args[0] (input q,k,v, 12288 B)"))
+    cases.append(("8-byte store past the end", "*(volatile int64_t*)(out + 4092) = 0;", "past the end of args[1]"))
+    for name, body, must in cases:
+        rc, out, err, wrote = host_run(package(body))
+        record("small out-of-bounds", name, fault_held(rc, out, err, wrote, [must]))
+
+
+def attack_host_speed():
+    """1,000 host cases of a package within 3x the same suite on the built-in revision (issue 26.8)."""
+    n_cases = n(1000)
+    pkg = package()
+    times = {}
+    for name, rev in (("builtin", "uc-int32-lut"), ("package", pkg)):
+        suite = os.path.join(TMP, "speed-%s.suite.json" % name)
+        json.dump({"fixtures": [os.path.abspath(SEED42)] * n_cases, "revisions": [rev], "backends": ["host"]}, open(suite, "w"))
+        t0 = time.time()
+        rc, _, err = run(["suite", suite, "-j", "2", "--json", os.path.join(TMP, "speed-%s.json" % name)], timeout=600, env=ENV)
+        times[name] = (time.time() - t0, rc, err)
+    reason = ordinary(times["builtin"][1], times["builtin"][2], (0, 1)) or ordinary(times["package"][1], times["package"][2], (0, 1))
+    ratio = times["package"][0] / max(times["builtin"][0], 1e-3)
+    print("host speed: %d cases: built-in %.2f s, package %.2f s, ratio %.2f" % (n_cases, times["builtin"][0], times["package"][0], ratio))
+    if not reason and ratio > 3:
+        reason = "ratio %.2f" % ratio
+    record("host speed", "%d cases, package within 3x of built-in" % n_cases, reason)
+
+
+def attack_packages():
+    global ENV, CACHE
+    ENV, CACHE = private_cache()
+    for attack in (attack_package_faults, attack_constructors, attack_package_cache, attack_compile_bounds, attack_dialect,
+                   attack_small_oob, attack_host_speed):
+        attack()
+
+
 def main():
     try:
-        for attack in (attack_npy, attack_special_files, attack_json, attack_outputs, attack_signals, attack_memory, attack_injection):
-            attack()
+        only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+        for attack in (attack_npy, attack_special_files, attack_json, attack_outputs, attack_signals, attack_memory, attack_injection,
+                       attack_packages):
+            if only is None or attack.__name__[len("attack_"):] in only:
+                attack()
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     total_t = total_p = 0

@@ -410,3 +410,18 @@ TEST_CASE("issue 17.10: bench checks --out before the work, stops on SIGTERM, an
   CHECK(r.out.find("share       unknown") != std::string::npos);
   CHECK(nlohmann::json::parse(read_text(t.file("b.json")))["share_of_int8_peak"].is_null());
 }
+
+TEST_CASE("issue 26.8: fixture make --logit-std 1e308 (or 1e10) is refused in one line, not written as a fixture run refuses") {
+  TempDir tmp;
+  for (const std::string v : {"1e308", "1e30", "1e10"}) {
+    const CliResult r = run_cli({"fixture", "make", "--recipe", "realistic", "--logit-std", v, "--out", tmp.file("fx" + v)});
+    INFO(v << ": exit " << r.exit_code << " " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err_lines().size() == 1);
+    CHECK(r.err.find("--logit-std 1e+") != std::string::npos);
+    CHECK(!fs::exists(tmp.file("fx" + v)));
+  }
+  // A large but representable spread still makes a fixture that runs.
+  REQUIRE(run_cli({"fixture", "make", "--recipe", "realistic", "--logit-std", "1e6", "--out", tmp.file("ok")}).exit_code == 0);
+  CHECK(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", tmp.file("ok")}).exit_code == 0);
+}

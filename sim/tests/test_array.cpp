@@ -256,3 +256,30 @@ TEST_CASE("array: Riallto color_threshold_v1_720p moves a whole 720p frame throu
   CHECK(words["tile (0,2) MM2S 0"] == 921600);
   CHECK(words["shim (0,0) S2MM 0"] == 921600);
 }
+
+// edge_detect_720p.mlir: inOF_L3L2 (shim -> memory tile) linked to inOF_L2L1, which the memory tile
+// broadcasts to cores (0,2) and (0,5) (depths [2,2,7]), elements memref<5120xui8>: one RGBA line
+// each; outOFL1L2 (core (0,5) -> memory tile) linked to outOFL2L3 (-> shim), the same element. The
+// cores between them (0,3), (0,4) talk through shared memory, with no DMA. So each of the two cores
+// takes the 720 lines in order, and a stand-in (0,5) that copies its input back returns the frame.
+TEST_CASE("array: Riallto edge_detect_720p broadcasts every line of a 720p frame from the memory tile to both cores that take it") {
+  const array::ArrayProgram ap = array::load_array_program(riallto("edge_detect_720p", "xclbin"), "");
+  const InstructionStream insts = read_instruction_stream(riallto("edge_detect_720p", "seq"));
+  array::ArrayOptions opt;
+  opt.stand_in = [](int, int) { return true; };
+  auto a = array::make_array(ap, opt);
+  Bytes frame = random_frame(11), out(frame.size(), 0x5A);
+  a->call(insts, {{2, &frame}, {3, &out}});
+  for (int row : {2, 5}) {
+    INFO("core (0," << row << ")");
+    const auto& got = a->stand_in_received(0, row);
+    size_t in_order = 0;
+    for (size_t k = 0; k < got.size(); ++k)
+      in_order += got[k].bytes.size() == 5120 && k < 720 && std::equal(got[k].bytes.begin(), got[k].bytes.end(), frame.begin() + 5120 * k);
+    CHECK(got.size() == 720);
+    CHECK(in_order == 720);
+  }
+  CHECK(a->stand_in_received(0, 3).empty());
+  CHECK(a->stand_in_received(0, 4).empty());
+  CHECK(out == frame);
+}

@@ -36,14 +36,30 @@ namespace {
 
 // A captured output must be exactly the fixture's int8 array: anything else was captured from
 // another fixture or another layout, and comparing it would localize a mismatch that is not there.
-Int8Tensor read_replay(const std::string& path, const Fixture& fx) {
+Int8Tensor read_replay(const std::string& path, const Fixture& fx, std::string* reshaped_from) {
   if (path.empty()) throw InputError("--backend replay: needs --device-output F.npy (a captured int8 output)");
   const NpyArray a = read_npy(path);
-  if (a.dtype != DType::Int8)
-    throw InputError(path + ": dtype " + dtype_descr(a.dtype) + ", a device output must be int8 (|i1)");
   const Shape& s = fx.shape();
   std::string want = "(" + std::to_string(s.heads) + ", " + std::to_string(s.seq) + ", " + std::to_string(s.dim) + ")";
   if (s.heads == 1) want += " or (" + std::to_string(s.seq) + ", " + std::to_string(s.dim) + ")";
+  // What pyxrt's bo.read() returns, saved as is: a flat uint8 (or int8) array of the output
+  // buffer's bytes. Those bytes are the int8 output in row-major order, so the right count is
+  // reshaped here; any other count is another buffer (or another fixture).
+  if (a.shape.size() == 1 && (a.dtype == DType::UInt8 || a.dtype == DType::Int8)) {
+    const size_t bytes = static_cast<size_t>(s.heads * s.seq * s.dim);
+    if (a.bytes.size() != bytes)
+      throw InputError(path + ": a flat " + std::string(a.dtype == DType::UInt8 ? "uint8" : "int8") + " buffer of " +
+                       std::to_string(a.bytes.size()) + " bytes, but the fixture's output " + want + " has " +
+                       std::to_string(bytes) + " bytes");
+    Int8Tensor t;
+    t.shape = s;
+    t.data.assign(reinterpret_cast<const int8_t*>(a.bytes.data()), reinterpret_cast<const int8_t*>(a.bytes.data()) + bytes);
+    *reshaped_from = "(" + std::to_string(a.bytes.size()) + ",) " + (a.dtype == DType::UInt8 ? "uint8" : "int8");
+    return t;
+  }
+  if (a.dtype != DType::Int8)
+    throw InputError(path + ": dtype " + dtype_descr(a.dtype) +
+                     ", a device output must be int8 (|i1) of the fixture's shape, or a flat uint8/int8 buffer of its bytes");
   std::string got = "(";
   for (size_t i = 0; i < a.shape.size(); ++i) got += (i ? ", " : "") + std::to_string(a.shape[i]);
   got += a.shape.size() == 1 ? ",)" : ")";
@@ -147,6 +163,15 @@ BackendOptions with_package_defaults(BackendOptions opt, const Revision& rev, co
 
 }  // namespace
 
+DefaultBackend default_backend(const Revision& rev) {
+  if (!rev.package || rev.package->builtin) return {"model", ""};
+  // Every package has sources (kernel.json requires them), so its own code can always be compiled
+  // here; its ELF or xclbin runs only when asked (--backend sim/npu): slower, and a build may be stale.
+  return {"host", "host is the default for a kernel package: its own source, compiled for this CPU (" +
+                      std::string(rev.model ? "--backend model runs the model it names" : "it names no model") +
+                      (rev.package->elf.empty() && rev.package->xclbin.empty() ? "" : "; --backend sim runs its build") + ")"};
+}
+
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
                           const BackendOptions& given) {
   const BackendOptions opt = with_package_defaults(given, rev, name);
@@ -182,11 +207,16 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
     if (name == "sim") return run_sim_backend(rev, params, fx, opt, b.description);
     if (name == "replay") {
       BackendResult r;
-      r.output = read_replay(opt.device_output, fx);
+      std::string reshaped_from;
+      r.output = read_replay(opt.device_output, fx, &reshaped_from);
       r.info = {{"name", "replay"},
                 {"description", b.description},
                 {"device_output", opt.device_output},
                 {"sha256", sha256_file(opt.device_output)}};
+      if (!reshaped_from.empty()) {
+        r.info["reshaped_from"] = reshaped_from;
+        r.note = "replay: " + opt.device_output + " is a flat " + reshaped_from + " buffer (as pyxrt's bo.read returns), read as the int8 output";
+      }
       return r;
     }
     if (name == "auto") {

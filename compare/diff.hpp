@@ -59,5 +59,7 @@ const std::vector<std::string>& diff_metric_names();
 
 // A diff (or a suite diff) as Markdown, from its JSON.
 std::string diff_markdown(const nlohmann::json& diff);
+// Diffs (attncheck.diff/1) as one self-contained HTML page (`attncheck report D.json --html`).
+std::string diff_html(const std::vector<nlohmann::json>& diffs);
 
 }  // namespace attncheck

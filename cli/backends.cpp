@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <cstring>
 
@@ -14,6 +15,7 @@
 #include "npu/build_manifest.hpp"
 #include "npu/insts.hpp"
 #include "npu/xrt_runner.hpp"
+#include "sim/pdi.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -108,13 +110,60 @@ void check_xclbin_header(const std::string& path) {
 
 // What the xclbin was built for against this run, before any device: a fixture of another S, a
 // --param the design fixes, or another revision's build is bad input (exit 2), never a mismatch.
+// Without a build manifest (an xclbin the team's own scripts built): what the manifest checked,
+// derived from the xclbin itself where it can be. The kernel package (or revision) gives the
+// layout: each runtime buffer's size per launch; the PDI's tile DMA buffer descriptors give the
+// sizes the design moves. A buffer no descriptor moves means another tile size or layout (exit 2).
+nlohmann::json check_build_from_xclbin(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt) {
+  aie2::DeviceImage img;
+  try {
+    img = aie2::read_device_image(opt.xclbin);
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + " (no " + kBuildManifestName + " beside " + opt.xclbin +
+                     ", so its build is checked from its PDI, which this xclbin must hold)");
+  }
+  const LaunchPlan plan(rev, fx.inputs, params);
+  // DMA_BDn_0's Buffer_Length [13:0] in 32-bit words (AM025; decoded as sim/pdi.cpp reads it).
+  std::map<uint32_t, std::string> moved;  // bytes -> the first descriptor moving them
+  std::string all;
+  for (const auto& [pos, tile] : img.tiles)
+    for (const auto& [bd, word0] : tile.bd_word0) {
+      const uint32_t bytes = (word0 & 0x3FFF) * 4;
+      const std::string where = "tile (" + std::to_string(pos.first) + "," + std::to_string(pos.second) + ") BD " + std::to_string(bd);
+      moved.emplace(bytes, where);
+      all += (all.empty() ? "" : ", ") + where + " " + std::to_string(bytes) + " B";
+    }
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& b : plan.buffers()) {
+    const auto it = moved.find(static_cast<uint32_t>(b.bytes));
+    if (it == moved.end())
+      throw InputError(opt.xclbin + ": no buffer descriptor of its PDI moves " + std::to_string(b.bytes) + " B, the size of " + rev.name +
+                       "'s buffer " + b.name + " on " + fx.shape().str() + " (its descriptors: " + (all.empty() ? "none" : all) +
+                       "): built for another tile or layout; and no " + kBuildManifestName + " beside it");
+    checks.push_back({{"check", "buffer " + b.name + " moves " + std::to_string(b.bytes) + " B per launch"},
+                      {"from", "xclbin: PDI buffer descriptor " + it->second + " (Buffer_Length), layout from " +
+                                   (rev.package && !rev.package->builtin ? rev.package->path : std::string("the revision"))}});
+  }
+  return {{"source", "xclbin"},
+          {"path", opt.xclbin},
+          {"xclbin_sha256", img.sha256},
+          {"pdi_sha256", img.pdi_sha256},
+          {"checks", checks},
+          {"not_checked", {"the revision it was built from (no manifest names it)",
+                           "parameters baked into the design (scale_shift): a --param override is not refused",
+                           "the manifest's seal (its xclbin's sha256)"}}};
+}
+
 nlohmann::json check_build(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt) {
   check_xclbin_header(opt.xclbin);
   const std::string path = opt.build_manifest.empty() ? manifest_beside(opt.xclbin) : opt.build_manifest;
+  // The manifest is optional: attncheck's Makefile writes one; an xclbin of the team's own build has none.
+  std::error_code ec;
+  if (opt.build_manifest.empty() && !std::filesystem::exists(path, ec)) return check_build_from_xclbin(rev, params, fx, opt);
   const BuildManifest m = read_build_manifest(path);
   const LaunchPlan plan(rev, fx.inputs, params);
   check_build_manifest(m, opt.xclbin, sha256_file(opt.xclbin), rev, fx.shape(), fx.path, plan, params);
-  return {{"path", path}, {"revision", m.revision}, {"seq_len", m.seq_len}, {"head_dim", m.head_dim},
+  return {{"source", "manifest"}, {"path", path}, {"revision", m.revision}, {"seq_len", m.seq_len}, {"head_dim", m.head_dim},
           {"baked", m.baked}, {"xclbin_sha256", m.xclbin_sha256}};
 }
 
@@ -223,7 +272,8 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
       // Only "no device" falls back; a device that opens and then fails, or a bad file, is an error.
       check_npu_files(opt);
       // A build given is checked against the run whichever way auto goes: a mismatch is not "no device".
-      if (!opt.xclbin.empty()) check_build(rev, params, fx, opt);
+      nlohmann::json build;
+      if (!opt.xclbin.empty()) build = check_build(rev, params, fx, opt);
       std::string reason;
       if (!npu_built()) {
         reason = "npu backend not built: " + npu_not_built_reason();
@@ -245,6 +295,7 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
       BackendResult r = run_backend("model", rev, params, fx, opt);
       r.info["requested"] = "auto";
       r.info["fallback_reason"] = reason;
+      if (!build.is_null()) r.info["build"] = build;  // what was checked of the xclbin, and from where
       r.note = "auto: no NPU used, so the model backend produced this output: " + reason;
       return r;
     }

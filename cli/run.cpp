@@ -369,7 +369,7 @@ RunOutcome execute_run(const RunRequest& req) {
     return execute_run_unguarded(req);
   } catch (const std::bad_alloc&) {
     // Named, so a suite's error cell and run's one line say which case did not fit.
-    throw InputError(req.fixture_dir + ": out of memory running " + req.revision + " (--backend " + (req.backend.empty() ? "default" : req.backend) +
+    throw InputError(req.fixture_dir + ": out of memory running " + req.revision + " (--backend " + (req.backend.empty() ? default_backend(resolve_kernel(req.revision)).name : req.backend) +
                      "): larger than this machine (or its ulimit) can hold");
   }
 }

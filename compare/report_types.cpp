@@ -117,6 +117,17 @@ VsModel vs_model_from_json(const Json& j, const std::string& where, const std::s
                                   number(member(x, "model", where, g), where, g + ".model"),
                                   number(member(x, "golden", where, g), where, g + ".golden")});
   }
+  // Absent in reports written before it existed.
+  if (j.contains("difference_histogram")) {
+    const Json& h = j["difference_histogram"];
+    if (!h.is_array()) bad(where, f + ".difference_histogram", "an array", h);
+    const std::string g = f + ".difference_histogram[]";
+    for (const Json& x : h) {
+      const int64_t n = integer(member(x, "count", where, g), where, g + ".count");
+      if (n < 0) bad(where, g + ".count", "a count >= 0", x["count"]);
+      m.differences[integer(member(x, "difference", where, g), where, g + ".difference")] = static_cast<size_t>(n);
+    }
+  }
   return m;
 }
 

@@ -1,6 +1,7 @@
 // Issue 25: the team's own builds and habits through the CLI (packages run their own code, skipped device checks, stack checks, foreign xclbins, pyxrt outputs, reports).
 #include <catch2/catch.hpp>
 
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -10,6 +11,8 @@
 
 #include "fixtures/npy.hpp"
 #include "fixtures/testing/test_support.hpp"
+#include "sim/xclbin_wrap.hpp"
+#include "xrt/detail/xclbin.h"
 
 using namespace attncheck;
 using namespace attncheck::testing;
@@ -255,7 +258,7 @@ TEST_CASE("issue 25.3: packages get the stack check, and elf inspect --fail-on-o
   CHECK(ok.out.find("verdict   PASS") != std::string::npos);
 }
 
-TEST_CASE("issue 25.7: a mismatch report explains an arithmetic change; compare takes 1-D arrays; --json makes its directory",
+TEST_CASE("issue 25.7: a mismatch report explains an arithmetic change, compare takes 1-D arrays, --json makes its directory",
           "[cli][issue25]") {
   CacheDir cache;
   TempDir tmp;
@@ -334,4 +337,86 @@ TEST_CASE("issue 25.7: report renders a diff's JSON as Markdown and HTML", "[cli
   CHECK(html.find("REGRESSED") != std::string::npos);
   CHECK(html.find(changed + " of 4096") != std::string::npos);
   CHECK(html.find("team-int32-lut-v2") != std::string::npos);
+}
+
+TEST_CASE("issue 25.4: the team's own xclbin: xclbin wrap writes XRT's layout around a PDI, the simulator runs it, and the build is checked without a manifest",
+          "[cli][issue25]") {
+  TempDir tmp;
+  const std::string user = shared_dir() + kUserBuild;
+  const std::string pdi_text = read_text(user + "/main.pdi");
+  const CliResult w = run_cli({"xclbin", "wrap", "--pdi", user + "/main.pdi", "--out", tmp.file("build/final.xclbin")});
+  INFO(w.out << w.err);
+  REQUIRE(w.exit_code == 0);
+  const std::string x = read_text(tmp.file("build/final.xclbin"));
+
+  // Read back through XRT 2.20's own structs (xrt/detail/xclbin.h), independently of the writer.
+  static_assert(aie2::axlf_layout::kHeader == offsetof(axlf, m_header));
+  static_assert(aie2::axlf_layout::kSections == offsetof(axlf, m_sections));
+  static_assert(aie2::axlf_layout::kAxlfSize == sizeof(axlf));
+  static_assert(aie2::axlf_layout::kNumSections == offsetof(axlf_header, m_numSections));
+  static_assert(aie2::axlf_layout::kUuid == offsetof(axlf_header, uuid));
+  static_assert(aie2::axlf_layout::kSectionHeaderSize == sizeof(axlf_section_header));
+  static_assert(aie2::axlf_layout::kPartitionSize == sizeof(aie_partition));
+  static_assert(aie2::axlf_layout::kPartitionPdiArray == offsetof(aie_partition, aie_pdi));
+  static_assert(aie2::axlf_layout::kPdiImageArray == offsetof(aie_pdi, pdi_image));
+  REQUIRE(x.size() > sizeof(axlf));
+  const auto* top = reinterpret_cast<const axlf*>(x.data());
+  CHECK(std::string(top->m_magic) == "xclbin2");
+  CHECK(top->m_header.m_length == x.size());
+  REQUIRE(top->m_header.m_numSections == 2);
+  const axlf_section_header* part_sec = nullptr;
+  for (uint32_t i = 0; i < top->m_header.m_numSections; ++i)
+    if (top->m_sections[i].m_sectionKind == AIE_PARTITION) part_sec = &top->m_sections[i];
+  REQUIRE(part_sec != nullptr);
+  REQUIRE(part_sec->m_sectionOffset + part_sec->m_sectionSize <= x.size());
+  const auto* part = reinterpret_cast<const aie_partition*>(x.data() + part_sec->m_sectionOffset);
+  REQUIRE(part->aie_pdi.size == 1);
+  const auto* pdi = reinterpret_cast<const aie_pdi*>(x.data() + part_sec->m_sectionOffset + part->aie_pdi.offset);
+  REQUIRE(pdi->pdi_image.size == pdi_text.size());
+  CHECK(x.compare(part_sec->m_sectionOffset + pdi->pdi_image.offset, pdi_text.size(), pdi_text) == 0);
+  // Not a PDI: one line, nothing written.
+  write_bytes(tmp.file("junk.pdi"), "not a pdi at all");
+  const CliResult junk = run_cli({"xclbin", "wrap", "--pdi", tmp.file("junk.pdi"), "--out", tmp.file("junk.xclbin")});
+  CHECK(junk.exit_code == 2);
+  CHECK(junk.err_lines().size() == 1);
+  CHECK_FALSE(file_exists(tmp.file("junk.xclbin")));
+
+  // The simulator's xclbin reader takes it: the same output as the core ELF it holds.
+  const std::vector<std::string> sim = {"run", "--kernel", "uc-int32-lut", "--fixture", seed42(), "--backend", "sim",
+                                        "--design", user + "/input_physical_with_elfs.mlir", "--allow-mismatch"};
+  std::vector<std::string> from_elf = sim, from_xclbin = sim;
+  from_elf.insert(from_elf.end(), {"--elf", user + "/main_core_0_2.elf", "--json", tmp.file("elf.json")});
+  from_xclbin.insert(from_xclbin.end(), {"--xclbin", tmp.file("build/final.xclbin"), "--json", tmp.file("xclbin.json")});
+  const CliResult re = run_cli(from_elf), rx = run_cli(from_xclbin);
+  INFO(re.err << rx.err);
+  REQUIRE(re.exit_code == 0);
+  REQUIRE(rx.exit_code == 0);
+  CHECK(read_json(tmp.file("xclbin.json")).at("output_sha256") == read_json(tmp.file("elf.json")).at("output_sha256"));
+  CHECK(read_json(tmp.file("xclbin.json")).at("backend").at("program").at("kind") == "xclbin");
+
+  // No attncheck-build.json: the build is checked from the xclbin's PDI, and the report says from where.
+  write_bytes(tmp.file("build/insts.bin"), std::string("\x00\x01\x03\x06\x00\x00\x00\x00", 8));
+  const CliResult a = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", seed42(), "--backend", "auto", "--xclbin",
+                               tmp.file("build/final.xclbin"), "--insts", tmp.file("build/insts.bin"), "--json", tmp.file("a.json")});
+  INFO(a.out << a.err);
+  if (!fs::exists("/dev/accel/accel0")) {
+    CHECK(a.exit_code == 3);  // checked, then no device ran
+    const nlohmann::json build = read_json(tmp.file("a.json")).at("backend").at("build");
+    CHECK(build.at("source") == "xclbin");
+    REQUIRE(build.at("checks").size() == 2);  // qkv and out, the revision's buffers
+    for (const auto& c : build.at("checks")) CHECK(c.at("from").get<std::string>().find("PDI buffer descriptor") != std::string::npos);
+    CHECK(build.at("checks")[0].at("check") == "buffer qkv moves 12288 B per launch");
+    CHECK(build.at("not_checked").size() == 3);
+  }
+  // A kernel whose buffers this design does not move is refused before any device, naming the descriptors.
+  const CliResult other = run_cli({"run", "--kernel", "precise-v1", "--fixture", seed42(), "--backend", "npu", "--xclbin",
+                                   tmp.file("build/final.xclbin"), "--insts", tmp.file("build/insts.bin")});
+  CHECK(other.exit_code == 2);
+  CHECK(other.err_lines().size() == 1);
+  CHECK(other.err.find("no buffer descriptor of its PDI moves") != std::string::npos);
+  // npu_insts.mlir: refused by name (its parser plugs into npu/insts.cpp's read_insts).
+  const CliResult mlir = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", seed42(), "--backend", "npu", "--xclbin",
+                                  tmp.file("build/final.xclbin"), "--insts", user + "/npu_insts.mlir"});
+  CHECK(mlir.exit_code == 2);
+  CHECK(mlir.err.find("npu_insts.mlir: an npu_insts.mlir is not read yet") != std::string::npos);
 }

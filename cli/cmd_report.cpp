@@ -109,6 +109,7 @@ int report_cmd(const ReportArgs& a) {
       continue;  // read_report_file below names the problem
     }
     if (j.is_object() && j.value("schema", nlohmann::json()) == "attncheck.diff/1") {
+      check_diff_json(j, p);
       try {
         (void)diff_markdown(j);
         (void)diff_html({j});

@@ -174,6 +174,55 @@ std::string changes_text(const nlohmann::json& ch) {
 
 }  // namespace
 
+namespace {
+
+void need(bool ok, const std::string& where, const std::string& what) {
+  if (!ok) throw InputError(where + ": malformed diff: " + what);
+}
+
+void check_one_diff(const nlohmann::json& c, const std::string& where, const std::string& at) {
+  need(c.is_object(), where, at + " is not an object");
+  for (const char* side : {"a", "b"}) {
+    need(c.contains(side) && c[side].is_object(), where, at + std::string(side) + ": expected an object");
+    for (const char* k : {"run", "source"})
+      need(!c[side].contains(k) || c[side][k].is_string(), where, at + side + "." + k + ": expected a string");
+  }
+  need(c.contains("metrics") && c["metrics"].is_array(), where, at + "metrics: expected an array");
+  for (const auto& m : c["metrics"]) {
+    need(m.is_object() && m.contains("name") && m["name"].is_string() && m.contains("mark") && m["mark"].is_string(), where,
+         at + "metrics[]: expected {name, a, b, delta, mark}");
+    for (const char* k : {"a", "b", "delta"})
+      need(m.contains(k) && (m[k].is_number() || m[k].is_null() || m[k].is_boolean()), where, at + "metrics[]." + k + ": expected a number or null");
+  }
+  need(c.contains("bit_exact") && c["bit_exact"].is_object() && c["bit_exact"].contains("a") && c["bit_exact"].contains("b"), where,
+       at + "bit_exact: expected {a, b}");
+  need(!c.contains("verdict") || c["verdict"].is_string(), where, at + "verdict: expected a string");
+  if (c.contains("changes") && !c["changes"].is_null()) {
+    need(c["changes"].is_object(), where, at + "changes: expected an object or null");
+    for (const char* k : {"changed", "count", "changed_rows", "rows"})
+      need(c["changes"].contains(k) && c["changes"][k].is_number_unsigned(), where, at + "changes." + k + ": expected a count");
+  }
+}
+
+}  // namespace
+
+void check_diff_json(const nlohmann::json& d, const std::string& where) {
+  need(d.is_object() && d.value("schema", nlohmann::json()) == "attncheck.diff/1", where, "not an attncheck.diff/1 document");
+  need(!d.contains("verdict") || d["verdict"].is_string(), where, "verdict: expected a string");
+  if (d.contains("cases")) {
+    need(d["cases"].is_array(), where, "cases: expected an array");
+    for (const auto& c : d["cases"]) {
+      check_one_diff(c, where, "cases[].");
+      need(!c.contains("id") || c["id"].is_string(), where, "cases[].id: expected a string");
+    }
+    for (const char* k : {"only_in_a", "only_in_b"})
+      need(d.contains("only_in_a") == d.contains("only_in_b") && (!d.contains(k) || d[k].is_array()), where,
+           std::string(k) + ": expected an array beside the other");
+  } else {
+    check_one_diff(d, where, "");
+  }
+}
+
 std::string diff_html(const std::vector<nlohmann::json>& diffs) {
   std::ostringstream o;
   std::string verdict = "NO CHANGE";

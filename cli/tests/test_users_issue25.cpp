@@ -337,6 +337,15 @@ TEST_CASE("issue 25.7: report renders a diff's JSON as Markdown and HTML", "[cli
   CHECK(html.find("REGRESSED") != std::string::npos);
   CHECK(html.find(changed + " of 4096") != std::string::npos);
   CHECK(html.find("team-int32-lut-v2") != std::string::npos);
+  // A diff's JSON is user input: a malformed one is one line naming the field, and nothing is written.
+  nlohmann::json broken = d;
+  broken.erase("metrics");
+  write_bytes(tmp.file("broken.json"), broken.dump());
+  const CliResult b = run_cli({"report", tmp.file("broken.json"), "--md", tmp.file("b.md")});
+  CHECK(b.exit_code == 2);
+  CHECK(b.err_lines().size() == 1);
+  CHECK(b.err.find("broken.json: malformed diff: metrics") != std::string::npos);
+  CHECK_FALSE(file_exists(tmp.file("b.md")));
 }
 
 TEST_CASE("issue 25.4: the team's own xclbin: xclbin wrap writes XRT's layout around a PDI, the simulator runs it, and the build is checked without a manifest",

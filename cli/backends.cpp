@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <cstring>
 
@@ -14,6 +15,7 @@
 #include "npu/build_manifest.hpp"
 #include "npu/insts.hpp"
 #include "npu/xrt_runner.hpp"
+#include "sim/pdi.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -36,14 +38,30 @@ namespace {
 
 // A captured output must be exactly the fixture's int8 array: anything else was captured from
 // another fixture or another layout, and comparing it would localize a mismatch that is not there.
-Int8Tensor read_replay(const std::string& path, const Fixture& fx) {
+Int8Tensor read_replay(const std::string& path, const Fixture& fx, std::string* reshaped_from) {
   if (path.empty()) throw InputError("--backend replay: needs --device-output F.npy (a captured int8 output)");
   const NpyArray a = read_npy(path);
-  if (a.dtype != DType::Int8)
-    throw InputError(path + ": dtype " + dtype_descr(a.dtype) + ", a device output must be int8 (|i1)");
   const Shape& s = fx.shape();
   std::string want = "(" + std::to_string(s.heads) + ", " + std::to_string(s.seq) + ", " + std::to_string(s.dim) + ")";
   if (s.heads == 1) want += " or (" + std::to_string(s.seq) + ", " + std::to_string(s.dim) + ")";
+  // What pyxrt's bo.read() returns, saved as is: a flat uint8 (or int8) array of the output
+  // buffer's bytes. Those bytes are the int8 output in row-major order, so the right count is
+  // reshaped here; any other count is another buffer (or another fixture).
+  if (a.shape.size() == 1 && (a.dtype == DType::UInt8 || a.dtype == DType::Int8)) {
+    const size_t bytes = static_cast<size_t>(s.heads * s.seq * s.dim);
+    if (a.bytes.size() != bytes)
+      throw InputError(path + ": a flat " + std::string(a.dtype == DType::UInt8 ? "uint8" : "int8") + " buffer of " +
+                       std::to_string(a.bytes.size()) + " bytes, but the fixture's output " + want + " has " +
+                       std::to_string(bytes) + " bytes");
+    Int8Tensor t;
+    t.shape = s;
+    t.data.assign(reinterpret_cast<const int8_t*>(a.bytes.data()), reinterpret_cast<const int8_t*>(a.bytes.data()) + bytes);
+    *reshaped_from = "(" + std::to_string(a.bytes.size()) + ",) " + (a.dtype == DType::UInt8 ? "uint8" : "int8");
+    return t;
+  }
+  if (a.dtype != DType::Int8)
+    throw InputError(path + ": dtype " + dtype_descr(a.dtype) +
+                     ", a device output must be int8 (|i1) of the fixture's shape, or a flat uint8/int8 buffer of its bytes");
   std::string got = "(";
   for (size_t i = 0; i < a.shape.size(); ++i) got += (i ? ", " : "") + std::to_string(a.shape[i]);
   got += a.shape.size() == 1 ? ",)" : ")";
@@ -92,13 +110,60 @@ void check_xclbin_header(const std::string& path) {
 
 // What the xclbin was built for against this run, before any device: a fixture of another S, a
 // --param the design fixes, or another revision's build is bad input (exit 2), never a mismatch.
+// Without a build manifest (an xclbin the team's own scripts built): what the manifest checked,
+// derived from the xclbin itself where it can be. The kernel package (or revision) gives the
+// layout: each runtime buffer's size per launch; the PDI's tile DMA buffer descriptors give the
+// sizes the design moves. A buffer no descriptor moves means another tile size or layout (exit 2).
+nlohmann::json check_build_from_xclbin(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt) {
+  aie2::DeviceImage img;
+  try {
+    img = aie2::read_device_image(opt.xclbin);
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + " (no " + kBuildManifestName + " beside " + opt.xclbin +
+                     ", so its build is checked from its PDI, which this xclbin must hold)");
+  }
+  const LaunchPlan plan(rev, fx.inputs, params);
+  // DMA_BDn_0's Buffer_Length [13:0] in 32-bit words (AM025; decoded as sim/pdi.cpp reads it).
+  std::map<uint32_t, std::string> moved;  // bytes -> the first descriptor moving them
+  std::string all;
+  for (const auto& [pos, tile] : img.tiles)
+    for (const auto& [bd, word0] : tile.bd_word0) {
+      const uint32_t bytes = (word0 & 0x3FFF) * 4;
+      const std::string where = "tile (" + std::to_string(pos.first) + "," + std::to_string(pos.second) + ") BD " + std::to_string(bd);
+      moved.emplace(bytes, where);
+      all += (all.empty() ? "" : ", ") + where + " " + std::to_string(bytes) + " B";
+    }
+  nlohmann::json checks = nlohmann::json::array();
+  for (const auto& b : plan.buffers()) {
+    const auto it = moved.find(static_cast<uint32_t>(b.bytes));
+    if (it == moved.end())
+      throw InputError(opt.xclbin + ": no buffer descriptor of its PDI moves " + std::to_string(b.bytes) + " B, the size of " + rev.name +
+                       "'s buffer " + b.name + " on " + fx.shape().str() + " (its descriptors: " + (all.empty() ? "none" : all) +
+                       "): built for another tile or layout; and no " + kBuildManifestName + " beside it");
+    checks.push_back({{"check", "buffer " + b.name + " moves " + std::to_string(b.bytes) + " B per launch"},
+                      {"from", "xclbin: PDI buffer descriptor " + it->second + " (Buffer_Length), layout from " +
+                                   (rev.package && !rev.package->builtin ? rev.package->path : std::string("the revision"))}});
+  }
+  return {{"source", "xclbin"},
+          {"path", opt.xclbin},
+          {"xclbin_sha256", img.sha256},
+          {"pdi_sha256", img.pdi_sha256},
+          {"checks", checks},
+          {"not_checked", {"the revision it was built from (no manifest names it)",
+                           "parameters baked into the design (scale_shift): a --param override is not refused",
+                           "the manifest's seal (its xclbin's sha256)"}}};
+}
+
 nlohmann::json check_build(const Revision& rev, const Params& params, const Fixture& fx, const BackendOptions& opt) {
   check_xclbin_header(opt.xclbin);
   const std::string path = opt.build_manifest.empty() ? manifest_beside(opt.xclbin) : opt.build_manifest;
+  // The manifest is optional: attncheck's Makefile writes one; an xclbin of the team's own build has none.
+  std::error_code ec;
+  if (opt.build_manifest.empty() && !std::filesystem::exists(path, ec)) return check_build_from_xclbin(rev, params, fx, opt);
   const BuildManifest m = read_build_manifest(path);
   const LaunchPlan plan(rev, fx.inputs, params);
   check_build_manifest(m, opt.xclbin, sha256_file(opt.xclbin), rev, fx.shape(), fx.path, plan, params);
-  return {{"path", path}, {"revision", m.revision}, {"seq_len", m.seq_len}, {"head_dim", m.head_dim},
+  return {{"source", "manifest"}, {"path", path}, {"revision", m.revision}, {"seq_len", m.seq_len}, {"head_dim", m.head_dim},
           {"baked", m.baked}, {"xclbin_sha256", m.xclbin_sha256}};
 }
 
@@ -147,6 +212,15 @@ BackendOptions with_package_defaults(BackendOptions opt, const Revision& rev, co
 
 }  // namespace
 
+DefaultBackend default_backend(const Revision& rev) {
+  if (!rev.package || rev.package->builtin) return {"model", ""};
+  // Every package has sources (kernel.json requires them), so its own code can always be compiled
+  // here; its ELF or xclbin runs only when asked (--backend sim/npu): slower, and a build may be stale.
+  return {"host", "host is the default for a kernel package: its own source, compiled for this CPU (" +
+                      std::string(rev.model ? "--backend model runs the model it names" : "it names no model") +
+                      (rev.package->elf.empty() && rev.package->xclbin.empty() ? "" : "; --backend sim runs its build") + ")"};
+}
+
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
                           const BackendOptions& given) {
   const BackendOptions opt = with_package_defaults(given, rev, name);
@@ -182,18 +256,24 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
     if (name == "sim") return run_sim_backend(rev, params, fx, opt, b.description);
     if (name == "replay") {
       BackendResult r;
-      r.output = read_replay(opt.device_output, fx);
+      std::string reshaped_from;
+      r.output = read_replay(opt.device_output, fx, &reshaped_from);
       r.info = {{"name", "replay"},
                 {"description", b.description},
                 {"device_output", opt.device_output},
                 {"sha256", sha256_file(opt.device_output)}};
+      if (!reshaped_from.empty()) {
+        r.info["reshaped_from"] = reshaped_from;
+        r.note = "replay: " + opt.device_output + " is a flat " + reshaped_from + " buffer (as pyxrt's bo.read returns), read as the int8 output";
+      }
       return r;
     }
     if (name == "auto") {
       // Only "no device" falls back; a device that opens and then fails, or a bad file, is an error.
       check_npu_files(opt);
       // A build given is checked against the run whichever way auto goes: a mismatch is not "no device".
-      if (!opt.xclbin.empty()) check_build(rev, params, fx, opt);
+      nlohmann::json build;
+      if (!opt.xclbin.empty()) build = check_build(rev, params, fx, opt);
       std::string reason;
       if (!npu_built()) {
         reason = "npu backend not built: " + npu_not_built_reason();
@@ -215,6 +295,7 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
       BackendResult r = run_backend("model", rev, params, fx, opt);
       r.info["requested"] = "auto";
       r.info["fallback_reason"] = reason;
+      if (!build.is_null()) r.info["build"] = build;  // what was checked of the xclbin, and from where
       r.note = "auto: no NPU used, so the model backend produced this output: " + reason;
       return r;
     }

@@ -50,6 +50,14 @@ struct BackendInfo {
 // Every backend the CLI knows, built into this binary or not, for help and errors.
 std::vector<BackendInfo> backend_list();
 
+// The backend of a run that names none: a built-in revision's integer model; a kernel package's own
+// code (its sources compiled for this CPU), never its model's output under the package's name.
+// `why` is empty for the model, else the line the summary and the report's backend.default carry.
+struct DefaultBackend {
+  std::string name, why;
+};
+DefaultBackend default_backend(const Revision& rev);
+
 // Runs `name` on the fixture. InputError for an unknown backend or bad options; DeviceError
 // when a device backend cannot run. Never falls back to another backend, except `auto`, which
 // is defined as "npu when a device opens, else model" and says which in info and note.

@@ -78,7 +78,13 @@ void emulate_cmd(const EmulateArgs& a) {
   print("model " + rev.name + " output of " + fx.path + " (" + fx.shape().str() + ") written to " + a.out + "\n");
 }
 
-DoubleTensor read_array(const std::string& path) { return npy_to_double_tensor(read_npy(path), path); }
+// An array of any tool: (S, D), (H, S, D), or 1-D (N,), read as one row of N elements (a flat
+// output buffer, a vector from another test), so that it is compared element for element too.
+DoubleTensor read_array(const std::string& path) {
+  NpyArray a = read_npy(path);
+  if (a.shape.size() == 1) a.shape = {1, a.shape[0]};
+  return npy_to_double_tensor(a, path);
+}
 
 int compare_cmd(const CompareArgs& a) {
   OutputSet::check("--json", a.json);
@@ -102,7 +108,8 @@ int compare_cmd(const CompareArgs& a) {
     metrics["model_vs_golden"] = to_json(compare_to_golden(model, golden, a.model, a.golden));
     hashes["model"] = sha256_file(a.model);
     model_line = "  device vs model: " + model_verdict_line(vs_model, vs_golden.count) + "\n";
-    if (!vs_model.bit_exact) model_line += "  where: " + loc.summary + "\n";
+    if (!vs_model.bit_exact)
+      model_line += "  differences (device - model): " + difference_histogram_text(vs_model) + "\n  where: " + loc.summary + "\n";
   }
   const Shape& s = golden.shape;
   nlohmann::json report = {

@@ -12,6 +12,7 @@
 #include "cli/run.hpp"
 #include "compare/diff.hpp"
 #include "compare/report.hpp"
+#include "kernels/packages.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -19,7 +20,7 @@ namespace {
 
 struct DiffArgs {
   std::vector<std::string> reports, kernels, params, params_a, params_b, tolerance_for;
-  std::string fixture, backend = "model", json, md;
+  std::string fixture, backend, json, md;  // backend empty: each side's default, host for both if either is host
   double tolerance = 1e-9, rel_tolerance = 0;
   bool allow_shape_change = false;
 };
@@ -141,12 +142,20 @@ int diff_cmd(const DiffArgs& a) {
     if (!a.reports.empty()) throw InputError("diff: give either two reports or --kernel A --kernel B --fixture DIR, not both");
     if (a.kernels.size() != 2 || a.fixture.empty())
       throw InputError("diff: --kernel must be given exactly twice, with --fixture DIR");
+    // Without --backend a package runs its own code (host), and then so does the other side: two
+    // revisions compared on one backend, never the model's output under a package's name.
+    std::string backend = a.backend;
+    if (backend.empty()) {
+      const std::string da = default_backend(resolve_kernel(a.kernels[0])).name,
+                        db = default_backend(resolve_kernel(a.kernels[1])).name;
+      backend = da == db ? da : "host";
+    }
     // --param applies to both sides; --param-a / --param-b to one (A's revision may lack B's parameter).
     auto request = [&](const std::string& kernel, const std::vector<std::string>& side) {
       RunRequest r;
       r.revision = kernel;
       r.fixture_dir = a.fixture;
-      r.backend = a.backend;
+      r.backend = backend;
       r.params = a.params;
       r.params.insert(r.params.end(), side.begin(), side.end());
       return r;
@@ -154,6 +163,9 @@ int diff_cmd(const DiffArgs& a) {
     const RunOutcome oa = execute_run(request(a.kernels[0], a.params_a)), ob = execute_run(request(a.kernels[1], a.params_b));
     d = diff_reports(oa.report, "--kernel " + a.kernels[0], ob.report, "--kernel " + a.kernels[1], tol,
                      count_changes(to_double(oa.device), to_double(ob.device)));
+    if (a.backend.empty() && backend != "model")
+      d.text.insert(d.text.find('\n') + 1,
+                    "  backend " + backend + " for both: the default when a kernel package is compared (its own code)\n");
   } else {
     if (a.reports.size() != 2) throw InputError("diff: needs two reports A.json B.json (or --kernel A --kernel B --fixture DIR)");
     const nlohmann::json ja = read_report_file(a.reports[0], true), jb = read_report_file(a.reports[1], true);
@@ -180,7 +192,8 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   cmd->add_option("reports", a->reports, "A.json B.json: reports of `run --json` (with --keep-outputs, elements are compared too)");
   cmd->add_option("--kernel", a->kernels, "Run this revision first (give twice: A then B), on --fixture");
   cmd->add_option("--fixture", a->fixture, "Fixture directory for --kernel");
-  cmd->add_option("--backend", a->backend, "Backend for --kernel runs")->capture_default_str();
+  cmd->add_option("--backend", a->backend,
+                  "Backend for --kernel runs (default: model for built-in revisions, host when either is a kernel package)");
   cmd->add_option("--param", a->params, "Revision parameter override NAME=INTEGER for both --kernel runs (repeatable)");
   cmd->add_option("--param-a", a->params_a, "Parameter override for the A run only (repeatable)");
   cmd->add_option("--param-b", a->params_b, "Parameter override for the B run only (repeatable)");

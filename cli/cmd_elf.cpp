@@ -7,6 +7,7 @@
 #include "cli/run.hpp"
 #include "compare/report.hpp"
 #include "sim/design.hpp"
+#include "ref/errors.hpp"
 #include "sim/inspect.hpp"
 
 namespace attncheck {
@@ -29,6 +30,7 @@ void add_elf_command(CLI::App& app, int& exit_code) {
 
   struct InspectArgs {
     std::string file, ld_script, design, json;
+    bool fail_on_overlap = false;
     uint32_t row_bytes = 0;
   };
   auto a = std::make_shared<InspectArgs>();
@@ -42,6 +44,8 @@ void add_elf_command(CLI::App& app, int& exit_code) {
                       "from it instead of the ELF's symbols");
   inspect->add_option("--json", a->json, "Write the analysis as JSON here");
   inspect->add_option("--row-bytes", a->row_bytes, "Also name the overlapped rows of a row-major buffer (e.g. 64)");
+  inspect->add_flag("--fail-on-overlap", a->fail_on_overlap,
+                    "Exit 1 when the deepest stack overlaps a buffer (or its depth is unbounded): a CI gate");
   inspect->callback([a, &exit_code] {
     OutputSet::check("--json", a->json);
     if (a->json == "-") send_text_to_stderr();
@@ -76,8 +80,12 @@ void add_elf_command(CLI::App& app, int& exit_code) {
     if (!a->json.empty()) write_json_atomic(a->json, j);
     std::string text = aie2::inspect_text(r) + lock_text;
     if (a->row_bytes) text += "  " + aie2::stack_verdict(r, a->row_bytes) + "\n";
+    // A stack that runs into a buffer corrupts it on every call (the seeds' kernel): a gate fails on it.
+    const bool overlap = !r.overlaps.empty() || r.stack.unbounded;
+    if (a->fail_on_overlap)
+      text += "  verdict   " + std::string(overlap ? "FAIL: " : "PASS: ") + aie2::stack_verdict(r, a->row_bytes) + " (--fail-on-overlap)\n";
     print(text + (a->json.empty() ? "" : "  report    " + a->json + "\n"));
-    exit_code = 0;
+    exit_code = a->fail_on_overlap && overlap ? kExitGateFailed : kExitOk;
   });
 }
 

@@ -1,10 +1,12 @@
 // `attncheck kernels [PKG...]`: the registry's revisions and the packages given, one line each; --details adds host build and stack facts.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "ref/errors.hpp"
 
 #include "cli/commands.hpp"
+#include "kernels/host_compile.hpp"
 #include "kernels/host_kernels.hpp"
 #include "kernels/kernel_worker.hpp"
 #include "kernels/packages.hpp"
@@ -22,6 +24,7 @@ std::string hex(int64_t v) {
 
 // The stack lines of one revision: what its deepest call chain needs against what its design reserves.
 std::string package_details(const Revision& r);
+std::string stack_lines(const KernelFacts& f);
 
 std::string details(const Revision& r) {
   if (!r.package->builtin) return package_details(r);
@@ -38,13 +41,21 @@ std::string details(const Revision& r) {
   std::string sources;
   for (const auto& src : f->sources) sources += (sources.empty() ? "" : ", ") + src;
   s += "    source       " + sources + "\n";
+  return s + stack_lines(*f);
+}
+
+// What the deepest call chain needs against what the design reserves, and the verdict.
+std::string stack_lines(const KernelFacts& facts) {
+  const KernelFacts* f = &facts;
+  std::string s;
   std::string chain;
   for (const auto& fr : f->chain) chain += (chain.empty() ? "" : " -> ") + fr.function + " " + std::to_string(fr.bytes);
   s += "    stack est.   " + std::to_string(f->stack_need) + " B" + (f->need_bounded ? "" : " (lower bound)") +
        (chain.empty() ? "" : ": " + chain) + " (host " + f->measured_with.substr(0, f->measured_with.find(' ', 4)) +
        " on the source: an estimate by a different compiler than Peano)\n";
   s += "    reserved     " + std::to_string(f->stack_reserved) + " B (" + hex(f->stack_reserved) + ", " +
-       (f->reserved_by_default ? f->design_file + " sets no stack_size: mlir-aie's default"
+       (f->reserved_by_default ? (f->design_file.empty() ? std::string("kernel.json names no \"design\"") : f->design_file + " sets no stack_size") +
+                                     ": mlir-aie's default"
                                : "stack_size in " + f->design_file) +
        ")\n";
   for (const auto& n : f->notes) s += "    note         " + n + "\n";
@@ -96,6 +107,18 @@ std::string package_details(const Revision& r) {
   }
   for (const auto& [what, path] : {std::pair<const char*, const std::string*>{"elf", &p.elf}, {"xclbin", &p.xclbin}, {"insts", &p.insts}})
     if (!path->empty()) s += std::string("    ") + what + std::string(13 - std::string(what).size(), ' ') + *path + "\n";
+  // The stack check of the built-ins, on the package's sources and design (the seeds' kernel broke on its stack).
+  try {
+    s += stack_lines(measure_package_stack(p));
+  } catch (const InputError& e) {
+    s += "    stack        not measured: " + std::string(e.what()) + "\n";
+  }
+  // A package with a compiled ELF: its own frames too, against its link script's stack.
+  if (!p.elf.empty()) {
+    const std::string beside = p.elf.substr(0, p.elf.rfind('.')) + ".ld.script";
+    std::error_code ec;
+    s += binary_stack(p.elf, std::filesystem::is_regular_file(beside, ec) ? beside : "");
+  }
   return s;
 }
 
@@ -119,7 +142,7 @@ void add_kernels_command(CLI::App& app, int& exit_code) {
   auto elf = std::make_shared<std::string>();
   auto ld = std::make_shared<std::string>();
   auto packages = std::make_shared<std::vector<std::string>>();
-  cmd->add_option("packages", *packages, "Kernel packages to list after the built-in revisions (DIR or DIR/kernel.json)");
+  cmd->add_option("packages", *packages, "Kernel packages to list instead of the built-in revisions (DIR or DIR/kernel.json, or a built-in name)");
   cmd->add_flag("--details", *show_details,
                 "Per revision: host build, device stack need (deepest call chain) against the stack its design reserves");
   cmd->add_option("--elf", *elf, "With --details: also the stack of this compiled core ELF, from its own frames");
@@ -128,8 +151,10 @@ void add_kernels_command(CLI::App& app, int& exit_code) {
   cmd->callback([&exit_code, show_details, elf, ld, packages] {
     if (!elf->empty() && !*show_details) throw InputError("--elf: goes with --details");
     std::string text;
+    // The packages named, alone; without any, every built-in revision.
     std::vector<const Revision*> all;
-    for (const auto& r : revisions()) all.push_back(&r);
+    if (packages->empty())
+      for (const auto& r : revisions()) all.push_back(&r);
     for (const auto& p : *packages) all.push_back(&resolve_kernel(p));
     for (const Revision* rp : all) {
       const Revision& r = *rp;

@@ -5,8 +5,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/outputs.hpp"
+#include "compare/diff.hpp"
 #include "compare/report.hpp"
 #include "compare/validation_report.hpp"
+#include "fixtures/input_file.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -96,6 +98,52 @@ int report_cmd(const ReportArgs& a) {
     check_distinct_paths(inputs, {{"--md", a.append ? std::string() : a.md}, {"--html", a.html}});
     if (a.append && !a.html.empty()) check_distinct_paths({}, {{"--md", a.md}, {"--html", a.html}});
   }
+  // A diff's JSON (attncheck.diff/1) renders as the diff; run and suite reports as the validation report.
+  std::vector<nlohmann::json> diffs;
+  std::string a_report;
+  for (const auto& p : a.inputs) {
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_text_file(p));
+    } catch (const nlohmann::json::exception&) {
+      continue;  // read_report_file below names the problem
+    }
+    if (j.is_object() && j.value("schema", nlohmann::json()) == "attncheck.diff/1") {
+      check_diff_json(j, p);
+      try {
+        (void)diff_markdown(j);
+        (void)diff_html({j});
+      } catch (const nlohmann::json::exception& e) {
+        throw InputError(p + ": malformed diff: " + e.what());
+      }
+      diffs.push_back(j);
+    } else if (a_report.empty()) {
+      a_report = p;
+    }
+  }
+  if (!diffs.empty()) {
+    if (!a_report.empty())
+      throw InputError("report: " + a_report + " is a run or suite report and the others diffs (attncheck.diff/1); render them apart");
+    std::string md;
+    for (const auto& d : diffs) md += (md.empty() ? "" : "\n") + diff_markdown(d);
+    OutputSet outputs;
+    if (!a.md.empty()) {
+      if (a.append) outputs.append(a.md, md);
+      else outputs.write(a.md, md);
+    }
+    if (!a.html.empty()) outputs.write(a.html, diff_html(diffs));
+    outputs.commit();
+    std::string verdict = "NO CHANGE";
+    for (const auto& d : diffs) {
+      const std::string v = d.value("verdict", std::string());
+      if (v == "REGRESSED" || (v == "OK" && verdict == "NO CHANGE")) verdict = v;
+    }
+    const std::string summary = "attncheck report: " + std::to_string(diffs.size()) + " diff(s), verdict " + verdict + "\n" +
+                                (a.md.empty() ? "" : "  markdown  " + a.md + "\n") + (a.html.empty() ? "" : "  html      " + a.html + "\n");
+    if (a.md == "-" || a.html == "-") std::fputs(terminal_text(summary).c_str(), stderr);
+    else print(summary);
+    return kExitOk;
+  }
   std::vector<ReportEntry> entries;
   for (const auto& p : a.inputs) {
     const size_t first = entries.size();
@@ -142,7 +190,7 @@ int report_cmd(const ReportArgs& a) {
 void add_report_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("report", "Render run or suite reports as a validation report (Markdown, HTML)");
   auto a = std::make_shared<ReportArgs>();
-  cmd->add_option("inputs", a->inputs, "Reports (run --json, or suite --json aggregates)")->required();
+  cmd->add_option("inputs", a->inputs, "Reports (run --json, or suite --json aggregates), or diffs (diff --json)")->required();
   cmd->add_option("--md", a->md, "Write Markdown here (fits a CI job summary); - is stdout");
   cmd->add_flag("--append", a->append, "Append the Markdown to --md instead of replacing it ($GITHUB_STEP_SUMMARY)");
   cmd->add_option("--html", a->html, "Write one self-contained HTML file here (inline SVG plots, no script); - is stdout");

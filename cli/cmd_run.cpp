@@ -9,6 +9,7 @@
 #include "compare/junit.hpp"
 #include "compare/report.hpp"
 #include "fixtures/npy.hpp"
+#include "kernels/packages.hpp"
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
 
@@ -24,7 +25,7 @@ namespace {
 
 // An option the chosen backend does not read is a mistake, never silently ignored: the seeds'
 // `--device-output x.npy` without `--backend replay` ran the model and passed.
-void check_backend_options(const CLI::App& cmd, const std::string& backend) {
+void check_backend_options(const CLI::App& cmd, const std::string& backend, const std::string& default_note) {
   static const std::vector<std::pair<const char*, std::vector<std::string>>> owners = {
       {"--device-output", {"replay"}},
       {"--xclbin", {"npu", "auto", "sim"}},
@@ -51,7 +52,7 @@ void check_backend_options(const CLI::App& cmd, const std::string& backend) {
       ok = ok || b == backend;
       list += (list.empty() ? "--backend " : " or ") + b;
     }
-    if (!ok) throw InputError(std::string(option) + ": applies to " + list + " only, not --backend " + backend);
+    if (!ok) throw InputError(std::string(option) + ": applies to " + list + " only, not --backend " + backend + default_note);
   }
 }
 
@@ -86,8 +87,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--fixture", req->fixture_dir, "Fixture directory holding q.npy, k.npy, v.npy")->required();
   std::string backends;
   for (const auto& b : backend_list()) backends += (backends.empty() ? "" : ", ") + b.name;
-  cmd->add_option("--backend", req->backend, "What produces the output under test: " + backends)
-      ->capture_default_str();
+  cmd->add_option("--backend", req->backend,
+                  "What produces the output under test: " + backends +
+                      " (default: model for a built-in revision, host for a kernel package: its own source)");
   cmd->add_option("--param", req->params, "Revision parameter override NAME=INTEGER (repeatable)");
   cmd->add_option("--json", *json_path, "Write the JSON report here");
   auto gates_path = std::make_shared<std::string>();
@@ -134,7 +136,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto save_path = std::make_shared<std::string>();
   cmd->add_option("--save-device-output", *save_path, "Write the output under test (any backend) to this .npy (int8)");
   cmd->callback([cmd, req, json_path, gates_path, junit_path, keep, save_path, &exit_code] {
-    check_backend_options(*cmd, req->backend);
+    // A package runs its own code unless told otherwise; the options are checked against that backend.
+    const std::string backend = req->backend.empty() ? default_backend(resolve_kernel(req->revision)).name : req->backend;
+    check_backend_options(*cmd, backend,
+                          req->backend.empty() ? " (the default for " + req->revision + "; give --backend)" : "");
     if (*keep && json_path->empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside the report)");
     OutputSet::check("--json", *json_path);
     OutputSet::check("--junit", *junit_path);
@@ -142,7 +147,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     // A document on stdout keeps stdout to itself: the summary and progress go to stderr.
     if (*json_path == "-" || *junit_path == "-" || *save_path == "-") send_text_to_stderr();
     req->progress = true;
-    check_distinct_paths(run_inputs(*req, *gates_path), run_outputs(*json_path, *junit_path, *save_path, *keep, req->backend != "model"));
+    check_distinct_paths(run_inputs(*req, *gates_path), run_outputs(*json_path, *junit_path, *save_path, *keep, backend != "model"));
     if (!gates_path->empty()) req->gates = load_gates(*gates_path);
     RunOutcome r = execute_run(*req);
     // A failed gate is a result: the report and the JUnit file are written all the same, and

@@ -324,7 +324,7 @@ int suite_cmd(const SuiteArgs& a) {
   OutputSet outputs;  // everything is published together by commit(), or nothing
   nlohmann::json jcases = nlohmann::json::array();
   std::vector<JunitCase> junit;
-  size_t passed = 0, failed = 0, errors = 0, skipped = 0;
+  size_t passed = 0, failed = 0, errors = 0, skipped = 0, not_run = 0;
   bool device_error = false;
   std::string json_stem = a.json;
   if (json_stem.size() > 5 && json_stem.compare(json_stem.size() - 5, 5, ".json") == 0) json_stem.resize(json_stem.size() - 5);
@@ -340,9 +340,10 @@ int suite_cmd(const SuiteArgs& a) {
       if (a.keep_outputs)
         c.outcome->report["outputs"] = save_outputs(json_stem + ".case" + std::to_string(i) + ".json", *c.outcome, outputs);
       jc["report"] = c.outcome->report;
-      const bool pass = c.outcome->report["pass"].get<bool>();
-      (pass ? passed : failed)++;
-      verdict = pass ? "PASS" : "FAIL";
+      // pass null: an auto case with no device, never a pass (its device checks were skipped).
+      const nlohmann::json& p = c.outcome->report["pass"];
+      (p.is_null() ? not_run : p.get<bool>() ? passed : failed)++;
+      verdict = p.is_null() ? "NOTRUN" : p.get<bool>() ? "PASS" : "FAIL";
       for (auto& jcase : junit_cases(c.outcome->report)) junit.push_back(std::move(jcase));
     } else if (c.status == "skipped") {
       jc["reason"] = c.error;
@@ -373,7 +374,7 @@ int suite_cmd(const SuiteArgs& a) {
                   c.fixture.c_str(), c.backend.c_str(), detail.c_str());
     text << line;
   }
-  const bool pass = failed == 0 && errors == 0;
+  const bool pass = failed == 0 && errors == 0 && not_run == 0;
   nlohmann::json aggregate = {
       {"schema", kSuiteSchemaId},
       {"tool", tool_json()},
@@ -383,14 +384,15 @@ int suite_cmd(const SuiteArgs& a) {
       {"gates_file", gates ? nlohmann::json(gates->path) : nlohmann::json(nullptr)},
       {"jobs", jobs},
       {"cases", jcases},
-      {"summary", {{"cases", cases.size()}, {"passed", passed}, {"failed", failed}, {"errors", errors}, {"skipped", skipped}}},
+      {"summary", {{"cases", cases.size()}, {"passed", passed}, {"failed", failed}, {"errors", errors}, {"skipped", skipped}, {"not_run", not_run}}},
       {"pass", pass},
   };
   if (!a.junit.empty()) outputs.write(a.junit, junit_xml("attncheck suite " + a.suite, junit));
   if (!a.json.empty()) outputs.write_json(a.json, aggregate);
   outputs.commit();
-  text << "\n  " << passed << " passed, " << failed << " failed gates, " << errors << " errors, " << skipped
-       << " skipped\n  verdict   " << (errors ? "ERROR" : failed ? "FAIL" : "PASS") << "\n";
+  text << "\n  " << passed << " passed, " << failed << " failed gates, " << errors << " errors, " << skipped << " skipped"
+       << (not_run ? ", " + std::to_string(not_run) + " not run (no device)" : std::string()) << "\n  verdict   "
+       << (errors ? "ERROR" : failed ? "FAIL" : not_run ? "NOT RUN" : "PASS") << "\n";
   if (!a.json.empty()) text << "  report    " << a.json << "\n";
   print(text.str());
   if (errors) {
@@ -405,7 +407,7 @@ int suite_cmd(const SuiteArgs& a) {
                  errors, cases.size(), terminal_text(first.substr(0, 400)).c_str());
     return device_error ? kExitNoDevice : kExitBadInput;
   }
-  return failed ? kExitGateFailed : kExitOk;
+  return failed ? kExitGateFailed : not_run ? kExitNoDevice : kExitOk;
 }
 
 }  // namespace

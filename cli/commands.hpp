@@ -23,6 +23,7 @@ void add_doctor_command(CLI::App& app, int& exit_code);
 void add_elf_command(CLI::App& app, int& exit_code);      // elf disasm, elf inspect
 void add_sim_command(CLI::App& app, int& exit_code);
 void add_insts_command(CLI::App& app, int& exit_code);    // insts dump
+void add_xclbin_command(CLI::App& app, int& exit_code);  // xclbin wrap
 
 // Writes `text` to stdout and flushes: summaries are the product a person reads.
 void print(const std::string& text);

@@ -92,9 +92,12 @@ void OutputSet::check(const std::string& option, const std::string& given) {
   std::error_code ec;
   if (fs::is_directory(given, ec)) throw InputError(option + " " + given + ": is a directory, expected a file name");
   const std::string path = resolve_write_target(given);
-  const fs::path parent = fs::path(path).parent_path();
+  fs::path parent = fs::path(path).parent_path();
+  // Missing directories are created when the output is written (`--json r/v2.json` makes r/): the
+  // nearest one that exists must be a writable directory, and no part of the path a file.
+  while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.parent_path()) parent = parent.parent_path();
   const std::string dir = parent.empty() ? "." : parent.string();
-  if (!fs::is_directory(dir, ec)) throw InputError(option + " " + given + ": directory " + dir + " does not exist");
+  if (!fs::is_directory(dir, ec)) throw InputError(option + " " + given + ": " + dir + " is not a directory");
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     throw InputError(option + " " + given + ": directory " + dir + " is not writable");
 }

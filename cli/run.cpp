@@ -1,6 +1,7 @@
 // One `run`: golden, integer model and a backend on one fixture, compared, as a report and a summary.
 #include "cli/run.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -103,6 +104,23 @@ std::string metrics_table(const std::vector<std::pair<std::string, const VsGolde
   return o.str();
 }
 
+std::string difference_histogram_text(const VsModel& vs_model, size_t max_listed) {
+  // The most frequent differences first, so a rounding change (+1 and -1 everywhere) reads at a glance.
+  std::vector<std::pair<int64_t, size_t>> by_count(vs_model.differences.begin(), vs_model.differences.end());
+  std::stable_sort(by_count.begin(), by_count.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string s;
+  for (size_t i = 0; i < by_count.size() && i < max_listed; ++i)
+    s += (s.empty() ? "" : ", ") + std::string(by_count[i].first > 0 ? "+" : "") + std::to_string(by_count[i].first) + " in " +
+         std::to_string(by_count[i].second);
+  if (by_count.size() > max_listed) {
+    size_t rest = 0;
+    for (size_t i = max_listed; i < by_count.size(); ++i) rest += by_count[i].second;
+    s += ", " + std::to_string(by_count.size() - max_listed) + " other values in " + std::to_string(rest);
+  }
+  return s + " (" + std::to_string(vs_model.differences.empty() ? 0 : vs_model.differences.begin()->first) + " to " +
+         std::to_string(vs_model.differences.empty() ? 0 : vs_model.differences.rbegin()->first) + ")";
+}
+
 std::string model_verdict_line(const VsModel& vs_model, size_t count) {
   if (vs_model.bit_exact) return "bit-exact on all " + std::to_string(count) + " elements";
   const auto& f = vs_model.first_mismatches.front();
@@ -133,7 +151,7 @@ nlohmann::json device_checks(const Int8Tensor& dev, const Int8Tensor& model, con
   if (!user_decides) {
     nlohmann::json item = check_item("bit_exact_with_model", "vs_model.bit_exact", true, vs.bit_exact,
                                      vs.bit_exact || req.allow_mismatch);
-    if (!vs.bit_exact && req.allow_mismatch) item["reason"] = "relaxed by --allow-mismatch";
+    if (!vs.bit_exact) item["reason"] = bit_exact_failure(vs, dev.data.size()) + (req.allow_mismatch ? "; relaxed by --allow-mismatch" : "");
     out.push_back(item);
   }
   const size_t n = dev.data.size();
@@ -188,15 +206,18 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   std::optional<Progress> progress;
   if (req.progress) progress.emplace("run " + rev.name + " on " + fx.path, 3);
   BackendOptions backend_options = req.backend_options;
+  const DefaultBackend by_default = req.backend.empty() ? default_backend(rev) : DefaultBackend{};
+  const std::string backend = req.backend.empty() ? by_default.name : req.backend;
   if (progress) {
-    progress->stage("backend " + req.backend);
+    progress->stage("backend " + backend);
     Progress* p = &*progress;
-    const std::string name = req.backend;
+    const std::string name = backend;
     backend_options.on_launch = [p, name](size_t done, size_t total) {
       p->stage("backend " + name + ", launch " + std::to_string(done) + "/" + std::to_string(total));
     };
   }
-  BackendResult dut = run_backend(req.backend, rev, params, fx, backend_options);
+  BackendResult dut = run_backend(backend, rev, params, fx, backend_options);
+  if (!by_default.why.empty()) dut.info["default"] = by_default.why;
   throw_if_interrupted();
   if (progress) progress->advance(), progress->stage("golden model");
   DoubleTensor golden = to_double(golden_attention_fp32(fx.inputs));
@@ -280,9 +301,17 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
     out.report["gates_file"] = req.gates->path;
   }
   out.report["gates"] = gates;
-  out.report["pass"] = gates_pass(gates);
-  out.exit_code = out.report["pass"].get<bool>() ? kExitOk : kExitGateFailed;
-  if (fell_back && !req.allow_fallback && out.exit_code == kExitOk) out.exit_code = kExitNoDevice;
+  const bool gates_ok = gates_pass(gates);
+  out.report["pass"] = gates_ok;
+  out.exit_code = gates_ok ? kExitOk : kExitGateFailed;
+  // A skipped device check is never a pass: with nothing failed, the verdict is "not run" (pass
+  // null), exit 3 unless --allow-fallback accepts the run on the model. A failed gate still fails.
+  if (fell_back && gates_ok) {
+    out.report["pass"] = nullptr;
+    out.report["not_run"] = "no device ran: auto fell back to the model (" +
+                            dut.info.value("fallback_reason", std::string("no device")) + "); the device checks were skipped";
+    out.exit_code = req.allow_fallback ? kExitOk : kExitNoDevice;
+  }
 
   std::ostringstream s;
   s << "attncheck " << ATTNCHECK_VERSION << " run\n";
@@ -298,6 +327,7 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   s << "  kernel    " << rev.name;
   for (const auto& [k, v] : params) s << "  " << k << "=" << v;
   s << "\n  backend   " << dut.info.value("name", "") << ": " << dut.info.value("description", "") << "\n";
+  if (!by_default.why.empty()) s << "  " << by_default.why << "\n";
   if (!dut.note.empty()) s << "  " << dut.note << "\n";
   if (!dut.latency.is_null())
     s << "  latency   " << dut.latency["calls"].get<size_t>() << " kernel calls: mean "
@@ -310,17 +340,20 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   } else {
     s << metrics_table({{"device vs golden", &vs_golden}, {"model vs golden", &model_vs_golden}});
     s << "\n  device vs model: " << model_verdict_line(vs_model, vs_golden.count) << "\n";
+    if (!vs_model.bit_exact) s << "  differences (device - model): " << difference_histogram_text(vs_model) << "\n";
     if (!vs_model.bit_exact) s << "  where: " << localization.summary << "\n";
     if (dut.watched && (attribution.any_writes || !vs_model.bit_exact)) s << "  writes: " << attribution.summary << "\n";
   }
   const auto& g = out.report["gates"];
   if (!g.empty()) s << "\n  gates     " << (req.gates ? req.gates->path + " and the default checks" : "the default checks") << "\n"
                     << gates_summary(g);
-  std::string verdict = out.exit_code == kExitOk ? "PASS" : out.exit_code == kExitNoDevice ? "NOT RUN" : "FAIL";
-  if (g.empty()) verdict += " (the integer model, no gates given)";
-  if (fell_back)
+  std::string verdict = out.report["pass"].is_null() ? "NOT RUN" : out.exit_code == kExitOk ? "PASS" : "FAIL";
+  if (g.empty())
+    verdict += rev.model ? " (the integer model, no gates given)"
+                         : " (" + rev.name + "'s own source, compiled for this CPU, against golden only: it names no model; no gates given)";
+  if (fell_back && out.report["pass"].is_null())
     verdict += out.exit_code == kExitNoDevice ? " (no device ran: device checks skipped; --allow-fallback accepts that)"
-                                              : " (device checks skipped: --allow-fallback)";
+                                              : " (no device ran: device checks skipped; accepted by --allow-fallback)";
   s << "\n  verdict   " << verdict << "\n";
   out.summary = s.str();
   out.device = std::move(dut.output);
@@ -336,7 +369,7 @@ RunOutcome execute_run(const RunRequest& req) {
     return execute_run_unguarded(req);
   } catch (const std::bad_alloc&) {
     // Named, so a suite's error cell and run's one line say which case did not fit.
-    throw InputError(req.fixture_dir + ": out of memory running " + req.revision + " (--backend " + req.backend +
+    throw InputError(req.fixture_dir + ": out of memory running " + req.revision + " (--backend " + (req.backend.empty() ? default_backend(resolve_kernel(req.revision)).name : req.backend) +
                      "): larger than this machine (or its ulimit) can hold");
   }
 }

@@ -18,7 +18,7 @@ struct RunRequest {
   std::string fixture_dir;
   // Inputs already in memory (the Python module): used instead of reading fixture_dir.
   std::optional<Fixture> fixture;
-  std::string backend = "model";
+  std::string backend;  // empty: default_backend() of the revision (the model, or a package's host build)
   std::vector<std::string> params;  // "k=v" overrides
   BackendOptions backend_options;
   std::optional<GatesFile> gates;  // checked into the report's `gates` and `pass`; exit 1 when one fails
@@ -59,6 +59,8 @@ std::string at_text(const std::array<int64_t, 3>& a);
 // The metrics table, one column per comparison against golden, so that the algorithm's accuracy
 // (model vs golden) and the device's (device vs golden) read side by side.
 std::string metrics_table(const std::vector<std::pair<std::string, const VsGolden*>>& cols);
+// "+1 in 1004, -1 in 980 (-1 to 1)": device - model by frequency, the first `max_listed` values.
+std::string difference_histogram_text(const VsModel& vs_model, size_t max_listed = 6);
 // One sentence on device vs model: bit-exact, or how many differ and where the first is.
 std::string model_verdict_line(const VsModel& vs_model, size_t count);
 

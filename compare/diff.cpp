@@ -1,6 +1,8 @@
 // Two reports side by side: metric deltas, regressions of B against A, and changed elements.
 #include "compare/diff.hpp"
 
+#include "compare/svg_plots.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -158,6 +160,114 @@ DiffResult diff_reports(const nlohmann::json& a, const std::string& a_name, cons
   return out;
 }
 
+namespace {
+
+// "1984 of 4096 elements changed (48.4%) in 64 of 64 rows", from a diff's `changes`.
+std::string changes_text(const nlohmann::json& ch) {
+  const size_t changed = ch.at("changed").get<size_t>(), count = ch.at("count").get<size_t>();
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%zu of %zu elements changed (%.1f%%) in %zu of %zu rows", changed, count,
+                count ? 100.0 * static_cast<double>(changed) / static_cast<double>(count) : 0.0,
+                ch.at("changed_rows").get<size_t>(), ch.at("rows").get<size_t>());
+  return buf;
+}
+
+}  // namespace
+
+namespace {
+
+void need(bool ok, const std::string& where, const std::string& what) {
+  if (!ok) throw InputError(where + ": malformed diff: " + what);
+}
+
+void check_one_diff(const nlohmann::json& c, const std::string& where, const std::string& at) {
+  need(c.is_object(), where, at + " is not an object");
+  for (const char* side : {"a", "b"}) {
+    need(c.contains(side) && c[side].is_object(), where, at + std::string(side) + ": expected an object");
+    for (const char* k : {"run", "source"})
+      need(!c[side].contains(k) || c[side][k].is_string(), where, at + side + "." + k + ": expected a string");
+  }
+  need(c.contains("metrics") && c["metrics"].is_array(), where, at + "metrics: expected an array");
+  for (const auto& m : c["metrics"]) {
+    need(m.is_object() && m.contains("name") && m["name"].is_string() && m.contains("mark") && m["mark"].is_string(), where,
+         at + "metrics[]: expected {name, a, b, delta, mark}");
+    for (const char* k : {"a", "b", "delta"})
+      need(m.contains(k) && (m[k].is_number() || m[k].is_null() || m[k].is_boolean()), where, at + "metrics[]." + k + ": expected a number or null");
+  }
+  need(c.contains("bit_exact") && c["bit_exact"].is_object() && c["bit_exact"].contains("a") && c["bit_exact"].contains("b"), where,
+       at + "bit_exact: expected {a, b}");
+  need(!c.contains("verdict") || c["verdict"].is_string(), where, at + "verdict: expected a string");
+  if (c.contains("changes") && !c["changes"].is_null()) {
+    need(c["changes"].is_object(), where, at + "changes: expected an object or null");
+    for (const char* k : {"changed", "count", "changed_rows", "rows"})
+      need(c["changes"].contains(k) && c["changes"][k].is_number_unsigned(), where, at + "changes." + k + ": expected a count");
+  }
+}
+
+}  // namespace
+
+void check_diff_json(const nlohmann::json& d, const std::string& where) {
+  need(d.is_object() && d.value("schema", nlohmann::json()) == "attncheck.diff/1", where, "not an attncheck.diff/1 document");
+  need(!d.contains("verdict") || d["verdict"].is_string(), where, "verdict: expected a string");
+  if (d.contains("cases")) {
+    need(d["cases"].is_array(), where, "cases: expected an array");
+    for (const auto& c : d["cases"]) {
+      check_one_diff(c, where, "cases[].");
+      need(!c.contains("id") || c["id"].is_string(), where, "cases[].id: expected a string");
+    }
+    for (const char* k : {"only_in_a", "only_in_b"})
+      need(d.contains("only_in_a") == d.contains("only_in_b") && (!d.contains(k) || d[k].is_array()), where,
+           std::string(k) + ": expected an array beside the other");
+  } else {
+    check_one_diff(d, where, "");
+  }
+}
+
+std::string diff_html(const std::vector<nlohmann::json>& diffs) {
+  std::ostringstream o;
+  std::string verdict = "NO CHANGE";
+  for (const auto& d : diffs) {
+    const std::string v = d.value("verdict", std::string());
+    if (v == "REGRESSED" || (v == "OK" && verdict == "NO CHANGE")) verdict = v;
+  }
+  o << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>attncheck diff: " << html_escape(verdict)
+    << "</title>\n<style>body { font-family: system-ui, sans-serif; margin: 24px; } table { border-collapse: collapse; margin: 8px 0; }"
+       " td, th { border: 1px solid #d0d7de; padding: 4px 8px; text-align: right; } td:first-child, th:first-child { text-align: left; }"
+       " .REGRESSED, .worse { color: #cf222e; font-weight: bold; } .better, .OK { color: #1a7f37; font-weight: bold; }</style>\n"
+       "</head>\n<body>\n<h1>attncheck diff: <span class=\""
+    << html_escape(verdict) << "\">" << html_escape(verdict) << "</span></h1>\n";
+  auto one = [&](const nlohmann::json& c) {
+    const std::string v = c.value("verdict", std::string());
+    o << "<p><span class=\"" << html_escape(v) << "\">" << html_escape(v) << "</span>: A <code>"
+      << html_escape(c.at("a").value("run", std::string())) << "</code> (" << html_escape(c.at("a").value("source", std::string()))
+      << ") vs B <code>" << html_escape(c.at("b").value("run", std::string())) << "</code> ("
+      << html_escape(c.at("b").value("source", std::string())) << ")</p>\n";
+    o << "<table><tr><th>metric (vs golden)</th><th>A</th><th>B</th><th>B - A</th><th></th></tr>\n";
+    for (const auto& m : c.at("metrics")) {
+      const std::string mark = m.at("mark").get<std::string>();
+      o << "<tr><td>" << html_escape(m.at("name").get<std::string>()) << "</td><td>" << num(m.at("a")) << "</td><td>"
+        << num(m.at("b")) << "</td><td>" << (m.at("delta").is_null() ? "" : num(m.at("delta"))) << "</td><td class=\""
+        << html_escape(mark) << "\">" << html_escape(mark) << "</td></tr>\n";
+    }
+    o << "<tr><td>bit_exact (model)</td><td>" << c.at("bit_exact").at("a").dump() << "</td><td>" << c.at("bit_exact").at("b").dump()
+      << "</td><td></td><td></td></tr>\n</table>\n";
+    if (c.contains("changes") && c["changes"].is_object()) o << "<p>Outputs: " << changes_text(c["changes"]) << ".</p>\n";
+  };
+  for (const auto& d : diffs) {
+    if (d.contains("cases")) {
+      o << "<p>" << d.at("cases").size() << " case(s) compared.</p>\n";
+      for (const auto& c : d.at("cases")) {
+        o << "<h2>" << html_escape(c.value("id", std::string())) << "</h2>\n";
+        one(c);
+      }
+    } else {
+      one(d);
+    }
+  }
+  o << "</body>\n</html>\n";
+  return o.str();
+}
+
 std::string diff_markdown(const nlohmann::json& d) {
   std::ostringstream o;
   auto one = [&](const nlohmann::json& c) {
@@ -168,6 +278,8 @@ std::string diff_markdown(const nlohmann::json& d) {
       o << "| " << m["name"].get<std::string>() << " | " << num(m["a"]) << " | " << num(m["b"]) << " | "
         << (m["delta"].is_null() ? "" : num(m["delta"])) << " | " << m["mark"].get<std::string>() << " |\n";
     o << "| bit_exact (model) | " << c["bit_exact"]["a"].dump() << " | " << c["bit_exact"]["b"].dump() << " | | |\n\n";
+    if (c.contains("changes") && c["changes"].is_object())
+      o << "Outputs: " << changes_text(c["changes"]) << ".\n\n";
   };
   o << "# attncheck diff: " << d.value("verdict", std::string()) << "\n\n";
   if (d.contains("cases")) {

@@ -59,5 +59,10 @@ const std::vector<std::string>& diff_metric_names();
 
 // A diff (or a suite diff) as Markdown, from its JSON.
 std::string diff_markdown(const nlohmann::json& diff);
+// InputError "WHERE: malformed diff: FIELD: ..." unless `d` has every field diff_markdown and
+// diff_html read, with the right types (a diff's JSON given to `report` is user input).
+void check_diff_json(const nlohmann::json& d, const std::string& where);
+// Diffs (attncheck.diff/1) as one self-contained HTML page (`attncheck report D.json --html`).
+std::string diff_html(const std::vector<nlohmann::json>& diffs);
 
 }  // namespace attncheck

@@ -134,6 +134,19 @@ GateSpec gates_for_revision(const GatesFile& g, const std::string& revision) {
   return s;
 }
 
+std::string bit_exact_failure(const VsModel& vs_model, size_t count) {
+  std::string s = std::to_string(vs_model.mismatches) + " of " + std::to_string(count) + " elements differ";
+  if (!vs_model.first_mismatches.empty()) {
+    const Mismatch& m = vs_model.first_mismatches.front();
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "; first at [%lld, %lld, %lld]: device %.0f model %.0f",
+                  static_cast<long long>(m.at[0]), static_cast<long long>(m.at[1]), static_cast<long long>(m.at[2]), m.device,
+                  m.model);
+    s += buf;
+  }
+  return s;
+}
+
 nlohmann::json evaluate_gates(const GateSpec& spec, const ReportMetrics& metrics) {
   nlohmann::json out = nlohmann::json::array();
   const VsGolden& g = metrics.vs_golden;
@@ -157,7 +170,10 @@ nlohmann::json evaluate_gates(const GateSpec& spec, const ReportMetrics& metrics
   if (spec.require_bit_exact && *spec.require_bit_exact) {
     if (metrics.vs_model) {
       const bool exact = metrics.vs_model->bit_exact;
-      out.push_back(gate("require_bit_exact", "vs_model.bit_exact", true, exact, exact));
+      nlohmann::json item = gate("require_bit_exact", "vs_model.bit_exact", true, exact, exact);
+      // How far from bit-exact, on the failure line itself: a count and the first element differing.
+      if (!exact) item["reason"] = bit_exact_failure(*metrics.vs_model, g.count);
+      out.push_back(item);
     } else {
       // The output under test is the integer model itself, so it is bit-exact by construction.
       nlohmann::json item = gate("require_bit_exact", "vs_model.bit_exact", true, true, true);
@@ -231,7 +247,8 @@ std::string gates_summary(const nlohmann::json& gates) {
       o << head << (skipped ? "" : value + "  ") << g.value("reason", g.value("metric", std::string())) << "\n";
       continue;
     }
-    o << head << value << rel << "\n";
+    o << head << value << rel << (!g.at("pass").get<bool>() && g.contains("reason") ? ": " + g["reason"].get<std::string>() : "")
+      << "\n";
   }
   return o.str();
 }

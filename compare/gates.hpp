@@ -34,6 +34,10 @@ GatesFile parse_gates_text(const std::string& text, const std::string& name);
 // The defaults with the revision's overrides applied field by field.
 GateSpec gates_for_revision(const GatesFile& g, const std::string& revision);
 
+// "312 of 4096 elements differ; first at [0, 22, 0]: device 17 model -3": why a bit-exactness
+// check failed, in the gate's `reason` and on its summary line.
+std::string bit_exact_failure(const VsModel& vs_model, size_t count);
+
 // The report's `gates` array for `metrics` (a report's `metrics` object): one item per threshold,
 // {name, metric, threshold, value, pass}. An undefined metric (null) fails its gate.
 nlohmann::json evaluate_gates(const GateSpec& spec, const nlohmann::json& metrics);

@@ -17,6 +17,7 @@ const char* kStyle = R"(
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1180px; padding: 0 16px 48px; color: #1b1b1b; }
 header.verdict { margin: 16px 0; padding: 12px 20px; border-radius: 6px; color: #fff; }
 header.PASS { background: #1a7f37; } header.FAIL { background: #cf222e; } header.ERROR { background: #9a6700; }
+header.NOT { background: #6e7781; } td.NOT, span.NOT { color: #6e7781; font-weight: bold; }
 header h1 { margin: 0; font-size: 26px; } header p { margin: 4px 0 0; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 14px; }
 th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
@@ -231,6 +232,7 @@ std::string render_html(const std::vector<ReportEntry>& entries) {
     << "<title>attncheck validation: " << verdict << "</title>\n<style>" << kStyle << "</style>\n</head>\n<body>\n";
   o << "<header class=\"verdict " << verdict << "\"><h1>attncheck validation: " << verdict << "</h1><p>"
     << entries.size() << " case(s): " << n.pass << " passed, " << n.fail << " failed a gate, " << n.error << " did not run"
+    << (n.not_run ? ", " + std::to_string(n.not_run) + " not run (no device: device checks skipped)" : std::string())
     << (n.skip ? ", " + std::to_string(n.skip) + " skipped" : std::string()) << ".</p></header>\n";
   const Grid grid = suite_grid(entries);
   if (!grid.cells.empty()) {
@@ -283,6 +285,7 @@ std::string render_html(const std::vector<ReportEntry>& entries) {
     const RunReport& r = *e.run;
     o << "<section class=\"case\" id=\"case-" << i << "\">\n<h2><span class=\"" << v << "\">" << v << "</span> "
       << esc(title_of(r)) << "</h2>\n";
+    if (!r.not_run.empty()) o << "<p><span class=\"NOT\">NOT RUN</span>: " << esc(r.not_run) << "</p>\n";
     const bool has_model = r.metrics.model_vs_golden.has_value();
     o << "<h3>Metrics against the gates</h3>\n<table><tr><th>metric</th><th>device vs golden</th>"
       << (has_model ? "<th>model vs golden</th>" : "") << "<th>gate</th><th>verdict</th></tr>\n";

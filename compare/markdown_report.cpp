@@ -200,7 +200,7 @@ VerdictCounts count_verdicts(const std::vector<ReportEntry>& entries) {
   VerdictCounts n;
   for (const auto& e : entries) {
     const std::string v = entry_verdict(e);
-    (v == "PASS" ? n.pass : v == "FAIL" ? n.fail : v == "SKIP" ? n.skip : n.error)++;
+    (v == "PASS" ? n.pass : v == "FAIL" ? n.fail : v == "SKIP" ? n.skip : v == "NOT RUN" ? n.not_run : n.error)++;
   }
   return n;
 }
@@ -229,6 +229,7 @@ Grid suite_grid(const std::vector<ReportEntry>& entries) {
 std::string entry_verdict(const ReportEntry& e) {
   if (!e.skipped.empty()) return "SKIP";
   if (!e.error.empty() || !e.run) return "ERROR";
+  if (!e.run->not_run.empty()) return "NOT RUN";  // a skipped device check is never a pass
   return e.run->pass ? "PASS" : "FAIL";
 }
 
@@ -238,6 +239,7 @@ std::string overall_verdict(const std::vector<ReportEntry>& entries) {
     const std::string ev = entry_verdict(e);
     if (ev == "ERROR") return "ERROR";
     if (ev == "FAIL") v = "FAIL";
+    if (ev == "NOT RUN" && v == "PASS") v = "NOT RUN";
   }
   return v;
 }
@@ -280,6 +282,7 @@ std::string render_markdown(const std::vector<ReportEntry>& entries) {
   const VerdictCounts n = count_verdicts(entries);
   o << "## " << icon << " attncheck validation: " << verdict << "\n\n";
   o << entries.size() << " case(s): " << n.pass << " passed, " << n.fail << " failed gates, " << n.error << " did not run"
+    << (n.not_run ? ", " + std::to_string(n.not_run) + " not run (no device: device checks skipped)" : std::string())
     << (n.skip ? ", " + std::to_string(n.skip) + " skipped" : std::string()) << ".\n\n";
   const Grid grid = suite_grid(entries);
   if (!grid.cells.empty()) {
@@ -323,6 +326,7 @@ std::string render_markdown(const std::vector<ReportEntry>& entries) {
     // The summary line is HTML, not Markdown: escaped as HTML.
     o << "\n<details><summary>" << v << ": " << html_escape(r.revision) << " on " << html_escape(r.fixture_path) << " ("
       << html_escape(r.backend) << ") — " << html_escape(e.source) << "</summary>\n\n";
+    if (!r.not_run.empty()) o << "**NOT RUN**: " << cell(r.not_run) << "\n\n";
     const bool has_model = r.metrics.model_vs_golden.has_value();
     o << "| metric | device vs golden |" << (has_model ? " model vs golden |" : "") << " gate | verdict |\n";
     o << "|---|---:|" << (has_model ? "---:|" : "") << "---|---|\n";

@@ -221,6 +221,7 @@ VsModel compare_to_model(const DoubleTensor& dut, const DoubleTensor& model, con
   for (size_t i = 0; i < n; ++i) {
     if (d[i] == mo[i]) continue;
     ++m.mismatches;
+    ++m.differences[static_cast<int64_t>(std::llround(d[i] - mo[i]))];
     const size_t row = i / dim;  // index order visits rows in ascending order
     if (row != last_row) {
       last_row = row;
@@ -268,8 +269,10 @@ nlohmann::json to_json(const VsModel& m) {
   nlohmann::json first = nlohmann::json::array();
   for (const auto& x : m.first_mismatches)
     first.push_back({{"at", x.at}, {"device", x.device}, {"model", x.model}, {"golden", x.golden}});
+  nlohmann::json hist = nlohmann::json::array();
+  for (const auto& [diff, n] : m.differences) hist.push_back({{"difference", diff}, {"count", n}});
   return {{"bit_exact", m.bit_exact}, {"mismatches", m.mismatches}, {"mismatch_rows", rows},
-          {"first_mismatches", first}};
+          {"first_mismatches", first}, {"difference_histogram", hist}};
 }
 
 namespace {

@@ -1,6 +1,7 @@
 // Accuracy metrics of a device-under-test output against the golden output and the integer model.
 #pragma once
 #include <array>
+#include <map>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -47,6 +48,9 @@ struct VsModel {
   size_t mismatches = 0;
   std::vector<std::array<int64_t, 2>> mismatch_rows;  // [h, s], ascending
   std::vector<Mismatch> first_mismatches;              // the first `max_listed` in index order
+  // device - model of every differing element, by difference: what a change of arithmetic looks
+  // like (a rounding change is +/-1 in about half the elements; corruption is wide and scattered).
+  std::map<int64_t, size_t> differences;
 };
 
 // InputError when shapes differ or an array holds NaN/Inf (`dut_name`, `golden_name` name them).

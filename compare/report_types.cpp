@@ -117,6 +117,17 @@ VsModel vs_model_from_json(const Json& j, const std::string& where, const std::s
                                   number(member(x, "model", where, g), where, g + ".model"),
                                   number(member(x, "golden", where, g), where, g + ".golden")});
   }
+  // Absent in reports written before it existed.
+  if (j.contains("difference_histogram")) {
+    const Json& h = j["difference_histogram"];
+    if (!h.is_array()) bad(where, f + ".difference_histogram", "an array", h);
+    const std::string g = f + ".difference_histogram[]";
+    for (const Json& x : h) {
+      const int64_t n = integer(member(x, "count", where, g), where, g + ".count");
+      if (n < 0) bad(where, g + ".count", "a count >= 0", x["count"]);
+      m.differences[integer(member(x, "difference", where, g), where, g + ".difference")] = static_cast<size_t>(n);
+    }
+  }
   return m;
 }
 
@@ -194,7 +205,13 @@ RunReport run_report_from_json(const Json& j, const std::string& where) {
     if (k != "name" && k != "description") r.backend_facts[k] = v;
   r.metrics = metrics_from_json(member(j, "metrics", where, "report"), where);
   r.gates = gates_from_json(member(j, "gates", where, "report"), where);
-  r.pass = boolean(member(j, "pass", where, "report"), where, "pass");
+  const Json& pass = member(j, "pass", where, "report");
+  if (pass.is_null()) {
+    r.not_run = text(member(j, "not_run", where, "report"), where, "not_run");
+    if (r.not_run.empty()) bad(where, "not_run", "a reason beside pass null", j["not_run"]);
+  } else {
+    r.pass = boolean(pass, where, "pass");
+  }
   r.output_sha256 = j.contains("output_sha256") ? text_or_empty(j["output_sha256"], where, "output_sha256") : "";
   r.device = j.value("device", Json());
   r.latency = j.value("latency", Json());

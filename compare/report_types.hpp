@@ -49,6 +49,9 @@ struct RunReport {
   ReportMetrics metrics;
   std::vector<GateResult> gates;
   bool pass = false;
+  // Non-empty when the report's pass is null (no device ran: auto fell back to the model): why.
+  // Such a report is neither PASS nor FAIL but NOT RUN.
+  std::string not_run;
   std::string output_sha256;  // "" in reports written before it existed
   nlohmann::json device, latency, golden;  // null when absent
   std::string tool_version;

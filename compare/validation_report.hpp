@@ -89,7 +89,7 @@ struct Grid {
 Grid suite_grid(const std::vector<ReportEntry>& entries);
 // How many entries have each verdict, for the line under the banner.
 struct VerdictCounts {
-  size_t pass = 0, fail = 0, error = 0, skip = 0;
+  size_t pass = 0, fail = 0, error = 0, skip = 0, not_run = 0;
 };
 VerdictCounts count_verdicts(const std::vector<ReportEntry>& entries);
 

@@ -601,4 +601,97 @@ CompiledPackage compile_package(const KernelPackage& pkg) {
   return out;
 }
 
+KernelFacts measure_package_stack(const KernelPackage& pkg) {
+  KernelFacts f;
+  f.revision = pkg.name;
+  f.entries = pkg.entry_symbols();
+  f.sources = pkg.sources;
+  f.design_file = pkg.design;
+  if (!pkg.design.empty()) {
+    std::ifstream in(pkg.design, std::ios::binary);
+    if (!in) throw InputError(pkg.path + ": design " + pkg.design + " cannot be read");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    try {
+      const DesignStack d = parse_design_stack(ss.str(), pkg.design);
+      f.stack_reserved = d.bytes;
+      f.reserved_by_default = d.by_default;
+    } catch (const std::runtime_error& e) {
+      throw InputError(e.what());
+    }
+  } else {
+    f.stack_reserved = kDefaultCoreStack;
+    f.reserved_by_default = true;
+  }
+  const std::string cc = compiler();
+  // The built-ins' measuring flags: the device dialect, no shared-object code, and on x86-64 no red
+  // zone (frames below SP would hide from the measure).
+  std::vector<std::string> flags = {"-std=c99", "-ffreestanding", "-O2", "-fno-tree-loop-distribute-patterns", "-w"};
+#if defined(__x86_64__)
+  flags.insert(flags.end(), {"-mgeneral-regs-only", "-mno-red-zone"});
+#endif
+  flags.push_back("-fcallgraph-info=su");
+  f.measured_with = first_line(run_capture({cc, "--version"}).output);
+  for (const auto& fl : flags) f.measured_with += " " + fl;
+
+  std::error_code ec;
+  const fs::path dir = fs::path(cache_root()) / ("stack-" + std::to_string(getpid()) + "-" + pkg.name);
+  fs::create_directories(dir, ec);
+  if (ec) throw InputError(dir.string() + ": cannot create a directory for the stack measure: " + ec.message());
+  struct Cleanup {
+    fs::path d;
+    ~Cleanup() {
+      std::error_code e;
+      fs::remove_all(d, e);
+    }
+  } cleanup{dir};
+  const std::string decl = (dir / "entries.h").string();
+  std::ofstream(decl) << entry_declarations(pkg);
+  CallGraph g;
+  for (size_t i = 0; i < pkg.sources.size(); ++i) {
+    std::vector<std::string> c = {cc};
+    c.insert(c.end(), flags.begin(), flags.end());
+    for (const auto& d : pkg.include_dirs) c.push_back("-I" + d);
+    const std::string obj = (dir / ("s" + std::to_string(i) + ".o")).string();
+    c.insert(c.end(), {"-include", decl, "-c", pkg.sources[i], "-o", obj});
+    const Ran r = run_capture(c);
+    const std::string ci = (dir / ("s" + std::to_string(i) + ".ci")).string();
+    if (r.status != 0 || !fs::is_regular_file(ci, ec)) {
+      if (r.output.find("callgraph-info") != std::string::npos || r.status == 0) {
+        f.need_bounded = false;
+        f.notes.push_back("not measured: " + first_line(f.measured_with) + " has no -fcallgraph-info (GCC 10 or later measures)");
+        return f;
+      }
+      throw InputError(explained(compile_error_line(r.output), pkg));
+    }
+    std::ifstream in(ci);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    try {
+      parse_callgraph_info(ss.str(), ci, &g);
+    } catch (const std::runtime_error& e) {
+      throw InputError(pkg.path + ": the stack measure's call graph: " + e.what());
+    }
+  }
+  // As for the built-ins: the deepest of the entries' chains; unbounded if any of them is.
+  bool first = true;
+  for (const auto& entry : f.entries) {
+    ChainResult c;
+    try {
+      c = deepest_chain(g, entry);
+    } catch (const std::runtime_error& e) {
+      throw InputError(pkg.path + ": entry " + entry + ": " + e.what());
+    }
+    f.need_bounded = f.need_bounded && c.bounded;
+    for (const auto& n : c.notes) f.notes.push_back(entry + ": " + n);
+    if (first || c.bytes > f.stack_need) {
+      f.entry = entry;
+      f.stack_need = c.bytes;
+      f.chain = c.chain;
+    }
+    first = false;
+  }
+  return f;
+}
+
 }  // namespace attncheck

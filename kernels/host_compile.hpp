@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "kernels/stack_facts.hpp"
 #include "ref/kernel_package.hpp"
 
 namespace attncheck {
@@ -31,5 +32,12 @@ std::vector<std::string> package_compile_flags();
 // compiler is $ATTNCHECK_CC, else cc. InputError on one line: the first compiler error at the
 // user's file and line, an undefined symbol (a libc call), a 64-bit division.
 CompiledPackage compile_package(const KernelPackage& pkg);
+
+// The stack a package's entries need, measured as the built-in revisions' is (kernels/CMakeLists.txt):
+// its sources compiled by GCC with -fcallgraph-info=su under the device dialect, the deepest chain
+// from any entry, against the stack_size of its "design" (mlir-aie's 1 KiB default without one).
+// An estimate by another compiler than Peano; a compiler without -fcallgraph-info (clang) gives
+// need_bounded = false and a note saying so. InputError when a source does not compile.
+KernelFacts measure_package_stack(const KernelPackage& pkg);
 
 }  // namespace attncheck

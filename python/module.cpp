@@ -314,6 +314,12 @@ GatesFile gates_from(const py::object& gates) {
 py::object evaluate(const py::object& report, const py::object& gates) {
   const nlohmann::json r = from_python(report, "report");
   if (!r.is_object() || !r.contains("metrics")) throw InputError("report: expected a report (a dict with \"metrics\")");
+  // A report of a run no device made (pass None) passes no gate: its device checks were skipped.
+  if (r.contains("pass") && r["pass"].is_null()) {
+    const std::string why = r.value("not_run", std::string("no device ran"));
+    return to_python({{"gates", nlohmann::json::array()}, {"pass", false}, {"not_run", why},
+                      {"summary", "  NOT RUN  " + why + "\n"}});
+  }
   const GatesFile g = gates_from(gates);
   const std::string revision = r.contains("kernel") && r["kernel"].value("revision", nlohmann::json()).is_string()
                                    ? r["kernel"]["revision"].get<std::string>()
@@ -356,6 +362,11 @@ py::object run(const std::string& kernel, const py::object& fixture, const std::
     if (!value.is_none()) req.backend_options.*(f->second) = py::str(value).cast<std::string>();
   }
   const RunOutcome out = interruptible([&] { return execute_run(req); });
+  // No device ran (auto fell back to the model): never a pass, so never a quiet return, as the
+  // CLI's exit 3; allow_fallback=True returns the report (its pass None, not_run saying why).
+  if (out.exit_code == kExitNoDevice)
+    throw DeviceError("run: " + out.report.value("not_run", std::string("no device ran")) +
+                      "; allow_fallback=True returns the report with pass None");
   return to_python(out.report);
 }
 

@@ -102,6 +102,8 @@ std::string sibling_name(const std::string& path, const char* kind) {
 FileTransaction::~FileTransaction() {
   for (const Staged& f : staged_)
     if (!f.tmp.empty()) ::unlink(f.tmp.c_str());
+  if (!committed_)
+    for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) ::rmdir(it->c_str());
 }
 
 void FileTransaction::stage(const std::string& path_given, const std::string& bytes) {
@@ -114,6 +116,21 @@ void FileTransaction::stage(const std::string& path_given, const std::string& by
   const size_t slash = path.rfind('/');
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
   if (name.empty() || name == "." || name == "..") fail("not a file name");
+  // A missing parent directory is created (each missing component, recorded so that an output set
+  // that is never committed leaves no new directory behind).
+  if (slash != std::string::npos && slash > 0) {
+    const std::filesystem::path parent = path.substr(0, slash);
+    std::vector<std::string> missing;
+    std::error_code ec;
+    for (std::filesystem::path p = parent; !p.empty() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
+      missing.push_back(p.string());
+      if (p == p.parent_path()) break;
+    }
+    for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+      if (::mkdir(it->c_str(), 0777) != 0 && errno != EEXIST) fail("cannot create directory " + *it + ": " + std::strerror(errno));
+      created_dirs_.push_back(*it);
+    }
+  }
   std::string tmp;
   int fd = -1;
   for (int attempt = 0; fd < 0; ++attempt) {
@@ -179,6 +196,7 @@ void FileTransaction::commit() {
   }
   for (const Done& d : done)
     if (!d.backup.empty()) ::unlink(d.backup.c_str());
+  committed_ = true;
   std::vector<Staged> in_place;
   in_place.swap(staged_);
   for (const Staged& f : in_place) {

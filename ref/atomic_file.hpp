@@ -21,7 +21,8 @@ std::string resolve_write_target(const std::string& path);
 
 // Several files replaced as a unit: stage() writes each to a temporary file beside its target at
 // once (so a full disk or a missing directory fails before anything is replaced), commit() renames
-// them all into place. When a rename fails the files already replaced get their previous contents
+// them all into place; a target's missing parent directories are created by stage() and removed
+// again when the set is not committed. When a rename fails the files already replaced get their previous contents
 // back (kept as hard links until the end), so a reader sees the old set or the new set, never a
 // mix. An object destroyed before commit() (an error, an interrupt) removes its temporary files
 // and leaves every target as it was. Targets written in place ("-", FIFOs, devices, appends)
@@ -44,6 +45,10 @@ class FileTransaction {
     bool in_place = false, append = false;
   };
   std::vector<Staged> staged_;
+  // Directories stage() created for a target (`--json r/v2.json` without r/), innermost last:
+  // removed again, if still empty, unless commit() published the set.
+  std::vector<std::string> created_dirs_;
+  bool committed_ = false;
 };
 
 // Appends `bytes` to `path` (created if absent): for job-summary files such as

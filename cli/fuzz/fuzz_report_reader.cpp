@@ -15,6 +15,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);
   // The directory does not exist, so kept outputs a report names are never opened.
   const std::string path = "/nonexistent-attncheck-fuzz/a.json";
+  // A diff's JSON given to `report`: checked, then rendered as cmd_report does (twice: the check
+  // render inside a handler, the output render outside any).
+  try {
+    const nlohmann::json d = nlohmann::json::parse(text);
+    if (d.is_object() && d.value("schema", nlohmann::json()) == "attncheck.diff/1") {
+      bool rendered = false;
+      try {
+        check_diff_json(d, path);
+        (void)diff_markdown(d);
+        (void)diff_html({d});
+        rendered = true;
+      } catch (const InputError&) {
+      } catch (const nlohmann::json::exception&) {
+      }
+      if (rendered) (void)diff_markdown(d), (void)diff_html({d, d});
+      return 0;
+    }
+  } catch (const nlohmann::json::exception&) {
+  }
   nlohmann::json j;
   try {
     j = parse_report_text(text, path, true);

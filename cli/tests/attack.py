@@ -225,8 +225,11 @@ def attack_outputs():
     fifo = os.path.join(TMP, "out.fifo")
     if not os.path.exists(fifo):
         os.mkfifo(fifo)
+    with open(os.path.join(TMP, "plain.json"), "w") as f:  # a file, so that a path under it is bad input
+        f.write("{}")
     paths = {"/dev/null": "device", "/dev/full": "device", "-": "stdout", link: "symlink",
-             os.path.join(TMP, "missing-dir", "x.json"): "missing dir", TMP: "directory",
+             os.path.join(TMP, "missing-dir", "x.json"): "missing dir", os.path.join(TMP, "plain.json", "x.json"): "under a file",
+             TMP: "directory",
              os.path.join(d, "q.npy"): "an input", os.path.join(d, "..", "outputs", "k.npy"): "an input by another name",
              os.path.join(TMP, "plain.json"): "plain"}
     options = [["run", "--kernel", "uc-int32-lut", "--fixture", d, "--json"],
@@ -237,7 +240,7 @@ def attack_outputs():
     for opt in options:
         for path, kind in paths.items():
             rc, _, err = run(opt + [path], timeout=30)
-            allowed = {"device": (0, 2), "stdout": (0,), "symlink": (0,), "missing dir": (2,), "directory": (2,),
+            allowed = {"device": (0, 2), "stdout": (0,), "symlink": (0,), "missing dir": (0,), "under a file": (2,), "directory": (2,),
                        "an input": (2,), "an input by another name": (2,), "plain": (0,)}[kind]
             if path == "/dev/full":
                 allowed = (2,)

@@ -100,16 +100,16 @@ std::vector<Case> cases() {
                                          write_json(in + "/g.json", "{\"max_mae\": 1,"), "--json", out + "/r.json"};
        },
        "g.json: not valid JSON"},
-      {"run: --json into a missing directory, with --keep-outputs",
+      {"run: --json under a file (not a directory), with --keep-outputs",
        [=](auto, auto out) {
          return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", fx, "--keep-outputs", "--json",
-                                         out + "/missing/r.json"};
+                                         fx + "/q.npy/r.json"};
        },
        "--json"},
-      {"run: --junit into a missing directory after the kept outputs would be written",
+      {"run: --junit under a file after the kept outputs would be written",
        [=](auto, auto out) {
          return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", fx, "--keep-outputs", "--json",
-                                         out + "/r.json", "--junit", out + "/missing/j.xml"};
+                                         out + "/r.json", "--junit", fx + "/q.npy/j.xml"};
        },
        "--junit"},
       {"run: --keep-outputs without --json",
@@ -255,10 +255,10 @@ std::vector<Case> cases() {
                                          "--json", out + "/a.json"};
        },
        "unknown key 'max_mea'"},
-      {"suite: --keep-outputs into a missing directory",
+      {"suite: --keep-outputs under a file",
        [=](auto in, auto out) {
          return std::vector<std::string>{"suite", write_json(in + "/s.json", "{\"fixtures\": [\"" + fx + "\"], \"revisions\": [\"uc-int32-lut\"]}"),
-                                         "--keep-outputs", "--json", out + "/missing/a.json"};
+                                         "--keep-outputs", "--json", fx + "/q.npy/a.json"};
        },
        "--json"},
       // gates files, through run
@@ -325,8 +325,8 @@ std::vector<Case> cases() {
       {"report: a missing input",
        [=](auto in, auto out) { return std::vector<std::string>{"report", in + "/none.json", "--md", out + "/r.md", "--html", out + "/r.html"}; },
        "none.json"},
-      {"report: --html into a missing directory",
-       [=](auto, auto out) { return std::vector<std::string>{"report", good_report(), "--md", out + "/r.md", "--html", out + "/no/r.html"}; },
+      {"report: --html under a file",
+       [=](auto, auto out) { return std::vector<std::string>{"report", good_report(), "--md", out + "/r.md", "--html", fx + "/q.npy/r.html"}; },
        "--html"},
       {"report: --html of a report whose vs_model lacks mismatch_rows (found by fuzz_report_reader)",
        [=](auto in, auto out) {

@@ -393,8 +393,10 @@ TEST_CASE("issue 17.10: duplicate JSON keys, NUL bytes, empty values, huge range
 
 TEST_CASE("issue 17.10: bench checks --out before the work, stops on SIGTERM, and says when the peak is unknown", "[cli][hostile]") {
   TempDir t;
-  one_line_refusal(run_bounded({"bench", "--fixture", kSeed42, "--no-peer", "--out", t.file("missing/b.json")}),
-                   "--out " + t.file("missing/b.json") + ": directory");
+  // A missing directory is created when the output is written (issue 25); a path under a file is refused up front.
+  write_bytes(t.file("plain"), "p");
+  one_line_refusal(run_bounded({"bench", "--fixture", kSeed42, "--no-peer", "--out", t.file("plain/b.json")}),
+                   "--out " + t.file("plain/b.json") + ": " + t.file("plain") + " is not a directory");
   // Long enough that the signal lands during the work (each repetition is a whole `run`).
   const CliResult term = run_program(
       {"/bin/sh", "-c",

@@ -77,6 +77,8 @@ def broken_reports():
     variant("pass true with a failed gate",
             lambda r: r["gates"].append({"name": "corr", "threshold": 0.99, "value": 0.5, "pass": False}))
     variant("pass false without a failed gate", lambda r: r.update({"pass": False}))
+    variant("pass null (not run) without not_run", lambda r: r.update({"pass": None}))
+    variant("not_run beside a pass", lambda r: r.update({"not_run": "no device"}))
     variant("bit_exact with mismatches", lambda r: r["metrics"]["vs_model"].update(mismatches=3))
     variant("misspelt metric key", lambda r: r["metrics"]["vs_golden"].update(max_abs_err=1.0))
     return out
@@ -193,16 +195,19 @@ def suite_problems(suite_validator, report_validator, suite):
     problems = [f"{error_path(e)}: {e.message}" for e in suite_validator.iter_errors(suite)]
     if problems:
         return problems
-    counts = {"ok_pass": 0, "ok_fail": 0, "error": 0, "skipped": 0}
+    counts = {"ok_pass": 0, "ok_fail": 0, "ok_not_run": 0, "error": 0, "skipped": 0}
     for i, case in enumerate(suite["cases"]):
         if case["status"] == "ok":
             for e in report_validator.iter_errors(case["report"]):
                 problems.append(f"/cases/{i}/report{error_path(e)}: {e.message}")
-            counts["ok_pass" if case["report"].get("pass") is True else "ok_fail"] += 1
+            p = case["report"].get("pass")
+            counts["ok_pass" if p is True else "ok_not_run" if p is None else "ok_fail"] += 1
         else:
             counts[case["status"]] += 1
     want = {"cases": len(suite["cases"]), "passed": counts["ok_pass"], "failed": counts["ok_fail"],
             "errors": counts["error"], "skipped": counts["skipped"]}
+    if "not_run" in suite["summary"] or counts["ok_not_run"]:
+        want["not_run"] = counts["ok_not_run"]
     if suite["summary"] != want:
         problems.append(f"/summary: {suite['summary']} disagrees with the cases {want}")
     return problems

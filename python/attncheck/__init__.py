@@ -58,7 +58,9 @@ def run(kernel, fixture_or_arrays, backend="model", gates=None, params=None, all
     attncheck.fixture), or a tuple (q, k, v). backend: model, host, sim, npu, replay, auto.
     gates: a gates file path or a dict in its format. options: elf, xclbin, insts, pdi, design,
     device_output, build_manifest, sim_stack_at (as the CLI's options of the same names).
-    The report's "pass" is the verdict; an exception means bad input, as exit 2 does.
+    The report's "pass" is the verdict; InputError means bad input, as exit 2 does. backend="auto"
+    with no NPU raises DeviceError (the CLI's exit 3) unless allow_fallback=True, which returns
+    the model's report with "pass" None and "not_run" saying why: a skipped device check is never a pass.
     """
     f = fixture_or_arrays
     if isinstance(f, (tuple, list)):

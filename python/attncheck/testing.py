@@ -15,8 +15,11 @@ def assert_bit_exact(dut, model):
 
 def assert_gates(report, gates):
     """Raise AssertionError when `report` (a dict from attncheck.run) fails `gates` (a gates file
-    path or dict); the message lists each gate as `attncheck run --gates` prints it."""
+    path or dict), or when no device ran (pass None: auto fell back to the model and the device
+    checks were skipped); the message lists each gate as `attncheck run --gates` prints it."""
     r = _core.evaluate_gates(report, gates)
+    if r.get("not_run"):
+        raise AssertionError("gates not checked: " + r["not_run"])
     if not r["pass"]:
         raise AssertionError("gates failed:\n" + r["summary"])
     return r["gates"]

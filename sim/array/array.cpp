@@ -796,6 +796,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     host_.push_back({arg, bytes, kHostWindowBase + kHostWindow * static_cast<uint64_t>(arg - first)});
   }
   uint64_t last_progress = now_;
+  const uint64_t started = now_;
   std::vector<DmaChannel*> chans;
   size_t known_tiles = 0;
   while (true) {
@@ -844,6 +845,8 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
                                                      describe(insts.ops[next_op_]) + ") waits");
     if (now_ - last_progress > opt_.max_cycles)
       throw SimError("no DMA word and no instruction moved in " + std::to_string(opt_.max_cycles) + " cycles (--sim-max-cycles): " + waits());
+    if (opt_.cycle_budget && now_ - started > opt_.cycle_budget)
+      throw SimError("the call ran " + std::to_string(now_ - started) + " cycles, its budget: " + waits());
     if (opt_.poll) opt_.poll();
   }
   insts_ = nullptr;

@@ -23,7 +23,8 @@ namespace attncheck::aie2::array {
 
 // How long a run may go without progress, and the core options of the single-core path.
 struct ArrayOptions {
-  uint64_t max_cycles = 1000000000ull;  // cycles in which no DMA word, no instruction and no core bundle moved
+  uint64_t max_cycles = 1000000000ull;  // cycles in which no DMA word and no instruction moved
+  uint64_t cycle_budget = 0;            // a call's whole length in cycles; 0: no bound beyond max_cycles
   std::optional<uint32_t> stack_at;     // --sim-stack-at, for every core
   // Cycles each core runs before the DMA channels catch up: the scheduler's granularity. A lock
   // a DMA releases within a quantum is seen by a waiting core at the quantum's end.

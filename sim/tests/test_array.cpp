@@ -283,3 +283,102 @@ TEST_CASE("array: Riallto edge_detect_720p broadcasts every line of a 720p frame
   CHECK(a->stand_in_received(0, 4).empty());
   CHECK(out == frame);
 }
+
+namespace {
+
+// The INT32 build's array and stream, for breaking one thing at a time.
+struct Int32Array {
+  array::ArrayProgram ap = array::load_array_program("", build("int32-2025-11-03") + "/main.pdi");
+  InstructionStream insts = read_instruction_stream(build("int32-2025-11-03") + "/npu_insts.mlir");
+  Bytes in = Bytes(12288, 1), out = Bytes(4096, 0);
+  std::unique_ptr<array::Array> make(uint64_t max_cycles = 1000000000ull) {
+    array::ArrayOptions o;
+    o.max_cycles = max_cycles;
+    return array::make_array(ap, o);
+  }
+  // The one-line error of a call, or "" when it succeeded.
+  std::string call(array::Array& a, std::map<int, std::vector<uint8_t>*> args = {}) {
+    if (args.empty()) args = {{3, &in}, {4, &out}};
+    try {
+      a.call(insts, args);
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  }
+};
+
+uint64_t reg(int col, int row, uint32_t offset) { return array::tile_address(col, row, offset); }
+
+void check_one_line(const std::string& e, const std::string& names) {
+  INFO(e);
+  CHECK(!e.empty());
+  CHECK(e.find('\n') == std::string::npos);
+  CHECK(e.find(names) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("array: broken streams and designs stop with one line naming the word, tile, channel or lock, never a hang") {
+  using namespace array;
+  Int32Array t;
+  SECTION("a DDR patch of an argument the call does not pass") {
+    auto a = t.make();
+    check_one_line(t.call(*a, {{3, &t.in}}), "XRT kernel argument 4), which the call does not pass");
+  }
+  SECTION("a shim BD that reaches past its host buffer") {
+    auto a = t.make();
+    Bytes small(4096, 1);
+    check_one_line(t.call(*a, {{3, &small}, {4, &t.out}}), "inside no host buffer");
+  }
+  SECTION("a tile BD that points outside the tile's memory") {
+    auto a = t.make();
+    const TileLayout& L = layout(TileKind::Compute);
+    // BD 0 of tile (0,2) as the CDO wrote it, moved to start 1 KiB before the end of the 64 KiB.
+    BufferDescriptor d;
+    d.address = 0xFC00, d.length = 3072, d.valid = true, d.use_next_bd = true, d.next_bd = 1;
+    d.lock_acq_enable = true, d.lock_acq_id = 0, d.lock_acq_value = -1, d.lock_rel_id = 1, d.lock_rel_value = 1;
+    d.dims = {{0, 1}, {0, 1}, {0, 1}};
+    const auto enc = encode_bd(TileKind::Compute, d);
+    for (int w = 0; w < L.bd_words; ++w) a->write({reg(0, 2, L.bd_offset(0, w)), enc[w]}, "test");
+    check_one_line(t.call(*a), "outside tile (0,2)'s 64 KiB memory");
+  }
+  SECTION("a route to nowhere: the core tile's DMA output goes into a disabled master") {
+    auto a = t.make();
+    const TileLayout& L = layout(TileKind::Compute);
+    const int m = master_index(TileKind::Compute, {PortType::South, 0});
+    a->write({reg(0, 2, L.master_base + 4 * m), 0}, "test");
+    check_one_line(t.call(*a), "routed nowhere");
+  }
+  SECTION("a lock that is never released: the input's free-buffer lock starts at 0") {
+    auto a = t.make();
+    a->write({reg(0, 2, layout(TileKind::Compute).lock_offset(0)), 0}, "test");
+    const std::string e = t.call(*a);
+    check_one_line(e, "deadlock");
+    CHECK(e.find("tile (0,2) S2MM 0 waits to acquire lock 0") != std::string::npos);
+    CHECK(e.find("core (0,2) waits on lock") != std::string::npos);
+  }
+  SECTION("a sync on a channel that was never given a task") {
+    InstructionStream s = t.insts;
+    // Drop the write that starts the output's shim S2MM task (its start queue).
+    const uint64_t queue = reg(0, 0, layout(TileKind::Shim).channel_queue(true, 0));
+    s.ops.erase(std::remove_if(s.ops.begin(), s.ops.end(), [&](const NpuOp& op) { return op.kind == NpuOpKind::Write32 && op.address == queue; }),
+                s.ops.end());
+    auto a = t.make();
+    std::string e;
+    try {
+      a->call(s, {{3, &t.in}, {4, &t.out}});
+    } catch (const std::exception& x) {
+      e = x.what();
+    }
+    check_one_line(e, "waits for a task of shim (0,0) S2MM 0 to complete, but the channel has no task");
+  }
+  SECTION("a core that can never hand back its output stops the run") {
+    auto a = t.make(100000);
+    // The output lock is taken away: the core computes, then waits; the shim waits for words.
+    a->write({reg(0, 2, layout(TileKind::Compute).lock_offset(2)), 0}, "test");
+    const std::string e = t.call(*a);
+    CHECK(!e.empty());
+    CHECK(e.find('\n') == std::string::npos);
+  }
+}

@@ -12,7 +12,36 @@ Bad input raises attncheck.InputError (a ValueError) with the CLI's one-line mes
 """
 import os as _os
 
-from . import _core
+
+def _import_error(err):
+    """Why the compiled part `_core` did not import, in one line: built for another interpreter
+    (its ABI tag is in the file name), not built at all, or else the loader's own reason."""
+    import glob
+    import re
+    import sys
+    import sysconfig
+
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    builds = sorted(_os.path.basename(p) for ext in ("so", "pyd") for p in glob.glob(_os.path.join(here, "_core*." + ext)))
+    suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+    this = f"{sys.implementation.name} {sys.version_info[0]}.{sys.version_info[1]}".replace("cpython", "CPython")
+    rebuild = f"rebuild with {sys.executable} -m pip install PATH/TO/attncheck (or cmake -DPython3_EXECUTABLE={sys.executable})"
+    if not builds:
+        return ImportError(f"attncheck: the compiled part _core{suffix} is not in {here} (not built): {rebuild}")
+    if "_core" + suffix not in builds:
+        # _core.cpython-311-x86_64-linux-gnu.so: CPython 3.11 (3.13t: the free-threaded build).
+        m = re.match(r"_core\.cpython-(\d)(\d+)([a-z]*)-", builds[0])
+        built = f"CPython {m.group(1)}.{m.group(2)}{m.group(3)}" if m else "another interpreter"
+        flags = sysconfig.get_config_var("abiflags") or ""
+        return ImportError(f"attncheck: this module was built for {built} ({builds[0]}); this interpreter is {this}{flags} "
+                           f"({sys.implementation.cache_tag}, wants _core{suffix}): {rebuild}")
+    return err
+
+
+try:
+    from . import _core
+except ImportError as _e:
+    raise _import_error(_e) from None
 from ._core import DeviceError, InputError
 
 __version__ = _core.__version__

@@ -7,8 +7,11 @@ Bad input raises attncheck.InputError (a ValueError) with the CLI's one-line mes
     kernel = attncheck.kernels()[0]["name"]   # or a kernel package directory
     fx = attncheck.fixture("numpy-randint", seed=42, shape=(64, 64))
     out = attncheck.emulate(kernel, fx["q"], fx["k"], fx["v"])
-    report = attncheck.run(kernel, fx, backend="host")
+    report = attncheck.run(kernel, fx, backend="host", keep_outputs=True)   # report["arrays"]["device"]
     attncheck.testing.assert_bit_exact(device_output, out)
+    attncheck.diff(report_a, report_b)          # `attncheck diff`, as the dict `diff --json` writes
+
+docs/python.md documents every function with an example.
 """
 import os as _os
 

@@ -94,6 +94,31 @@ DiffResult diff_suites(const nlohmann::json& sa, const std::string& an, const nl
   return out;
 }
 
+}  // namespace
+
+DiffResult diff_two_reports(const nlohmann::json& ja, const std::string& an, const std::optional<KeptOutputs>& ka,
+                            const nlohmann::json& jb, const std::string& bn, const std::optional<KeptOutputs>& kb,
+                            const DiffTolerance& tol, bool allow_shape_change) {
+  const bool suite_a = ja.value("schema", "") == kSuiteSchemaId, suite_b = jb.value("schema", "") == kSuiteSchemaId;
+  if (suite_a != suite_b)
+    throw InputError("diff: " + (suite_a ? an : bn) + " is a suite aggregate and the other a run report; compare two runs or two suites");
+  DiffResult d;
+  if (suite_a) {
+    d = diff_suites(ja, an, jb, bn, tol, allow_shape_change);
+  } else {
+    check_shapes(ja, an, jb, bn, allow_shape_change);
+    std::optional<ElementChanges> changes;
+    if (ka && kb && ka->device.shape == kb->device.shape) changes = count_changes(ka->device, kb->device);
+    d = diff_reports(ja, an, jb, bn, tol, changes);
+    if (ka && kb && !changes) d.text += "  note: kept outputs have different shapes; elements not compared\n";
+  }
+  d.json["schema"] = "attncheck.diff/1";
+  d.json["tool"] = tool_json();
+  return d;
+}
+
+namespace {
+
 // Writes --json / --md (both complete before either is written), prints, and gives the exit code.
 int finish(DiffResult d, const DiffArgs& a) {
   d.json["schema"] = "attncheck.diff/1";
@@ -169,17 +194,10 @@ int diff_cmd(const DiffArgs& a) {
   } else {
     if (a.reports.size() != 2) throw InputError("diff: needs two reports A.json B.json (or --kernel A --kernel B --fixture DIR)");
     const nlohmann::json ja = read_report_file(a.reports[0], true), jb = read_report_file(a.reports[1], true);
-    const bool suite_a = ja.value("schema", "") == kSuiteSchemaId, suite_b = jb.value("schema", "") == kSuiteSchemaId;
-    if (suite_a != suite_b)
-      throw InputError("diff: " + (suite_a ? a.reports[0] : a.reports[1]) + " is a suite aggregate and the other a run "
-                       "report; compare two runs or two suites");
-    if (suite_a) return finish(diff_suites(ja, a.reports[0], jb, a.reports[1], tol, a.allow_shape_change), a);
-    check_shapes(ja, a.reports[0], jb, a.reports[1], a.allow_shape_change);
-    std::optional<ElementChanges> changes;
-    const auto ka = load_outputs(ja, a.reports[0]), kb = load_outputs(jb, a.reports[1]);
-    if (ka && kb && ka->device.shape == kb->device.shape) changes = count_changes(ka->device, kb->device);
-    d = diff_reports(ja, a.reports[0], jb, a.reports[1], tol, changes);
-    if (ka && kb && !changes) d.text += "  note: kept outputs have different shapes; elements not compared\n";
+    // Kept outputs belong to two run reports; a suite against a run is refused by diff_two_reports.
+    const bool runs = ja.value("schema", "") != kSuiteSchemaId && jb.value("schema", "") != kSuiteSchemaId;
+    const auto ka = runs ? load_outputs(ja, a.reports[0]) : std::nullopt, kb = runs ? load_outputs(jb, a.reports[1]) : std::nullopt;
+    d = diff_two_reports(ja, a.reports[0], ka, jb, a.reports[1], kb, tol, a.allow_shape_change);
   }
   return finish(d, a);
 }

@@ -31,10 +31,31 @@ namespace {
 namespace fs = std::filesystem;
 
 struct SuiteArgs {
-  std::string suite, gates, json, junit;
+  std::string suite, gates, json, junit, shard;
   int jobs = 0;
   bool keep_outputs = false;
 };
+
+// --shard K/N: this job runs the cases whose index in suite order (0-based) is K-1 modulo N.
+struct Shard {
+  size_t index = 1, count = 1;
+  bool owns(size_t case_index) const { return case_index % count == index - 1; }
+};
+
+Shard parse_shard(const std::string& text) {
+  Shard s;
+  if (text.empty()) return s;
+  const size_t slash = text.find('/');
+  auto number = [&](const std::string& t, size_t* out) {
+    if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos) return false;
+    *out = std::stoul(t);
+    return true;
+  };
+  if (slash == std::string::npos || !number(text.substr(0, slash), &s.index) || !number(text.substr(slash + 1), &s.count) ||
+      s.count < 1 || s.index < 1 || s.index > s.count)
+    throw InputError("--shard " + text.substr(0, 40) + ": expected K/N with 1 <= K <= N (e.g. 2/4: the second of four jobs)");
+  return s;
+}
 
 std::vector<std::string> string_list(const nlohmann::json& j, const std::string& path, const std::string& key) {
   if (!j.is_array() || j.empty()) throw InputError(path + ": '" + key + "' must be a non-empty array of strings");
@@ -208,6 +229,51 @@ void draw_progress(size_t done, size_t total, size_t failed) {
   std::fflush(stderr);
 }
 
+}  // namespace
+
+SuiteTally tally_suite_cases(const nlohmann::json& cases) {
+  SuiteTally t;
+  std::ostringstream text;
+  for (const auto& c : cases) {
+    const std::string status = c.at("status").get<std::string>(), id = c.at("id").get<std::string>();
+    const std::string revision = c.at("revision").get<std::string>(), fixture = c.at("fixture").get<std::string>(),
+                      backend = c.at("backend").get<std::string>();
+    std::string verdict, detail;
+    if (status == "ok") {
+      const nlohmann::json& report = c.at("report");
+      // pass null: an auto case with no device, never a pass (its device checks were skipped).
+      const nlohmann::json& p = report.at("pass");
+      (p.is_null() ? t.not_run : p.get<bool>() ? t.passed : t.failed)++;
+      verdict = p.is_null() ? "NOTRUN" : p.get<bool>() ? "PASS" : "FAIL";
+      for (auto& jcase : junit_cases(report)) t.junit.push_back(std::move(jcase));
+      const VsGolden g = metrics_from_json(report.at("metrics"), id).vs_golden;
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "corr %s  MAE %.4f  RMSE %.4f  within 1 %s  within 5 %s",
+                    g.correlation.value ? std::to_string(*g.correlation.value).c_str() : "n/a", g.mae, g.rmse,
+                    format_share_percent(*metric_value(g, "within.1")).c_str(),
+                    format_share_percent(*metric_value(g, "within.5")).c_str());
+      detail = buf;
+    } else if (status == "skipped") {
+      ++t.skipped;
+      verdict = "skip";
+      detail = c.at("reason").get<std::string>();
+    } else {
+      ++t.errors;
+      verdict = "ERROR";
+      detail = c.at("error").get<std::string>();
+      t.junit.push_back(junit_error_case(revision, backend, fixture, detail));
+    }
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-5s  %-16s %-36s %-8s %s\n", verdict.c_str(), revision.c_str(), fixture.c_str(),
+                  backend.c_str(), detail.c_str());
+    text << line;
+  }
+  t.table = text.str();
+  return t;
+}
+
+namespace {
+
 int suite_cmd(const SuiteArgs& a) {
   if (a.jobs < 0) throw InputError("-j: must be >= 1 (0: one per hardware thread)");
   if (a.keep_outputs && a.json.empty()) throw InputError("--keep-outputs: needs --json (the arrays are saved beside it)");
@@ -221,7 +287,9 @@ int suite_cmd(const SuiteArgs& a) {
   if (!gates_path.empty()) gates = load_gates(gates_path);
 
   // Fixtures are checked once up front: a missing one is a broken suite, not a failed case.
+  const Shard shard = parse_shard(a.shard);
   std::vector<Case> cases;
+  size_t case_index = 0;  // in suite order, over all shards
   // Memory: every finished case keeps its arrays until the aggregate is assembled (int8 device
   // and model, double golden), and each worker holds one fixture and one run's peak at a time.
   uint64_t kept_bytes = 0, worker_peak = 0;
@@ -232,6 +300,7 @@ int suite_cmd(const SuiteArgs& a) {
     worker_peak = std::max(worker_peak, add_sat(run_peak_bytes(fx.shape()), mul_sat(n, 3)));
     for (const auto& r : suite.revisions)
       for (const auto& b : suite.backends) {
+        if (!shard.owns(case_index++)) continue;
         Case c;
         c.id = r + " | " + f + " | " + b;
         c.fixture = f;
@@ -323,57 +392,33 @@ int suite_cmd(const SuiteArgs& a) {
   // Assembly is sequential and in suite order, so the aggregate does not depend on -j.
   OutputSet outputs;  // everything is published together by commit(), or nothing
   nlohmann::json jcases = nlohmann::json::array();
-  std::vector<JunitCase> junit;
-  size_t passed = 0, failed = 0, errors = 0, skipped = 0, not_run = 0;
   bool device_error = false;
   std::string json_stem = a.json;
   if (json_stem.size() > 5 && json_stem.compare(json_stem.size() - 5, 5, ".json") == 0) json_stem.resize(json_stem.size() - 5);
-  std::ostringstream text;
-  text << "attncheck " << ATTNCHECK_VERSION << " suite " << a.suite << "  (" << cases.size() << " cases, -j " << jobs
-       << (gates ? ", gates " + gates->path : std::string()) << ")\n\n";
   for (size_t i = 0; i < cases.size(); ++i) {
     Case& c = cases[i];
     nlohmann::json jc = {{"id", c.id}, {"fixture", c.fixture}, {"revision", c.revision}, {"backend", c.backend},
                          {"status", c.status}};
-    std::string verdict;
     if (c.status == "ok") {
       if (a.keep_outputs)
         c.outcome->report["outputs"] = save_outputs(json_stem + ".case" + std::to_string(i) + ".json", *c.outcome, outputs);
       jc["report"] = c.outcome->report;
-      // pass null: an auto case with no device, never a pass (its device checks were skipped).
-      const nlohmann::json& p = c.outcome->report["pass"];
-      (p.is_null() ? not_run : p.get<bool>() ? passed : failed)++;
-      verdict = p.is_null() ? "NOTRUN" : p.get<bool>() ? "PASS" : "FAIL";
-      for (auto& jcase : junit_cases(c.outcome->report)) junit.push_back(std::move(jcase));
     } else if (c.status == "skipped") {
       jc["reason"] = c.error;
-      ++skipped;
-      verdict = "skip";
     } else {
       jc["error"] = c.error;
-      ++errors;
       device_error = device_error || c.device_error;
-      verdict = "ERROR";
-      junit.push_back(junit_error_case(c.revision, c.backend, c.fixture, c.error));
     }
     jcases.push_back(jc);
-    char line[512];
-    std::string detail;
-    if (c.status == "ok") {
-      const VsGolden g = metrics_from_json(c.outcome->report["metrics"], c.id).vs_golden;
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "corr %s  MAE %.4f  RMSE %.4f  within 1 %s  within 5 %s",
-                    g.correlation.value ? std::to_string(*g.correlation.value).c_str() : "n/a", g.mae, g.rmse,
-                    format_share_percent(*metric_value(g, "within.1")).c_str(),
-                    format_share_percent(*metric_value(g, "within.5")).c_str());
-      detail = buf;
-    } else {
-      detail = c.error;
-    }
-    std::snprintf(line, sizeof line, "  %-5s  %-16s %-36s %-8s %s\n", verdict.c_str(), c.revision.c_str(),
-                  c.fixture.c_str(), c.backend.c_str(), detail.c_str());
-    text << line;
   }
+  const SuiteTally tally = tally_suite_cases(jcases);
+  const size_t passed = tally.passed, failed = tally.failed, errors = tally.errors, skipped = tally.skipped,
+               not_run = tally.not_run;
+  std::ostringstream text;
+  text << "attncheck " << ATTNCHECK_VERSION << " suite " << a.suite << "  (" << cases.size() << " cases"
+       << (shard.count > 1 ? " of " + std::to_string(case_index) + ": shard " + a.shard : std::string()) << ", -j " << jobs
+       << (gates ? ", gates " + gates->path : std::string()) << ")\n\n"
+       << tally.table;
   const bool pass = failed == 0 && errors == 0 && not_run == 0;
   nlohmann::json aggregate = {
       {"schema", kSuiteSchemaId},
@@ -387,7 +432,11 @@ int suite_cmd(const SuiteArgs& a) {
       {"summary", {{"cases", cases.size()}, {"passed", passed}, {"failed", failed}, {"errors", errors}, {"skipped", skipped}, {"not_run", not_run}}},
       {"pass", pass},
   };
-  if (!a.junit.empty()) outputs.write(a.junit, junit_xml("attncheck suite " + a.suite, junit));
+  // A shard says which one it is and how many cases the whole suite has: `attncheck merge` checks both.
+  if (shard.count > 1) aggregate["shard"] = {{"index", shard.index}, {"count", shard.count}, {"suite_cases", case_index}};
+  if (!a.junit.empty())
+    outputs.write(a.junit, junit_xml("attncheck suite " + a.suite + (shard.count > 1 ? " (shard " + a.shard + ")" : ""),
+                                     tally.junit));
   if (!a.json.empty()) outputs.write_json(a.json, aggregate);
   outputs.commit();
   text << "\n  " << passed << " passed, " << failed << " failed gates, " << errors << " errors, " << skipped << " skipped"
@@ -422,6 +471,8 @@ void add_suite_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-j,--jobs", a->jobs, "Cases run at once (0: one per hardware thread)")->capture_default_str();
   cmd->add_flag("--keep-outputs", a->keep_outputs, "Save each case's arrays as .npy beside the --json aggregate");
   add_kernel_timeout_option(cmd);
+  cmd->add_option("--shard", a->shard, "K/N: run only the cases whose index in suite order is K-1 modulo N (one CI job of N; "
+                                       "`attncheck merge` joins the N aggregates)");
   cmd->callback([a, &exit_code] { exit_code = suite_cmd(*a); });
 }
 

@@ -18,6 +18,7 @@ void add_kernel_timeout_option(CLI::App* cmd);
 void add_diff_command(CLI::App& app, int& exit_code);
 void add_report_command(CLI::App& app, int& exit_code);
 void add_suite_command(CLI::App& app, int& exit_code);
+void add_merge_command(CLI::App& app, int& exit_code);   // joins `suite --shard K/N` aggregates
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_doctor_command(CLI::App& app, int& exit_code);
 void add_elf_command(CLI::App& app, int& exit_code);      // elf disasm, elf inspect

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   add_fixture_command(app, exit_code);
   add_kernels_command(app, exit_code);
   add_suite_command(app, exit_code);
+  add_merge_command(app, exit_code);
   add_bench_command(app, exit_code);
   add_diff_command(app, exit_code);
   add_report_command(app, exit_code);

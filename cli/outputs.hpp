@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/run.hpp"
+#include "compare/diff.hpp"
 #include "compare/validation_report.hpp"
 #include "fixtures/npy.hpp"
 #include "ref/atomic_file.hpp"
@@ -62,6 +63,14 @@ using KeptOutputs = OutputArrays;
 // The arrays named by report["outputs"], resolved against the directory of `report_path`;
 // nullopt when the report kept none. InputError when a file is missing or its hash changed.
 std::optional<KeptOutputs> load_outputs(const nlohmann::json& report, const std::string& report_path);
+
+// `attncheck diff A.json B.json` on reports already read (`an`, `bn` name them in messages): two
+// run reports (metric by metric; element by element when both kept outputs `ka`, `kb`) or two
+// suite aggregates (case by case). The JSON is the attncheck.diff/1 document `diff --json` writes.
+// Used by the CLI and by the Python module's diff().
+DiffResult diff_two_reports(const nlohmann::json& ja, const std::string& an, const std::optional<KeptOutputs>& ka,
+                            const nlohmann::json& jb, const std::string& bn, const std::optional<KeptOutputs>& kb,
+                            const DiffTolerance& tol, bool allow_shape_change);
 
 // A report file read back: InputError naming the file when it is missing, not JSON, or not an
 // "attncheck.report/1" (`allow_suite`: an "attncheck.suite/1" aggregate is accepted too).

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <regex>
@@ -662,7 +663,7 @@ KernelFacts measure_package_stack(const KernelPackage& pkg) {
         f.notes.push_back("not measured: " + first_line(f.measured_with) + " has no -fcallgraph-info (GCC 10 or later measures)");
         return f;
       }
-      throw InputError(explained(compile_error_line(r.output), pkg));
+      throw InputError(explained(compile_error_line(r), pkg));
     }
     std::ifstream in(ci);
     std::stringstream ss;

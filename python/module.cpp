@@ -3,6 +3,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
 #include <thread>
 #include <mutex>
@@ -16,7 +17,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backends.hpp"
+#include "cli/outputs.hpp"
 #include "cli/run.hpp"
+#include "compare/diff.hpp"
+#include "compare/report.hpp"
 #include "compare/gates.hpp"
 #include "compare/localize.hpp"
 #include "compare/metrics.hpp"
@@ -328,8 +332,18 @@ py::object evaluate(const py::object& report, const py::object& gates) {
   return to_python({{"gates", results}, {"pass", gates_pass(results)}, {"summary", gates_summary(results)}});
 }
 
-py::object run(const std::string& kernel, const py::object& fixture, const std::string& backend, const py::object& gates,
-               const py::dict& params, bool allow_mismatch, bool allow_fallback, const py::dict& options) {
+// A run's arrays for keep_outputs=True: device (the backend's output), model and golden (output
+// LSB), shaped as the fixture's inputs. The model is the device's output when the backend is the model.
+py::dict run_arrays(const RunOutcome& out, bool two_d) {
+  py::dict d;
+  d["device"] = to_array(out.device.data, out.device.shape, two_d);
+  d["model"] = out.model ? to_array(out.model->data, out.model->shape, two_d) : to_array(out.device.data, out.device.shape, two_d);
+  d["golden"] = to_array(out.golden.data, out.golden.shape, two_d);
+  return d;
+}
+
+RunRequest run_request(const std::string& kernel, const py::object& fixture, const std::string& backend, const py::object& gates,
+                       const py::dict& params, bool allow_mismatch, bool allow_fallback, const py::dict& options) {
   RunRequest req;
   req.revision = no_nul(kernel, "kernel");
   req.backend = no_nul(backend, "backend");
@@ -361,13 +375,106 @@ py::object run(const std::string& kernel, const py::object& fixture, const std::
     }
     if (!value.is_none()) req.backend_options.*(f->second) = py::str(value).cast<std::string>();
   }
+  return req;
+}
+
+bool two_d_of(const RunRequest& req) { return req.fixture ? req.fixture->two_d : load_fixture(req.fixture_dir).two_d; }
+
+py::object run(const std::string& kernel, const py::object& fixture, const std::string& backend, const py::object& gates,
+               const py::dict& params, bool allow_mismatch, bool allow_fallback, const py::dict& options, bool keep_outputs) {
+  const RunRequest req = run_request(kernel, fixture, backend, gates, params, allow_mismatch, allow_fallback, options);
   const RunOutcome out = interruptible([&] { return execute_run(req); });
   // No device ran (auto fell back to the model): never a pass, so never a quiet return, as the
   // CLI's exit 3; allow_fallback=True returns the report (its pass None, not_run saying why).
   if (out.exit_code == kExitNoDevice)
     throw DeviceError("run: " + out.report.value("not_run", std::string("no device ran")) +
                       "; allow_fallback=True returns the report with pass None");
-  return to_python(out.report);
+  py::object report = to_python(out.report);
+  if (keep_outputs) report["arrays"] = run_arrays(out, two_d_of(req));
+  return report;
+}
+
+// diff's tolerances as `attncheck diff` checks them (--tolerance, --rel-tolerance, --tolerance-for).
+DiffTolerance tolerance_from(double absolute, double relative, const py::dict& by_metric) {
+  if (!std::isfinite(absolute) || absolute < 0) throw InputError("tolerance: must be a finite number >= 0");
+  if (!std::isfinite(relative) || relative < 0) throw InputError("rel_tolerance: must be a finite number >= 0");
+  DiffTolerance tol(absolute);
+  tol.relative = relative;
+  for (const auto& [k, v] : by_metric) {
+    const std::string name = py::str(k).cast<std::string>();
+    const auto& names = diff_metric_names();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      std::string known;
+      for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+      throw InputError("tolerance_for: unknown metric " + name + " (known: " + known + ")");
+    }
+    if (py::isinstance<py::bool_>(v) || !(py::isinstance<py::float_>(v) || py::isinstance<py::int_>(v)))
+      throw InputError("tolerance_for[\"" + name + "\"]: expected a number, got " + std::string(py::repr(v)));
+    const double t = v.cast<double>();
+    if (!std::isfinite(t) || t < 0) throw InputError("tolerance_for[\"" + name + "\"]: must be a finite number >= 0");
+    tol.by_metric[name] = t;
+  }
+  return tol;
+}
+
+// One side of diff(): a report dict (its kept arrays, from run(keep_outputs=True), passed
+// apart) or the path of a report or suite aggregate file (its kept .npy files loaded).
+std::pair<nlohmann::json, std::optional<KeptOutputs>> diff_side(const py::object& r, const py::object& arrays, const std::string& name) {
+  if (py::isinstance<py::str>(r) || py::hasattr(r, "__fspath__")) {
+    const std::string path = py::str(py::isinstance<py::str>(r) ? r : r.attr("__fspath__")()).cast<std::string>();
+    nlohmann::json j = read_report_file(path, true);
+    std::optional<KeptOutputs> k;
+    if (j.value("schema", "") != kSuiteSchemaId) k = load_outputs(j, path);
+    return {std::move(j), std::move(k)};
+  }
+  if (!py::isinstance<py::dict>(r)) throw InputError(name + ": expected a report (a dict from run()) or the path of a report file");
+  nlohmann::json j = from_python(r, name);
+  const std::string schema = j.value("schema", "");
+  if (schema != kReportSchemaId && schema != kSuiteSchemaId)
+    throw InputError(name + ": not a report (its \"schema\" is neither " + std::string(kReportSchemaId) + " nor " + kSuiteSchemaId + ")");
+  std::optional<KeptOutputs> k;
+  if (!arrays.is_none()) {
+    const py::dict a = py::reinterpret_borrow<py::dict>(arrays);
+    KeptOutputs o;
+    o.device = double_input(a["device"], name + "[\"arrays\"][\"device\"]");
+    o.golden = double_input(a["golden"], name + "[\"arrays\"][\"golden\"]");
+    k = std::move(o);
+  }
+  return {std::move(j), std::move(k)};
+}
+
+py::object diff(const py::object& a, const py::object& a_arrays, const py::object& b, const py::object& b_arrays, double tolerance,
+                double rel_tolerance, const py::dict& tolerance_for, bool allow_shape_change) {
+  const DiffTolerance tol = tolerance_from(tolerance, rel_tolerance, tolerance_for);
+  auto [ja, ka] = diff_side(a, a_arrays, "a");
+  auto [jb, kb] = diff_side(b, b_arrays, "b");
+  const std::string an = py::isinstance<py::dict>(a) ? "a" : py::str(a).cast<std::string>();
+  const std::string bn = py::isinstance<py::dict>(b) ? "b" : py::str(b).cast<std::string>();
+  DiffResult d;
+  {
+    py::gil_scoped_release release;
+    d = diff_two_reports(ja, an, ka, jb, bn, kb, tol, allow_shape_change);
+  }
+  return to_python(d.json);
+}
+
+// `attncheck diff --kernel A --kernel B --fixture F`: both run here on the same fixture and backend.
+py::object diff_kernels(const std::string& kernel_a, const std::string& kernel_b, const py::object& fixture, const std::string& backend,
+                        const py::dict& params_a, const py::dict& params_b, double tolerance, double rel_tolerance,
+                        const py::dict& tolerance_for, const py::dict& options) {
+  const DiffTolerance tol = tolerance_from(tolerance, rel_tolerance, tolerance_for);
+  const RunRequest ra = run_request(kernel_a, fixture, backend, py::none(), params_a, false, false, options);
+  const RunRequest rb = run_request(kernel_b, fixture, backend, py::none(), params_b, false, false, options);
+  DiffResult d;
+  {
+    py::gil_scoped_release release;
+    const RunOutcome oa = execute_run(ra), ob = execute_run(rb);
+    d = diff_reports(oa.report, "kernel " + kernel_a, ob.report, "kernel " + kernel_b, tol,
+                     count_changes(to_double(oa.device), to_double(ob.device)));
+  }
+  d.json["schema"] = "attncheck.diff/1";
+  d.json["tool"] = tool_json();
+  return to_python(d.json);
 }
 
 py::dict fixture(const std::string& recipe, int64_t seed, const std::vector<int64_t>& shape, int64_t heads, int low, int high,
@@ -466,7 +573,12 @@ PYBIND11_MODULE(_core, m) {
   m.def("evaluate_gates", &evaluate, py::arg("report"), py::arg("gates"));
   m.def("run", &run, py::arg("kernel"), py::arg("fixture"), py::arg("backend") = "model", py::arg("gates") = py::none(),
         py::arg("params") = py::dict(), py::arg("allow_mismatch") = false, py::arg("allow_fallback") = false,
-        py::arg("options") = py::dict());
+        py::arg("options") = py::dict(), py::arg("keep_outputs") = false);
+  m.def("diff", &diff, py::arg("a"), py::arg("a_arrays"), py::arg("b"), py::arg("b_arrays"), py::arg("tolerance"),
+        py::arg("rel_tolerance"), py::arg("tolerance_for"), py::arg("allow_shape_change"));
+  m.def("diff_kernels", &diff_kernels, py::arg("kernel_a"), py::arg("kernel_b"), py::arg("fixture"), py::arg("backend"),
+        py::arg("params_a"), py::arg("params_b"), py::arg("tolerance"), py::arg("rel_tolerance"), py::arg("tolerance_for"),
+        py::arg("options"));
   m.def("fixture", &fixture, py::arg("recipe") = "numpy-randint", py::arg("seed") = 42,
         py::arg("shape") = std::vector<int64_t>{64, 64}, py::arg("heads") = 0, py::arg("low") = -64, py::arg("high") = 64,
         py::arg("logit_std") = 3.0);

@@ -1,4 +1,4 @@
-"""Runs the README's examples as written: the pytest block, and the CMake consumer installed, via pkg-config, and in-tree."""
+"""Runs the README's examples as written: the pytest block (from the build tree, and pip-installed into a fresh venv), and the CMake consumer installed, via pkg-config, and in-tree."""
 import json
 import os
 import re
@@ -40,6 +40,31 @@ def check_output(out, want, how):
     print(f"{how}: {out.strip()}")
 
 
+def pip_install(ex, source, build, work):
+    """`pip install SOURCE` into a fresh venv, offline (the in-tree build backend, pyproject.toml),
+    then `import attncheck` and the README's pytest block with the venv's python."""
+    venv = os.path.join(work, "venv")
+    # Debian's numpy and pytest come from the system site; attncheck must come from the venv.
+    sh(sys.executable, "-m", "venv", "--system-site-packages", venv)
+    py = os.path.join(venv, "bin", "python")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    # Kept beside the test's work dir so a re-run rebuilds only what changed; -O0 without debug
+    # info, as the add_subdirectory consumer: the compiler is not what is under test here.
+    tree = os.path.join(build, "test-tmp", "pip-build-tree")
+    print(sh(py, "-m", "pip", "install", "--no-index", "--no-cache-dir", "--config-settings", f"build-dir={tree}",
+             "--config-settings", "build-type=None", "--config-settings", "cmake-args=-DCMAKE_CXX_FLAGS=-O0 -DCMAKE_C_FLAGS=-O0",
+             source, env=env, cwd=work)[-300:])
+    where = sh(py, "-c", "import attncheck; print(attncheck.__file__)", env=env, cwd=work).strip()
+    if not where.startswith(os.path.realpath(venv)) and not where.startswith(venv):
+        sys.exit(f"import attncheck found {where}, not the venv's ({venv})")
+    print("installed in the venv:", where)
+    tests = os.path.join(work, "tests")
+    os.makedirs(tests)
+    with open(os.path.join(tests, "test_readme_example.py"), "w") as f:
+        f.write(ex["test_readme_example.py"])
+    print(sh(py, "-m", "pytest", "-q", "-p", "no:cacheprovider", tests, env=env, cwd=tests))
+
+
 def main():
     mode, source, build, cli, work = sys.argv[1:6]
     ex = blocks(os.path.join(source, "README.md"))
@@ -50,6 +75,9 @@ def main():
             f.write(ex["test_readme_example.py"])
         env = dict(os.environ, PYTHONPATH=os.path.join(build, "python"))
         print(sh(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", work, env=env, cwd=work))
+        return
+    if mode == "pip":
+        pip_install(ex, source, build, work)
         return
     consumer = os.path.join(work, "consumer")
     os.makedirs(consumer)

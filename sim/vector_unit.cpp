@@ -18,6 +18,11 @@ uint32_t unit_mask(int first_unit, int units) {
 
 }  // namespace
 
+VectorRules& vector_rules_for_tests() {
+  static VectorRules rules;
+  return rules;
+}
+
 bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
   const std::string name = s.enc->name;
   auto op = [&](size_t i) { return s.ops[i].value; };
@@ -181,7 +186,8 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       // vconv.bf16.fp32 w, bm: the 16 fp32 lanes of bm to 16 bf16 lanes of w, lane i to lane i
       // (to_v16bfloat16(v16accfloat), UG1583), rounded by crRnd (II_VCONV reads crRnd at cycle 1;
       // AIE2PS's to_v16bfloat16_conf sets crRnd around the same conversion); result at cycle 2.
-      const uint32_t mode = core.regs_[reg::CR0 + kCrRnd];
+      const int forced = vector_rules_for_tests().force_crRnd;
+      const uint32_t mode = forced >= 0 ? static_cast<uint32_t>(forced) : core.regs_[reg::CR0 + kCrRnd];
       const uint8_t* src = bm(u.a);
       Write& w = later(core, 2);
       w.file = kFileX, w.idx = static_cast<uint8_t>(u.d >> 1), w.offset = static_cast<uint8_t>(32 * (u.d & 1)), w.bytes = 32;

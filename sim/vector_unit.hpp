@@ -22,6 +22,14 @@ enum VecUop : uint16_t {
   kVecLast,
 };
 
+// Rules of the vector unit only the mutation tests change, to show that breaking one breaks the
+// bit-exact kernel tests (docs/aie2-vector.md gives each one's source).
+struct VectorRules {
+  bool mov_bypass = true;        // MOV_Bypass forwarding of whole-x results (AIE2Schedule.td)
+  int force_crRnd = -1;          // >= 0: vconv.bf16.fp32 uses this rounding mode instead of crRnd
+};
+VectorRules& vector_rules_for_tests();
+
 // Lowers a decoded vector instruction to a micro-op; false with `why` for one the unit does not
 // run (its semantics are not fixed by a public fact here, or not implemented yet).
 bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why);
@@ -73,7 +81,7 @@ class VectorUnit {
   void forward_x(const Write& w, uint64_t cycle);
   const uint8_t* read_x(int n, bool bypass, uint64_t cycle, uint32_t* unknown) const {
     const Forward& f = fwd_[n];
-    if (bypass && f.cycle == cycle) return *unknown = f.unknown, f.data;
+    if (bypass && f.cycle == cycle && vector_rules_for_tests().mov_bypass) return *unknown = f.unknown, f.data;
     return *unknown = xu_[n], xr_[n].data();
   }
   std::array<Forward, kX> fwd_{};

@@ -270,3 +270,46 @@ TEST_CASE("vector kernels: matmul-bf16 (matmul_bf16_64x64) equals its source's f
   CHECK(t.n == 4096);
   CHECK(t.bad == 0);
 }
+
+namespace {
+
+// Restores the vector unit's rules when a mutation test ends, pass or fail.
+struct RulesGuard {
+  VectorRules saved = vector_rules_for_tests();
+  ~RulesGuard() { vector_rules_for_tests() = saved; }
+};
+
+Tally gelu_against_source(const std::vector<Bytes>& in) {
+  const auto out = run_build("gelu-bf16-2025-11-22", {{"of_input", in}}, in.size());
+  Tally t;
+  for (size_t k = 0; k < in.size(); ++k)
+    for (size_t i = 0; i < 1024; ++i) t.add(k, i, floor_bf16(gelu_f32(from_bf16(at(in[k], i)))), at(out[k], i));
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("vector mutations: without MOV_Bypass, or with crRnd taken as conv_even, gelu-bf16 fails naming its first element") {
+  const auto in = random_bf16(1, 1024, -6.0f, 6.0f, 7005);
+  {
+    const Tally t = gelu_against_source(in);
+    INFO(t.first);
+    REQUIRE(t.bad == 0);  // the unmutated unit is exact on these inputs
+  }
+  {
+    RulesGuard g;
+    vector_rules_for_tests().mov_bypass = false;  // vmov reads x1 one cycle before vinsert's forward
+    const Tally t = gelu_against_source(in);
+    std::printf("mutation no MOV_Bypass: %zu of %zu differ; %s\n", t.bad, t.n, t.first.c_str());
+    CHECK(t.bad > 0);
+    CHECK(t.first.find("first differing element: transfer 0 element ") == 0);
+  }
+  {
+    RulesGuard g;
+    vector_rules_for_tests().force_crRnd = 12;  // round to nearest even instead of the reset floor
+    const Tally t = gelu_against_source(in);
+    std::printf("mutation crRnd conv_even: %zu of %zu differ; %s\n", t.bad, t.n, t.first.c_str());
+    CHECK(t.bad > 0);
+    CHECK(t.first.find("first differing element: transfer 0 element ") == 0);
+  }
+}

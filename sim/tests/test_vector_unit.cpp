@@ -11,6 +11,7 @@
 #include "fixtures/testing/test_support.hpp"
 #include "sim/core.hpp"
 #include "sim/design.hpp"
+#include "sim/tests/encode.hpp"
 #include "sim/tile.hpp"
 #include "sim/vector_unit.hpp"
 
@@ -312,4 +313,49 @@ TEST_CASE("vector mutations: without MOV_Bypass, or with crRnd taken as conv_eve
     CHECK(t.bad > 0);
     CHECK(t.first.find("first differing element: transfer 0 element ") == 0);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bundles as Peano's assembler emitted them into gelu-bf16's ELF (the fp32 -> bf16 cast at
+// 0x730..0x750), run alone: each bundle's bytes are the assembler's, not the decoder's; their
+// reading (operands) is the decoder's, which test_chess_lst checks against Chess's listings.
+// Expected values are worked by hand from docs/aie2-vector.md's rules.
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+const std::vector<uint8_t> kAddVinsert = {0x43, 0x18, 0x03, 0x20, 0x99, 0x00, 0x2a, 0x00};  // add r0, r21, #4; vinsert.32 x4, x0, r29, r0
+const std::vector<uint8_t> kVmov = {0xd9, 0x26, 0x6c, 0x18};                                   // vmov bmh0, x4
+const std::vector<uint8_t> kVconv = {0xd9, 0x03, 0x00, 0x0b};                                  // vconv.bf16.fp32 wl6, bmh0
+const std::vector<uint8_t> kVextract = {0xb9, 0x36, 0x46, 0x18};                               // vextract.s16 r1, x6, r16
+
+uint32_t run_cast(std::initializer_list<std::vector<uint8_t>> body, uint32_t f32) {
+  std::vector<std::vector<uint8_t>> b = {enc::i48_lng(enc::lng_movxm(enc::scl_r(0) , f32))};
+  for (const auto& x : body) b.push_back(x);
+  for (int k = 0; k < 3; ++k) b.push_back(enc::i16_nop());
+  b.push_back(enc::i32_alu(enc::alu_done()));
+  std::vector<uint8_t> text;
+  for (const auto& x : b) text.insert(text.end(), x.begin(), x.end());
+  const Elf elf = Elf::from_text("vector-test.elf", std::move(text));
+  const CompiledProgram prog(elf);
+  Core core(prog);
+  REQUIRE(core.run(1000) == Stop::Done);
+  return core.reg(static_cast<uint8_t>(reg::R0 + 1));
+}
+
+}  // namespace
+
+TEST_CASE("vector bundles: the cast's four instructions with their latencies (II_VINSERT, II_VMOV_X_BM_XM, II_VCONV, II_VEXTRACT)") {
+  const std::vector<uint8_t> nop = enc::i16_nop();
+  // -pi = 0xC0490FDB: floor keeps 0xC049 and, the value being negative with low bits set, steps
+  // away from zero: 0xC04A; vextract.s16 sign-extends it to 0xFFFFC04A.
+  CHECK(run_cast({kAddVinsert, kVmov, nop, kVconv, nop, kVextract}, 0xC0490FDB) == 0xFFFFC04Au);
+  // +pi = 0x40490FDB: floor drops the low half: 0x4049, positive, no sign bits.
+  CHECK(run_cast({kAddVinsert, kVmov, nop, kVconv, nop, kVextract}, 0x40490FDB) == 0x4049u);
+  // vmov in the bundle right after vinsert reads the new x4 only through MOV_Bypass: covered above.
+  // vconv one bundle after vmov (bmh0's def is cycle 2, no bypass) converts the old bmh0 (zeros).
+  CHECK(run_cast({kAddVinsert, kVmov, kVconv, nop, kVextract}, 0xC0490FDB) == 0u);
+  // vextract one bundle after vconv (def cycle 2, II_VCONV has no bypass) reads the old x6 (zeros).
+  CHECK(run_cast({kAddVinsert, kVmov, nop, kVconv, kVextract}, 0xC0490FDB) == 0u);
+  // vinsert reads r0 at issue: the add in its own bundle writes r0 only at the end of the cycle.
+  CHECK(run_cast({kAddVinsert, kVmov, nop, kVconv, nop, kVextract}, 0x3F800000) == 0x3F80u);
 }

@@ -131,6 +131,7 @@ class Core {
   const std::vector<WatchRegion>& watch_regions() const { return watch_; }
   std::vector<WatchedStore>& watched_stores() { return stores_; }
   const CoreStats& stats() const { return stats_; }
+  VectorUnit& vector_unit() { return vec_; }
   uint32_t pc() const { return pc_; }
   uint32_t reg(uint8_t r) const { return regs_[r]; }
   std::string where() const { return prog_.where(pc_); }

@@ -55,8 +55,39 @@ bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
     u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1));
     return true;
   }
+  if (name == "VBCST_8" || name == "VBCST_16" || name == "VBCST_32") {
+    u->kind = kVBcst;  // "vbcst.N $A, $B": ops A (x), B (scalar)
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1));
+    u->width = name == "VBCST_8" ? 1 : name == "VBCST_16" ? 2 : 4;
+    return true;
+  }
+  // 256-bit loads into a W register (syntax "vld? $C, [$A, $B]" / "[$A], $B": ops C, A, B).
+  static const struct {
+    const char* name;
+    uint8_t mode;  // 0 [p, dj], 1 [p, #imm], 2 [p], m, 3 [p], #imm, 4 [sp, #imm], 5 2d, 6 3d
+  } loads[] = {
+      {"VLDB_dmw_ldb_ag_idx", 0}, {"VLDB_dmw_ldb_ag_idx_imm", 1}, {"VLDB_dmw_ldb_ag_pstm_nrm", 2},
+      {"VLDB_dmw_ldb_ag_pstm_nrm_imm", 3}, {"VLDB_2D", 5}, {"VLDB_3D", 6},
+      {"VLDA_dmw_lda_w_ag_idx", 0}, {"VLDA_dmw_lda_w_ag_idx_imm", 1}, {"VLDA_dmw_lda_w_ag_pstm_nrm", 2},
+      {"VLDA_dmw_lda_w_ag_pstm_nrm_imm", 3}, {"VLDA_dmw_lda_w_ag_spill", 4}, {"VLDA_2D_dmw_lda_w", 5},
+      {"VLDA_3D_dmw_lda_w", 6},
+  };
+  for (const auto& l : loads) {
+    if (name != l.name) continue;
+    u->kind = kVLoadW;
+    u->width = l.mode;
+    u->d = static_cast<uint8_t>(op(0));
+    if (l.mode == 4) {
+      u->imm = static_cast<int32_t>(op(1));
+    } else {
+      u->a = static_cast<uint8_t>(op(1));
+      if (l.mode == 1 || l.mode == 3) u->imm = static_cast<int32_t>(op(2));
+      else u->b = static_cast<uint8_t>(op(2));
+    }
+    return true;
+  }
   *why = std::string("'") + format_slot(s) + "' (" + name + ") is decoded but not simulated: " +
-         (is_vector_instruction(s) ? "the vector unit runs vmov (x/bm), vinsert, vextract.s and vconv.bf16.fp32 only "
+         (is_vector_instruction(s) ? "the vector unit runs vmov (x/bm), vinsert, vextract.s, vconv.bf16.fp32, vbcst and 256-bit vlda/vldb only "
                                      "(docs/aie2-vector.md)"
                                    : "stream and tile-memory instructions are outside the core model");
   return false;
@@ -200,6 +231,45 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
         if (!known) w.unknown |= 1u << (16 * (u.d & 1) + i);
         std::memcpy(w.data + 2 * i, &h, 2);
       }
+      return;
+    }
+    case kVBcst: {
+      // vbcst.N x, r: every N-bit lane of x = the low N bits of r (clang aiev2 broadcast_to_v64int8 /
+      // v32int16 / v16int32 -> __builtin_aiev2_vbroadcastN_I512); II_VBCST [2,1], def MOV_Bypass.
+      const uint32_t v = core.regs_[u.a];
+      Write& w = later(core, 2);
+      w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
+      for (int k = 0; k < 64; k += u.width) std::memcpy(w.data + k, &v, u.width);
+      forward_x(w, core.cycle_);
+      return;
+    }
+    case kVLoadW: {
+      // vlda/vldb w: 32 bytes from data memory, lane order as memory (little-endian); the load
+      // units take aligned addresses (AM020 "Two 256-bit load ... units with aligned addresses"),
+      // so an unaligned one stops. II_VLDA_W / II_VLDB [7,1,1]: w at cycle 7, a post-modified
+      // pointer at cycle 1; memory read at issue as the scalar loads (docs/aie2.md).
+      constexpr uint32_t kMask20 = 0xFFFFF;
+      const uint32_t p = u.width == 4 ? core.regs_[reg::SP] : core.regs_[u.a];
+      uint32_t addr = p & kMask20, next = 0;
+      bool post = true;
+      switch (u.width) {
+        case 0: addr = (p + core.regs_[u.b]) & kMask20, post = false; break;
+        case 1: case 4: addr = (p + static_cast<uint32_t>(u.imm)) & kMask20, post = false; break;
+        case 2: next = (p + core.regs_[u.b]) & kMask20; break;
+        case 3: next = (p + static_cast<uint32_t>(u.imm)) & kMask20; break;
+        case 5: next = core.post_modify_2d(u.a, u.b, 1); break;
+        default: next = core.post_modify_3d(u.a, u.b); break;
+      }
+      if (addr < kDataMemBase || addr - kDataMemBase > kDataMemBytes - 32 || (addr & 31) != 0) {
+        std::snprintf(buf, sizeof buf, "256-bit vector load at 0x%X: %s", addr,
+                      (addr & 31) ? "not 32-byte aligned (the load units take aligned addresses)" : "outside the tile's data memory 0x70000..0x7FFFF");
+        core.fail(buf);
+      }
+      Write& w = later(core, 7);
+      w.file = kFileX, w.idx = static_cast<uint8_t>(u.d >> 1), w.offset = static_cast<uint8_t>(32 * (u.d & 1)), w.bytes = 32;
+      w.unknown = 0;
+      std::memcpy(w.data, core.mem_.data() + (addr - kDataMemBase), 32);
+      if (post) core.write_later_from_vector(u.a, next, 1);
       return;
     }
     default: core.fail("internal: vector micro-op " + std::to_string(u.kind) + " has no rule");

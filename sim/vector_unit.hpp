@@ -19,6 +19,8 @@ enum VecUop : uint16_t {
   kVInsert,            // vinsert.8/16/32 x, x, r29, r
   kVExtractS,          // vextract.s8/s16/s32 r, x, rs
   kVConvBf16Fp32,      // vconv.bf16.fp32 w, bm
+  kVBcst,              // vbcst.8/16/32 x, r
+  kVLoadW,             // vlda / vldb w, [p ...]: 256-bit loads; width holds the addressing mode
   kVecLast,
 };
 

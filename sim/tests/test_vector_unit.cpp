@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <memory>
 #include <algorithm>
 #include <map>
 #include <random>
@@ -358,4 +360,61 @@ TEST_CASE("vector bundles: the cast's four instructions with their latencies (II
   CHECK(run_cast({kAddVinsert, kVmov, nop, kVconv, kVextract}, 0xC0490FDB) == 0u);
   // vinsert reads r0 at issue: the add in its own bundle writes r0 only at the end of the cycle.
   CHECK(run_cast({kAddVinsert, kVmov, nop, kVconv, nop, kVextract}, 0x3F800000) == 0x3F80u);
+}
+
+namespace {
+
+// Runs `body` after setting scalar registers with movxm, with data memory prepared by `init`.
+struct VecRun {
+  Elf elf;
+  std::unique_ptr<CompiledProgram> prog;
+  std::unique_ptr<Core> core;
+  std::string error;
+  VecRun(std::vector<std::pair<uint32_t, uint32_t>> regs, std::initializer_list<std::vector<uint8_t>> body,
+         const std::function<void(Core&)>& init)
+      : elf(Elf::from_text("vector-test.elf", text(regs, body))) {
+    prog = std::make_unique<CompiledProgram>(elf);
+    core = std::make_unique<Core>(*prog);
+    init(*core);
+    Stop stop = Stop::CycleLimit;
+    try {
+      stop = core->run(1000);
+    } catch (const SimError& e) {
+      error = e.what();
+    }
+    if (error.empty()) REQUIRE(stop == Stop::Done);
+  }
+  static std::vector<uint8_t> text(const std::vector<std::pair<uint32_t, uint32_t>>& regs, std::initializer_list<std::vector<uint8_t>> body) {
+    std::vector<uint8_t> t;
+    auto add = [&](const std::vector<uint8_t>& b) { t.insert(t.end(), b.begin(), b.end()); };
+    for (const auto& [dst, v] : regs) add(enc::i48_lng(enc::lng_movxm(dst, v)));
+    for (const auto& b : body) add(b);
+    for (int k = 0; k < 8; ++k) add(enc::i16_nop());
+    add(enc::i32_alu(enc::alu_done()));
+    return t;
+  }
+};
+
+const std::vector<uint8_t> kVldb = {0x19, 0x08, 0x11, 0x39};   // vldb wl4, [p1, dj0] (matmul-bf16-vectorized 0x526)
+const std::vector<uint8_t> kVbcst = {0xb9, 0x07, 0x28, 0x19};  // vbcst.16 x2, r16 (0x530)
+constexpr uint32_t kDj0 = (16u << 2) | 2;  // dj0 in mMvSclDst (test_core.cpp's dj_dst(0))
+
+}  // namespace
+
+TEST_CASE("vector bundles: vldb w loads 32 aligned bytes in memory order; vbcst.16 fills every lane") {
+  auto fill = [](Core& c) {
+    uint8_t* m = c.data(0x70040, 64);
+    for (int i = 0; i < 64; ++i) m[i] = static_cast<uint8_t>(0xA0 + i);
+  };
+  VecRun ok({{enc::mv_p(1), 0x70040}, {kDj0, 32}, {enc::scl_r(16), 0x1234ABCD}}, {kVldb, kVbcst}, fill);
+  REQUIRE(ok.error.empty());
+  const uint8_t* x4 = ok.core->vector_unit().x(4);
+  for (int i = 0; i < 32; ++i) CHECK(x4[i] == 0xA0 + 32 + i);  // wl4 = bytes 0x70060..0x7007F
+  for (int i = 32; i < 64; ++i) CHECK(x4[i] == 0);            // wh4 untouched
+  CHECK(ok.core->reg(reg::P0 + 1) == 0x70040u);              // [p, dj]: no post-modify
+  const uint8_t* x2 = ok.core->vector_unit().x(2);
+  for (int i = 0; i < 64; i += 2) CHECK((x2[i] | x2[i + 1] << 8) == 0xABCD);
+  // An address off the 32-byte grid stops, named.
+  VecRun bad({{enc::mv_p(1), 0x70040}, {kDj0, 16}}, {kVldb}, fill);
+  CHECK(bad.error.find("256-bit vector load at 0x70050: not 32-byte aligned") != std::string::npos);
 }

@@ -141,7 +141,7 @@ void VectorUnit::land(Slot& s) {
 }
 
 void VectorUnit::forward_x(const Write& w, uint64_t cycle) {
-  Forward& f = fwd_[w.idx];
+  Forward& f = fwd_[w.idx][(cycle + 1) & 1];
   f.cycle = cycle + 1;
   f.unknown = w.unknown;
   std::memcpy(f.data, w.data, 64);

@@ -82,11 +82,13 @@ class VectorUnit {
   };
   void forward_x(const Write& w, uint64_t cycle);
   const uint8_t* read_x(int n, bool bypass, uint64_t cycle, uint32_t* unknown) const {
-    const Forward& f = fwd_[n];
+    const Forward& f = fwd_[n][cycle & 1];
     if (bypass && f.cycle == cycle && vector_rules_for_tests().mov_bypass) return *unknown = f.unknown, f.data;
     return *unknown = xu_[n], xr_[n].data();
   }
-  std::array<Forward, kX> fwd_{};
+  // Two per register, by the parity of the cycle they serve: a write issued in the cycle a
+  // forwarded value is read must not replace it before every slot of that bundle has read it.
+  std::array<std::array<Forward, 2>, kX> fwd_{};
 
   std::array<std::array<uint8_t, 64>, kX> xr_{};
   std::array<std::array<uint8_t, 128>, kCm> acc_{};

@@ -145,7 +145,7 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why) {
       return true;
     }
     case Sem::PaddSp: u->kind = kPaddSp, u->imm = imm(0); return true;
-    case Sem::Unsupported: break;
+    case Sem::Unsupported: return lower_vector(s, u, why);
   }
   if (u->kind != kNop) {  // the two-operand alu group set only the kind
     u->d = r(0), u->a = r(1);
@@ -379,6 +379,8 @@ __attribute__((always_inline)) inline void Core::write_later(uint8_t r, uint32_t
   ring_[i][ring_count_[i]++] = {r, kWide.wide[r] ? value & kMask20 : value};
 }
 
+void Core::write_later_from_vector(uint8_t r, uint32_t value, int latency) { write_later(r, value, latency); }
+
 // 2D post-modify of pointer p with d-register k = {m_k, dn_k, dj_k, dc_k}: count up to dn, then
 // wrap with m (aiev2_addr.h's dims_2d_from_steps; docs/aie2.md).
 uint32_t Core::post_modify_2d(uint8_t p, uint8_t k, int) {
@@ -599,7 +601,9 @@ void Core::step_bundle(const ProgramBundle& b) {
       case kPadd2D: write_later(u.a, post_modify_2d(u.a, u.b, 1), 1); break;
       case kPadd3D: write_later(u.a, post_modify_3d(u.a, u.b), 1); break;
       case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
-      default: fail("internal: micro-op " + std::to_string(u.kind) + " has no rule");
+      default:
+        if (u.kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/vector_unit.cpp)
+        else fail("internal: micro-op " + std::to_string(u.kind) + " has no rule");
     }
   }
   // Next fetch: a branch issued now redirects after its five delay slots; one issued earlier may
@@ -647,6 +651,7 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
     }
   }
   ring_count_[i] = 0;
+  if (__builtin_expect(vec_.pending(), 0)) vec_.commit(cycle_);
 }
 
 Stop Core::run(uint64_t budget) {

@@ -10,6 +10,7 @@
 #include "sim/elf.hpp"
 #include "sim/inspect.hpp"
 #include "sim/isa.hpp"
+#include "sim/vector_unit.hpp"
 
 namespace attncheck::aie2 {
 
@@ -145,6 +146,7 @@ class Core {
   const std::vector<WatchRegion>& watch_regions() const { return watch_; }
   std::vector<WatchedStore>& watched_stores() { return stores_; }
   const CoreStats& stats() const { return stats_; }
+  VectorUnit& vector_unit() { return vec_; }
   uint32_t pc() const { return pc_; }
   uint32_t reg(uint8_t r) const { return regs_[r]; }
   std::string where() const { return prog_.where(pc_); }
@@ -163,6 +165,7 @@ class Core {
   std::vector<uint32_t> clobbered_before_use(int region) const;
 
  private:
+  friend class VectorUnit;  // reads scalar operands, writes scalar results, names the PC on refusal
   Wait wait_;
   struct PendingWrite {
     uint8_t reg;
@@ -178,6 +181,7 @@ class Core {
 
   void step_bundle(const ProgramBundle& b);
   void write_later(uint8_t reg, uint32_t value, int latency);
+  void write_later_from_vector(uint8_t reg, uint32_t value, int latency);  // write_later, not inlined
   void commit_cycle();
   void commit_part_stores(std::vector<PartStore>& due);
   uint32_t load(uint32_t addr, int width, bool sign);
@@ -215,6 +219,7 @@ class Core {
   static constexpr uint64_t kNever = ~uint64_t{0};
   std::vector<std::vector<uint64_t>> first_store_, first_load_;  // per region and byte: cycle, or kNever
   CoreStats stats_;
+  VectorUnit vec_;
   int load_latency_, delay_slots_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "fixtures/input_file.hpp"
 #include "ref/errors.hpp"
+#include "sim/load/npu_insts.hpp"
 
 namespace attncheck {
 
@@ -51,12 +52,10 @@ std::vector<uint32_t> parse_insts_txt(const std::string& text, const std::string
 
 std::vector<uint32_t> read_insts(const std::string& path) {
   // The one place every backend reads an instruction file (--insts, a package's "insts").
-  // npu_insts.mlir (aiecc's npu dialect text) plugs in here: until its parser exists it is refused
-  // by name instead of being misread as raw words.
+  // npu_insts.mlir (aiecc's lowered runtime sequence) is encoded into the words aie-translate
+  // --aie-npu-to-binary would write (sim/load/npu_insts.hpp, docs/npu-instructions.md).
   const bool mlir = path.size() >= 5 && path.compare(path.size() - 5, 5, ".mlir") == 0;
-  if (mlir)
-    throw InputError(path + ": an npu_insts.mlir is not read yet; give the insts.bin (or insts.txt) aiecc writes beside it "
-                            "(aiecc.py --aie-generate-npu-insts --npu-insts-name=insts.bin)");
+  if (mlir) return aie2::read_instruction_stream(path).words;
   const std::string bytes = read_text_file(path);
   const bool text = path.size() >= 4 && path.compare(path.size() - 4, 4, ".txt") == 0;
   return text ? parse_insts_txt(bytes, path) : parse_insts_bin(bytes, path);

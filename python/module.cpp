@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <thread>
 #include <mutex>
@@ -35,6 +36,8 @@
 #include "ref/interrupt.hpp"
 #include "ref/golden.hpp"
 #include "ref/registry.hpp"
+#include "sim/array/program.hpp"
+#include "sim/load/npu_insts.hpp"
 
 namespace py = pybind11;
 using namespace attncheck;
@@ -534,6 +537,56 @@ py::list kernels() {
 
 }  // namespace
 
+// The array simulator behind attncheck.xrt: one configured npu1 array, kept across calls as one
+// hardware context keeps the device's state (cores go on running their loops between calls).
+class ArraySimulator {
+ public:
+  explicit ArraySimulator(const std::string& image) {
+    const bool pdi = image.size() >= 4 && image.compare(image.size() - 4, 4, ".pdi") == 0;
+    prog_ = aie2::array::load_array_program(pdi ? "" : image, pdi ? image : "");
+    aie2::array::ArrayOptions opt;
+    opt.poll = [] { throw_if_interrupted(); };
+    array_ = aie2::array::make_array(prog_, opt);
+  }
+  // One XRT call: the instruction buffer's bytes and the buffers by kernel argument number.
+  // The buffers' bytes are copied in and every one is copied back (the device may write any).
+  py::dict call(const py::bytes& insts, const py::dict& buffers) {
+    const std::string raw = insts;
+    const aie2::InstructionStream s = aie2::parse_instruction_bytes(raw, "instruction buffer");
+    std::map<int, std::vector<uint8_t>> bytes;
+    for (const auto& [k, v] : buffers) {
+      const std::string b = v.cast<py::bytes>();
+      bytes[k.cast<int>()].assign(b.begin(), b.end());
+    }
+    std::map<int, std::vector<uint8_t>*> args;
+    for (auto& [k, v] : bytes) args[k] = &v;
+    {
+      py::gil_scoped_release release;
+      try {
+        array_->call(s, args);
+      } catch (const aie2::SimError& e) {
+        throw InputError(e.what());
+      }
+    }
+    py::dict out;
+    for (auto& [k, v] : bytes) out[py::int_(k)] = py::bytes(reinterpret_cast<const char*>(v.data()), v.size());
+    ++calls_;
+    return out;
+  }
+  py::object report() const {
+    nlohmann::json j = array_->report();
+    j["program"] = {{"kind", prog_.kind}, {"path", prog_.path}, {"sha256", prog_.sha256}};
+    j["calls"] = calls_;
+    j["backend"] = "sim (the npu1 array simulator; not a device)";
+    return to_python(j);
+  }
+
+ private:
+  aie2::array::ArrayProgram prog_;
+  std::unique_ptr<aie2::array::Array> array_;
+  size_t calls_ = 0;
+};
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "attncheck's C++ core; use the attncheck package (python/attncheck/__init__.py), which documents each function.";
   // Bad input is a ValueError with the CLI's one-line message; a device that fails, a RuntimeError.
@@ -564,6 +617,15 @@ PYBIND11_MODULE(_core, m) {
     }
   });
   m.attr("__version__") = ATTNCHECK_VERSION;
+  py::class_<ArraySimulator>(m, "ArraySimulator")
+      .def(py::init<const std::string&>(), py::arg("image"))
+      .def("call", &ArraySimulator::call, py::arg("insts"), py::arg("buffers"))
+      .def("report", &ArraySimulator::report);
+  // The words XRT would be handed for an instruction file of any form (insts.bin/.txt, npu_insts.mlir, .seq).
+  m.def("instruction_words", [](const std::string& path) {
+    const aie2::InstructionStream s = aie2::read_instruction_stream(path);
+    return py::bytes(reinterpret_cast<const char*>(s.words.data()), 4 * s.words.size());
+  }, py::arg("path"));
   m.def("golden", &golden, py::arg("q"), py::arg("k"), py::arg("v"), py::arg("scales") = py::none(),
         py::arg("scale") = py::none(), py::arg("precision") = "fp32");
   m.def("emulate", &emulate, py::arg("kernel"), py::arg("q"), py::arg("k"), py::arg("v"), py::arg("scales") = py::none(),

@@ -308,7 +308,7 @@ struct Int32Array {
   }
 };
 
-uint64_t reg(int col, int row, uint32_t offset) { return array::tile_address(col, row, offset); }
+uint64_t reg_at(int col, int row, uint32_t offset) { return array::tile_address(col, row, offset); }
 
 void check_one_line(const std::string& e, const std::string& names) {
   INFO(e);
@@ -340,19 +340,19 @@ TEST_CASE("array: broken streams and designs stop with one line naming the word,
     d.lock_acq_enable = true, d.lock_acq_id = 0, d.lock_acq_value = -1, d.lock_rel_id = 1, d.lock_rel_value = 1;
     d.dims = {{0, 1}, {0, 1}, {0, 1}};
     const auto enc = encode_bd(TileKind::Compute, d);
-    for (int w = 0; w < L.bd_words; ++w) a->write({reg(0, 2, L.bd_offset(0, w)), enc[w]}, "test");
+    for (int w = 0; w < L.bd_words; ++w) a->write({reg_at(0, 2, L.bd_offset(0, w)), enc[w]}, "test");
     check_one_line(t.call(*a), "outside tile (0,2)'s 64 KiB memory");
   }
   SECTION("a route to nowhere: the core tile's DMA output goes into a disabled master") {
     auto a = t.make();
     const TileLayout& L = layout(TileKind::Compute);
     const int m = master_index(TileKind::Compute, {PortType::South, 0});
-    a->write({reg(0, 2, L.master_base + 4 * m), 0}, "test");
+    a->write({reg_at(0, 2, L.master_base + 4 * m), 0}, "test");
     check_one_line(t.call(*a), "routed nowhere");
   }
   SECTION("a lock that is never released: the input's free-buffer lock starts at 0") {
     auto a = t.make();
-    a->write({reg(0, 2, layout(TileKind::Compute).lock_offset(0)), 0}, "test");
+    a->write({reg_at(0, 2, layout(TileKind::Compute).lock_offset(0)), 0}, "test");
     const std::string e = t.call(*a);
     check_one_line(e, "deadlock");
     CHECK(e.find("tile (0,2) S2MM 0 waits to acquire lock 0") != std::string::npos);
@@ -361,7 +361,7 @@ TEST_CASE("array: broken streams and designs stop with one line naming the word,
   SECTION("a sync on a channel that was never given a task") {
     InstructionStream s = t.insts;
     // Drop the write that starts the output's shim S2MM task (its start queue).
-    const uint64_t queue = reg(0, 0, layout(TileKind::Shim).channel_queue(true, 0));
+    const uint64_t queue = reg_at(0, 0, layout(TileKind::Shim).channel_queue(true, 0));
     s.ops.erase(std::remove_if(s.ops.begin(), s.ops.end(), [&](const NpuOp& op) { return op.kind == NpuOpKind::Write32 && op.address == queue; }),
                 s.ops.end());
     auto a = t.make();
@@ -376,7 +376,7 @@ TEST_CASE("array: broken streams and designs stop with one line naming the word,
   SECTION("a core that can never hand back its output stops the run") {
     auto a = t.make(100000);
     // The output lock is taken away: the core computes, then waits; the shim waits for words.
-    a->write({reg(0, 2, layout(TileKind::Compute).lock_offset(2)), 0}, "test");
+    a->write({reg_at(0, 2, layout(TileKind::Compute).lock_offset(2)), 0}, "test");
     const std::string e = t.call(*a);
     CHECK(!e.empty());
     CHECK(e.find('\n') == std::string::npos);

@@ -401,7 +401,7 @@ constexpr uint32_t kDj0 = (16u << 2) | 2;  // dj0 in mMvSclDst (test_core.cpp's 
 
 }  // namespace
 
-TEST_CASE("vector bundles: vldb w loads 32 aligned bytes in memory order; vbcst.16 fills every lane") {
+TEST_CASE("vector bundles: vldb w loads 32 aligned bytes in memory order, vbcst.16 fills every lane") {
   auto fill = [](Core& c) {
     uint8_t* m = c.data(0x70040, 64);
     for (int i = 0; i < 64; ++i) m[i] = static_cast<uint8_t>(0xA0 + i);

@@ -153,9 +153,16 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   sim->add_option("--json", a->json, "Write the run report (attncheck.sim/1) here");
   sim->add_option("--sim-stack-at", a->stack_at, "Start SP here instead of the address the program loads (e.g. 0x78800)");
   sim->add_option("--sim-max-cycles", a->max_cycles, "Stop when no transfer moved for this many issued bundles (default 10^9)");
+  sim->add_option("--clock-mhz", a->clock_mhz, "With --insts: convert cycles to time at this AIE clock (default: npu1's 1024 MHz, docs/aie2-timing.md)")
+      ->check(CLI::Range(1.0, 10000.0))->group("Array (--insts)");
+  sim->add_option("--trace", a->trace, "With --insts: write a Chrome/Perfetto trace (Trace Event Format JSON): a track per core and DMA channel")
+      ->group("Array (--insts)");
+  sim->add_flag("--profile", a->profile, "With --insts: cycles per function, callees included, and each one's share")->group("Array (--insts)");
   sim->callback([a, &exit_code] {
     if (!a->insts.empty()) return run_sim_array_command(*a, exit_code);
     if (!a->args.empty()) throw InputError("sim --arg: needs --insts (the instruction stream that uses the kernel arguments)");
+    if (!a->trace.empty() || a->profile || a->clock_mhz > 0)
+      throw InputError("sim --trace/--profile/--clock-mhz: time is modelled on the array simulator; give --insts (and --xclbin or --pdi)");
     const std::string program = !a->elf.empty() ? a->elf : !a->xclbin.empty() ? a->xclbin : a->pdi;
     if (program.empty()) throw InputError("sim: needs the program: --elf FILE.elf, --xclbin FILE.xclbin or --pdi main.pdi");
     OutputSet::check("--json", a->json);

@@ -106,6 +106,9 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   }
   aie2::array::ArrayOptions opt;
   if (a.max_cycles) opt.max_cycles = a.max_cycles;
+  // The timed default: lock hand-offs between a core and the DMA are seen within this many
+  // cycles (docs/aie2-timing.md measures the predicted time against quantum 1).
+  opt.quantum = a.quantum ? a.quantum : kTimedQuantum;
   if (!a.stack_at.empty()) opt.stack_at = parse_sim_address(a.stack_at, "--sim-stack-at");
   opt.poll = [] { throw_if_interrupted(); };
   const size_t calls = a.iterations ? a.iterations : 1;

@@ -14,6 +14,7 @@ struct SimArrayArgs {
   double clock_mhz = 0;  // 0: the npu1 default (sim/array/timeline.hpp npu1_clock)
   std::string trace;     // Trace Event Format file to write
   bool profile = false;  // cycles per function
+  uint32_t quantum = 0;  // 0: ArrayOptions' default
 };
 
 void run_sim_array_command(const SimArrayArgs& a, int& exit_code);

@@ -48,8 +48,11 @@ std::vector<std::pair<double, std::string>> npu1_clock_levels() {
 
 nlohmann::json call_timing(const nlohmann::json& before, const nlohmann::json& after, uint64_t cycles, const Clock& clock) {
   nlohmann::json cores = nlohmann::json::array();
+  static const nlohmann::json none = nlohmann::json::array();
+  const nlohmann::json& before_cores = before.contains("cores") ? before["cores"] : none;
+  const nlohmann::json& before_chans = before.contains("channels") ? before["channels"] : none;
   for (const auto& c : after["cores"]) {
-    const nlohmann::json* b = find_by(before.value("cores", nlohmann::json::array()), "tile", c["tile"]);
+    const nlohmann::json* b = find_by(before_cores, "tile", c["tile"]);
     const uint64_t busy = c["bundles"].get<uint64_t>() - field(b, "bundles");
     const uint64_t lock = c["lock_stall_cycles"].get<uint64_t>() - field(b, "lock_stall_cycles");
     cores.push_back({{"tile", c["tile"]},
@@ -64,7 +67,7 @@ nlohmann::json call_timing(const nlohmann::json& before, const nlohmann::json& a
   }
   nlohmann::json chans = nlohmann::json::array();
   for (const auto& c : after["channels"]) {
-    const nlohmann::json* b = find_by(before.value("channels", nlohmann::json::array()), "channel", c["channel"]);
+    const nlohmann::json* b = find_by(before_chans, "channel", c["channel"]);
     const uint64_t words = c["words"].get<uint64_t>() - field(b, "words");
     if (!words && c["tasks"].get<uint64_t>() == field(b, "tasks")) continue;
     chans.push_back({{"channel", c["channel"]},

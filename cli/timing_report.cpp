@@ -23,7 +23,7 @@ std::string timing_text(const nlohmann::json& timing) {
   const double mhz = timing["clock"]["mhz"].get<double>();
   for (const auto& c : timing["calls"]) {
     const uint64_t cyc = c["cycles"].get<uint64_t>();
-    o << "  time     call " << c.value("call", c.value("launch", 0)) << ": " << cyc << " cycles = predicted "
+    o << "  time     " << (c.contains("launch") ? "launch " + std::to_string(c["launch"].get<int>()) : "call " + std::to_string(c.value("call", 0))) << ": " << cyc << " cycles = predicted "
       << format_number(static_cast<double>(cyc) / mhz, 1) << " us at " << format_number(mhz, 0) << " MHz";
     if (mhz != 800.0) o << " (" << format_number(static_cast<double>(cyc) / 800.0, 1) << " us at 800 MHz)";
     o << ", device only: XRT's per-call overhead is not included\n";

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "fixtures/testing/test_support.hpp"
+#include "cli/backends.hpp"
 #include "sim/array/program.hpp"
 #include "sim/array/regs.hpp"
 #include "sim/array/timeline.hpp"
@@ -131,4 +132,27 @@ TEST_CASE("timing: gelu's core waits on its input, and halving the DMA's words h
   CHECK(s128 - s64 == 64);
   CHECK(s64 - s32 == 32);
   CHECK(s128 - s64 == 2 * (s64 - s32));
+}
+
+// A slower run is a regression of `diff` like a less exact one. The same binary at the npu1
+// driver's lowest H clock (800 MHz, DPM level 0) against its default (1024 MHz) is 1024/800 - 1 =
+// 28% slower: it regresses at --time-tolerance 0 and 0.27, not at 0.29; the faster side never does.
+TEST_CASE("timing: diff compares the predicted time with --time-tolerance") {
+  TempDir tmp;
+  const std::string dir = build("int32-2025-11-03");
+  auto run = [&](const std::string& out, const std::string& mhz) {
+    const CliResult r = run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", shared_dir() + "/vectors/seed42", "--backend", "sim", "--pdi",
+                                 dir + "/main.pdi", "--insts", dir + "/npu_insts.mlir", "--allow-mismatch", "--clock-mhz", mhz, "--json",
+                                 tmp.file(out)});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.out.find("predicted") != std::string::npos);
+  };
+  run("fast.json", "1024");
+  run("slow.json", "800");
+  CHECK(run_cli({"diff", tmp.file("fast.json"), tmp.file("slow.json")}).exit_code == 1);
+  CHECK(run_cli({"diff", tmp.file("fast.json"), tmp.file("slow.json"), "--time-tolerance", "0.27"}).exit_code == 1);
+  CHECK(run_cli({"diff", tmp.file("fast.json"), tmp.file("slow.json"), "--time-tolerance", "0.29"}).exit_code == 0);
+  CHECK(run_cli({"diff", tmp.file("slow.json"), tmp.file("fast.json")}).exit_code == 0);
+  CHECK(run_cli({"diff", tmp.file("fast.json"), tmp.file("fast.json")}).exit_code == 0);
 }

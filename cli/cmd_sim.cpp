@@ -157,7 +157,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1.0, 10000.0))->group("Array (--insts)");
   sim->add_option("--trace", a->trace, "With --insts: write a Chrome/Perfetto trace (Trace Event Format JSON): a track per core and DMA channel")
       ->group("Array (--insts)");
-  sim->add_option("--sim-quantum", a->quantum, "With --insts: cycles the cores run before the DMA catches up (default 16); lock hand-offs are seen at this granularity")
+  sim->add_option("--sim-quantum", a->quantum, "With --insts: cycles the cores run before the DMA catches up (default 64); lock hand-offs are seen at this granularity")
       ->check(CLI::Range(1u, 1u << 20))->group("Array (--insts)");
   sim->add_flag("--profile", a->profile, "With --insts: cycles per function, callees included, and each one's share")->group("Array (--insts)");
   sim->callback([a, &exit_code] {

@@ -9,8 +9,8 @@
 namespace attncheck {
 
 // The scheduler quantum of the array simulator's command-line runs: small enough that a lock
-// hand-off between a core and the DMA is seen within 16 cycles (docs/aie2-timing.md).
-constexpr uint32_t kTimedQuantum = 16;
+// hand-off between a core and the DMA is seen within 64 cycles (docs/aie2-timing.md).
+constexpr uint32_t kTimedQuantum = 64;
 
 // The report's "timing" object: the clock and where it comes from, and each call's call_timing.
 nlohmann::json timing_json(const aie2::array::Clock& clock, const nlohmann::json& calls);

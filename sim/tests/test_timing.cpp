@@ -155,4 +155,9 @@ TEST_CASE("timing: diff compares the predicted time with --time-tolerance") {
   CHECK(run_cli({"diff", tmp.file("fast.json"), tmp.file("slow.json"), "--time-tolerance", "0.29"}).exit_code == 0);
   CHECK(run_cli({"diff", tmp.file("slow.json"), tmp.file("fast.json")}).exit_code == 0);
   CHECK(run_cli({"diff", tmp.file("fast.json"), tmp.file("fast.json")}).exit_code == 0);
+  // The validation report shows the time per launch and the busiest function.
+  REQUIRE(run_cli({"report", tmp.file("fast.json"), "--md", tmp.file("r.md")}).exit_code == 0);
+  const std::string md = read_text(tmp.file("r.md"));
+  CHECK(md.find("predicted time, launch 0") != std::string::npos);
+  CHECK(md.find("busiest function attention\\_tile\\_32x32") != std::string::npos);
 }

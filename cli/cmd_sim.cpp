@@ -129,6 +129,26 @@ std::string short_hash(const std::string& sha) { return sha.substr(0, 12); }
 
 }  // namespace
 
+void add_profile_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<SimArgs>();
+  auto* cmd = app.add_subcommand("profile",
+                                 "Cycles per function, callees included, with each one's share: a design run on the array simulator as XRT "
+                                 "calls it (the same as sim --insts --profile; docs/aie2-timing.md)");
+  cmd->add_option("--xclbin", a->xclbin, "The xclbin");
+  cmd->add_option("--pdi", a->pdi, "Or its PDI (main.pdi)");
+  cmd->add_option("--insts", a->insts, "The instruction stream XRT passes (insts.bin, insts.txt, npu_insts.mlir, .seq)")->required();
+  cmd->add_option("--arg", a->args, "N=FILE (an input buffer), N=OUT.bin (written after the run) or N=SIZE, N the XRT kernel argument")->take_all();
+  cmd->add_option("--iterations", a->iterations, "XRT calls (default 1)")->check(at_least(1));
+  cmd->add_option("--clock-mhz", a->clock_mhz, "Convert cycles to time at this AIE clock (default: npu1's 1024 MHz)")->check(CLI::Range(1.0, 10000.0));
+  cmd->add_option("--trace", a->trace, "Also write a Chrome/Perfetto trace (Trace Event Format JSON)");
+  cmd->add_option("--sim-quantum", a->quantum, "Cycles the cores run before the DMA catches up (default 64)")->check(CLI::Range(1u, 1u << 20));
+  cmd->add_option("--json", a->json, "Write the run report (attncheck.sim-array/1, with `profile`) here");
+  cmd->callback([a, &exit_code] {
+    a->profile = true;
+    run_sim_array_command(*a, exit_code);
+  });
+}
+
 void add_sim_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<SimArgs>();
   auto* sim = app.add_subcommand(

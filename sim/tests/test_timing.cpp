@@ -161,3 +161,26 @@ TEST_CASE("timing: diff compares the predicted time with --time-tolerance") {
   CHECK(md.find("predicted time, launch 0") != std::string::npos);
   CHECK(md.find("busiest function attention\\_tile\\_32x32") != std::string::npos);
 }
+
+TEST_CASE("timing: attncheck profile prints and reports the functions with their shares") {
+  TempDir tmp;
+  const std::string dir = build("int32-2025-11-03");
+  const CliResult r = run_cli({"profile", "--pdi", dir + "/main.pdi", "--insts", dir + "/npu_insts.mlir", "--arg", "3=12288", "--arg", "4=4096",
+                               "--json", tmp.file("p.json"), "--trace", tmp.file("t.json")});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("attention_tile_32x32") != std::string::npos);
+  const auto j = nlohmann::json::parse(read_text(tmp.file("p.json")));
+  double self = 0;
+  bool tile = false, div = false;
+  for (const auto& f : j["profile"]["cores"][0]["functions"]) {
+    self += f["self_share"].get<double>();
+    tile |= f["function"] == "attention_tile_32x32";
+    div |= f["function"] == "__udivsi3";
+  }
+  CHECK(tile);
+  CHECK(div);
+  CHECK(self == Approx(1.0).epsilon(1e-12));
+  CHECK(array::trace_format_errors(nlohmann::json::parse(read_text(tmp.file("t.json")))).empty());
+  CHECK(run_cli({"profile", "--insts", dir + "/npu_insts.mlir"}).exit_code == 2);
+}

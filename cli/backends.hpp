@@ -26,6 +26,7 @@ struct BackendOptions {
   std::string sim_stack_at;  // hex or decimal address; empty: the link script's stack
   uint64_t sim_max_cycles = 0;  // 0: the default
   bool sim_chain = false;       // every launch on one core, in order, as one NPU context runs them
+  double clock_mhz = 0;         // sim --insts: the AIE clock time is predicted at (0: npu1's, sim/array/timeline.hpp)
   // Called (from any thread) as launches finish, with done and total: run shows it in its progress.
   std::function<void(size_t, size_t)> on_launch;
 };

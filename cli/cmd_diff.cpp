@@ -22,6 +22,7 @@ struct DiffArgs {
   std::vector<std::string> reports, kernels, params, params_a, params_b, tolerance_for;
   std::string fixture, backend, json, md;  // backend empty: each side's default, host for both if either is host
   double tolerance = 1e-9, rel_tolerance = 0;
+  double time_tolerance = 0;  // relative: B's predicted time may exceed A's by this fraction
   bool allow_shape_change = false;
 };
 
@@ -94,6 +95,55 @@ DiffResult diff_suites(const nlohmann::json& sa, const std::string& an, const nl
   return out;
 }
 
+// The predicted device time of a run report with the array simulator's timing (backend.timing,
+// docs/aie2-timing.md): microseconds summed over its launches; nullopt without one.
+std::optional<double> predicted_us(const nlohmann::json& r) {
+  if (!r.is_object() || !r.contains("backend") || !r["backend"].is_object() || !r["backend"].contains("timing")) return std::nullopt;
+  const nlohmann::json& calls = r["backend"]["timing"].value("calls", nlohmann::json::array());
+  if (!calls.is_array() || calls.empty()) return std::nullopt;
+  double us = 0;
+  for (const auto& c : calls) {
+    if (!c.is_object() || !c.contains("predicted_us") || !c["predicted_us"].is_number()) return std::nullopt;
+    us += c["predicted_us"].get<double>();
+  }
+  return us;
+}
+
+// Time is compared like a metric: B slower than A by more than --time-tolerance (relative) is a
+// regression even when the outputs are unchanged (the simulator is deterministic: equal binaries
+// predict equal cycles).
+void diff_time(DiffResult& d, const nlohmann::json& ja, const nlohmann::json& jb, double tolerance) {
+  const auto ta = predicted_us(ja), tb = predicted_us(jb);
+  if (!ta && !tb) return;
+  std::ostringstream o;
+  if (!ta || !tb) {
+    d.json["time"] = {{"a_us", ta ? nlohmann::json(*ta) : nlohmann::json(nullptr)}, {"b_us", tb ? nlohmann::json(*tb) : nlohmann::json(nullptr)},
+                      {"compared", false}};
+    o << "  predicted time: only " << (ta ? "A" : "B") << " carries one (a --backend sim --insts run); not compared\n";
+  } else {
+    const bool slower = *tb > *ta * (1 + tolerance);
+    d.json["time"] = {{"a_us", *ta}, {"b_us", *tb}, {"ratio", *ta > 0 ? *tb / *ta : 0.0}, {"tolerance", tolerance}, {"compared", true},
+                      {"regressed", slower}};
+    o << "  predicted time   A " << format_number(*ta, 1) << " us   B " << format_number(*tb, 1) << " us   ("
+      << format_number(*ta > 0 ? 100.0 * (*tb / *ta - 1) : 0.0, 2) << "%, tolerance " << format_number(100.0 * tolerance, 2) << "%)"
+      << (slower ? "  SLOWER" : "") << "\n";
+    if (slower) d.regressions.push_back("predicted_time");
+  }
+  // The verdict is restated with time counted.
+  const size_t v = d.text.rfind("\n  verdict");
+  std::string text = v == std::string::npos ? d.text : d.text.substr(0, v + 1);
+  text += o.str();
+  d.json["regressions"] = d.regressions;
+  if (d.regressions.empty()) {
+    text += v == std::string::npos ? "" : d.text.substr(v + 1);
+  } else {
+    std::string names;
+    for (const auto& n : d.regressions) names += (names.empty() ? "" : ", ") + n;
+    d.json["verdict"] = "REGRESSED";
+    text += "\n  verdict   REGRESSED: " + names + "\n";
+  }
+  d.text = text;
+}
 }  // namespace
 
 DiffResult diff_two_reports(const nlohmann::json& ja, const std::string& an, const std::optional<KeptOutputs>& ka,
@@ -135,6 +185,7 @@ int finish(DiffResult d, const DiffArgs& a) {
 int diff_cmd(const DiffArgs& a) {
   if (!std::isfinite(a.tolerance) || a.tolerance < 0) throw InputError("--tolerance: must be a finite number >= 0");
   if (!std::isfinite(a.rel_tolerance) || a.rel_tolerance < 0) throw InputError("--rel-tolerance: must be a finite number >= 0");
+  if (!std::isfinite(a.time_tolerance) || a.time_tolerance < 0) throw InputError("--time-tolerance: must be a finite number >= 0");
   DiffTolerance tol(a.tolerance);
   tol.relative = a.rel_tolerance;
   for (const auto& t : a.tolerance_for) {
@@ -188,6 +239,7 @@ int diff_cmd(const DiffArgs& a) {
     const RunOutcome oa = execute_run(request(a.kernels[0], a.params_a)), ob = execute_run(request(a.kernels[1], a.params_b));
     d = diff_reports(oa.report, "--kernel " + a.kernels[0], ob.report, "--kernel " + a.kernels[1], tol,
                      count_changes(to_double(oa.device), to_double(ob.device)));
+    diff_time(d, oa.report, ob.report, a.time_tolerance);
     if (a.backend.empty() && backend != "model")
       d.text.insert(d.text.find('\n') + 1,
                     "  backend " + backend + " for both: the default when a kernel package is compared (its own code)\n");
@@ -198,6 +250,7 @@ int diff_cmd(const DiffArgs& a) {
     const bool runs = ja.value("schema", "") != kSuiteSchemaId && jb.value("schema", "") != kSuiteSchemaId;
     const auto ka = runs ? load_outputs(ja, a.reports[0]) : std::nullopt, kb = runs ? load_outputs(jb, a.reports[1]) : std::nullopt;
     d = diff_two_reports(ja, a.reports[0], ka, jb, a.reports[1], kb, tol, a.allow_shape_change);
+    if (runs) diff_time(d, ja, jb, a.time_tolerance);
   }
   return finish(d, a);
 }
@@ -219,6 +272,8 @@ void add_diff_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--rel-tolerance", a->rel_tolerance, "Also allowed: this fraction of |A| (the larger allowance wins)")
       ->capture_default_str();
+  cmd->add_option("--time-tolerance", a->time_tolerance,
+                  "Reports with the array simulator's predicted time: B may be this fraction slower than A before it regresses (default 0)");
   cmd->add_option("--tolerance-for", a->tolerance_for, "METRIC=T: the absolute tolerance of one metric (repeatable)");
   cmd->add_flag("--allow-shape-change", a->allow_shape_change, "Compare reports of different fixture shapes");
   cmd->add_option("--json", a->json, "Write the diff as JSON (attncheck.diff/1); - is stdout");

@@ -42,6 +42,7 @@ void check_backend_options(const CLI::App& cmd, const std::string& backend, cons
       {"--sim-stack-at", {"sim"}},
       {"--sim-max-cycles", {"sim"}},
       {"--sim-chain", {"sim"}},
+      {"--clock-mhz", {"sim"}},
       {"--allow-fallback", {"auto"}},
   };
   for (const auto& [option, backends] : owners) {
@@ -129,6 +130,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--sim-max-cycles", bo.sim_max_cycles, "Stop a launch when no transfer moved for this many bundles (default 1000000000)")
       ->check(at_least(1))->group(sim);
   cmd->add_flag("--sim-chain", bo.sim_chain, "Run every launch on one core in order, as one NPU context does (one thread)")->group(sim);
+  cmd->add_option("--clock-mhz", bo.clock_mhz, "With --insts: predict time at this AIE clock (default: npu1's 1024 MHz, docs/aie2-timing.md)")
+      ->check(CLI::Range(1.0, 10000.0))->group(sim);
   cmd->add_flag("--allow-mismatch", req->allow_mismatch,
                 "Accept a backend output that differs from the integer model (default: any difference fails the run)");
   cmd->add_flag("--allow-fallback", req->allow_fallback,

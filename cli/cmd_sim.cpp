@@ -129,6 +129,26 @@ std::string short_hash(const std::string& sha) { return sha.substr(0, 12); }
 
 }  // namespace
 
+void add_profile_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<SimArgs>();
+  auto* cmd = app.add_subcommand("profile",
+                                 "Cycles per function, callees included, with each one's share: a design run on the array simulator as XRT "
+                                 "calls it (the same as sim --insts --profile; docs/aie2-timing.md)");
+  cmd->add_option("--xclbin", a->xclbin, "The xclbin");
+  cmd->add_option("--pdi", a->pdi, "Or its PDI (main.pdi)");
+  cmd->add_option("--insts", a->insts, "The instruction stream XRT passes (insts.bin, insts.txt, npu_insts.mlir, .seq)")->required();
+  cmd->add_option("--arg", a->args, "N=FILE (an input buffer), N=OUT.bin (written after the run) or N=SIZE, N the XRT kernel argument")->take_all();
+  cmd->add_option("--iterations", a->iterations, "XRT calls (default 1)")->check(at_least(1));
+  cmd->add_option("--clock-mhz", a->clock_mhz, "Convert cycles to time at this AIE clock (default: npu1's 1024 MHz)")->check(CLI::Range(1.0, 10000.0));
+  cmd->add_option("--trace", a->trace, "Also write a Chrome/Perfetto trace (Trace Event Format JSON)");
+  cmd->add_option("--sim-quantum", a->quantum, "Cycles the cores run before the DMA catches up (default 64)")->check(CLI::Range(1u, 1u << 20));
+  cmd->add_option("--json", a->json, "Write the run report (attncheck.sim-array/1, with `profile`) here");
+  cmd->callback([a, &exit_code] {
+    a->profile = true;
+    run_sim_array_command(*a, exit_code);
+  });
+}
+
 void add_sim_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<SimArgs>();
   auto* sim = app.add_subcommand(
@@ -153,9 +173,18 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   sim->add_option("--json", a->json, "Write the run report (attncheck.sim/1) here");
   sim->add_option("--sim-stack-at", a->stack_at, "Start SP here instead of the address the program loads (e.g. 0x78800)");
   sim->add_option("--sim-max-cycles", a->max_cycles, "Stop when no transfer moved for this many issued bundles (default 10^9)");
+  sim->add_option("--clock-mhz", a->clock_mhz, "With --insts: convert cycles to time at this AIE clock (default: npu1's 1024 MHz, docs/aie2-timing.md)")
+      ->check(CLI::Range(1.0, 10000.0))->group("Array (--insts)");
+  sim->add_option("--trace", a->trace, "With --insts: write a Chrome/Perfetto trace (Trace Event Format JSON): a track per core and DMA channel")
+      ->group("Array (--insts)");
+  sim->add_option("--sim-quantum", a->quantum, "With --insts: cycles the cores run before the DMA catches up (default 64); lock hand-offs are seen at this granularity")
+      ->check(CLI::Range(1u, 1u << 20))->group("Array (--insts)");
+  sim->add_flag("--profile", a->profile, "With --insts: cycles per function, callees included, and each one's share")->group("Array (--insts)");
   sim->callback([a, &exit_code] {
     if (!a->insts.empty()) return run_sim_array_command(*a, exit_code);
     if (!a->args.empty()) throw InputError("sim --arg: needs --insts (the instruction stream that uses the kernel arguments)");
+    if (!a->trace.empty() || a->profile || a->clock_mhz > 0)
+      throw InputError("sim --trace/--profile/--clock-mhz: time is modelled on the array simulator; give --insts (and --xclbin or --pdi)");
     const std::string program = !a->elf.empty() ? a->elf : !a->xclbin.empty() ? a->xclbin : a->pdi;
     if (program.empty()) throw InputError("sim: needs the program: --elf FILE.elf, --xclbin FILE.xclbin or --pdi main.pdi");
     OutputSet::check("--json", a->json);

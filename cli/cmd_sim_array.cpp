@@ -9,11 +9,13 @@
 #include "cli/outputs.hpp"
 #include "cli/run.hpp"
 #include "cli/sim_array.hpp"
+#include "cli/timing_report.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/errors.hpp"
 #include "ref/interrupt.hpp"
 #include "sim/array/program.hpp"
+#include "sim/array/timeline.hpp"
 #include "sim/load/npu_insts.hpp"
 
 namespace attncheck {
@@ -82,7 +84,8 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
       throw InputError("sim: " + insts.path + " moves data for kernel argument " + std::to_string(arg) + " (" + std::to_string(extent) +
                        " B): give --arg " + std::to_string(arg) + "=FILE or =SIZE");
   {
-    std::vector<PathRole> in = {{"--xclbin", a.xclbin}, {"--pdi", a.pdi}, {"--insts", a.insts}}, out = {{"--json", a.json}};
+    std::vector<PathRole> in = {{"--xclbin", a.xclbin}, {"--pdi", a.pdi}, {"--insts", a.insts}}, out = {{"--json", a.json}, {"--trace", a.trace}};
+    OutputSet::check("--trace", a.trace);
     for (const auto& b : binds) (b.input ? in : out).push_back({"--arg " + std::to_string(b.arg), b.file});
     check_distinct_paths(in, out);
   }
@@ -103,15 +106,29 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   }
   aie2::array::ArrayOptions opt;
   if (a.max_cycles) opt.max_cycles = a.max_cycles;
+  // The timed default: lock hand-offs between a core and the DMA are seen within this many
+  // cycles (docs/aie2-timing.md measures the predicted time against quantum 1).
+  opt.quantum = a.quantum ? a.quantum : kTimedQuantum;
   if (!a.stack_at.empty()) opt.stack_at = parse_sim_address(a.stack_at, "--sim-stack-at");
   opt.poll = [] { throw_if_interrupted(); };
   const size_t calls = a.iterations ? a.iterations : 1;
+  const aie2::array::Clock clock = aie2::array::npu1_clock(a.clock_mhz > 0 ? std::optional<double>(a.clock_mhz) : std::nullopt);
+  std::unique_ptr<aie2::array::Timeline> timeline;
+  if (!a.trace.empty() || a.profile) timeline = std::make_unique<aie2::array::Timeline>(!a.trace.empty(), a.profile);
+  opt.timeline = timeline.get();
   const auto t0 = std::chrono::steady_clock::now();
   auto arr = aie2::array::make_array(prog, opt);
   std::map<int, std::vector<uint8_t>*> args;
   for (auto& [k, v] : buffers) args[k] = &v;
+  nlohmann::json timings = nlohmann::json::array();
   try {
-    for (size_t i = 0; i < calls; ++i) arr->call(insts, args);
+    for (size_t i = 0; i < calls; ++i) {
+      const nlohmann::json before = arr->report();
+      arr->call(insts, args);
+      nlohmann::json t = aie2::array::call_timing(before, arr->report(), arr->last_call_cycles(), clock);
+      t["call"] = i;
+      timings.push_back(t);
+    }
   } catch (const aie2::SimError& e) {
     throw InputError(e.what());
   }
@@ -148,8 +165,11 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
                       {"calls", calls},
                       {"args", jargs},
                       {"array", rep},
+                      {"timing", timing_json(clock, timings)},
                       {"seconds", seconds}};
+  if (timeline && a.profile) j["profile"] = timeline->profile_json(arr->now(), clock);
   if (!a.json.empty()) written.write_json(a.json, j);
+  if (timeline && !a.trace.empty()) written.write_json(a.trace, timeline->trace_json(clock, arr->now()));
   written.commit();
 
   std::ostringstream o;
@@ -161,7 +181,10 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   for (const auto& c : rep["cores"])
     o << "  core (" << c["tile"][0].get<int>() << "," << c["tile"][1].get<int>() << ")  " << c["bundles"].get<uint64_t>() << " bundles, "
       << c["lock_stall_cycles"].get<uint64_t>() << " cycles waiting on locks, " << c["state"].get<std::string>() << "\n";
-  o << "  cycles   " << rep["cycles"].get<uint64_t>() << " (scheduler quanta; not yet a timing model)\n";
+  o << "  cycles   " << rep["cycles"].get<uint64_t>() << " simulated in all (scheduler quanta of " << opt.quantum << ")\n";
+  o << timing_text(j["timing"]);
+  if (j.contains("profile")) o << profile_text(j["profile"]);
+  if (!a.trace.empty()) o << "  trace    " << a.trace << " (Trace Event Format: ui.perfetto.dev or chrome://tracing)\n";
   o << "  backend  sim (the npu1 array simulator running the xclbin and its instruction stream; not a device)\n";
   if (!a.json.empty()) o << "  report   " << a.json << "\n";
   print(o.str());

@@ -23,6 +23,8 @@ void add_bench_command(CLI::App& app, int& exit_code);
 void add_doctor_command(CLI::App& app, int& exit_code);
 void add_elf_command(CLI::App& app, int& exit_code);      // elf disasm, elf inspect
 void add_sim_command(CLI::App& app, int& exit_code);
+// `attncheck profile`: `sim --insts --profile`, cycles per function (docs/aie2-timing.md).
+void add_profile_command(CLI::App& app, int& exit_code);
 void add_insts_command(CLI::App& app, int& exit_code);    // insts dump
 void add_xclbin_command(CLI::App& app, int& exit_code);  // xclbin wrap
 

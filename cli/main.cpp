@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   add_insts_command(app, exit_code);
   add_sim_command(app, exit_code);
   add_xclbin_command(app, exit_code);
+  add_profile_command(app, exit_code);
   // An empty argument names no file and no value: `--json ""` used to write nothing, silently.
   for (int i = 1; i < argc; ++i)
     if (argv[i][0] == '\0' || (argv[i][0] == '-' && std::string(argv[i]).back() == '='))

@@ -11,6 +11,10 @@ struct SimArrayArgs {
   std::vector<std::string> inputs, outputs, args;
   size_t iterations = 0;
   uint64_t max_cycles = 0;
+  double clock_mhz = 0;  // 0: the npu1 default (sim/array/timeline.hpp npu1_clock)
+  std::string trace;     // Trace Event Format file to write
+  bool profile = false;  // cycles per function
+  uint32_t quantum = 0;  // 0: ArrayOptions' default
 };
 
 void run_sim_array_command(const SimArrayArgs& a, int& exit_code);

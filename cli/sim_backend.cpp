@@ -16,6 +16,7 @@
 #include "ref/fast.hpp"
 #include "ref/interrupt.hpp"
 #include "sim/inspect.hpp"
+#include "cli/timing_report.hpp"
 #include "sim/array/program.hpp"
 #include "sim/load/npu_insts.hpp"
 #include "sim/pdi.hpp"
@@ -88,6 +89,8 @@ BackendResult run_sim_array_backend(const Revision& rev, const Params& params, c
   if (opt.sim_max_cycles) aopt.max_cycles = opt.sim_max_cycles;
   if (!opt.sim_stack_at.empty()) aopt.stack_at = parse_sim_address(opt.sim_stack_at, "--sim-stack-at");
   aopt.poll = [] { throw_if_interrupted(); };
+  aopt.quantum = kTimedQuantum;
+  const aie2::array::Clock clock = aie2::array::npu1_clock(opt.clock_mhz > 0 ? std::optional<double>(opt.clock_mhz) : std::nullopt);
   const size_t period = aie2::array::ring_period(prog);
 
   const size_t n = plan.launches();
@@ -105,7 +108,10 @@ BackendResult run_sim_array_backend(const Revision& rev, const Params& params, c
   const auto t0 = std::chrono::steady_clock::now();
   // One XRT call of launch i on `a`: inputs copied in, the output pre-filled with the sentinel
   // the NPU path uses, so that rows the device never writes show as such.
-  auto call = [&](aie2::array::Array& a, size_t i, std::vector<uint8_t>* out) {
+  std::vector<nlohmann::json> timing(n);
+  std::vector<std::unique_ptr<aie2::array::Timeline>> timelines(n);
+  auto call = [&](aie2::array::Array& a, size_t i, std::vector<uint8_t>* out, nlohmann::json* timed = nullptr) {
+    const nlohmann::json before = timed ? a.report() : nlohmann::json();
     std::vector<std::vector<uint8_t>> in = packed[i];
     out->assign(out_bytes, LoopOptions{}.sentinel);
     std::map<int, std::vector<uint8_t>*> args;
@@ -116,12 +122,16 @@ BackendResult run_sim_array_backend(const Revision& rev, const Params& params, c
     } catch (const aie2::SimError& e) {
       throw InputError(std::string(e.what()) + " (launch " + std::to_string(i) + ")");
     }
+    if (timed) {
+      *timed = aie2::array::call_timing(before, a.report(), a.last_call_cycles(), clock);
+      (*timed)["launch"] = i;
+    }
   };
   if (opt.sim_chain) {
     auto a = aie2::array::make_array(prog, aopt);
     for (size_t i = 0; i < n; ++i) {
       const uint64_t before = a->now();
-      call(*a, i, &outputs[i]);
+      call(*a, i, &outputs[i], &timing[i]);
       cycles[i] = a->now() - before;
       if (opt.on_launch) opt.on_launch(i + 1, n);
     }
@@ -131,13 +141,18 @@ BackendResult run_sim_array_backend(const Revision& rev, const Params& params, c
     std::atomic<size_t> finished{0};
     fast::parallel_for(n, [&](size_t i) {
       throw_if_interrupted();
-      auto a = aie2::array::make_array(prog, aopt);
+      // Each launch's array counts its cores' bundles and calls (the profile costs no measurable time).
+      timelines[i] = std::make_unique<aie2::array::Timeline>(false, true);
+      aie2::array::ArrayOptions lopt = aopt;
+      lopt.timeline = timelines[i].get();
+      auto a = aie2::array::make_array(prog, lopt);
       std::vector<uint8_t> scratch;
       for (size_t k = 0; k < i % period; ++k) call(*a, i, &scratch);
       const uint64_t before = a->now();
-      call(*a, i, &outputs[i]);
+      call(*a, i, &outputs[i], &timing[i]);
       cycles[i] = a->now() - before;
       reports[i] = a->report();
+      if (timelines[i]) timing[i]["profile"] = timelines[i]->profile_json(a->now(), clock);
       uses[i] = watch_of(*a);
       const size_t done = ++finished;
       if (opt.on_launch) opt.on_launch(done, n);
@@ -180,10 +195,14 @@ BackendResult run_sim_array_backend(const Revision& rev, const Params& params, c
             {"ring_period", period},
             {"simulated_bundles", bundles},
             {"per_launch", per_launch},
+            {"timing", timing_json(clock, nlohmann::json(timing))},
             {"seconds", seconds},
             {"threads", opt.sim_chain ? 1 : std::min<size_t>(n, static_cast<size_t>(fast::jobs()))},
             {"stack_at", aopt.stack_at ? nlohmann::json(*aopt.stack_at) : nlohmann::json(nullptr)}};
   r.note = "sim (array): " + std::to_string(bundles) + " bundles in " + std::to_string(n) + " launch(es) from " + prog.path + " + " + insts.path;
+  std::string lines = timing_text(r.info["timing"]);
+  while (!lines.empty() && lines.back() == '\n') lines.pop_back();
+  r.note += "\n" + lines;
   return r;
 }
 

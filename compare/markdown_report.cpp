@@ -157,6 +157,32 @@ std::vector<std::pair<std::string, std::string>> findings(const RunReport& r) {
   if (m.zero_rows > 0)
     out.push_back({"all-zero rows", std::to_string(m.zero_rows) + " mismatching rows are all zero where the model's are not"});
   const nlohmann::json& be = r.backend_facts;
+  // The array simulator's predicted time (docs/aie2-timing.md): per launch, and the function with
+  // the most cycles of its own (bundles it issued and stalls it sat in).
+  if (be.contains("timing") && be["timing"].is_object() && be["timing"].contains("calls") && be["timing"]["calls"].is_array()) {
+    const nlohmann::json& t = be["timing"];
+    const double mhz = t.contains("clock") && t["clock"].contains("mhz") ? t["clock"]["mhz"].get<double>() : 0;
+    for (const auto& c : t["calls"]) {
+      if (!c.is_object() || !c.contains("cycles") || mhz <= 0) continue;
+      std::string s = num(static_cast<double>(c["cycles"].get<uint64_t>()) / mhz, 1) + " us at " + num(mhz, 0) + " MHz (" +
+                      std::to_string(c["cycles"].get<uint64_t>()) + " cycles, the device only: XRT's per-call overhead not included)";
+      if (c.contains("cores") && c["cores"].is_array())
+        for (const auto& k : c["cores"])
+          s += "; core (" + std::to_string(k["tile"][0].get<int>()) + "," + std::to_string(k["tile"][1].get<int>()) + ") busy " +
+             std::to_string(k["busy_cycles"].get<uint64_t>()) + ", stalled on locks " + std::to_string(k["lock_stall_cycles"].get<uint64_t>());
+      if (c.contains("profile") && c["profile"].contains("cores"))
+        for (const auto& k : c["profile"]["cores"]) {
+          const nlohmann::json* top = nullptr;
+          if (!k.contains("functions") || !k["functions"].is_array()) continue;
+          for (const auto& f : k["functions"])
+            if (!top || f["self_cycles"].get<uint64_t>() > (*top)["self_cycles"].get<uint64_t>()) top = &f;
+          if (top)
+            s += "; busiest function " + (*top)["function"].get<std::string>() + " (" + num(100.0 * (*top)["self_share"].get<double>(), 1) +
+                 "% of the core's cycles its own, " + num(100.0 * (*top)["inclusive_share"].get<double>(), 1) + "% with callees)";
+        }
+      out.push_back({"predicted time, launch " + std::to_string(c.value("launch", 0)), s});
+    }
+  }
   if (be.contains("static_verdict") && be["static_verdict"].is_string()) {
     std::string s = be["static_verdict"].get<std::string>();
     if (be.contains("max_sp") && be["max_sp"].is_number()) {

@@ -654,7 +654,46 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
   if (__builtin_expect(vec_.pending(), 0)) vec_.commit(cycle_);
 }
 
-Stop Core::run(uint64_t budget) {
+void Core::set_profile(CoreProfile* p) {
+  profile_ = p;
+  if (!p) return;
+  const auto& bundles = prog_.bundles();
+  if (p->issues.size() < bundles.size()) p->issues.resize(bundles.size(), 0);
+  // Tail calls: a direct jump to the first bundle of a function symbol (llvm-aie emits `j f` for
+  // a call in tail position); marked once here so the profiled loop tests one byte.
+  p->tail_jump.assign(bundles.size(), 0);
+  for (size_t i = 0; i < bundles.size(); ++i)
+    for (int k = 0; k < bundles[i].nops; ++k)
+      if (bundles[i].ops[k].kind == kJump) {
+        const uint32_t target = static_cast<uint32_t>(bundles[i].ops[k].imm);
+        const ElfSymbol* f = prog_.elf().function_at(target);
+        if (f && f->value == target) p->tail_jump[i] = 1;
+      }
+}
+
+// A profiled bundle: its issue counted, and a call or return it issues recorded with its target
+// (read before the bundle's writes land, as the branch itself reads it).
+void Core::note_branches(const ProgramBundle& b, int index) {
+  ++profile_->issues[static_cast<size_t>(index)];
+  if (!b.has_branch) return;
+  for (int k = 0; k < b.nops; ++k) {
+    const MicroOp& u = b.ops[k];
+    uint32_t target;
+    if (u.kind == kCall) target = static_cast<uint32_t>(u.imm);
+    else if (u.kind == kCallInd) target = regs_[u.a] & kMask20;
+    else if (u.kind == kRet) target = regs_[reg::LR] & kMask20;
+    else if (u.kind == kJump && profile_->tail_jump[static_cast<size_t>(index)]) target = static_cast<uint32_t>(u.imm);
+    else continue;
+    profile_->branches.push_back({cycle_ + profile_->time_offset, target, u.kind == kRet, u.kind == kJump});
+  }
+}
+
+// The untimed loop stays as it was; the profiled one is the same loop with one counter and the
+// call log, chosen once per run() call.
+Stop Core::run(uint64_t budget) { return profile_ ? run_loop<true>(budget) : run_loop<false>(budget); }
+
+template <bool kProfiled>
+Stop Core::run_loop(uint64_t budget) {
   const uint64_t end = cycle_ + budget;
   while (!done_) {
     if (cycle_ >= end) return Stop::CycleLimit;
@@ -690,6 +729,7 @@ Stop Core::run(uint64_t budget) {
         }
       }
     }
+    if constexpr (kProfiled) note_branches(b, idx);
     step_bundle(b);
     commit_cycle();
     ++cycle_;

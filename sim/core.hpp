@@ -66,6 +66,22 @@ struct CoreStats {
   uint64_t part_word_hazards = 0;  // a store to a word while a part-word store to it was in flight
 };
 
+// What a profiled core records (Core::set_profile): how often each bundle issued, and every
+// call and return as it issued, at the array's time (core cycle + time_offset, which the array
+// moves by the cycles the core spent blocked). Off (no profile set), the core pays nothing.
+struct CoreProfile {
+  std::vector<uint64_t> issues;  // by bundle index (CompiledProgram::bundles)
+  struct Branch {
+    uint64_t time;    // array cycle the jl / ret bundle issued
+    uint32_t target;  // callee entry (call, tail jump) or return address (ret)
+    bool ret;
+    bool tail = false;  // a `j` to a function's entry: the callee returns for the jumping function
+  };
+  std::vector<Branch> branches;
+  std::vector<uint8_t> tail_jump;  // by bundle index: its `j` targets a function symbol's entry
+  uint64_t time_offset = 0;
+};
+
 // The program in a form the interpreter runs fast: each bundle's slots turned into micro-ops.
 struct MicroOp {
   uint16_t kind;
@@ -141,6 +157,9 @@ class Core {
   void set_sp_start_override(uint32_t sp);
   // Runs until a stop; throws SimError. `cycle_budget` counts issued bundles.
   Stop run(uint64_t cycle_budget);
+  // Counts issued bundles and calls into `p` from now on (nullptr: stop counting).
+  void set_profile(CoreProfile* p);
+  CoreProfile* profile() const { return profile_; }
 
   void set_watch(std::vector<WatchRegion> regions);
   const std::vector<WatchRegion>& watch_regions() const { return watch_; }
@@ -179,6 +198,9 @@ class Core {
   };
   static constexpr int kRing = 16;  // longest write-back is 11 cycles out (part-word store)
 
+  template <bool kProfiled>
+  Stop run_loop(uint64_t cycle_budget);
+  void note_branches(const ProgramBundle& b, int index);
   void step_bundle(const ProgramBundle& b);
   void write_later(uint8_t reg, uint32_t value, int latency);
   void write_later_from_vector(uint8_t reg, uint32_t value, int latency);  // write_later, not inlined
@@ -221,6 +243,7 @@ class Core {
   CoreStats stats_;
   VectorUnit vec_;
   int load_latency_, delay_slots_;
+  CoreProfile* profile_ = nullptr;
 };
 
 }  // namespace attncheck::aie2

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "ref/errors.hpp"
+#include "sim/array/timeline.hpp"
 #include "sim/tile.hpp"
 
 namespace attncheck::aie2::array {
@@ -283,6 +284,7 @@ void Array::start_core(Tile& t) {
   t.core->set_watch(t.regions);
   t.core_time = now_;
   t.core_state = "running";
+  if (opt_.timeline) t.core->set_profile(opt_.timeline->core_started(t.col, t.row, t.compiled.get(), now_));
   neighbours_connected_ = false;
 }
 
@@ -448,6 +450,7 @@ void Array::load_bd(DmaChannel& ch, int bd) {
     throw SimError(ch.name() + ": BD " + std::to_string(bd) + " sends packets; packet-switched streams are not modelled");
   ch.pattern = AddressPattern(ch.current, ch.bd_uses[bd]++);
   ch.state = ChannelState::Acquire;
+  if (opt_.timeline) opt_.timeline->bd_loaded(ch, dma_now_);
 }
 
 // One cycle of one channel; true when it did something (a lock, a word, a BD or task step).
@@ -471,6 +474,7 @@ bool Array::step_channel(DmaChannel& ch) {
         }
       }
       ch.state = ChannelState::Move;
+      if (opt_.timeline) opt_.timeline->bd_moving(ch, dma_now_);
       return true;
     }
     case ChannelState::Move: {
@@ -506,6 +510,7 @@ bool Array::step_channel(DmaChannel& ch) {
     }
     case ChannelState::Release: {
       if (ch.current.lock_rel_value != 0) lock_release(t, ch.current.lock_rel_id, ch.current.lock_rel_value, ch);
+      if (opt_.timeline) opt_.timeline->bd_released(ch, dma_now_);
       ++ch.bds_done;
       if (ch.s2mm && t.core) note_fill(t, ch);
       if (ch.current.use_next_bd) {
@@ -518,7 +523,7 @@ bool Array::step_channel(DmaChannel& ch) {
         return true;
       }
       ++ch.tasks_done;
-      if (ch.task.enable_token_issue) ++ch.tokens;
+      if (ch.task.enable_token_issue) ++ch.tokens, last_token_ = dma_now_;
       ch.state = ChannelState::Idle;
       return true;
     }
@@ -786,6 +791,8 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
   if (!neighbours_connected_) connect_neighbours();
   insts_ = &insts;
   next_op_ = 0;
+  const uint64_t call_start = now_;
+  last_token_ = 0;
   host_.clear();
   for (const auto& [arg, bytes] : args) {
     const int first = insts.first_buffer_kernel_arg;
@@ -814,6 +821,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       if (!t->core || t->core_done) continue;
       if (t->core_time >= target) continue;
       const uint64_t before = t->core->stats().bundles;
+      if (CoreProfile* p = t->core->profile()) p->time_offset = t->core_time - t->core->cycle();
       Stop stop;
       try {
         stop = t->core->run(target - t->core_time);
@@ -827,7 +835,10 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       if (stop == Stop::Done) {
         t->core_done = true;
         t->core_state = "done at " + t->core->where();
+        if (opt_.timeline) opt_.timeline->core_done(t->col, t->row, t->core_time);
       } else if (stop == Stop::Blocked) {
+        if (opt_.timeline)
+          opt_.timeline->core_blocked(t->col, t->row, t->core_time, target, t->core->pc(), t->core->waiting().lock + kLocalLockBase);
         t->lock_stall += target - t->core_time;
         t->core_time = target;
       }
@@ -835,6 +846,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     bool moved = false;
     for (uint64_t c = 0; c < opt_.quantum; ++c) {
       bool any = false;
+      dma_now_ = now_ + c;
       for (auto* ch : chans) any |= step_channel(*ch);
       if (!any) break;
       moved = true;
@@ -851,6 +863,8 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
   }
   insts_ = nullptr;
   host_.clear();
+  last_call_cycles_ = (last_token_ >= call_start && last_token_ > 0 ? last_token_ + 1 : now_) - call_start;
+  if (opt_.timeline) opt_.timeline->call_span(call_start, call_start + last_call_cycles_, "XRT call");
 }
 
 size_t Array::ring_period() {

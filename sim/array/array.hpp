@@ -20,6 +20,7 @@
 
 namespace attncheck::aie2::array {
 
+class Timeline;  // sim/array/timeline.hpp
 
 // How long a run may go without progress, and the core options of the single-core path.
 struct ArrayOptions {
@@ -37,6 +38,8 @@ struct ArrayOptions {
   std::function<const Elf*(int col, int row)> core_elf;
   // Called after every quantum; may throw (interrupts).
   std::function<void()> poll;
+  // The event record for --trace and the profile (sim/array/timeline.hpp); nullptr records nothing.
+  Timeline* timeline = nullptr;
   // Compute tiles whose core is replaced by a stand-in that follows the ObjectFIFO lock protocol of
   // the tile's own DMA BDs: it takes each buffer an S2MM BD fills (acquiring the lock the BD
   // releases, releasing the one it acquires), records it, and fills each MM2S buffer with a copy of
@@ -86,6 +89,9 @@ class Array {
   void call(const InstructionStream& insts, const std::map<int, std::vector<uint8_t>*>& args);
 
   uint64_t now() const { return now_; }
+  // Cycles of the last call: from its start to the cycle after the last task-complete token it
+  // issued (the sync that ends it sees that token); the scheduler's quantum does not round it.
+  uint64_t last_call_cycles() const { return last_call_cycles_; }
   // The least common multiple of the BD chain lengths of the channels with queued tasks (see
   // ring_period in program.hpp).
   size_t ring_period();
@@ -129,6 +135,9 @@ class Array {
   bool routes_dirty_ = true;
   bool neighbours_connected_ = false;
   uint64_t now_ = 0;
+  uint64_t dma_now_ = 0;     // the cycle the DMA channels are stepping
+  uint64_t last_token_ = 0;  // the cycle of the last task-complete token
+  uint64_t last_call_cycles_ = 0;
   // The call in progress.
   const InstructionStream* insts_ = nullptr;
   size_t next_op_ = 0;

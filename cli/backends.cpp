@@ -206,7 +206,9 @@ BackendOptions with_package_defaults(BackendOptions opt, const Revision& rev, co
     opt.xclbin = p.xclbin;
   }
   if (opt.design.empty()) opt.design = p.physical;
-  if (opt.insts.empty()) opt.insts = p.insts;
+  // The package's instruction stream is the NPU's; the simulator runs its ELF or xclbin in the
+  // placed design, and the array (--insts) only when asked.
+  if (opt.insts.empty() && backend != "sim") opt.insts = p.insts;
   return opt;
 }
 

@@ -296,7 +296,7 @@ TEST_CASE("compare_to_model: bit-exact needs every element equal", "[compare][me
   CHECK(same.mismatch_rows.empty());
   CHECK(same.first_mismatches.empty());
   CHECK(to_json(same) == nlohmann::json::parse(
-                             R"({"bit_exact": true, "mismatches": 0, "mismatch_rows": [], "first_mismatches": []})"));
+                             R"({"bit_exact": true, "mismatches": 0, "mismatch_rows": [], "first_mismatches": [], "difference_histogram": []})"));
 
   DoubleTensor d = m;
   d.at(1, 2, 3) += 1e-12;  // no tolerance, ever

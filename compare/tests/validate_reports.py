@@ -190,6 +190,33 @@ def broken_sims():
     return out
 
 
+def good_sim_array():
+    return {
+        "schema": "attncheck.sim-array/1", "tool": {"name": "attncheck", "version": "0.1.0"}, "command": "sim",
+        "backend": "sim", "simulator": "array", "program": {"kind": "pdi", "path": "main.pdi", "sha256": "a" * 64},
+        "insts": {"path": "npu_insts.mlir", "sha256": "b" * 64, "format": "npu_insts.mlir", "operations": 8},
+        "calls": 1, "args": [{"arg": 3, "bytes": 16, "direction": "in", "file": "in.bin", "sha256": "c" * 64}],
+        "array": {"cycles": 100, "cores": [{"tile": [0, 2], "program": "p", "bundles": 90, "state": "running"}],
+                  "channels": [{"channel": "shim (0,0) MM2S 0", "words": 4}], "routes": []},
+        "seconds": 0.01,
+    }
+
+
+def broken_sim_arrays():
+    out = []
+
+    def variant(what, edit):
+        r = good_sim_array()
+        edit(r)
+        out.append((what, r))
+
+    variant("backend called a device", lambda r: r.update(backend="npu"))
+    variant("zero calls", lambda r: r.update(calls=0))
+    variant("unknown argument direction", lambda r: r["args"][0].update(direction="both"))
+    variant("no cores list", lambda r: r["array"].pop("cores"))
+    return out
+
+
 def suite_problems(suite_validator, report_validator, suite):
     """Every problem of an aggregate: its own schema, each case report, and the summary counts."""
     problems = [f"{error_path(e)}: {e.message}" for e in suite_validator.iter_errors(suite)]
@@ -294,7 +321,8 @@ def main(argv):
     others = {}
     for schema_id, file_name, good, broken in (("attncheck.elf/1", "elf.schema.json", good_elf, broken_elfs),
                                                 ("attncheck.sim/1", "sim.schema.json", good_sim, broken_sims),
-                                                ("attncheck.diff/1", "diff.schema.json", good_diff, broken_diffs)):
+                                                ("attncheck.diff/1", "diff.schema.json", good_diff, broken_diffs),
+                                                ("attncheck.sim-array/1", "sim-array.schema.json", good_sim_array, broken_sim_arrays)):
         path = schema_path.parent / file_name
         if not path.exists():
             continue
@@ -324,7 +352,8 @@ def main(argv):
         if isinstance(report, dict) and report.get("schema") == "attncheck.suite/1":
             errors = (suite_problems(suite_validator, validator, report) if suite_validator is not None
                       else [f"/schema: a suite aggregate, but there is no {suite_path}"])
-        elif isinstance(report, dict) and report.get("schema") in ("attncheck.elf/1", "attncheck.sim/1", "attncheck.diff/1"):
+        elif isinstance(report, dict) and report.get("schema") in ("attncheck.elf/1", "attncheck.sim/1", "attncheck.diff/1",
+                                                                  "attncheck.sim-array/1"):
             other = others.get(report["schema"])
             errors = ([f"/schema: {report['schema']}, but its schema is not beside {schema_path}"] if other is None else
                       [f"{error_path(e)}: {e.message}" for e in

@@ -52,6 +52,15 @@ uint32_t reg_or_zero(const std::map<uint32_t, uint32_t>& regs, uint32_t offset) 
   return it == regs.end() ? 0 : it->second;
 }
 
+// AIE2 lock semantics (regs.hpp bd_acquire): acquire-greater-equal waits for >= value and
+// subtracts it; acquire-equal waits for == value and leaves the lock as it is. The same rule as
+// Core::try_acquire, for the locks of tiles without a running core.
+bool acquire_lock(int& lock, int value, bool ge) {
+  if (ge ? lock < value : lock != value) return false;
+  if (ge) lock -= value;
+  return true;
+}
+
 }  // namespace
 
 struct Array::Tile {
@@ -382,14 +391,7 @@ bool Array::lock_acquire(Tile& t, int id, int value, bool ge, const DmaChannel& 
   if (!target || lt.id < 0 || lt.id >= static_cast<int>(target->locks.size()))
     throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " acquires lock " + std::to_string(id) + ", which no tile has");
   if (target->core) return target->core->try_acquire(lt.id, value, ge);
-  int& l = target->locks[lt.id];
-  if (ge) {
-    if (l < value) return false;
-    l -= value;
-  } else if (l != value) {
-    return false;
-  }
-  return true;
+  return acquire_lock(target->locks[lt.id], value, ge);
 }
 
 void Array::lock_release(Tile& t, int id, int value, const DmaChannel& ch) {

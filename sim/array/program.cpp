@@ -67,6 +67,17 @@ std::vector<int> patched_arguments(const InstructionStream& insts) {
 std::map<int, uint64_t> argument_extents(const InstructionStream& insts) {
   std::map<uint64_t, uint32_t> shadow;  // the registers as the stream has written them so far
   std::map<int, uint64_t> out;
+  // The bytes past the argument's address the BD reaches: the patch offset plus its furthest word.
+  auto note_extent = [&](const BufferDescriptor& bd, const NpuOp& op) {
+    if (bd.length > (256u << 20) / 4)
+      throw InputError(insts.path + ": word " + std::to_string(op.word_index) + ": the shim BD moves " + std::to_string(bd.length) +
+                       " words, more than a 256 MiB host buffer");
+    AddressPattern p(bd, 0);
+    int64_t hi = 0;
+    for (uint32_t k = 0; k < p.words(); ++k) hi = std::max(hi, p.next());
+    uint64_t& e = out[op.arg_index + insts.first_buffer_kernel_arg];
+    e = std::max(e, op.arg_offset + (p.words() ? 4 * static_cast<uint64_t>(hi) + 4 : 0));
+  };
   for (const auto& op : insts.ops) {
     switch (op.kind) {
       case NpuOpKind::Write32: shadow[op.address] = op.value; break;
@@ -85,30 +96,13 @@ std::map<int, uint64_t> argument_extents(const InstructionStream& insts) {
         const uint64_t base = op.address - 4 * static_cast<uint64_t>(hit.word);
         std::vector<uint32_t> words(L.bd_words);
         for (int w = 0; w < L.bd_words; ++w) words[w] = shadow.count(base + 4 * w) ? shadow[base + 4 * w] : 0;
-        const BufferDescriptor bd = decode_bd(kind, words.data());
-        if (bd.length > (256u << 20) / 4)
-          throw InputError(insts.path + ": word " + std::to_string(op.word_index) + ": the BD it patches moves " + std::to_string(bd.length) +
-                           " words, more than a 256 MiB host buffer");
-        AddressPattern p(bd, 0);
-        int64_t hi = 0;
-        for (uint32_t k = 0; k < p.words(); ++k) hi = std::max(hi, p.next());
-        const uint64_t extent = op.arg_offset + (p.words() ? 4 * static_cast<uint64_t>(hi) + 4 : 0);
-        uint64_t& e = out[op.arg_index + insts.first_buffer_kernel_arg];
-        e = std::max(e, extent);
+        note_extent(decode_bd(kind, words.data()), op);
         break;
       }
       case NpuOpKind::WriteShimBd: {
         if (op.data.size() != static_cast<size_t>(layout(TileKind::Shim).bd_words))
           throw InputError(insts.path + ": word " + std::to_string(op.word_index) + ": a shim BD of " + std::to_string(op.data.size()) + " words");
-        const BufferDescriptor bd = decode_bd(TileKind::Shim, op.data.data());
-        if (bd.length > (256u << 20) / 4)
-          throw InputError(insts.path + ": word " + std::to_string(op.word_index) + ": the BD moves " + std::to_string(bd.length) +
-                           " words, more than a 256 MiB host buffer");
-        AddressPattern p(bd, 0);
-        int64_t hi = 0;
-        for (uint32_t k = 0; k < p.words(); ++k) hi = std::max(hi, p.next());
-        uint64_t& e = out[op.arg_index + insts.first_buffer_kernel_arg];
-        e = std::max(e, op.arg_offset + (p.words() ? 4 * static_cast<uint64_t>(hi) + 4 : 0));
+        note_extent(decode_bd(TileKind::Shim, op.data.data()), op);
         break;
       }
       default: break;

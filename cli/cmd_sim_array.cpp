@@ -79,10 +79,12 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
     }
     binds.push_back(std::move(b));
   }
-  for (const auto& [arg, extent] : extents)
-    if (std::none_of(binds.begin(), binds.end(), [&](const ArgBinding& b) { return b.arg == arg; }))
-      throw InputError("sim: " + insts.path + " moves data for kernel argument " + std::to_string(arg) + " (" + std::to_string(extent) +
+  for (const auto& e : extents) {
+    const int arg = e.first;  // a structured binding cannot be captured in C++17 (clang refuses it)
+    if (std::none_of(binds.begin(), binds.end(), [arg](const ArgBinding& b) { return b.arg == arg; }))
+      throw InputError("sim: " + insts.path + " moves data for kernel argument " + std::to_string(arg) + " (" + std::to_string(e.second) +
                        " B): give --arg " + std::to_string(arg) + "=FILE or =SIZE");
+  }
   {
     std::vector<PathRole> in = {{"--xclbin", a.xclbin}, {"--pdi", a.pdi}, {"--insts", a.insts}}, out = {{"--json", a.json}, {"--trace", a.trace}};
     OutputSet::check("--trace", a.trace);

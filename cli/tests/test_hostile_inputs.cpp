@@ -415,13 +415,20 @@ TEST_CASE("issue 17.10: bench checks --out before the work, stops on SIGTERM, an
 
 TEST_CASE("issue 26.8: fixture make --logit-std 1e308 (or 1e10) is refused in one line, not written as a fixture run refuses") {
   TempDir tmp;
+  // The finding: a fixture `run` refuses was written. Whether a huge spread is representable depends
+  // on the golden model's path (its FP32 kernels differ by ISA level); either it is refused in one
+  // line and nothing is written, or what is written runs.
   for (const std::string v : {"1e308", "1e30", "1e10"}) {
     const CliResult r = run_cli({"fixture", "make", "--recipe", "realistic", "--logit-std", v, "--out", tmp.file("fx" + v)});
     INFO(v << ": exit " << r.exit_code << " " << r.err);
-    CHECK(r.exit_code == 2);
-    CHECK(r.err_lines().size() == 1);
-    CHECK(r.err.find("--logit-std 1e+") != std::string::npos);
-    CHECK(!fs::exists(tmp.file("fx" + v)));
+    if (v == "1e308" || r.exit_code != 0) {
+      CHECK(r.exit_code == 2);
+      CHECK(r.err_lines().size() == 1);
+      CHECK(r.err.find("--logit-std 1e+") != std::string::npos);
+      CHECK(!fs::exists(tmp.file("fx" + v)));
+    } else {
+      CHECK(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", tmp.file("fx" + v)}).exit_code == 0);
+    }
   }
   // A large but representable spread still makes a fixture that runs.
   REQUIRE(run_cli({"fixture", "make", "--recipe", "realistic", "--logit-std", "1e6", "--out", tmp.file("ok")}).exit_code == 0);

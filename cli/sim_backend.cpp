@@ -59,6 +59,15 @@ InputWrites input_writes(size_t launch, const aie2::InputUse& use) {
   return w;
 }
 
+// The simulated launches' outputs assembled by the launch loop exactly as it does for the NPU.
+Int8Tensor assemble_outputs(const LaunchPlan& plan, const Shape& shape, const std::vector<std::vector<uint8_t>>& outputs) {
+  const DeviceStep step = [&](size_t i, const std::vector<std::vector<uint8_t>>&, uint8_t* out, size_t bytes) {
+    std::memcpy(out, outputs[i].data(), bytes);
+    return 0.0;
+  };
+  return run_launch_loop(plan, shape, step, LoopOptions{}).output;
+}
+
 }  // namespace
 
 // --backend sim --xclbin F --insts F: the array simulator takes what --backend npu takes, and the
@@ -159,14 +168,8 @@ BackendResult run_sim_array_backend(const Revision& rev, const Params& params, c
     });
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const DeviceStep step = [&](size_t i, const std::vector<std::vector<uint8_t>>&, uint8_t* out, size_t bytes) {
-    std::memcpy(out, outputs[i].data(), bytes);
-    return 0.0;
-  };
-  LoopResult loop = run_launch_loop(plan, fx.shape(), step, LoopOptions{});
-
   BackendResult r;
-  r.output = std::move(loop.output);
+  r.output = assemble_outputs(plan, fx.shape(), outputs);
   r.watched = !prog.cores.empty();
   // A launch's own fill of the first input channel: in a chained run the launches' fills in
   // order; in independent runs the fill after the priming calls.
@@ -288,15 +291,8 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  // The launch loop assembles the outputs exactly as it does for the NPU.
-  const DeviceStep step = [&](size_t i, const std::vector<std::vector<uint8_t>>&, uint8_t* out, size_t bytes) {
-    std::memcpy(out, outputs[i].data(), bytes);
-    return 0.0;
-  };
-  LoopResult loop = run_launch_loop(plan, fx.shape(), step, LoopOptions{});
-
   BackendResult r;
-  r.output = std::move(loop.output);
+  r.output = assemble_outputs(plan, fx.shape(), outputs);
   r.watched = true;
   uint64_t bundles = 0;
   nlohmann::json per_launch = nlohmann::json::array();

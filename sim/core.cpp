@@ -379,6 +379,13 @@ __attribute__((always_inline)) inline void Core::write_later(uint8_t r, uint32_t
   ring_[i][ring_count_[i]++] = {r, kWide.wide[r] ? value & kMask20 : value};
 }
 
+uint8_t* Core::vector_access(uint32_t addr, int width, bool store) {
+  uint8_t* p = addr_ptr(addr, width, store ? "vector store" : "vector load");
+  if (store) note_store(addr, width, pc_, regs_[reg::SP]);
+  else note_load(addr, width);
+  return p;
+}
+
 void Core::write_later_from_vector(uint8_t r, uint32_t value, int latency) { write_later(r, value, latency); }
 
 // 2D post-modify of pointer p with d-register k = {m_k, dn_k, dj_k, dc_k}: count up to dn, then

@@ -203,6 +203,9 @@ class Core {
   void note_branches(const ProgramBundle& b, int index);
   void step_bundle(const ProgramBundle& b);
   void write_later(uint8_t reg, uint32_t value, int latency);
+  // The vector unit's memory access: the same address space, faults and watch as the scalar
+  // loads and stores (`width` bytes, aligned to their size).
+  uint8_t* vector_access(uint32_t addr, int width, bool store);
   void write_later_from_vector(uint8_t reg, uint32_t value, int latency);  // write_later, not inlined
   void commit_cycle();
   void commit_part_stores(std::vector<PartStore>& due);

@@ -10,10 +10,27 @@ namespace attncheck::aie2 {
 namespace {
 
 constexpr uint8_t kFileX = 0, kFileBm = 1;
-constexpr int kCrRnd = 6;  // crRnd is control register 6 (sim/decode.cpp's cr table; mlir-aie AIECoreToStandard sets "control register 6 (rounding mode)")
+constexpr int kCrRnd = 6;
+constexpr int kCrVaddSign = 0;  // control register 0 (AIE2RegisterInfo.cpp getControlRegister: {0, AIE2::crVaddSign})
+// Result cycles of the element-wise families (AIE2Schedule.td; docs/aie2-vector.md "Timing").
+constexpr int kCmpLatency = 2, kMinMaxLatency = 2, kSelLatency = 2, kExtBcstLatency = 2, kEqzLatency = 2,
+              kAddSubLatency = 2, kBitwiseLatency = 2;  // crRnd is control register 6 (sim/decode.cpp's cr table; mlir-aie AIECoreToStandard sets "control register 6 (rounding mode)")
 
 uint32_t unit_mask(int first_unit, int units) {
   return units >= 32 ? ~0u : ((1u << units) - 1) << first_unit;
+}
+
+// Lane i of e-byte elements, sign- or zero-extended.
+int64_t lane(const uint8_t* v, int i, int e, bool sign) {
+  const uint8_t* p = v + i * e;
+  if (e == 1) return sign ? static_cast<int8_t>(p[0]) : p[0];
+  if (e == 2) {
+    const uint16_t h = static_cast<uint16_t>(p[0] | p[1] << 8);
+    return sign ? static_cast<int16_t>(h) : h;
+  }
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return sign ? static_cast<int32_t>(w) : w;
 }
 
 }  // namespace
@@ -86,9 +103,100 @@ bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
     }
     return true;
   }
+  // 256-bit stores from a W register (syntax "vst $C, [$A, $B]" / "[$A], $B" / "vst $B, [sp, $A]":
+  // ops in print order, the register first); modes as the loads above.
+  static const struct {
+    const char* name;
+    uint8_t mode;
+  } stores[] = {
+      {"VST_dmw_sts_w_ag_idx", 0}, {"VST_dmw_sts_w_ag_idx_imm", 1}, {"VST_dmw_sts_w_ag_pstm_nrm", 2},
+      {"VST_dmw_sts_w_ag_pstm_nrm_imm", 3}, {"VST_dmw_sts_w_ag_spill", 4}, {"VST_2D_dmw_sts_w", 5}, {"VST_3D_dmw_sts_w", 6},
+  };
+  for (const auto& st : stores) {
+    if (name != st.name) continue;
+    u->kind = kVStoreW;
+    u->width = st.mode;
+    u->d = static_cast<uint8_t>(op(0));
+    if (st.mode == 4) {
+      u->imm = static_cast<int32_t>(op(1));
+    } else {
+      u->a = static_cast<uint8_t>(op(1));
+      if (st.mode == 1 || st.mode == 3) u->imm = static_cast<int32_t>(op(2));
+      else u->b = static_cast<uint8_t>(op(2));
+    }
+    return true;
+  }
+  // Element-wise families (docs/aie2-vector.md "Element-wise"). The lane width is the name's
+  // suffix; a D variant takes its sign from crVaddSign, an S variant is signed.
+  auto lane_bytes = [&](const std::string& suffix) -> int {
+    const std::string n = suffix.substr(suffix[0] == 'D' || suffix[0] == 'S' ? 1 : 0);
+    return n == "8" ? 1 : n == "16" ? 2 : n == "32" ? 4 : 0;
+  };
+  auto split = [&](const std::string& prefix, std::string* suffix) {
+    if (name.rfind(prefix, 0) != 0) return false;
+    *suffix = name.substr(prefix.size());
+    return true;
+  };
+  std::string suf;
+  if (split("VLT_", &suf) || split("VGE_", &suf)) {
+    if (lane_bytes(suf) == 0) return *why = name + ": bf16 comparisons are not simulated", false;
+    u->kind = kVCmp;  // "vlt.d8 $A, $B, $C": ops mask, s1, s2
+    u->c = name[1] == 'G';
+    u->width = static_cast<uint8_t>(lane_bytes(suf));
+    u->sign = suf[0] == 'S';
+    u->imm = suf[0] == 'D';  // the sign comes from crVaddSign
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    return true;
+  }
+  if (split("VMIN_GE_", &suf) || split("VMAX_LT_", &suf)) {
+    if (lane_bytes(suf) == 0) return *why = name + ": bf16 min/max are not simulated", false;
+    u->kind = kVMinMax;  // "vmin_ge.d8 $A, $B, $C, $D": ops x dst, mask, s1, s2
+    u->c = name[2] == 'A';
+    u->width = static_cast<uint8_t>(lane_bytes(suf));
+    u->sign = suf[0] == 'S';
+    u->imm = (suf[0] == 'D') | static_cast<int>(op(1)) << 1;  // bit 0: sign from crVaddSign; above: the mask pair
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(2)), u->b = static_cast<uint8_t>(op(3));
+    return true;
+  }
+  if (split("VSEL_", &suf) && lane_bytes(suf)) {
+    u->kind = kVSel;  // "vsel.8 $A, $C, $D, $B": ops dst, src1, src2, mask (an l pair for .8, an r for .16/.32)
+    u->width = static_cast<uint8_t>(lane_bytes(suf));
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    u->c = static_cast<uint8_t>(op(3));
+    return true;
+  }
+  if (name == "VEXTBCST_8_mExtractIdxImm" || name == "VEXTBCST_16_mExtractIdxImm" || name == "VEXTBCST_32_mExtractIdxImm" ||
+      name == "VEXTBCST_8_mRm" || name == "VEXTBCST_16_mRm" || name == "VEXTBCST_32_mRm") {
+    u->kind = kVExtBcst;  // "vextbcst.N $A, $C, $B": ops dst, src, index (#imm or r)
+    u->width = static_cast<uint8_t>(name[9] == '8' ? 1 : name[9] == '1' ? 2 : 4);
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1));
+    u->sign = name.find("_mRm") != std::string::npos;  // index in a register
+    if (u->sign) u->b = static_cast<uint8_t>(op(2));
+    else u->imm = static_cast<int32_t>(op(2));
+    return true;
+  }
+  if (split("VEQZ_", &suf) && lane_bytes(suf)) {
+    u->kind = kVEqz;  // "veqz.N $A, $B": ops mask, src
+    u->width = static_cast<uint8_t>(lane_bytes(suf));
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1));
+    return true;
+  }
+  if ((split("VADD_", &suf) || split("VSUB_", &suf)) && lane_bytes(suf) && suf[0] != 'D' && suf[0] != 'S') {
+    u->kind = kVAddSub;  // "vadd.N $A, $B, $C": ops dst, s1, s2
+    u->c = name[1] == 'S';
+    u->width = static_cast<uint8_t>(lane_bytes(suf));
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    return true;
+  }
+  if (name == "VBAND" || name == "VBOR") {
+    u->kind = kVBitwise;  // "vband $A, $B, $C": ops dst, s1, s2
+    u->c = name == "VBOR";
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    return true;
+  }
   *why = std::string("'") + format_slot(s) + "' (" + name + ") is decoded but not simulated: " +
-         (is_vector_instruction(s) ? "the vector unit runs vmov (x/bm), vinsert, vextract.s, vconv.bf16.fp32, vbcst and 256-bit vlda/vldb only "
-                                     "(docs/aie2-vector.md)"
+         (is_vector_instruction(s) ? "the vector unit runs vmov (x/bm), vinsert, vextract.s, vconv.bf16.fp32, vbcst, vextbcst, 256-bit vlda/vldb/vst, "
+                                     "vlt/vge, vmin_ge/vmax_lt, vsel, veqz, vadd/vsub and vband/vbor only (docs/aie2-vector.md)"
                                    : "stream and tile-memory instructions are outside the core model");
   return false;
 }
@@ -138,6 +246,35 @@ void VectorUnit::land(Slot& s) {
   }
   in_flight_ -= s.n;
   s.n = 0;
+}
+
+// crVaddSign: 1 signed, 0 unsigned. llvm-aie selects the D form for a constant sign 0 without
+// writing crVaddSign (AIE2InstrPatterns.td), so a 0 there is unsigned; see docs/aie2-vector.md.
+bool VectorUnit::lane_sign(const MicroOp& u, Core& core) {
+  if (!(u.imm & 1)) return u.sign;
+  const uint32_t cr = core.regs_[reg::CR0 + kCrVaddSign];
+  if (cr > 1) core.fail("crVaddSign = " + std::to_string(cr) + ": only 0 (unsigned) and 1 (signed) are fixed by a public fact");
+  return (cr == 1) != vector_rules_for_tests().vadd_sign_inverted;
+}
+
+// A mask over 64 8-bit lanes is an l register pair r(16+2n) (lanes 0..31), r(17+2n) (32..63)
+// (the eL operand, AIE2RegisterInfo.td); over 32 or 16 lanes, one r register (eRS8), lane i in bit i.
+uint64_t VectorUnit::read_mask(Core& core, uint8_t r, int lane_bytes) {
+  if (lane_bytes == 1) return core.regs_[reg::R0 + 16 + 2 * r] | static_cast<uint64_t>(core.regs_[reg::R0 + 17 + 2 * r]) << 32;
+  return core.regs_[r];
+}
+
+void VectorUnit::write_mask(Core& core, uint8_t r, int lane_bytes, uint64_t mask, int latency) {
+  if (lane_bytes == 1) {
+    core.write_later_from_vector(static_cast<uint8_t>(reg::R0 + 16 + 2 * r), static_cast<uint32_t>(mask), latency);
+    core.write_later_from_vector(static_cast<uint8_t>(reg::R0 + 17 + 2 * r), static_cast<uint32_t>(mask >> 32), latency);
+  } else {
+    core.write_later_from_vector(r, static_cast<uint32_t>(mask), latency);
+  }
+}
+
+void VectorUnit::refuse_unknown(Core& core, uint32_t unknown, const char* what) {
+  if (unknown) core.fail(std::string(what) + " reads lanes a conversion left undetermined (no fact fixes them)");
 }
 
 void VectorUnit::forward_x(const Write& w, uint64_t cycle) {
@@ -260,16 +397,164 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
         case 5: next = core.post_modify_2d(u.a, u.b, 1); break;
         default: next = core.post_modify_3d(u.a, u.b); break;
       }
-      if (addr < kDataMemBase || addr - kDataMemBase > kDataMemBytes - 32 || (addr & 31) != 0) {
-        std::snprintf(buf, sizeof buf, "256-bit vector load at 0x%X: %s", addr,
-                      (addr & 31) ? "not 32-byte aligned (the load units take aligned addresses)" : "outside the tile's data memory 0x70000..0x7FFFF");
+      if (addr & 31) {
+        std::snprintf(buf, sizeof buf, "256-bit vector load at 0x%X: not 32-byte aligned (the load units take aligned addresses)", addr);
         core.fail(buf);
       }
+      // The core's address space: its own memory, or a neighbour's in the whole array (as scalar loads).
+      const uint8_t* src = core.vector_access(addr, 32, false);
       Write& w = later(core, 7);
       w.file = kFileX, w.idx = static_cast<uint8_t>(u.d >> 1), w.offset = static_cast<uint8_t>(32 * (u.d & 1)), w.bytes = 32;
       w.unknown = 0;
-      std::memcpy(w.data, core.mem_.data() + (addr - kDataMemBase), 32);
+      std::memcpy(w.data, src, 32);
       if (post) core.write_later_from_vector(u.a, next, 1);
+      return;
+    }
+    case kVStoreW: {
+      // vst w: 32 bytes of wl/wh to data memory, byte k of the register to byte k of memory (as
+      // the loads); the store units take aligned addresses (AM020), so an unaligned one stops.
+      // ITIN_VST_W: the register is read at issue and memory written at issue, in issue order
+      // after the loads, as the scalar stores (docs/aie2-vector.md "Timing").
+      constexpr uint32_t kMask20 = 0xFFFFF;
+      const uint32_t p = u.width == 4 ? core.regs_[reg::SP] : core.regs_[u.a];
+      uint32_t addr = p & kMask20, next = 0;
+      bool post = true;
+      switch (u.width) {
+        case 0: addr = (p + core.regs_[u.b]) & kMask20, post = false; break;
+        case 1: case 4: addr = (p + static_cast<uint32_t>(u.imm)) & kMask20, post = false; break;
+        case 2: next = (p + core.regs_[u.b]) & kMask20; break;
+        case 3: next = (p + static_cast<uint32_t>(u.imm)) & kMask20; break;
+        case 5: next = core.post_modify_2d(u.a, u.b, 1); break;
+        default: next = core.post_modify_3d(u.a, u.b); break;
+      }
+      if (addr & 31) {
+        std::snprintf(buf, sizeof buf, "256-bit vector store at 0x%X: not 32-byte aligned (the store units take aligned addresses)", addr);
+        core.fail(buf);
+      }
+      const int n = u.d >> 1, half = u.d & 1;
+      if (xu_[n] & unit_mask(16 * half, 16)) {
+        std::snprintf(buf, sizeof buf, "vst w%c%d stores lanes a conversion left undetermined (no fact fixes them)", half ? 'h' : 'l', n);
+        core.fail(buf);
+      }
+      std::memcpy(core.vector_access(addr, 32, true), x(n) + 32 * half, 32);
+      if (post) core.write_later_from_vector(u.a, next, 1);
+      return;
+    }
+    case kVCmp: {
+      // vlt / vge: bit i of the mask = (s1[i] < s2[i]) / (s1[i] >= s2[i]) (clang aiev2_vadd.h:
+      // lt(a, b) -> __builtin_aiev2_vlt8(a, b, sign), ge likewise; AIE2InstrPatterns.td selects
+      // VLT_D8 for sign 0 and VLT_S8 for sign 1). A D variant reads the sign from crVaddSign.
+      const bool sign = lane_sign(u, core);
+      uint32_t ua, ub;
+      const uint8_t* a = read_x(u.a, true, core.cycle_, &ua);
+      const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
+      refuse_unknown(core, ua | ub, u.c ? "vge" : "vlt");
+      uint64_t mask = 0;
+      for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
+        const int64_t x1 = lane(a, i, u.width, sign), x2 = lane(b, i, u.width, sign);
+        if (u.c ? x1 >= x2 : x1 < x2) mask |= uint64_t{1} << i;
+      }
+      write_mask(core, u.d, u.width, mask, kCmpLatency);
+      return;
+    }
+    case kVMinMax: {
+      // vmin_ge: lane i = min(s1[i], s2[i]), mask bit i = s1[i] >= s2[i]; vmax_lt: max and
+      // s1[i] < s2[i] (clang aiev2_vadd.h min_ge(a, b, cmp) / max_lt(a, b, cmp), and min(a, b) =
+      // min_ge with the mask dropped). Sign as kVCmp.
+      const bool sign = lane_sign(u, core);
+      uint32_t ua, ub;
+      const uint8_t* a = read_x(u.a, true, core.cycle_, &ua);
+      const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
+      refuse_unknown(core, ua | ub, u.c ? "vmax_lt" : "vmin_ge");
+      uint64_t mask = 0;
+      Write& w = later(core, kMinMaxLatency);
+      w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
+      for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
+        const int64_t x1 = lane(a, i, u.width, sign), x2 = lane(b, i, u.width, sign);
+        const bool bit = u.c ? x1 < x2 : x1 >= x2;
+        if (bit) mask |= uint64_t{1} << i;
+        // min_ge keeps s2 where s1 >= s2, max_lt keeps s2 where s1 < s2: the bit picks s2.
+        std::memcpy(w.data + i * u.width, (bit ? b : a) + i * u.width, u.width);
+      }
+      write_mask(core, static_cast<uint8_t>(u.imm >> 1), u.width, mask, kMinMaxLatency);
+      forward_x(w, core.cycle_);  // the result carries MOV_Bypass (AIE2Schedule.td)
+      return;
+    }
+    case kVSel: {
+      // vsel: lane i = mask bit i ? src2[i] : src1[i] (AIE2InstrPatterns.td: "sel ? v1 : v2 is
+      // equivalent to vsel(sel-1, v1, v2)", i.e. a 0 bit takes the first source).
+      uint32_t ua, ub;
+      const uint8_t* a = read_x(u.a, true, core.cycle_, &ua);
+      const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
+      const uint64_t mask = read_mask(core, u.c, u.width) ^ (vector_rules_for_tests().vsel_inverted ? ~uint64_t{0} : 0);
+      Write& w = later(core, kSelLatency);
+      w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
+      for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
+        const bool bit = (mask >> i) & 1;
+        std::memcpy(w.data + i * u.width, (bit ? b : a) + i * u.width, u.width);
+        const uint32_t units = unit_mask(i * u.width / 2, u.width >= 2 ? u.width / 2 : 1);
+        w.unknown |= (bit ? ub : ua) & units;
+      }
+      forward_x(w, core.cycle_);  // the result carries MOV_Bypass (AIE2Schedule.td)
+      return;
+    }
+    case kVExtBcst: {
+      // vextbcst.N x, src, i: lane i of src (N-bit lanes) in every lane (clang aiev2
+      // __builtin_aiev2_vextract_broadcastN_I512(v, idx); AIE2InstrPatterns.td selects the
+      // immediate form for an imm5 index, the register form otherwise).
+      const uint32_t idx = u.sign ? core.regs_[u.b] : static_cast<uint32_t>(u.imm);
+      const int lanes = 64 / u.width;
+      if (idx >= static_cast<uint32_t>(lanes)) {
+        std::snprintf(buf, sizeof buf, "vextbcst.%d with index %u outside 0..%d: no fact fixes it", 8 * u.width, idx, lanes - 1);
+        core.fail(buf);
+      }
+      uint32_t unk;
+      const uint8_t* src = read_x(u.a, true, core.cycle_, &unk);
+      refuse_unknown(core, unk & unit_mask(idx * u.width / 2, u.width >= 2 ? u.width / 2 : 1), "vextbcst");
+      Write& w = later(core, kExtBcstLatency);
+      w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
+      for (int i = 0; i < lanes; ++i) std::memcpy(w.data + i * u.width, src + idx * u.width, u.width);
+      forward_x(w, core.cycle_);  // the result carries MOV_Bypass (AIE2Schedule.td)
+      return;
+    }
+    case kVEqz: {
+      // veqz.N: bit i of the mask = (src[i] == 0) (clang aiev2_vadd.h eqz(a) -> __builtin_aiev2_veqzN;
+      // eq(a, b) = eqz(sub(a, b))).
+      uint32_t unk;
+      const uint8_t* a = read_x(u.a, true, core.cycle_, &unk);
+      refuse_unknown(core, unk, "veqz");
+      uint64_t mask = 0;
+      for (int i = 0, lanes = 64 / u.width; i < lanes; ++i)
+        if (lane(a, i, u.width, false) == 0) mask |= uint64_t{1} << i;
+      write_mask(core, u.d, u.width, mask, kEqzLatency);
+      return;
+    }
+    case kVAddSub: {
+      // vadd.N / vsub.N: lane-wise modulo 2^N (AIE2InstrPatterns.td selects them for the generic
+      // add / sub of v64i8, v32i16, v16i32, which wrap).
+      uint32_t ua, ub;
+      const uint8_t* a = read_x(u.a, true, core.cycle_, &ua);
+      const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
+      Write& w = later(core, kAddSubLatency);
+      w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = ua | ub;
+      for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
+        const uint64_t x1 = static_cast<uint64_t>(lane(a, i, u.width, false)), x2 = static_cast<uint64_t>(lane(b, i, u.width, false));
+        const uint64_t r = u.c ? x1 - x2 : x1 + x2;
+        std::memcpy(w.data + i * u.width, &r, u.width);  // little-endian host: the low N bits
+      }
+      forward_x(w, core.cycle_);  // the result carries MOV_Bypass (AIE2Schedule.td)
+      return;
+    }
+    case kVBitwise: {
+      // vband / vbor: 512-bit and / or (AIE2InstrPatterns.td selects them for the generic and / or
+      // of every 512-bit integer vector type).
+      uint32_t ua, ub;
+      const uint8_t* a = read_x(u.a, true, core.cycle_, &ua);
+      const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
+      Write& w = later(core, kBitwiseLatency);
+      w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = ua | ub;
+      for (int i = 0; i < 64; ++i) w.data[i] = static_cast<uint8_t>(u.c ? a[i] | b[i] : a[i] & b[i]);
+      forward_x(w, core.cycle_);  // the result carries MOV_Bypass (AIE2Schedule.td)
       return;
     }
     default: core.fail("internal: vector micro-op " + std::to_string(u.kind) + " has no rule");

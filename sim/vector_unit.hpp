@@ -21,6 +21,14 @@ enum VecUop : uint16_t {
   kVConvBf16Fp32,      // vconv.bf16.fp32 w, bm
   kVBcst,              // vbcst.8/16/32 x, r
   kVLoadW,             // vlda / vldb w, [p ...]: 256-bit loads; width holds the addressing mode
+  kVStoreW,            // vst w, [p ...]: 256-bit stores; width holds the addressing mode (as kVLoadW)
+  kVCmp,               // vlt / vge .d8/.d16/.d32/.s*: a lane mask into an l register pair; c = 0 lt, 1 ge
+  kVMinMax,            // vmin_ge / vmax_lt: lane-wise min / max and the comparison's mask; c = 0 min_ge, 1 max_lt
+  kVSel,               // vsel.8/16/32 x, x1, x2, mask: lane from x2 where the mask bit is 1, else from x1
+  kVExtBcst,           // vextbcst.8/16/32 x, x, #i or r: lane i broadcast to every lane
+  kVEqz,               // veqz.8/16/32 l, x: a lane mask, bit set where the lane is 0
+  kVAddSub,            // vadd / vsub .8/16/32: lane-wise, modulo 2^N; c = 0 add, 1 sub
+  kVBitwise,           // vband / vbor: 512-bit and / or; c = 0 and, 1 or
   kVecLast,
 };
 
@@ -29,6 +37,8 @@ enum VecUop : uint16_t {
 struct VectorRules {
   bool mov_bypass = true;        // MOV_Bypass forwarding of whole-x results (AIE2Schedule.td)
   int force_crRnd = -1;          // >= 0: vconv.bf16.fp32 uses this rounding mode instead of crRnd
+  bool vadd_sign_inverted = false;  // a D variant reads crVaddSign 0 as signed (the wrong way round)
+  bool vsel_inverted = false;       // vsel takes the first source where the mask bit is 1
 };
 VectorRules& vector_rules_for_tests();
 
@@ -81,6 +91,12 @@ class VectorUnit {
     uint8_t data[64];
   };
   void forward_x(const Write& w, uint64_t cycle);
+  // The element-wise families' operands: the sign a D variant reads from crVaddSign, a lane mask
+  // in an l register pair (8-bit lanes) or one r register (16/32-bit lanes), undetermined lanes.
+  static bool lane_sign(const MicroOp& u, Core& core);
+  static uint64_t read_mask(Core& core, uint8_t reg, int lane_bytes);
+  static void write_mask(Core& core, uint8_t reg, int lane_bytes, uint64_t mask, int latency);
+  static void refuse_unknown(Core& core, uint32_t unknown, const char* what);
   const uint8_t* read_x(int n, bool bypass, uint64_t cycle, uint32_t* unknown) const {
     const Forward& f = fwd_[n][cycle & 1];
     if (bypass && f.cycle == cycle && vector_rules_for_tests().mov_bypass) return *unknown = f.unknown, f.data;

@@ -15,6 +15,7 @@
 #include "sim/array/program.hpp"
 #include "sim/design.hpp"
 #include "sim/load/npu_insts.hpp"
+#include "sim/tests/bf16_reference.hpp"
 #include "sim/tile.hpp"
 
 using namespace attncheck;
@@ -381,4 +382,42 @@ TEST_CASE("array: broken streams and designs stop with one line naming the word,
     CHECK(!e.empty());
     CHECK(e.find('\n') == std::string::npos);
   }
+}
+
+// softmax-bf16-2core (softmax_parallel_2tile.mlir): cores (0,2) and (0,3) each run softmax_bf16 on
+// 1024 bf16 values of their own input (kernel arguments 3 and 4, the TXN numbering) into their own
+// output (5 and 6). Both, from main.pdi + npu_insts.mlir alone, against the host reference of
+// softmax_bf16_xdna1.cc that the single-core test holds the one-core build to.
+TEST_CASE("array: softmax-bf16-2core runs both cores from the PDI and its instruction stream, each equal to the source's softmax bit for bit") {
+  const std::string dir = build("softmax-bf16-2core-2025-11-22");
+  const array::ArrayProgram ap = array::load_array_program("", dir + "/main.pdi");
+  const InstructionStream insts = read_instruction_stream(dir + "/npu_insts.mlir");
+  std::mt19937 rng(20261206);
+  std::uniform_real_distribution<float> spread(-8.0f, 8.0f);
+  const size_t calls = testing::scaled(4, 1);
+  size_t elements = 0;
+  for (size_t call = 0; call < calls; ++call) {
+    auto a = array::make_array(ap, {});
+    Bytes in[2] = {Bytes(2048), Bytes(2048)}, out[2] = {Bytes(2048, 0x5A), Bytes(2048, 0x5A)};
+    for (int c = 0; c < 2; ++c)
+      for (int i = 0; i < 1024; ++i) {
+        // Call 0, core 1: every value equal (each output is 1/1024 rounded); otherwise random.
+        const float x = call == 0 && c == 1 ? 1.5f : spread(rng);
+        const uint16_t h = static_cast<uint16_t>(bf16ref::bits(x) >> 16);
+        in[c][2 * i] = static_cast<uint8_t>(h), in[c][2 * i + 1] = static_cast<uint8_t>(h >> 8);
+      }
+    a->call(insts, {{3, &in[0]}, {4, &in[1]}, {5, &out[0]}, {6, &out[1]}});
+    for (int c = 0; c < 2; ++c) {
+      uint16_t x[1024], want[1024];
+      std::memcpy(x, in[c].data(), 2048);
+      bf16ref::softmax_1024(x, want, bf16ref::floor_bf16);
+      size_t differ = 0, first = 1024;
+      for (int i = 0; i < 1024; ++i)
+        if ((out[c][2 * i] | out[c][2 * i + 1] << 8) != want[i] && differ++ == 0) first = static_cast<size_t>(i);
+      INFO("call " << call << ", core (0," << 2 + c << "): " << differ << " of 1024 differ, the first at element " << first);
+      CHECK(differ == 0);
+      elements += 1024;
+    }
+  }
+  CHECK(elements == 2048 * calls);
 }

@@ -13,6 +13,7 @@
 #include "fixtures/testing/test_support.hpp"
 #include "sim/core.hpp"
 #include "sim/design.hpp"
+#include "sim/tests/bf16_reference.hpp"
 #include "sim/tests/encode.hpp"
 #include "sim/tile.hpp"
 #include "sim/vector_unit.hpp"
@@ -28,27 +29,10 @@ uint16_t conv(uint32_t f, uint32_t mode) {
   return h;
 }
 
-float from_bf16(uint16_t h) {
-  const uint32_t u = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-uint32_t bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-// Host fp32 -> bf16 as the rules say, written from the mode descriptions (UG1583), not from the sim.
-uint16_t floor_bf16(float f) {  // toward negative infinity
-  const uint32_t u = bits(f);
-  const float t = from_bf16(static_cast<uint16_t>(u >> 16));  // truncation: toward zero
-  return static_cast<uint16_t>((u >> 16) + (t > f ? 1 : 0));  // truncated above f only when f < 0
-}
-uint16_t rne_bf16(float f) {
-  const uint32_t u = bits(f), lo = u & 0xFFFF, hi = u >> 16;
-  return static_cast<uint16_t>(hi + (lo > 0x8000 || (lo == 0x8000 && (hi & 1)) ? 1 : 0));
-}
+using bf16ref::bits;
+using bf16ref::floor_bf16;
+using bf16ref::from_bf16;
+using bf16ref::rne_bf16;
 
 // gelu_simple_xdna1.cc's arithmetic, one IEEE fp32 operation at a time in the source's order (the
 // ELF calls compiler-rt's __mulsf3/__addsf3/__divsf3, round-to-nearest: __fe_getround returns 0),
@@ -225,29 +209,13 @@ TEST_CASE("vector kernels: softmax-bf16 equals its source in IEEE fp32, both bf1
   const auto out = run_build("softmax-bf16-2025-11-22", {{"of_input", in}}, in.size());
   Tally t, rne;
   for (size_t k = 0; k < in.size(); ++k) {
-    std::vector<uint16_t> o(1024), o_rne(1024);
-    float max_val = from_bf16(at(in[k], 0));
-    for (size_t i = 1; i < 1024; ++i) max_val = std::max(max_val, from_bf16(at(in[k], i)));
-    float sum = 0.0f;
-    std::vector<float> results(1024);
+    uint16_t x[1024], want[1024], want_rne[1024];
+    for (size_t i = 0; i < 1024; ++i) x[i] = at(in[k], i);
+    bf16ref::softmax_1024(x, want, floor_bf16);
+    bf16ref::softmax_1024(x, want_rne, rne_bf16);
     for (size_t i = 0; i < 1024; ++i) {
-      const float x = from_bf16(at(in[k], i)) - max_val;
-      int32_t ix = static_cast<int32_t>(x * 1.442695040888963f);
-      const float fx = x * 1.442695040888963f - static_cast<float>(ix);
-      ix = static_cast<int32_t>(static_cast<uint32_t>(ix + 127) << 23);
-      float pow2_ix;
-      std::memcpy(&pow2_ix, &ix, sizeof(float));
-      const float pow2_fx = 1.0f + 0.6931471805599453f * fx + 0.2401598148889220f * fx * fx;
-      results[i] = pow2_ix * pow2_fx;
-      o[i] = floor_bf16(results[i]);
-      o_rne[i] = rne_bf16(results[i]);
-      sum += results[i];
-    }
-    sum = sum + 1e-7f;
-    const float inv_sum = 1.0f / sum;
-    for (size_t i = 0; i < 1024; ++i) {
-      t.add(k, i, floor_bf16(from_bf16(o[i]) * inv_sum), at(out[k], i));
-      rne.add(k, i, rne_bf16(from_bf16(o_rne[i]) * inv_sum), at(out[k], i));
+      t.add(k, i, want[i], at(out[k], i));
+      rne.add(k, i, want_rne[i], at(out[k], i));
     }
   }
   std::printf("sim softmax-bf16: %zu elements, %zu differ %s; rounded to nearest even instead: %zu differ\n", t.n, t.bad,

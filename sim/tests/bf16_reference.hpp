@@ -53,4 +53,41 @@ inline void softmax_1024(const uint16_t* in, uint16_t* out, uint16_t (*round)(fl
   for (int i = 0; i < 1024; ++i) out[i] = round(from_bf16(cast[i]) * inv_sum);
 }
 
+// gelu_simple_xdna1.cc's arithmetic, one IEEE fp32 operation at a time in the source's order (the
+// ELF calls compiler-rt's __mulsf3/__addsf3/__divsf3, round-to-nearest: __fe_getround returns 0).
+inline float gelu_f32(float x) {
+  const float x2 = x * x;
+  const float x3 = x * x2;
+  const float inner = 0.79788456f * (x + 0.044715f * x3);
+  const float i2 = inner * inner;
+  const float tanh_out = inner * (27.0f + i2) / (27.0f + 9.0f * i2);
+  return 0.5f * x * (1.0f + tanh_out);
+}
+inline void gelu_1024(const uint16_t* in, uint16_t* out, uint16_t (*round)(float)) {
+  for (int i = 0; i < 1024; ++i) out[i] = round(gelu_f32(from_bf16(in[i])));
+}
+
+// layernorm_bf16_xdna1.cc's fast_rsqrt, as written (type punning through a union).
+inline float fast_rsqrt(float x) {
+  int32_t i;
+  std::memcpy(&i, &x, 4);
+  i = 0x5f3759df - (i >> 1);
+  float y;
+  std::memcpy(&y, &i, 4);
+  return y * (1.5f - (x * 0.5f * y * y));
+}
+// layernorm_simple_bf16 on 1024 elements: mean, variance, fast_rsqrt(var + 1e-5), each output cast.
+inline void layernorm_1024(const uint16_t* in, uint16_t* out, uint16_t (*round)(float)) {
+  float sum = 0.0f;
+  for (int i = 0; i < 1024; ++i) sum += from_bf16(in[i]);
+  const float mean = sum / 1024.0f;
+  float var_sum = 0.0f;
+  for (int i = 0; i < 1024; ++i) {
+    const float diff = from_bf16(in[i]) - mean;
+    var_sum += diff * diff;
+  }
+  const float rsqrt_var = fast_rsqrt(var_sum / 1024.0f + 1e-5f);
+  for (int i = 0; i < 1024; ++i) out[i] = round((from_bf16(in[i]) - mean) * rsqrt_var);
+}
+
 }  // namespace attncheck::aie2::bf16ref

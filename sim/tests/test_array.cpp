@@ -421,3 +421,38 @@ TEST_CASE("array: softmax-bf16-2core runs both cores from the PDI and its instru
   }
   CHECK(elements == 2048 * calls);
 }
+
+// encoder-layer-3core: (0,2) layernorm_simple_bf16 -> (0,3) softmax_bf16 -> (0,4) gelu_bf16, 1024
+// bf16 values through objectFifos core to core, from argument 3 to argument 4 (the design's
+// runtime_sequence). Its three sources are byte for byte the single-core builds' sources, so the
+// reference is the chain of the same three host references, each cast toward -inf as the binaries do.
+TEST_CASE("array: encoder-layer-3core runs layernorm, softmax and gelu on three cores from its PDI and instruction stream, equal to the chained sources bit for bit") {
+  const std::string dir = build("encoder-layer-3core-2025-11-22");
+  const array::ArrayProgram ap = array::load_array_program("", dir + "/main.pdi");
+  const InstructionStream insts = read_instruction_stream(dir + "/npu_insts.mlir");
+  std::mt19937 rng(3);
+  std::normal_distribution<float> spread(0.0f, 2.0f);
+  for (size_t call = 0; call < testing::scaled(3, 1); ++call) {
+    auto a = array::make_array(ap, {});
+    Bytes in(2048), out(2048, 0x5A);
+    uint16_t x[1024], ln[1024], sm[1024], want[1024];
+    for (int i = 0; i < 1024; ++i) {
+      x[i] = static_cast<uint16_t>(bf16ref::bits(spread(rng)) >> 16);
+      in[2 * i] = static_cast<uint8_t>(x[i]), in[2 * i + 1] = static_cast<uint8_t>(x[i] >> 8);
+    }
+    a->call(insts, {{3, &in}, {4, &out}});
+    bf16ref::layernorm_1024(x, ln, bf16ref::floor_bf16);
+    bf16ref::softmax_1024(ln, sm, bf16ref::floor_bf16);
+    bf16ref::gelu_1024(sm, want, bf16ref::floor_bf16);
+    size_t differ = 0, first = 1024;
+    for (int i = 0; i < 1024; ++i)
+      if ((out[2 * i] | out[2 * i + 1] << 8) != want[i] && differ++ == 0) first = static_cast<size_t>(i);
+    INFO("call " << call << ": " << differ << " of 1024 differ, the first at element " << first);
+    CHECK(differ == 0);
+    // Every core ran its part: the report names the three, each with work done.
+    const nlohmann::json rep = a->report();
+    size_t busy_cores = 0;
+    for (const auto& c : rep["cores"]) busy_cores += c.value("bundles", 0) > 0;
+    CHECK(busy_cores == 3);
+  }
+}

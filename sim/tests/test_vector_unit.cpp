@@ -34,18 +34,7 @@ using bf16ref::floor_bf16;
 using bf16ref::from_bf16;
 using bf16ref::rne_bf16;
 
-// gelu_simple_xdna1.cc's arithmetic, one IEEE fp32 operation at a time in the source's order (the
-// ELF calls compiler-rt's __mulsf3/__addsf3/__divsf3, round-to-nearest: __fe_getround returns 0),
-// then the cast to bfloat16 as the binary does it: vconv.bf16.fp32 under crRnd at reset (floor).
-// Built with -ffp-contract=off (sim/tests/CMakeLists.txt) so the host fuses nothing.
-float gelu_f32(float x) {
-  const float x2 = x * x;
-  const float x3 = x * x2;
-  const float inner = 0.79788456f * (x + 0.044715f * x3);
-  const float i2 = inner * inner;
-  const float tanh_out = inner * (27.0f + i2) / (27.0f + 9.0f * i2);
-  return 0.5f * x * (1.0f + tanh_out);
-}
+using bf16ref::gelu_f32;
 
 using Bytes = std::vector<uint8_t>;
 
@@ -170,15 +159,6 @@ struct Tally {
   }
 };
 
-// layernorm_bf16_xdna1.cc's fast_rsqrt, as written (type punning through a union).
-float fast_rsqrt(float x) {
-  int32_t i;
-  std::memcpy(&i, &x, 4);
-  i = 0x5f3759df - (i >> 1);
-  float y;
-  std::memcpy(&y, &i, 4);
-  return y * (1.5f - (x * 0.5f * y * y));
-}
 
 }  // namespace
 
@@ -187,16 +167,10 @@ TEST_CASE("vector kernels: layernorm-bf16 (layernorm_simple_bf16) equals its sou
   const auto out = run_build("layernorm-bf16-2025-11-22", {{"of_input", in}}, in.size());
   Tally t;
   for (size_t k = 0; k < in.size(); ++k) {
-    float sum = 0.0f;
-    for (size_t i = 0; i < 1024; ++i) sum += from_bf16(at(in[k], i));
-    const float mean = sum / 1024.0f;
-    float var_sum = 0.0f;
-    for (size_t i = 0; i < 1024; ++i) {
-      const float diff = from_bf16(at(in[k], i)) - mean;
-      var_sum += diff * diff;
-    }
-    const float rsqrt_var = fast_rsqrt(var_sum / 1024.0f + 1e-5f);
-    for (size_t i = 0; i < 1024; ++i) t.add(k, i, floor_bf16((from_bf16(at(in[k], i)) - mean) * rsqrt_var), at(out[k], i));
+    uint16_t x[1024], want[1024];
+    for (size_t i = 0; i < 1024; ++i) x[i] = at(in[k], i);
+    bf16ref::layernorm_1024(x, want, floor_bf16);
+    for (size_t i = 0; i < 1024; ++i) t.add(k, i, want[i], at(out[k], i));
   }
   std::printf("sim layernorm-bf16: %zu elements, %zu differ %s\n", t.n, t.bad, t.first.c_str());
   INFO(t.first);

@@ -277,6 +277,30 @@ void VectorUnit::refuse_unknown(Core& core, uint32_t unknown, const char* what) 
   if (unknown) core.fail(std::string(what) + " reads lanes a conversion left undetermined (no fact fixes them)");
 }
 
+// The address of a vector load or store in addressing mode u.width (as kVLoadW lists them), the
+// post-modified pointer where the mode has one; an address off the access's size stops the run:
+// the load and store units take aligned addresses (AM020).
+uint32_t VectorUnit::effective_address(const MicroOp& u, Core& core, int bytes, const char* what, uint32_t* next, bool* post) {
+  constexpr uint32_t kMask20 = 0xFFFFF;
+  const uint32_t p = u.width == 4 ? core.regs_[reg::SP] : core.regs_[u.a];
+  uint32_t addr = p & kMask20;
+  *post = true;
+  switch (u.width) {
+    case 0: addr = (p + core.regs_[u.b]) & kMask20, *post = false; break;
+    case 1: case 4: addr = (p + static_cast<uint32_t>(u.imm)) & kMask20, *post = false; break;
+    case 2: *next = (p + core.regs_[u.b]) & kMask20; break;
+    case 3: *next = (p + static_cast<uint32_t>(u.imm)) & kMask20; break;
+    case 5: *next = core.post_modify_2d(u.a, u.b, 1); break;
+    default: *next = core.post_modify_3d(u.a, u.b); break;
+  }
+  if (addr & static_cast<uint32_t>(bytes - 1)) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%d-bit vector %s at 0x%X: not %d-byte aligned (the %s units take aligned addresses)", 8 * bytes, what, addr, bytes, what);
+    core.fail(buf);
+  }
+  return addr;
+}
+
 void VectorUnit::forward_x(const Write& w, uint64_t cycle) {
   Forward& f = fwd_[w.idx][(cycle + 1) & 1];
   f.cycle = cycle + 1;
@@ -385,22 +409,9 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       // units take aligned addresses (AM020 "Two 256-bit load ... units with aligned addresses"),
       // so an unaligned one stops. II_VLDA_W / II_VLDB [7,1,1]: w at cycle 7, a post-modified
       // pointer at cycle 1; memory read at issue as the scalar loads (docs/aie2.md).
-      constexpr uint32_t kMask20 = 0xFFFFF;
-      const uint32_t p = u.width == 4 ? core.regs_[reg::SP] : core.regs_[u.a];
-      uint32_t addr = p & kMask20, next = 0;
-      bool post = true;
-      switch (u.width) {
-        case 0: addr = (p + core.regs_[u.b]) & kMask20, post = false; break;
-        case 1: case 4: addr = (p + static_cast<uint32_t>(u.imm)) & kMask20, post = false; break;
-        case 2: next = (p + core.regs_[u.b]) & kMask20; break;
-        case 3: next = (p + static_cast<uint32_t>(u.imm)) & kMask20; break;
-        case 5: next = core.post_modify_2d(u.a, u.b, 1); break;
-        default: next = core.post_modify_3d(u.a, u.b); break;
-      }
-      if (addr & 31) {
-        std::snprintf(buf, sizeof buf, "256-bit vector load at 0x%X: not 32-byte aligned (the load units take aligned addresses)", addr);
-        core.fail(buf);
-      }
+      uint32_t next = 0;
+      bool post = false;
+      const uint32_t addr = effective_address(u, core, 32, "load", &next, &post);
       // The core's address space: its own memory, or a neighbour's in the whole array (as scalar loads).
       const uint8_t* src = core.vector_access(addr, 32, false);
       Write& w = later(core, 7);
@@ -415,22 +426,9 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       // the loads); the store units take aligned addresses (AM020), so an unaligned one stops.
       // ITIN_VST_W: the register is read at issue and memory written at issue, in issue order
       // after the loads, as the scalar stores (docs/aie2-vector.md "Timing").
-      constexpr uint32_t kMask20 = 0xFFFFF;
-      const uint32_t p = u.width == 4 ? core.regs_[reg::SP] : core.regs_[u.a];
-      uint32_t addr = p & kMask20, next = 0;
-      bool post = true;
-      switch (u.width) {
-        case 0: addr = (p + core.regs_[u.b]) & kMask20, post = false; break;
-        case 1: case 4: addr = (p + static_cast<uint32_t>(u.imm)) & kMask20, post = false; break;
-        case 2: next = (p + core.regs_[u.b]) & kMask20; break;
-        case 3: next = (p + static_cast<uint32_t>(u.imm)) & kMask20; break;
-        case 5: next = core.post_modify_2d(u.a, u.b, 1); break;
-        default: next = core.post_modify_3d(u.a, u.b); break;
-      }
-      if (addr & 31) {
-        std::snprintf(buf, sizeof buf, "256-bit vector store at 0x%X: not 32-byte aligned (the store units take aligned addresses)", addr);
-        core.fail(buf);
-      }
+      uint32_t next = 0;
+      bool post = false;
+      const uint32_t addr = effective_address(u, core, 32, "store", &next, &post);
       const int n = u.d >> 1, half = u.d & 1;
       if (xu_[n] & unit_mask(16 * half, 16)) {
         std::snprintf(buf, sizeof buf, "vst w%c%d stores lanes a conversion left undetermined (no fact fixes them)", half ? 'h' : 'l', n);

@@ -97,6 +97,7 @@ class VectorUnit {
   static uint64_t read_mask(Core& core, uint8_t reg, int lane_bytes);
   static void write_mask(Core& core, uint8_t reg, int lane_bytes, uint64_t mask, int latency);
   static void refuse_unknown(Core& core, uint32_t unknown, const char* what);
+  static uint32_t effective_address(const MicroOp& u, Core& core, int bytes, const char* what, uint32_t* next, bool* post);
   const uint8_t* read_x(int n, bool bypass, uint64_t cycle, uint32_t* unknown) const {
     const Forward& f = fwd_[n][cycle & 1];
     if (bypass && f.cycle == cycle && vector_rules_for_tests().mov_bypass) return *unknown = f.unknown, f.data;

@@ -107,6 +107,17 @@ Elf parse_elf(const uint8_t* data, size_t size, const std::string& name) {
   e.entry = r.u32(24);
   const uint32_t phoff = r.u32(28), shoff = r.u32(32);
   e.flags = r.u32(36);
+  // A core program is a linked executable for AIE2 (llvm-aie: AIETargetELFStreamer sets e_flags
+  // EF_AIE_AIE2 = 0x2 for the aie2 triple, EF_AIE_AIE1 = 0x1, EF_AIE_AIE2P = 0x3; ld.lld links ET_EXEC).
+  const uint16_t type = r.u16(16);
+  if (type == 1) r.fail("a relocatable object (ET_REL), not a linked core program: give the ELF the link step wrote (main_core_<col>_<row>.elf)");
+  if (type != 2) r.fail("e_type " + std::to_string(type) + ", not an executable (ET_EXEC = 2)");
+  if (e.flags != 0x2) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "0x%x", e.flags);
+    r.fail(std::string("e_flags ") + buf + (e.flags == 0x3 ? " (EF_AIE_AIE2P: built for AIE2P, npu4/Strix)" : e.flags == 0x1 ? " (EF_AIE_AIE1: built for AIE1, Versal)" : "") +
+           ", not EF_AIE_AIE2 (0x2): the simulator runs npu1's AIE2 cores only");
+  }
   const uint16_t phentsize = r.u16(42), phnum = r.u16(44), shentsize = r.u16(46), shnum = r.u16(48),
                  shstrndx = r.u16(50);
   if (phnum && phentsize < 32) r.fail("program header entries of " + std::to_string(phentsize) + " bytes (< 32)");

@@ -163,7 +163,15 @@ TEST_CASE("elf: bad files are one-line errors naming the file") {
   };
   std::string x86 = good;
   x86[18] = 0x3E, x86[19] = 0;
+  // e_type (offset 16) and e_flags (offset 36) as llvm-aie writes them for other builds.
+  std::string rel = good, aie2p = good, aie1 = good;
+  rel[16] = 1;
+  aie2p[36] = 3;
+  aie1[36] = 1;
   const Case cases[] = {
+      {bytes("kernel.o", rel), "a relocatable object (ET_REL), not a linked core program"},
+      {bytes("strix.elf", aie2p), "e_flags 0x3 (EF_AIE_AIE2P: built for AIE2P, npu4/Strix), not EF_AIE_AIE2 (0x2)"},
+      {bytes("versal.elf", aie1), "EF_AIE_AIE1"},
       {bytes("text.elf", "hello, not an elf"), "not an ELF file"},
       {bytes("short.elf", good.substr(0, 40)), "truncated"},
       {bytes("cut.elf", good.substr(0, good.size() / 2)), "truncated"},
@@ -180,6 +188,11 @@ TEST_CASE("elf: bad files are one-line errors naming the file") {
       CHECK(m.find(c.expect) != std::string::npos);
       CHECK(m.find('\n') == std::string::npos);
     }
+  }
+  for (const char* f : {"kernel.o", "strix.elf"}) {
+    const auto e = attncheck::testing::run_cli({"elf", "inspect", d.file(f)});
+    CHECK(e.exit_code == 2);
+    CHECK(e.err_lines().size() == 1);
   }
   const auto r = attncheck::testing::run_cli({"elf", "inspect", d.file("missing.elf")});
   CHECK(r.exit_code == 2);

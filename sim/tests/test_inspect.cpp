@@ -127,6 +127,36 @@ TEST_CASE("elf: the single-core gelu and layernorm builds fit their stack") {
   }
 }
 
+// The INT8 LUT build keeps its exp table in .data (0x78400, 512 B). The same ELF with .data moved
+// (section header only) to 128 bytes above the stack base: the deepest frame now runs through it,
+// and inspect says so, naming the section and its bytes.
+TEST_CASE("elf: a stack that runs into the ELF's own .data is reported like one into a buffer") {
+  std::string bytes;
+  {
+    std::ifstream f(build("int8-lut-2025-11-03") + ".elf", std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(f), {});
+  }
+  const Elf original = parse_elf(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "int8-lut.elf");
+  const ElfReport before = inspect_elf(original, nullptr);
+  for (const auto& o : before.overlaps) CHECK(o.buffer.find(".data") == std::string::npos);
+  REQUIRE(before.stack.max_bytes > 0x80 + 16);
+  uint32_t shoff;
+  std::memcpy(&shoff, &bytes[32], 4);
+  size_t data_index = 0;
+  for (size_t i = 0; i < original.sections.size(); ++i)
+    if (original.sections[i].name == ".data") data_index = i;
+  REQUIRE(data_index > 0);
+  const uint32_t moved = before.stack.base + 0x80;
+  std::memcpy(&bytes[shoff + 40 * data_index + 12], &moved, 4);  // sh_addr
+  const Elf patched = parse_elf(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "int8-lut-moved-data.elf");
+  const ElfReport r = inspect_elf(patched, nullptr);
+  bool named = false;
+  for (const auto& o : r.overlaps)
+    if (o.buffer == ".data (the ELF's own data)") named = o.first_byte == 0 && o.bytes == std::min<uint32_t>(512, r.stack.max_bytes - 0x80);
+  CHECK(named);
+  CHECK(stack_verdict(r).find(".data (the ELF's own data)") != std::string::npos);
+}
+
 TEST_CASE("elf: without a link script the stack reservation is mlir-aie's default") {
   const Elf e = read_elf(build("int32-2025-11-03") + ".elf");
   const ElfReport r = inspect_elf(e, nullptr);

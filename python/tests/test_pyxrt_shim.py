@@ -75,3 +75,16 @@ def test_bad_calls_raise_in_one_line(build_dir):
     assert "\n" not in str(e.value) and "host buffer" in str(e.value)
     with pytest.raises(RuntimeError):
         xrt.device(1)
+
+
+def test_a_riallto_style_script_runs_color_threshold_on_a_whole_frame():
+    """Issue 25: a host script in Riallto's style (its runtime/apprunner.py's calls) runs one of
+    Riallto's applications on the simulator: color_threshold_v1_720p, a gradient frame, the TRUNC
+    threshold type, every byte equal to threshold.cc's arithmetic."""
+    binaries = SHARED / "npu1" / "riallto-0593d004" / "binaries"
+    if not binaries.is_dir():
+        pytest.fail("needs ../shared/npu1")
+    script = HERE / "scripts" / "riallto_color_threshold.py"
+    r = subprocess.run([sys.executable, str(script), str(binaries)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "simulator" in r.stdout and "state 4, 3686400 bytes, 0 differ from threshold.cc's TRUNC" in r.stdout, r.stdout

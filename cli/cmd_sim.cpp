@@ -137,7 +137,7 @@ void add_profile_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--xclbin", a->xclbin, "The xclbin");
   cmd->add_option("--pdi", a->pdi, "Or its PDI (main.pdi)");
   cmd->add_option("--insts", a->insts, "The instruction stream XRT passes (insts.bin, insts.txt, npu_insts.mlir, .seq)")->required();
-  cmd->add_option("--arg", a->args, "N=FILE (an input buffer), N=OUT.bin (written after the run) or N=SIZE, N the XRT kernel argument")->take_all();
+  cmd->add_option("--arg", a->args, "N=FILE (an input buffer when FILE exists, unless the device only writes argument N), N=OUT.bin (written after the run) or N=SIZE, N the XRT kernel argument")->take_all();
   cmd->add_option("--iterations", a->iterations, "XRT calls (default 1)")->check(at_least(1));
   cmd->add_option("--clock-mhz", a->clock_mhz, "Convert cycles to time at this AIE clock (default: npu1's 1024 MHz)")->check(CLI::Range(1.0, 10000.0));
   cmd->add_option("--trace", a->trace, "Also write a Chrome/Perfetto trace (Trace Event Format JSON)");
@@ -160,7 +160,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   sim->add_option("--insts", a->insts,
                   "The instruction stream XRT passes (insts.bin, insts.txt, npu_insts.mlir, .seq): runs the whole array from the xclbin, no --design")
       ->group("Array (--insts)");
-  sim->add_option("--arg", a->args, "With --insts: N=FILE (an input buffer), N=OUT.bin (written after the run) or N=SIZE, N the XRT kernel argument")
+  sim->add_option("--arg", a->args, "With --insts: N=FILE (an input buffer when FILE exists, unless the device only writes argument N), N=OUT.bin (written after the run) or N=SIZE, N the XRT kernel argument")
       ->take_all()->group("Array (--insts)");
   sim->add_option("--design", a->design,
                   "The placed design, input_physical_with_elfs.mlir (default: the one beside the program)");

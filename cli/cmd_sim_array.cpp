@@ -24,6 +24,7 @@ namespace {
 struct ArgBinding {
   int arg = -1;
   std::string spec, file;  // file: input to read, or output to write
+  bool rewritten = false;  // an existing file the device only writes: an output again
   bool input = false;
   uint64_t size = 0;       // N=SIZE: a zero-filled buffer of that many bytes, not saved
   std::vector<uint8_t> bytes;
@@ -136,6 +137,16 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  // An existing file names an input: unless the device only wrote that argument (shim S2MM, never
+  // MM2S), which makes it an output the user is running again: it is written, not left stale.
+  for (auto& b : binds) {
+    const auto use = arr->argument_use().find(b.arg);
+    if (b.input && use != arr->argument_use().end() && use->second.written && !use->second.read) {
+      b.input = false;
+      b.rewritten = true;
+      OutputSet::check("--arg " + std::to_string(b.arg), b.file);
+    }
+  }
   OutputSet written;
   nlohmann::json jargs = nlohmann::json::array();
   for (const auto& b : binds) {
@@ -179,7 +190,8 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
     << " operations), " << calls << " call(s)\n";
   for (const auto& b : binds)
     o << "  arg " << b.arg << "  " << buffers.at(b.arg).size() << " B  "
-      << (b.input ? "from " + b.file : b.file.empty() ? "scratch" : "to " + b.file) << "\n";
+      << (b.input ? "from " + b.file : b.file.empty() ? "scratch" : "to " + b.file) << (b.rewritten ? " (it existed; the device only writes this argument)" : "")
+      << "\n";
   for (const auto& c : rep["cores"])
     o << "  core (" << c["tile"][0].get<int>() << "," << c["tile"][1].get<int>() << ")  " << c["bundles"].get<uint64_t>() << " bundles, "
       << c["lock_stall_cycles"].get<uint64_t>() << " cycles waiting on locks, " << c["state"].get<std::string>() << "\n";

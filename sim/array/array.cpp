@@ -96,9 +96,10 @@ struct Array::Tile {
 Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {}
 Array::~Array() = default;
 
+// Every DMA word looks its tile up: a flat grid, not the map (the map keeps ownership and order).
 Array::Tile* Array::find_tile(int col, int row) {
-  auto it = tiles_.find({col, row});
-  return it == tiles_.end() ? nullptr : it->second.get();
+  if (col < 0 || col >= kNpu1Columns || row < 0 || row >= kNpu1Rows) return nullptr;
+  return grid_[static_cast<size_t>(col * kNpu1Rows + row)];
 }
 
 Array::Tile& Array::tile(int col, int row, const std::string& origin) {
@@ -123,6 +124,7 @@ Array::Tile& Array::tile(int col, int row, const std::string& origin) {
   for (auto* v : {&t->s2mm, &t->mm2s})
     for (auto& ch : *v) ch.bd_uses.assign(t->layout->bds, 0);
   Tile& ref = *t;
+  grid_[static_cast<size_t>(col * kNpu1Rows + row)] = t.get();
   tiles_.emplace(std::make_pair(col, row), std::move(t));
   return ref;
 }
@@ -545,8 +547,11 @@ uint8_t* Array::word_at(DmaChannel& ch, int64_t word_offset) {
   if (t.kind != TileKind::Shim) return memory(t, static_cast<uint64_t>(byte), 4, ch);
   // Shim DMA: the address is a device (DDR) address; it must fall inside one host buffer.
   for (const auto& h : host_)
-    if (static_cast<uint64_t>(byte) >= h.device_address && static_cast<uint64_t>(byte) + 4 <= h.device_address + h.bytes->size())
+    if (static_cast<uint64_t>(byte) >= h.device_address && static_cast<uint64_t>(byte) + 4 <= h.device_address + h.bytes->size()) {
+      ArgumentUse& use = argument_use_[h.arg];
+      (ch.s2mm ? use.written : use.read) = true;
       return h.bytes->data() + (byte - h.device_address);
+    }
   std::string args;
   for (const auto& h : host_)
     args += (args.empty() ? "" : ", ") + std::to_string(h.arg) + ": " + std::to_string(h.bytes->size()) + " B at " + hex(h.device_address);

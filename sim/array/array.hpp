@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <array>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -92,6 +93,12 @@ class Array {
   // Cycles of the last call: from its start to the cycle after the last task-complete token it
   // issued (the sync that ends it sees that token); the scheduler's quantum does not round it.
   uint64_t last_call_cycles() const { return last_call_cycles_; }
+  // How the shim DMA used each kernel argument's host buffer in the calls so far: read (MM2S) or
+  // written (S2MM). The CLI writes an output-only argument back even to a file that existed.
+  struct ArgumentUse {
+    bool read = false, written = false;
+  };
+  const std::map<int, ArgumentUse>& argument_use() const { return argument_use_; }
   // The least common multiple of the BD chain lengths of the channels with queued tasks (see
   // ring_period in program.hpp).
   size_t ring_period();
@@ -131,6 +138,7 @@ class Array {
 
   ArrayOptions opt_;
   std::map<std::pair<int, int>, std::unique_ptr<Tile>> tiles_;
+  std::array<Tile*, kNpu1Columns * kNpu1Rows> grid_{};  // tiles_ by col * kNpu1Rows + row
   std::vector<std::unique_ptr<StreamRoute>> routes_;
   bool routes_dirty_ = true;
   bool neighbours_connected_ = false;
@@ -138,6 +146,7 @@ class Array {
   uint64_t dma_now_ = 0;     // the cycle the DMA channels are stepping
   uint64_t last_token_ = 0;  // the cycle of the last task-complete token
   uint64_t last_call_cycles_ = 0;
+  std::map<int, ArgumentUse> argument_use_;
   // The call in progress.
   const InstructionStream* insts_ = nullptr;
   size_t next_op_ = 0;

@@ -286,3 +286,35 @@ TEST_CASE("elf inspect --design: buffers sized and locks named by the placed des
   for (const auto& b : j["buffers"]) CHECK(b["size_source"] == "design");
   check_one_line_error(run_cli({"elf", "inspect", dir + "/main_core_0_2.elf", "--design", t.file("missing.mlir")}), "missing.mlir");
 }
+
+namespace {
+std::string file_bytes(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+}  // namespace
+
+// `--arg N=FILE` reads FILE when it exists. A second run with the same output path used to read the
+// previous output back as an input of argument 4, write nothing and exit 0: a stale result shown as
+// a fresh one. The device only writes argument 4 (shim S2MM, never MM2S), so it is written again.
+TEST_CASE("sim command: --insts with an output file that already exists writes it again, not reads it as an input") {
+  TempDir d;
+  const std::string dir = shared_dir() + "/aie2/int32-2025-11-03";
+  std::string a(12288, '\0'), b(12288, '\0');
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<char>(i * 7 + 1), b[i] = static_cast<char>(i * 13 + 5);
+  write_bytes(d.file("a.bin"), a);
+  write_bytes(d.file("b.bin"), b);
+  auto run = [&](const std::string& in, const std::string& out) {
+    return run_cli({"sim", "--pdi", dir + "/main.pdi", "--insts", dir + "/npu_insts.mlir", "--arg", "3=" + in, "--arg", "4=" + out});
+  };
+  REQUIRE(run(d.file("a.bin"), d.file("out.bin")).exit_code == 0);
+  const std::string from_a = file_bytes(d.file("out.bin"));
+  const CliResult again = run(d.file("b.bin"), d.file("out.bin"));
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.out.find("to " + d.file("out.bin") + " (it existed; the device only writes this argument)") != std::string::npos);
+  REQUIRE(run(d.file("b.bin"), d.file("fresh.bin")).exit_code == 0);
+  CHECK(file_bytes(d.file("out.bin")) == file_bytes(d.file("fresh.bin")));
+  CHECK(file_bytes(d.file("out.bin")) != from_a);
+  // An argument the device reads stays an input, even when the device also wrote another one.
+  CHECK(file_bytes(d.file("b.bin")) == b);
+}

@@ -164,6 +164,116 @@ uint32_t arm_the_binary_runs(uint32_t type) {
   }
 }
 
+
+// The .seq with some of its write32s changed: `0200RR00 / <address> / <value>` writes `value` at
+// `address` of the core tile in row RR (how the .seq holds AIEX.ipu.rtp_write: denoise's rtp04 at
+// 0x2200 of tile (0,4), rtp05 at 0x0E00 of tile (0,5)). Every write named must be found.
+struct SeqWrite {
+  int row;
+  uint32_t address, value;
+};
+std::string seq_with_writes(const TempDir& dir, const std::string& app, const std::vector<SeqWrite>& writes) {
+  std::ifstream in(riallto(app, "seq"));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  size_t written = 0;
+  for (const auto& w : writes) {
+    char op[16], addr[16], v[16];
+    std::snprintf(op, sizeof op, "0200%02X00", w.row);
+    std::snprintf(addr, sizeof addr, "%08X", w.address);
+    std::snprintf(v, sizeof v, "%08X", w.value);
+    for (size_t k = 1; k + 1 < lines.size(); ++k)
+      if (lines[k] == addr && lines[k - 1] == op) lines[k + 1] = v, ++written;
+  }
+  REQUIRE(written == writes.size());
+  const std::string path = dir.file(app + ".seq");
+  std::ofstream out(path);
+  for (const auto& l : lines) out << l << "\n";
+  return path;
+}
+
+// mlir-aie aie_kernels/aie2/rgba2gray.cc (rgba2grayLine; the binary's loop is the
+// `accumulate<32>(WT, 0, r, g, b, c1)` form): acc32 lanes WT0 r + WT1 g + WT2 b + WT3 * 1 with
+// WT = (round(0.299 * 2^15), round(0.587 * 2^15), round(0.114 * 2^15), 2^14) = (9798, 19235, 3736,
+// 16384), then to_vector<uint8_t>(15): shift right 15 rounding by crRnd, which no core writes
+// (reset 0: floor), saturating by crSat (the sum stays within 0..255 after the shift either way).
+Bytes gray_reference(const Bytes& rgba) {
+  Bytes g(rgba.size() / 4);
+  for (size_t i = 0; i < g.size(); ++i) {
+    const int64_t acc = 9798 * rgba[4 * i] + 19235 * rgba[4 * i + 1] + 3736 * rgba[4 * i + 2] + 16384;
+    g[i] = static_cast<uint8_t>(acc >> 15);  // floor: an arithmetic shift (acc >= 0 here)
+  }
+  return g;
+}
+
+// Riallto kernels/median.cpp (median1DLine): per line, out[i] = median of in[i-1], in[i], in[i+1]
+// as vsort3 computes it (max(min(a, b), min(max(a, b), c)) on uint8), the first pixel's left
+// neighbour itself (shuffle_up_replicate) and the last pixel's right neighbour itself
+// (shuffle_down_replicate; the source's `line2[nbytes-cnt] = ...` names lane 32 of a 32-lane vector).
+Bytes median_reference(const Bytes& g) {
+  Bytes m(g.size());
+  for (int y = 0; y < kHeight; ++y)
+    for (int x = 0; x < kWidth; ++x) {
+      const uint8_t* l = &g[static_cast<size_t>(y) * kWidth];
+      const int a = l[std::max(x - 1, 0)], b = l[x], c = l[std::min(x + 1, kWidth - 1)];
+      m[static_cast<size_t>(y) * kWidth + x] = static_cast<uint8_t>(std::max(std::min(a, b), std::min(std::max(a, b), c)));
+    }
+  return m;
+}
+
+// mlir-aie aie_kernels/aie2/addWeighted.cc (addWeightedLine, uint8_t, N = 32): set_saturation
+// (crSat 1), gamma_acc = from_vector(gamma, 0) (gamma in every acc32 lane), acc = gamma_acc +
+// alpha in1 + beta in2 (accumulate<N>(gamma_acc, coeff, 0, in1, in2)), out = to_vector<uint8_t>(14):
+// floor (crRnd 0) of acc / 2^14, saturated to 0..255.
+Bytes add_weighted_reference(const Bytes& in1, const Bytes& in2, int16_t alpha, int16_t beta, uint8_t gamma) {
+  Bytes o(in1.size());
+  for (size_t i = 0; i < o.size(); ++i) {
+    const int64_t acc = gamma + int64_t{alpha} * in1[i] + int64_t{beta} * in2[i];
+    o[i] = static_cast<uint8_t>(std::clamp<int64_t>(acc >> 14, 0, 255));  // >> on a negative value: floor
+  }
+  return o;
+}
+
+// mlir-aie threshold.cc threshold_aie<uint8_t, 64> (thresholdLine) with thresh t and max m:
+// TRUNC (2) and types outside 0..4 min(t, src); BINARY (0) lt(t, src) ? m : 0; BINARY_INV (1)
+// lt(t, src) ? 0 : m; TOZERO (3) lt(t, src) ? src : 0; TOZERO_INV (4) lt(t, src) ? 0 : src.
+Bytes threshold1_reference(const Bytes& in, uint8_t t, uint8_t m, uint32_t type) {
+  Bytes o(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const uint8_t s = in[i];
+    const bool lt = t < s;
+    switch (static_cast<uint8_t>(type)) {
+      case 0: o[i] = lt ? m : 0; break;
+      case 1: o[i] = lt ? 0 : m; break;
+      case 3: o[i] = lt ? s : 0; break;
+      case 4: o[i] = lt ? 0 : s; break;
+      default: o[i] = std::min(t, s); break;
+    }
+  }
+  return o;
+}
+
+// denoise_task_parallel_720p.mlir: gray = rgba2gray(frame) on (0,2); med = median1D(gray) on
+// (0,3); aw = addWeighted(gray, med, alpha, beta, gamma) on (0,4) (rtp04: the RTPs truncated to
+// i16, i16, i8); out = threshold(aw, value, max, type) on (0,5) (rtp05, each truncated to i16 and
+// passed to uint8_t parameters: the low 8 bits).
+struct DenoiseParams {
+  int32_t alpha = 16384, beta = -16384, gamma = 0, value = 10, type = 0, max = 255;  // the .seq's own
+};
+// `arm` is the threshold type whose source arm is applied (the binary's, see arm_the_binary_runs).
+Bytes denoise_reference(const Bytes& frame, const DenoiseParams& p, uint32_t arm) {
+  const Bytes gray = gray_reference(frame);
+  const Bytes aw = add_weighted_reference(gray, median_reference(gray), static_cast<int16_t>(p.alpha), static_cast<int16_t>(p.beta),
+                                          static_cast<uint8_t>(p.gamma));
+  return threshold1_reference(aw, static_cast<uint8_t>(p.value), static_cast<uint8_t>(p.max), arm);
+}
+std::string denoise_seq(const TempDir& dir, const DenoiseParams& p) {
+  return seq_with_writes(dir, "denoise_task_parallel_720p",
+                         {{4, 0x2200, static_cast<uint32_t>(p.alpha)}, {4, 0x2204, static_cast<uint32_t>(p.beta)},
+                          {4, 0x2208, static_cast<uint32_t>(p.gamma)}, {5, 0x0E00, static_cast<uint32_t>(p.value)},
+                          {5, 0x0E04, static_cast<uint32_t>(p.type)}, {5, 0x0E08, static_cast<uint32_t>(p.max)}});
+}
+
 }  // namespace
 
 TEST_CASE("riallto: color_threshold_v1_720p runs whole 720p frames: threshold.cc's arithmetic on every threshold type, the binary's own arm order on four") {
@@ -207,4 +317,30 @@ TEST_CASE("riallto mutations: crVaddSign read the wrong way round, or vsel's sou
   INFO("signed: " << signed_cmp << "\nswapped: " << swapped);
   CHECK(signed_cmp.find("the first is byte") != std::string::npos);
   CHECK(swapped.find("the first is byte 0 (line 0, pixel 0, channel 0)") != std::string::npos);  // every byte flips
+}
+
+TEST_CASE("riallto: denoise_task_parallel_720p runs whole 720p frames equal to its four kernels' sources (rgba2gray, median, addWeighted, threshold)") {
+  TempDir dir;
+  const Bytes frames[3] = {random_frame(20261207), gradient_frame(), pattern_frame(6)};
+  const char* frame_names[3] = {"random", "gradient", "test pattern"};
+  // The .seq's own parameters (noise out: gray - median, binary threshold at 10) on every frame,
+  // then weights that round (alpha 0.3, beta 0.7 with a gamma) and the other threshold types.
+  DenoiseParams own, blend;
+  blend.alpha = 4915, blend.beta = 11469, blend.gamma = 7, blend.value = 100, blend.type = 3;
+  DenoiseParams negative;  // -median + gray with a large gamma: negative sums saturate to 0
+  negative.alpha = -9000, negative.beta = 20000, negative.gamma = 200, negative.value = 60, negative.type = 1;
+  DenoiseParams trunc;  // TRUNC (2): the one arm the source and binary agree on; min(200, gray + (gray - median) / 2)
+  trunc.alpha = 24576, trunc.beta = -8192, trunc.gamma = 3, trunc.value = 200, trunc.type = 2;
+  const std::vector<std::pair<int, DenoiseParams>> runs = {{0, own}, {1, own}, {2, own}, {2, blend}, {0, negative}, {1, trunc}};
+  for (size_t k = 0; k < testing::scaled(runs.size(), 1); ++k) {
+    const auto& [f, p] = runs[k];
+    INFO(frame_names[f] << " frame, alpha " << p.alpha << " beta " << p.beta << " gamma " << p.gamma << " threshold " << p.value
+                        << " type " << p.type);
+    const Bytes got = run_app("denoise_task_parallel_720p", denoise_seq(dir, p), frames[f], kFrameBytes / 4);
+    // threshold.o here pairs the types as color_threshold's threshold4ChLine does (0 <-> 1, 3 <-> 4;
+    // docs/aie2-vector.md): the binary's arm matches, the source's own differs.
+    const uint32_t arm = arm_the_binary_runs(static_cast<uint32_t>(p.type));
+    CHECK(first_difference(got, denoise_reference(frames[f], p, arm), 1) == "");
+    if (arm != static_cast<uint32_t>(p.type)) CHECK(first_difference(got, denoise_reference(frames[f], p, p.type), 1) != "");
+  }
 }

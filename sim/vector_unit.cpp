@@ -25,6 +25,18 @@ uint32_t unit_mask(int first_unit, int units) {
   return units >= 32 ? ~0u : ((1u << units) - 1) << first_unit;
 }
 
+// Undetermined 16-bit units of a register as per-byte flags, and back (a unit is undetermined
+// when either of its bytes is): lets permutations (vshuffle, vshift, vpush) carry them exactly.
+void unknown_bytes(uint32_t units, bool* bytes) {
+  for (int k = 0; k < 64; ++k) bytes[k] = (units >> (k / 2)) & 1;
+}
+uint32_t unknown_units(const bool* bytes) {
+  uint32_t u = 0;
+  for (int k = 0; k < 64; ++k)
+    if (bytes[k]) u |= 1u << (k / 2);
+  return u;
+}
+
 // Lane i of e-byte elements, sign- or zero-extended.
 int64_t lane(const uint8_t* v, int i, int e, bool sign) {
   const uint8_t* p = v + i * e;
@@ -296,6 +308,12 @@ bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
     u->width = name == "VEXTRACT_D8" ? 1 : name == "VEXTRACT_D16" ? 2 : 4;
     return true;
   }
+  if (name == "VLDB_128_ag_pstm_nrm" || name == "VLDB_128_ag_idx") {
+    u->kind = kVLoad128;  // "vldb.128 $dst, [$ptr], $mod" / "[$ptr, $dj]": ops w, p, m or dj
+    u->width = name == "VLDB_128_ag_idx" ? 0 : 2;
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    return true;
+  }
   if (name == "VMOV_mv_w") {
     // "vmov $d, $s" over mAMWQd / mAMWQs: (file << 8) | index, file 1 am, 2 w (mW1 numbering), 3 q.
     const int64_t d = op(0), sv = op(1);
@@ -505,8 +523,9 @@ void VectorUnit::unpack_into(Core& core, const Late& l, int latency) {
     sign = cr == 1;
   }
   Write& w = later(core, latency);
-  w.file = kFileX, w.idx = l.d, w.offset = 0, w.bytes = 64, w.unknown = l.unknown ? ~0u : 0;
+  w.file = kFileX, w.idx = l.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
   for (int i = 0; i < 32; ++i) {
+    if ((l.unknown >> (i / 2)) & 1) w.unknown |= 1u << i;  // byte i of the source to 16-bit lane i
     const uint16_t v = static_cast<uint16_t>(sign ? static_cast<int16_t>(static_cast<int8_t>(l.bytes[i])) : l.bytes[i]);
     std::memcpy(w.data + 2 * i, &v, 2);
   }
@@ -580,7 +599,8 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   // X and Y are read at issue, without a bypass (II_VMAC bypasses [VEC, VEC, No, No]).
   const uint8_t* xs = x(u.a);
   const uint8_t* ys = x(u.b);
-  refuse_unknown(core, xu_[u.a] | xu_[u.b], name);
+  // The bytes each mode reads: X 0..38 and Y 0..7 for the convolution, everything otherwise.
+  refuse_unknown(core, conv ? (xu_[u.a] & unit_mask(0, 20)) | (xu_[u.b] & unit_mask(0, 4)) : xu_[u.a] | xu_[u.b], name);
   int64_t p[32];
   for (int i = 0; i < 32; ++i) {
     if (elem16) {
@@ -994,6 +1014,27 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       core.write_later_from_vector(u.d, static_cast<uint32_t>(lane(xs, static_cast<int>(idx), u.width, cr == 1)), 2);
       return;
     }
+    case kVLoad128: {
+      // vldb.128 w: 16 bytes into bits 0..127 of w (128-bit vector types live in the low part of
+      // a register: mlir-aie widens them with the low-part set_I512_I128); what bits 128..255
+      // hold afterwards no public fact says: marked undetermined. II_VLDB_PTR_POSTINC [7, 1, 1, 1]
+      // (AIE2GenFixupInstrInfo.td, AIE2Schedule.td): w at cycle 7, the pointer at 1.
+      constexpr uint32_t kMask20 = 0xFFFFF;
+      const uint32_t p = core.regs_[u.a];
+      uint32_t addr = p & kMask20;
+      if (u.width == 0) addr = (p + core.regs_[u.b]) & kMask20;
+      else core.write_later_from_vector(u.a, (p + core.regs_[u.b]) & kMask20, 1);
+      if (addr & 15) {
+        std::snprintf(buf, sizeof buf, "128-bit vector load at 0x%X: not 16-byte aligned (the load units take aligned addresses)", addr);
+        core.fail(buf);
+      }
+      Write& w = later(core, 7);
+      w.file = kFileX, w.idx = static_cast<uint8_t>(u.d >> 1), w.offset = static_cast<uint8_t>(32 * (u.d & 1)), w.bytes = 32;
+      std::memset(w.data, 0, 32);
+      std::memcpy(w.data, core.vector_access(addr, 16, false), 16);
+      w.unknown = unit_mask(16 * (u.d & 1) + 8, 8);
+      return;
+    }
     case kVMovW: {
       // vmov w, w: a 256-bit copy. II_VMOV_W_<dst>_<src> [2, 1]: a wl destination forwards its
       // result with MOV_Bypass, a wl source is read with it; wh sides have no bypass (AIE2Schedule.td).
@@ -1043,7 +1084,12 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64;
       std::memcpy(w.data + u.width, src, 64 - u.width);
       std::memcpy(w.data, &v, u.width);
-      w.unknown = unk ? ~0u : 0;  // coarse: any undetermined unit makes the result undetermined
+      bool in_unk[65];
+      in_unk[0] = false;  // the scalar
+      unknown_bytes(unk, in_unk + 1);
+      bool out_unk[64];
+      for (int k = 0; k < 64; ++k) out_unk[k] = k < u.width ? false : in_unk[1 + k - u.width];
+      w.unknown = unknown_units(out_unk);
       forward_x(w, core.cycle_);
       return;
     }
@@ -1059,14 +1105,18 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       }
       uint32_t ua, ub;
       uint8_t in[128];
+      bool in_unk[128], out_unk[64];
       std::memcpy(in, read_x(u.a, true, core.cycle_, &ua), 64);
       std::memcpy(in + 64, read_x(u.b, true, core.cycle_, &ub), 64);
+      unknown_bytes(ua, in_unk);
+      unknown_bytes(ub, in_unk + 64);
       Write& w = later(core, 2);
       w.file = u.c, w.idx = u.d, w.offset = 0, w.bytes = 64;
       if (m == 38) {
         // T16_1x2_flip: "swapping each neighbouring 16 bit values" (UG1583)
         for (int k = 0; k < 32; ++k) std::memcpy(w.data + 2 * k, in + 2 * (k ^ 1), 2);
-        w.unknown = ua ? ~0u : 0;
+        for (int k = 0; k < 64; ++k) out_unk[k] = in_unk[(k ^ 2)];
+        w.unknown = unknown_units(out_unk);
       } else {
         int r = sm.r, c = sm.c;
         if (vector_rules_for_tests().shuffle_transposed) std::swap(r, c);
@@ -1075,8 +1125,9 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
           const int t = sm.half * n + k;  // element t of the C x R transpose
           const int src = (t % r) * c + t / r;
           std::memcpy(w.data + k * eb, in + src * eb, eb);
+          for (int j = 0; j < eb; ++j) out_unk[k * eb + j] = in_unk[src * eb + j];
         }
-        w.unknown = (ua | (sm.r * sm.c * sm.e > 512 ? ub : 0)) ? ~0u : 0;
+        w.unknown = unknown_units(out_unk);
       }
       if (u.c == kFileX) forward_x(w, core.cycle_);
       return;
@@ -1097,7 +1148,10 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       Write& w = later(core, 2);
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64;
       std::memcpy(w.data, in + sh, 64);
-      w.unknown = (ua | ub) ? ~0u : 0;
+      bool in_unk[128];
+      unknown_bytes(ua, in_unk);
+      unknown_bytes(ub, in_unk + 64);
+      w.unknown = unknown_units(in_unk + sh);
       forward_x(w, core.cycle_);
       return;
     }

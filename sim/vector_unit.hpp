@@ -40,6 +40,7 @@ enum VecUop : uint16_t {
   kVUps,               // vups.s32.d8 cm, w, s: 32 bytes widened into acc32 lanes and shifted up
   kVExtractD,          // vextract.d8/16/32 r, x, rs: sign from crVaddSign
   kVMovW,              // vmov w, w (VMOV_mv_w between W registers): 256-bit copy
+  kVLoad128,           // vldb.128 w, [p], m / [p, dj]: 16 bytes into the low 128 bits of w
   kVecLast,
 };
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -274,6 +275,101 @@ std::string denoise_seq(const TempDir& dir, const DenoiseParams& p) {
                           {5, 0x0E04, static_cast<uint32_t>(p.type)}, {5, 0x0E08, static_cast<uint32_t>(p.max)}});
 }
 
+// Riallto kernels/filter2d.h, filter2d_3lines_aie (what edge_detect's filter2d.cc.o computes,
+// filter2dLine(line0, line1, line2, out, 1280, kernel)), followed vector by vector as its aie_api
+// calls specify: kernel_vec[8r + c] = kernel[r][c] >> 8 (int8; lanes 8r+3..8r+7 zero);
+// data_buf = 64 uint8 lanes; shuffle_up_replicate(v, 1): lane 0 = v[0], lane i = v[i-1];
+// shuffle_up_fill(v, f, 1): lane 0 = f[63], lane i = v[i-1]; shuffle_down_replicate(v, 32):
+// lane i = v[min(i + 32, 63)]; sliding_mul_xy_ops<32, 8, 1, 1, int8, uint8>::mul / mac(coeff,
+// 8r, data, 0): lane i += sum_k coeff[8r + k] data[i + k]; to_vector<uint8>(12 - 8): shift 4,
+// floor (crRnd 0), saturated to 0..255 (set_sat). This version stores prev_buf after the shuffle,
+// so from the third 32-pixel block on a block's first pixel takes the pixel two to its left as its
+// left neighbour (mlir-aie's later filter2d.cc fixes exactly that; the binary is the older one).
+Bytes filter2d_line_reference(const uint8_t* l0, const uint8_t* l1, const uint8_t* l2, const int16_t kernel[9]) {
+  int8_t coeff[24] = {};
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) coeff[8 * r + c] = static_cast<int8_t>(kernel[3 * r + c] >> 8);
+  const uint8_t* line[3] = {l0, l1, l2};
+  uint8_t data[3][64], prev[3][64] = {};
+  Bytes out;
+  auto emit = [&]() {
+    for (int i = 0; i < 32; ++i) {
+      int64_t acc = 0;
+      for (int r = 0; r < 3; ++r)
+        for (int k = 0; k < 8; ++k) acc += coeff[8 * r + k] * data[r][i + k];
+      out.push_back(static_cast<uint8_t>(std::clamp<int64_t>(acc >> 4, 0, 255)));
+    }
+  };
+  auto shuffle_up_fill = [](uint8_t* v, const uint8_t* fill) {
+    uint8_t t[64];
+    t[0] = fill[63];
+    std::memcpy(t + 1, v, 63);
+    std::memcpy(v, t, 64);
+  };
+  for (int r = 0; r < 3; ++r) {
+    std::memcpy(data[r], line[r], 32);
+    line[r] += 32;
+    std::memcpy(data[r] + 32, line[r], 32);
+    std::memcpy(prev[r] + 32, data[r], 32);
+    uint8_t t[64];
+    t[0] = data[r][0];
+    std::memcpy(t + 1, data[r], 63);  // shuffle_up_replicate(data, 1)
+    std::memcpy(data[r], t, 64);
+  }
+  emit();
+  for (int i = 64; i < kWidth - 1; i += 32) {
+    for (int r = 0; r < 3; ++r) {
+      std::memcpy(data[r], line[r], 32);
+      line[r] += 32;
+      std::memcpy(data[r] + 32, line[r], 32);
+      shuffle_up_fill(data[r], prev[r]);
+      std::memcpy(prev[r] + 32, data[r], 32);  // after the shuffle, as this source has it
+    }
+    emit();
+  }
+  for (int r = 0; r < 3; ++r) {
+    std::memcpy(data[r] + 32, line[r], 32);
+    uint8_t t[64];
+    for (int i = 0; i < 64; ++i) t[i] = data[r][std::min(i + 32, 63)];  // shuffle_down_replicate(data, 32)
+    std::memcpy(data[r], t, 64);
+    shuffle_up_fill(data[r], prev[r]);
+  }
+  emit();
+  return out;
+}
+
+// edge_detect_720p.mlir: gray = rgba2gray(frame) (0,2); f = filter2d over lines (0, 0, 1), (y-1,
+// y, y+1), (718, 719, 719) with the 3x3 kernel from rtp1 (0,3); t = threshold(f, rtp2 value, 255,
+// type 0) (0,4); out = addWeighted(gray2rgba(t), frame, alpha, beta, gamma) over 5120 bytes a line
+// (0,5; rtp3). gray2rgba (Riallto kernels/gray2rgba.cpp): each gray byte four times, lane 4i+3
+// or-ed with 255 (alpha255).
+struct EdgeParams {
+  int16_t kernel[9] = {0, -4096, 0, -4096, 16384, -4096, 0, -4096, 0};  // Riallto's EDGE operator in Q12
+  int32_t threshold = 10, alpha = 16384, beta = 16384, gamma = 0;
+};
+Bytes edge_reference(const Bytes& frame, const EdgeParams& p, uint32_t arm) {
+  const Bytes gray = gray_reference(frame);
+  Bytes filtered(gray.size());
+  for (int y = 0; y < kHeight; ++y) {
+    const uint8_t* row = &gray[0];
+    const uint8_t* a = row + static_cast<size_t>(std::max(y - 1, 0)) * kWidth;
+    const uint8_t* b = row + static_cast<size_t>(y) * kWidth;
+    const uint8_t* c = row + static_cast<size_t>(std::min(y + 1, kHeight - 1)) * kWidth;
+    const Bytes line = filter2d_line_reference(a, b, c, p.kernel);
+    std::copy(line.begin(), line.end(), filtered.begin() + static_cast<long>(y) * kWidth);
+  }
+  const Bytes t = threshold1_reference(filtered, static_cast<uint8_t>(p.threshold), 255, arm);
+  Bytes rgba(frame.size());
+  for (size_t i = 0; i < t.size(); ++i) rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = t[i], rgba[4 * i + 3] = 255;
+  return add_weighted_reference(rgba, frame, static_cast<int16_t>(p.alpha), static_cast<int16_t>(p.beta), static_cast<uint8_t>(p.gamma));
+}
+std::string edge_seq(const TempDir& dir, const EdgeParams& p) {
+  std::vector<SeqWrite> w = {{5, 0xCC00, static_cast<uint32_t>(p.alpha)}, {5, 0xCC04, static_cast<uint32_t>(p.beta)},
+                             {5, 0xCC08, static_cast<uint32_t>(p.gamma)}, {4, 0x0E00, static_cast<uint32_t>(p.threshold)}};
+  for (int k = 0; k < 9; ++k) w.push_back({3, static_cast<uint32_t>(0x0E00 + 4 * k), static_cast<uint32_t>(static_cast<int32_t>(p.kernel[k]))});
+  return seq_with_writes(dir, "edge_detect_720p", w);
+}
+
 }  // namespace
 
 TEST_CASE("riallto: color_threshold_v1_720p runs whole 720p frames: threshold.cc's arithmetic on every threshold type, the binary's own arm order on four") {
@@ -342,5 +438,29 @@ TEST_CASE("riallto: denoise_task_parallel_720p runs whole 720p frames equal to i
     const uint32_t arm = arm_the_binary_runs(static_cast<uint32_t>(p.type));
     CHECK(first_difference(got, denoise_reference(frames[f], p, arm), 1) == "");
     if (arm != static_cast<uint32_t>(p.type)) CHECK(first_difference(got, denoise_reference(frames[f], p, p.type), 1) != "");
+  }
+}
+
+TEST_CASE("riallto: edge_detect_720p runs whole 720p frames equal to its five kernels' sources (rgba2gray, filter2d, threshold, gray2rgba, addWeighted)") {
+  TempDir dir;
+  const Bytes frames[3] = {random_frame(20261208), gradient_frame(), pattern_frame(7)};
+  const char* frame_names[3] = {"random", "gradient", "test pattern"};
+  EdgeParams edge;  // Riallto's EDGE operator, both weights 1.0, threshold 10
+  EdgeParams sobel;  // SOBEL_X, which makes negative sums (saturating to 0), an edge overlay at 0.7 / 0.3 with a gamma
+  const int16_t sobel_x[9] = {4096, 0, -4096, 8192, 0, -8192, 4096, 0, -4096};
+  std::copy(sobel_x, sobel_x + 9, sobel.kernel);
+  sobel.threshold = 40, sobel.alpha = 11469, sobel.beta = 4915, sobel.gamma = 9;
+  EdgeParams sharpen;  // SHARPEN with weights that do not divide evenly and a kernel entry with low bits (dropped by >> 8)
+  const int16_t sharpen_k[9] = {0, -4096, 0, -4096, 20480, -4096, 0, -4096, 100};
+  std::copy(sharpen_k, sharpen_k + 9, sharpen.kernel);
+  sharpen.threshold = 200, sharpen.alpha = 7000, sharpen.beta = 12000, sharpen.gamma = 250;
+  const std::vector<std::pair<int, EdgeParams>> runs = {{0, edge}, {1, edge}, {2, edge}, {2, sobel}, {0, sharpen}};
+  for (size_t k = 0; k < testing::scaled(runs.size(), 1); ++k) {
+    const auto& [f, p] = runs[k];
+    INFO(frame_names[f] << " frame, threshold " << p.threshold << ", alpha " << p.alpha << " beta " << p.beta << " gamma " << p.gamma);
+    const Bytes got = run_app("edge_detect_720p", edge_seq(dir, p), frames[f], kFrameBytes);
+    // Core (0,4) passes thresholdType 1 (`mova r3, #1` at PC 0x188 and 0x238), not the .mlir's
+    // constant 0; threshold.o runs the BINARY arm for it, as the pairing of arm_the_binary_runs says.
+    CHECK(first_difference(got, edge_reference(frames[f], p, arm_the_binary_runs(1)), 4) == "");
   }
 }

@@ -648,7 +648,7 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   }
   const int forced = vector_rules_for_tests().force_srs_crRnd;
   const uint32_t rnd = forced >= 0 ? static_cast<uint32_t>(forced) : core.regs_[reg::CR0 + kCrRnd];
-  const uint32_t sat = core.regs_[reg::CR0 + kCrSat], shift = core.regs_[u.b];
+  const uint32_t sat = vector_rules_for_tests().srs_ignores_crSat ? 0 : core.regs_[reg::CR0 + kCrSat], shift = core.regs_[u.b];
   refuse_unknown(core, bmu_[2 * u.a] | bmu_[2 * u.a + 1], "vsrs");
   const uint8_t* acc = acc_[u.a].data();
   uint8_t out[64];

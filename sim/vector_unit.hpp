@@ -54,6 +54,7 @@ struct VectorRules {
   int force_srs_crRnd = -1;         // >= 0: vsrs / vst.srs round with this mode instead of crRnd
   bool unpack_reads_at_issue = false;  // vunpack reads its source at issue instead of cycle 7
   bool shuffle_transposed = false;  // vshuffle takes a mode R x C as C x R (the wrong orientation)
+  bool srs_ignores_crSat = false;   // vsrs / vst.srs wrap (crSat 0) whatever crSat holds
 };
 VectorRules& vector_rules_for_tests();
 

@@ -464,3 +464,35 @@ TEST_CASE("riallto: edge_detect_720p runs whole 720p frames equal to its five ke
     CHECK(first_difference(got, edge_reference(frames[f], p, arm_the_binary_runs(1)), 4) == "");
   }
 }
+
+TEST_CASE("riallto mutations: rounding by conv_even, vshuffle's orientation transposed, or crSat ignored fail denoise or edge_detect naming the first differing pixel") {
+  TempDir dir;
+  const Bytes frame = pattern_frame(8);
+  DenoiseParams blend;  // weights that round: floor and conv_even differ on ties and above them
+  blend.alpha = 4915, blend.beta = 11469, blend.gamma = 7, blend.value = 100, blend.type = 2;
+  const std::string seq = denoise_seq(dir, blend);
+  const Bytes want = denoise_reference(frame, blend, 2);
+  REQUIRE(first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1) == "");
+  struct Restore {
+    ~Restore() { vector_rules_for_tests() = VectorRules{}; }
+  } restore;
+  vector_rules_for_tests().force_srs_crRnd = 12;
+  const std::string even = first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1);
+  vector_rules_for_tests() = VectorRules{};
+  vector_rules_for_tests().shuffle_transposed = true;
+  const std::string transposed = first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1);
+  vector_rules_for_tests() = VectorRules{};
+  // Saturation: edge_detect's SOBEL sums go negative and past 255 (filter2d's set_sat), addWeighted's too.
+  EdgeParams sobel;
+  const int16_t sobel_x[9] = {4096, 0, -4096, 8192, 0, -8192, 4096, 0, -4096};
+  std::copy(sobel_x, sobel_x + 9, sobel.kernel);
+  const Bytes edge_frame = random_frame(11);
+  const std::string eseq = edge_seq(dir, sobel);
+  const Bytes ewant = edge_reference(edge_frame, sobel, arm_the_binary_runs(1));
+  vector_rules_for_tests().srs_ignores_crSat = true;
+  const std::string wrapped = first_difference(run_app("edge_detect_720p", eseq, edge_frame, kFrameBytes), ewant, 4);
+  INFO("conv_even: " << even << "\ntransposed: " << transposed << "\nwrapped: " << wrapped);
+  CHECK(even.find("the first is byte") != std::string::npos);
+  CHECK(transposed.find("the first is byte") != std::string::npos);
+  CHECK(wrapped.find("the first is byte") != std::string::npos);
+}

@@ -489,10 +489,13 @@ TEST_CASE("riallto mutations: rounding by conv_even, vshuffle's orientation tran
   const Bytes edge_frame = random_frame(11);
   const std::string eseq = edge_seq(dir, sobel);
   const Bytes ewant = edge_reference(edge_frame, sobel, arm_the_binary_runs(1));
-  vector_rules_for_tests().srs_ignores_crSat = true;
-  const std::string wrapped = first_difference(run_app("edge_detect_720p", eseq, edge_frame, kFrameBytes), ewant, 4);
-  INFO("conv_even: " << even << "\ntransposed: " << transposed << "\nwrapped: " << wrapped);
+  INFO("conv_even: " << even << "\ntransposed: " << transposed);
   CHECK(even.find("the first is byte") != std::string::npos);
   CHECK(transposed.find("the first is byte") != std::string::npos);
-  CHECK(wrapped.find("the first is byte") != std::string::npos);
+  if (testing::scaled(1, 0)) {  // the edge_detect frame: Release only (the sanitizer run keeps the two above)
+    vector_rules_for_tests().srs_ignores_crSat = true;
+    const std::string wrapped = first_difference(run_app("edge_detect_720p", eseq, edge_frame, kFrameBytes), ewant, 4);
+    INFO("wrapped: " << wrapped);
+    CHECK(wrapped.find("the first is byte") != std::string::npos);
+  }
 }

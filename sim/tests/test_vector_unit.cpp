@@ -1,6 +1,7 @@
 // The vector unit: the fp32 -> bf16 conversion rule on hand-worked values, and the user's four bf16 builds it runs (gelu, layernorm, softmax, matmul) against host references of their sources rounding where the binaries round.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -746,5 +747,88 @@ TEST_CASE("vector bundles: vldb.128 fills the low 128 bits (the rest undetermine
   for (int i = 0; i < 32; ++i) {
     CHECK(mv.core->vector_unit().x(4)[32 + i] == i);     // wh4 = wl11
     CHECK(mv.core->vector_unit().x(5)[i] == 0xEE);       // wl5 = wh1
+  }
+}
+
+TEST_CASE("vector: srs_lane equals a long-double oracle of the mode descriptions on 200 000 seeded lanes") {
+  // The oracle divides exactly in long double (a 64-bit mantissa holds every |v| < 2^41 shifted by
+  // 2^-s) and rounds with the C library, each mode as aiev2_defines.h describes it.
+  auto oracle = [](int64_t v, uint32_t sh, uint32_t rnd) -> int64_t {
+    const long double q = std::ldexp(static_cast<long double>(v), -static_cast<int>(sh));
+    const long double f = std::floor(q), frac = q - f;
+    const bool tie = frac == 0.5L;
+    switch (rnd) {
+      case 0: return static_cast<int64_t>(f);
+      case 1: return static_cast<int64_t>(std::ceil(q));
+      case 2: return static_cast<int64_t>(std::trunc(q));
+      case 3: return static_cast<int64_t>(q < 0 ? std::floor(q) : std::ceil(q));
+      case 8: return static_cast<int64_t>(tie ? f : std::round(q));
+      case 9: return static_cast<int64_t>(tie ? f + 1 : std::round(q));
+      case 10: return static_cast<int64_t>(tie ? std::trunc(q) : std::round(q));
+      case 11: return static_cast<int64_t>(std::round(q));  // C round: halfway away from zero
+      case 12: return static_cast<int64_t>(tie ? (std::fmod(f, 2.0L) == 0 ? f : f + 1) : std::round(q));
+      default: return static_cast<int64_t>(tie ? (std::fmod(f, 2.0L) != 0 ? f : f + 1) : std::round(q));
+    }
+  };
+  std::mt19937_64 rng(2026);
+  const uint32_t modes[] = {0, 1, 2, 3, 8, 9, 10, 11, 12, 13};
+  size_t checked = 0;
+  for (int k = 0; k < 200000; ++k) {
+    const int64_t v = static_cast<int64_t>(rng() % (uint64_t{1} << 41)) - (int64_t{1} << 40);
+    const uint32_t sh = static_cast<uint32_t>(rng() % 60), rnd = modes[rng() % 10], sat = (rng() % 3 == 0) ? 0 : (rng() & 1) ? 1 : 3;
+    const bool sgn = (rng() & 1) || sat == 3;
+    const int bits = (rng() & 1) ? 8 : (rng() & 1) ? 16 : 32;
+    int64_t got = 0;
+    std::string why;
+    REQUIRE(srs_lane(v, sh, rnd, sat, sgn, bits, &got, &why));
+    const int64_t r = oracle(v, sh, rnd);
+    const int64_t lo = sgn ? -(int64_t{1} << (bits - 1)) + (sat == 3) : 0, hi = sgn ? (int64_t{1} << (bits - 1)) - 1 : (int64_t{1} << bits) - 1;
+    int64_t want;
+    if (sat) {
+      want = std::min(std::max(r, lo), hi);
+    } else {  // the low `bits` bits, read as the output type
+      const int64_t m = static_cast<int64_t>((uint64_t{1} << bits) - 1);
+      want = r & m;
+      if (sgn && want > hi) want -= m + 1;
+    }
+    INFO("v " << v << " shift " << sh << " crRnd " << rnd << " crSat " << sat << (sgn ? " signed " : " unsigned ") << bits);
+    CHECK(got == want);
+    ++checked;
+  }
+  CHECK(checked == 200000);
+}
+
+TEST_CASE("vector bundles: vmul / vmac on 300 seeded operand sets equal the element-wise and convolution formulas") {
+  std::mt19937 rng(99);
+  for (int k = 0; k < 300; ++k) {
+    uint8_t x0[64], x4[64];
+    for (int i = 0; i < 64; ++i) x0[i] = static_cast<uint8_t>(rng()), x4[i] = static_cast<uint8_t>(rng());
+    int32_t acc0[32];
+    for (auto& a : acc0) a = static_cast<int32_t>(rng() % 20000001) - 10000000;
+    const uint32_t sx = rng() & 1, sy = rng() & 1;
+    const bool conv = k % 2;
+    const uint32_t conf = (conv ? 0x088 : 0x038) | sy << 8 | sx << 9;  // (0,1,4) or (0,3,1) with the two sign bits
+    auto init = [&](Core& c) {
+      std::memcpy(c.vector_unit().x(0), x0, 64), std::memcpy(c.vector_unit().x(4), x4, 64);
+      for (int i = 0; i < 32; ++i) set_acc_lane(c, 0, i, acc0[i]);
+    };
+    VecRun r({{enc::scl_r(2), conf}}, {kVmac}, init);  // vmac cm8, cm0, x0, x4, r2
+    bool overflow = false;  // unsigned 16 x 16-bit products reach 2^32: such a lane must be refused
+    for (int i = 0; i < 32; ++i) {
+      int64_t p = 0;
+      if (conv) {
+        for (int u = 0; u < 8; ++u) p += (sy ? static_cast<int8_t>(x4[u]) : x4[u]) * static_cast<int64_t>(sx ? static_cast<int8_t>(x0[i + u]) : x0[i + u]);
+      } else {
+        const uint16_t a = static_cast<uint16_t>(x0[2 * i] | x0[2 * i + 1] << 8), b = static_cast<uint16_t>(x4[2 * i] | x4[2 * i + 1] << 8);
+        p = (sx ? static_cast<int16_t>(a) : a) * static_cast<int64_t>(sy ? static_cast<int16_t>(b) : b);
+      }
+      INFO("set " << k << " lane " << i << " conf 0x" << std::hex << conf);
+      const int64_t want = acc0[i] + p;
+      if (want < INT32_MIN || want > INT32_MAX) overflow = true;
+      else if (r.error.empty()) CHECK(acc_lane(*r.core, 8, i) == want);
+    }
+    INFO("set " << k << ": " << r.error);
+    CHECK(r.error.empty() == !overflow);
+    if (overflow) CHECK(r.error.find("does not fit 32 bits") != std::string::npos);
   }
 }

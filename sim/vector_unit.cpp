@@ -578,8 +578,9 @@ void VectorUnit::run_late(Core& core, LateSlot& s, uint64_t cycle) {
 // vmul / vmac / vmsc with an integer configuration word (docs/aie2-vector.md "vmul / vmac"): the
 // word's fields (llvm-aie AIE2InstrPatterns.td class VecConf; mlir-aie aiev2_vmac_compute_control)
 // select the product: (amode, bmode, cmode) = (0, 3, 1) mul_elem_32 16 x 16 bit, (0, 1, 4)
-// mul_conv_32x8 8 x 8 bit, (0, 1, 1) mul_elem_32_2 8 x 8 bit (the intrinsics of clang's
-// aiev2_vmult.h that build each triple; UG1583 for the conv and element-wise formulas).
+// mul_conv_32x8 8 x 8 bit (the intrinsics of clang's aiev2_vmult.h that build each triple; UG1583
+// for the conv and element-wise formulas). mul_elem_32_2's placement of its two terms is only
+// derived (aie_api), and no shared binary uses it: refused with the others.
 void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   const uint32_t conf = core.regs_[static_cast<uint8_t>(u.imm)];
   const bool zero = conf & 1, sign_y = (conf >> 8) & 1, sign_x = (conf >> 9) & 1;
@@ -587,12 +588,11 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   const bool acc_shift = (conf >> 10) & 1, mul_neg = (conf >> 11) & 1, acc0_neg = (conf >> 12) & 1, acc1_neg = (conf >> 13) & 1;
   char buf[400];
   const char* name = u.c == 0 ? "vmul" : u.c == 1 ? "vmac" : "vmsc";
-  const bool elem16 = amode == 0 && bmode == 3 && cmode == 1, conv = amode == 0 && bmode == 1 && cmode == 4,
-             elem8x2 = amode == 0 && bmode == 1 && cmode == 1;
-  if (!(elem16 || conv || elem8x2) || acc_shift || acc1_neg || (conf >> 14)) {
+  const bool elem16 = amode == 0 && bmode == 3 && cmode == 1, conv = amode == 0 && bmode == 1 && cmode == 4;
+  if (!(elem16 || conv) || acc_shift || acc1_neg || (conf >> 14)) {
     std::snprintf(buf, sizeof buf,
-                  "%s with configuration 0x%X (amode %u, bmode %u, cmode %u%s): only the integer mul_elem_32 (0,3,1), mul_conv_32x8 (0,1,4) and "
-                  "mul_elem_32_2 (0,1,1) without the shift, second-accumulator or complex bits are simulated",
+                  "%s with configuration 0x%X (amode %u, bmode %u, cmode %u%s): only the integer mul_elem_32 (0,3,1) and mul_conv_32x8 (0,1,4) "
+                  "without the shift, second-accumulator or complex bits are simulated",
                   name, conf, amode, bmode, cmode, acc_shift ? ", accShift" : "");
     core.fail(buf);
   }
@@ -605,12 +605,10 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   for (int i = 0; i < 32; ++i) {
     if (elem16) {
       p[i] = lane(xs, i, 2, sign_x) * lane(ys, i, 2, sign_y);  // out[i] = X[i] Y[i] (UG1583 mul_elem_C)
-    } else if (conv) {
+    } else {
       int64_t sum = 0;  // out[x] = sum_u G(u) F(x + u), F = X (39 bytes used), G = Y (8 bytes used) (UG1583 mul_conv_MxN)
       for (int k = 0; k < 8; ++k) sum += lane(ys, k, 1, sign_y) * lane(xs, i + k, 1, sign_x);
       p[i] = sum;
-    } else {
-      p[i] = lane(xs, i, 1, sign_x) * lane(ys, i, 1, sign_y) + lane(xs, i + 32, 1, sign_x) * lane(ys, i + 32, 1, sign_y);
     }
     // vmsc subtracts the products; dynMulNeg inverts the instruction's own sign of them (VecConf).
     if ((u.c == 2) != mul_neg) p[i] = -p[i];

@@ -624,6 +624,8 @@ TEST_CASE("vector bundles: integer vmul / vmac / vmsc: mul_elem_32 and mul_conv_
   // Configurations outside the three simulated, and a lane leaving 32 bits, stop, named.
   VecRun other({{enc::scl_r(2), 0x18A}}, {kVmac}, init);  // amode 1 (acc64)
   CHECK(other.error.find("vmac with configuration 0x18A") != std::string::npos);
+  VecRun elem2({{enc::scl_r(2), 0x28}}, {kVmac}, init);  // (0, 1, 1) mul_elem_32_2: only derived, refused
+  CHECK(elem2.error.find("vmac with configuration 0x28 (amode 0, bmode 1, cmode 1)") != std::string::npos);
   auto big = [&](Core& c) {
     init(c);
     for (int i = 0; i < 32; ++i) set_acc_lane(c, 0, i, INT32_MAX);

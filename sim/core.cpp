@@ -658,7 +658,7 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
     }
   }
   ring_count_[i] = 0;
-  if (__builtin_expect(vec_.pending(), 0)) vec_.commit(cycle_);
+  if (__builtin_expect(vec_.pending(), 0)) vec_.commit(*this, cycle_);
 }
 
 void Core::set_profile(CoreProfile* p) {

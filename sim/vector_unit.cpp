@@ -1,7 +1,9 @@
 // The AIE2 vector unit's semantics: one small function per instruction family, each with the public fact it follows (docs/aie2-vector.md).
 #include "sim/vector_unit.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <climits>
 #include <cstring>
 
 #include "sim/core.hpp"
@@ -11,13 +13,28 @@ namespace {
 
 constexpr uint8_t kFileX = 0, kFileBm = 1;
 constexpr int kCrRnd = 6;
-constexpr int kCrVaddSign = 0;  // control register 0 (AIE2RegisterInfo.cpp getControlRegister: {0, AIE2::crVaddSign})
+constexpr int kCrVaddSign = 0;
+// The other control registers the new families read (getControlRegister, AIE2RegisterInfo.cpp;
+// clang aiev2_defines.h): crSRSSign 8, crSat 9, crUPSSign 10, crUnpackSign 11.
+constexpr int kCrSRSSign = 8, kCrSat = 9, kCrUPSSign = 10, kCrUnpackSign = 11;  // control register 0 (AIE2RegisterInfo.cpp getControlRegister: {0, AIE2::crVaddSign})
 // Result cycles of the element-wise families (AIE2Schedule.td; docs/aie2-vector.md "Timing").
 constexpr int kCmpLatency = 2, kMinMaxLatency = 2, kSelLatency = 2, kExtBcstLatency = 2, kEqzLatency = 2,
               kAddSubLatency = 2, kBitwiseLatency = 2;  // crRnd is control register 6 (sim/decode.cpp's cr table; mlir-aie AIECoreToStandard sets "control register 6 (rounding mode)")
 
 uint32_t unit_mask(int first_unit, int units) {
   return units >= 32 ? ~0u : ((1u << units) - 1) << first_unit;
+}
+
+// Undetermined 16-bit units of a register as per-byte flags, and back (a unit is undetermined
+// when either of its bytes is): lets permutations (vshuffle, vshift, vpush) carry them exactly.
+void unknown_bytes(uint32_t units, bool* bytes) {
+  for (int k = 0; k < 64; ++k) bytes[k] = (units >> (k / 2)) & 1;
+}
+uint32_t unknown_units(const bool* bytes) {
+  uint32_t u = 0;
+  for (int k = 0; k < 64; ++k)
+    if (bytes[k]) u |= 1u << (k / 2);
+  return u;
 }
 
 // Lane i of e-byte elements, sign- or zero-extended.
@@ -28,12 +45,103 @@ int64_t lane(const uint8_t* v, int i, int e, bool sign) {
     const uint16_t h = static_cast<uint16_t>(p[0] | p[1] << 8);
     return sign ? static_cast<int16_t>(h) : h;
   }
+  if (e == 8) {
+    int64_t d;
+    std::memcpy(&d, p, 8);
+    return d;  // 64-bit accumulator lanes: always read signed
+  }
   uint32_t w;
   std::memcpy(&w, p, 4);
-  return sign ? static_cast<int32_t>(w) : w;
+  // Both arms int64_t: `sign ? int32_t : uint32_t` would convert the signed value to unsigned.
+  return sign ? int64_t{static_cast<int32_t>(w)} : int64_t{w};
+}
+
+
+// vshuffle's modes (clang aiev2_enums.h numbers them; docs/aie2-vector.md "vshuffle"): each is the
+// transpose of a row-major R x C matrix of E-bit elements read from x1 || x2 (x1 the low 512
+// bits), the result the low (_lo) or high (_hi) 512 bits of the C x R transpose. R*C*E = 512
+// modes read x1 only. 0 where no public fact fixes the mode (39-43, 46, 47: transposes smaller
+// than 512 bits; 48 and above: unnamed).
+struct ShuffleMode {
+  int e, r, c, half;  // e = 0: no fact
+};
+ShuffleMode shuffle_mode(uint32_t m) {
+  static const ShuffleMode pairs[] = {
+      {8, 64, 2, 0},  {16, 32, 2, 0}, {32, 16, 2, 0}, {64, 8, 2, 0},  {128, 4, 2, 0}, {256, 2, 2, 0},
+      {128, 2, 4, 0}, {64, 2, 8, 0},  {32, 2, 16, 0}, {16, 2, 32, 0}, {8, 2, 64, 0},  {512, 1, 2, 0},
+      {16, 16, 4, 0}, {16, 4, 16, 0}};  // modes 0..27 in lo/hi pairs
+  if (m < 28) {
+    ShuffleMode s = pairs[m / 2];
+    s.half = m & 1;
+    return s;
+  }
+  switch (m) {
+    case 28: return {16, 8, 4, 0};   // T16_8x4
+    case 29: return {16, 4, 8, 0};   // T16_4x8
+    case 30: return {32, 8, 4, 0};   // T32_8x4_lo
+    case 31: return {32, 8, 4, 1};   // T32_8x4_hi
+    case 32: return {32, 4, 8, 0};   // T32_4x8_lo
+    case 33: return {32, 4, 8, 1};   // T32_4x8_hi
+    case 34: return {32, 4, 4, 0};   // T32_4x4
+    case 35: return {8, 8, 8, 0};    // T8_8x8
+    case 36: return {8, 16, 4, 0};   // T8_16x4
+    case 37: return {8, 4, 16, 0};   // T8_4x16
+    case 44: return {16, 16, 2, 0};  // T16_16x2
+    case 45: return {16, 2, 16, 0};  // T16_2x16
+    default: return {0, 0, 0, 0};
+  }
 }
 
 }  // namespace
+
+bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why) {
+  if (shift > 59) return *why = "shift " + std::to_string(static_cast<int32_t>(shift)) + " outside 0..59 (UG1583: -4..59, the encoding of -4..-1 is not public)", false;
+  const bool known_rnd = rnd <= 3 || (rnd >= 8 && rnd <= 13);
+  if (!known_rnd) return *why = "crRnd = " + std::to_string(rnd) + ": no rounding mode of that number is named (aiev2_defines.h)", false;
+  if (sat == 2 || sat > 3) return *why = "crSat = " + std::to_string(sat) + ": only 0, 1 and 3 are described (UG1583)", false;
+  if (sat == 3 && !signed_out) return *why = "symmetric saturation of an unsigned lane: not described", false;
+  // q = floor(v / 2^shift), r = the dropped part (0 <= r < 2^shift), half = 2^(shift-1).
+  const int64_t q = shift ? (v >> shift) : v;  // arithmetic shift: floor
+  const uint64_t r = shift ? static_cast<uint64_t>(v) & ((uint64_t{1} << shift) - 1) : 0;
+  const uint64_t half = shift ? uint64_t{1} << (shift - 1) : 0;
+  const bool neg = v < 0;
+  int64_t res = q;
+  if (shift && r) {
+    switch (rnd) {
+      case 0: break;                           // rnd_floor: toward -inf
+      case 1: res = q + 1; break;              // rnd_ceil: toward +inf
+      case 2: res = neg ? q + 1 : q; break;    // rnd_sym_floor: toward 0
+      case 3: res = neg ? q : q + 1; break;    // rnd_sym_ceil: away from 0
+      default: {
+        if (r != half) {
+          res = r > half ? q + 1 : q;  // nearest
+          break;
+        }
+        switch (rnd) {  // a tie
+          case 8: res = q; break;                         // rnd_neg_inf
+          case 9: res = q + 1; break;                     // rnd_pos_inf
+          case 10: res = neg ? q + 1 : q; break;          // rnd_sym_zero: toward 0
+          case 11: res = neg ? q : q + 1; break;          // rnd_sym_inf: away from 0
+          case 12: res = q + (q & 1); break;              // rnd_conv_even
+          default: res = q + ((q & 1) ^ 1); break;        // 13 rnd_conv_odd
+        }
+      }
+    }
+  }
+  const int64_t lo = signed_out ? -(int64_t{1} << (bits - 1)) : 0;
+  const int64_t hi = signed_out ? (int64_t{1} << (bits - 1)) - 1 : (int64_t{1} << bits) - 1;
+  if (sat == 0) {
+    // "No saturation; truncation of MSBs": the low `bits` bits
+    const uint64_t m = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+    uint64_t t = static_cast<uint64_t>(res) & m;
+    if (signed_out && bits < 64 && (t >> (bits - 1)) & 1) t |= ~m;
+    *out = static_cast<int64_t>(t);
+  } else {
+    *out = std::min(std::max(res, sat == 3 ? lo + 1 : lo), hi);
+  }
+  return true;
+}
+
 
 VectorRules& vector_rules_for_tests() {
   static VectorRules rules;
@@ -194,9 +302,150 @@ bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
     u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
     return true;
   }
+  if (name == "VEXTRACT_D8" || name == "VEXTRACT_D16" || name == "VEXTRACT_D32") {
+    u->kind = kVExtractD;  // "vextract.dN $A, $C, $B": ops scalar dst, x, index reg; sign from crVaddSign
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    u->width = name == "VEXTRACT_D8" ? 1 : name == "VEXTRACT_D16" ? 2 : 4;
+    return true;
+  }
+  if (name == "VLDB_128_ag_pstm_nrm" || name == "VLDB_128_ag_idx") {
+    u->kind = kVLoad128;  // "vldb.128 $dst, [$ptr], $mod" / "[$ptr, $dj]": ops w, p, m or dj
+    u->width = name == "VLDB_128_ag_idx" ? 0 : 2;
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    return true;
+  }
+  if (name == "VMOV_mv_w") {
+    // "vmov $d, $s" over mAMWQd / mAMWQs: (file << 8) | index, file 1 am, 2 w (mW1 numbering), 3 q.
+    const int64_t d = op(0), sv = op(1);
+    if ((d >> 8) != 2 || (sv >> 8) != 2) return *why = "'" + format_slot(s) + "' (VMOV_mv_w): only moves between W registers are simulated (Q and AM moves are not)", false;
+    auto w_index = [](int64_t v) { return static_cast<uint8_t>(2 * (2 * (v & 7) + ((v >> 3) & 1)) + ((v >> 4) & 1)); };
+    u->kind = kVMovW;
+    u->d = w_index(d & 0xFF), u->a = w_index(sv & 0xFF);
+    return true;
+  }
+  if (name == "VUNPACK_D16_D8" || name == "VUNPACK_S16_S8") {
+    u->kind = kVUnpack;  // "vunpack.d16.d8 $dst, $src": ops x, w
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1));
+    u->sign = name[8] == 'S';
+    return true;
+  }
+  if (split("VLDB_UNPACK_", &suf)) {
+    // "vldb.unpack.d16.d8 $dst, [$ptr], $mod" and the other addressing modes of the 256-bit loads
+    static const struct {
+      const char* suffix;
+      uint8_t mode;
+    } modes[] = {{"D16_D8_ag_idx", 0}, {"D16_D8_ag_idx_imm", 1}, {"D16_D8_ag_pstm_nrm", 2}, {"D16_D8_ag_pstm_nrm_imm", 3},
+                 {"S16_S8_ag_idx", 0 | 8}, {"S16_S8_ag_idx_imm", 1 | 8}, {"S16_S8_ag_pstm_nrm", 2 | 8}, {"S16_S8_ag_pstm_nrm_imm", 3 | 8}};
+    for (const auto& m : modes) {
+      if (suf != m.suffix) continue;
+      u->kind = kVLoadUnpack;
+      u->width = m.mode & 7;
+      u->sign = m.mode & 8;
+      u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1));
+      if (u->width == 1 || u->width == 3) u->imm = static_cast<int32_t>(op(2));
+      else u->b = static_cast<uint8_t>(op(2));
+      return true;
+    }
+  }
+  if (name == "VPUSH_LO_8" || name == "VPUSH_LO_16" || name == "VPUSH_LO_32") {
+    u->kind = kVPushLo;  // "vpush.lo.N $d, $s, $v": ops x dst, scalar, x src
+    u->width = name == "VPUSH_LO_8" ? 1 : name == "VPUSH_LO_16" ? 2 : 4;
+    u->d = static_cast<uint8_t>(op(0)), u->b = static_cast<uint8_t>(op(1)), u->a = static_cast<uint8_t>(op(2));
+    return true;
+  }
+  if (name == "VSHUFFLE") {
+    u->kind = kVShuffle;  // "vshuffle $d, $s1, $s2, $mode": ops mShfl dst ((file << 8) | index: 5 x, 6 bm), x, x, r
+    const int64_t d = op(0);
+    const int file = static_cast<int>(d >> 8), i = static_cast<int>(d & 0xFF);
+    u->c = file == 5 ? kFileX : kFileBm;
+    u->d = static_cast<uint8_t>(file == 5 ? i : 2 * (i & 7) + (i >> 3));  // mBMSm: 0-7 bml, 8-15 bmh
+    u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    u->imm = static_cast<int32_t>(op(3));
+    return true;
+  }
+  if (name == "VSHIFT") {
+    u->kind = kVShift;  // "vshift $d, $s1, $s2, $shift": ops x, x, x, r
+    u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+    u->imm = static_cast<int32_t>(op(3));
+    return true;
+  }
+  if (name == "VMUL_vmac_cm_core_dense" || name == "VMAC_vmac_cm_core_dense" || name == "VMSC_vmac_cm_core_dense") {
+    u->kind = kVMulMac;  // "vmul $d, $s1, $s2, $conf" / "vmac $d, $acc, $s1, $s2, $conf"
+    u->c = name[2] == 'U' ? 0 : name[2] == 'A' ? 1 : 2;
+    const size_t k = u->c == 0 ? 1 : 2;
+    u->d = static_cast<uint8_t>(op(0));
+    if (u->c) u->width = static_cast<uint8_t>(op(1));
+    u->a = static_cast<uint8_t>(op(k)), u->b = static_cast<uint8_t>(op(k + 1));
+    u->imm = static_cast<int32_t>(op(k + 2));
+    return true;
+  }
+  // SRS (accumulator -> vector) to a register or stored. c: low nibble the output lane bytes, high
+  // nibble the accumulator lane bytes; width: bits 0-2 the addressing mode (7 = to a register),
+  // bit 3 a D variant (sign from crSRSSign); sign: an S variant.
+  {
+    static const struct {
+      const char* prefix;
+      uint8_t out, in;
+      bool x;
+    } srs[] = {{"D8_S32", 1, 4, false}, {"S8_S32", 1, 4, false}, {"D16_S64", 2, 8, false}, {"S16_S64", 2, 8, false},
+               {"D16_S32", 2, 4, true}, {"S16_S32", 2, 4, true},  {"D32_S64", 4, 8, true},  {"S32_S64", 4, 8, true}};
+    for (const auto& f : srs) {
+      const std::string reg_name = std::string("VSRS_") + f.prefix + (f.x ? "_mv_x_srs" : "_mv_w_srs");
+      if (name == reg_name) {
+        u->kind = kVSrs;  // "vsrs.d8.s32 $dst, $src, $shft": ops w or x, cm, s
+        u->c = static_cast<uint8_t>(f.out | f.in << 4);
+        u->width = static_cast<uint8_t>(7 | (f.prefix[0] == 'D' ? 8 : 0));
+        u->sign = f.prefix[0] == 'S';
+        u->d = static_cast<uint8_t>(op(0)), u->a = static_cast<uint8_t>(op(1)), u->b = static_cast<uint8_t>(op(2));
+        if (f.x) u->width |= 16;  // the destination is an x register
+        return true;
+      }
+      if (f.x) continue;  // vst.srs stores 256 bits
+      static const struct {
+        const char* suffix;
+        uint8_t mode;
+      } st[] = {{"_ag_idx", 0}, {"_ag_idx_imm", 1}, {"_ag_pstm_nrm", 2}, {"_ag_pstm_nrm_imm", 3}};
+      for (const auto& m : st) {
+        if (name != std::string("VST_SRS_") + f.prefix + m.suffix) continue;
+        u->kind = kVSrs;  // "vst.srs.d8.s32 $src, $shft, [$ptr], $mod": ops cm, s, p, m or imm
+        u->c = static_cast<uint8_t>(f.out | f.in << 4);
+        u->width = static_cast<uint8_t>(m.mode | (f.prefix[0] == 'D' ? 8 : 0));
+        u->sign = f.prefix[0] == 'S';
+        u->a = static_cast<uint8_t>(op(0)), u->b = static_cast<uint8_t>(op(1)), u->d = static_cast<uint8_t>(op(2));
+        if (m.mode == 1 || m.mode == 3) u->imm = static_cast<int32_t>(op(3));
+        else u->imm = static_cast<int32_t>(op(3)) << 8;  // the modifier register, above the immediate's byte
+        return true;
+      }
+    }
+  }
+  {
+    // UPS (vector -> accumulator), "vups.s32.d8 $dst, $src, $shft": ops cm, w (mW1) or x, s.
+    // c: low nibble the input lane bytes, high nibble the accumulator lane bytes.
+    static const struct {
+      const char* name;
+      uint8_t in, out;
+      bool x;
+    } ups[] = {{"VUPS_S32_D8_mv_ups_w2c", 1, 4, false},   {"VUPS_S32_S8_mv_ups_w2c", 1, 4, false},
+               {"VUPS_S32_D16_mv_ups_x2c", 2, 4, true},   {"VUPS_S32_S16_mv_ups_x2c", 2, 4, true},
+               {"VUPS_S64_D16_mv_ups_w2c", 2, 8, false},  {"VUPS_S64_S16_mv_ups_w2c", 2, 8, false},
+               {"VUPS_S64_D32_mv_ups_x2c", 4, 8, true},   {"VUPS_S64_S32_mv_ups_x2c", 4, 8, true}};
+    for (const auto& f : ups) {
+      if (name != f.name) continue;
+      u->kind = kVUps;
+      u->c = static_cast<uint8_t>(f.in | f.out << 4);
+      u->sign = name[9] == 'S';  // VUPS_S32_[DS]..
+      u->d = static_cast<uint8_t>(op(0)), u->b = static_cast<uint8_t>(op(2));
+      const int64_t src = op(1);
+      // mW1: w number 2 * (v & 7) + ((v >> 3) & 1), high half when v & 16 (sim/decode.cpp vector_name)
+      u->a = static_cast<uint8_t>(f.x ? src : 2 * (2 * (src & 7) + ((src >> 3) & 1)) + ((src >> 4) & 1));
+      u->width = f.x;
+      return true;
+    }
+  }
   *why = std::string("'") + format_slot(s) + "' (" + name + ") is decoded but not simulated: " +
          (is_vector_instruction(s) ? "the vector unit runs vmov (x/bm), vinsert, vextract.s, vconv.bf16.fp32, vbcst, vextbcst, 256-bit vlda/vldb/vst, "
-                                     "vlt/vge, vmin_ge/vmax_lt, vsel, veqz, vadd/vsub and vband/vbor only (docs/aie2-vector.md)"
+                                     "vlt/vge, vmin_ge/vmax_lt, vsel, veqz, vadd/vsub, vband/vbor, vunpack, vpush.lo, vshuffle, vshift, "
+                                     "integer vmul/vmac/vmsc, vsrs/vst.srs, vups and vextract.d only (docs/aie2-vector.md)"
                                    : "stream and tile-memory instructions are outside the core model");
   return false;
 }
@@ -233,7 +482,191 @@ VectorUnit::Write& VectorUnit::later(Core& core, int latency) {
   Slot& s = ring_[(core.cycle_ + static_cast<uint64_t>(latency) - 1) & (kRing - 1)];
   if (s.n >= static_cast<int>(s.w.size())) core.fail("more vector register writes land in one cycle than the simulator holds");
   ++in_flight_;
-  return s.w[s.n++];
+  Write& w = s.w[s.n++];
+  w.vec_bypass = false;
+  return w;
+}
+
+VectorUnit::Late& VectorUnit::late(Core& core, int use_cycle) {
+  LateSlot& s = late_[(core.cycle_ + static_cast<uint64_t>(use_cycle) - 1) & (kRing - 1)];
+  if (s.n >= static_cast<int>(s.l.size())) core.fail("more late vector operand reads fall in one cycle than the simulator holds");
+  ++late_in_flight_;
+  return s.l[s.n++];
+}
+
+uint32_t VectorUnit::access_address(Core& core, uint8_t p, uint8_t m, int32_t imm, int mode, const char* what) {
+  constexpr uint32_t kMask20 = 0xFFFFF;
+  const uint32_t base = core.regs_[p];
+  uint32_t addr = base & kMask20;
+  switch (mode) {
+    case 0: addr = (base + core.regs_[m]) & kMask20; break;
+    case 1: addr = (base + static_cast<uint32_t>(imm)) & kMask20; break;
+    case 2: core.write_later_from_vector(p, (base + core.regs_[m]) & kMask20, 1); break;
+    default: core.write_later_from_vector(p, (base + static_cast<uint32_t>(imm)) & kMask20, 1); break;
+  }
+  if (addr & 31) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s at 0x%X: not 32-byte aligned (the load/store units take aligned addresses)", what, addr);
+    core.fail(buf);
+  }
+  return addr;
+}
+
+// vunpack: 32 bytes to 32 16-bit lanes, byte i to lane i, zero-extended under crUnpackSign 0,
+// sign-extended under 1 or for the S variant (clang's pack/unpack header: unpack(v32uint8) passes
+// __SIGN_UNSIGNED, unpack(v32int8) __SIGN_SIGNED; the _D/_S convention, docs/aie2-vector.md).
+void VectorUnit::unpack_into(Core& core, const Late& l, int latency) {
+  bool sign = l.sign;
+  if (!sign) {
+    const uint32_t cr = core.regs_[reg::CR0 + kCrUnpackSign];
+    if (cr > 1) core.fail("vunpack with crUnpackSign = " + std::to_string(cr) + ": only 0 and 1 are fixed");
+    sign = cr == 1;
+  }
+  Write& w = later(core, latency);
+  w.file = kFileX, w.idx = l.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
+  for (int i = 0; i < 32; ++i) {
+    if ((l.unknown >> (i / 2)) & 1) w.unknown |= 1u << i;  // byte i of the source to 16-bit lane i
+    const uint16_t v = static_cast<uint16_t>(sign ? static_cast<int16_t>(static_cast<int8_t>(l.bytes[i])) : l.bytes[i]);
+    std::memcpy(w.data + 2 * i, &v, 2);
+  }
+}
+
+void VectorUnit::run_late(Core& core, LateSlot& s, uint64_t cycle) {
+  const int n = s.n;
+  for (int k = 0; k < n; ++k) {
+    Late& l = s.l[k];
+    if (l.kind == kVUnpack) {
+      if (!l.width) {  // vunpack: the w source, read now (II_VUNPACK reads it at cycle 7, no bypass)
+        std::memcpy(l.bytes, x(l.a >> 1) + 32 * (l.a & 1), 32);
+        l.unknown = (xu_[l.a >> 1] >> (16 * (l.a & 1))) & 0xFFFF;
+      }
+      unpack_into(core, l, 1);  // lands at the end of this cycle (cycle 7)
+      continue;
+    }
+    // vmac / vmsc: the accumulator input read at cycle 3 (II_VMAC [5, 3, 1, 1, 1]); a vmul / vmac
+    // result landing at the end of this cycle reaches it through VEC_Bypass (both operands name it).
+    uint8_t acc[128];
+    std::memcpy(acc, acc_[l.a].data(), 128);
+    const Slot& landing = ring_[cycle & (kRing - 1)];
+    for (int j = 0; j < landing.n; ++j) {
+      const Write& w = landing.w[j];
+      if (w.file == kFileBm && w.vec_bypass && (w.idx >> 1) == l.a) std::memcpy(acc + 64 * (w.idx & 1) + w.offset, w.data, w.bytes);
+    }
+    refuse_unknown(core, bmu_[2 * l.a] | bmu_[2 * l.a + 1], "vmac");
+    int32_t out[32];
+    for (int i = 0; i < 32; ++i) {
+      const int64_t a = lane(acc, i, 4, true);
+      const int64_t r = ((l.flags & 2) ? -a : a) + l.lanes[i];
+      if (r < INT32_MIN || r > INT32_MAX) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "vmac lane %d: %lld does not fit 32 bits (whether a lane wraps or saturates is not public)", i,
+                      static_cast<long long>(r));
+        core.fail(buf);
+      }
+      out[i] = static_cast<int32_t>(r);
+    }
+    for (int h = 0; h < 2; ++h) {
+      Write& w = later(core, 3);  // issue + 4: the result at cycle 5
+      w.file = kFileBm, w.idx = static_cast<uint8_t>(2 * l.d + h), w.offset = 0, w.bytes = 64, w.unknown = 0, w.vec_bypass = true;
+      std::memcpy(w.data, out + 16 * h, 64);
+    }
+  }
+  late_in_flight_ -= n;
+  s.n = 0;
+}
+
+// vmul / vmac / vmsc with an integer configuration word (docs/aie2-vector.md "vmul / vmac"): the
+// word's fields (llvm-aie AIE2InstrPatterns.td class VecConf; mlir-aie aiev2_vmac_compute_control)
+// select the product: (amode, bmode, cmode) = (0, 3, 1) mul_elem_32 16 x 16 bit, (0, 1, 4)
+// mul_conv_32x8 8 x 8 bit (the intrinsics of clang's aiev2_vmult.h that build each triple; UG1583
+// for the conv and element-wise formulas). mul_elem_32_2's placement of its two terms is only
+// derived (aie_api), and no shared binary uses it: refused with the others.
+void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
+  const uint32_t conf = core.regs_[static_cast<uint8_t>(u.imm)];
+  const bool zero = conf & 1, sign_y = (conf >> 8) & 1, sign_x = (conf >> 9) & 1;
+  const uint32_t amode = (conf >> 1) & 3, bmode = (conf >> 3) & 3, cmode = (conf >> 5) & 7;
+  const bool acc_shift = (conf >> 10) & 1, mul_neg = (conf >> 11) & 1, acc0_neg = (conf >> 12) & 1, acc1_neg = (conf >> 13) & 1;
+  char buf[400];
+  const char* name = u.c == 0 ? "vmul" : u.c == 1 ? "vmac" : "vmsc";
+  const bool elem16 = amode == 0 && bmode == 3 && cmode == 1, conv = amode == 0 && bmode == 1 && cmode == 4;
+  if (!(elem16 || conv) || acc_shift || acc1_neg || (conf >> 14)) {
+    std::snprintf(buf, sizeof buf,
+                  "%s with configuration 0x%X (amode %u, bmode %u, cmode %u%s): only the integer mul_elem_32 (0,3,1) and mul_conv_32x8 (0,1,4) "
+                  "without the shift, second-accumulator or complex bits are simulated",
+                  name, conf, amode, bmode, cmode, acc_shift ? ", accShift" : "");
+    core.fail(buf);
+  }
+  // X and Y are read at issue, without a bypass (II_VMAC bypasses [VEC, VEC, No, No]).
+  const uint8_t* xs = x(u.a);
+  const uint8_t* ys = x(u.b);
+  // The bytes each mode reads: X 0..38 and Y 0..7 for the convolution, everything otherwise.
+  refuse_unknown(core, conv ? (xu_[u.a] & unit_mask(0, 20)) | (xu_[u.b] & unit_mask(0, 4)) : xu_[u.a] | xu_[u.b], name);
+  int64_t p[32];
+  for (int i = 0; i < 32; ++i) {
+    if (elem16) {
+      p[i] = lane(xs, i, 2, sign_x) * lane(ys, i, 2, sign_y);  // out[i] = X[i] Y[i] (UG1583 mul_elem_C)
+    } else {
+      int64_t sum = 0;  // out[x] = sum_u G(u) F(x + u), F = X (39 bytes used), G = Y (8 bytes used) (UG1583 mul_conv_MxN)
+      for (int k = 0; k < 8; ++k) sum += lane(ys, k, 1, sign_y) * lane(xs, i + k, 1, sign_x);
+      p[i] = sum;
+    }
+    // vmsc subtracts the products; dynMulNeg inverts the instruction's own sign of them (VecConf).
+    if ((u.c == 2) != mul_neg) p[i] = -p[i];
+  }
+  if (u.c == 0 || zero) {
+    // No accumulator input (vmul, or dynZeroAccum "Replace default first accumulator with zeros").
+    int32_t out[32];
+    for (int i = 0; i < 32; ++i) {
+      if (p[i] < INT32_MIN || p[i] > INT32_MAX) core.fail(std::string(name) + ": a lane does not fit 32 bits (wrap or saturate is not public)");
+      out[i] = static_cast<int32_t>(p[i]);
+    }
+    for (int h = 0; h < 2; ++h) {
+      Write& w = later(core, 5);  // II_VMUL / II_VMAC: the accumulator at cycle 5, VEC_Bypass
+      w.file = kFileBm, w.idx = static_cast<uint8_t>(2 * u.d + h), w.offset = 0, w.bytes = 64, w.unknown = 0, w.vec_bypass = true;
+      std::memcpy(w.data, out + 16 * h, 64);
+    }
+    return;
+  }
+  Late& l = late(core, 3);
+  l.kind = kVMulMac, l.d = u.d, l.a = u.width, l.flags = static_cast<uint8_t>(acc0_neg ? 2 : 0);
+  std::memcpy(l.lanes, p, sizeof p);
+}
+
+// vsrs / vst.srs (docs/aie2-vector.md "SRS"): every signed accumulator lane through srs_lane,
+// crSat, crRnd and crSRSSign read at issue (II_VSRS / II_VST_SRS [..., crSat 1, crRnd 1,
+// crSRSSign 1]); the register result at cycle 4; the stored form writes the bytes vsrs would
+// produce (the "VST.SRS combine", AIEBaseInstructionSelector.cpp) with the 256-bit store's addressing.
+void VectorUnit::srs(const MicroOp& u, Core& core) {
+  const int out_b = u.c & 0xF, in_b = u.c >> 4, lanes = 128 / in_b, mode = u.width & 7;
+  bool sign = u.sign;
+  if (!sign) {
+    const uint32_t cr = core.regs_[reg::CR0 + kCrSRSSign];
+    if (cr > 1) core.fail("vsrs with crSRSSign = " + std::to_string(cr) + ": only 0 and 1 are fixed");
+    sign = cr == 1;
+  }
+  const int forced = vector_rules_for_tests().force_srs_crRnd;
+  const uint32_t rnd = forced >= 0 ? static_cast<uint32_t>(forced) : core.regs_[reg::CR0 + kCrRnd];
+  const uint32_t sat = vector_rules_for_tests().srs_ignores_crSat ? 0 : core.regs_[reg::CR0 + kCrSat], shift = core.regs_[u.b];
+  refuse_unknown(core, bmu_[2 * u.a] | bmu_[2 * u.a + 1], "vsrs");
+  const uint8_t* acc = acc_[u.a].data();
+  uint8_t out[64];
+  for (int i = 0; i < lanes; ++i) {
+    int64_t r;
+    std::string why;
+    if (!srs_lane(lane(acc, i, in_b, true), shift, rnd, sat, sign, 8 * out_b, &r, &why)) core.fail("vsrs: " + why);
+    std::memcpy(out + i * out_b, &r, out_b);  // little-endian host: the low bytes
+  }
+  const int bytes = lanes * out_b;
+  if (mode == 7) {
+    Write& w = later(core, 4);
+    w.file = kFileX, w.unknown = 0, w.bytes = static_cast<uint8_t>(bytes);
+    if (u.width & 16) w.idx = u.d, w.offset = 0;
+    else w.idx = static_cast<uint8_t>(u.d >> 1), w.offset = static_cast<uint8_t>(32 * (u.d & 1));
+    std::memcpy(w.data, out, bytes);
+    return;
+  }
+  const uint32_t addr = access_address(core, u.d, static_cast<uint8_t>(u.imm >> 8), u.imm, mode, "vst.srs");
+  std::memcpy(core.vector_access(addr, 32, true), out, 32);
 }
 
 void VectorUnit::land(Slot& s) {
@@ -303,9 +736,13 @@ uint32_t VectorUnit::effective_address(const MicroOp& u, Core& core, int bytes, 
 
 void VectorUnit::forward_x(const Write& w, uint64_t cycle) {
   Forward& f = fwd_[w.idx][(cycle + 1) & 1];
+  const uint32_t units = unit_mask(w.offset / 2, w.bytes / 2);
+  // Two results for the same register forwarded in the same cycle (its two halves): keep both.
+  if (f.cycle != cycle + 1) f.units = 0, f.unknown = 0;
   f.cycle = cycle + 1;
-  f.unknown = w.unknown;
-  std::memcpy(f.data, w.data, 64);
+  f.units |= units;
+  f.unknown = (f.unknown & ~units) | (w.unknown & units);
+  std::memcpy(f.data + w.offset, w.data, w.bytes);
 }
 
 void VectorUnit::exec(const MicroOp& u, Core& core) {
@@ -553,6 +990,209 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = ua | ub;
       for (int i = 0; i < 64; ++i) w.data[i] = static_cast<uint8_t>(u.c ? a[i] | b[i] : a[i] & b[i]);
       forward_x(w, core.cycle_);  // the result carries MOV_Bypass (AIE2Schedule.td)
+      return;
+    }
+    case kVExtractD: {
+      // vextract.dN r, x, rs: lane rs zero-extended when crVaddSign = 0, sign-extended when 1
+      // (AIE2InstrPatterns.td selects VEXTRACT_D* for the zero-extending extract without writing
+      // crVaddSign; the selector brackets a run-time sign with crVaddSign := sign). II_VEXTRACT [2,1,1,crVaddSign 1].
+      const uint32_t cr = core.regs_[reg::CR0 + kCrVaddSign];
+      if (cr > 1) core.fail("vextract.d with crVaddSign = " + std::to_string(cr) + ": only 0 and 1 are fixed by a public fact");
+      const uint32_t idx = core.regs_[u.b];
+      const int lanes = 64 / u.width;
+      if (idx >= static_cast<uint32_t>(lanes)) {
+        std::snprintf(buf, sizeof buf, "vextract.d%d with index %u outside 0..%d: no fact fixes it", 8 * u.width, idx, lanes - 1);
+        core.fail(buf);
+      }
+      uint32_t unk;
+      const uint8_t* xs = read_x(u.a, true, core.cycle_, &unk);
+      refuse_unknown(core, unk & unit_mask(idx * u.width / 2, u.width >= 2 ? u.width / 2 : 1), "vextract.d");
+      core.write_later_from_vector(u.d, static_cast<uint32_t>(lane(xs, static_cast<int>(idx), u.width, cr == 1)), 2);
+      return;
+    }
+    case kVLoad128: {
+      // vldb.128 w: 16 bytes into bits 0..127 of w (128-bit vector types live in the low part of
+      // a register: mlir-aie widens them with the low-part set_I512_I128); what bits 128..255
+      // hold afterwards no public fact says: marked undetermined. II_VLDB_PTR_POSTINC [7, 1, 1, 1]
+      // (AIE2GenFixupInstrInfo.td, AIE2Schedule.td): w at cycle 7, the pointer at 1.
+      constexpr uint32_t kMask20 = 0xFFFFF;
+      const uint32_t p = core.regs_[u.a];
+      uint32_t addr = p & kMask20;
+      if (u.width == 0) addr = (p + core.regs_[u.b]) & kMask20;
+      else core.write_later_from_vector(u.a, (p + core.regs_[u.b]) & kMask20, 1);
+      if (addr & 15) {
+        std::snprintf(buf, sizeof buf, "128-bit vector load at 0x%X: not 16-byte aligned (the load units take aligned addresses)", addr);
+        core.fail(buf);
+      }
+      Write& w = later(core, 7);
+      w.file = kFileX, w.idx = static_cast<uint8_t>(u.d >> 1), w.offset = static_cast<uint8_t>(32 * (u.d & 1)), w.bytes = 32;
+      std::memset(w.data, 0, 32);
+      std::memcpy(w.data, core.vector_access(addr, 16, false), 16);
+      w.unknown = unit_mask(16 * (u.d & 1) + 8, 8);
+      return;
+    }
+    case kVMovW: {
+      // vmov w, w: a 256-bit copy. II_VMOV_W_<dst>_<src> [2, 1]: a wl destination forwards its
+      // result with MOV_Bypass, a wl source is read with it; wh sides have no bypass (AIE2Schedule.td).
+      const int sn = u.a >> 1, sh = u.a & 1;
+      uint32_t unk;
+      const uint8_t* src = sh ? (unk = xu_[sn], x(sn)) : read_x(sn, true, core.cycle_, &unk);
+      Write& w = later(core, 2);
+      w.file = kFileX, w.idx = static_cast<uint8_t>(u.d >> 1), w.offset = static_cast<uint8_t>(32 * (u.d & 1)), w.bytes = 32;
+      std::memcpy(w.data, src + 32 * sh, 32);
+      w.unknown = ((unk >> (16 * sh)) & 0xFFFF) << (16 * (u.d & 1));
+      if (!(u.d & 1)) forward_x(w, core.cycle_);
+      return;
+    }
+    case kVUnpack: {
+      // vunpack.d16.d8 x, w: II_VUNPACK [7, 7, crUnpackSign 7]: the source w and crUnpackSign are
+      // read at cycle 7, the result lands at 7 (run_late).
+      if (vector_rules_for_tests().unpack_reads_at_issue) {
+        Late l{};
+        l.kind = kVUnpack, l.d = u.d, l.a = u.a, l.sign = u.sign;
+        std::memcpy(l.bytes, x(u.a >> 1) + 32 * (u.a & 1), 32);
+        l.unknown = (xu_[u.a >> 1] >> (16 * (u.a & 1))) & 0xFFFF;
+        l.width = 1;  // the bytes were read already
+        unpack_into(core, l, 7);
+        return;
+      }
+      Late& l = late(core, 7);
+      l.kind = kVUnpack, l.d = u.d, l.a = u.a, l.sign = u.sign, l.width = 0;
+      return;
+    }
+    case kVLoadUnpack: {
+      // vldb.unpack.d16.d8 x, [p ...]: the 256-bit load (memory read at issue, as vldb; a
+      // post-modified pointer at 1), widened at cycle 7 with crUnpackSign read there
+      // (II_VLDB_UNPACK* [7, 1, 1, ..., crUnpackSign 7]).
+      const uint32_t addr = access_address(core, u.a, u.b, u.imm, u.width, "256-bit vector load (vldb.unpack)");
+      Late& l = late(core, 7);
+      l.kind = kVUnpack, l.d = u.d, l.a = 0, l.sign = u.sign, l.width = 1, l.unknown = 0;
+      std::memcpy(l.bytes, core.vector_access(addr, 32, false), 32);
+      return;
+    }
+    case kVPushLo: {
+      // vpush.lo.N x, r, x_s: lane 0 = the low N bits of r, lane i = lane i-1 of x_s (docs/aie2-vector.md
+      // "vpush.lo": derived). II_VPUSH_LO [2, 1, 1], bypasses [MOV, No (r), MOV (x_s)].
+      uint32_t unk;
+      const uint8_t* src = read_x(u.a, true, core.cycle_, &unk);
+      const uint32_t v = core.regs_[u.b];
+      Write& w = later(core, 2);
+      w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64;
+      std::memcpy(w.data + u.width, src, 64 - u.width);
+      std::memcpy(w.data, &v, u.width);
+      bool in_unk[65];
+      in_unk[0] = false;  // the scalar
+      unknown_bytes(unk, in_unk + 1);
+      bool out_unk[64];
+      for (int k = 0; k < 64; ++k) out_unk[k] = k < u.width ? false : in_unk[1 + k - u.width];
+      w.unknown = unknown_units(out_unk);
+      forward_x(w, core.cycle_);
+      return;
+    }
+    case kVShuffle: {
+      // vshuffle d, x1, x2, r: a 2-D transpose of x1 || x2 (shuffle_mode above). II_VSHUFFLE
+      // [2, 1, 1, 1], bypasses [MOV, MOV, MOV, No].
+      const uint32_t m = core.regs_[static_cast<uint8_t>(u.imm)];
+      ShuffleMode sm = shuffle_mode(m);
+      if (m == 38) sm = {16, 0, 0, 0};
+      if (sm.e == 0) {
+        std::snprintf(buf, sizeof buf, "vshuffle mode %u: no public fact fixes it (only 0-38, 44 and 45 are 512- or 1024-bit transposes)", m);
+        core.fail(buf);
+      }
+      uint32_t ua, ub;
+      uint8_t in[128];
+      bool in_unk[128], out_unk[64];
+      std::memcpy(in, read_x(u.a, true, core.cycle_, &ua), 64);
+      std::memcpy(in + 64, read_x(u.b, true, core.cycle_, &ub), 64);
+      unknown_bytes(ua, in_unk);
+      unknown_bytes(ub, in_unk + 64);
+      Write& w = later(core, 2);
+      w.file = u.c, w.idx = u.d, w.offset = 0, w.bytes = 64;
+      if (m == 38) {
+        // T16_1x2_flip: "swapping each neighbouring 16 bit values" (UG1583)
+        for (int k = 0; k < 32; ++k) std::memcpy(w.data + 2 * k, in + 2 * (k ^ 1), 2);
+        for (int k = 0; k < 64; ++k) out_unk[k] = in_unk[(k ^ 2)];
+        w.unknown = unknown_units(out_unk);
+      } else {
+        int r = sm.r, c = sm.c;
+        if (vector_rules_for_tests().shuffle_transposed) std::swap(r, c);
+        const int eb = sm.e / 8, n = 512 / sm.e;  // element bytes, elements in the result
+        for (int k = 0; k < n; ++k) {
+          const int t = sm.half * n + k;  // element t of the C x R transpose
+          const int src = (t % r) * c + t / r;
+          std::memcpy(w.data + k * eb, in + src * eb, eb);
+          for (int j = 0; j < eb; ++j) out_unk[k * eb + j] = in_unk[src * eb + j];
+        }
+        w.unknown = unknown_units(out_unk);
+      }
+      if (u.c == kFileX) forward_x(w, core.cycle_);
+      return;
+    }
+    case kVShift: {
+      // vshift x, x1, x2, r: byte i = byte i + r of x1 || x2 (clang aiev2_scl2vec.h shift_bytes,
+      // shiftl_elem / shiftr_elem; llvm-aie's own uses in AIELegalizerHelper.cpp). II_VSHIFT
+      // [2, 1, 1, 1], bypasses [MOV, MOV, MOV, No].
+      const uint32_t sh = core.regs_[static_cast<uint8_t>(u.imm)];
+      if (sh > 63) {
+        std::snprintf(buf, sizeof buf, "vshift by %u bytes: only 0..63 are fixed by a public fact", sh);
+        core.fail(buf);
+      }
+      uint32_t ua, ub;
+      uint8_t in[128];
+      std::memcpy(in, read_x(u.a, true, core.cycle_, &ua), 64);
+      std::memcpy(in + 64, read_x(u.b, true, core.cycle_, &ub), 64);
+      Write& w = later(core, 2);
+      w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64;
+      std::memcpy(w.data, in + sh, 64);
+      bool in_unk[128];
+      unknown_bytes(ua, in_unk);
+      unknown_bytes(ub, in_unk + 64);
+      w.unknown = unknown_units(in_unk + sh);
+      forward_x(w, core.cycle_);
+      return;
+    }
+    case kVMulMac: {
+      mul_mac(u, core);
+      return;
+    }
+    case kVSrs: {
+      srs(u, core);
+      return;
+    }
+    case kVUps: {
+      // vups.s32.d8 cm, w, s: lane i of the input (sign per crUPSSign for D, signed for S) shifted
+      // left by s into accumulator lane i (UG1583 "Upshift": "No rounding is needed ... after the
+      // saturation is computed, the shift is performed"). II_VUPS [3, 1, 1, srUPS_of, crSat 1,
+      // crUPSSign 1]: result at 3, no bypass.
+      const int in_b = u.c & 0xF, out_b = u.c >> 4, lanes = 128 / out_b;
+      const uint32_t sh = core.regs_[u.b];
+      bool sign = u.sign;
+      if (!u.sign) {
+        const uint32_t cr = core.regs_[reg::CR0 + kCrUPSSign];
+        if (cr > 1) core.fail("vups with crUPSSign = " + std::to_string(cr) + ": only 0 and 1 are fixed");
+        sign = cr == 1;
+      }
+      if (sh > 63) core.fail("vups shift " + std::to_string(sh) + " outside 0..63 (UG1583)");
+      const uint8_t* src = u.width ? x(u.a) : x(u.a >> 1) + 32 * (u.a & 1);
+      const uint32_t unk = u.width ? xu_[u.a] : (xu_[u.a >> 1] >> (16 * (u.a & 1))) & 0xFFFF;
+      refuse_unknown(core, unk, "vups");
+      uint8_t out[128];
+      for (int i = 0; i < lanes; ++i) {
+        const int64_t v = lane(src, i, in_b, sign);
+        const int64_t r = static_cast<int64_t>(static_cast<uint64_t>(v) << sh);
+        const int bits = 8 * out_b;
+        if (sh >= static_cast<uint32_t>(64 - 8 * in_b) || (r >> sh) != v || (bits < 64 && (r < -(int64_t{1} << (bits - 1)) || r >= (int64_t{1} << (bits - 1))))) {
+          std::snprintf(buf, sizeof buf, "vups lane %d: %lld << %u does not fit the accumulator lane (the saturation bounds are not fixed)", i,
+                        static_cast<long long>(v), sh);
+          core.fail(buf);
+        }
+        std::memcpy(out + i * out_b, &r, out_b);
+      }
+      for (int h = 0; h < 2; ++h) {
+        Write& w = later(core, 3);
+        w.file = kFileBm, w.idx = static_cast<uint8_t>(2 * u.d + h), w.offset = 0, w.bytes = 64, w.unknown = 0;
+        std::memcpy(w.data, out + 64 * h, 64);
+      }
       return;
     }
     default: core.fail("internal: vector micro-op " + std::to_string(u.kind) + " has no rule");

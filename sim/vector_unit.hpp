@@ -1,6 +1,7 @@
 // The AIE2 vector unit beside the scalar core: vector and accumulator register files, their pending writes, and one semantics function per instruction family (docs/aie2-vector.md).
 #pragma once
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <string>
 
@@ -29,6 +30,17 @@ enum VecUop : uint16_t {
   kVEqz,               // veqz.8/16/32 l, x: a lane mask, bit set where the lane is 0
   kVAddSub,            // vadd / vsub .8/16/32: lane-wise, modulo 2^N; c = 0 add, 1 sub
   kVBitwise,           // vband / vbor: 512-bit and / or; c = 0 and, 1 or
+  kVUnpack,            // vunpack.d16.d8 / .s16.s8 x, w: 32 bytes widened to 32 16-bit lanes, the source read at cycle 7
+  kVLoadUnpack,        // vldb.unpack.d16.d8 x, [p ...]: a 256-bit load widened as kVUnpack; width holds the addressing mode
+  kVPushLo,            // vpush.lo.8/16/32 x, r, x: lanes move up by one, r enters lane 0
+  kVShuffle,           // vshuffle d, x1, x2, r: one of the 2-D transposes of x1 || x2 named by r
+  kVShift,             // vshift x, x1, x2, r: bytes r..r+63 of x1 || x2
+  kVMulMac,            // vmul / vmac / vmsc cm, [cm,] x, x, r: integer matrix, convolution or element-wise products; c = 0 mul, 1 mac, 2 msc
+  kVSrs,               // vsrs.d8.s32 w, cm, s (and vst.srs with the store): shift, round, saturate 32 lanes of acc32
+  kVUps,               // vups.s32.d8 cm, w, s: 32 bytes widened into acc32 lanes and shifted up
+  kVExtractD,          // vextract.d8/16/32 r, x, rs: sign from crVaddSign
+  kVMovW,              // vmov w, w (VMOV_mv_w between W registers): 256-bit copy
+  kVLoad128,           // vldb.128 w, [p], m / [p, dj]: 16 bytes into the low 128 bits of w
   kVecLast,
 };
 
@@ -39,6 +51,10 @@ struct VectorRules {
   int force_crRnd = -1;          // >= 0: vconv.bf16.fp32 uses this rounding mode instead of crRnd
   bool vadd_sign_inverted = false;  // a D variant reads crVaddSign 0 as signed (the wrong way round)
   bool vsel_inverted = false;       // vsel takes the first source where the mask bit is 1
+  int force_srs_crRnd = -1;         // >= 0: vsrs / vst.srs round with this mode instead of crRnd
+  bool unpack_reads_at_issue = false;  // vunpack reads its source at issue instead of cycle 7
+  bool shuffle_transposed = false;  // vshuffle takes a mode R x C as C x R (the wrong orientation)
+  bool srs_ignores_crSat = false;   // vsrs / vst.srs wrap (crSat 0) whatever crSat holds
 };
 VectorRules& vector_rules_for_tests();
 
@@ -61,20 +77,47 @@ class VectorUnit {
   uint32_t& bm_unknown(int i) { return bmu_[i]; }
 
   void exec(const MicroOp& u, Core& core);
-  // Lands the vector writes due at the end of `cycle`.
-  void commit(uint64_t cycle) {
+  // Runs the reads due late in `cycle` (an operand read after issue, AIE2Schedule.td), then lands
+  // the vector writes due at its end.
+  void commit(Core& core, uint64_t cycle) {
+    auto& d = late_[cycle & (kRing - 1)];
+    if (d.n) run_late(core, d, cycle);
     auto& slot = ring_[cycle & (kRing - 1)];
     if (slot.n) land(slot);
   }
-  bool pending() const { return in_flight_ != 0; }
+  bool pending() const { return in_flight_ != 0 || late_in_flight_ != 0; }
 
  private:
   struct Write {
     uint8_t file;   // 0: x (idx = n, bytes at offset), 1: bm (idx = 2n+h)
     uint8_t idx, offset, bytes;
     uint32_t unknown;  // 16-bit-unit mask over the written bytes, relative to the register
+    bool vec_bypass;   // the def operand names VEC_Bypass (vmul, vmac: AIE2Schedule.td)
     alignas(16) uint8_t data[64];
   };
+  // An operand read after issue (the itinerary's use cycle > 1): vunpack reads its w at cycle 7,
+  // vmac its accumulator at cycle 3. What was read at issue travels with it.
+  struct Late {
+    uint16_t kind;
+    uint8_t d, a, width;
+    bool sign;
+    uint8_t bytes[64];      // vldb.unpack: the loaded bytes
+    int64_t lanes[32];      // vmac / vmsc: the product sums computed from x, y and conf at issue
+    uint32_t unknown;
+    uint8_t flags;          // vmac: bit 0 zero the accumulator input, bit 1 negate it, bit 2 negate the products
+  };
+  struct LateSlot {
+    int n = 0;
+    std::array<Late, 4> l;
+  };
+  Late& late(Core& core, int use_cycle);
+  void unpack_into(Core& core, const Late& l, int latency);
+  void mul_mac(const MicroOp& u, Core& core);
+  void srs(const MicroOp& u, Core& core);
+  // The address of a 256-bit access in addressing mode `mode` (0 [p, m], 1 [p, #imm], 2 [p], m,
+  // 3 [p], #imm), its post-modify scheduled; an unaligned one stops.
+  static uint32_t access_address(Core& core, uint8_t p, uint8_t m, int32_t imm, int mode, const char* what);
+  void run_late(Core& core, LateSlot& s, uint64_t cycle);
   struct Slot {
     int n = 0;
     std::array<Write, 8> w;
@@ -88,6 +131,7 @@ class VectorUnit {
   struct Forward {
     uint64_t cycle = ~uint64_t{0};  // the cycle a bypassing reader sees `data`
     uint32_t unknown = 0;
+    uint32_t units = 0;  // the 16-bit units of the register `data` holds (a wl result forwards half)
     uint8_t data[64];
   };
   void forward_x(const Write& w, uint64_t cycle);
@@ -98,11 +142,19 @@ class VectorUnit {
   static void write_mask(Core& core, uint8_t reg, int lane_bytes, uint64_t mask, int latency);
   static void refuse_unknown(Core& core, uint32_t unknown, const char* what);
   static uint32_t effective_address(const MicroOp& u, Core& core, int bytes, const char* what, uint32_t* next, bool* post);
-  const uint8_t* read_x(int n, bool bypass, uint64_t cycle, uint32_t* unknown) const {
+  const uint8_t* read_x(int n, bool bypass, uint64_t cycle, uint32_t* unknown) {
     const Forward& f = fwd_[n][cycle & 1];
-    if (bypass && f.cycle == cycle && vector_rules_for_tests().mov_bypass) return *unknown = f.unknown, f.data;
+    if (bypass && f.cycle == cycle && vector_rules_for_tests().mov_bypass) {
+      if (f.units == ~0u) return *unknown = f.unknown, f.data;
+      // Part of the register forwarded (vmov wl): those units from the bypass, the rest as held.
+      uint8_t* m = merged_[n].data();
+      for (int k = 0; k < 32; ++k) std::memcpy(m + 2 * k, ((f.units >> k) & 1 ? f.data : xr_[n].data()) + 2 * k, 2);
+      *unknown = (f.unknown & f.units) | (xu_[n] & ~f.units);
+      return m;
+    }
     return *unknown = xu_[n], xr_[n].data();
   }
+  std::array<std::array<uint8_t, 64>, 12> merged_{};
   // Two per register, by the parity of the cycle they serve: a write issued in the cycle a
   // forwarded value is read must not replace it before every slot of that bundle has read it.
   std::array<std::array<Forward, 2>, kX> fwd_{};
@@ -112,11 +164,18 @@ class VectorUnit {
   std::array<uint32_t, kX> xu_{};
   std::array<uint32_t, 2 * kCm> bmu_{};
   std::array<Slot, kRing> ring_{};
-  int in_flight_ = 0;
+  std::array<LateSlot, kRing> late_{};
+  int in_flight_ = 0, late_in_flight_ = 0;
 };
 
 // fp32 -> bf16 as vconv.bf16.fp32 rounds under crRnd `mode` (docs/aie2-vector.md): false when no
 // public fact fixes the result (NaN, subnormal input, overflow, a mode other than 0 or 12).
 bool fp32_to_bf16(uint32_t f, uint32_t mode, uint16_t* out);
+
+// Shift-round-saturate of one accumulator lane as vsrs does it (docs/aie2-vector.md "SRS"): v
+// divided by 2^shift, rounded by crRnd `rnd`, saturated by crSat `sat` to `bits`-bit signed or
+// unsigned lanes. False with `why` where no public fact fixes the result (shift outside 0..59,
+// rnd 4..7 / 14 / 15, crSat 2, symmetric saturation of an unsigned lane).
+bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why);
 
 }  // namespace attncheck::aie2

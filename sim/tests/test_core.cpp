@@ -182,7 +182,8 @@ TEST_CASE("core: faults stop with one line naming PC, bundle and function") {
 TEST_CASE("core: a vector-unit instruction is refused with its text and PC before any cycle runs") {
   // The decoder reads the whole vec slot now; the scalar core still executes none of it, and
   // CompiledProgram names the first such instruction in one line (sim/core.cpp is unchanged).
-  const std::vector<uint8_t> text = program({i16_nop(), i32_vec(vec_vmac(0, 0, 3, 2, core1_dense(1, 11), 7)), i16_nop()});
+  // vnegmac: no public text fixes its formula (docs/aie2-vector.md), so the vector unit refuses it.
+  const std::vector<uint8_t> text = program({i16_nop(), i32_vec(vec_vmac(1, 1, 3, 2, core1_dense(1, 11), 7)), i16_nop()});
   const Elf elf = Elf::from_text("vec.elf", text);
   std::string msg;
   try {
@@ -192,7 +193,7 @@ TEST_CASE("core: a vector-unit instruction is refused with its text and PC befor
   }
   INFO(msg);
   CHECK(msg.find("at PC 0x2") != std::string::npos);
-  CHECK(msg.find("'vmac cm3, cm2, x1, x11, r7' (VMAC_vmac_cm_core_dense) is decoded but not simulated") != std::string::npos);
+  CHECK(msg.find("'vnegmac cm3, cm2, x1, x11, r7' (VNEGMAC_vmac_cm_core_dense) is decoded but not simulated") != std::string::npos);
   CHECK(msg.find('\n') == std::string::npos);
 }
 

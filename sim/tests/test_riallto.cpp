@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -164,6 +165,211 @@ uint32_t arm_the_binary_runs(uint32_t type) {
   }
 }
 
+
+// The .seq with some of its write32s changed: `0200RR00 / <address> / <value>` writes `value` at
+// `address` of the core tile in row RR (how the .seq holds AIEX.ipu.rtp_write: denoise's rtp04 at
+// 0x2200 of tile (0,4), rtp05 at 0x0E00 of tile (0,5)). Every write named must be found.
+struct SeqWrite {
+  int row;
+  uint32_t address, value;
+};
+std::string seq_with_writes(const TempDir& dir, const std::string& app, const std::vector<SeqWrite>& writes) {
+  std::ifstream in(riallto(app, "seq"));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  size_t written = 0;
+  for (const auto& w : writes) {
+    char op[16], addr[16], v[16];
+    std::snprintf(op, sizeof op, "0200%02X00", w.row);
+    std::snprintf(addr, sizeof addr, "%08X", w.address);
+    std::snprintf(v, sizeof v, "%08X", w.value);
+    for (size_t k = 1; k + 1 < lines.size(); ++k)
+      if (lines[k] == addr && lines[k - 1] == op) lines[k + 1] = v, ++written;
+  }
+  REQUIRE(written == writes.size());
+  const std::string path = dir.file(app + ".seq");
+  std::ofstream out(path);
+  for (const auto& l : lines) out << l << "\n";
+  return path;
+}
+
+// mlir-aie aie_kernels/aie2/rgba2gray.cc (rgba2grayLine; the binary's loop is the
+// `accumulate<32>(WT, 0, r, g, b, c1)` form): acc32 lanes WT0 r + WT1 g + WT2 b + WT3 * 1 with
+// WT = (round(0.299 * 2^15), round(0.587 * 2^15), round(0.114 * 2^15), 2^14) = (9798, 19235, 3736,
+// 16384), then to_vector<uint8_t>(15): shift right 15 rounding by crRnd, which no core writes
+// (reset 0: floor), saturating by crSat (the sum stays within 0..255 after the shift either way).
+Bytes gray_reference(const Bytes& rgba) {
+  Bytes g(rgba.size() / 4);
+  for (size_t i = 0; i < g.size(); ++i) {
+    const int64_t acc = 9798 * rgba[4 * i] + 19235 * rgba[4 * i + 1] + 3736 * rgba[4 * i + 2] + 16384;
+    g[i] = static_cast<uint8_t>(acc >> 15);  // floor: an arithmetic shift (acc >= 0 here)
+  }
+  return g;
+}
+
+// Riallto kernels/median.cpp (median1DLine): per line, out[i] = median of in[i-1], in[i], in[i+1]
+// as vsort3 computes it (max(min(a, b), min(max(a, b), c)) on uint8), the first pixel's left
+// neighbour itself (shuffle_up_replicate) and the last pixel's right neighbour itself
+// (shuffle_down_replicate; the source's `line2[nbytes-cnt] = ...` names lane 32 of a 32-lane vector).
+Bytes median_reference(const Bytes& g) {
+  Bytes m(g.size());
+  for (int y = 0; y < kHeight; ++y)
+    for (int x = 0; x < kWidth; ++x) {
+      const uint8_t* l = &g[static_cast<size_t>(y) * kWidth];
+      const int a = l[std::max(x - 1, 0)], b = l[x], c = l[std::min(x + 1, kWidth - 1)];
+      m[static_cast<size_t>(y) * kWidth + x] = static_cast<uint8_t>(std::max(std::min(a, b), std::min(std::max(a, b), c)));
+    }
+  return m;
+}
+
+// mlir-aie aie_kernels/aie2/addWeighted.cc (addWeightedLine, uint8_t, N = 32): set_saturation
+// (crSat 1), gamma_acc = from_vector(gamma, 0) (gamma in every acc32 lane), acc = gamma_acc +
+// alpha in1 + beta in2 (accumulate<N>(gamma_acc, coeff, 0, in1, in2)), out = to_vector<uint8_t>(14):
+// floor (crRnd 0) of acc / 2^14, saturated to 0..255.
+Bytes add_weighted_reference(const Bytes& in1, const Bytes& in2, int16_t alpha, int16_t beta, uint8_t gamma) {
+  Bytes o(in1.size());
+  for (size_t i = 0; i < o.size(); ++i) {
+    const int64_t acc = gamma + int64_t{alpha} * in1[i] + int64_t{beta} * in2[i];
+    o[i] = static_cast<uint8_t>(std::clamp<int64_t>(acc >> 14, 0, 255));  // >> on a negative value: floor
+  }
+  return o;
+}
+
+// mlir-aie threshold.cc threshold_aie<uint8_t, 64> (thresholdLine) with thresh t and max m:
+// TRUNC (2) and types outside 0..4 min(t, src); BINARY (0) lt(t, src) ? m : 0; BINARY_INV (1)
+// lt(t, src) ? 0 : m; TOZERO (3) lt(t, src) ? src : 0; TOZERO_INV (4) lt(t, src) ? 0 : src.
+Bytes threshold1_reference(const Bytes& in, uint8_t t, uint8_t m, uint32_t type) {
+  Bytes o(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    const uint8_t s = in[i];
+    const bool lt = t < s;
+    switch (static_cast<uint8_t>(type)) {
+      case 0: o[i] = lt ? m : 0; break;
+      case 1: o[i] = lt ? 0 : m; break;
+      case 3: o[i] = lt ? s : 0; break;
+      case 4: o[i] = lt ? 0 : s; break;
+      default: o[i] = std::min(t, s); break;
+    }
+  }
+  return o;
+}
+
+// denoise_task_parallel_720p.mlir: gray = rgba2gray(frame) on (0,2); med = median1D(gray) on
+// (0,3); aw = addWeighted(gray, med, alpha, beta, gamma) on (0,4) (rtp04: the RTPs truncated to
+// i16, i16, i8); out = threshold(aw, value, max, type) on (0,5) (rtp05, each truncated to i16 and
+// passed to uint8_t parameters: the low 8 bits).
+struct DenoiseParams {
+  int32_t alpha = 16384, beta = -16384, gamma = 0, value = 10, type = 0, max = 255;  // the .seq's own
+};
+// `arm` is the threshold type whose source arm is applied (the binary's, see arm_the_binary_runs).
+Bytes denoise_reference(const Bytes& frame, const DenoiseParams& p, uint32_t arm) {
+  const Bytes gray = gray_reference(frame);
+  const Bytes aw = add_weighted_reference(gray, median_reference(gray), static_cast<int16_t>(p.alpha), static_cast<int16_t>(p.beta),
+                                          static_cast<uint8_t>(p.gamma));
+  return threshold1_reference(aw, static_cast<uint8_t>(p.value), static_cast<uint8_t>(p.max), arm);
+}
+std::string denoise_seq(const TempDir& dir, const DenoiseParams& p) {
+  return seq_with_writes(dir, "denoise_task_parallel_720p",
+                         {{4, 0x2200, static_cast<uint32_t>(p.alpha)}, {4, 0x2204, static_cast<uint32_t>(p.beta)},
+                          {4, 0x2208, static_cast<uint32_t>(p.gamma)}, {5, 0x0E00, static_cast<uint32_t>(p.value)},
+                          {5, 0x0E04, static_cast<uint32_t>(p.type)}, {5, 0x0E08, static_cast<uint32_t>(p.max)}});
+}
+
+// Riallto kernels/filter2d.h, filter2d_3lines_aie (what edge_detect's filter2d.cc.o computes,
+// filter2dLine(line0, line1, line2, out, 1280, kernel)), followed vector by vector as its aie_api
+// calls specify: kernel_vec[8r + c] = kernel[r][c] >> 8 (int8; lanes 8r+3..8r+7 zero);
+// data_buf = 64 uint8 lanes; shuffle_up_replicate(v, 1): lane 0 = v[0], lane i = v[i-1];
+// shuffle_up_fill(v, f, 1): lane 0 = f[63], lane i = v[i-1]; shuffle_down_replicate(v, 32):
+// lane i = v[min(i + 32, 63)]; sliding_mul_xy_ops<32, 8, 1, 1, int8, uint8>::mul / mac(coeff,
+// 8r, data, 0): lane i += sum_k coeff[8r + k] data[i + k]; to_vector<uint8>(12 - 8): shift 4,
+// floor (crRnd 0), saturated to 0..255 (set_sat). This version stores prev_buf after the shuffle,
+// so from the third 32-pixel block on a block's first pixel takes the pixel two to its left as its
+// left neighbour (mlir-aie's later filter2d.cc fixes exactly that; the binary is the older one).
+Bytes filter2d_line_reference(const uint8_t* l0, const uint8_t* l1, const uint8_t* l2, const int16_t kernel[9]) {
+  int8_t coeff[24] = {};
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) coeff[8 * r + c] = static_cast<int8_t>(kernel[3 * r + c] >> 8);
+  const uint8_t* line[3] = {l0, l1, l2};
+  uint8_t data[3][64], prev[3][64] = {};
+  Bytes out;
+  auto emit = [&]() {
+    for (int i = 0; i < 32; ++i) {
+      int64_t acc = 0;
+      for (int r = 0; r < 3; ++r)
+        for (int k = 0; k < 8; ++k) acc += coeff[8 * r + k] * data[r][i + k];
+      out.push_back(static_cast<uint8_t>(std::clamp<int64_t>(acc >> 4, 0, 255)));
+    }
+  };
+  auto shuffle_up_fill = [](uint8_t* v, const uint8_t* fill) {
+    uint8_t t[64];
+    t[0] = fill[63];
+    std::memcpy(t + 1, v, 63);
+    std::memcpy(v, t, 64);
+  };
+  for (int r = 0; r < 3; ++r) {
+    std::memcpy(data[r], line[r], 32);
+    line[r] += 32;
+    std::memcpy(data[r] + 32, line[r], 32);
+    std::memcpy(prev[r] + 32, data[r], 32);
+    uint8_t t[64];
+    t[0] = data[r][0];
+    std::memcpy(t + 1, data[r], 63);  // shuffle_up_replicate(data, 1)
+    std::memcpy(data[r], t, 64);
+  }
+  emit();
+  for (int i = 64; i < kWidth - 1; i += 32) {
+    for (int r = 0; r < 3; ++r) {
+      std::memcpy(data[r], line[r], 32);
+      line[r] += 32;
+      std::memcpy(data[r] + 32, line[r], 32);
+      shuffle_up_fill(data[r], prev[r]);
+      std::memcpy(prev[r] + 32, data[r], 32);  // after the shuffle, as this source has it
+    }
+    emit();
+  }
+  for (int r = 0; r < 3; ++r) {
+    std::memcpy(data[r] + 32, line[r], 32);
+    uint8_t t[64];
+    for (int i = 0; i < 64; ++i) t[i] = data[r][std::min(i + 32, 63)];  // shuffle_down_replicate(data, 32)
+    std::memcpy(data[r], t, 64);
+    shuffle_up_fill(data[r], prev[r]);
+  }
+  emit();
+  return out;
+}
+
+// edge_detect_720p.mlir: gray = rgba2gray(frame) (0,2); f = filter2d over lines (0, 0, 1), (y-1,
+// y, y+1), (718, 719, 719) with the 3x3 kernel from rtp1 (0,3); t = threshold(f, rtp2 value, 255,
+// type 0) (0,4); out = addWeighted(gray2rgba(t), frame, alpha, beta, gamma) over 5120 bytes a line
+// (0,5; rtp3). gray2rgba (Riallto kernels/gray2rgba.cpp): each gray byte four times, lane 4i+3
+// or-ed with 255 (alpha255).
+struct EdgeParams {
+  int16_t kernel[9] = {0, -4096, 0, -4096, 16384, -4096, 0, -4096, 0};  // Riallto's EDGE operator in Q12
+  int32_t threshold = 10, alpha = 16384, beta = 16384, gamma = 0;
+};
+Bytes edge_reference(const Bytes& frame, const EdgeParams& p, uint32_t arm) {
+  const Bytes gray = gray_reference(frame);
+  Bytes filtered(gray.size());
+  for (int y = 0; y < kHeight; ++y) {
+    const uint8_t* row = &gray[0];
+    const uint8_t* a = row + static_cast<size_t>(std::max(y - 1, 0)) * kWidth;
+    const uint8_t* b = row + static_cast<size_t>(y) * kWidth;
+    const uint8_t* c = row + static_cast<size_t>(std::min(y + 1, kHeight - 1)) * kWidth;
+    const Bytes line = filter2d_line_reference(a, b, c, p.kernel);
+    std::copy(line.begin(), line.end(), filtered.begin() + static_cast<long>(y) * kWidth);
+  }
+  const Bytes t = threshold1_reference(filtered, static_cast<uint8_t>(p.threshold), 255, arm);
+  Bytes rgba(frame.size());
+  for (size_t i = 0; i < t.size(); ++i) rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = t[i], rgba[4 * i + 3] = 255;
+  return add_weighted_reference(rgba, frame, static_cast<int16_t>(p.alpha), static_cast<int16_t>(p.beta), static_cast<uint8_t>(p.gamma));
+}
+std::string edge_seq(const TempDir& dir, const EdgeParams& p) {
+  std::vector<SeqWrite> w = {{5, 0xCC00, static_cast<uint32_t>(p.alpha)}, {5, 0xCC04, static_cast<uint32_t>(p.beta)},
+                             {5, 0xCC08, static_cast<uint32_t>(p.gamma)}, {4, 0x0E00, static_cast<uint32_t>(p.threshold)}};
+  for (int k = 0; k < 9; ++k) w.push_back({3, static_cast<uint32_t>(0x0E00 + 4 * k), static_cast<uint32_t>(static_cast<int32_t>(p.kernel[k]))});
+  return seq_with_writes(dir, "edge_detect_720p", w);
+}
+
 }  // namespace
 
 TEST_CASE("riallto: color_threshold_v1_720p runs whole 720p frames: threshold.cc's arithmetic on every threshold type, the binary's own arm order on four") {
@@ -207,4 +413,105 @@ TEST_CASE("riallto mutations: crVaddSign read the wrong way round, or vsel's sou
   INFO("signed: " << signed_cmp << "\nswapped: " << swapped);
   CHECK(signed_cmp.find("the first is byte") != std::string::npos);
   CHECK(swapped.find("the first is byte 0 (line 0, pixel 0, channel 0)") != std::string::npos);  // every byte flips
+}
+
+TEST_CASE("riallto: denoise_task_parallel_720p runs whole 720p frames equal to its four kernels' sources (rgba2gray, median, addWeighted, threshold)") {
+  TempDir dir;
+  const Bytes frames[3] = {random_frame(20261207), gradient_frame(), pattern_frame(6)};
+  const char* frame_names[3] = {"random", "gradient", "test pattern"};
+  // The .seq's own parameters (noise out: gray - median, binary threshold at 10) on every frame,
+  // then weights that round (alpha 0.3, beta 0.7 with a gamma) and the other threshold types.
+  DenoiseParams own, blend;
+  blend.alpha = 4915, blend.beta = 11469, blend.gamma = 7, blend.value = 100, blend.type = 3;
+  DenoiseParams negative;  // -median + gray with a large gamma: negative sums saturate to 0
+  negative.alpha = -9000, negative.beta = 20000, negative.gamma = 200, negative.value = 60, negative.type = 1;
+  DenoiseParams trunc;  // TRUNC (2): the one arm the source and binary agree on; min(200, gray + (gray - median) / 2)
+  trunc.alpha = 24576, trunc.beta = -8192, trunc.gamma = 3, trunc.value = 200, trunc.type = 2;
+  const std::vector<std::pair<int, DenoiseParams>> runs = {{0, own}, {1, own}, {2, own}, {2, blend}, {0, negative}, {1, trunc}};
+  for (size_t k = 0; k < testing::scaled(runs.size(), 1); ++k) {
+    const auto& [f, p] = runs[k];
+    INFO(frame_names[f] << " frame, alpha " << p.alpha << " beta " << p.beta << " gamma " << p.gamma << " threshold " << p.value
+                        << " type " << p.type);
+    const Bytes got = run_app("denoise_task_parallel_720p", denoise_seq(dir, p), frames[f], kFrameBytes / 4);
+    // threshold.o here pairs the types as color_threshold's threshold4ChLine does (0 <-> 1, 3 <-> 4;
+    // docs/aie2-vector.md): the binary's arm matches, the source's own differs.
+    const uint32_t arm = arm_the_binary_runs(static_cast<uint32_t>(p.type));
+    CHECK(first_difference(got, denoise_reference(frames[f], p, arm), 1) == "");
+    if (arm != static_cast<uint32_t>(p.type)) CHECK(first_difference(got, denoise_reference(frames[f], p, p.type), 1) != "");
+  }
+}
+
+TEST_CASE("riallto: edge_detect_720p runs whole 720p frames equal to its five kernels' sources (rgba2gray, filter2d, threshold, gray2rgba, addWeighted)") {
+  TempDir dir;
+  const Bytes frames[3] = {random_frame(20261208), gradient_frame(), pattern_frame(7)};
+  const char* frame_names[3] = {"random", "gradient", "test pattern"};
+  EdgeParams edge;  // Riallto's EDGE operator, both weights 1.0, threshold 10
+  EdgeParams sobel;  // SOBEL_X, which makes negative sums (saturating to 0), an edge overlay at 0.7 / 0.3 with a gamma
+  const int16_t sobel_x[9] = {4096, 0, -4096, 8192, 0, -8192, 4096, 0, -4096};
+  std::copy(sobel_x, sobel_x + 9, sobel.kernel);
+  sobel.threshold = 40, sobel.alpha = 11469, sobel.beta = 4915, sobel.gamma = 9;
+  EdgeParams sharpen;  // SHARPEN with weights that do not divide evenly and a kernel entry with low bits (dropped by >> 8)
+  const int16_t sharpen_k[9] = {0, -4096, 0, -4096, 20480, -4096, 0, -4096, 100};
+  std::copy(sharpen_k, sharpen_k + 9, sharpen.kernel);
+  sharpen.threshold = 200, sharpen.alpha = 7000, sharpen.beta = 12000, sharpen.gamma = 250;
+  const std::vector<std::pair<int, EdgeParams>> runs = {{0, edge}, {1, edge}, {2, edge}, {2, sobel}, {0, sharpen}};
+  for (size_t k = 0; k < testing::scaled(runs.size(), 1); ++k) {
+    const auto& [f, p] = runs[k];
+    INFO(frame_names[f] << " frame, threshold " << p.threshold << ", alpha " << p.alpha << " beta " << p.beta << " gamma " << p.gamma);
+    const Bytes got = run_app("edge_detect_720p", edge_seq(dir, p), frames[f], kFrameBytes);
+    // Core (0,4) passes thresholdType 1 (`mova r3, #1` at PC 0x188 and 0x238), not the .mlir's
+    // constant 0; threshold.o runs the BINARY arm for it, as the pairing of arm_the_binary_runs says.
+    CHECK(first_difference(got, edge_reference(frames[f], p, arm_the_binary_runs(1)), 4) == "");
+  }
+}
+
+TEST_CASE("riallto mutations: rounding by conv_even, vshuffle's orientation transposed, or crSat ignored fail denoise or edge_detect naming the first differing pixel") {
+  TempDir dir;
+  const Bytes frame = pattern_frame(8);
+  DenoiseParams blend;  // weights that round: floor and conv_even differ on ties and above them
+  blend.alpha = 4915, blend.beta = 11469, blend.gamma = 7, blend.value = 100, blend.type = 2;
+  const std::string seq = denoise_seq(dir, blend);
+  const Bytes want = denoise_reference(frame, blend, 2);
+  REQUIRE(first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1) == "");
+  struct Restore {
+    ~Restore() { vector_rules_for_tests() = VectorRules{}; }
+  } restore;
+  vector_rules_for_tests().force_srs_crRnd = 12;
+  const std::string even = first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1);
+  vector_rules_for_tests() = VectorRules{};
+  vector_rules_for_tests().shuffle_transposed = true;
+  const std::string transposed = first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1);
+  vector_rules_for_tests() = VectorRules{};
+  // Saturation: edge_detect's SOBEL sums go negative and past 255 (filter2d's set_sat), addWeighted's too.
+  EdgeParams sobel;
+  const int16_t sobel_x[9] = {4096, 0, -4096, 8192, 0, -8192, 4096, 0, -4096};
+  std::copy(sobel_x, sobel_x + 9, sobel.kernel);
+  const Bytes edge_frame = random_frame(11);
+  const std::string eseq = edge_seq(dir, sobel);
+  const Bytes ewant = edge_reference(edge_frame, sobel, arm_the_binary_runs(1));
+  INFO("conv_even: " << even << "\ntransposed: " << transposed);
+  CHECK(even.find("the first is byte") != std::string::npos);
+  CHECK(transposed.find("the first is byte") != std::string::npos);
+  if (testing::scaled(1, 0)) {  // the edge_detect frame: Release only (the sanitizer run keeps the two above)
+    vector_rules_for_tests().srs_ignores_crSat = true;
+    const std::string wrapped = first_difference(run_app("edge_detect_720p", eseq, edge_frame, kFrameBytes), ewant, 4);
+    INFO("wrapped: " << wrapped);
+    CHECK(wrapped.find("the first is byte") != std::string::npos);
+  }
+}
+
+TEST_CASE("riallto: color_detect_720p stops at its first instruction no public fact fixes, named with its PC") {
+  // Core (0,2) (rgba2hue) shifts an acc64 SRS by s2 = 62: UG1583 allows -4..59 but no public
+  // text says how the register encodes a negative shift (docs/aie2-vector.md "Refused").
+  std::string msg;
+  try {
+    run_app("color_detect_720p", riallto("color_detect_720p", "seq"), random_frame(4), kFrameBytes);
+  } catch (const std::exception& e) {
+    msg = e.what();
+  }
+  INFO(msg);
+  CHECK(msg.find("core (0,2)") != std::string::npos);
+  CHECK(msg.find("vsrs: shift 62 outside 0..59") != std::string::npos);
+  CHECK(msg.find("at PC 0x58A") != std::string::npos);
+  CHECK(msg.find("vsrs.s32.s64 x11, cm7, s2") != std::string::npos);
 }

@@ -1,6 +1,7 @@
 // The vector unit: the fp32 -> bf16 conversion rule on hand-worked values, and the user's four bf16 builds it runs (gelu, layernorm, softmax, matmul) against host references of their sources rounding where the binaries round.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -359,4 +360,419 @@ TEST_CASE("vector bundles: vldb w loads 32 aligned bytes in memory order, vbcst.
   // An address off the 32-byte grid stops, named.
   VecRun bad({{enc::mv_p(1), 0x70040}, {kDj0, 16}}, {kVldb}, fill);
   CHECK(bad.error.find("256-bit vector load at 0x70050: not 32-byte aligned") != std::string::npos);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The integer families the Riallto 720p kernels use, one bundle at a time. Bundle bytes are
+// Chess's, copied from the Riallto core images (program memory of the xclbins' PDIs; the
+// address and tile in each comment), except vmul, hand-encoded from AIE2GenInstrFormats.td
+// (sim/tests/encode.hpp). Expected values are worked from docs/aie2-vector.md's rules by the
+// loops below, which share no code with sim/vector_unit.cpp.
+// ---------------------------------------------------------------------------------------------
+namespace {
+
+using B = std::vector<uint8_t>;
+const B kUnpackI96 = {0xb7, 0x10, 0x00, 0x20, 0x10, 0x00, 0x00, 0x50, 0x92, 0x8c, 0x20, 0x00};  // mova r2, #1; vunpack.d16.d8 x9, wl9; movxm r1, #16384 (edge (0,2) 0x652)
+const B kBcst8 = {0x43, 0xd8, 0x83, 0x40, 0x0a, 0x20, 0x00, 0x00};  // movx r2, #0; vbcst.8 x9, r2 (edge (0,2) 0x66e)
+const B kUnpack = {0x19, 0x90, 0x92, 0x3c};                          // vunpack.d16.d8 x10, wl9
+const B kPushLo16 = {0xf9, 0xe0, 0xa1, 0x18};                        // vpush.lo.16 x1, r3, x1
+const B kPushLo8 = {0x79, 0xe0, 0x82, 0x1a};                         // vpush.lo.8 x5, r5, x0
+const B kShuffle = {0xf9, 0x80, 0x01, 0x19};                         // vshuffle x2, x0, x1, r3
+const B kShift = {0xf9, 0x80, 0xac, 0x18};                           // vshift x1, x0, x1, r25
+const B kVmac = {0x09, 0x20, 0x01, 0x10};                            // vmac cm8, cm0, x0, x4, r2
+const B kVmsc = {0x09, 0x22, 0x15, 0x14};                            // vmsc cm8, cm8, x5, x4, r2
+const B kVsrs = {0x99, 0x20, 0x9c, 0x0d};                            // vsrs.d8.s32 wl11, cm8, s0
+const B kVstSrs = {0x99, 0x0c, 0x14, 0x09};                          // vst.srs.d8.s32 cm3, s0, [p1], #32
+const B kUpsD8 = {0xd9, 0x0f, 0x03, 0x18};                           // vups.s32.d8 cm0, wl2, s0
+const B kExtractD8 = {0xb9, 0xae, 0x81, 0x1e};                       // vextract.d8 r26, x5, r19
+const B kVldb128 = {0x19, 0x58, 0x08, 0x38};                         // vldb.128 wl1, [p0], m0
+const B kVldbUnpack = {0x19, 0xd0, 0x0c, 0x38};                      // vldb.unpack.d16.d8 x3, [p0], m0
+const B kVmovWhWl = {0x59, 0x6f, 0x8c, 0x1c};                        // vmov wh4, wl11
+const B kVmovWlWh = {0x59, 0xc7, 0x8c, 0x1a};                        // vmov wl5, wh1
+B vmul_cm4_x2_x3_r12() { return enc::i32_vec(enc::vec_vmul(0, 4, enc::core1_dense(2, 3), 12)); }
+B nop() { return enc::i16_nop(); }
+constexpr uint32_t cr(int n) { return (static_cast<uint32_t>(n) << 3) | 1; }   // control register n (mMvSclDst)
+constexpr uint32_t sreg(int n) { return (static_cast<uint32_t>(n) << 5) | 11; }  // s register n
+constexpr int kCrVaddSign = 0, kCrRnd = 6, kCrSRSSign = 8, kCrSat = 9, kCrUPSSign = 10, kCrUnpackSign = 11;
+constexpr uint32_t kM0 = enc::mv_m(0);
+
+int32_t acc_lane(Core& c, int cm, int i) {
+  int32_t v;
+  std::memcpy(&v, c.vector_unit().bm(2 * cm + i / 16) + 4 * (i % 16), 4);
+  return v;
+}
+void set_acc_lane(Core& c, int cm, int i, int32_t v) { std::memcpy(c.vector_unit().bm(2 * cm + i / 16) + 4 * (i % 16), &v, 4); }
+uint16_t h16(const uint8_t* x, int i) { return static_cast<uint16_t>(x[2 * i] | x[2 * i + 1] << 8); }
+
+}  // namespace
+
+TEST_CASE("vector bundles: vunpack reads its w at cycle 7 (II_VUNPACK), as rgba2gray's broadcast(1) relies on, and extends by crUnpackSign") {
+  auto wl9 = [](Core& c) {
+    for (int i = 0; i < 64; ++i) c.vector_unit().x(9)[i] = static_cast<uint8_t>(0xF0 + i);
+  };
+  // rgba2gray's own order: the unpack issues, then vbcst.8 x9 (r2 = 1 from the mova) lands in
+  // wl9 at cycle 2 of its bundle, before the unpack reads wl9 at its cycle 7: every lane is 1.
+  VecRun seq({}, {kUnpackI96, kBcst8}, wl9);
+  REQUIRE(seq.error.empty());
+  for (int i = 0; i < 32; ++i) CHECK(h16(seq.core->vector_unit().x(9), i) == 1);
+  // Read at issue instead (the mutation), the lanes would be the old bytes 0xF0 + i.
+  {
+    struct Restore {
+      ~Restore() { vector_rules_for_tests() = VectorRules{}; }
+    } restore;
+    vector_rules_for_tests().unpack_reads_at_issue = true;
+    VecRun early({}, {kUnpackI96, kBcst8}, wl9);
+    REQUIRE(early.error.empty());
+    CHECK(h16(early.core->vector_unit().x(9), 0) == 0xF0);
+  }
+  // crUnpackSign 0: zero-extended; 1: sign-extended (0xF0 -> 0xFFF0, 0x0F -> 0x000F).
+  VecRun zext({{cr(kCrUnpackSign), 0}}, {kUnpack}, wl9);
+  VecRun sext({{cr(kCrUnpackSign), 1}}, {kUnpack}, wl9);
+  for (int i = 0; i < 32; ++i) {
+    const uint8_t b = static_cast<uint8_t>(0xF0 + i);
+    CHECK(h16(zext.core->vector_unit().x(10), i) == b);
+    CHECK(h16(sext.core->vector_unit().x(10), i) == static_cast<uint16_t>(static_cast<int8_t>(b)));
+  }
+  VecRun bad({{cr(kCrUnpackSign), 2}}, {kUnpack}, wl9);
+  CHECK(bad.error.find("crUnpackSign = 2") != std::string::npos);
+}
+
+TEST_CASE("vector bundles: vpush.lo moves every lane up by one and puts the scalar in lane 0 (rgba2gray's WT built by four pushes)") {
+  auto lanes = [](Core& c) {
+    for (int i = 0; i < 32; ++i) c.vector_unit().x(1)[2 * i] = static_cast<uint8_t>(i), c.vector_unit().x(1)[2 * i + 1] = 0x10;
+    for (int i = 0; i < 64; ++i) c.vector_unit().x(0)[i] = static_cast<uint8_t>(0x80 + i);
+  };
+  VecRun one({{enc::scl_r(3), 0x1234ABCD}, {enc::scl_r(5), 0x77}}, {kPushLo16, kPushLo8}, lanes);
+  REQUIRE(one.error.empty());
+  const uint8_t* x1 = one.core->vector_unit().x(1);
+  CHECK(h16(x1, 0) == 0xABCD);
+  for (int i = 1; i < 32; ++i) CHECK(h16(x1, i) == (0x1000 | (i - 1)));
+  const uint8_t* x5 = one.core->vector_unit().x(5);
+  CHECK(x5[0] == 0x77);
+  for (int i = 1; i < 64; ++i) CHECK(x5[i] == 0x80 + i - 1);
+  // Four pushes in consecutive bundles (MOV_Bypass on the vector source): the last pushed value
+  // ends in lane 0, the first in lane 3, as rgba2gray's WT(9798, 19235, 3736, 16384) needs.
+  VecRun four({{enc::scl_r(3), 16384}}, {kPushLo16, enc::i48_lng(enc::lng_movxm(enc::scl_r(3), 3736)), kPushLo16,
+                                          enc::i48_lng(enc::lng_movxm(enc::scl_r(3), 19235)), kPushLo16,
+                                          enc::i48_lng(enc::lng_movxm(enc::scl_r(3), 9798)), kPushLo16}, lanes);
+  REQUIRE(four.error.empty());
+  const uint8_t* w = four.core->vector_unit().x(1);
+  CHECK(h16(w, 0) == 9798);
+  CHECK(h16(w, 1) == 19235);
+  CHECK(h16(w, 2) == 3736);
+  CHECK(h16(w, 3) == 16384);
+  CHECK(h16(w, 4) == 0x1000);
+}
+
+TEST_CASE("vector bundles: vshuffle applies each named 2-D transpose of x1 || x2, vshift takes a 64-byte window") {
+  auto bytes = [](Core& c) {
+    for (int i = 0; i < 64; ++i) c.vector_unit().x(0)[i] = static_cast<uint8_t>(i), c.vector_unit().x(1)[i] = static_cast<uint8_t>(64 + i);
+  };
+  // The modes as UG1583 / aiev2_enums.h name them: element bits, rows x columns of the input, half.
+  struct Mode {
+    uint32_t m;
+    int e, rows, cols, half;
+  };
+  const Mode modes[] = {{0, 8, 64, 2, 0},   {1, 8, 64, 2, 1},   {2, 16, 32, 2, 0},  {5, 32, 16, 2, 1},  {7, 64, 8, 2, 1},
+                        {8, 128, 4, 2, 0},  {11, 256, 2, 2, 1}, {12, 128, 2, 4, 0}, {15, 64, 2, 8, 1},  {17, 32, 2, 16, 1},
+                        {18, 16, 2, 32, 0}, {20, 8, 2, 64, 0},  {21, 8, 2, 64, 1},  {22, 512, 1, 2, 0}, {23, 512, 1, 2, 1},
+                        {24, 16, 16, 4, 0}, {27, 16, 4, 16, 1}, {28, 16, 8, 4, 0},  {29, 16, 4, 8, 0},  {30, 32, 8, 4, 0},
+                        {33, 32, 4, 8, 1},  {34, 32, 4, 4, 0},  {35, 8, 8, 8, 0},   {36, 8, 16, 4, 0},  {37, 8, 4, 16, 0},
+                        {44, 16, 16, 2, 0}, {45, 16, 2, 16, 0}};
+  for (const Mode& md : modes) {
+    VecRun r({{enc::scl_r(3), md.m}}, {kShuffle}, bytes);
+    REQUIRE(r.error.empty());
+    // Output element k of the half is element (half * n + k) of the transposed (cols x rows)
+    // matrix, i.e. input element [row = t % rows][col = t / rows].
+    const int eb = md.e / 8, n = 64 / eb;
+    for (int k = 0; k < n; ++k) {
+      const int t = md.half * n + k, row = t % md.rows, col = t / md.rows;
+      for (int j = 0; j < eb; ++j) CHECK(r.core->vector_unit().x(2)[k * eb + j] == (row * md.cols + col) * eb + j);
+    }
+  }
+  // Hand-worked fixtures: T8_64x2_lo = the even bytes; T8_2x64_lo interleaves (gray2rgba's
+  // vector_broadcast); T16_1x2_flip swaps neighbouring 16-bit lanes.
+  VecRun even({{enc::scl_r(3), 0}}, {kShuffle}, bytes);
+  for (int k = 0; k < 64; ++k) CHECK(even.core->vector_unit().x(2)[k] == 2 * k);
+  VecRun inter({{enc::scl_r(3), 20}}, {kShuffle}, bytes);
+  for (int k = 0; k < 32; ++k) CHECK((inter.core->vector_unit().x(2)[2 * k] == k && inter.core->vector_unit().x(2)[2 * k + 1] == 64 + k));
+  VecRun flip({{enc::scl_r(3), 38}}, {kShuffle}, bytes);
+  for (int k = 0; k < 32; ++k) CHECK(h16(flip.core->vector_unit().x(2), k) == h16(flip.core->vector_unit().x(0), k ^ 1));
+  // Modes no public fact fixes stop, named.
+  for (uint32_t m : {39u, 43u, 46u, 47u, 48u, 255u}) {
+    VecRun r({{enc::scl_r(3), m}}, {kShuffle}, bytes);
+    CHECK(r.error.find("vshuffle mode " + std::to_string(m) + ": no public fact") != std::string::npos);
+  }
+  // vshift: byte i = byte i + r of x0 || x1 (shift_bytes; llvm-aie's own shift by 48 moves
+  // bytes 48..63 to 0..15).
+  for (uint32_t sh : {0u, 1u, 16u, 48u, 63u}) {
+    VecRun r({{enc::scl_r(25), sh}}, {kShift}, bytes);
+    REQUIRE(r.error.empty());
+    for (int i = 0; i < 64; ++i) CHECK(r.core->vector_unit().x(1)[i] == i + sh);
+  }
+  VecRun far({{enc::scl_r(25), 64}}, {kShift}, bytes);
+  CHECK(far.error.find("vshift by 64 bytes") != std::string::npos);
+}
+
+TEST_CASE("vector bundles: integer vmul / vmac / vmsc: mul_elem_32 and mul_conv_32x8 by the configuration word, the accumulator read at cycle 3 through VEC_Bypass") {
+  std::mt19937 rng(77);
+  uint8_t xa[64], xb[64], y0[64], y4[64];
+  for (auto* v : {xa, xb, y0, y4})
+    for (int i = 0; i < 64; ++i) v[i] = static_cast<uint8_t>(rng());
+  int32_t acc0[32];
+  for (auto& a : acc0) a = static_cast<int32_t>(rng() % 2000001) - 1000000;
+  auto init = [&](Core& c) {
+    std::memcpy(c.vector_unit().x(2), xa, 64), std::memcpy(c.vector_unit().x(3), xb, 64);
+    std::memcpy(c.vector_unit().x(0), y0, 64), std::memcpy(c.vector_unit().x(4), y4, 64), std::memcpy(c.vector_unit().x(5), xb, 64);
+    for (int i = 0; i < 32; ++i) set_acc_lane(c, 0, i, acc0[i]);
+  };
+  auto s16 = [](const uint8_t* v, int i) { return static_cast<int64_t>(static_cast<int16_t>(v[2 * i] | v[2 * i + 1] << 8)); };
+  auto u16 = [](const uint8_t* v, int i) { return static_cast<int64_t>(v[2 * i] | v[2 * i + 1] << 8); };
+  // conf 0x138 = mul_elem_32 (amode 0, bmode 3, cmode 1) with signY: X unsigned 16-bit, Y signed.
+  VecRun mul({{enc::scl_r(12), 0x138}}, {vmul_cm4_x2_x3_r12()}, init);
+  REQUIRE(mul.error.empty());
+  for (int i = 0; i < 32; ++i) CHECK(acc_lane(*mul.core, 4, i) == u16(xa, i) * s16(xb, i));
+  // conf 0x338: both signed.
+  VecRun mul_ss({{enc::scl_r(12), 0x338}}, {vmul_cm4_x2_x3_r12()}, init);
+  for (int i = 0; i < 32; ++i) CHECK(acc_lane(*mul_ss.core, 4, i) == s16(xa, i) * s16(xb, i));
+  // conf 0x188 = mul_conv_32x8 (0, 1, 4) with signY, as filter2d: lane x = acc + sum_u Y[u] X[x+u],
+  // X = x0 unsigned bytes 0..38, Y = x4 signed bytes 0..7; vmsc subtracts the same sum.
+  auto conv = [&](int x) {
+    int64_t s = 0;
+    for (int u = 0; u < 8; ++u) s += static_cast<int8_t>(y4[u]) * static_cast<int64_t>(y0[x + u]);
+    return s;
+  };
+  VecRun mac({{enc::scl_r(2), 0x188}}, {kVmac, nop(), nop(), nop(), nop(), nop(), kVmsc}, init);
+  REQUIRE(mac.error.empty());
+  // vmsc reads cm8 (written at the vmac's cycle 5) at its own cycle 3, six bundles later.
+  for (int i = 0; i < 32; ++i) CHECK(acc_lane(*mac.core, 8, i) == acc0[i] + conv(i) - [&] {
+                                       int64_t s = 0;  // vmsc's X is x5 (= xb), Y x4
+                                       for (int u = 0; u < 8; ++u) s += static_cast<int8_t>(y4[u]) * static_cast<int64_t>(xb[i + u]);
+                                       return s;
+                                     }());
+  // dynZeroAccum (bit 0): the accumulator input replaced by zeros.
+  VecRun zero({{enc::scl_r(2), 0x189}}, {kVmac}, init);
+  for (int i = 0; i < 32; ++i) CHECK(acc_lane(*zero.core, 8, i) == conv(i));
+  // Timing: vmac cm8, cm0 two bundles after a vmul that writes cm0 reads the new value (def 5,
+  // use 3, VEC_Bypass on both); one bundle after, the old. vmul here is `vmul cm4`, so feed cm4
+  // into nothing and check the chain through cm0 with a vmac writing cm0 first.
+  const B vmac_cm0 = enc::i32_vec(enc::vec_vmac(0, 0, 0, 0, enc::core1_dense(0, 4), 2));  // vmac cm0, cm0, x0, x4, r2
+  VecRun chained({{enc::scl_r(2), 0x188}}, {vmac_cm0, nop(), kVmac}, init);
+  VecRun early({{enc::scl_r(2), 0x188}}, {vmac_cm0, kVmac}, init);
+  for (int i = 0; i < 32; ++i) {
+    CHECK(acc_lane(*chained.core, 8, i) == acc0[i] + 2 * conv(i));
+    CHECK(acc_lane(*early.core, 8, i) == acc0[i] + conv(i));
+  }
+  // Configurations outside the three simulated, and a lane leaving 32 bits, stop, named.
+  VecRun other({{enc::scl_r(2), 0x18A}}, {kVmac}, init);  // amode 1 (acc64)
+  CHECK(other.error.find("vmac with configuration 0x18A") != std::string::npos);
+  VecRun elem2({{enc::scl_r(2), 0x28}}, {kVmac}, init);  // (0, 1, 1) mul_elem_32_2: only derived, refused
+  CHECK(elem2.error.find("vmac with configuration 0x28 (amode 0, bmode 1, cmode 1)") != std::string::npos);
+  auto big = [&](Core& c) {
+    init(c);
+    for (int i = 0; i < 32; ++i) set_acc_lane(c, 0, i, INT32_MAX);
+    std::memset(c.vector_unit().x(0), 0xFF, 64), std::memset(c.vector_unit().x(4), 0x7F, 64);
+  };
+  VecRun over({{enc::scl_r(2), 0x188}}, {kVmac}, big);
+  CHECK(over.error.find("does not fit 32 bits") != std::string::npos);
+}
+
+TEST_CASE("vector: srs_lane rounds by every named crRnd mode and saturates by crSat, hand-worked") {
+  auto srs = [](int64_t v, uint32_t sh, uint32_t rnd, uint32_t sat, bool sgn, int bits) {
+    int64_t out = 0;
+    std::string why;
+    REQUIRE(srs_lane(v, sh, rnd, sat, sgn, bits, &out, &why));
+    return out;
+  };
+  // Ties at shift 4: 24/16 = 1.5, 40/16 = 2.5, -24/16 = -1.5, -40/16 = -2.5; off-ties 25/16 = 1.5625, -25/16.
+  struct Row {
+    uint32_t rnd;
+    int64_t p15, p25, m15, m25, p156, m156;
+  };
+  const Row rows[] = {
+      {0, 1, 2, -2, -3, 1, -2},   // floor
+      {1, 2, 3, -1, -2, 2, -1},   // ceil
+      {2, 1, 2, -1, -2, 1, -1},   // sym_floor: toward 0
+      {3, 2, 3, -2, -3, 2, -2},   // sym_ceil: away from 0
+      {8, 1, 2, -2, -3, 2, -2},   // neg_inf: nearest, ties down
+      {9, 2, 3, -1, -2, 2, -2},   // pos_inf: nearest, ties up
+      {10, 1, 2, -1, -2, 2, -2},  // sym_zero: ties toward 0
+      {11, 2, 3, -2, -3, 2, -2},  // sym_inf: ties away from 0
+      {12, 2, 2, -2, -2, 2, -2},  // conv_even
+      {13, 1, 3, -1, -3, 2, -2},  // conv_odd
+  };
+  for (const Row& r : rows) {
+    INFO("crRnd " << r.rnd);
+    CHECK(srs(24, 4, r.rnd, 1, true, 8) == r.p15);
+    CHECK(srs(40, 4, r.rnd, 1, true, 8) == r.p25);
+    CHECK(srs(-24, 4, r.rnd, 1, true, 8) == r.m15);
+    CHECK(srs(-40, 4, r.rnd, 1, true, 8) == r.m25);
+    CHECK(srs(25, 4, r.rnd, 1, true, 8) == r.p156);
+    CHECK(srs(-25, 4, r.rnd, 1, true, 8) == r.m156);
+  }
+  // Saturation: 1 clamps to the output type, 0 keeps the low bits, 3 clamps symmetrically.
+  CHECK(srs(4096, 4, 0, 1, false, 8) == 255);  // 256 -> 255 unsigned
+  CHECK(srs(4096, 4, 0, 0, false, 8) == 0);    // 256 mod 256
+  CHECK(srs(-16, 4, 0, 1, false, 8) == 0);     // -1 -> 0 unsigned
+  CHECK(srs(-16, 4, 0, 0, false, 8) == 255);   // -1 mod 256
+  CHECK(srs(-16, 4, 0, 0, true, 8) == -1);
+  CHECK(srs(-4096, 4, 0, 1, true, 8) == -128);
+  CHECK(srs(-4096, 4, 0, 3, true, 8) == -127);
+  CHECK(srs(4096, 4, 0, 3, true, 8) == 127);
+  CHECK(srs(123456789, 0, 0, 1, true, 32) == 123456789);
+  CHECK(srs(int64_t{1} << 40, 0, 0, 1, true, 32) == INT32_MAX);
+  // Refused: shifts past 59, unnamed modes, crSat 2, symmetric unsigned.
+  int64_t out;
+  std::string why;
+  CHECK_FALSE(srs_lane(1, 60, 0, 1, true, 8, &out, &why));
+  CHECK_FALSE(srs_lane(1, 62, 0, 1, true, 8, &out, &why));
+  for (uint32_t rnd : {4u, 5u, 6u, 7u, 14u, 15u}) CHECK_FALSE(srs_lane(1, 4, rnd, 1, true, 8, &out, &why));
+  CHECK_FALSE(srs_lane(1, 4, 0, 2, true, 8, &out, &why));
+  CHECK_FALSE(srs_lane(1, 4, 0, 3, false, 8, &out, &why));
+}
+
+TEST_CASE("vector bundles: vsrs and vst.srs read crSat, crRnd and crSRSSign at issue; vups widens by crUPSSign; vextract.d by crVaddSign") {
+  const int32_t vals[8] = {24, 40, -24, 4095, 4096, -16, 1 << 20, -(1 << 20)};
+  auto init = [&](Core& c) {
+    for (int i = 0; i < 32; ++i) set_acc_lane(c, 8, i, vals[i % 8]), set_acc_lane(c, 3, i, vals[i % 8] * 2);
+    for (int i = 0; i < 64; ++i) c.vector_unit().x(2)[i] = static_cast<uint8_t>(0x7C + i), c.vector_unit().x(5)[i] = static_cast<uint8_t>(0x70 + 3 * i);
+  };
+  // crRnd 12 (conv_even), crSat 1, unsigned (crSRSSign 0), shift 4: 1.5 -> 2, 2.5 -> 2, -1.5 -> 0
+  // (saturated), 255.9 -> 255 (nearest 256, saturated), 256 -> 255, -1 -> 0, 65536 -> 255, -65536 -> 0.
+  VecRun u({{cr(kCrRnd), 12}, {cr(kCrSat), 1}, {sreg(0), 4}}, {kVsrs}, init);
+  REQUIRE(u.error.empty());
+  const uint8_t want_u[8] = {2, 2, 0, 255, 255, 0, 255, 0};
+  for (int i = 0; i < 32; ++i) CHECK(u.core->vector_unit().x(11)[i] == want_u[i % 8]);  // wl11: the low half of x11
+  // Signed (crSRSSign 1), floor, no saturation: 1, 2, -2, 255 -> -1 (low 8 bits), 256 -> 0, -1, 65536 -> 0, -65536 -> 0.
+  VecRun s({{cr(kCrSRSSign), 1}, {sreg(0), 4}}, {kVsrs}, init);
+  const int8_t want_s[8] = {1, 2, -2, -1, 0, -1, 0, 0};
+  for (int i = 0; i < 32; ++i) CHECK(static_cast<int8_t>(s.core->vector_unit().x(11)[i]) == want_s[i % 8]);
+  // vst.srs: the same bytes into memory at p1, p1 += 32; cm3 holds twice the values, shift 5.
+  VecRun st({{enc::mv_p(1), 0x70040}, {cr(kCrRnd), 12}, {cr(kCrSat), 1}, {sreg(0), 5}}, {kVstSrs}, init);
+  REQUIRE(st.error.empty());
+  for (int i = 0; i < 32; ++i) CHECK(st.core->data(0x70040, 32)[i] == want_u[i % 8]);
+  CHECK(st.core->reg(reg::P0 + 1) == 0x70060u);
+  VecRun badrnd({{cr(kCrRnd), 5}, {sreg(0), 4}}, {kVsrs}, init);
+  CHECK(badrnd.error.find("crRnd = 5") != std::string::npos);
+  // vups.s32.d8 cm0, wl2, s0: byte i of wl2 << s0 into acc32 lane i; crUPSSign 0 unsigned, 1 signed.
+  VecRun ups0({{sreg(0), 3}}, {kUpsD8}, init);
+  VecRun ups1({{sreg(0), 3}, {cr(kCrUPSSign), 1}}, {kUpsD8}, init);
+  for (int i = 0; i < 32; ++i) {
+    const uint8_t b = static_cast<uint8_t>(0x7C + i);
+    CHECK(acc_lane(*ups0.core, 0, i) == b * 8);
+    CHECK(acc_lane(*ups1.core, 0, i) == static_cast<int8_t>(b) * 8);
+  }
+  // vextract.d8 r26, x5, r19: lane 5 = 0x70 + 15 = 0x7F; lane 6 = 0x82: zero- or sign-extended.
+  VecRun e0({{enc::scl_r(19), 6}}, {kExtractD8}, init);
+  VecRun e1({{enc::scl_r(19), 6}, {cr(kCrVaddSign), 1}}, {kExtractD8}, init);
+  CHECK(e0.core->reg(26) == 0x82u);
+  CHECK(e1.core->reg(26) == 0xFFFFFF82u);
+}
+
+TEST_CASE("vector bundles: vldb.128 fills the low 128 bits (the rest undetermined), vldb.unpack widens a 256-bit load, vmov w copies halves") {
+  auto fill = [](Core& c) {
+    uint8_t* m = c.data(0x70040, 64);
+    for (int i = 0; i < 64; ++i) m[i] = static_cast<uint8_t>(0x80 + i);
+    for (int i = 0; i < 64; ++i) c.vector_unit().x(1)[i] = 0xEE, c.vector_unit().x(11)[i] = static_cast<uint8_t>(i);
+  };
+  VecRun l({{enc::mv_p(0), 0x70050}, {kM0, 16}}, {kVldb128}, fill);
+  REQUIRE(l.error.empty());
+  for (int i = 0; i < 16; ++i) CHECK(l.core->vector_unit().x(1)[i] == 0x80 + 16 + i);
+  CHECK(l.core->vector_unit().x_unknown(1) == 0xFF00u);  // bytes 16..31 of wl1: undetermined
+  CHECK(l.core->reg(reg::P0) == 0x70060u);
+  VecRun off({{enc::mv_p(0), 0x70048}, {kM0, 16}}, {kVldb128}, fill);
+  CHECK(off.error.find("128-bit vector load at 0x70048") != std::string::npos);
+  VecRun u({{enc::mv_p(0), 0x70040}, {kM0, 32}, {cr(kCrUnpackSign), 1}}, {kVldbUnpack}, fill);
+  REQUIRE(u.error.empty());
+  for (int i = 0; i < 32; ++i) CHECK(h16(u.core->vector_unit().x(3), i) == static_cast<uint16_t>(static_cast<int8_t>(0x80 + i)));
+  CHECK(u.core->reg(reg::P0) == 0x70060u);
+  VecRun mv({}, {kVmovWhWl, nop(), kVmovWlWh}, fill);
+  REQUIRE(mv.error.empty());
+  for (int i = 0; i < 32; ++i) {
+    CHECK(mv.core->vector_unit().x(4)[32 + i] == i);     // wh4 = wl11
+    CHECK(mv.core->vector_unit().x(5)[i] == 0xEE);       // wl5 = wh1
+  }
+}
+
+TEST_CASE("vector: srs_lane equals a long-double oracle of the mode descriptions on 200 000 seeded lanes") {
+  // The oracle divides exactly in long double (a 64-bit mantissa holds every |v| < 2^41 shifted by
+  // 2^-s) and rounds with the C library, each mode as aiev2_defines.h describes it.
+  auto oracle = [](int64_t v, uint32_t sh, uint32_t rnd) -> int64_t {
+    const long double q = std::ldexp(static_cast<long double>(v), -static_cast<int>(sh));
+    const long double f = std::floor(q), frac = q - f;
+    const bool tie = frac == 0.5L;
+    switch (rnd) {
+      case 0: return static_cast<int64_t>(f);
+      case 1: return static_cast<int64_t>(std::ceil(q));
+      case 2: return static_cast<int64_t>(std::trunc(q));
+      case 3: return static_cast<int64_t>(q < 0 ? std::floor(q) : std::ceil(q));
+      case 8: return static_cast<int64_t>(tie ? f : std::round(q));
+      case 9: return static_cast<int64_t>(tie ? f + 1 : std::round(q));
+      case 10: return static_cast<int64_t>(tie ? std::trunc(q) : std::round(q));
+      case 11: return static_cast<int64_t>(std::round(q));  // C round: halfway away from zero
+      case 12: return static_cast<int64_t>(tie ? (std::fmod(f, 2.0L) == 0 ? f : f + 1) : std::round(q));
+      default: return static_cast<int64_t>(tie ? (std::fmod(f, 2.0L) != 0 ? f : f + 1) : std::round(q));
+    }
+  };
+  std::mt19937_64 rng(2026);
+  const uint32_t modes[] = {0, 1, 2, 3, 8, 9, 10, 11, 12, 13};
+  size_t checked = 0;
+  for (int k = 0; k < 200000; ++k) {
+    const int64_t v = static_cast<int64_t>(rng() % (uint64_t{1} << 41)) - (int64_t{1} << 40);
+    const uint32_t sh = static_cast<uint32_t>(rng() % 60), rnd = modes[rng() % 10], sat = (rng() % 3 == 0) ? 0 : (rng() & 1) ? 1 : 3;
+    const bool sgn = (rng() & 1) || sat == 3;
+    const int bits = (rng() & 1) ? 8 : (rng() & 1) ? 16 : 32;
+    int64_t got = 0;
+    std::string why;
+    REQUIRE(srs_lane(v, sh, rnd, sat, sgn, bits, &got, &why));
+    const int64_t r = oracle(v, sh, rnd);
+    const int64_t lo = sgn ? -(int64_t{1} << (bits - 1)) + (sat == 3) : 0, hi = sgn ? (int64_t{1} << (bits - 1)) - 1 : (int64_t{1} << bits) - 1;
+    int64_t want;
+    if (sat) {
+      want = std::min(std::max(r, lo), hi);
+    } else {  // the low `bits` bits, read as the output type
+      const int64_t m = static_cast<int64_t>((uint64_t{1} << bits) - 1);
+      want = r & m;
+      if (sgn && want > hi) want -= m + 1;
+    }
+    INFO("v " << v << " shift " << sh << " crRnd " << rnd << " crSat " << sat << (sgn ? " signed " : " unsigned ") << bits);
+    CHECK(got == want);
+    ++checked;
+  }
+  CHECK(checked == 200000);
+}
+
+TEST_CASE("vector bundles: vmul / vmac on 300 seeded operand sets equal the element-wise and convolution formulas") {
+  std::mt19937 rng(99);
+  for (int k = 0; k < 300; ++k) {
+    uint8_t x0[64], x4[64];
+    for (int i = 0; i < 64; ++i) x0[i] = static_cast<uint8_t>(rng()), x4[i] = static_cast<uint8_t>(rng());
+    int32_t acc0[32];
+    for (auto& a : acc0) a = static_cast<int32_t>(rng() % 20000001) - 10000000;
+    const uint32_t sx = rng() & 1, sy = rng() & 1;
+    const bool conv = k % 2;
+    const uint32_t conf = (conv ? 0x088 : 0x038) | sy << 8 | sx << 9;  // (0,1,4) or (0,3,1) with the two sign bits
+    auto init = [&](Core& c) {
+      std::memcpy(c.vector_unit().x(0), x0, 64), std::memcpy(c.vector_unit().x(4), x4, 64);
+      for (int i = 0; i < 32; ++i) set_acc_lane(c, 0, i, acc0[i]);
+    };
+    VecRun r({{enc::scl_r(2), conf}}, {kVmac}, init);  // vmac cm8, cm0, x0, x4, r2
+    bool overflow = false;  // unsigned 16 x 16-bit products reach 2^32: such a lane must be refused
+    for (int i = 0; i < 32; ++i) {
+      int64_t p = 0;
+      if (conv) {
+        for (int u = 0; u < 8; ++u) p += (sy ? static_cast<int8_t>(x4[u]) : x4[u]) * static_cast<int64_t>(sx ? static_cast<int8_t>(x0[i + u]) : x0[i + u]);
+      } else {
+        const uint16_t a = static_cast<uint16_t>(x0[2 * i] | x0[2 * i + 1] << 8), b = static_cast<uint16_t>(x4[2 * i] | x4[2 * i + 1] << 8);
+        p = (sx ? static_cast<int16_t>(a) : a) * static_cast<int64_t>(sy ? static_cast<int16_t>(b) : b);
+      }
+      INFO("set " << k << " lane " << i << " conf 0x" << std::hex << conf);
+      const int64_t want = acc0[i] + p;
+      if (want < INT32_MIN || want > INT32_MAX) overflow = true;
+      else if (r.error.empty()) CHECK(acc_lane(*r.core, 8, i) == want);
+    }
+    INFO("set " << k << ": " << r.error);
+    CHECK(r.error.empty() == !overflow);
+    if (overflow) CHECK(r.error.find("does not fit 32 bits") != std::string::npos);
+  }
 }

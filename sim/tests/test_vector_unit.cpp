@@ -631,7 +631,7 @@ TEST_CASE("vector: srs_lane rounds by every named crRnd mode and saturates by cr
   CHECK_FALSE(srs_lane(1, 4, 0, 3, false, 8, &out, &why));
 }
 
-TEST_CASE("vector bundles: vsrs and vst.srs read crSat, crRnd and crSRSSign at issue; vups widens by crUPSSign; vextract.d by crVaddSign") {
+TEST_CASE("vector bundles: vsrs and vst.srs read crSat, crRnd and crSRSSign at issue, vups widens by crUPSSign, vextract.d by crVaddSign") {
   const int32_t vals[8] = {24, 40, -24, 4095, 4096, -16, 1 << 20, -(1 << 20)};
   auto init = [&](Core& c) {
     for (int i = 0; i < 32; ++i) set_acc_lane(c, 8, i, vals[i % 8]), set_acc_lane(c, 3, i, vals[i % 8] * 2);

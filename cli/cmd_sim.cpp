@@ -300,8 +300,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
     }
     size_t clobbered = 0, stored = 0;
     for (const auto& u : r.inputs) {
-      clobbered += u.clobbered_before_use.size();
-      stored += u.core_stores.empty() ? 0 : 1;
+      clobbered += u.clobbered_bytes;
+      stored += u.core_stores ? 1 : 0;
     }
     char sp[16];
     std::snprintf(sp, sizeof sp, "0x%X", r.core.max_sp);
@@ -316,9 +316,9 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       // One transfer stands for the rest: the first whose bytes were overwritten before use, else the first stored into.
       const aie2::InputUse* shown = nullptr;
       for (const auto& u : r.inputs)
-        if (!shown && !u.clobbered_before_use.empty()) shown = &u;
+        if (!shown && u.clobbered_bytes) shown = &u;
       for (const auto& u : r.inputs)
-        if (!shown && !u.core_stores.empty()) shown = &u;
+        if (!shown && u.core_stores) shown = &u;
       for (const auto& w : shown->writers)
         o << "           " << shown->fifo << " transfer " << shown->transfer << " (" << shown->buffer << "): " << w.function
           << " wrote bytes " << w.first_byte << ".." << w.last_byte << (w.in_frame ? ", inside its stack frame" : "") << "\n";

@@ -25,39 +25,36 @@ struct ChannelState {
 
 }  // namespace
 
-std::vector<std::pair<uint32_t, uint32_t>> InputUse::clobbered_ranges() const {
-  std::vector<std::pair<uint32_t, uint32_t>> out;
-  for (uint32_t o : clobbered_before_use) {
-    if (!out.empty() && out.back().second + 1 == o) out.back().second = o;
-    else out.push_back({o, o});
-  }
-  return out;
-}
-
 void finish_input_use(Core& core, const Elf& elf, int region, InputUse& use) {
-  for (const auto& s : core.watched_stores())
-    if (s.region == region && s.cycle >= use.fill_cycle) use.core_stores.push_back(s);
-  use.clobbered_before_use = core.clobbered_before_use(region);
+  // From the core's per-PC aggregates since the fill (Core::store_sites): the cost is the number of
+  // store sites and the buffer's bytes, never the stores made (issue 26.7: it rescanned every
+  // store of the run at each transfer).
+  const std::vector<StoreSite>& sites = core.store_sites(region);
+  use.core_stores = 0;
+  use.writers.clear();
+  use.clobbered = core.clobbered_before_use(region);
+  use.clobbered_bytes = 0;
+  for (const auto& [lo, hi] : use.clobbered) use.clobbered_bytes += hi - lo + 1;
   std::map<std::string, StoreWriter> by_fn;
-  for (const auto& st : use.core_stores) {
+  std::map<std::string, std::pair<uint32_t, uint32_t>> pcs;  // PC range of the sites no function symbol names
+  for (const StoreSite& st : sites) {
     const ElfSymbol* f = elf.function_at(st.pc);
     const std::string fn = f ? f->name : "";
     StoreWriter& w = by_fn[fn];
-    const uint32_t lo = st.address - use.buffer_address, hi = lo + st.bytes - 1;
-    if (w.stores == 0) w.function = fn, w.first_byte = lo, w.last_byte = hi, w.min_sp = w.max_sp = st.sp;
-    w.first_byte = std::min(w.first_byte, lo), w.last_byte = std::max(w.last_byte, hi);
-    w.min_sp = std::min(w.min_sp, st.sp), w.max_sp = std::max(w.max_sp, st.sp);
-    w.in_frame = w.in_frame && st.address < st.sp;
-    ++w.stores;
+    if (w.stores == 0) w.function = fn, w.first_byte = st.first_byte, w.last_byte = st.last_byte, w.min_sp = st.min_sp, w.max_sp = st.max_sp;
+    w.first_byte = std::min(w.first_byte, st.first_byte), w.last_byte = std::max(w.last_byte, st.last_byte);
+    w.min_sp = std::min(w.min_sp, st.min_sp), w.max_sp = std::max(w.max_sp, st.max_sp);
+    w.in_frame = w.in_frame && st.in_frame;
+    w.stores += st.stores;
+    use.core_stores += st.stores;
+    if (!f) {
+      auto it = pcs.try_emplace(fn, st.pc, st.pc).first;
+      it->second.first = std::min(it->second.first, st.pc), it->second.second = std::max(it->second.second, st.pc);
+    }
   }
   for (auto& [fn, w] : by_fn) {
-    if (fn.empty()) {
-      // No symbols (a program read from a PDI): name the code by the PCs that stored.
-      uint32_t lo = UINT32_MAX, hi = 0;
-      for (const auto& st : use.core_stores)
-        if (!elf.function_at(st.pc)) lo = std::min(lo, st.pc), hi = std::max(hi, st.pc);
-      w.function = "pc " + hex(lo) + ".." + hex(hi);
-    }
+    // No symbols (a program read from a PDI): name the code by the PCs that stored.
+    if (fn.empty()) w.function = "pc " + hex(pcs[fn].first) + ".." + hex(pcs[fn].second);
     use.writers.push_back(w);
   }
 }
@@ -145,7 +142,10 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
         close_input(region);
         std::memcpy(mem, (*c.source)[c.moved].data(), bd.bytes);
         core.mark_filled(region);
-        r.inputs.push_back({c.fifo->name, buf.name, buf.core_address(), c.moved, core.cycle(), {}, {}, {}});
+        InputUse use;
+        use.fifo = c.fifo->name, use.buffer = buf.name, use.buffer_address = buf.core_address();
+        use.transfer = c.moved, use.fill_cycle = core.cycle();
+        r.inputs.push_back(std::move(use));
         open_input[region] = static_cast<int>(r.inputs.size() - 1);
       } else {
         r.outputs[c.fifo->name].emplace_back(mem, mem + bd.bytes);
@@ -216,7 +216,7 @@ nlohmann::json to_json(const TileRunResult& r, const Design& design) {
                          {"sp", {w.min_sp, w.max_sp}}, {"in_frame", w.in_frame}});
     nlohmann::json clob = nlohmann::json::array();
     for (const auto& [a, b] : u.clobbered_ranges()) clob.push_back({a, b});
-    ins.push_back({{"fifo", u.fifo}, {"buffer", u.buffer}, {"transfer", u.transfer}, {"core_stores", u.core_stores.size()},
+    ins.push_back({{"fifo", u.fifo}, {"buffer", u.buffer}, {"transfer", u.transfer}, {"core_stores", u.core_stores},
                    {"writers", writers}, {"clobbered_before_read", clob}});
   }
   nlohmann::json outs = nlohmann::json::object();

@@ -41,10 +41,12 @@ struct InputUse {
   uint32_t buffer_address = 0;
   size_t transfer = 0;          // index among this FIFO's transfers
   uint64_t fill_cycle = 0;
-  std::vector<WatchedStore> core_stores;  // stores by the core into the buffer while it held this transfer
-  std::vector<uint32_t> clobbered_before_use;  // buffer offsets the core overwrote before it first read them
-  std::vector<StoreWriter> writers;            // core_stores grouped by function
-  std::vector<std::pair<uint32_t, uint32_t>> clobbered_ranges() const;  // inclusive runs of clobbered_before_use
+  uint64_t core_stores = 0;  // stores by the core into the buffer while it held this transfer
+  // Buffer offsets the core overwrote before it first read them, as inclusive runs, and their count.
+  std::vector<std::pair<uint32_t, uint32_t>> clobbered;
+  uint64_t clobbered_bytes = 0;
+  std::vector<StoreWriter> writers;  // the core's stores grouped by function
+  const std::vector<std::pair<uint32_t, uint32_t>>& clobbered_ranges() const { return clobbered; }
 };
 
 struct LockSummary {

@@ -429,7 +429,6 @@ std::vector<InputUse> Array::input_uses(int col, int row) {
     if (t->open_use[r] >= 0) {
       // Close the open fills as of now (a later call reopens nothing: the core goes on storing).
       InputUse u = t->inputs[t->open_use[r]];
-      u.core_stores.clear(), u.writers.clear(), u.clobbered_before_use.clear();
       finish_input_use(*t->core, *t->elf, static_cast<int>(r), u);
       t->inputs[t->open_use[r]] = u;
     }

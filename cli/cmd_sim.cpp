@@ -12,6 +12,8 @@
 #include "cli/run.hpp"
 #include "cli/sim_array.hpp"
 #include "compare/report.hpp"
+#include "fixtures/input_file.hpp"
+#include "fixtures/memory_guard.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/atomic_file.hpp"
@@ -64,11 +66,17 @@ bool npy_dtype_for(const std::string& element_type, DType* t) {
 }
 
 // A file's bytes cut into the FIFO's transfers. A .npy must hold the FIFO's element type (int8 or
-// uint8 for i8) and a whole number of transfers; a .bin is taken as raw bytes.
-std::vector<std::vector<uint8_t>> read_transfers(const Binding& b) {
+// uint8 for i8) and a whole number of transfers; a .bin is taken as raw bytes. With --iterations N
+// a file holds one transfer or N: a larger one is refused before it is read, as is a .bin whose
+// size is no whole number of transfers.
+std::vector<std::vector<uint8_t>> read_transfers(const Binding& b, size_t iterations) {
   const aie2::DesignFifo& f = *b.fifo;
+  const uint64_t most = iterations ? mul_sat(iterations, f.transfer_bytes) : 0;
+  const std::string kind = "--input " + f.name + " with --iterations " + std::to_string(iterations) + " (one or " +
+                           std::to_string(iterations) + " transfers of " + std::to_string(f.transfer_bytes) + " B)";
   std::vector<uint8_t> bytes;
   if (is_npy(b.file)) {
+    if (most) check_file_size(b.file, add_sat(most, 65536), kind + " and an .npy header");
     NpyArray a = read_npy(b.file);
     DType want;
     const bool ok = npy_dtype_for(f.element_type, &want) &&
@@ -94,6 +102,10 @@ std::vector<std::vector<uint8_t>> read_transfers(const Binding& b) {
     }
     bytes = std::move(a.bytes);
   } else {
+    const uint64_t size = check_file_size(b.file, most ? most : ~uint64_t{0}, kind);
+    if (size == 0 || size % f.transfer_bytes)
+      throw InputError(b.file + ": " + std::to_string(size) + " bytes, not a whole number of " + f.name + "'s " +
+                       std::to_string(f.transfer_bytes) + " B transfers");
     bytes = read_file_bytes(b.file, 2);
   }
   if (bytes.empty() || bytes.size() % f.transfer_bytes)
@@ -210,7 +222,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
     std::map<std::string, std::vector<std::vector<uint8_t>>> data;
     size_t n = a->iterations;
     for (const auto& b : ins) {
-      auto t = read_transfers(b);
+      auto t = read_transfers(b, a->iterations);
       if (!a->iterations && t.size() > 1) {
         if (n > 1 && t.size() != n)
           throw InputError(b.file + ": holds " + std::to_string(t.size()) + " transfers of " + b.fifo->name + ", another input holds " +

@@ -8,6 +8,7 @@
 
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
+#include "fixtures/input_file.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck::aie2 {
@@ -350,7 +351,7 @@ Design parse_design(const std::string& text, const std::string& name) {
 }
 
 Design read_design(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path, 2);
+  const std::vector<uint8_t> bytes = read_file_bytes(path, 2, kMaxTextInputBytes, "a placed design");
   return parse_design(std::string(bytes.begin(), bytes.end()), path);
 }
 

@@ -18,6 +18,7 @@
 #include "fixtures/sha256.hpp"
 #include "ref/atomic_file.hpp"
 #include "ref/errors.hpp"
+#include "ref/interrupt.hpp"
 #include "sim/pdi.hpp"
 #include "sim/tile.hpp"
 
@@ -139,6 +140,11 @@ std::string transfers_file(const Binding& b, const std::vector<std::vector<uint8
 
 std::string short_hash(const std::string& sha) { return sha.substr(0, 12); }
 
+// Bytes one input transfer costs until the end of the run: its watch record (an InputUse with its
+// names and writers) and, with --json, its entry in the report's JSON. At least what the issue 26.7
+// test measures (peak RSS over transfers).
+constexpr uint64_t kWatchRecordBytes = 512, kReportEntryBytes = 3072;
+
 }  // namespace
 
 void add_profile_command(CLI::App& app, int& exit_code) {
@@ -184,7 +190,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       ->check(at_least(1));
   sim->add_option("--json", a->json, "Write the run report (attncheck.sim/1) here");
   sim->add_option("--sim-stack-at", a->stack_at, "Start SP here instead of the address the program loads (e.g. 0x78800)");
-  sim->add_option("--sim-max-cycles", a->max_cycles, "Stop when no transfer moved for this many issued bundles (default 10^9)");
+  sim->add_option("--sim-max-cycles", a->max_cycles, "Stop when no transfer moved for this many issued bundles (default 10^9, at most 10^15)")
+      ->check(sim_max_cycles_range());
   sim->add_option("--clock-mhz", a->clock_mhz, "With --insts: convert cycles to time at this AIE clock (default: npu1's 1024 MHz, docs/aie2-timing.md)")
       ->check(CLI::Range(1.0, 10000.0))->group("Array (--insts)");
   sim->add_option("--trace", a->trace, "With --insts: write a Chrome/Perfetto trace (Trace Event Format JSON): a track per core and DMA channel")
@@ -235,8 +242,17 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       data[b.fifo->name] = std::move(t);
     }
     if (!n) n = 1;
-    for (auto& [name, t] : data)
-      while (t.size() < n) t.push_back(t.front());
+    // The run keeps, per transfer, each bound output's bytes and one watch record (with its report
+    // entry) per input FIFO; the inputs are repeated in place (TileRunOptions::input_transfers),
+    // never copied n times. Refused before the run when that does not fit.
+    uint64_t per_transfer = 0;
+    for (const auto& f : design.fifos) {
+      const bool kept = f.input || std::any_of(outs.begin(), outs.end(), [&](const Binding& b) { return b.fifo == &f; });
+      if (f.input) per_transfer = add_sat(per_transfer, kWatchRecordBytes + (a->json.empty() ? 0 : kReportEntryBytes));
+      else if (kept) per_transfer = add_sat(per_transfer, 4 * uint64_t{f.transfer_bytes} + 64);  // kept, joined, as .npy, encoded
+    }
+    require_memory(mul_sat(per_transfer, n), "sim --iterations " + std::to_string(n) + " (" + std::to_string(n) +
+                                                  " transfers: the outputs kept and a watch record per input transfer)");
 
     std::unique_ptr<aie2::CompiledProgram> prog;
     try {
@@ -246,6 +262,11 @@ void add_sim_command(CLI::App& app, int& exit_code) {
     }
     aie2::TileRunOptions topt;
     if (a->max_cycles) topt.max_cycles = a->max_cycles;
+    topt.input_transfers = n;
+    topt.poll = [] { throw_if_interrupted(); };
+    for (const auto& f : design.fifos)
+      if (!f.input && std::none_of(outs.begin(), outs.end(), [&](const Binding& b) { return b.fifo == &f; }))
+        topt.discard_outputs.insert(f.name);
     if (!a->stack_at.empty()) topt.stack_at = parse_sim_address(a->stack_at, "--sim-stack-at");
     std::map<std::string, size_t> wanted;
     for (const auto& f : design.fifos)
@@ -279,27 +300,30 @@ void add_sim_command(CLI::App& app, int& exit_code) {
                       {"sha256", sha256_hex(reinterpret_cast<const uint8_t*>(file.data()), file.size())}, {"transfer_bytes", b.fifo->transfer_bytes},
                       {"transfers", n}});
     }
-    nlohmann::json fifos = nlohmann::json::array();
-    for (const auto& f : design.fifos)
-      fifos.push_back({{"name", f.name}, {"direction", f.input ? "in" : "out"}, {"transfer_bytes", f.transfer_bytes}, {"depth", f.depth},
-                       {"element_type", f.element_type}});
-    nlohmann::json j = {{"schema", "attncheck.sim/1"},
-                        {"tool", tool_json()},
-                        {"command", "sim"},
-                        {"backend", "sim"},
-                        {"program", {{"kind", src.kind}, {"path", src.path}, {"sha256", src.sha256},
-                                     {"symbols_from", src.symbols_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(src.symbols_from)}}},
-                        {"design", {{"path", design_path}, {"sha256", design.sha256}, {"fifos", fifos}}},
-                        {"iterations", n},
-                        {"stack_at", topt.stack_at ? nlohmann::json(*topt.stack_at) : nlohmann::json(nullptr)},
-                        {"max_cycles", topt.max_cycles},
-                        {"inputs", jin},
-                        {"outputs", jout},
-                        {"run", aie2::to_json(r, design)},
-                        {"simulated_cycles", r.core.bundles},
-                        {"cycles_note", "one cycle per issued bundle; DMA and memory-bank stalls are not modelled"},
-                        {"seconds", seconds}};
-    if (!a->json.empty()) written.write_json(a->json, j);
+    // The report is built only when it is written: it holds an entry per input transfer.
+    if (!a->json.empty()) {
+      nlohmann::json fifos = nlohmann::json::array();
+      for (const auto& f : design.fifos)
+        fifos.push_back({{"name", f.name}, {"direction", f.input ? "in" : "out"}, {"transfer_bytes", f.transfer_bytes}, {"depth", f.depth},
+                         {"element_type", f.element_type}});
+      nlohmann::json j = {{"schema", "attncheck.sim/1"},
+                          {"tool", tool_json()},
+                          {"command", "sim"},
+                          {"backend", "sim"},
+                          {"program", {{"kind", src.kind}, {"path", src.path}, {"sha256", src.sha256},
+                                       {"symbols_from", src.symbols_from.empty() ? nlohmann::json(nullptr) : nlohmann::json(src.symbols_from)}}},
+                          {"design", {{"path", design_path}, {"sha256", design.sha256}, {"fifos", fifos}}},
+                          {"iterations", n},
+                          {"stack_at", topt.stack_at ? nlohmann::json(*topt.stack_at) : nlohmann::json(nullptr)},
+                          {"max_cycles", topt.max_cycles},
+                          {"inputs", jin},
+                          {"outputs", jout},
+                          {"run", aie2::to_json(r, design)},
+                          {"simulated_cycles", r.core.bundles},
+                          {"cycles_note", "one cycle per issued bundle; DMA and memory-bank stalls are not modelled"},
+                          {"seconds", seconds}};
+      written.write_json(a->json, j);
+    }
     written.commit();
 
     std::ostringstream o;

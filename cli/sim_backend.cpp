@@ -252,6 +252,7 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   aie2::TileRunOptions topt;
   if (opt.sim_max_cycles) topt.max_cycles = opt.sim_max_cycles;
   if (!opt.sim_stack_at.empty()) topt.stack_at = parse_sim_address(opt.sim_stack_at, "--sim-stack-at");
+  topt.poll = [] { throw_if_interrupted(); };
   // A fresh core per launch must stand where the NPU's one long-running core stands for that
   // launch: at transfer i of every ring. So launch i first plays (i mod period) transfers.
   size_t period = 1;

@@ -63,6 +63,8 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
                        const std::map<std::string, std::vector<std::vector<uint8_t>>>& inputs,
                        const std::map<std::string, size_t>& outputs_wanted, const TileRunOptions& opt) {
   TileRunResult r;
+  if (opt.max_cycles == 0 || opt.max_cycles > kMaxMaxCycles)
+    throw SimError("--sim-max-cycles " + std::to_string(opt.max_cycles) + ": must be from 1 to 10^15");
   Core core(prog);
   core.load_elf_images();
   if (opt.stack_at) core.set_sp_start_override(*opt.stack_at);
@@ -104,10 +106,12 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
         if (t.size() != f.transfer_bytes)
           throw SimError("input for " + f.name + " has " + std::to_string(t.size()) + " B per transfer, the design moves " +
                          std::to_string(f.transfer_bytes) + " B");
+      if (opt.input_transfers && cs.source && !cs.source->empty()) cs.wanted = opt.input_transfers;
     } else {
       auto it = outputs_wanted.find(f.name);
       cs.wanted = it == outputs_wanted.end() ? 0 : it->second;
       r.outputs[f.name];
+      r.delivered[f.name];
     }
     chans.push_back(cs);
   }
@@ -140,7 +144,7 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
       const int region = region_of_buffer[bd.buffer];
       if (c.fifo->input) {
         close_input(region);
-        std::memcpy(mem, (*c.source)[c.moved].data(), bd.bytes);
+        std::memcpy(mem, (*c.source)[c.moved % c.source->size()].data(), bd.bytes);
         core.mark_filled(region);
         InputUse use;
         use.fifo = c.fifo->name, use.buffer = buf.name, use.buffer_address = buf.core_address();
@@ -148,7 +152,8 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
         r.inputs.push_back(std::move(use));
         open_input[region] = static_cast<int>(r.inputs.size() - 1);
       } else {
-        r.outputs[c.fifo->name].emplace_back(mem, mem + bd.bytes);
+        if (!opt.discard_outputs.count(c.fifo->name)) r.outputs[c.fifo->name].emplace_back(mem, mem + bd.bytes);
+        ++r.delivered[c.fifo->name];
       }
       core.release(rel, bd.release_value);
       summary(rel)->dma_releases++;
@@ -164,8 +169,15 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
   // reaches it, a core that stops making progress does within max_cycles.
   uint64_t last_progress = 0;
   while (true) {
+    // In batches, so that a signal is seen while a core runs (issue 26.7): the budget's end and a
+    // batch's end are both Stop::CycleLimit, told apart by the bundle count.
     const uint64_t limit = last_progress + opt.max_cycles;
-    const Stop stop = core.run(limit - std::min(limit, core.stats().bundles));
+    Stop stop;
+    do {
+      if (opt.poll) opt.poll();
+      const uint64_t left = limit - std::min(limit, core.stats().bundles);
+      stop = core.run(std::min(left, kPollBundles));
+    } while (stop == Stop::CycleLimit && core.stats().bundles < limit);
     if (stop == Stop::CycleLimit)
       throw SimError(prog.elf().path + ": no transfer moved in " + std::to_string(opt.max_cycles) + " bundles, stopped at " +
                      core.where() + " (--sim-max-cycles)");
@@ -220,7 +232,7 @@ nlohmann::json to_json(const TileRunResult& r, const Design& design) {
                    {"writers", writers}, {"clobbered_before_read", clob}});
   }
   nlohmann::json outs = nlohmann::json::object();
-  for (const auto& [k, v] : r.outputs) outs[k] = v.size();
+  for (const auto& [k, v] : r.delivered) outs[k] = v;
   return {{"bundles", r.core.bundles},
           {"lock_waits", r.core.lock_waits},
           {"max_sp", r.core.max_sp},

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,26 @@ namespace attncheck::aie2 {
 // Far above any real kernel (the 64x64 attention tiles issue about 10^6 bundles), low enough that
 // a program that never finishes stops within seconds.
 constexpr uint64_t kDefaultMaxCycles = 1000000000ull;
+// The largest --sim-max-cycles: 10^15 bundles are weeks of simulation at this simulator's rate,
+// and every sum of it with a bundle count stays far from 2^64 (2^64 - 1 used to wrap).
+constexpr uint64_t kMaxMaxCycles = 1000000000000000ull;
+// Bundles the core runs between two calls of TileRunOptions::poll: about a tenth of a second.
+constexpr uint64_t kPollBundles = 1ull << 24;
 
 struct TileRunOptions {
-  uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles without any transfer moving
+  uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles without any transfer moving, 1..kMaxMaxCycles
   std::optional<uint32_t> stack_at;         // --sim-stack-at: SP starts here instead
   // Called when output transfers were delivered, with (delivered, wanted) over all output FIFOs:
   // the CLI's progress for long runs. Empty: nothing.
   std::function<void(size_t, size_t)> on_output;
+  // Called every kPollBundles bundles while the core runs; may throw (the CLI's SIGINT/SIGTERM).
+  std::function<void()> poll;
+  // 0: each input FIFO moves the transfers it is given. N: each moves N, transfer k being the
+  // given transfer k mod (the number given): one given transfer is repeated N times without
+  // N copies (issue 26.7: --iterations 10^8 copied its input 10^8 times first).
+  size_t input_transfers = 0;
+  // Output FIFOs whose transfers are counted (TileRunResult::delivered) but not kept: nobody reads them.
+  std::set<std::string> discard_outputs;
 };
 
 // The core's stores into one input transfer, by the function that made them.
@@ -56,7 +70,8 @@ struct LockSummary {
 };
 
 struct TileRunResult {
-  std::map<std::string, std::vector<std::vector<uint8_t>>> outputs;  // per output FIFO, in order
+  std::map<std::string, std::vector<std::vector<uint8_t>>> outputs;  // per output FIFO, in order (none for discard_outputs)
+  std::map<std::string, size_t> delivered;                           // per output FIFO: transfers delivered
   std::vector<InputUse> inputs;                                      // every input transfer
   std::vector<LockSummary> locks;
   CoreStats core;

@@ -93,7 +93,10 @@ struct Array::Tile {
   std::vector<StandInTransfer> received;
 };
 
-Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {}
+Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {
+  if (opt_.max_cycles == 0 || opt_.max_cycles > kMaxMaxCycles)
+    throw SimError("--sim-max-cycles " + std::to_string(opt_.max_cycles) + ": must be from 1 to 10^15");
+}
 Array::~Array() = default;
 
 Array::Tile* Array::find_tile(int col, int row) {

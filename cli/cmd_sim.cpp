@@ -225,6 +225,13 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       check_distinct_paths(in, out);
     }
     const aie2::CoreSource src = aie2::load_core_source(a->elf, a->xclbin, a->pdi, design);
+    std::optional<uint32_t> stack_at;
+    if (!a->stack_at.empty()) stack_at = parse_sim_address(a->stack_at, "--sim-stack-at");
+    try {
+      aie2::check_program_layout(src.elf, design, stack_at);  // before any input is read
+    } catch (const aie2::SimError& e) {
+      throw InputError(e.what());
+    }
 
     std::map<std::string, std::vector<std::vector<uint8_t>>> data;
     size_t n = a->iterations;
@@ -267,7 +274,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
     for (const auto& f : design.fifos)
       if (!f.input && std::none_of(outs.begin(), outs.end(), [&](const Binding& b) { return b.fifo == &f; }))
         topt.discard_outputs.insert(f.name);
-    if (!a->stack_at.empty()) topt.stack_at = parse_sim_address(a->stack_at, "--sim-stack-at");
+    topt.stack_at = stack_at;
     std::map<std::string, size_t> wanted;
     for (const auto& f : design.fifos)
       if (!f.input) wanted[f.name] = n;

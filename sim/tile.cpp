@@ -59,12 +59,58 @@ void finish_input_use(Core& core, const Elf& elf, int region, InputUse& use) {
   }
 }
 
+void check_program_layout(const Elf& elf, const Design& design, std::optional<uint32_t> stack_at) {
+  struct Range {
+    std::string what;
+    uint32_t lo = 0, bytes = 0;
+    bool overlaps(const Range& o) const { return bytes && o.bytes && lo < o.lo + uint64_t{o.bytes} && o.lo < lo + uint64_t{bytes}; }
+    std::string str() const { return what + " (" + hex(lo) + ".." + hex(lo + bytes - 1) + ")"; }
+  };
+  std::vector<Range> buffers, sections;
+  for (const auto& b : design.buffers)
+    if (b.tile == design.core_tile) buffers.push_back({"buffer " + b.name, b.core_address(), b.bytes});
+  for (const auto& s : elf.sections)
+    if ((s.flags & 2) && !(s.flags & 4) && s.size && s.addr >= kDataMemBase && s.addr < kDataMemBase + kDataMemBytes)
+      sections.push_back({elf.path + "'s " + (s.name.empty() ? std::string("data section") : s.name), s.addr, s.size});
+  const std::string not_built = ": not the program this design was built for";
+  if (!elf.symbols.empty())
+    for (const auto& b : design.buffers) {
+      if (b.tile != design.core_tile) continue;
+      const ElfSymbol* sym = elf.symbol(b.name);
+      if (!sym)
+        throw SimError(design.path + " has buffer " + b.name + " at " + hex(b.core_address()) + ", which " + elf.path +
+                       " does not define" + not_built);
+      if (sym->value != b.core_address() || (sym->size && sym->size != b.bytes))
+        throw SimError(design.path + " has buffer " + b.name + " at " + hex(b.core_address()) + " (" + std::to_string(b.bytes) + " B), but " +
+                       elf.path + " defines it at " + hex(sym->value) + (sym->size ? " (" + std::to_string(sym->size) + " B)" : "") +
+                       not_built);
+    }
+  for (const auto& b : buffers)
+    for (const auto& s : sections)
+      if (b.overlaps(s)) throw SimError(design.path + "'s " + b.str() + " overlaps " + s.str() + not_built);
+  if (!stack_at) {
+    if (const ElfSymbol* sp = elf.symbol("_sp_start_value_DM_stack")) {
+      const Range stack{elf.path + "'s stack (_sp_start_value_DM_stack, " + design.path + "'s stack_size " + std::to_string(design.stack_size) + ")",
+                        sp->value, design.stack_size};
+      for (const auto& b : buffers)
+        if (b.overlaps(stack)) throw SimError(design.path + "'s " + b.str() + " overlaps " + stack.str() + not_built);
+    }
+  } else {
+    const Range start{"", *stack_at, 1};
+    for (const auto& r : buffers)
+      if (r.overlaps(start)) throw SimError("--sim-stack-at " + hex(*stack_at) + ": inside " + design.path + "'s " + r.str() + ", which the stack would overwrite");
+    for (const auto& r : sections)
+      if (r.overlaps(start)) throw SimError("--sim-stack-at " + hex(*stack_at) + ": inside " + r.str() + ", which the stack would overwrite");
+  }
+}
+
 TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
                        const std::map<std::string, std::vector<std::vector<uint8_t>>>& inputs,
                        const std::map<std::string, size_t>& outputs_wanted, const TileRunOptions& opt) {
   TileRunResult r;
   if (opt.max_cycles == 0 || opt.max_cycles > kMaxMaxCycles)
     throw SimError("--sim-max-cycles " + std::to_string(opt.max_cycles) + ": must be from 1 to 10^15");
+  check_program_layout(prog.elf(), design, opt.stack_at);
   Core core(prog);
   core.load_elf_images();
   if (opt.stack_at) core.set_sp_start_override(*opt.stack_at);

@@ -84,6 +84,17 @@ struct TileRunResult {
 // grouped by the function (from `elf`'s symbols) that made them.
 void finish_input_use(Core& core, const Elf& elf, int region, InputUse& use);
 
+// SimError, one line naming both, when the program contradicts the design it is to run in
+// (issue 26.7: gelu's ELF ran in matmul's design and exited 0):
+// - an ELF with symbols that does not define a buffer of the core's tile, or defines it at another
+//   address (or, when its symbol has a size, another size): the toolchain's link script defines
+//   every buffer of the tile at the design's address;
+// - a buffer that overlaps an allocated data section of the ELF (.data, .rodata, .bss): the link
+//   script places them in the data memory past the buffers;
+// - a buffer that overlaps the stack reservation (_sp_start_value_DM_stack, the design's
+//   stack_size); with `stack_at` (--sim-stack-at), a stack start inside a buffer or a data section.
+void check_program_layout(const Elf& elf, const Design& design, std::optional<uint32_t> stack_at);
+
 // Runs the core from reset: loads the ELF's data segments, sets the design's lock values, then
 // alternates the core with the DMA stand-in: whenever the core waits on a lock, every channel
 // that can move (its BD's acquire succeeds) moves one transfer. Stops when every output FIFO has

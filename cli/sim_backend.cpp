@@ -226,12 +226,6 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   const aie2::Design design = aie2::read_design(design_path);
   const aie2::CoreSource src = aie2::load_core_source(opt.elf, opt.xclbin, opt.pdi, design);
   const aie2::Elf& elf = src.elf;
-  try {
-    aie2::check_program_layout(elf, design, opt.sim_stack_at.empty() ? std::nullopt
-                                                                     : std::optional<uint32_t>(parse_sim_address(opt.sim_stack_at, "--sim-stack-at")));
-  } catch (const aie2::SimError& e) {
-    throw InputError(e.what());
-  }
   std::unique_ptr<aie2::CompiledProgram> prog;
   try {
     prog = std::make_unique<aie2::CompiledProgram>(elf);
@@ -254,6 +248,13 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   if (bufs.back().bytes != out_fifos[0]->transfer_bytes)
     throw InputError(design_path + ": FIFO " + out_fifos[0]->name + " moves " + std::to_string(out_fifos[0]->transfer_bytes) +
                      " B, " + rev.name + "'s output has " + std::to_string(bufs.back().bytes) + " B");
+  // The program against its design (buffer symbols, data sections, stack), before any launch.
+  try {
+    aie2::check_program_layout(elf, design, opt.sim_stack_at.empty() ? std::nullopt
+                                                                     : std::optional<uint32_t>(parse_sim_address(opt.sim_stack_at, "--sim-stack-at")));
+  } catch (const aie2::SimError& e) {
+    throw InputError(e.what());
+  }
 
   aie2::TileRunOptions topt;
   if (opt.sim_max_cycles) topt.max_cycles = opt.sim_max_cycles;

@@ -93,6 +93,7 @@ std::string write_elf(const ElfSpec& e) {
   put32(out, 20, 1);
   put32(out, 28, 52);      // program headers
   put32(out, 32, shoff);
+  put32(out, 36, 2);       // e_flags EF_AIE_AIE2, as Peano writes it
   put16(out, 40, 52);
   put16(out, 42, 32);
   put16(out, 44, static_cast<uint32_t>(nseg));
@@ -362,7 +363,7 @@ TEST_CASE("issue 26.7: SIGTERM and SIGINT stop a core that is running: exit 143 
 TEST_CASE("issue 26.7: a design that contradicts the ELF's symbols, overlaps itself, .data or the stack, or reuses lock ids is one line naming both") {
   TempDir t;
   const std::string gelu_design = read_text(gelu_dir() + "/input_physical_with_elfs.mlir");
-  write_bytes(t.file("in.bin"), std::string(1024, '\x01'));  // matmul's 1,024 B transfers (gelu's are 512: the check comes first)
+  write_bytes(t.file("in.bin"), std::string(2048, '\x01'));  // matmul's of_input moves 2,048 B (gelu's 512: the check comes first)
   auto sim = [&](const std::string& elf, const std::string& design, const std::string& input, std::vector<std::string> extra = {}) {
     // A bounded run, so that a check that lets the design through ends (it ran the store loop for 10^9 bundles).
     std::vector<std::string> a = {"sim", "--elf", elf, "--design", design, "--input", input, "--json", t.file("r.json"), "--sim-max-cycles", "100000"};
@@ -380,7 +381,7 @@ TEST_CASE("issue 26.7: a design that contradicts the ELF's symbols, overlaps its
     return t.file(name);
   };
   const std::string gelu_elf = gelu_dir() + "/main_core_0_2.elf", in512 = "of_input=" + t.file("in.bin");
-  // gelu's ELF in matmul's design (1,024 B transfers): the same buffer names at other addresses.
+  // gelu's ELF in matmul's design: the same buffer names at other addresses (it ran and exited 0).
   one_line(sim(gelu_elf, matmul_dir() + "/input_physical_with_elfs.mlir", "of_input=" + t.file("in.bin")),
            "matmul-32x32-2025-11-03/input_physical_with_elfs.mlir has buffer of_output_buff_0 at 0x71400 (1024 B), but " + gelu_elf +
                " defines it at 0x70400: not the program this design was built for");

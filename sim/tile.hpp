@@ -21,8 +21,9 @@ constexpr uint64_t kDefaultMaxCycles = 1000000000ull;
 // The largest --sim-max-cycles: 10^15 bundles are weeks of simulation at this simulator's rate,
 // and every sum of it with a bundle count stays far from 2^64 (2^64 - 1 used to wrap).
 constexpr uint64_t kMaxMaxCycles = 1000000000000000ull;
-// Bundles the core runs between two calls of TileRunOptions::poll: about a tenth of a second.
-constexpr uint64_t kPollBundles = 1ull << 24;
+// Bundles the core runs between two calls of TileRunOptions::poll: a few hundredths of a second
+// (half a second under the sanitizers).
+constexpr uint64_t kPollBundles = 1ull << 22;
 
 struct TileRunOptions {
   uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles without any transfer moving, 1..kMaxMaxCycles

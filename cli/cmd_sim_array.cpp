@@ -10,6 +10,7 @@
 #include "cli/run.hpp"
 #include "cli/sim_array.hpp"
 #include "cli/timing_report.hpp"
+#include "fixtures/input_file.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/errors.hpp"
@@ -32,9 +33,15 @@ struct ArgBinding {
 
 bool all_digits(const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; }
 
+// A buffer is at most 256 MiB (as N=SIZE), so a larger file is refused before it is read.
+constexpr uint64_t kMaxArgBytes = uint64_t{256} << 20;
+
 std::vector<uint8_t> read_arg_file(const std::string& path) {
-  if (std::filesystem::path(path).extension() == ".npy") return read_npy(path).bytes;
-  return read_file_bytes(path, 2);
+  if (std::filesystem::path(path).extension() == ".npy") {
+    check_file_size(path, kMaxArgBytes + 65536, "a kernel argument's .npy (256 MiB of data and its header)");
+    return read_npy(path).bytes;
+  }
+  return read_file_bytes(path, 2, kMaxArgBytes, "a kernel argument's buffer");
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ void add_xclbin_command(CLI::App& app, int& exit_code) {
   wrap->callback([a, &exit_code] {
     OutputSet::check("--out", a->out);
     check_distinct_paths({{"--pdi", a->pdi}}, {{"--out", a->out}});
-    const std::string text = read_text_file(a->pdi);
+    const std::string text = read_text_file(a->pdi, kMaxProgramFileBytes, "a PDI");
     const std::vector<uint8_t> pdi(text.begin(), text.end());
     const std::vector<uint8_t> x = aie2::wrap_pdi_in_xclbin(pdi, a->name, a->pdi);
     OutputSet outputs;

@@ -46,4 +46,18 @@ inline CLI::Validator at_least(long long min) {
       ">= " + std::to_string(min));
 }
 
+// --sim-max-cycles: 1 to 10^15 (aie2::kMaxMaxCycles), said in words. 0 used to mean the default
+// silently, and 2^64 - 1 wrapped the limit ("no transfer moved in 18446744073709551615 bundles").
+inline CLI::Validator sim_max_cycles_range() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        const bool digits = !v.empty() && v.size() <= 16 && v.find_first_not_of("0123456789") == std::string::npos;
+        const unsigned long long x = digits ? std::strtoull(v.c_str(), nullptr, 10) : 0;
+        if (!digits || x < 1 || x > 1000000000000000ull)
+          return "must be an integer from 1 to 10^15 (bundles without a transfer), got " + v.substr(0, 40);
+        return "";
+      },
+      "1..10^15");
+}
+
 }  // namespace attncheck

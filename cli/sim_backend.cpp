@@ -248,10 +248,18 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   if (bufs.back().bytes != out_fifos[0]->transfer_bytes)
     throw InputError(design_path + ": FIFO " + out_fifos[0]->name + " moves " + std::to_string(out_fifos[0]->transfer_bytes) +
                      " B, " + rev.name + "'s output has " + std::to_string(bufs.back().bytes) + " B");
+  // The program against its design (buffer symbols, data sections, stack), before any launch.
+  try {
+    aie2::check_program_layout(elf, design, opt.sim_stack_at.empty() ? std::nullopt
+                                                                     : std::optional<uint32_t>(parse_sim_address(opt.sim_stack_at, "--sim-stack-at")));
+  } catch (const aie2::SimError& e) {
+    throw InputError(e.what());
+  }
 
   aie2::TileRunOptions topt;
   if (opt.sim_max_cycles) topt.max_cycles = opt.sim_max_cycles;
   if (!opt.sim_stack_at.empty()) topt.stack_at = parse_sim_address(opt.sim_stack_at, "--sim-stack-at");
+  topt.poll = [] { throw_if_interrupted(); };
   // A fresh core per launch must stand where the NPU's one long-running core stands for that
   // launch: at transfer i of every ring. So launch i first plays (i mod period) transfers.
   size_t period = 1;

@@ -56,7 +56,7 @@ std::vector<uint32_t> read_insts(const std::string& path) {
   // --aie-npu-to-binary would write (sim/load/npu_insts.hpp, docs/npu-instructions.md).
   const bool mlir = path.size() >= 5 && path.compare(path.size() - 5, 5, ".mlir") == 0;
   if (mlir) return aie2::read_instruction_stream(path).words;
-  const std::string bytes = read_text_file(path);
+  const std::string bytes = read_text_file(path, kMaxTextInputBytes, "an instruction stream");
   const bool text = path.size() >= 4 && path.compare(path.size() - 4, 4, ".txt") == 0;
   return text ? parse_insts_txt(bytes, path) : parse_insts_bin(bytes, path);
 }

@@ -274,6 +274,8 @@ void Core::set_watch(std::vector<WatchRegion> regions) {
   std::fill(watch_map_.begin(), watch_map_.end(), -1);
   first_store_.assign(watch_.size(), {});
   first_load_.assign(watch_.size(), {});
+  sites_.assign(watch_.size(), {});
+  site_of_.assign(watch_.size() * prog_.bundles().size(), -1);
   for (size_t i = 0; i < watch_.size(); ++i) {
     const auto& w = watch_[i];
     for (uint32_t a = w.address; a < w.address + w.size; ++a)
@@ -286,14 +288,24 @@ void Core::set_watch(std::vector<WatchRegion> regions) {
 void Core::mark_filled(int region) {
   std::fill(first_store_[region].begin(), first_store_[region].end(), kNever);
   std::fill(first_load_[region].begin(), first_load_[region].end(), kNever);
+  // Only the sites that stored are reset: the cost is the program's store sites, not its size.
+  const size_t nb = prog_.bundles().size();
+  for (const StoreSite& s : sites_[region]) {
+    const int idx = prog_.index_of(s.pc);
+    if (idx >= 0) site_of_[static_cast<size_t>(region) * nb + static_cast<size_t>(idx)] = -1;
+  }
+  sites_[region].clear();
 }
 
-std::vector<uint32_t> Core::clobbered_before_use(int region) const {
-  std::vector<uint32_t> out;
+std::vector<std::pair<uint32_t, uint32_t>> Core::clobbered_before_use(int region) const {
+  std::vector<std::pair<uint32_t, uint32_t>> out;
   const auto& st = first_store_[region];
   const auto& ld = first_load_[region];
-  for (uint32_t off = 0; off < st.size(); ++off)
-    if (st[off] != kNever && ld[off] != kNever && st[off] < ld[off]) out.push_back(off);
+  for (uint32_t off = 0; off < st.size(); ++off) {
+    if (st[off] == kNever || ld[off] == kNever || st[off] >= ld[off]) continue;
+    if (!out.empty() && out.back().second + 1 == off) out.back().second = off;
+    else out.push_back({off, off});
+  }
   return out;
 }
 
@@ -323,11 +335,34 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
   if (watch_.empty() || addr - kDataMemBase >= kDataMemBytes) return;
   const int region = watch_map_[addr - kDataMemBase];
   if (region < 0) return;
-  for (int k = 0; k < width; ++k) {
-    uint64_t& first = first_store_[region][addr + k - watch_[region].address];
+  const uint32_t lo = addr - watch_[region].address, size = watch_[region].size;
+  for (int k = 0; k < width && lo + k < size; ++k) {
+    uint64_t& first = first_store_[region][lo + k];
     if (first == kNever) first = cycle_;
   }
-  stores_.push_back({pc, addr, static_cast<uint8_t>(width), sp, cycle_, region});
+  // One aggregate per (region, PC): a program storing in a loop for 10^9 bundles keeps as many
+  // records as it has store bundles.
+  const int idx = prog_.index_of(pc);
+  std::vector<StoreSite>& sites = sites_[region];
+  StoreSite* site = nullptr;
+  if (idx >= 0) {
+    int32_t& slot = site_of_[static_cast<size_t>(region) * prog_.bundles().size() + static_cast<size_t>(idx)];
+    if (slot < 0) {
+      slot = static_cast<int32_t>(sites.size());
+      sites.push_back({pc, lo, lo, 0, sp, sp, true});
+    }
+    site = &sites[static_cast<size_t>(slot)];
+  } else {
+    for (auto& s : sites)
+      if (s.pc == pc) site = &s;
+    if (!site) sites.push_back({pc, lo, lo, 0, sp, sp, true}), site = &sites.back();
+  }
+  const uint32_t hi = lo + static_cast<uint32_t>(width) - 1;
+  if (site->stores == 0) site->first_byte = lo, site->last_byte = hi, site->min_sp = site->max_sp = sp;
+  site->first_byte = std::min(site->first_byte, lo), site->last_byte = std::max(site->last_byte, hi);
+  site->min_sp = std::min(site->min_sp, sp), site->max_sp = std::max(site->max_sp, sp);
+  site->in_frame = site->in_frame && addr < sp;
+  ++site->stores;
 }
 
 // The core's data address space (AIE-ML): its own memory at 0x70000, and the memories of its

@@ -5,6 +5,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/elf.hpp"
@@ -44,13 +45,15 @@ struct SimError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// One store by the core that landed in a watched range (the tile's ObjectFIFO buffers).
-struct WatchedStore {
-  uint32_t pc, address;
-  uint8_t bytes;
-  uint32_t sp;        // SP when the store issued: with the stack base, the depth of the frame
-  uint64_t cycle;
-  int region;         // index into Core::watch_regions()
+// The stores one bundle (one PC) made into one watched region since the region was last filled:
+// the watch keeps these, not each store, so its memory is bounded by the program and the buffers
+// however long the core runs (issue 26.7: a store per bundle for 10^9 bundles).
+struct StoreSite {
+  uint32_t pc = 0;
+  uint32_t first_byte = 0, last_byte = 0;  // offsets in the region, over every store of this site
+  uint64_t stores = 0;
+  uint32_t min_sp = 0, max_sp = 0;  // SP when the stores issued: with the stack base, the frame's depth
+  bool in_frame = true;             // every store landed below SP: inside the storing function's frame
 };
 
 struct WatchRegion {
@@ -163,7 +166,8 @@ class Core {
 
   void set_watch(std::vector<WatchRegion> regions);
   const std::vector<WatchRegion>& watch_regions() const { return watch_; }
-  std::vector<WatchedStore>& watched_stores() { return stores_; }
+  // Each PC's stores into `region` since its last fill (mark_filled), in the order the PCs first stored.
+  const std::vector<StoreSite>& store_sites(int region) const { return sites_[static_cast<size_t>(region)]; }
   const CoreStats& stats() const { return stats_; }
   VectorUnit& vector_unit() { return vec_; }
   uint32_t pc() const { return pc_; }
@@ -179,9 +183,10 @@ class Core {
 
   // A region filled from outside (a DMA transfer) starts a new watch of it.
   void mark_filled(int region);
-  // Offsets of a region the core stored to before it first loaded them since the last fill: an
-  // input the program overwrote before it read it, e.g. a stack frame grown into the buffer.
-  std::vector<uint32_t> clobbered_before_use(int region) const;
+  // Offsets of a region the core stored to before it first loaded them since the last fill, as
+  // inclusive runs: an input the program overwrote before it read it, e.g. a stack frame grown
+  // into the buffer.
+  std::vector<std::pair<uint32_t, uint32_t>> clobbered_before_use(int region) const;
 
  private:
   friend class VectorUnit;  // reads scalar operands, writes scalar results, names the PC on refusal
@@ -240,7 +245,8 @@ class Core {
   std::array<std::vector<PartStore>, kRing> part_stores_{};
   std::vector<WatchRegion> watch_;
   std::vector<int8_t> watch_map_;  // per data-memory byte: region index or -1
-  std::vector<WatchedStore> stores_;
+  std::vector<std::vector<StoreSite>> sites_;  // per region
+  std::vector<int32_t> site_of_;  // per region x bundle index: index into sites_[region], or -1
   static constexpr uint64_t kNever = ~uint64_t{0};
   std::vector<std::vector<uint64_t>> first_store_, first_load_;  // per region and byte: cycle, or kNever
   CoreStats stats_;

@@ -2,10 +2,13 @@
 #include "sim/design.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
+#include "fixtures/input_file.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/errors.hpp"
@@ -68,6 +71,13 @@ bool memref_bytes(const std::string& type, uint32_t* bytes, uint32_t* elem, std:
   return true;
 }
 
+// "0x70400..0x705FF": the bytes [address, address + bytes).
+std::string byte_range(uint32_t address, uint32_t bytes) {
+  char b[48];
+  std::snprintf(b, sizeof b, "0x%X..0x%X", address, address + bytes - 1);
+  return b;
+}
+
 // "of_QKV_cons_buff_1" -> "of_QKV"; "of_out_buff_0" -> "of_out".
 std::string fifo_of(const std::string& buffer) {
   static const std::regex re(R"(^(.*?)(_cons)?_buff_\d+$)");
@@ -102,6 +112,7 @@ Design parse_design(const std::string& text, const std::string& name) {
   d.sha256 = sha256_hex(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   Ctx ctx{name};
   std::map<std::string, int> tile_by_ssa, lock_by_ssa, buffer_by_ssa;
+  std::map<std::pair<int, int>, int> lock_by_tile_id;  // (tile, id) -> index into d.locks
 
   static const std::regex re_device(R"(aie\.device\((\w+)\))");
   // Each regex runs only on lines holding its keyword: std::regex is slow, most lines match none.
@@ -112,6 +123,7 @@ Design parse_design(const std::string& text, const std::string& name) {
   static const std::regex re_attr_str(R"((\w+)\s*=\s*\"([^\"]*)\")");
   static const std::regex re_core(R"(^\s*(%[\w]+)\s*=\s*aie\.core\(\s*(%[\w]+)\s*\))");
   static const std::regex re_elf(R"(elf_file\s*=\s*\"([^\"]*)\")");
+  static const std::regex re_stack_size(R"(stack_size\s*=\s*(\d+)\s*:\s*i32)");
   static const std::regex re_mem(R"(^\s*(%[\w]+)\s*=\s*aie\.mem\(\s*(%[\w]+)\s*\)\s*\{\s*$)");
   static const std::regex re_dma_start(R"(aie\.dma_start\(\s*(S2MM|MM2S)\s*,\s*(\d+)\s*,\s*\^(\w+)\s*,\s*\^(\w+)\s*\))");
   static const std::regex re_label(R"(^\s*\^(\w+)\s*:)");
@@ -246,9 +258,8 @@ Design parse_design(const std::string& text, const std::string& name) {
     if (in_core) {
       brace += static_cast<int>(std::count(line.begin(), line.end(), '{')) - static_cast<int>(std::count(line.begin(), line.end(), '}'));
       if ((line.find("elf_file") != std::string::npos && std::regex_search(line, m, re_elf))) d.elf_file = m[1];
-      if (brace <= 0 && line.find('}') != std::string::npos && d.elf_file.empty() && line.find("elf_file") == std::string::npos) {
-        // the core body closed; the attribute dictionary follows on this line or not at all
-      }
+      if (brace <= 0 && line.find("stack_size") != std::string::npos && std::regex_search(line, m, re_stack_size))
+        d.stack_size = static_cast<uint32_t>(ctx.num(m[1], 0, 0x10000, "aie.core stack_size"));
       if (brace <= 0) in_core = false;
       continue;
     }
@@ -286,6 +297,21 @@ Design parse_design(const std::string& text, const std::string& name) {
         if ((*it)[1] == "sym_name") l.name = (*it)[2];
       if (l.name.empty()) l.name = m[1].str().substr(1);
       if (l.id < 0 || l.id >= 64) ctx.fail("lock id " + std::to_string(l.id) + " out of range");
+      l.line = ctx.line;
+      // mlir-aie's LockOp verifier: an id below the tile's lock count (npu1: 64 in a memory tile,
+      // 16 in the others); its aie-assign-lock-ids pass: no two locks of a tile share an id.
+      const DesignTile& lt = d.tiles[static_cast<size_t>(l.tile)];
+      const int locks_here = lt.row == 1 ? 64 : 16;
+      if (d.device.rfind("npu1", 0) == 0 && l.id >= locks_here)
+        ctx.fail("aie.lock " + l.name + " has id " + std::to_string(l.id) + ", but tile (" + std::to_string(lt.col) + "," +
+                 std::to_string(lt.row) + ") has " + std::to_string(locks_here) + " locks");
+      const auto [taken, fresh] = lock_by_tile_id.try_emplace({l.tile, l.id}, static_cast<int>(d.locks.size()));
+      if (!fresh) {
+        const DesignLock& other = d.locks[static_cast<size_t>(taken->second)];
+        ctx.fail("aie.lock " + l.name + " has id " + std::to_string(l.id) + " on tile (" + std::to_string(lt.col) + "," +
+                 std::to_string(lt.row) + "), as " + other.name + " (line " + std::to_string(other.line) +
+                 ") does: a tile's locks each have their own id");
+      }
       lock_by_ssa[m[1]] = static_cast<int>(d.locks.size());
       d.locks.push_back(l);
     } else if ((line.find("aie.buffer") != std::string::npos && std::regex_search(line, m, re_buffer))) {
@@ -303,6 +329,7 @@ Design parse_design(const std::string& text, const std::string& name) {
       if (!has_address) ctx.fail("aie.buffer " + b.name + " has no address: this is not a placed (physical) design");
       if (!memref_bytes(m[4], &b.bytes, &b.element_bytes, &b.element_type)) ctx.fail("aie.buffer " + b.name + ": type " + std::string(m[4]) + " not understood");
       if (b.offset + uint64_t{b.bytes} > 0x10000) ctx.fail("aie.buffer " + b.name + " does not fit the tile's 64 KiB data memory");
+      b.line = ctx.line;
       buffer_by_ssa[m[1]] = static_cast<int>(d.buffers.size());
       d.buffers.push_back(b);
     } else if ((line.find("aie.core") != std::string::npos && std::regex_search(line, m, re_core))) {
@@ -312,6 +339,8 @@ Design parse_design(const std::string& text, const std::string& name) {
       d.core_tile = t->second;
       if ((line.find("elf_file") != std::string::npos && std::regex_search(line, m, re_elf))) d.elf_file = m[1];
       brace = static_cast<int>(std::count(line.begin(), line.end(), '{')) - static_cast<int>(std::count(line.begin(), line.end(), '}'));
+      if (brace <= 0 && line.find("stack_size") != std::string::npos && std::regex_search(line, m, re_stack_size))
+        d.stack_size = static_cast<uint32_t>(ctx.num(m[1], 0, 0x10000, "aie.core stack_size"));
       in_core = brace > 0;
     } else if ((line.find("aie.mem") != std::string::npos && std::regex_search(line, m, re_mem))) {
       auto t = tile_by_ssa.find(m[2]);
@@ -323,6 +352,34 @@ Design parse_design(const std::string& text, const std::string& name) {
     }
   }
   if (in_mem) ctx.fail("aie.mem is not closed");
+  // mlir-aie's aie-assign-buffer-addresses never lets two buffers of a tile overlap: sorted by
+  // address, each must start past the furthest end before it (n log n, for any number of buffers).
+  {
+    std::vector<size_t> order;
+    for (size_t i = 0; i < d.buffers.size(); ++i)
+      if (d.buffers[i].bytes) order.push_back(i);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      const DesignBuffer &x = d.buffers[a], &y = d.buffers[b];
+      return std::tie(x.tile, x.offset, x.line) < std::tie(y.tile, y.offset, y.line);
+    });
+    size_t reach = SIZE_MAX;  // the buffer reaching furthest so far on this tile
+    for (size_t k = 0; k < order.size(); ++k) {
+      const DesignBuffer& b = d.buffers[order[k]];
+      if (reach != SIZE_MAX && d.buffers[reach].tile == b.tile &&
+          d.buffers[reach].offset + uint64_t{d.buffers[reach].bytes} > b.offset) {
+        // Named at the later definition, with the earlier one's line.
+        const DesignBuffer& first = d.buffers[reach].line < b.line ? d.buffers[reach] : b;
+        const DesignBuffer& later = &first == &b ? d.buffers[reach] : b;
+        ctx.line = later.line;
+        ctx.fail("aie.buffer " + later.name + " (" + byte_range(later.core_address(), later.bytes) + ") overlaps " + first.name + " (" +
+                 byte_range(first.core_address(), first.bytes) + ", line " + std::to_string(first.line) +
+                 "): a tile's buffers never share bytes");
+      }
+      if (reach == SIZE_MAX || d.buffers[reach].tile != b.tile ||
+          b.offset + uint64_t{b.bytes} > d.buffers[reach].offset + uint64_t{d.buffers[reach].bytes})
+        reach = order[k];
+    }
+  }
   if (d.core_tile < 0) {
     ctx.line = 0;
     throw InputError(name + ": no aie.core: a design the simulator runs has exactly one compute core");
@@ -350,7 +407,7 @@ Design parse_design(const std::string& text, const std::string& name) {
 }
 
 Design read_design(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path, 2);
+  const std::vector<uint8_t> bytes = read_file_bytes(path, 2, kMaxTextInputBytes, "a placed design");
   return parse_design(std::string(bytes.begin(), bytes.end()), path);
 }
 

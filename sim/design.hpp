@@ -18,6 +18,7 @@ struct DesignBuffer {
   uint32_t bytes = 0;
   uint32_t element_bytes = 1;
   std::string element_type = "i8";  // the memref element type: i8, i16, i32, i64, bf16, f32
+  int line = 0;  // where the design defines it, for errors that name two buffers
   uint32_t core_address() const { return 0x70000 + offset; }
 };
 
@@ -26,6 +27,7 @@ struct DesignLock {
   int tile = -1;
   int id = 0;
   int init = 0;
+  int line = 0;
 };
 
 // One buffer descriptor of a tile DMA channel: acquire, move `bytes` at `buffer`+`offset`, release.
@@ -68,6 +70,9 @@ struct Design {
   std::vector<DesignFifo> fifos;
   int core_tile = -1;
   std::string elf_file;  // as the design names it (an absolute path on the build machine)
+  // The core's stack reservation (aie.core's stack_size; mlir-aie's default 0x400), which the
+  // toolchain places at the bottom of the tile's data memory, below every buffer.
+  uint32_t stack_size = 0x400;
   // The runtime sequence's transfer sizes per host argument, in bytes.
   std::vector<uint32_t> sequence_bytes;
 
@@ -80,7 +85,8 @@ struct Design {
 // design. InputError "FILE:LINE: ..." on anything it does not understand inside aie.mem blocks,
 // on a design with no compute core or more than one, a lock or buffer referenced but never
 // defined, a BD whose size does not fit its buffer, or a BD ring that never releases a lock the
-// core waits on.
+// core waits on; and on what the toolchain never places (issue 26.7): two locks of one tile with
+// one id, a lock id past the tile's locks, two buffers of one tile that overlap.
 Design parse_design(const std::string& text, const std::string& name);
 Design read_design(const std::string& path);
 

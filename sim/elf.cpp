@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fixtures/input_file.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/errors.hpp"
@@ -216,7 +217,7 @@ Elf Elf::from_images(const std::string& name, std::vector<uint8_t> text, const s
 }
 
 Elf read_elf(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path, 3);
+  const std::vector<uint8_t> bytes = read_file_bytes(path, 3, kMaxProgramFileBytes, "a core ELF");
   return parse_elf(bytes.data(), bytes.size(), path);
 }
 

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "fixtures/input_file.hpp"
 #include "fixtures/npy.hpp"
 #include "ref/errors.hpp"
 
@@ -93,7 +94,7 @@ LinkScript parse_link_script(const std::string& text, const std::string& name) {
 }
 
 LinkScript read_link_script(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path, 2);
+  const std::vector<uint8_t> bytes = read_file_bytes(path, 2, kMaxTextInputBytes, "a link script");
   return parse_link_script(std::string(bytes.begin(), bytes.end()), path);
 }
 

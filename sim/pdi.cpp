@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "fixtures/input_file.hpp"
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/errors.hpp"
@@ -221,7 +222,7 @@ std::vector<uint8_t> pdi_of_xclbin(const uint8_t* data, size_t size, const std::
 }
 
 DeviceImage read_device_image(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_file_bytes(path, 3);
+  const std::vector<uint8_t> bytes = read_file_bytes(path, 3, kMaxXclbinFileBytes, "an xclbin or a PDI");
   DeviceImage img;
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), "xclbin2", 8) == 0) {
     const std::vector<uint8_t> pdi = pdi_of_xclbin(bytes.data(), bytes.size(), path);

@@ -25,40 +25,82 @@ struct ChannelState {
 
 }  // namespace
 
-std::vector<std::pair<uint32_t, uint32_t>> InputUse::clobbered_ranges() const {
-  std::vector<std::pair<uint32_t, uint32_t>> out;
-  for (uint32_t o : clobbered_before_use) {
-    if (!out.empty() && out.back().second + 1 == o) out.back().second = o;
-    else out.push_back({o, o});
-  }
-  return out;
-}
-
 void finish_input_use(Core& core, const Elf& elf, int region, InputUse& use) {
-  for (const auto& s : core.watched_stores())
-    if (s.region == region && s.cycle >= use.fill_cycle) use.core_stores.push_back(s);
-  use.clobbered_before_use = core.clobbered_before_use(region);
+  // From the core's per-PC aggregates since the fill (Core::store_sites): the cost is the number of
+  // store sites and the buffer's bytes, never the stores made (issue 26.7: it rescanned every
+  // store of the run at each transfer).
+  const std::vector<StoreSite>& sites = core.store_sites(region);
+  use.core_stores = 0;
+  use.writers.clear();
+  use.clobbered = core.clobbered_before_use(region);
+  use.clobbered_bytes = 0;
+  for (const auto& [lo, hi] : use.clobbered) use.clobbered_bytes += hi - lo + 1;
   std::map<std::string, StoreWriter> by_fn;
-  for (const auto& st : use.core_stores) {
+  std::map<std::string, std::pair<uint32_t, uint32_t>> pcs;  // PC range of the sites no function symbol names
+  for (const StoreSite& st : sites) {
     const ElfSymbol* f = elf.function_at(st.pc);
     const std::string fn = f ? f->name : "";
     StoreWriter& w = by_fn[fn];
-    const uint32_t lo = st.address - use.buffer_address, hi = lo + st.bytes - 1;
-    if (w.stores == 0) w.function = fn, w.first_byte = lo, w.last_byte = hi, w.min_sp = w.max_sp = st.sp;
-    w.first_byte = std::min(w.first_byte, lo), w.last_byte = std::max(w.last_byte, hi);
-    w.min_sp = std::min(w.min_sp, st.sp), w.max_sp = std::max(w.max_sp, st.sp);
-    w.in_frame = w.in_frame && st.address < st.sp;
-    ++w.stores;
+    if (w.stores == 0) w.function = fn, w.first_byte = st.first_byte, w.last_byte = st.last_byte, w.min_sp = st.min_sp, w.max_sp = st.max_sp;
+    w.first_byte = std::min(w.first_byte, st.first_byte), w.last_byte = std::max(w.last_byte, st.last_byte);
+    w.min_sp = std::min(w.min_sp, st.min_sp), w.max_sp = std::max(w.max_sp, st.max_sp);
+    w.in_frame = w.in_frame && st.in_frame;
+    w.stores += st.stores;
+    use.core_stores += st.stores;
+    if (!f) {
+      auto it = pcs.try_emplace(fn, st.pc, st.pc).first;
+      it->second.first = std::min(it->second.first, st.pc), it->second.second = std::max(it->second.second, st.pc);
+    }
   }
   for (auto& [fn, w] : by_fn) {
-    if (fn.empty()) {
-      // No symbols (a program read from a PDI): name the code by the PCs that stored.
-      uint32_t lo = UINT32_MAX, hi = 0;
-      for (const auto& st : use.core_stores)
-        if (!elf.function_at(st.pc)) lo = std::min(lo, st.pc), hi = std::max(hi, st.pc);
-      w.function = "pc " + hex(lo) + ".." + hex(hi);
-    }
+    // No symbols (a program read from a PDI): name the code by the PCs that stored.
+    if (fn.empty()) w.function = "pc " + hex(pcs[fn].first) + ".." + hex(pcs[fn].second);
     use.writers.push_back(w);
+  }
+}
+
+void check_program_layout(const Elf& elf, const Design& design, std::optional<uint32_t> stack_at) {
+  struct Range {
+    std::string what;
+    uint32_t lo = 0, bytes = 0;
+    bool overlaps(const Range& o) const { return bytes && o.bytes && lo < o.lo + uint64_t{o.bytes} && o.lo < lo + uint64_t{bytes}; }
+    std::string str() const { return what + " (" + hex(lo) + ".." + hex(lo + bytes - 1) + ")"; }
+  };
+  std::vector<Range> buffers, sections;
+  for (const auto& b : design.buffers)
+    if (b.tile == design.core_tile) buffers.push_back({"buffer " + b.name, b.core_address(), b.bytes});
+  for (const auto& s : elf.sections)
+    if ((s.flags & 2) && !(s.flags & 4) && s.size && s.addr >= kDataMemBase && s.addr < kDataMemBase + kDataMemBytes)
+      sections.push_back({elf.path + "'s " + (s.name.empty() ? std::string("data section") : s.name), s.addr, s.size});
+  const std::string not_built = ": not the program this design was built for";
+  if (!elf.symbols.empty())
+    for (const auto& b : design.buffers) {
+      if (b.tile != design.core_tile) continue;
+      const ElfSymbol* sym = elf.symbol(b.name);
+      if (!sym)
+        throw SimError(design.path + " has buffer " + b.name + " at " + hex(b.core_address()) + ", which " + elf.path +
+                       " does not define" + not_built);
+      if (sym->value != b.core_address() || (sym->size && sym->size != b.bytes))
+        throw SimError(design.path + " has buffer " + b.name + " at " + hex(b.core_address()) + " (" + std::to_string(b.bytes) + " B), but " +
+                       elf.path + " defines it at " + hex(sym->value) + (sym->size ? " (" + std::to_string(sym->size) + " B)" : "") +
+                       not_built);
+    }
+  for (const auto& b : buffers)
+    for (const auto& s : sections)
+      if (b.overlaps(s)) throw SimError(design.path + "'s " + b.str() + " overlaps " + s.str() + not_built);
+  if (!stack_at) {
+    if (const ElfSymbol* sp = elf.symbol("_sp_start_value_DM_stack")) {
+      const Range stack{elf.path + "'s stack (_sp_start_value_DM_stack, " + design.path + "'s stack_size " + std::to_string(design.stack_size) + ")",
+                        sp->value, design.stack_size};
+      for (const auto& b : buffers)
+        if (b.overlaps(stack)) throw SimError(design.path + "'s " + b.str() + " overlaps " + stack.str() + not_built);
+    }
+  } else {
+    const Range start{"", *stack_at, 1};
+    for (const auto& r : buffers)
+      if (r.overlaps(start)) throw SimError("--sim-stack-at " + hex(*stack_at) + ": inside " + design.path + "'s " + r.str() + ", which the stack would overwrite");
+    for (const auto& r : sections)
+      if (r.overlaps(start)) throw SimError("--sim-stack-at " + hex(*stack_at) + ": inside " + r.str() + ", which the stack would overwrite");
   }
 }
 
@@ -66,6 +108,9 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
                        const std::map<std::string, std::vector<std::vector<uint8_t>>>& inputs,
                        const std::map<std::string, size_t>& outputs_wanted, const TileRunOptions& opt) {
   TileRunResult r;
+  if (opt.max_cycles == 0 || opt.max_cycles > kMaxMaxCycles)
+    throw SimError("--sim-max-cycles " + std::to_string(opt.max_cycles) + ": must be from 1 to 10^15");
+  check_program_layout(prog.elf(), design, opt.stack_at);
   Core core(prog);
   core.load_elf_images();
   if (opt.stack_at) core.set_sp_start_override(*opt.stack_at);
@@ -107,10 +152,12 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
         if (t.size() != f.transfer_bytes)
           throw SimError("input for " + f.name + " has " + std::to_string(t.size()) + " B per transfer, the design moves " +
                          std::to_string(f.transfer_bytes) + " B");
+      if (opt.input_transfers && cs.source && !cs.source->empty()) cs.wanted = opt.input_transfers;
     } else {
       auto it = outputs_wanted.find(f.name);
       cs.wanted = it == outputs_wanted.end() ? 0 : it->second;
       r.outputs[f.name];
+      r.delivered[f.name];
     }
     chans.push_back(cs);
   }
@@ -143,12 +190,16 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
       const int region = region_of_buffer[bd.buffer];
       if (c.fifo->input) {
         close_input(region);
-        std::memcpy(mem, (*c.source)[c.moved].data(), bd.bytes);
+        std::memcpy(mem, (*c.source)[c.moved % c.source->size()].data(), bd.bytes);
         core.mark_filled(region);
-        r.inputs.push_back({c.fifo->name, buf.name, buf.core_address(), c.moved, core.cycle(), {}, {}, {}});
+        InputUse use;
+        use.fifo = c.fifo->name, use.buffer = buf.name, use.buffer_address = buf.core_address();
+        use.transfer = c.moved, use.fill_cycle = core.cycle();
+        r.inputs.push_back(std::move(use));
         open_input[region] = static_cast<int>(r.inputs.size() - 1);
       } else {
-        r.outputs[c.fifo->name].emplace_back(mem, mem + bd.bytes);
+        if (!opt.discard_outputs.count(c.fifo->name)) r.outputs[c.fifo->name].emplace_back(mem, mem + bd.bytes);
+        ++r.delivered[c.fifo->name];
       }
       core.release(rel, bd.release_value);
       summary(rel)->dma_releases++;
@@ -164,8 +215,15 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
   // reaches it, a core that stops making progress does within max_cycles.
   uint64_t last_progress = 0;
   while (true) {
+    // In batches, so that a signal is seen while a core runs (issue 26.7): the budget's end and a
+    // batch's end are both Stop::CycleLimit, told apart by the bundle count.
     const uint64_t limit = last_progress + opt.max_cycles;
-    const Stop stop = core.run(limit - std::min(limit, core.stats().bundles));
+    Stop stop;
+    do {
+      if (opt.poll) opt.poll();
+      const uint64_t left = limit - std::min(limit, core.stats().bundles);
+      stop = core.run(std::min(left, kPollBundles));
+    } while (stop == Stop::CycleLimit && core.stats().bundles < limit);
     if (stop == Stop::CycleLimit)
       throw SimError(prog.elf().path + ": no transfer moved in " + std::to_string(opt.max_cycles) + " bundles, stopped at " +
                      core.where() + " (--sim-max-cycles)");
@@ -216,11 +274,11 @@ nlohmann::json to_json(const TileRunResult& r, const Design& design) {
                          {"sp", {w.min_sp, w.max_sp}}, {"in_frame", w.in_frame}});
     nlohmann::json clob = nlohmann::json::array();
     for (const auto& [a, b] : u.clobbered_ranges()) clob.push_back({a, b});
-    ins.push_back({{"fifo", u.fifo}, {"buffer", u.buffer}, {"transfer", u.transfer}, {"core_stores", u.core_stores.size()},
+    ins.push_back({{"fifo", u.fifo}, {"buffer", u.buffer}, {"transfer", u.transfer}, {"core_stores", u.core_stores},
                    {"writers", writers}, {"clobbered_before_read", clob}});
   }
   nlohmann::json outs = nlohmann::json::object();
-  for (const auto& [k, v] : r.outputs) outs[k] = v.size();
+  for (const auto& [k, v] : r.delivered) outs[k] = v;
   return {{"bundles", r.core.bundles},
           {"lock_waits", r.core.lock_waits},
           {"max_sp", r.core.max_sp},

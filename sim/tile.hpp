@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,13 +18,27 @@ namespace attncheck::aie2 {
 // Far above any real kernel (the 64x64 attention tiles issue about 10^6 bundles), low enough that
 // a program that never finishes stops within seconds.
 constexpr uint64_t kDefaultMaxCycles = 1000000000ull;
+// The largest --sim-max-cycles: 10^15 bundles are weeks of simulation at this simulator's rate,
+// and every sum of it with a bundle count stays far from 2^64 (2^64 - 1 used to wrap).
+constexpr uint64_t kMaxMaxCycles = 1000000000000000ull;
+// Bundles the core runs between two calls of TileRunOptions::poll: a few hundredths of a second
+// (half a second under the sanitizers).
+constexpr uint64_t kPollBundles = 1ull << 22;
 
 struct TileRunOptions {
-  uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles without any transfer moving
+  uint64_t max_cycles = kDefaultMaxCycles;  // issued bundles without any transfer moving, 1..kMaxMaxCycles
   std::optional<uint32_t> stack_at;         // --sim-stack-at: SP starts here instead
   // Called when output transfers were delivered, with (delivered, wanted) over all output FIFOs:
   // the CLI's progress for long runs. Empty: nothing.
   std::function<void(size_t, size_t)> on_output;
+  // Called every kPollBundles bundles while the core runs; may throw (the CLI's SIGINT/SIGTERM).
+  std::function<void()> poll;
+  // 0: each input FIFO moves the transfers it is given. N: each moves N, transfer k being the
+  // given transfer k mod (the number given): one given transfer is repeated N times without
+  // N copies (issue 26.7: --iterations 10^8 copied its input 10^8 times first).
+  size_t input_transfers = 0;
+  // Output FIFOs whose transfers are counted (TileRunResult::delivered) but not kept: nobody reads them.
+  std::set<std::string> discard_outputs;
 };
 
 // The core's stores into one input transfer, by the function that made them.
@@ -41,10 +56,12 @@ struct InputUse {
   uint32_t buffer_address = 0;
   size_t transfer = 0;          // index among this FIFO's transfers
   uint64_t fill_cycle = 0;
-  std::vector<WatchedStore> core_stores;  // stores by the core into the buffer while it held this transfer
-  std::vector<uint32_t> clobbered_before_use;  // buffer offsets the core overwrote before it first read them
-  std::vector<StoreWriter> writers;            // core_stores grouped by function
-  std::vector<std::pair<uint32_t, uint32_t>> clobbered_ranges() const;  // inclusive runs of clobbered_before_use
+  uint64_t core_stores = 0;  // stores by the core into the buffer while it held this transfer
+  // Buffer offsets the core overwrote before it first read them, as inclusive runs, and their count.
+  std::vector<std::pair<uint32_t, uint32_t>> clobbered;
+  uint64_t clobbered_bytes = 0;
+  std::vector<StoreWriter> writers;  // the core's stores grouped by function
+  const std::vector<std::pair<uint32_t, uint32_t>>& clobbered_ranges() const { return clobbered; }
 };
 
 struct LockSummary {
@@ -54,7 +71,8 @@ struct LockSummary {
 };
 
 struct TileRunResult {
-  std::map<std::string, std::vector<std::vector<uint8_t>>> outputs;  // per output FIFO, in order
+  std::map<std::string, std::vector<std::vector<uint8_t>>> outputs;  // per output FIFO, in order (none for discard_outputs)
+  std::map<std::string, size_t> delivered;                           // per output FIFO: transfers delivered
   std::vector<InputUse> inputs;                                      // every input transfer
   std::vector<LockSummary> locks;
   CoreStats core;
@@ -66,6 +84,17 @@ struct TileRunResult {
 // core's stores into it since then, the bytes overwritten before they were read, and the stores
 // grouped by the function (from `elf`'s symbols) that made them.
 void finish_input_use(Core& core, const Elf& elf, int region, InputUse& use);
+
+// SimError, one line naming both, when the program contradicts the design it is to run in
+// (issue 26.7: gelu's ELF ran in matmul's design and exited 0):
+// - an ELF with symbols that does not define a buffer of the core's tile, or defines it at another
+//   address (or, when its symbol has a size, another size): the toolchain's link script defines
+//   every buffer of the tile at the design's address;
+// - a buffer that overlaps an allocated data section of the ELF (.data, .rodata, .bss): the link
+//   script places them in the data memory past the buffers;
+// - a buffer that overlaps the stack reservation (_sp_start_value_DM_stack, the design's
+//   stack_size); with `stack_at` (--sim-stack-at), a stack start inside a buffer or a data section.
+void check_program_layout(const Elf& elf, const Design& design, std::optional<uint32_t> stack_at);
 
 // Runs the core from reset: loads the ELF's data segments, sets the design's lock values, then
 // alternates the core with the DMA stand-in: whenever the core waits on a lock, every channel

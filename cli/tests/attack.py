@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """Re-runs issue 17's and issue 26's systematic attacks on the attncheck binary and prints tried / passed per class.
 
-Usage: attack.py ATTNCHECK_EXE SEED42_FIXTURE_DIR [--scale F] [--seed N] [--only npy,packages,...]
+Usage: attack.py ATTNCHECK_EXE SEED42_FIXTURE_DIR [--scale F] [--seed N] [--only npy,packages,simulator,...]
 Issue 26's classes (packages: faults, constructors, cache, compile bounds, dialect bypass, small
 out-of-bounds, host speed) build small kernel packages of their own C and run them --backend host
-(x86-64 Linux: the kernels use its syscall numbers in inline assembly).
+(x86-64 Linux: the kernels use its syscall numbers in inline assembly). Its simulator classes
+(issue 26.7) write their own core ELF (a store loop, hand-encoded) and placed designs; the cases
+that need a toolchain build take gelu-512 from ../shared/aie2 beside the repository when it is there.
 Exit 1 when any case in any class fails. Every case is generated from --seed (default 17), so a
 failure reproduces; --scale shrinks the randomized classes (the sanitizer build runs 0.1).
 The invariants, for every case: the process ends by itself within its time limit (no hang), never
@@ -15,6 +17,8 @@ stay devices; a report that exists is whole JSON.
 import json
 import os
 import random
+import re
+import struct
 import shutil
 import signal
 import stat
@@ -695,6 +699,326 @@ def attack_host_speed():
     record("host speed", "%d cases, package within 3x of built-in" % n_cases, reason)
 
 
+# --- the simulator (issue 26.7): bounded memory, signals, sizes, ranges, designs against their ELF --
+# movxm p0, #0x70400; movxm r1, #1; L: j L; five delay slots of `st r1, [p0, #0]` (encoded from
+# llvm-aie's formats by sim/tests/encode.hpp): a store into the first input buffer in five of every
+# six bundles, forever, and never a lock, so no transfer ever moves.
+STORE_LOOP = bytes.fromhex("550068000700" "550280000000" "950000060000" + "19820208" * 5)
+SHARED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared")
+GELU = os.path.join(SHARED, "aie2", "gelu-512-2025-11-03")
+
+
+def core_elf(symbols, data=()):
+    """An AIE2 ELF32 (e_machine 0x108): .text = STORE_LOOP at 0, `data` sections (name, addr, bytes)
+    loaded by their own program headers, and `symbols` (name, value, size, type 0/2) in .symtab."""
+    nseg = 1 + len(data)
+    out = bytearray(52 + 32 * nseg)
+    shstr, strs = bytearray(b"\0"), bytearray(b"\0")
+
+    def name_in(table, n):
+        at = len(table)
+        table += n.encode() + b"\0"
+        return at
+
+    def place(b):
+        while len(out) % 16:
+            out.append(0)
+        at = len(out)
+        out.extend(b)
+        return at
+
+    secs = [(0, 0, 0, 0, 0, 0, 0, 0, 0)]
+    text_off = place(STORE_LOOP)
+    secs.append((name_in(shstr, ".text"), 1, 6, 0, text_off, len(STORE_LOOP), 0, 0, 0))
+    data_off = []
+    for n, addr, size in data:
+        data_off.append(place(b"\x5a" * size))
+        secs.append((name_in(shstr, n), 1, 3, addr, data_off[-1], size, 0, 0, 0))
+    symtab = bytearray(16)
+    for n, value, size, typ in symbols:
+        symtab += struct.pack("<IIIBBH", name_in(strs, n), value, size, 0x10 | typ, 0, 1 if typ == 2 else 0xFFF1)
+    idx = len(secs)
+    names = [name_in(shstr, x) for x in (".symtab", ".strtab", ".shstrtab")]
+    secs.append((names[0], 2, 0, 0, place(symtab), len(symtab), idx + 1, 1, 16))
+    secs.append((names[1], 3, 0, 0, place(strs), len(strs), 0, 0, 0))
+    secs.append((names[2], 3, 0, 0, place(shstr), len(shstr), 0, 0, 0))
+    shoff = place(b"")
+    for s in secs:
+        out += struct.pack("<10I", s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], 4, s[8])
+    # e_flags 2: EF_AIE_AIE2, as Peano writes it.
+    out[0:52] = struct.pack("<4sBBB9xHHIIIIIHHHHHH", b"\x7fELF", 1, 1, 1, 2, 0x108, 1, 0, 52, shoff, 2, 52, 32, nseg, 40,
+                            len(secs), len(secs) - 1)
+    phdrs = [(text_off, 0, len(STORE_LOOP), 5)] + [(o, d[1], d[2], 6) for o, d in zip(data_off, data)]
+    for i, (off, addr, size, flags) in enumerate(phdrs):
+        out[52 + 32 * i:52 + 32 * (i + 1)] = struct.pack("<8I", 1, off, addr, addr, size, size, flags, 16)
+    return bytes(out)
+
+
+def loop_design(in_bytes=512, out_bytes=512, stack_size=None, extra_locks="", moves=None):
+    """A placed single-core design: of_in (two buffers from 0x70400) in, of_out (two after them) out."""
+    at = {"of_in_cons_buff_0": 0x400, "of_in_cons_buff_1": 0x400 + in_bytes, "of_out_buff_0": 0x400 + 2 * in_bytes,
+          "of_out_buff_1": 0x400 + 2 * in_bytes + out_bytes}
+    at.update(moves or {})
+    size = {"of_in_cons_buff_0": in_bytes, "of_in_cons_buff_1": in_bytes, "of_out_buff_0": out_bytes, "of_out_buff_1": out_bytes}
+    bufs = "".join('    %%%s = aie.buffer(%%tile_0_2) {address = %d : i32, sym_name = "%s"} : memref<%dxi8>\n' % (n, a, n, size[n])
+                   for n, a in at.items())
+
+    def bd(acq, b, n, i, nxt, rel, to):
+        return ("      aie.use_lock(%%%s, AcquireGreaterEqual, 1)\n      aie.dma_bd(%%%s : memref<%dxi8>, 0, %d) {bd_id = %d : i32, "
+                "next_bd_id = %d : i32}\n      aie.use_lock(%%%s, Release, 1)\n      aie.next_bd ^%s\n" % (acq, b, n, n, i, nxt, rel, to))
+    attrs = 'link_with = "loop.o"' + (", stack_size = %d : i32" % stack_size if stack_size is not None else "")
+    return ("module @bounds {\n  aie.device(npu1) {\n    %tile_0_0 = aie.tile(0, 0)\n    %tile_0_2 = aie.tile(0, 2)\n" + bufs +
+            '    %in_prod = aie.lock(%tile_0_2, 0) {init = 2 : i32, sym_name = "in_prod"}\n'
+            '    %in_cons = aie.lock(%tile_0_2, 1) {init = 0 : i32, sym_name = "in_cons"}\n'
+            '    %out_prod = aie.lock(%tile_0_2, 2) {init = 2 : i32, sym_name = "out_prod"}\n'
+            '    %out_cons = aie.lock(%tile_0_2, 3) {init = 0 : i32, sym_name = "out_cons"}\n' + extra_locks +
+            "    %core_0_2 = aie.core(%tile_0_2) {\n      aie.end\n    } {" + attrs + "}\n"
+            "    %mem_0_2 = aie.mem(%tile_0_2) {\n      %0 = aie.dma_start(S2MM, 0, ^bb1, ^bb3)\n    ^bb1:\n" +
+            bd("in_prod", "of_in_cons_buff_0", in_bytes, 0, 1, "in_cons", "bb2") + "    ^bb2:\n" +
+            bd("in_prod", "of_in_cons_buff_1", in_bytes, 1, 0, "in_cons", "bb1") +
+            "    ^bb3:\n      %1 = aie.dma_start(MM2S, 0, ^bb4, ^bb6)\n    ^bb4:\n" +
+            bd("out_cons", "of_out_buff_0", out_bytes, 2, 3, "out_prod", "bb5") + "    ^bb5:\n" +
+            bd("out_cons", "of_out_buff_1", out_bytes, 3, 2, "out_prod", "bb4") + "    ^bb6:\n      aie.end\n    }\n  }\n}\n")
+
+
+def loop_symbols(in_bytes=512, out_bytes=512):
+    return [("store_loop", 0, len(STORE_LOOP), 2), ("_sp_start_value_DM_stack", 0x70000, 0, 0),
+            ("of_in_cons_buff_0", 0x70400, 0, 0), ("of_in_cons_buff_1", 0x70400 + in_bytes, 0, 0),
+            ("of_out_buff_0", 0x70400 + 2 * in_bytes, 0, 0), ("of_out_buff_1", 0x70400 + 2 * in_bytes + out_bytes, 0, 0)]
+
+
+def run_rss(args, timeout=60):
+    """(exit code or 'timeout', stdout, stderr, peak RSS in MiB of that process alone, from wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([EXE] + args, stdout=out, stderr=err)
+        t0, status, usage = time.time(), None, None
+        while True:
+            pid, st, ru = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                status, usage = st, ru
+                break
+            if time.time() - t0 > timeout:
+                p.kill()
+                os.wait4(p.pid, 0)
+                break
+            time.sleep(0.01)
+        p.returncode = 0  # reaped here, not by subprocess
+        out.seek(0)
+        err.seek(0)
+        o, e = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+        if status is None:
+            return "timeout", o, e, 0.0
+        rc = os.waitstatus_to_exitcode(status)
+        return rc, o, e, usage.ru_maxrss / 1024.0
+
+
+def sparse(path, size):
+    with open(path, "wb") as f:
+        f.truncate(size)
+    return path
+
+
+def attack_simulator():
+    d = os.path.join(TMP, "sim")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    f = lambda n: os.path.join(d, n)
+    open(f("loop.elf"), "wb").write(core_elf(loop_symbols()))
+    open(f("loop.mlir"), "w").write(loop_design())
+    open(f("in.bin"), "wb").write(b"\0" * 512)
+    loop = ["sim", "--elf", f("loop.elf"), "--design", f("loop.mlir"), "--input", "of_in=" + f("in.bin")]
+
+    def refused(rc, err, must=(), allowed=(2,)):
+        reason = ordinary(rc, err, allowed)
+        for m in must:
+            if not reason and m not in err:
+                reason = "message lacks %r: %s" % (m, err.strip()[:300])
+        return reason
+
+    # Bounded memory: a store per bundle for 10^6..10^8 bundles keeps the same few MiB.
+    rss = {}
+    for bundles in (10 ** 6, 10 ** 7, 10 ** 8):
+        rc, _, err, mib = run_rss(loop + ["--sim-max-cycles", str(bundles), "--json", f("r.json")], timeout=120)
+        reason = refused(rc, err, ["no transfer moved in %d bundles" % bundles])
+        rss[bundles] = mib
+        if not reason and mib > 200:
+            reason = "peak RSS %.0f MiB" % mib
+        if not reason and bundles > 10 ** 6 and mib - rss[10 ** 6] > 4:
+            reason = "peak RSS grew from %.1f to %.1f MiB" % (rss[10 ** 6], mib)
+        if not reason and os.path.exists(f("r.json")):
+            reason = "a report was written"
+        record("sim bounded memory", "store loop for %d bundles (%.1f MiB)" % (bundles, mib), reason)
+
+    # --sim-max-cycles in every simulator path: out of range is one line, never a wrap or the default.
+    gelu_ok = os.path.exists(os.path.join(GELU, "main.pdi"))
+    paths = {"sim": loop,
+             "run --backend sim": ["run", "--kernel", "uc-int32-lut", "--fixture", SEED42, "--backend", "sim", "--elf", f("loop.elf"),
+                                   "--design", f("loop.mlir")]}
+    if gelu_ok:
+        paths["sim --insts"] = ["sim", "--pdi", os.path.join(GELU, "main.pdi"), "--insts", os.path.join(GELU, "npu_insts.mlir"),
+                                "--arg", "3=" + f("in.bin"), "--arg", "4=" + f("o.bin")]
+    for name, base in paths.items():
+        for v in ("0", "-1", "18446744073709551615", "1000000000000001", "99999999999999999999", "1e9", "0x10", "+5", "5 "):
+            rc, _, err = run(base + ["--sim-max-cycles", v], timeout=30)
+            record("sim cycle limits", "%s --sim-max-cycles %r" % (name, v), refused(rc, err, ["--sim-max-cycles"]))
+    for v in ("1", "1000"):
+        rc, _, err = run(loop + ["--sim-max-cycles", v], timeout=30)
+        record("sim cycle limits", "sim --sim-max-cycles %s stops there" % v, refused(rc, err, ["no transfer moved in %s bundles" % v]))
+
+    # SIGINT/SIGTERM at random moments of a core that would run for weeks: 128 + signal, nothing written.
+    open(f("big.elf"), "wb").write(core_elf(loop_symbols(12288, 4096)))
+    open(f("big.mlir"), "w").write(loop_design(12288, 4096))
+    open(f("qkv.bin"), "wb").write(b"\0" * 12288)
+    for i in range(n(12)):
+        sig = RNG.choice([signal.SIGINT, signal.SIGTERM])
+        delay = RNG.uniform(0.05, 1.0)
+        outs = [f("s.json"), f("s.out"), f("r.json")]
+        for o in outs:
+            if os.path.exists(o):
+                os.unlink(o)
+        cmd = RNG.choice([["sim", "--elf", f("big.elf"), "--design", f("big.mlir"), "--input", "of_in=" + f("qkv.bin"), "--output",
+                           "of_out=" + f("s.out"), "--json", f("s.json"), "--sim-max-cycles", "1000000000000000"],
+                          ["run", "--kernel", "uc-int32-lut", "--fixture", SEED42, "--backend", "sim", "--elf", f("big.elf"), "--design",
+                           f("big.mlir"), "--json", f("r.json"), "--sim-max-cycles", "1000000000000000"]])
+        p = subprocess.Popen([EXE] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        t0 = time.time()
+        p.send_signal(sig)
+        try:
+            _, err = p.communicate(timeout=10)
+            rc = p.returncode
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            rc, err = "timeout", b""
+        err = err.decode("utf-8", "replace")
+        reason = ordinary(rc, err, (128 + sig,)) if rc != -sig else ""
+        if not reason and rc == 128 + sig and "no report or output written" not in err:
+            reason = "not the interruption's line: " + err.strip()[:200]
+        if not reason and time.time() - t0 > 3:
+            reason = "took %.1f s to stop" % (time.time() - t0)
+        if not reason and any(os.path.exists(o) for o in outs):
+            reason = "an output was written"
+        leftovers = [x for x in os.listdir(d) if ".tmp." in x]
+        if not reason and leftovers:
+            reason = "temporary files left: " + ", ".join(leftovers)
+        record("sim signals", "%s after %.2f s during %s" % (signal.Signals(sig).name, delay, cmd[0]), reason)
+
+    # Files sized before they are read: 1.5 GB (sparse) in every role is one line and a few MiB.
+    big = 1536 << 20
+    design = os.path.join(GELU, "input_physical_with_elfs.mlir") if gelu_ok else f("loop.mlir")
+    elf = os.path.join(GELU, "main_core_0_2.elf") if gelu_ok else f("loop.elf")
+    fifo = "of_input" if gelu_ok else "of_in"
+    cases = [("--elf", ["sim", "--elf", sparse(f("big1.elf"), big), "--design", design, "--input", fifo + "=" + f("in.bin")], "core ELF"),
+             ("--pdi", ["sim", "--pdi", sparse(f("big.pdi"), big), "--design", design, "--input", fifo + "=" + f("in.bin")], "PDI"),
+             ("--xclbin", ["sim", "--xclbin", sparse(f("big.xclbin"), big), "--design", design, "--input", fifo + "=" + f("in.bin")], "xclbin"),
+             ("--design", ["sim", "--elf", elf, "--design", sparse(f("big1.mlir"), big), "--input", fifo + "=" + f("in.bin")], "placed design"),
+             ("--input with --iterations", ["sim", "--elf", elf, "--design", design, "--input", fifo + "=" + sparse(f("big.bin"), big),
+                                            "--iterations", "3"], "--iterations 3"),
+             ("--input of no whole transfer", ["sim", "--elf", elf, "--design", design, "--input", fifo + "=" + sparse(f("odd.bin"), big + 1)],
+              "not a whole number"),
+             ("--pdi of --insts", ["sim", "--pdi", sparse(f("big2.pdi"), big), "--insts", f("none.txt"), "--arg", "3=" + f("in.bin")], "PDI"),
+             ("xclbin wrap --pdi", ["xclbin", "wrap", "--pdi", sparse(f("big3.pdi"), big), "--out", f("w.xclbin")], "PDI"),
+             ("elf inspect", ["elf", "inspect", sparse(f("big4.elf"), big)], "core ELF"),
+             ("elf disasm", ["elf", "disasm", f("big4.elf")], "core ELF")]
+    if gelu_ok:
+        cases += [("--insts", ["sim", "--pdi", os.path.join(GELU, "main.pdi"), "--insts", sparse(f("big.insts"), big), "--arg",
+                               "3=" + f("in.bin")], "instruction stream"),
+                  ("--arg", ["sim", "--pdi", os.path.join(GELU, "main.pdi"), "--insts", os.path.join(GELU, "npu_insts.mlir"), "--arg",
+                             "3=" + sparse(f("big.arg"), big), "--arg", "4=" + f("o.bin")], "kernel argument"),
+                  ("insts dump", ["insts", "dump", f("big.insts")], "instruction stream")]
+    for name, args, must in cases:
+        t0 = time.time()
+        rc, _, err, mib = run_rss(args, timeout=60)
+        reason = refused(rc, err, [must, "1610612"])
+        if not reason and mib > 100:
+            reason = "peak RSS %.0f MiB: read before refused" % mib
+        if not reason and time.time() - t0 > 5:
+            reason = "took %.1f s" % (time.time() - t0)
+        record("sim file sizes", "1.5 GB " + name, reason)
+    for x in os.listdir(d):
+        if x.startswith("big") or x.startswith("odd"):
+            os.unlink(os.path.join(d, x))
+
+    # --iterations far past memory: refused before the run, quickly, in a few MiB.
+    sim_one = ["sim", "--elf", elf, "--design", design, "--input", fifo + "=" + f("in.bin"), "--output",
+               ("of_output" if gelu_ok else "of_out") + "=" + f("o.bin")]
+    for v in ("100000000", "1000000000000", "18446744073709551615", "99999999999999999999999"):
+        if os.path.exists(f("o.bin")):
+            os.unlink(f("o.bin"))
+        t0 = time.time()
+        rc, _, err, mib = run_rss(sim_one + ["--iterations", v], timeout=60)
+        reason = refused(rc, err, ["--iterations"])
+        if not reason and (mib > 100 or time.time() - t0 > 5):
+            reason = "%.0f MiB, %.1f s before the refusal" % (mib, time.time() - t0)
+        if not reason and os.path.exists(f("o.bin")):
+            reason = "an output was written"
+        record("sim iterations", "--iterations " + v, reason)
+
+    # Designs that contradict their ELF or themselves: one line naming both sides, before any bundle.
+    def design_case(name, text, elf_bytes=None, extra=(), must=()):
+        open(f("case.mlir"), "w").write(text)
+        open(f("case.elf"), "wb").write(elf_bytes or core_elf(loop_symbols()))
+        t0 = time.time()
+        rc, _, err = run(["sim", "--elf", f("case.elf"), "--design", f("case.mlir"), "--input", "of_in=" + f("in.bin"), "--json",
+                          f("case.json"), "--sim-max-cycles", "100000"] + list(extra), timeout=30)
+        reason = refused(rc, err, must)
+        if not reason and "no transfer moved" in err:
+            reason = "the design ran: " + err.strip()[:200]
+        if not reason and time.time() - t0 > 5:
+            reason = "took %.1f s" % (time.time() - t0)
+        record("sim designs against their ELF", name, reason)
+
+    for buf, to in (("of_in_cons_buff_1", 0x500), ("of_out_buff_0", 0x7F0), ("of_out_buff_1", 0x400), ("of_in_cons_buff_0", 0x600),
+                    ("of_out_buff_1", 0x900)):
+        other = {0x500: "of_in_cons_buff_0", 0x7F0: "of_in_cons_buff_1", 0x400: "of_in_cons_buff_0", 0x600: "of_in_cons_buff_1",
+                 0x900: "of_out_buff_0"}[to]
+        design_case("%s moved onto %s" % (buf, other), loop_design(moves={buf: to}), must=[buf, other, "overlaps"])
+    syms = loop_symbols()
+    for i, (n_, v, s, t) in enumerate(syms):
+        if not n_.startswith("of_"):
+            continue
+        shifted = syms[:i] + [(n_, v + 0x40, s, t)] + syms[i + 1:]
+        design_case("symbol %s at another address" % n_, loop_design(), core_elf(shifted), must=[n_, "defines it at"])
+        sized = syms[:i] + [(n_, v, 100, t)] + syms[i + 1:]
+        design_case("symbol %s of another size" % n_, loop_design(), core_elf(sized), must=[n_, "(100 B)"])
+        missing = syms[:i] + syms[i + 1:]
+        design_case("symbol %s missing" % n_, loop_design(), core_elf(missing), must=[n_, "does not define"])
+    for addr, size, buf in ((0x70400, 16, "of_in_cons_buff_0"), (0x705F0, 64, "of_in_cons_buff_0"), (0x70BF0, 0x20, "of_out_buff_1"),
+                            (0x70000, 0x2000, "of_in_cons_buff_0")):
+        for sec in (".data", ".bss", ".rodata"):
+            design_case("%s at 0x%X (%d B) over %s" % (sec, addr, size, buf), loop_design(),
+                        core_elf(loop_symbols(), [(sec, addr, size)]), must=[sec, buf])
+    for size in (0x401, 0x800, 0x4000, 0x10000):
+        design_case("stack_size %d over the buffers" % size, loop_design(stack_size=size), must=["stack_size %d" % size, "of_in_cons_buff_0"])
+    for at in ("0x70400", "0x705FC", "0x70A00", "0x70BFF"):
+        design_case("--sim-stack-at %s inside a buffer" % at, loop_design(), extra=["--sim-stack-at", at], must=["--sim-stack-at", "inside"])
+    for count in (2, 1000, 100000):
+        locks = "".join("    %%x%d = aie.lock(%%tile_0_2, 7) {init = 1 : i32}\n" % k for k in range(count))
+        design_case("%d locks on one id" % count, loop_design(extra_locks=locks), must=["x1", "x0", "has id 7"])
+    for lid in (16, 63):
+        design_case("lock id %d on a compute tile" % lid, loop_design(extra_locks="    %%y = aie.lock(%%tile_0_2, %d)\n" % lid),
+                    must=["has id %d" % lid, "16 locks"])
+    design_case("a lock reusing the input's id", loop_design(extra_locks='    %z = aie.lock(%tile_0_2, 1) {init = 5 : i32}\n'),
+                must=["z", "in_cons", "has id 1"])
+
+    # Seeded mutations of the design's numbers: whatever they make, the run ends by itself, bounded.
+    base = loop_design()
+    nums = [m for m in re.finditer(r"\d+", base)]
+    for i in range(n(40)):
+        text = base
+        for m in sorted(RNG.sample(nums, RNG.randint(1, 3)), key=lambda m: -m.start()):
+            text = text[:m.start()] + str(RNG.choice([0, 1, 2, 3, 15, 16, 63, 64, 0x3FF, 0x400, 0x600, 0xFFFF, 0x10000, 2 ** 31,
+                                                      RNG.randrange(0, 70000)])) + text[m.end():]
+        open(f("mut.mlir"), "w").write(text)
+        rc, _, err, mib = run_rss(["sim", "--elf", f("loop.elf"), "--design", f("mut.mlir"), "--input", "of_in=" + f("in.bin"),
+                                   "--sim-max-cycles", "200000"], timeout=30)
+        reason = ordinary(rc, err, (0, 2))
+        if not reason and mib > 200:
+            reason = "peak RSS %.0f MiB" % mib
+        record("sim design mutations", "mutation %d" % i, reason)
+
+
 def attack_packages():
     global ENV, CACHE
     ENV, CACHE = private_cache()
@@ -707,7 +1031,7 @@ def main():
     try:
         only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
         for attack in (attack_npy, attack_special_files, attack_json, attack_outputs, attack_signals, attack_memory, attack_injection,
-                       attack_packages):
+                       attack_packages, attack_simulator):
             if only is None or attack.__name__[len("attack_"):] in only:
                 attack()
     finally:

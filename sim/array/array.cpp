@@ -93,7 +93,10 @@ struct Array::Tile {
   std::vector<StandInTransfer> received;
 };
 
-Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {}
+Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {
+  if (opt_.max_cycles == 0 || opt_.max_cycles > kMaxMaxCycles)
+    throw SimError("--sim-max-cycles " + std::to_string(opt_.max_cycles) + ": must be from 1 to 10^15");
+}
 Array::~Array() = default;
 
 // Every DMA word looks its tile up: a flat grid, not the map (the map keeps ownership and order).
@@ -431,7 +434,6 @@ std::vector<InputUse> Array::input_uses(int col, int row) {
     if (t->open_use[r] >= 0) {
       // Close the open fills as of now (a later call reopens nothing: the core goes on storing).
       InputUse u = t->inputs[t->open_use[r]];
-      u.core_stores.clear(), u.writers.clear(), u.clobbered_before_use.clear();
       finish_input_use(*t->core, *t->elf, static_cast<int>(r), u);
       t->inputs[t->open_use[r]] = u;
     }

@@ -528,7 +528,7 @@ InstructionStream parse_instruction_bytes(const std::string& bytes, const std::s
 }
 
 InstructionStream read_instruction_stream(const std::string& path) {
-  return parse_instruction_bytes(read_text_file(path), path);
+  return parse_instruction_bytes(read_text_file(path, kMaxTextInputBytes, "an instruction stream"), path);
 }
 
 // ---------------------------------------------------------------------------------------------

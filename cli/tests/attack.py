@@ -278,6 +278,22 @@ def attack_outputs():
 
 
 # --- signals during work --------------------------------------------------------------------------
+def interrupt(cmd, sig, delay, timeout):
+    """Starts the CLI with `cmd`, sends `sig` after `delay` s; (exit code or "timeout", stderr, seconds from the signal to the exit)."""
+    p = subprocess.Popen([EXE] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(delay)
+    t0 = time.time()
+    p.send_signal(sig)
+    try:
+        _, err = p.communicate(timeout=timeout)
+        rc = p.returncode
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        rc, err = "timeout", b""
+    return rc, err.decode("utf-8", "replace"), time.time() - t0
+
+
 def attack_signals():
     suite = os.path.join(TMP, "signal-suite.json")
     d = fresh_fixture("signals")
@@ -291,16 +307,7 @@ def attack_signals():
             os.unlink(out)
         cmd = RNG.choice([["suite", suite, "--json", out, "-j", "2"],
                           ["run", "--kernel", "precise-v1", "--fixture", d, "--backend", "host", "--json", out, "--keep-outputs"]])
-        p = subprocess.Popen([EXE] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(delay)
-        p.send_signal(sig)
-        try:
-            _, err = p.communicate(timeout=30)
-            rc = p.returncode
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc, err = "timeout", b""
-        err = err.decode("utf-8", "replace")
+        rc, err, _ = interrupt(cmd, sig, delay, timeout=30)
         # A signal in the first milliseconds, before main() installs its handlers, kills by default:
         # nothing can have been written by then, which the checks below hold it to.
         reason = ordinary(rc, err, (0, 1, 128 + sig)) if rc != -sig else ""
@@ -880,23 +887,12 @@ def attack_simulator():
                            "of_out=" + f("s.out"), "--json", f("s.json"), "--sim-max-cycles", "1000000000000000"],
                           ["run", "--kernel", "uc-int32-lut", "--fixture", SEED42, "--backend", "sim", "--elf", f("big.elf"), "--design",
                            f("big.mlir"), "--json", f("r.json"), "--sim-max-cycles", "1000000000000000"]])
-        p = subprocess.Popen([EXE] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(delay)
-        t0 = time.time()
-        p.send_signal(sig)
-        try:
-            _, err = p.communicate(timeout=10)
-            rc = p.returncode
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
-            rc, err = "timeout", b""
-        err = err.decode("utf-8", "replace")
+        rc, err, stopped_in = interrupt(cmd, sig, delay, timeout=10)
         reason = ordinary(rc, err, (128 + sig,)) if rc != -sig else ""
         if not reason and rc == 128 + sig and "no report or output written" not in err:
             reason = "not the interruption's line: " + err.strip()[:200]
-        if not reason and time.time() - t0 > 3:
-            reason = "took %.1f s to stop" % (time.time() - t0)
+        if not reason and stopped_in > 3:
+            reason = "took %.1f s to stop" % stopped_in
         if not reason and any(os.path.exists(o) for o in outs):
             reason = "an output was written"
         leftovers = [x for x in os.listdir(d) if ".tmp." in x]

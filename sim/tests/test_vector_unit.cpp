@@ -1,4 +1,4 @@
-// The vector unit: the fp32 -> bf16 conversion rule on hand-worked values, and the user's four bf16 builds it runs (gelu, layernorm, softmax, matmul) against host references of their sources rounding where the binaries round.
+// The vector unit: the fp32 -> bf16 conversion rule on hand-worked values, and the user's four bf16 builds it runs (gelu, layernorm, softmax, matmul) on 200 random transfers each plus edges, against host references of their sources rounding where the binaries round.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -39,28 +39,6 @@ using bf16ref::gelu_f32;
 
 using Bytes = std::vector<uint8_t>;
 
-struct Compare {
-  size_t elements = 0, differing = 0;
-  std::string first;
-};
-Compare compare(const std::vector<Bytes>& in, const std::vector<Bytes>& out, uint16_t (*round)(float)) {
-  Compare c;
-  for (size_t t = 0; t < in.size(); ++t)
-    for (size_t i = 0; i < 1024; ++i) {
-      const uint16_t x = static_cast<uint16_t>(in[t][2 * i] | in[t][2 * i + 1] << 8);
-      const uint16_t got = static_cast<uint16_t>(out[t][2 * i] | out[t][2 * i + 1] << 8);
-      const uint16_t want = round(gelu_f32(from_bf16(x)));
-      ++c.elements;
-      if (want == got) continue;
-      if (c.differing++ == 0) {
-        char b[160];
-        std::snprintf(b, sizeof b, "first differing element: transfer %zu element %zu, input 0x%04X: host 0x%04X, sim 0x%04X", t, i, x, want, got);
-        c.first = b;
-      }
-    }
-  return c;
-}
-
 }  // namespace
 
 TEST_CASE("vector: vconv.bf16.fp32 rounds toward -inf under crRnd 0 and to nearest even under 12") {
@@ -78,45 +56,6 @@ TEST_CASE("vector: vconv.bf16.fp32 rounds toward -inf under crRnd 0 and to neare
   CHECK_FALSE(fp32_to_bf16(0x00000001, 0, &h));  // subnormal: refused
   CHECK_FALSE(fp32_to_bf16(0xFF7F0001, 0, &h));  // floor past -max: overflow rule not fixed
   CHECK_FALSE(fp32_to_bf16(0x3F800000, 1, &h));  // ceil: not implemented, refused
-}
-
-TEST_CASE("vector kernels: gelu-bf16 equals its source in IEEE fp32 cast to bf16 toward -inf, bit for bit") {
-  const std::string dir = attncheck::testing::shared_dir() + "/aie2/gelu-bf16-2025-11-22";
-  const Design design = read_design(dir + "/input_physical_with_elfs.mlir");
-  const Elf elf = read_elf(dir + "/main_core_0_2.elf");
-  const CompiledProgram prog(elf);
-  // Random bf16 inputs over the range the kernel is written for (|x| < 4.5 keeps its tanh
-  // approximation's argument small), and edge rows: zeros, negative zero, ramps over [-8, 8].
-  std::mt19937 rng(20251122);
-  std::uniform_real_distribution<float> d(-6.0f, 6.0f);
-  std::vector<Bytes> in(4, Bytes(2048));
-  for (size_t t = 0; t < 2; ++t)
-    for (size_t i = 0; i < 1024; ++i) {
-      const uint16_t h = static_cast<uint16_t>(bits(d(rng)) >> 16);
-      in[t][2 * i] = static_cast<uint8_t>(h), in[t][2 * i + 1] = static_cast<uint8_t>(h >> 8);
-    }
-  for (size_t i = 0; i < 1024; ++i) {
-    const uint16_t z = i % 2 ? 0x8000 : 0x0000;
-    const uint16_t r = static_cast<uint16_t>(bits(-8.0f + 16.0f * static_cast<float>(i) / 1024.0f) >> 16);
-    in[2][2 * i] = static_cast<uint8_t>(z), in[2][2 * i + 1] = static_cast<uint8_t>(z >> 8);
-    in[3][2 * i] = static_cast<uint8_t>(r), in[3][2 * i + 1] = static_cast<uint8_t>(r >> 8);
-  }
-  const TileRunResult r = run_tile(prog, design, {{"of_input", in}}, {{"of_output", in.size()}}, TileRunOptions{});
-  const auto& out = r.outputs.at("of_output");
-  REQUIRE(out.size() == in.size());
-  const Compare c = compare(in, out, floor_bf16);
-  std::printf("sim gelu-bf16: %zu elements, %llu bundles; vs the source cast toward -inf: %zu differ %s\n", c.elements,
-              static_cast<unsigned long long>(r.core.bundles), c.differing, c.first.c_str());
-  INFO(c.first);
-  CHECK(c.elements == 4096);
-  CHECK(c.differing == 0);
-
-  // Mutation: the same outputs against a reference that rounds to nearest even (the rounding plain
-  // IEEE code would use, and crRnd 12) differ, and the comparison names the first element.
-  const Compare m = compare(in, out, rne_bf16);
-  std::printf("sim gelu-bf16 vs the source rounded to nearest even: %zu of %zu differ; %s\n", m.differing, m.elements, m.first.c_str());
-  CHECK(m.differing > 0);
-  CHECK(m.first.find("first differing element: transfer ") == 0);
 }
 
 namespace {
@@ -163,58 +102,133 @@ struct Tally {
 
 }  // namespace
 
-TEST_CASE("vector kernels: layernorm-bf16 (layernorm_simple_bf16) equals its source in IEEE fp32 cast toward -inf") {
-  const auto in = random_bf16(3, 1024, -4.0f, 4.0f, 7001);
-  const auto out = run_build("layernorm-bf16-2025-11-22", {{"of_input", in}}, in.size());
-  Tally t;
-  for (size_t k = 0; k < in.size(); ++k) {
-    uint16_t x[1024], want[1024];
-    for (size_t i = 0; i < 1024; ++i) x[i] = at(in[k], i);
-    bf16ref::layernorm_1024(x, want, floor_bf16);
-    for (size_t i = 0; i < 1024; ++i) t.add(k, i, want[i], at(out[k], i));
-  }
-  std::printf("sim layernorm-bf16: %zu elements, %zu differ %s\n", t.n, t.bad, t.first.c_str());
-  INFO(t.first);
-  CHECK(t.n == 3072);
-  CHECK(t.bad == 0);
+namespace {
+
+// Issue 23, acceptance 2: every build runs `random` seeded transfers (200 in Release) at several
+// magnitudes, plus edge transfers, and each element is compared with the source's reference cast
+// toward -inf (the binaries' crRnd 0) and, as the report of what plain IEEE code would give, with
+// the same reference rounded to nearest even.
+constexpr size_t kRandomTransfers = attncheck::testing::scaled(200, 12);
+
+void put(Bytes& t, size_t i, float f) {
+  const uint16_t h = static_cast<uint16_t>(bits(f) >> 16);
+  t[2 * i] = static_cast<uint8_t>(h), t[2 * i + 1] = static_cast<uint8_t>(h >> 8);
 }
 
-TEST_CASE("vector kernels: softmax-bf16 equals its source in IEEE fp32, both bf16 casts toward -inf") {
-  const auto in = random_bf16(3, 1024, -4.0f, 4.0f, 7002);
-  const auto out = run_build("softmax-bf16-2025-11-22", {{"of_input", in}}, in.size());
-  Tally t, rne;
+// `n` transfers of `elements` bf16 values, each transfer uniform in +-scale with the scale cycling
+// through `scales`, so small, unit and large magnitudes all appear.
+std::vector<Bytes> random_scaled(size_t n, size_t elements, std::initializer_list<float> scales, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<Bytes> out(n, Bytes(2 * elements));
+  const std::vector<float> sc(scales);
+  for (size_t k = 0; k < n; ++k) {
+    std::uniform_real_distribution<float> d(-sc[k % sc.size()], sc[k % sc.size()]);
+    for (size_t i = 0; i < elements; ++i) put(out[k], i, d(rng));
+  }
+  return out;
+}
+
+// Edge transfers of 1024 values from a rule per element.
+Bytes edge(float (*f)(size_t)) {
+  Bytes t(2048);
+  for (size_t i = 0; i < 1024; ++i) put(t, i, f(i));
+  return t;
+}
+
+// A build's outputs against `ref` (1024 elements per transfer) under both roundings; prints the
+// counts and the first difference of each.
+void check_1024(const char* name, const std::string& build, const std::vector<Bytes>& in,
+                void (*ref)(const uint16_t*, uint16_t*, uint16_t (*)(float)), size_t edges) {
+  const auto out = run_build(build, {{"of_input", in}}, in.size());
+  REQUIRE(out.size() == in.size());
+  Tally t, ieee;
   for (size_t k = 0; k < in.size(); ++k) {
     uint16_t x[1024], want[1024], want_rne[1024];
     for (size_t i = 0; i < 1024; ++i) x[i] = at(in[k], i);
-    bf16ref::softmax_1024(x, want, floor_bf16);
-    bf16ref::softmax_1024(x, want_rne, rne_bf16);
+    ref(x, want, floor_bf16);
+    ref(x, want_rne, rne_bf16);
     for (size_t i = 0; i < 1024; ++i) {
       t.add(k, i, want[i], at(out[k], i));
-      rne.add(k, i, want_rne[i], at(out[k], i));
+      ieee.add(k, i, want_rne[i], at(out[k], i));
     }
   }
-  std::printf("sim softmax-bf16: %zu elements, %zu differ %s; rounded to nearest even instead: %zu differ\n", t.n, t.bad,
-              t.first.c_str(), rne.bad);
+  std::printf("sim %s: %zu transfers (%zu random, %zu edge), %zu elements: %zu differ from the source cast toward -inf %s\n"
+              "  plain IEEE (casts to nearest even) instead: %zu of %zu differ, one bf16 step each, the same fp32 value cast the other way; %s\n",
+              name, in.size(), in.size() - edges, edges, t.n, t.bad, t.first.c_str(), ieee.bad, ieee.n, ieee.first.c_str());
   INFO(t.first);
-  CHECK(t.n == 3072);
+  CHECK(t.n == 1024 * in.size());
   CHECK(t.bad == 0);
-  CHECK(rne.bad > 0);  // the mutation (conv_even) is seen
+  CHECK(ieee.bad > 0);  // the mutation (conv_even) is seen
 }
 
-TEST_CASE("vector kernels: matmul-bf16 (matmul_bf16_64x64) equals its source's fp32 sums cast toward -inf") {
-  const auto a = random_bf16(1, 4096, -2.0f, 2.0f, 7003), b = random_bf16(1, 4096, -2.0f, 2.0f, 7004);
-  const auto out = run_build("matmul-bf16-2025-11-22", {{"of_input_A", a}, {"of_input_B", b}}, 1);
-  Tally t;
-  for (size_t i = 0; i < 64; ++i)
-    for (size_t j = 0; j < 64; ++j) {
-      float acc = 0.0f;
-      for (size_t k = 0; k < 64; ++k) acc += from_bf16(at(a[0], i * 64 + k)) * from_bf16(at(b[0], k * 64 + j));
-      t.add(0, i * 64 + j, floor_bf16(acc), at(out[0], i * 64 + j));
-    }
-  std::printf("sim matmul-bf16: %zu elements, %zu differ %s\n", t.n, t.bad, t.first.c_str());
+}  // namespace
+
+TEST_CASE("vector kernels: gelu-bf16 equals its source in IEEE fp32 cast to bf16 toward -inf, bit for bit, on 200 random transfers and edges") {
+  // Magnitudes up to 6 (|x| < 4.5 keeps the source's tanh approximation's argument small; beyond
+  // it the approximation still runs the same operations), and edge rows: zeros and negative zeros,
+  // a ramp over [-8, 8], the smallest normal bf16 magnitudes, powers of two.
+  auto in = random_scaled(kRandomTransfers, 1024, {6.0f, 0.05f, 1.0f, 4.5f}, 20251122);
+  in.push_back(edge([](size_t i) { return i % 2 ? -0.0f : 0.0f; }));
+  in.push_back(edge([](size_t i) { return -8.0f + 16.0f * static_cast<float>(i) / 1024.0f; }));
+  in.push_back(edge([](size_t i) { return std::ldexp(i % 2 ? -1.0f : 1.0f, -20 + static_cast<int>(i % 24)); }));
+  check_1024("gelu-bf16", "gelu-bf16-2025-11-22", in, bf16ref::gelu_1024, 3);
+}
+
+TEST_CASE("vector kernels: layernorm-bf16 (layernorm_simple_bf16) equals its source in IEEE fp32 cast toward -inf, on 200 random transfers and edges") {
+  // Edges: a constant row (variance 0: only the 1e-5 in the rsqrt), one outlier among zeros, an
+  // alternating +-1 row (mean 0 exactly), a row offset far from zero (mean >> spread).
+  auto in = random_scaled(kRandomTransfers, 1024, {4.0f, 0.01f, 1.0f, 64.0f}, 7001);
+  in.push_back(edge([](size_t) { return 1.5f; }));
+  in.push_back(edge([](size_t i) { return i == 517 ? 100.0f : 0.0f; }));
+  in.push_back(edge([](size_t i) { return i % 2 ? -1.0f : 1.0f; }));
+  in.push_back(edge([](size_t i) { return 1000.0f + static_cast<float>(i % 7); }));
+  check_1024("layernorm-bf16", "layernorm-bf16-2025-11-22", in, bf16ref::layernorm_1024, 4);
+}
+
+TEST_CASE("vector kernels: softmax-bf16 equals its source in IEEE fp32, both bf16 casts toward -inf, on 200 random transfers and edges") {
+  // Edges: all equal (every exponent 0), one dominant element, a ramp whose smallest terms are
+  // 2^-40 of the largest, and a row of negative values only.
+  auto in = random_scaled(kRandomTransfers, 1024, {4.0f, 0.1f, 1.0f, 12.0f}, 7002);
+  in.push_back(edge([](size_t) { return -3.0f; }));
+  in.push_back(edge([](size_t i) { return i == 3 ? 20.0f : 0.0f; }));
+  in.push_back(edge([](size_t i) { return -28.0f + 28.0f * static_cast<float>(i) / 1024.0f; }));
+  in.push_back(edge([](size_t i) { return -1.0f - static_cast<float>(i % 13) * 0.25f; }));
+  check_1024("softmax-bf16", "softmax-bf16-2025-11-22", in, bf16ref::softmax_1024, 4);
+}
+
+TEST_CASE("vector kernels: matmul-bf16 (matmul_bf16_64x64) equals its source's fp32 sums cast toward -inf, on 200 random pairs and edges") {
+  // 200 random (A, B) pairs at several magnitudes, then edges: B the identity (exact products),
+  // A zero, and rows that cancel (A's row k and B's column alternate signs: sums near zero,
+  // where the cast toward -inf and to nearest differ in sign handling).
+  const size_t random = attncheck::testing::scaled(200, 3);
+  auto a = random_scaled(random, 4096, {2.0f, 0.1f, 8.0f}, 7003), b = random_scaled(random, 4096, {2.0f, 1.0f, 0.25f}, 7004);
+  Bytes id(8192), zero(8192), cancel_a(8192), cancel_b(8192), rnd = random_scaled(1, 4096, {3.0f}, 7005)[0];
+  for (size_t i = 0; i < 4096; ++i) {
+    put(id, i, i / 64 == i % 64 ? 1.0f : 0.0f);
+    put(zero, i, 0.0f);
+    put(cancel_a, i, (i % 2 ? -1.0f : 1.0f) * (1.0f + static_cast<float>(i % 5) / 8.0f));
+    put(cancel_b, i, 1.0f + static_cast<float>((i / 64) / 2) / 64.0f);
+  }
+  a.insert(a.end(), {rnd, zero, cancel_a});
+  b.insert(b.end(), {id, rnd, cancel_b});
+  const auto out = run_build("matmul-bf16-2025-11-22", {{"of_input_A", a}, {"of_input_B", b}}, a.size());
+  REQUIRE(out.size() == a.size());
+  Tally t, ieee;
+  for (size_t m = 0; m < a.size(); ++m)
+    for (size_t i = 0; i < 64; ++i)
+      for (size_t j = 0; j < 64; ++j) {
+        float acc = 0.0f;
+        for (size_t k = 0; k < 64; ++k) acc += from_bf16(at(a[m], i * 64 + k)) * from_bf16(at(b[m], k * 64 + j));
+        t.add(m, i * 64 + j, floor_bf16(acc), at(out[m], i * 64 + j));
+        ieee.add(m, i * 64 + j, rne_bf16(acc), at(out[m], i * 64 + j));
+      }
+  std::printf("sim matmul-bf16: %zu pairs (%zu random, 3 edge), %zu elements: %zu differ %s\n"
+              "  plain IEEE (the sum cast to nearest even) instead: %zu of %zu differ; %s\n",
+              a.size(), random, t.n, t.bad, t.first.c_str(), ieee.bad, ieee.n, ieee.first.c_str());
   INFO(t.first);
-  CHECK(t.n == 4096);
+  CHECK(t.n == 4096 * a.size());
   CHECK(t.bad == 0);
+  CHECK(ieee.bad > 0);
 }
 
 namespace {

@@ -378,7 +378,7 @@ uint8_t* Array::memory(Tile& t, uint64_t address, uint32_t bytes, const DmaChann
   uint64_t local = address;
   if (t.kind == TileKind::Mem) {
     const MemTileTarget m = mem_tile_dma_target(address);
-    target = find_tile(t.col + m.column_delta, t.row);
+    target = m.column_delta == 0 ? &t : find_tile(t.col + m.column_delta, t.row);
     local = m.offset;
     if (!target || target->kind != TileKind::Mem)
       throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " addresses " + hex(address) + ", the memory of a tile that does not exist");
@@ -460,8 +460,7 @@ void Array::load_bd(DmaChannel& ch, int bd) {
 }
 
 // One cycle of one channel; true when it did something (a lock, a word, a BD or task step).
-bool Array::step_channel(DmaChannel& ch) {
-  Tile& t = *find_tile(ch.col, ch.row);
+bool Array::step_channel(DmaChannel& ch, Tile& t) {
   switch (ch.state) {
     case ChannelState::Idle: {
       if (ch.queue.empty()) return false;
@@ -499,7 +498,7 @@ bool Array::step_channel(DmaChannel& ch) {
           return false;
         }
         uint32_t w;
-        std::memcpy(&w, word_at(ch, ch.pattern.next()), 4);
+        std::memcpy(&w, word_at(ch, t, ch.pattern.next()), 4);
         ch.route->push(w);
       } else {
         if (!ch.route || ch.route->fifo[ch.sink_index].empty()) {
@@ -509,7 +508,7 @@ bool Array::step_channel(DmaChannel& ch) {
         auto& f = ch.route->fifo[ch.sink_index];
         const uint32_t w = f.front();
         f.pop_front();
-        std::memcpy(word_at(ch, ch.pattern.next()), &w, 4);
+        std::memcpy(word_at(ch, t, ch.pattern.next()), &w, 4);
       }
       ++ch.words;
       return true;
@@ -541,18 +540,33 @@ bool Array::step_channel(DmaChannel& ch) {
 
 namespace attncheck::aie2::array {
 
-uint8_t* Array::word_at(DmaChannel& ch, int64_t word_offset) {
+uint8_t* Array::word_at(DmaChannel& ch, Tile& t, int64_t word_offset) {
   const int64_t byte = static_cast<int64_t>(ch.current.address) + 4 * word_offset;
+  const uint64_t b = static_cast<uint64_t>(byte);
+  if (byte >= 0 && ch.window_call == calls_ && b >= ch.window_lo && b + 4 <= ch.window_hi) return ch.window_base + (b - ch.window_lo);
   if (byte < 0)
     throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " steps to a negative address (" + std::to_string(byte) + ")");
-  Tile& t = *find_tile(ch.col, ch.row);
-  if (t.kind != TileKind::Shim) return memory(t, static_cast<uint64_t>(byte), 4, ch);
+  if (t.kind != TileKind::Shim) {
+    uint8_t* p = memory(t, b, 4, ch);
+    // The whole memory this word is in: a compute tile's own, or the memory tile (own or a
+    // neighbour's) its 512 KiB window names; memory() checked this word against it.
+    // (Every memory tile has the same 512 KiB; a compute tile's memory is its layout's size.)
+    const uint64_t size = t.kind == TileKind::Mem ? 512 * 1024 : t.memory.size();
+    if (t.kind == TileKind::Mem && t.memory.size() != size) return p;  // no window: every word checked
+    ch.window_lo = b / size * size, ch.window_hi = ch.window_lo + size;
+    ch.window_base = p - (b - ch.window_lo);
+    ch.window_call = calls_;
+    return p;
+  }
   // Shim DMA: the address is a device (DDR) address; it must fall inside one host buffer.
   for (const auto& h : host_)
-    if (static_cast<uint64_t>(byte) >= h.device_address && static_cast<uint64_t>(byte) + 4 <= h.device_address + h.bytes->size()) {
+    if (b >= h.device_address && b + 4 <= h.device_address + h.bytes->size()) {
       ArgumentUse& use = argument_use_[h.arg];
       (ch.s2mm ? use.written : use.read) = true;
-      return h.bytes->data() + (byte - h.device_address);
+      ch.window_lo = h.device_address, ch.window_hi = h.device_address + h.bytes->size();
+      ch.window_base = h.bytes->data();
+      ch.window_call = calls_;
+      return h.bytes->data() + (b - h.device_address);
     }
   std::string args;
   for (const auto& h : host_)
@@ -561,13 +575,13 @@ uint8_t* Array::word_at(DmaChannel& ch, int64_t word_offset) {
                  ", inside no host buffer (kernel arguments " + (args.empty() ? "none" : args) + ")");
 }
 
-std::vector<DmaChannel*> Array::channels() {
-  std::vector<DmaChannel*> out;
+std::vector<std::pair<DmaChannel*, Array::Tile*>> Array::channels() {
+  std::vector<std::pair<DmaChannel*, Tile*>> out;
   // Sinks before sources: a word pushed in a cycle is taken the cycle after.
   for (auto& [k, t] : tiles_)
-    for (auto& c : t->s2mm) out.push_back(&c);
+    for (auto& c : t->s2mm) out.push_back({&c, t.get()});
   for (auto& [k, t] : tiles_)
-    for (auto& c : t->mm2s) out.push_back(&c);
+    for (auto& c : t->mm2s) out.push_back({&c, t.get()});
   return out;
 }
 
@@ -799,6 +813,7 @@ void Array::connect_neighbours() {
 void Array::call(const InstructionStream& insts, const std::map<int, std::vector<uint8_t>*>& args) {
   if (!neighbours_connected_) connect_neighbours();
   insts_ = &insts;
+  ++calls_;  // the channels' memory windows are from earlier calls now (host buffers change)
   next_op_ = 0;
   const uint64_t call_start = now_;
   last_token_ = 0;
@@ -813,7 +828,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
   }
   uint64_t last_progress = now_;
   const uint64_t started = now_;
-  std::vector<DmaChannel*> chans;
+  std::vector<std::pair<DmaChannel*, Tile*>> chans, busy;
   size_t known_tiles = 0;
   while (true) {
     bool progressed = run_ops();
@@ -853,10 +868,15 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       }
     }
     bool moved = false;
-    for (uint64_t c = 0; c < opt_.quantum; ++c) {
+    // Only the instruction stream queues tasks (run_ops, above), so a channel idle with an empty
+    // queue now stays idle for the whole quantum: stepping it would do nothing.
+    busy.clear();
+    for (const auto& c : chans)
+      if (c.first->busy()) busy.push_back(c);
+    for (uint64_t c = 0; c < opt_.quantum && !busy.empty(); ++c) {
       bool any = false;
       dma_now_ = now_ + c;
-      for (auto* ch : chans) any |= step_channel(*ch);
+      for (const auto& [ch, t] : busy) any |= step_channel(*ch, *t);
       if (!any) break;
       moved = true;
     }

@@ -124,15 +124,16 @@ class Array {
   int* lock(Tile& t, int id, const DmaChannel& ch, int* bound_out);
   bool lock_acquire(Tile& t, int id, int value, bool ge, const DmaChannel& ch);
   void lock_release(Tile& t, int id, int value, const DmaChannel& ch);
-  bool step_channel(DmaChannel& ch);
+  bool step_channel(DmaChannel& ch, Tile& t);  // t: the channel's own tile
   void note_fill(Tile& t, const DmaChannel& ch);
   bool step_stand_in(Tile& t);
   void load_bd(DmaChannel& ch, int bd);
   bool run_ops();
   void advance(uint64_t cycles, bool* progressed);
   [[noreturn]] void deadlock(const std::string& waiting_op);
-  uint8_t* word_at(DmaChannel& ch, int64_t word_offset);
-  std::vector<DmaChannel*> channels();
+  uint8_t* word_at(DmaChannel& ch, Tile& t, int64_t word_offset);
+  // Every channel with its tile, in stepping order (sinks before sources).
+  std::vector<std::pair<DmaChannel*, Tile*>> channels();
   std::string waits() const;  // what every core and busy channel waits on, for a deadlock
 
 
@@ -151,6 +152,7 @@ class Array {
   const InstructionStream* insts_ = nullptr;
   size_t next_op_ = 0;
   std::vector<HostBuffer> host_;
+  uint64_t calls_ = 0;  // calls started (see DmaChannel::host_hint_call)
   uint64_t writes_unmodelled_ = 0;
   std::map<std::string, uint64_t> unmodelled_groups_;
 };

@@ -11,16 +11,18 @@ AddressPattern::AddressPattern(const BufferDescriptor& bd, uint32_t iteration) :
   index_.assign(dims_.size(), 0);
   if (bd.iteration_wrap != 0) iteration %= bd.iteration_wrap;
   base_ = static_cast<int64_t>(iteration) * bd.iteration_step;
+  offset_ = base_;
 }
 
 int64_t AddressPattern::next() {
-  int64_t off = base_;
-  for (size_t i = 0; i < dims_.size(); ++i) off += static_cast<int64_t>(index_[i]) * dims_[i].step;
+  const int64_t off = offset_;
   // Advance: the fastest index first; a dimension wraps at its wrap and carries into the next.
   for (size_t i = 0; i < dims_.size(); ++i) {
     ++index_[i];
+    offset_ += dims_[i].step;
     const bool last = i + 1 == dims_.size();
     if (last || dims_[i].wrap == 0 || index_[i] < dims_[i].wrap) break;
+    offset_ -= static_cast<int64_t>(index_[i]) * dims_[i].step;
     index_[i] = 0;
   }
   ++done_;
@@ -31,6 +33,13 @@ std::string DmaChannel::name() const {
   const char* k = kind == TileKind::Shim ? "shim " : kind == TileKind::Mem ? "memory tile " : "tile ";
   return std::string(k) + "(" + std::to_string(col) + "," + std::to_string(row) + ") " + (s2mm ? "S2MM " : "MM2S ") +
          std::to_string(channel);
+}
+
+void WordFifo::grow() {
+  std::vector<uint32_t> bigger(ring_.size() * 2);
+  for (uint64_t i = head_; i < tail_; ++i) bigger[i - head_] = ring_[i & (ring_.size() - 1)];
+  tail_ -= head_, head_ = 0;
+  ring_ = std::move(bigger);
 }
 
 bool StreamRoute::can_push(size_t capacity) const {

@@ -27,6 +27,7 @@ class AddressPattern {
   std::vector<BufferDescriptor::Dim> dims_;
   std::vector<uint32_t> index_;
   int64_t base_ = 0;  // the iteration dimension's offset, in words
+  int64_t offset_ = 0;  // base_ + sum_i index_[i] * step_i, kept as the indices move
   uint32_t length_ = 0, done_ = 0;
 };
 
@@ -56,6 +57,11 @@ struct DmaChannel {
   std::vector<uint32_t> bd_uses;  // per BD: how many times this channel has used it (the iteration dimension)
   StreamRoute* route = nullptr;   // MM2S: where its words go; S2MM: where they come from
   size_t sink_index = 0;          // S2MM: its buffer in route->fifo
+  // The memory window the last word fell in (a tile's memory or a host buffer: byte addresses
+  // [window_lo, window_hi) as this channel's BDs name them, at window_base), and the call it was
+  // found in (host buffers change between calls); the next word looks there first.
+  uint64_t window_lo = 0, window_hi = 0, window_call = 0;
+  uint8_t* window_base = nullptr;
 
   // Counters for reports and syncs.
   uint64_t words = 0, bds_done = 0, tasks_done = 0, lock_wait_cycles = 0, stream_wait_cycles = 0;
@@ -68,11 +74,30 @@ struct DmaChannel {
 
 // A circuit-switched stream from one source port to its destinations, resolved through the
 // switches: the words a source pushed and each destination has not taken yet.
+// The words in flight to one destination, first in first out (a ring that grows by doubling;
+// the sources never push past the stream's buffer size, StreamRoute::can_push).
+class WordFifo {
+ public:
+  bool empty() const { return head_ == tail_; }
+  size_t size() const { return static_cast<size_t>(tail_ - head_); }
+  uint32_t front() const { return ring_[head_ & (ring_.size() - 1)]; }
+  void pop_front() { ++head_; }
+  void push_back(uint32_t w) {
+    if (size() == ring_.size()) grow();
+    ring_[tail_++ & (ring_.size() - 1)] = w;
+  }
+
+ private:
+  void grow();
+  std::vector<uint32_t> ring_ = std::vector<uint32_t>(16);
+  uint64_t head_ = 0, tail_ = 0;
+};
+
 struct StreamRoute {
   std::string source;                    // "tile (0,0) MM2S 0 (shim DMA)"
   std::vector<std::string> hops;         // the ports it passes, for errors and reports
   std::vector<DmaChannel*> sinks;        // S2MM channels it reaches
-  std::vector<std::deque<uint32_t>> fifo;  // one per sink
+  std::vector<WordFifo> fifo;            // one per sink
   bool to_core = false;                  // reaches a core's stream port (not modelled)
   uint64_t words = 0;
   bool can_push(size_t capacity) const;

@@ -165,6 +165,67 @@ nlohmann::json machine_peak() {
 
 std::string fmt(double v, int precision) { return format_number(v, precision); }
 
+// `bench --sim-xclbin`: the array simulator running a whole design (vector code, several cores)
+// as `attncheck sim --insts` runs it, `repeat` times, each in a child process whose report gives
+// its seconds, the time spent inside the cores (--time-cores) and the bundles they issued. The
+// rates are set beside `scalar_rate`, the scalar core's median rate measured in the same run.
+nlohmann::json bench_sim_array(const std::string& exe, const std::string& xclbin, const std::string& insts,
+                               const std::vector<std::string>& args, int repeat, double scalar_rate) {
+  char dir_template[] = "/tmp/attncheck-bench-array-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  if (!dir) throw std::runtime_error("bench: cannot create a temporary directory");
+  const std::string report = std::string(dir) + "/sim.json";
+  std::vector<std::string> argv = {exe, "sim", "--xclbin", xclbin, "--insts", insts, "--time-cores", "--json", report};
+  for (const auto& a : args) argv.insert(argv.end(), {"--arg", a});
+  std::vector<double> wall, in_cores, rates, core_rates;
+  uint64_t bundles = 0;
+  size_t cores = 0;
+  try {
+    for (int r = 0; r < repeat; ++r) {
+      throw_if_interrupted();
+      (void)run_child(argv, "attncheck sim --xclbin " + xclbin);
+      std::ifstream f(report);
+      const nlohmann::json j = nlohmann::json::parse(f);
+      bundles = 0, cores = 0;
+      for (const auto& c : j.at("array").at("cores")) bundles += c.at("bundles").get<uint64_t>(), ++cores;
+      wall.push_back(j.at("seconds").get<double>());
+      in_cores.push_back(j.at("core_seconds").get<double>());
+      rates.push_back(static_cast<double>(bundles) / wall.back() / 1e6);
+      core_rates.push_back(in_cores.back() > 0 ? static_cast<double>(bundles) / in_cores.back() / 1e6 : 0.0);
+    }
+  } catch (...) {
+    std::remove(report.c_str());
+    rmdir(dir);
+    throw;
+  }
+  std::remove(report.c_str());
+  rmdir(dir);
+  const double mr = median(rates), mc = median(core_rates), mw = median(wall), mi = median(in_cores);
+  nlohmann::json j = {{"xclbin", xclbin},
+                      {"insts", insts},
+                      {"args", args},
+                      {"command", argv},
+                      {"cores", cores},
+                      {"simulated_bundles", bundles},
+                      {"seconds", wall},
+                      {"core_seconds", in_cores},
+                      {"median_s", mw},
+                      {"median_core_s", mi},
+                      {"mbundles_per_second_median", mr},
+                      {"core_mbundles_per_second_median", mc},
+                      {"ratio_to_scalar", mr / scalar_rate},
+                      {"core_ratio_to_scalar", mc / scalar_rate}};
+  std::ostringstream o;
+  o << "  array       " << xclbin << " + " << insts << ": median " << fmt(mw, 3) << " s for " << bundles << " bundles on " << cores
+    << " core(s), " << repeat << " runs\n";
+  o << "              whole run (cores, DMA, streams, one thread): " << fmt(mr, 1) << " M bundles/s = " << fmt(mr / scalar_rate, 2)
+    << "x the scalar core's rate above\n";
+  o << "              inside the cores (" << fmt(mi, 3) << " s, " << fmt(100.0 * mi / mw, 0) << "% of the run): " << fmt(mc, 1)
+    << " M bundles/s = " << fmt(mc / scalar_rate, 2) << "x the scalar core's rate\n";
+  j["text"] = o.str();
+  return j;
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
@@ -174,7 +235,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     std::string fixture, kernel, python = "/usr/bin/python3", peer, json;
     int repeat = 5, jobs = 0;
     bool no_peer = false;
-    std::string sim_elf, sim_stack_at;
+    std::string sim_elf, sim_stack_at, sim_xclbin, sim_insts;
+    std::vector<std::string> sim_args;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--fixture", o->fixture, "Fixture directory (D = 64)")->required();
@@ -193,14 +255,31 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                   "The revision or package to time (default: the first built-in with a peer script); with --sim-elf: "
                   "the revision the ELF was built from (required)");
   cmd->add_option("--sim-stack-at", o->sim_stack_at, "With --sim-elf: as `run --sim-stack-at`");
+  cmd->add_option("--sim-xclbin", o->sim_xclbin,
+                  "With --sim-elf: also time the array simulator running this xclbin (vector code, several cores) as "
+                  "`sim --insts` does, and set its bundle rate beside the scalar ELF's");
+  cmd->add_option("--sim-insts", o->sim_insts, "With --sim-xclbin: its instruction stream");
+  cmd->add_option("--sim-arg", o->sim_args, "With --sim-xclbin: N=FILE or N=SIZE, as `sim --arg`")->take_all();
   cmd->callback([o, &exit_code] {
     // Before the work: a bad --out found after minutes of timing would waste them.
     OutputSet::check("--out", o->json);
     if (o->json == "-") send_text_to_stderr();
     check_distinct_paths({{"--fixture " + o->fixture + " (q.npy)", o->fixture + "/q.npy"}}, {{"--out", o->json}});
+    if (!o->sim_xclbin.empty() && (o->sim_elf.empty() || o->sim_insts.empty()))
+      throw InputError("--sim-xclbin: needs --sim-insts (its instruction stream) and --sim-elf (the scalar ELF it is set beside)");
+    if (o->sim_xclbin.empty() && (!o->sim_insts.empty() || !o->sim_args.empty()))
+      throw InputError("--sim-insts and --sim-arg: only with --sim-xclbin");
     if (!o->sim_elf.empty()) {
       if (o->kernel.empty()) throw InputError("--sim-elf: needs --kernel, the revision or package the ELF was built from");
-      const nlohmann::json j = bench_sim(o->fixture, o->kernel, o->sim_elf, o->sim_stack_at, o->repeat);
+      nlohmann::json j = bench_sim(o->fixture, o->kernel, o->sim_elf, o->sim_stack_at, o->repeat);
+      if (!o->sim_xclbin.empty()) {
+        char self[4096];
+        const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (len <= 0) throw std::runtime_error("bench: cannot find this executable (/proc/self/exe)");
+        j["array"] = bench_sim_array(std::string(self, static_cast<size_t>(len)), o->sim_xclbin, o->sim_insts, o->sim_args, o->repeat,
+                                     j["mbundles_per_second_median"].get<double>());
+        j["text"] = j["text"].get<std::string>() + j["array"]["text"].get<std::string>();
+      }
       if (!o->json.empty()) write_json_atomic(o->json, j);
       print(j["text"].get<std::string>());
       exit_code = kExitOk;

@@ -198,6 +198,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       ->group("Array (--insts)");
   sim->add_option("--sim-quantum", a->quantum, "With --insts: cycles the cores run before the DMA catches up (default 64); lock hand-offs are seen at this granularity")
       ->check(CLI::Range(1u, 1u << 20))->group("Array (--insts)");
+  sim->add_flag("--time-cores", a->time_cores, "With --insts: also report core_seconds, the host time spent inside the cores (as `bench --sim-xclbin` uses)")
+      ->group("Array (--insts)");
   sim->add_flag("--profile", a->profile, "With --insts: cycles per function, callees included, and each one's share")->group("Array (--insts)");
   sim->callback([a, &exit_code] {
     if (!a->insts.empty()) return run_sim_array_command(*a, exit_code);

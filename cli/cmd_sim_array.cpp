@@ -121,6 +121,7 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   opt.quantum = a.quantum ? a.quantum : kTimedQuantum;
   if (!a.stack_at.empty()) opt.stack_at = parse_sim_address(a.stack_at, "--sim-stack-at");
   opt.poll = [] { throw_if_interrupted(); };
+  opt.time_cores = a.time_cores;
   const size_t calls = a.iterations ? a.iterations : 1;
   const aie2::array::Clock clock = aie2::array::npu1_clock(a.clock_mhz > 0 ? std::optional<double>(a.clock_mhz) : std::nullopt);
   std::unique_ptr<aie2::array::Timeline> timeline;
@@ -187,6 +188,7 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
                       {"array", rep},
                       {"timing", timing_json(clock, timings)},
                       {"seconds", seconds}};
+  if (a.time_cores) j["core_seconds"] = arr->core_seconds();
   if (timeline && a.profile) j["profile"] = timeline->profile_json(arr->now(), clock);
   if (!a.json.empty()) written.write_json(a.json, j);
   if (timeline && !a.trace.empty()) written.write_json(a.trace, timeline->trace_json(clock, arr->now()));

@@ -15,6 +15,7 @@ struct SimArrayArgs {
   std::string trace;     // Trace Event Format file to write
   bool profile = false;  // cycles per function
   uint32_t quantum = 0;  // 0: ArrayOptions' default
+  bool time_cores = false;  // report core_seconds (ArrayOptions::time_cores)
 };
 
 void run_sim_array_command(const SimArrayArgs& a, int& exit_code);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <climits>
+#include <array>
 #include <cstring>
 
 #include "sim/core.hpp"
@@ -91,6 +92,37 @@ ShuffleMode shuffle_mode(uint32_t m) {
     default: return {0, 0, 0, 0};
   }
 }
+
+// The byte each of the 64 result bytes of vshuffle mode m takes from x1 || x2 (128 bytes): the
+// rule of shuffle_mode (element t of the C x R transpose is element (t % R) * C + t / R) written
+// out once per mode, with R and C exchanged when the test rule shuffle_transposed asks for it.
+// Built at first use for every mode (thread-safe static initialisation), empty where no fact is.
+struct ShufflePermutations {
+  std::array<std::array<uint8_t, 64>, 48> straight{}, transposed{};
+  std::array<bool, 48> known{};
+  ShufflePermutations() {
+    for (uint32_t m = 0; m < 48; ++m) {
+      ShuffleMode sm = shuffle_mode(m);
+      if (m == 38) {  // T16_1x2_flip: "swapping each neighbouring 16 bit values" (UG1583)
+        known[m] = true;
+        for (int k = 0; k < 64; ++k) straight[m][k] = transposed[m][k] = static_cast<uint8_t>(k ^ 2);
+        continue;
+      }
+      if (sm.e == 0) continue;
+      known[m] = true;
+      for (int swap = 0; swap < 2; ++swap) {
+        const int r = swap ? sm.c : sm.r, c = swap ? sm.r : sm.c;
+        const int eb = sm.e / 8, n = 512 / sm.e;  // element bytes, elements in the result
+        auto& perm = swap ? transposed[m] : straight[m];
+        for (int k = 0; k < n; ++k) {
+          const int t = sm.half * n + k;
+          const int src = (t % r) * c + t / r;
+          for (int j = 0; j < eb; ++j) perm[k * eb + j] = static_cast<uint8_t>(src * eb + j);
+        }
+      }
+    }
+  }
+};
 
 }  // namespace
 
@@ -601,13 +633,17 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   const uint8_t* ys = x(u.b);
   // The bytes each mode reads: X 0..38 and Y 0..7 for the convolution, everything otherwise.
   refuse_unknown(core, conv ? (xu_[u.a] & unit_mask(0, 20)) | (xu_[u.b] & unit_mask(0, 4)) : xu_[u.a] | xu_[u.b], name);
-  int64_t p[32];
+  int64_t p[32], f[39], g[8];
+  if (conv) {  // the lanes the convolution reads, widened once
+    for (int k = 0; k < 8; ++k) g[k] = lane(ys, k, 1, sign_y);
+    for (int j = 0; j < 39; ++j) f[j] = lane(xs, j, 1, sign_x);
+  }
   for (int i = 0; i < 32; ++i) {
     if (elem16) {
       p[i] = lane(xs, i, 2, sign_x) * lane(ys, i, 2, sign_y);  // out[i] = X[i] Y[i] (UG1583 mul_elem_C)
     } else {
       int64_t sum = 0;  // out[x] = sum_u G(u) F(x + u), F = X (39 bytes used), G = Y (8 bytes used) (UG1583 mul_conv_MxN)
-      for (int k = 0; k < 8; ++k) sum += lane(ys, k, 1, sign_y) * lane(xs, i + k, 1, sign_x);
+      for (int k = 0; k < 8; ++k) sum += g[k] * f[i + k];
       p[i] = sum;
     }
     // vmsc subtracts the products; dynMulNeg inverts the instruction's own sign of them (VecConf).
@@ -650,9 +686,9 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   refuse_unknown(core, bmu_[2 * u.a] | bmu_[2 * u.a + 1], "vsrs");
   const uint8_t* acc = acc_[u.a].data();
   uint8_t out[64];
+  std::string why;
   for (int i = 0; i < lanes; ++i) {
     int64_t r;
-    std::string why;
     if (!srs_lane(lane(acc, i, in_b, true), shift, rnd, sat, sign, 8 * out_b, &r, &why)) core.fail("vsrs: " + why);
     std::memcpy(out + i * out_b, &r, out_b);  // little-endian host: the low bytes
   }
@@ -1093,36 +1129,25 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       // vshuffle d, x1, x2, r: a 2-D transpose of x1 || x2 (shuffle_mode above). II_VSHUFFLE
       // [2, 1, 1, 1], bypasses [MOV, MOV, MOV, No].
       const uint32_t m = core.regs_[static_cast<uint8_t>(u.imm)];
-      ShuffleMode sm = shuffle_mode(m);
-      if (m == 38) sm = {16, 0, 0, 0};
-      if (sm.e == 0) {
+      static const ShufflePermutations perms;
+      if (m >= 48 || !perms.known[m]) {
         std::snprintf(buf, sizeof buf, "vshuffle mode %u: no public fact fixes it (only 0-38, 44 and 45 are 512- or 1024-bit transposes)", m);
         core.fail(buf);
       }
+      const auto& perm = vector_rules_for_tests().shuffle_transposed ? perms.transposed[m] : perms.straight[m];
       uint32_t ua, ub;
       uint8_t in[128];
-      bool in_unk[128], out_unk[64];
       std::memcpy(in, read_x(u.a, true, core.cycle_, &ua), 64);
       std::memcpy(in + 64, read_x(u.b, true, core.cycle_, &ub), 64);
-      unknown_bytes(ua, in_unk);
-      unknown_bytes(ub, in_unk + 64);
       Write& w = later(core, 2);
       w.file = u.c, w.idx = u.d, w.offset = 0, w.bytes = 64;
-      if (m == 38) {
-        // T16_1x2_flip: "swapping each neighbouring 16 bit values" (UG1583)
-        for (int k = 0; k < 32; ++k) std::memcpy(w.data + 2 * k, in + 2 * (k ^ 1), 2);
-        for (int k = 0; k < 64; ++k) out_unk[k] = in_unk[(k ^ 2)];
-        w.unknown = unknown_units(out_unk);
-      } else {
-        int r = sm.r, c = sm.c;
-        if (vector_rules_for_tests().shuffle_transposed) std::swap(r, c);
-        const int eb = sm.e / 8, n = 512 / sm.e;  // element bytes, elements in the result
-        for (int k = 0; k < n; ++k) {
-          const int t = sm.half * n + k;  // element t of the C x R transpose
-          const int src = (t % r) * c + t / r;
-          std::memcpy(w.data + k * eb, in + src * eb, eb);
-          for (int j = 0; j < eb; ++j) out_unk[k * eb + j] = in_unk[src * eb + j];
-        }
+      for (int k = 0; k < 64; ++k) w.data[k] = in[perm[k]];
+      w.unknown = 0;
+      if (ua | ub) {  // undetermined lanes move with their bytes
+        bool in_unk[128], out_unk[64];
+        unknown_bytes(ua, in_unk);
+        unknown_bytes(ub, in_unk + 64);
+        for (int k = 0; k < 64; ++k) out_unk[k] = in_unk[perm[k]];
         w.unknown = unknown_units(out_unk);
       }
       if (u.c == kFileX) forward_x(w, core.cycle_);

@@ -2,6 +2,7 @@
 #include "sim/array/array.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <numeric>
 #include <set>
@@ -848,7 +849,13 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       if (CoreProfile* p = t->core->profile()) p->time_offset = t->core_time - t->core->cycle();
       Stop stop;
       try {
-        stop = t->core->run(target - t->core_time);
+        if (opt_.time_cores) {
+          const auto c0 = std::chrono::steady_clock::now();
+          stop = t->core->run(target - t->core_time);
+          core_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+        } else {
+          stop = t->core->run(target - t->core_time);
+        }
       } catch (const SimError& e) {
         t->core_state = std::string("stopped: ") + e.what();
         throw SimError("core " + tile_name(t->col, t->row) + ", cycle " + std::to_string(t->core_time) + ": " + e.what());

@@ -46,6 +46,9 @@ struct ArrayOptions {
   // releases, releasing the one it acquires), records it, and fills each MM2S buffer with a copy of
   // the input it took. For checking a design's data movement where its cores cannot run yet.
   std::function<bool(int col, int row)> stand_in;
+  // Measure the host time spent inside the cores (Array::core_seconds): two clock reads per core
+  // per quantum, for `bench`, which compares the cores' bundle rate with the scalar core's.
+  bool time_cores = false;
 };
 
 // One buffer a stand-in core took from an S2MM channel, in order.
@@ -93,6 +96,8 @@ class Array {
   // Cycles of the last call: from its start to the cycle after the last task-complete token it
   // issued (the sync that ends it sees that token); the scheduler's quantum does not round it.
   uint64_t last_call_cycles() const { return last_call_cycles_; }
+  // Host seconds spent inside the cores' run loops over every call (ArrayOptions::time_cores; 0 otherwise).
+  double core_seconds() const { return core_seconds_; }
   // How the shim DMA used each kernel argument's host buffer in the calls so far: read (MM2S) or
   // written (S2MM). The CLI writes an output-only argument back even to a file that existed.
   struct ArgumentUse {
@@ -147,6 +152,7 @@ class Array {
   uint64_t dma_now_ = 0;     // the cycle the DMA channels are stepping
   uint64_t last_token_ = 0;  // the cycle of the last task-complete token
   uint64_t last_call_cycles_ = 0;
+  double core_seconds_ = 0;
   std::map<int, ArgumentUse> argument_use_;
   // The call in progress.
   const InstructionStream* insts_ = nullptr;

@@ -318,3 +318,37 @@ TEST_CASE("sim command: --insts with an output file that already exists writes i
   // An argument the device reads stays an input, even when the device also wrote another one.
   CHECK(file_bytes(d.file("b.bin")) == b);
 }
+
+TEST_CASE("bench --sim-xclbin: a vector design on the array simulator beside the scalar ELF, rates from its own report") {
+  TempDir dir;
+  const std::string bins = shared_dir() + "/npu1/riallto-0593d004/binaries/";
+  // A 720p frame of a gradient: the rates do not depend on the pixels, the run must finish.
+  std::string frame(1280 * 720 * 4, '\0');
+  for (size_t i = 0; i < frame.size(); ++i) frame[i] = static_cast<char>(i * 7 / 4096);
+  write_bytes(dir.file("frame.bin"), frame);
+  const CliResult r = run_cli({"bench", "--sim-elf", int32_dir() + "/main_core_0_2.elf", "--kernel", "uc-int32-lut", "--fixture",
+                               shared_dir() + "/vectors/seed42", "--sim-stack-at", "0x78800", "--repeat", "1", "--sim-xclbin",
+                               bins + "color_threshold_v1_720p.xclbin", "--sim-insts", bins + "color_threshold_v1_720p.seq", "--sim-arg",
+                               "2=" + dir.file("frame.bin"), "--sim-arg", "3=3686400", "--out", dir.file("bench.json")});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(read_text(dir.file("bench.json")));
+  const nlohmann::json& a = j.at("array");
+  // The bundles are the core's, from the child's report: color_threshold issues over a million a frame.
+  CHECK(a.at("cores") == 1);
+  CHECK(a.at("simulated_bundles").get<uint64_t>() > 1000000);
+  CHECK(a.at("median_core_s").get<double>() > 0);
+  CHECK(a.at("median_core_s").get<double>() < a.at("median_s").get<double>());  // the cores are part of the run
+  CHECK(a.at("core_mbundles_per_second_median").get<double>() > a.at("mbundles_per_second_median").get<double>());
+  const double scalar = j.at("mbundles_per_second_median").get<double>();
+  CHECK(a.at("ratio_to_scalar").get<double>() == Approx(a.at("mbundles_per_second_median").get<double>() / scalar));
+  CHECK(r.out.find("inside the cores") != std::string::npos);
+  CHECK(r.out.find("the scalar core's rate") != std::string::npos);
+
+  // Without the scalar side there is nothing to set the rate beside: one line, exit 2.
+  const CliResult e = run_cli({"bench", "--fixture", shared_dir() + "/vectors/seed42", "--sim-xclbin", bins + "color_threshold_v1_720p.xclbin",
+                               "--sim-insts", bins + "color_threshold_v1_720p.seq"});
+  CHECK(e.exit_code == 2);
+  REQUIRE(e.err_lines().size() == 1);
+  CHECK(e.err_lines()[0].find("--sim-xclbin: needs --sim-insts") != std::string::npos);
+}

@@ -541,10 +541,8 @@ bool Array::step_channel(DmaChannel& ch, Tile& t) {
 
 namespace attncheck::aie2::array {
 
-uint8_t* Array::word_at(DmaChannel& ch, Tile& t, int64_t word_offset) {
-  const int64_t byte = static_cast<int64_t>(ch.current.address) + 4 * word_offset;
+uint8_t* Array::word_at_slow(DmaChannel& ch, Tile& t, int64_t byte) {
   const uint64_t b = static_cast<uint64_t>(byte);
-  if (byte >= 0 && ch.window_call == calls_ && b >= ch.window_lo && b + 4 <= ch.window_hi) return ch.window_base + (b - ch.window_lo);
   if (byte < 0)
     throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " steps to a negative address (" + std::to_string(byte) + ")");
   if (t.kind != TileKind::Shim) {

@@ -136,7 +136,15 @@ class Array {
   bool run_ops();
   void advance(uint64_t cycles, bool* progressed);
   [[noreturn]] void deadlock(const std::string& waiting_op);
-  uint8_t* word_at(DmaChannel& ch, Tile& t, int64_t word_offset);
+  // The host address of the channel's word at `word_offset` from its BD's base: from the window
+  // the channel's last word fell in when this one does too, else found and checked (word_at_slow).
+  uint8_t* word_at(DmaChannel& ch, Tile& t, int64_t word_offset) {
+    const int64_t byte = static_cast<int64_t>(ch.current.address) + 4 * word_offset;
+    const uint64_t b = static_cast<uint64_t>(byte);
+    if (byte >= 0 && ch.window_call == calls_ && b >= ch.window_lo && b + 4 <= ch.window_hi) return ch.window_base + (b - ch.window_lo);
+    return word_at_slow(ch, t, byte);
+  }
+  uint8_t* word_at_slow(DmaChannel& ch, Tile& t, int64_t byte);
   // Every channel with its tile, in stepping order (sinks before sources).
   std::vector<std::pair<DmaChannel*, Tile*>> channels();
   std::string waits() const;  // what every core and busy channel waits on, for a deadlock
@@ -158,7 +166,7 @@ class Array {
   const InstructionStream* insts_ = nullptr;
   size_t next_op_ = 0;
   std::vector<HostBuffer> host_;
-  uint64_t calls_ = 0;  // calls started (see DmaChannel::host_hint_call)
+  uint64_t calls_ = 0;  // calls started (see DmaChannel::window_call)
   uint64_t writes_unmodelled_ = 0;
   std::map<std::string, uint64_t> unmodelled_groups_;
 };

@@ -14,21 +14,6 @@ AddressPattern::AddressPattern(const BufferDescriptor& bd, uint32_t iteration) :
   offset_ = base_;
 }
 
-int64_t AddressPattern::next() {
-  const int64_t off = offset_;
-  // Advance: the fastest index first; a dimension wraps at its wrap and carries into the next.
-  for (size_t i = 0; i < dims_.size(); ++i) {
-    ++index_[i];
-    offset_ += dims_[i].step;
-    const bool last = i + 1 == dims_.size();
-    if (last || dims_[i].wrap == 0 || index_[i] < dims_[i].wrap) break;
-    offset_ -= static_cast<int64_t>(index_[i]) * dims_[i].step;
-    index_[i] = 0;
-  }
-  ++done_;
-  return off;
-}
-
 std::string DmaChannel::name() const {
   const char* k = kind == TileKind::Shim ? "shim " : kind == TileKind::Mem ? "memory tile " : "tile ";
   return std::string(k) + "(" + std::to_string(col) + "," + std::to_string(row) + ") " + (s2mm ? "S2MM " : "MM2S ") +
@@ -40,17 +25,6 @@ void WordFifo::grow() {
   for (uint64_t i = head_; i < tail_; ++i) bigger[i - head_] = ring_[i & (ring_.size() - 1)];
   tail_ -= head_, head_ = 0;
   ring_ = std::move(bigger);
-}
-
-bool StreamRoute::can_push(size_t capacity) const {
-  for (const auto& f : fifo)
-    if (f.size() >= capacity) return false;
-  return true;
-}
-
-void StreamRoute::push(uint32_t w) {
-  for (auto& f : fifo) f.push_back(w);
-  ++words;
 }
 
 }  // namespace attncheck::aie2::array

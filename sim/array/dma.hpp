@@ -19,7 +19,20 @@ class AddressPattern {
   AddressPattern() = default;
   AddressPattern(const BufferDescriptor& bd, uint32_t iteration);
   // The next word's offset in 32-bit words from the BD's base address; call `words()` times.
-  int64_t next();
+  int64_t next() {
+    const int64_t off = offset_;
+    // Advance: the fastest index first; a dimension wraps at its wrap and carries into the next.
+    for (size_t i = 0; i < dims_.size(); ++i) {
+      ++index_[i];
+      offset_ += dims_[i].step;
+      const bool last = i + 1 == dims_.size();
+      if (last || dims_[i].wrap == 0 || index_[i] < dims_[i].wrap) break;
+      offset_ -= static_cast<int64_t>(index_[i]) * dims_[i].step;
+      index_[i] = 0;
+    }
+    ++done_;
+    return off;
+  }
   uint32_t words() const { return length_; }
   uint32_t done() const { return done_; }
 
@@ -100,8 +113,15 @@ struct StreamRoute {
   std::vector<WordFifo> fifo;            // one per sink
   bool to_core = false;                  // reaches a core's stream port (not modelled)
   uint64_t words = 0;
-  bool can_push(size_t capacity) const;
-  void push(uint32_t w);
+  bool can_push(size_t capacity) const {
+    for (const auto& f : fifo)
+      if (f.size() >= capacity) return false;
+    return true;
+  }
+  void push(uint32_t w) {
+    for (auto& f : fifo) f.push_back(w);
+    ++words;
+  }
 };
 
 }  // namespace attncheck::aie2::array

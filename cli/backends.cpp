@@ -15,7 +15,7 @@
 #include "npu/build_manifest.hpp"
 #include "npu/insts.hpp"
 #include "npu/xrt_runner.hpp"
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 #include "ref/errors.hpp"
 
 namespace attncheck {
@@ -123,7 +123,7 @@ nlohmann::json check_build_from_xclbin(const Revision& rev, const Params& params
                      ", so its build is checked from its PDI, which this xclbin must hold)");
   }
   const LaunchPlan plan(rev, fx.inputs, params);
-  // DMA_BDn_0's Buffer_Length [13:0] in 32-bit words (AM025; decoded as sim/pdi.cpp reads it).
+  // DMA_BDn_0's Buffer_Length [13:0] in 32-bit words (AM025; decoded as sim/load/pdi.cpp reads it).
   std::map<uint32_t, std::string> moved;  // bytes -> the first descriptor moving them
   std::string all;
   for (const auto& [pos, tile] : img.tiles)

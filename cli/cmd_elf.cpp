@@ -6,7 +6,7 @@
 #include "cli/progress.hpp"
 #include "cli/run.hpp"
 #include "compare/report.hpp"
-#include "sim/design.hpp"
+#include "sim/load/design.hpp"
 #include "ref/errors.hpp"
 #include "sim/inspect.hpp"
 

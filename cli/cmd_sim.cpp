@@ -19,8 +19,8 @@
 #include "ref/atomic_file.hpp"
 #include "ref/errors.hpp"
 #include "ref/interrupt.hpp"
-#include "sim/pdi.hpp"
-#include "sim/tile.hpp"
+#include "sim/load/pdi.hpp"
+#include "sim/core/tile.hpp"
 
 namespace attncheck {
 namespace {

@@ -6,7 +6,7 @@
 #include "fixtures/input_file.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/errors.hpp"
-#include "sim/xclbin_wrap.hpp"
+#include "sim/load/xclbin_wrap.hpp"
 
 namespace attncheck {
 

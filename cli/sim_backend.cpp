@@ -19,8 +19,8 @@
 #include "cli/timing_report.hpp"
 #include "sim/array/program.hpp"
 #include "sim/load/npu_insts.hpp"
-#include "sim/pdi.hpp"
-#include "sim/tile.hpp"
+#include "sim/load/pdi.hpp"
+#include "sim/core/tile.hpp"
 
 namespace attncheck {
 

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/elf.hpp"
-#include "sim/isa.hpp"
+#include "sim/load/elf.hpp"
+#include "sim/isa/isa.hpp"
 
 namespace attncheck::aie2 {
 

@@ -11,7 +11,7 @@
 
 #include "fixtures/npy.hpp"
 #include "fixtures/testing/test_support.hpp"
-#include "sim/xclbin_wrap.hpp"
+#include "sim/load/xclbin_wrap.hpp"
 #include "xrt/detail/xclbin.h"
 
 using namespace attncheck;

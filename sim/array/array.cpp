@@ -9,7 +9,7 @@
 
 #include "ref/errors.hpp"
 #include "sim/array/timeline.hpp"
-#include "sim/tile.hpp"
+#include "sim/core/tile.hpp"
 
 namespace attncheck::aie2::array {
 namespace {

@@ -14,10 +14,10 @@
 #include "sim/array/dma.hpp"
 #include "sim/array/image_writes.hpp"
 #include "sim/array/regs.hpp"
-#include "sim/core.hpp"
+#include "sim/core/core.hpp"
 #include "sim/load/npu_insts.hpp"
-#include "sim/pdi.hpp"
-#include "sim/tile.hpp"
+#include "sim/load/pdi.hpp"
+#include "sim/core/tile.hpp"
 
 namespace attncheck::aie2::array {
 
@@ -112,7 +112,7 @@ class Array {
   // The core of a compute tile, or nullptr before it started.
   Core* core(int col, int row);
   // The write watch of a compute tile: every fill of a buffer its S2MM BDs write, and what the
-  // core stored into it before the next fill (sim/tile.hpp InputUse).
+  // core stored into it before the next fill (sim/core/tile.hpp InputUse).
   std::vector<InputUse> input_uses(int col, int row);
   // What a stand-in core (ArrayOptions::stand_in) received, in order.
   const std::vector<StandInTransfer>& stand_in_received(int col, int row);

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 
 namespace attncheck::aie2::array {
 
@@ -13,7 +13,7 @@ struct RegisterWrite {
   uint32_t value = 0, mask = 0xFFFFFFFFu;
 };
 
-// Bootgen's CDOv2 commands as sim/pdi.cpp reads them: WRITE 0x103 (address, value), MASK_WRITE
+// Bootgen's CDOv2 commands as sim/load/pdi.cpp reads them: WRITE 0x103 (address, value), MASK_WRITE
 // 0x102 (address, mask, value), DMA_WRITE 0x105 (address high, address low, words...: one write per
 // word at consecutive addresses), MASK_WRITE64 0x107 (high, low, mask, value), WRITE64 0x108 (high,
 // low, value). Polls, delays, NOPs, markers and the end mark write nothing. parse_pdi has checked

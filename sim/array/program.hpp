@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "sim/array/array.hpp"
-#include "sim/elf.hpp"
+#include "sim/load/elf.hpp"
 #include "sim/load/npu_insts.hpp"
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 
 namespace attncheck::aie2::array {
 

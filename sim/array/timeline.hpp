@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/core.hpp"
+#include "sim/core/core.hpp"
 
 namespace attncheck::aie2::array {
 

@@ -5,9 +5,9 @@
 
 #include "ref/errors.hpp"
 #include "sim/array/array.hpp"
-#include "sim/core.hpp"
+#include "sim/core/core.hpp"
 #include "sim/load/npu_insts.hpp"
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 
 using namespace attncheck;
 using namespace attncheck::aie2;

@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "ref/errors.hpp"
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 
 using namespace attncheck;
 using namespace attncheck::aie2;

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "ref/errors.hpp"
-#include "sim/design.hpp"
+#include "sim/load/design.hpp"
 
 using namespace attncheck;
 using namespace attncheck::aie2;

@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "sim/core.hpp"
+#include "sim/core/core.hpp"
 
 using namespace attncheck::aie2;
 

@@ -1,4 +1,4 @@
-// Hand encoders for the tests: AIE2 slot words and bundles built from llvm-aie's TableGen concatenations, independently of sim/isa_table.cpp.
+// Hand encoders for the tests: AIE2 slot words and bundles built from llvm-aie's TableGen concatenations, independently of sim/isa/isa_table.cpp.
 #pragma once
 #include <cstdint>
 #include <initializer_list>

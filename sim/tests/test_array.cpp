@@ -13,10 +13,10 @@
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
 #include "sim/array/program.hpp"
-#include "sim/design.hpp"
+#include "sim/load/design.hpp"
 #include "sim/load/npu_insts.hpp"
 #include "sim/tests/bf16_reference.hpp"
-#include "sim/tile.hpp"
+#include "sim/core/tile.hpp"
 
 using namespace attncheck;
 using namespace attncheck::aie2;

@@ -11,7 +11,7 @@
 #include "ref/errors.hpp"
 #include "sim/array/image_writes.hpp"
 #include "sim/array/regs.hpp"
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 
 using namespace attncheck;
 using namespace attncheck::aie2;
@@ -45,7 +45,7 @@ uint64_t reg(int col, int row, uint32_t off) { return tile_address(col, row, off
 
 // ---------------------------------------------------------------------------------------------
 // The facts of a placed design (input_physical_with_elfs.mlir), read with regexes, independent of
-// sim/design.cpp.
+// sim/load/design.cpp.
 // ---------------------------------------------------------------------------------------------
 struct MlirLock {
   std::string tile;
@@ -946,7 +946,7 @@ TEST_CASE("array regs: the runtime sequences' shim BDs, queue pushes and channel
     check_runtime_sequence(testing::shared_dir() + "/aie2/" + d);
 }
 
-TEST_CASE("array regs: register_writes rebuild the memories, locks and Core_Control sim/pdi.cpp keeps", "[sim][array]") {
+TEST_CASE("array regs: register_writes rebuild the memories, locks and Core_Control sim/load/pdi.cpp keeps", "[sim][array]") {
   for (const char* d : {"int32-2025-11-03", "iron-attention-4core-2025-11-03", "softmax-bf16-2core-2025-11-22"}) {
     const DeviceImage img = read_device_image(testing::shared_dir() + "/aie2/" + d + "/main.pdi");
     const Registers r = apply(img);

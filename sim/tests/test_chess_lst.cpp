@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "fixtures/testing/test_support.hpp"
-#include "sim/isa.hpp"
+#include "sim/isa/isa.hpp"
 
 using namespace attncheck::aie2;
 

@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "fixtures/testing/test_support.hpp"
-#include "sim/core.hpp"
-#include "sim/elf.hpp"
+#include "sim/core/core.hpp"
+#include "sim/load/elf.hpp"
 #include "sim/inspect.hpp"
 #include "sim/tests/encode.hpp"
 
@@ -181,7 +181,7 @@ TEST_CASE("core: faults stop with one line naming PC, bundle and function") {
 
 TEST_CASE("core: a vector-unit instruction is refused with its text and PC before any cycle runs") {
   // The decoder reads the whole vec slot now; the scalar core still executes none of it, and
-  // CompiledProgram names the first such instruction in one line (sim/core.cpp is unchanged).
+  // CompiledProgram names the first such instruction in one line (sim/core/core.cpp is unchanged).
   // vnegmac: no public text fixes its formula (docs/aie2-vector.md), so the vector unit refuses it.
   const std::vector<uint8_t> text = program({i16_nop(), i32_vec(vec_vmac(1, 1, 3, 2, core1_dense(1, 11), 7)), i16_nop()});
   const Elf elf = Elf::from_text("vec.elf", text);

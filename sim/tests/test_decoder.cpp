@@ -6,7 +6,7 @@
 #include <set>
 
 #include "fixtures/testing/test_support.hpp"
-#include "sim/isa.hpp"
+#include "sim/isa/isa.hpp"
 #include "sim/tests/encode.hpp"
 
 using namespace attncheck::aie2;

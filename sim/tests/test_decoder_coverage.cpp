@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "fixtures/testing/test_support.hpp"
-#include "sim/elf.hpp"
+#include "sim/load/elf.hpp"
 #include "sim/inspect.hpp"
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 
 using namespace attncheck::aie2;
 namespace fs = std::filesystem;
@@ -56,7 +56,7 @@ TEST_CASE("decoder: every bundle of every core ELF of the user's builds decodes"
 
 TEST_CASE("decoder: every bundle of every core image of AMD's npu1 xclbins decodes") {
   // Riallto's four 720p designs and RyzenAI-SW's 16-core int8 GEMM: Chess-compiled core programs,
-  // read from the PDI each xclbin carries (sim/pdi.hpp).
+  // read from the PDI each xclbin carries (sim/load/pdi.hpp).
   auto xclbins = files_under(attncheck::testing::shared_dir() + "/npu1", "", ".xclbin");
   CHECK(xclbins.size() >= 5);
   size_t tiles = 0;

@@ -12,7 +12,7 @@
 #include "fixtures/testing/test_support.hpp"
 #include "sim/array/program.hpp"
 #include "sim/load/npu_insts.hpp"
-#include "sim/vector_unit.hpp"
+#include "sim/core/vector_unit.hpp"
 
 using namespace attncheck;
 using namespace attncheck::aie2;

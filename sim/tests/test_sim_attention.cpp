@@ -10,7 +10,7 @@
 #include "fixtures/testing/test_support.hpp"
 #include "kernels/tests/differential.hpp"
 #include "ref/errors.hpp"
-#include "sim/core.hpp"
+#include "sim/core/core.hpp"
 
 using namespace attncheck;
 using namespace attncheck::testing;

@@ -9,7 +9,7 @@
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "fixtures/testing/test_support.hpp"
-#include "sim/design.hpp"
+#include "sim/load/design.hpp"
 #include "xrt/detail/xclbin.h"
 
 extern "C" void gelu_int8_512(const int8_t* input, int8_t* output, uint32_t n);

@@ -9,11 +9,11 @@
 #include "fixtures/testing/test_support.hpp"
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
-#include "sim/core.hpp"
-#include "sim/design.hpp"
+#include "sim/core/core.hpp"
+#include "sim/load/design.hpp"
 #include "sim/inspect.hpp"
-#include "sim/pdi.hpp"
-#include "sim/tile.hpp"
+#include "sim/load/pdi.hpp"
+#include "sim/core/tile.hpp"
 
 // The user's sources, compiled for the host from ../shared/aie2 by this test's CMake.
 extern "C" {

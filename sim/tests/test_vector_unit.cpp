@@ -12,12 +12,12 @@
 #include <sstream>
 
 #include "fixtures/testing/test_support.hpp"
-#include "sim/core.hpp"
-#include "sim/design.hpp"
+#include "sim/core/core.hpp"
+#include "sim/load/design.hpp"
 #include "sim/tests/bf16_reference.hpp"
 #include "sim/tests/encode.hpp"
-#include "sim/tile.hpp"
-#include "sim/vector_unit.hpp"
+#include "sim/core/tile.hpp"
+#include "sim/core/vector_unit.hpp"
 
 using namespace attncheck;
 using namespace attncheck::aie2;
@@ -381,7 +381,7 @@ TEST_CASE("vector bundles: vldb w loads 32 aligned bytes in memory order, vbcst.
 // Chess's, copied from the Riallto core images (program memory of the xclbins' PDIs; the
 // address and tile in each comment), except vmul, hand-encoded from AIE2GenInstrFormats.td
 // (sim/tests/encode.hpp). Expected values are worked from docs/aie2-vector.md's rules by the
-// loops below, which share no code with sim/vector_unit.cpp.
+// loops below, which share no code with sim/core/vector_unit.cpp.
 // ---------------------------------------------------------------------------------------------
 namespace {
 

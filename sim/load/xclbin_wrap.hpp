@@ -40,7 +40,7 @@ constexpr size_t kPdiImageArray = 16;         // aie_pdi.pdi_image (array_offset
 // so the same PDI always wraps to the same file. What the simulator (and any reader of the AIE
 // partition) needs; not the kernel metadata (IP_LAYOUT, CONNECTIVITY, ...) through which XRT finds
 // a kernel by name: aiecc's xclbinutil step writes those for a device run. InputError when `pdi`
-// is not a well-formed PDI (sim/pdi.hpp's parse_pdi reads it first).
+// is not a well-formed PDI (sim/load/pdi.hpp's parse_pdi reads it first).
 std::vector<uint8_t> wrap_pdi_in_xclbin(const std::vector<uint8_t>& pdi, const std::string& name, const std::string& where);
 
 }  // namespace attncheck::aie2

@@ -1,5 +1,5 @@
 // The AIE2 vector unit's semantics: one small function per instruction family, each with the public fact it follows (docs/aie2-vector.md).
-#include "sim/vector_unit.hpp"
+#include "sim/core/vector_unit.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <array>
 #include <cstring>
 
-#include "sim/core.hpp"
+#include "sim/core/core.hpp"
 
 namespace attncheck::aie2 {
 namespace {
@@ -20,7 +20,7 @@ constexpr int kCrVaddSign = 0;
 constexpr int kCrSRSSign = 8, kCrSat = 9, kCrUPSSign = 10, kCrUnpackSign = 11;  // control register 0 (AIE2RegisterInfo.cpp getControlRegister: {0, AIE2::crVaddSign})
 // Result cycles of the element-wise families (AIE2Schedule.td; docs/aie2-vector.md "Timing").
 constexpr int kCmpLatency = 2, kMinMaxLatency = 2, kSelLatency = 2, kExtBcstLatency = 2, kEqzLatency = 2,
-              kAddSubLatency = 2, kBitwiseLatency = 2;  // crRnd is control register 6 (sim/decode.cpp's cr table; mlir-aie AIECoreToStandard sets "control register 6 (rounding mode)")
+              kAddSubLatency = 2, kBitwiseLatency = 2;  // crRnd is control register 6 (sim/isa/decode.cpp's cr table; mlir-aie AIECoreToStandard sets "control register 6 (rounding mode)")
 
 uint32_t unit_mask(int first_unit, int units) {
   return units >= 32 ? ~0u : ((1u << units) - 1) << first_unit;
@@ -185,7 +185,7 @@ bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
   auto op = [&](size_t i) { return s.ops[i].value; };
   *u = MicroOp{kVecFirst, 0, 0, 0, 0, 0, false, 0};
   if (name == "VMOV_mv_x") {
-    // vmov dst, src over mBMX / mBMXs (sim/decode.cpp): dst bm (v & 1) or x; src file 4 bm, 5 x.
+    // vmov dst, src over mBMX / mBMXs (sim/isa/decode.cpp): dst bm (v & 1) or x; src file 4 bm, 5 x.
     const int64_t d = op(0), sv = op(1);
     u->kind = kVMovX;
     if (d & 1) u->b = kFileBm, u->d = static_cast<uint8_t>(d >> 1);
@@ -468,7 +468,7 @@ bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
       u->sign = name[9] == 'S';  // VUPS_S32_[DS]..
       u->d = static_cast<uint8_t>(op(0)), u->b = static_cast<uint8_t>(op(2));
       const int64_t src = op(1);
-      // mW1: w number 2 * (v & 7) + ((v >> 3) & 1), high half when v & 16 (sim/decode.cpp vector_name)
+      // mW1: w number 2 * (v & 7) + ((v >> 3) & 1), high half when v & 16 (sim/isa/decode.cpp vector_name)
       u->a = static_cast<uint8_t>(f.x ? src : 2 * (2 * (src & 7) + ((src >> 3) & 1)) + ((src >> 4) & 1));
       u->width = f.x;
       return true;

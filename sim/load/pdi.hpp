@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "sim/design.hpp"
-#include "sim/elf.hpp"
+#include "sim/load/design.hpp"
+#include "sim/load/elf.hpp"
 
 namespace attncheck::aie2 {
 

@@ -5,14 +5,14 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/isa.hpp"
+#include "sim/isa/isa.hpp"
 
 namespace attncheck::aie2 {
 
 struct MicroOp;
 class Core;
 
-// Micro-op kinds of the vector unit; above every scalar kind of sim/core.cpp so one `default:`
+// Micro-op kinds of the vector unit; above every scalar kind of sim/core/core.cpp so one `default:`
 // of the core's switch hands them here.
 enum VecUop : uint16_t {
   kVecFirst = 200,

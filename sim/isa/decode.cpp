@@ -1,10 +1,10 @@
-// AIE2 bundle decoder and disassembler text, driven by the one table in sim/isa_table.cpp.
+// AIE2 bundle decoder and disassembler text, driven by the one table in sim/isa/isa_table.cpp.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
-#include "sim/isa.hpp"
+#include "sim/isa/isa.hpp"
 
 namespace attncheck::aie2 {
 
@@ -47,7 +47,7 @@ Word word_of(const uint8_t* b, int size) {
 }
 
 [[noreturn]] void table_error(const std::string& row, const std::string& what) {
-  throw std::logic_error("sim/isa_table.cpp: " + row + ": " + what);
+  throw std::logic_error("sim/isa/isa_table.cpp: " + row + ": " + what);
 }
 
 void set_bit(std::array<uint64_t, 2>* v, int bit) { (*v)[bit / 64] |= uint64_t{1} << (bit % 64); }

@@ -10,7 +10,7 @@
 // slot word MSB..LSB: 0/1 must match, ? is ignored (a TableGen field that is never assigned), and a
 // letter is a bit of that operand, operand MSB first (split fields appear more than once). Bits the
 // .td writes as `dontcare{..}` are 0 here: llvm-aie encodes them as 0 and its decoder requires 0.
-#include "sim/isa.hpp"
+#include "sim/isa/isa.hpp"
 
 namespace attncheck::aie2 {
 

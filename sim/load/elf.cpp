@@ -1,5 +1,5 @@
 // ELF32 reader for AIE2 core programs: every offset and count is checked before it is used.
-#include "sim/elf.hpp"
+#include "sim/load/elf.hpp"
 
 #include <algorithm>
 #include <cstring>

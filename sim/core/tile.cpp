@@ -1,5 +1,5 @@
 // The DMA stand-in: the design's BD rings played through the tile's locks, one whole transfer at a time, whenever the core waits.
-#include "sim/tile.hpp"
+#include "sim/core/tile.hpp"
 
 #include <algorithm>
 #include <cstring>

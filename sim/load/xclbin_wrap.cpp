@@ -1,10 +1,10 @@
 // An xclbin around a PDI: the axlf header, an EMBEDDED_METADATA section and an AIE_PARTITION holding the PDI (offsets in xclbin_wrap.hpp).
-#include "sim/xclbin_wrap.hpp"
+#include "sim/load/xclbin_wrap.hpp"
 
 #include <cstring>
 
 #include "fixtures/sha256.hpp"
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 
 namespace attncheck::aie2 {
 

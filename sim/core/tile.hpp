@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/core.hpp"
-#include "sim/design.hpp"
+#include "sim/core/core.hpp"
+#include "sim/load/design.hpp"
 
 namespace attncheck::aie2 {
 

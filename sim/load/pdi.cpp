@@ -1,5 +1,5 @@
 // xclbin, PDI and CDO readers, written from XRT's xclbin.h and bootgen's PDI/CDO layout; every offset is checked before use.
-#include "sim/pdi.hpp"
+#include "sim/load/pdi.hpp"
 
 #include <filesystem>
 

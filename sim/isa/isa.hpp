@@ -56,7 +56,7 @@ struct Field {
   std::vector<uint8_t> positions;
 };
 
-// One slot instruction, compiled from its row in sim/isa_table.cpp.
+// One slot instruction, compiled from its row in sim/isa/isa_table.cpp.
 struct Encoding {
   const char* name;    // the TableGen def, so a row can be checked against llvm-aie by name
   Slot slot;

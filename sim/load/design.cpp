@@ -1,5 +1,5 @@
 // A reader for the subset of placed mlir-aie MLIR a single-core design uses; no MLIR library, clear errors on the rest.
-#include "sim/design.hpp"
+#include "sim/load/design.hpp"
 
 #include <algorithm>
 #include <cstdio>

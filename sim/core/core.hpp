@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
-#include "sim/elf.hpp"
+#include "sim/load/elf.hpp"
 #include "sim/inspect.hpp"
-#include "sim/isa.hpp"
-#include "sim/vector_unit.hpp"
+#include "sim/isa/isa.hpp"
+#include "sim/core/vector_unit.hpp"
 
 namespace attncheck::aie2 {
 

@@ -1,5 +1,5 @@
 // The AIE2 core interpreter: each rule cites its ISA fact in docs/aie2.md; the pipeline is exposed, so every write lands at its itinerary's cycle.
-#include "sim/core.hpp"
+#include "sim/core/core.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -644,7 +644,7 @@ void Core::step_bundle(const ProgramBundle& b) {
       case kPadd3D: write_later(u.a, post_modify_3d(u.a, u.b), 1); break;
       case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
       default:
-        if (u.kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/vector_unit.cpp)
+        if (u.kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/core/vector_unit.cpp)
         else fail("internal: micro-op " + std::to_string(u.kind) + " has no rule");
     }
   }

@@ -200,7 +200,7 @@ TEST_CASE("vector kernels: matmul-bf16 (matmul_bf16_64x64) equals its source's f
   // 200 random (A, B) pairs at several magnitudes, then edges: B the identity (exact products),
   // A zero, and rows that cancel (A's row k and B's column alternate signs: sums near zero,
   // where the cast toward -inf and to nearest differ in sign handling).
-  const size_t random = attncheck::testing::scaled(200, 3);
+  const size_t random = attncheck::testing::scaled(200, 1);  // sanitizers: memory, not statistics
   auto a = random_scaled(random, 4096, {2.0f, 0.1f, 8.0f}, 7003), b = random_scaled(random, 4096, {2.0f, 1.0f, 0.25f}, 7004);
   Bytes id(8192), zero(8192), cancel_a(8192), cancel_b(8192), rnd = random_scaled(1, 4096, {3.0f}, 7005)[0];
   for (size_t i = 0; i < 4096; ++i) {

@@ -352,6 +352,9 @@ void add_sim_command(CLI::App& app, int& exit_code) {
     std::snprintf(sp, sizeof sp, "0x%X", r.core.max_sp);
     o << "  cycles   " << r.core.bundles << " bundles issued (one cycle each), " << r.core.lock_waits << " lock waits, SP reached " << sp
       << (topt.stack_at ? " (--sim-stack-at)" : "") << "\n";
+    for (const auto& d : r.stack_over_data)
+      o << "  stack    ran over " << d.buffer << " bytes " << d.first_byte << ".." << d.last_byte << " (SP reached " << sp
+        << "): frames there overwrite what the program keeps in it\n";
     o << "  watch    ";
     if (!stored) {
       o << "the core stored nothing into its input buffers\n";

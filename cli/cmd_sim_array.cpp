@@ -204,6 +204,10 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   for (const auto& c : rep["cores"])
     o << "  core (" << c["tile"][0].get<int>() << "," << c["tile"][1].get<int>() << ")  " << c["bundles"].get<uint64_t>() << " bundles, "
       << c["lock_stall_cycles"].get<uint64_t>() << " cycles waiting on locks, " << c["state"].get<std::string>() << "\n";
+  for (const auto& c : rep["cores"])
+    for (const auto& d : c["stack_over_data"])
+      o << "  stack    core (" << c["tile"][0].get<int>() << "," << c["tile"][1].get<int>() << ") ran over " << d["section"].get<std::string>()
+        << " bytes " << d["bytes"][0].get<uint32_t>() << ".." << d["bytes"][1].get<uint32_t>() << ": frames there overwrite what the program keeps in it\n";
   o << "  cycles   " << rep["cycles"].get<uint64_t>() << " simulated in all (scheduler quanta of " << opt.quantum << ")\n";
   o << timing_text(j["timing"]);
   if (j.contains("profile")) o << profile_text(j["profile"]);

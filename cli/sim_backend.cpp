@@ -305,13 +305,17 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   uint64_t bundles = 0;
   nlohmann::json per_launch = nlohmann::json::array();
   uint32_t max_sp = 0;
+  std::string over_data;  // the first launch whose stack ran over the ELF's own data, for the note
   for (size_t i = 0; i < runs.size(); ++i) {
     const aie2::TileRunResult& t = runs[i];
     bundles += t.core.bundles;
     max_sp = std::max(max_sp, t.core.max_sp);
     per_launch.push_back({{"launch", i}, {"bundles", t.core.bundles}, {"cycles", t.core.bundles},
                           {"priming_transfers", opt.sim_chain ? 0 : i % period}, {"max_sp", t.core.max_sp},
-                          {"lock_waits", t.core.lock_waits}, {"part_word_hazards", t.core.part_word_hazards}});
+                          {"lock_waits", t.core.lock_waits}, {"part_word_hazards", t.core.part_word_hazards},
+                          {"stack_over_data", aie2::stack_json(t.stack_over_data)}});
+    for (const auto& d : t.stack_over_data)
+      if (over_data.empty()) over_data = "; the stack ran over " + d.buffer + " bytes " + std::to_string(d.first_byte) + ".." + std::to_string(d.last_byte) + " in launch " + std::to_string(i);
   }
   // The watch: in a chained run the transfers are the launches in order; in independent runs
   // each launch's measured transfer is its last one.
@@ -357,7 +361,7 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
             {"max_cycles", topt.max_cycles}};
   r.note = "sim: " + std::to_string(bundles) + " bundles in " + std::to_string(n) + " launch(es), " +
            std::to_string(static_cast<long long>(seconds > 0 ? bundles / seconds / 1e6 : 0)) + " M bundles/s; SP reached " + sp_hex +
-           (topt.stack_at ? " (--sim-stack-at)" : "");
+           (topt.stack_at ? " (--sim-stack-at)" : "") + over_data;
   return r;
 }
 

@@ -278,15 +278,21 @@ ElfReport inspect_elf(const Elf& elf, const LinkScript* ld, const std::vector<Bu
     const uint32_t s = std::max(lo, b.address), e = std::min(hi, b.address + b.size);
     if (s < e) r.overlaps.push_back({b.name, s - b.address, e - 1 - b.address, e - s});
   }
-  // The ELF's own data (tables, LUTs, constants: allocated, not executable sections in data
-  // memory) is overwritten the same way when the stack runs into it.
+  // The ELF's own data is overwritten the same way when the stack runs into it.
+  for (auto& o : data_section_overlaps(elf, lo, hi)) r.overlaps.push_back(std::move(o));
+  return r;
+}
+
+std::vector<Overlap> data_section_overlaps(const Elf& elf, uint32_t lo, uint32_t hi) {
+  // Tables, LUTs, constants: allocated, not executable sections in data memory (0x40000 up).
+  std::vector<Overlap> out;
   for (const auto& sec : elf.sections) {
     constexpr uint32_t kShfAlloc = 0x2, kShfExec = 0x4;
     if (!(sec.flags & kShfAlloc) || (sec.flags & kShfExec) || sec.size == 0 || sec.addr < 0x40000) continue;
     const uint32_t s = std::max(lo, sec.addr), e = std::min(hi, sec.addr + sec.size);
-    if (s < e) r.overlaps.push_back({sec.name + " (the ELF's own data)", s - sec.addr, e - 1 - sec.addr, e - s});
+    if (s < e) out.push_back({sec.name + " (the ELF's own data)", s - sec.addr, e - 1 - sec.addr, e - s});
   }
-  return r;
+  return out;
 }
 
 nlohmann::json to_json(const ElfReport& r) {

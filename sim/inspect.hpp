@@ -97,6 +97,10 @@ struct ElfReport {
 // `buffers` overrides the buffer list (names, addresses, sizes from a design); without it the
 // `of_*` symbols of the ELF are the buffers, sized by the link script when one is given.
 ElfReport inspect_elf(const Elf& elf, const LinkScript* ld, const std::vector<BufferInfo>* buffers = nullptr);
+
+// The parts of the ELF's own data sections (.data, .rodata, .bss: allocated, not executable, in
+// data memory) that the bytes [lo, hi) cover: a stack from lo up to hi runs over them.
+std::vector<Overlap> data_section_overlaps(const Elf& elf, uint32_t lo, uint32_t hi);
 nlohmann::json to_json(const ElfReport& r);
 // The one-line stack verdict, e.g. "stack reaches 0x70AE0: 1760 B into of_QKV_cons_buff_0 (bytes
 // 0..1759)", or "stack fits: 2784 B of 4096 B reserved". `row_bytes` > 0 adds the rows of a

@@ -165,6 +165,7 @@ def good_sim():
         "run": {"bundles": 100, "lock_waits": 2, "max_sp": 458848, "part_word_hazards": 0,
                 "ended": "the core executed done", "design": {"path": "d.mlir", "sha256": "c" * 64},
                 "locks": [{"name": "l", "id": 0, "init": 2, "final": 2, "dma_acquires": 2, "dma_releases": 0}],
+                "stack_over_data": [{"section": ".data (the ELF's own data)", "bytes": [0, 15], "count": 16}],
                 "input_transfers": [{"fifo": "of_input", "buffer": "of_input_cons_buff_0", "transfer": 0,
                                      "core_stores": 1, "clobbered_before_read": [[0, 3]],
                                      "writers": [{"function": "f", "bytes": [0, 3], "stores": 1,
@@ -185,6 +186,7 @@ def broken_sims():
     variant("backend called a device", lambda r: r.update(backend="npu"))
     variant("unknown program kind", lambda r: r["program"].update(kind="bin"))
     variant("zero iterations", lambda r: r.update(iterations=0))
+    variant("a stack run over data without its bytes", lambda r: r["run"]["stack_over_data"][0].pop("bytes"))
     variant("a writer with no stores", lambda r: r["run"]["input_transfers"][0]["writers"][0].update(stores=0))
     variant("negative cycles", lambda r: r.update(simulated_cycles=-1))
     return out

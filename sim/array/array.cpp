@@ -940,6 +940,12 @@ std::vector<CoreReport> Array::cores() const {
     r.stats = t->core->stats();
     r.lock_stall_cycles = t->lock_stall;
     r.state = t->core_state;
+    // The ELF's own data the stack ran over (where the program came with its ELF: its sections).
+    const ElfSymbol* sp0 = t->elf ? t->elf->symbol("_sp_start_value_DM_stack") : nullptr;
+    if (t->elf && (opt_.stack_at || sp0)) {
+      const uint32_t start = opt_.stack_at ? *opt_.stack_at : sp0->value;
+      if (r.stats.max_sp > start) r.stack_over_data = data_section_overlaps(*t->elf, start, r.stats.max_sp);
+    }
     out.push_back(r);
   }
   return out;
@@ -949,7 +955,8 @@ nlohmann::json Array::report() const {
   nlohmann::json cores = nlohmann::json::array();
   for (const auto& c : this->cores())
     cores.push_back({{"tile", {c.col, c.row}}, {"program", c.program}, {"bundles", c.stats.bundles}, {"lock_waits", c.stats.lock_waits},
-                     {"lock_stall_cycles", c.lock_stall_cycles}, {"max_sp", c.stats.max_sp}, {"state", c.state}});
+                     {"lock_stall_cycles", c.lock_stall_cycles}, {"max_sp", c.stats.max_sp}, {"state", c.state},
+                     {"stack_over_data", stack_json(c.stack_over_data)}});
   nlohmann::json chans = nlohmann::json::array();
   for (const auto& [k, t] : tiles_)
     for (const auto* v : {&t->s2mm, &t->mm2s})

@@ -15,9 +15,10 @@
 #include "sim/array/image_writes.hpp"
 #include "sim/array/regs.hpp"
 #include "sim/core/core.hpp"
+#include "sim/core/tile.hpp"
+#include "sim/inspect.hpp"
 #include "sim/load/npu_insts.hpp"
 #include "sim/load/pdi.hpp"
-#include "sim/core/tile.hpp"
 
 namespace attncheck::aie2::array {
 
@@ -73,6 +74,7 @@ struct CoreReport {
   CoreStats stats;
   uint64_t lock_stall_cycles = 0;
   std::string state;  // "running", "waits on lock 49 >= 1 at PC ...", "done"
+  std::vector<Overlap> stack_over_data;  // the ELF's own data its stack ran over (data_section_overlaps)
 };
 
 class Array {

@@ -258,7 +258,18 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
   for (auto& l : r.locks) l.final_value = core.lock_value(l.id);
   r.core = core.stats();
   if (opt.stack_at) r.stack_note = "SP started at " + hex(*opt.stack_at) + " (--sim-stack-at)";
+  const ElfSymbol* sp0 = prog.elf().symbol("_sp_start_value_DM_stack");
+  if (opt.stack_at || sp0) {
+    const uint32_t start = opt.stack_at ? *opt.stack_at : sp0->value;
+    if (r.core.max_sp > start) r.stack_over_data = data_section_overlaps(prog.elf(), start, r.core.max_sp);
+  }
   return r;
+}
+
+nlohmann::json stack_json(const std::vector<Overlap>& over) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& o : over) j.push_back({{"section", o.buffer}, {"bytes", {o.first_byte, o.last_byte}}, {"count", o.bytes}});
+  return j;
 }
 
 nlohmann::json to_json(const TileRunResult& r, const Design& design) {
@@ -286,6 +297,7 @@ nlohmann::json to_json(const TileRunResult& r, const Design& design) {
           {"ended", r.ended},
           {"design", {{"path", design.path}, {"sha256", design.sha256}}},
           {"locks", locks},
+          {"stack_over_data", stack_json(r.stack_over_data)},
           {"input_transfers", ins},
           {"output_transfers", outs}};
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/core/core.hpp"
+#include "sim/inspect.hpp"
 #include "sim/load/design.hpp"
 
 namespace attncheck::aie2 {
@@ -78,6 +79,9 @@ struct TileRunResult {
   CoreStats core;
   std::string ended;  // how the run ended, e.g. "core waits on lock ... at PC ..."
   std::string stack_note;
+  // The ELF's own data (tables, LUTs) the stack ran over, from where SP started to the highest SP
+  // the run reached: the watch's answer to a stack that overwrites .data (elf inspect's, statically).
+  std::vector<Overlap> stack_over_data;
 };
 
 // Closes a watched input transfer (filled at use.fill_cycle into watch region `region`): the
@@ -107,5 +111,7 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
 
 // The report object of a run: counts, locks, how it ended, and the write watch.
 nlohmann::json to_json(const TileRunResult& r, const Design& design);
+// The stack's run over the ELF's data sections as the reports give it: [{section, bytes [first, last], count}].
+nlohmann::json stack_json(const std::vector<Overlap>& over);
 
 }  // namespace attncheck::aie2

@@ -10,6 +10,7 @@
 #include "fixtures/sha256.hpp"
 #include "fixtures/testing/test_support.hpp"
 #include "sim/load/design.hpp"
+#include "sim/load/elf.hpp"
 #include "xrt/detail/xclbin.h"
 
 extern "C" void gelu_int8_512(const int8_t* input, int8_t* output, uint32_t n);
@@ -351,4 +352,51 @@ TEST_CASE("bench --sim-xclbin: a vector design on the array simulator beside the
   CHECK(e.exit_code == 2);
   REQUIRE(e.err_lines().size() == 1);
   CHECK(e.err_lines()[0].find("--sim-xclbin: needs --sim-insts") != std::string::npos);
+}
+
+// Issue 22, the watch: a stack that runs over the ELF's own data at run time. The INT8 LUT build
+// keeps its exp table in .data (0x78400, 512 B) and its stack, from 0x70000, reaches past 0x71000;
+// the same ELF with .data's section header moved to 0x70080 (inside the stack's reservation, below
+// every buffer, so the design check accepts it) has its table under the frames. The run reports
+// the section and its bytes in the text and the JSON; the unmoved ELF reports nothing.
+TEST_CASE("sim command: a stack that runs over the ELF's own .data at run time is named, with the bytes it covered") {
+  TempDir dir;
+  const std::string build = shared_dir() + "/aie2/int8-lut-2025-11-03";
+  std::string bytes = read_text(build + "/main_core_0_2.elf");
+  const aie2::Elf original = aie2::parse_elf(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "int8-lut.elf");
+  size_t data_index = 0;
+  for (size_t i = 0; i < original.sections.size(); ++i)
+    if (original.sections[i].name == ".data") data_index = i;
+  REQUIRE(data_index > 0);
+  REQUIRE(original.sections[data_index].size == 512);
+  uint32_t shoff;
+  std::memcpy(&shoff, &bytes[32], 4);
+  const uint32_t moved = 0x70080;
+  std::memcpy(&bytes[shoff + 40 * data_index + 12], &moved, 4);  // sh_addr
+  write_bytes(dir.file("moved.elf"), bytes);
+  std::string qkv(12288, '\0');
+  for (size_t i = 0; i < qkv.size(); ++i) qkv[i] = static_cast<char>((i * 37) % 23 - 11);
+  write_bytes(dir.file("qkv.bin"), qkv);
+  for (const bool patched : {false, true}) {
+    INFO(patched);
+    const CliResult r = run_cli({"sim", "--elf", patched ? dir.file("moved.elf") : build + "/main_core_0_2.elf", "--design",
+                                 build + "/input_physical_with_elfs.mlir", "--input", "of_QKV=" + dir.file("qkv.bin"), "--json",
+                                 dir.file("run.json")});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const nlohmann::json j = nlohmann::json::parse(read_text(dir.file("run.json")));
+    const nlohmann::json& over = j.at("run").at("stack_over_data");
+    const uint32_t max_sp = j.at("run").at("max_sp").get<uint32_t>();
+    if (!patched) {
+      CHECK(over.empty());
+      CHECK(r.out.find("  stack    ran over") == std::string::npos);
+      continue;
+    }
+    REQUIRE(max_sp > moved);  // the stack did pass the moved table's start
+    REQUIRE(over.size() == 1);
+    CHECK(over[0].at("section") == ".data (the ELF's own data)");
+    CHECK(over[0].at("bytes")[0] == 0);
+    CHECK(over[0].at("bytes")[1].get<uint32_t>() == std::min<uint32_t>(511, max_sp - moved - 1));
+    CHECK(r.out.find("  stack    ran over .data (the ELF's own data) bytes 0..") != std::string::npos);
+  }
 }

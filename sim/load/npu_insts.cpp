@@ -290,6 +290,19 @@ void parse_txn(const WordReader& r, InstructionStream& s) {
   s.columns = static_cast<int>(w1 & 0xff);
   s.mem_tile_rows = static_cast<int>((w1 >> 8) & 0xff);
   s.encoding = s.version_major == 1 ? "txn-1.0" : "txn-0.1";
+  // The header names the device the stream was made for (aie-rt xaiegbl_defs.h XAIE_DEV_GEN_*:
+  // 3 AIE2IPU = Phoenix; 4, 8, 9 AIE2P = Strix; 1 AIE; 2 AIE-ML) and its geometry (npu1: 6 rows,
+  // 1 memory-tile row, at most 5 columns; mlir-aie AIETargetNPU.cpp writes devGen 3 for npu1).
+  if (s.device_generation != 3)
+    r.fail(0, "the TXN header's device generation is " + std::to_string(s.device_generation) +
+                  (s.device_generation == 4 || s.device_generation == 8 || s.device_generation == 9 ? " (AIE2P: Strix, npu4 and later)"
+                   : s.device_generation == 1                                                       ? " (AIE1)"
+                   : s.device_generation == 2                                                       ? " (AIE-ML)"
+                                                                                                    : "") +
+                  ", not 3 (AIE2IPU: Phoenix, npu1): a stream for another device");
+  if (s.rows != 6 || s.mem_tile_rows != 1 || s.columns < 1 || s.columns > 5)
+    r.fail(1, "the TXN header describes " + std::to_string(s.columns) + " columns, " + std::to_string(s.rows) + " rows, " +
+                  std::to_string(s.mem_tile_rows) + " memory-tile rows: npu1 has 6 rows, 1 memory-tile row and at most 5 columns");
   s.first_buffer_kernel_arg = 3;
   const bool opt = s.version_major == 1;
   const uint64_t num_ops = r.at(2), txn_size = r.at(3);

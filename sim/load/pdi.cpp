@@ -4,6 +4,9 @@
 #include <filesystem>
 
 #include <cstring>
+#include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "fixtures/input_file.hpp"
 #include "fixtures/npy.hpp"
@@ -37,7 +40,48 @@ struct Bytes {
            static_cast<uint32_t>(p[off + 3]) << 24;
   }
   uint64_t u64(uint64_t off) const { return u32(off) | static_cast<uint64_t>(u32(off + 4)) << 32; }
+  uint16_t u16(uint64_t off) const {
+    need(off, 2, "a half-word");
+    return static_cast<uint16_t>(p[off] | p[off + 1] << 8);
+  }
 };
+
+// An xclbin's AIE_METADATA: aie-rt's driver_config for the device it was built for. hw_gen is
+// aie-rt's XAIE_DEV_GEN_* (xaiegbl_defs.h: 1 AIE, 2 AIE-ML, 3 AIE2IPU = Phoenix, 4/8/9 AIE2P =
+// Strix); XRT hands it to XAie_SetupConfig. npu1's geometry: 6 rows, 5 columns, shifts 25/20.
+// Fields that are absent are not checked; a section that is not JSON is refused.
+void check_aie_metadata(const std::string& text, const Bytes& b) {
+  // The section may carry a trailing NUL.
+  const size_t end = text.find('\0');
+  const nlohmann::json j = nlohmann::json::parse(text.substr(0, end), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) b.fail("its AIE_METADATA section is not JSON");
+  const nlohmann::json* dc = nullptr;
+  if (j.contains("aie_metadata") && j["aie_metadata"].is_object() && j["aie_metadata"].contains("driver_config"))
+    dc = &j["aie_metadata"]["driver_config"];
+  if (!dc || !dc->is_object()) return;
+  // Written as strings ("3") or numbers.
+  auto field = [&](const char* key) -> std::optional<long long> {
+    if (!dc->contains(key)) return std::nullopt;
+    const nlohmann::json& v = (*dc)[key];
+    if (v.is_number_integer()) return v.get<long long>();
+    if (v.is_string()) {
+      const std::string t = v.get<std::string>();
+      if (!t.empty() && t.size() < 19 && t.find_first_not_of("0123456789") == std::string::npos) return std::stoll(t);
+    }
+    b.fail(std::string("its AIE_METADATA driver_config.") + key + " is not a number");
+  };
+  if (const auto g = field("hw_gen"); g && *g != 3)
+    b.fail("its AIE_METADATA says hw_gen " + std::to_string(*g) +
+           (*g == 4 || *g == 8 || *g == 9 ? " (AIE2P: Strix, npu4 and later)" : *g == 1 ? " (AIE1)" : *g == 2 ? " (AIE-ML)" : "") +
+           ", not 3 (AIE2IPU: Phoenix, npu1): an xclbin for another device");
+  const std::pair<const char*, long long> want[] = {{"num_rows", 6}, {"column_shift", 25}, {"row_shift", 20}};
+  for (const auto& [key, value] : want)
+    if (const auto v = field(key); v && *v != value)
+      b.fail(std::string("its AIE_METADATA says ") + key + " " + std::to_string(*v) + ", npu1's is " + std::to_string(value) +
+             ": an xclbin for another device");
+  if (const auto c = field("num_columns"); c && (*c < 1 || *c > 5))
+    b.fail("its AIE_METADATA says num_columns " + std::to_string(*c) + ": npu1 has 5 columns");
+}
 
 std::string hex(uint64_t v) {
   char b[24];
@@ -205,12 +249,40 @@ std::vector<uint8_t> pdi_of_xclbin(const uint8_t* data, size_t size, const std::
   const uint32_t sections = b.u32(0x1C0);
   if (sections > 0x10000) b.fail(std::to_string(sections) + " sections: more than XCLBIN_MAX_NUM_SECTION");
   b.need(0x1C8, uint64_t{sections} * 40, "the section headers");
+  bool has_partition = false;
+  for (uint32_t i = 0; i < sections; ++i) has_partition |= b.u32(0x1C8 + 40ull * i) == 32;
+  if (!has_partition) b.fail("no AIE_PARTITION section (kind 32): not an NPU xclbin");
+  // AIE_METADATA (kind 25), when present (RyzenAI's xclbins; mlir-aie and Riallto write none):
+  // aie-rt's device configuration, whose hw_gen is XAIE_DEV_GEN_* (3 = AIE2IPU, Phoenix) and whose
+  // geometry must be npu1's (docs/aie2-array.md, "Which device").
+  for (uint32_t i = 0; i < sections; ++i) {
+    const uint64_t h = 0x1C8 + 40ull * i;
+    if (b.u32(h) != 25) continue;
+    const uint64_t off = b.u64(h + 0x18), len = b.u64(h + 0x20);
+    b.need(off, len, "the AIE_METADATA section");
+    check_aie_metadata(std::string(reinterpret_cast<const char*>(data + off), static_cast<size_t>(len)), b);
+  }
   for (uint32_t i = 0; i < sections; ++i) {
     const uint64_t h = 0x1C8 + 40ull * i;
     if (b.u32(h) != 32) continue;  // AIE_PARTITION
     const uint64_t off = b.u64(h + 0x18), len = b.u64(h + 0x20);
     b.need(off, len, "the AIE_PARTITION section");
     const Bytes s{data + off, static_cast<size_t>(len), name};
+    // aie_partition_info (xclbin.h): column_width at +32, start_columns {count, offset} at +40,
+    // uint16 each. npu1 has 5 columns; mlir-aie writes the target's column count (npu2: 8) and,
+    // for npu2's 5-7 column variants, no start column.
+    const uint32_t width = s.u16(0x20), starts = s.u32(0x28), starts_off = s.u32(0x2C);
+    if (width < 1 || width > 5)
+      b.fail("its AIE_PARTITION is " + std::to_string(width) + " columns wide: npu1 (Phoenix) has 5, so it was built for another device");
+    if (starts > 5) b.fail("its AIE_PARTITION lists " + std::to_string(starts) + " start columns: npu1 has 5 columns");
+    s.need(starts_off, uint64_t{starts} * 2, "the partition's start columns");
+    for (uint32_t k = 0; k < starts; ++k)
+      if (s.u16(starts_off + 2 * k) + width > 5)
+        b.fail("its AIE_PARTITION starts " + std::to_string(width) + " columns at column " + std::to_string(s.u16(starts_off + 2 * k)) +
+               ": past npu1's 5 columns");
+    if (starts == 0 && width >= 5)
+      b.fail("its AIE_PARTITION is " + std::to_string(width) + " columns wide with no start column (as mlir-aie writes for npu2's 5-7 "
+             "column targets): not an npu1 xclbin");
     const uint32_t pdis = s.u32(0x78), pdis_off = s.u32(0x7C);
     if (pdis == 0) b.fail("its AIE_PARTITION holds no PDI");
     s.need(pdis_off, 96, "the first aie_pdi");

@@ -215,6 +215,9 @@ void Array::write(const RegisterWrite& w, const std::string& origin) {
     case RegKind::CoreStatus:
       t.regs[a.offset] = masked(t.regs[a.offset]);
       return;
+    case RegKind::ChannelStatus:
+      throw SimError(origin + ": writes " + register_name(t.kind, a.offset) + " of tile " + tile_name(t.col, t.row) +
+                     ", a read-only status register");
     case RegKind::KnownUnmodelled:
       t.regs[a.offset] = masked(t.regs[a.offset]);
       ++writes_unmodelled_;
@@ -458,6 +461,20 @@ void Array::load_bd(DmaChannel& ch, int bd) {
   ch.pattern = AddressPattern(ch.current, ch.bd_uses[bd]++);
   ch.state = ChannelState::Acquire;
   if (opt_.timeline) opt_.timeline->bd_loaded(ch, dma_now_);
+}
+
+// A channel's DMA_*_STATUS as far as the simulator produces it (kDmaStatusProduced, regs.hpp): the
+// tasks waiting in its start queue, whether it runs a task, and what it waits on now.
+uint32_t Array::dma_status(const DmaChannel& ch) const {
+  uint32_t v = static_cast<uint32_t>(std::min<size_t>(ch.queue.size(), 7)) << kDmaStatusQueueSizeLsb;
+  if (ch.state != ChannelState::Idle) v |= kDmaStatusRunning;
+  if (ch.state == ChannelState::Acquire) v |= kDmaStatusStalledLockAcq;
+  if (ch.state == ChannelState::Move) {
+    const bool starved = ch.s2mm ? !ch.route || ch.route->fifo[ch.sink_index].empty()
+                                 : !ch.route || !ch.route->can_push(opt_.stream_buffer_words);
+    if (starved && ch.pattern.done() < ch.pattern.words()) v |= kDmaStatusStalledStream;
+  }
+  return v;  // lock releases and task-complete tokens never stall here: Stalled_Lock_Rel and Stalled_TCT stay 0
 }
 
 // One cycle of one channel; true when it did something (a lock, a word, a BD or task step).
@@ -771,13 +788,46 @@ bool Array::run_ops() {
         break;
       }
       case NpuOpKind::MaskPoll: {
+        // The device re-reads the register until (value & mask) == expected. A DMA channel's status
+        // is produced from the channel (dma_status); a register the configuration wrote reads back
+        // what was written; anything else (other status, counters, events) the simulator does not
+        // produce, and a poll of it is refused rather than answered with a default.
         const RegisterAddress a = split_address(op.address);
         Tile& t = tile(a.col, a.row, origin);
-        const auto it = t.regs.find(a.offset);
-        const uint32_t v = it == t.regs.end() ? 0 : it->second;
-        if ((v & op.mask) != op.value)
+        const RegHit hit = classify(t.kind, a.offset);
+        uint32_t v = 0;
+        if (hit.kind == RegKind::ChannelStatus) {
+          if (op.mask & ~kDmaStatusProduced)
+            throw SimError(origin + ": polls " + register_name(t.kind, a.offset) + " of tile " + tile_name(a.col, a.row) + " with mask " +
+                           hex(op.mask) + ": the simulator produces only its queue size, running and stall bits (" +
+                           hex(kDmaStatusProduced) + "), not Cur_BD, Status or the error bits");
+          auto& chans = hit.s2mm ? t.s2mm : t.mm2s;
+          if (hit.index >= static_cast<int>(chans.size()))
+            throw SimError(origin + ": polls the status of " + std::string(hit.s2mm ? "S2MM" : "MM2S") + " channel " +
+                           std::to_string(hit.index) + " of tile " + tile_name(a.col, a.row) + ", which has " + std::to_string(chans.size()));
+          v = dma_status(chans[hit.index]);
+          if ((v & op.mask) != op.value) {
+            // Waits like a sync: the channel moves on in the cycles that follow. A channel that is
+            // idle with nothing queued will never change (the deadlock check names it).
+            if (!chans[hit.index].busy())
+              throw SimError(origin + ": polls " + chans[hit.index].name() + "'s status for " + hex(op.value) + " under mask " +
+                             hex(op.mask) + ", but the channel is idle with nothing queued: its status reads " + hex(v & op.mask) + " for ever");
+            return any;
+          }
+          break;
+        }
+        const bool held = hit.kind == RegKind::Bd || hit.kind == RegKind::ChannelCtrl || hit.kind == RegKind::StreamMaster ||
+                          hit.kind == RegKind::StreamSlave || hit.kind == RegKind::StreamSlot || hit.kind == RegKind::ShimMux ||
+                          hit.kind == RegKind::ShimDemux;
+        if (!held)
           throw SimError(origin + ": polls " + register_name(t.kind, a.offset) + " of tile " + tile_name(a.col, a.row) +
-                         " for a value the simulator does not produce (status registers are not modelled)");
+                         ", a register whose value the simulator does not produce (of the status registers only the DMA channels' are "
+                         "modelled)");
+        const auto it = t.regs.find(a.offset);
+        v = it == t.regs.end() ? 0 : it->second;
+        if ((v & op.mask) != op.value)
+          throw SimError(origin + ": polls " + register_name(t.kind, a.offset) + " of tile " + tile_name(a.col, a.row) + " for " +
+                         hex(op.value) + " under mask " + hex(op.mask) + ", but it holds " + hex(v) + " as configured, and nothing changes it");
         break;
       }
       case NpuOpKind::Noop: break;

@@ -149,6 +149,7 @@ class Array {
   uint8_t* word_at_slow(DmaChannel& ch, Tile& t, int64_t byte);
   // Every channel with its tile, in stepping order (sinks before sources).
   std::vector<std::pair<DmaChannel*, Tile*>> channels();
+  uint32_t dma_status(const DmaChannel& ch) const;
   std::string waits() const;  // what every core and busy channel waits on, for a deadlock
 
 

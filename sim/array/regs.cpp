@@ -178,6 +178,7 @@ TileLayout make_compute() {
   t.s2mm_channels = 2, t.mm2s_channels = 2;                          // AieMlTileDmaMod .NumChannels 2
   t.s2mm_base = 0x1DE00, t.mm2s_base = 0x1DE10, t.channel_stride = 0x8;  // DMA_S2MM_0_CTRL, DMA_MM2S_0_CTRL; .ChIdxOffset 8
   t.start_queue_depth = 4;                                     // AieMl*DmaChProp .StartQSizeMax
+  t.s2mm_status_base = 0x1DF00, t.mm2s_status_base = 0x1DF10;  // MEMORY_MODULE_DMA_S2MM_STATUS_0, DMA_MM2S_STATUS_0 (.ChStatusOffset 0x10)
   t.core_control = 0x32000, t.core_status = 0x32004;                  // CORE_MODULE_CORE_CONTROL, CORE_STATUS
   t.master_base = 0x3F000, t.slave_base = 0x3F100, t.slot_base = 0x3F200, t.slots_per_slave = 4;  // *_AIE_CORE0 and *_AIE_CORE0_SLOT0
   // AieMlTileStrmMstr / AieMlTileStrmSlv (reginit.c), in params.h register order.
@@ -200,6 +201,7 @@ TileLayout make_mem() {
   t.s2mm_channels = 6, t.mm2s_channels = 6;                    // AieMlMemTileDmaMod .NumChannels 6
   t.s2mm_base = 0xA0600, t.mm2s_base = 0xA0630, t.channel_stride = 0x8;  // DMA_S2MM_0_CTRL, DMA_MM2S_0_CTRL
   t.start_queue_depth = 4;                                     // AieMl*DmaChProp .StartQSizeMax
+  t.s2mm_status_base = 0xA0660, t.mm2s_status_base = 0xA0680;  // MEM_TILE_MODULE_DMA_S2MM_STATUS_0, DMA_MM2S_STATUS_0 (.ChStatusOffset 0x20)
   t.core_control = 0, t.core_status = 0;
   t.master_base = 0xB0000, t.slave_base = 0xB0100, t.slot_base = 0xB0200, t.slots_per_slave = 4;  // *_DMA0, *_DMA_0, *_DMA_0_SLOT0
   t.masters = {{PortType::Dma, 6}, {PortType::Ctrl, 1}, {PortType::South, 4}, {PortType::North, 6}};
@@ -219,6 +221,7 @@ TileLayout make_shim() {
   t.s2mm_channels = 2, t.mm2s_channels = 2;
   t.s2mm_base = 0x1D200, t.mm2s_base = 0x1D210, t.channel_stride = 0x8;  // NOC_MODULE_DMA_S2MM_0_CTRL, DMA_MM2S_0_CTRL (queue: *_TASK_QUEUE)
   t.start_queue_depth = 4;                                     // AieMl*DmaChProp .StartQSizeMax
+  t.s2mm_status_base = 0x1D220, t.mm2s_status_base = 0x1D228;  // NOC_MODULE_DMA_S2MM_STATUS_0, DMA_MM2S_STATUS_0 (.ChStatusOffset 0x8)
   t.core_control = 0, t.core_status = 0;
   t.master_base = 0x3F000, t.slave_base = 0x3F100, t.slot_base = 0x3F200, t.slots_per_slave = 4;  // PL_MODULE_*_TILE_CTRL(_SLOT0)
   t.masters = {{PortType::Ctrl, 1}, {PortType::Fifo, 1}, {PortType::South, 6}, {PortType::West, 4},
@@ -339,6 +342,7 @@ const char* reg_kind_name(RegKind k) {
     case RegKind::Bd: return "BD";
     case RegKind::ChannelCtrl: return "channel control";
     case RegKind::ChannelQueue: return "channel start queue";
+    case RegKind::ChannelStatus: return "channel status (read-only)";
     case RegKind::Lock: return "lock value";
     case RegKind::LockRequest: return "lock request";
     case RegKind::CoreControl: return "core control";
@@ -383,6 +387,10 @@ RegHit classify(TileKind kind, uint32_t off) {
           h.index = c, h.s2mm = s2mm;
           return h;
         }
+        if (off == t.channel_status(s2mm, c)) {
+          h.kind = RegKind::ChannelStatus, h.index = c, h.s2mm = s2mm;
+          return h;
+        }
       }
     }
     if (in(off, t.lock_base, uint64_t{t.lock_stride} * t.locks) && (off - t.lock_base) % t.lock_stride == 0) {
@@ -421,6 +429,7 @@ std::string register_name(TileKind kind, uint32_t off) {
     case RegKind::ChannelCtrl: return "DMA_" + dir + "_" + std::to_string(h.index) + "_Ctrl";
     case RegKind::ChannelQueue:
       return "DMA_" + dir + "_" + std::to_string(h.index) + (kind == TileKind::Shim ? "_Task_Queue" : "_Start_Queue");
+    case RegKind::ChannelStatus: return "DMA_" + dir + "_Status_" + std::to_string(h.index);
     case RegKind::Lock: return "Lock" + std::to_string(h.index) + "_value";
     case RegKind::LockRequest: {
       const LockRequest r = *decode_lock_request(kind, off);

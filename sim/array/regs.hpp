@@ -88,6 +88,9 @@ struct TileLayout {
   // Tasks a channel's start queue holds (reginit.c AieMl*DmaChProp .StartQSizeMax 4); a task repeats
   // at most 256 times (.MaxRepeatCount).
   int start_queue_depth;
+  // Channel status (read-only): DMA_S2MM_c_STATUS at s2mm_status_base + 4c, MM2S likewise (params.h;
+  // reginit.c .ChStatusBase, .ChStatusOffset; xaie_dma_aieml.c XAIEML_DMA_STATUS_CHNUM_OFFSET 4).
+  uint32_t s2mm_status_base, mm2s_status_base;
   // Core (compute only, else 0): CORE_CONTROL, CORE_STATUS (params.h).
   uint32_t core_control, core_status;
   // Stream switch: master n's config at master_base + 4n, slave n's at slave_base + 4n, slave n's
@@ -104,6 +107,7 @@ struct TileLayout {
   uint32_t bd_offset(int bd, int word = 0) const { return bd_base + static_cast<uint32_t>(bd) * bd_stride + 4u * static_cast<uint32_t>(word); }
   uint32_t channel_ctrl(bool s2mm, int ch) const { return (s2mm ? s2mm_base : mm2s_base) + static_cast<uint32_t>(ch) * channel_stride; }
   uint32_t channel_queue(bool s2mm, int ch) const { return channel_ctrl(s2mm, ch) + 4; }
+  uint32_t channel_status(bool s2mm, int ch) const { return (s2mm ? s2mm_status_base : mm2s_status_base) + 4u * static_cast<uint32_t>(ch); }
   uint32_t lock_offset(int lock) const { return lock_base + static_cast<uint32_t>(lock) * lock_stride; }
   uint32_t master_offset(int m) const { return master_base + 4u * static_cast<uint32_t>(m); }
   uint32_t slave_offset(int s) const { return slave_base + 4u * static_cast<uint32_t>(s); }
@@ -116,7 +120,7 @@ const TileLayout& layout(TileKind);
 // ---------------------------------------------------------------------------------------------
 
 enum class RegKind {
-  DataMemory, ProgramMemory, Bd, ChannelCtrl, ChannelQueue, Lock, LockRequest, CoreControl, CoreStatus,
+  DataMemory, ProgramMemory, Bd, ChannelCtrl, ChannelQueue, ChannelStatus, Lock, LockRequest, CoreControl, CoreStatus,
   StreamMaster, StreamSlave, StreamSlot, ShimMux, ShimDemux,
   KnownUnmodelled,  // a register params.h names that the simulator does not model (events, trace, counters, ...)
   Unknown           // no register params.h names
@@ -256,6 +260,16 @@ std::optional<LockRequest> decode_lock_request(TileKind, uint32_t offset);
 // CORE_CONTROL: Enable bit 0, Reset bit 1 (params.h CORE_MODULE_CORE_CONTROL_ENABLE/RESET).
 bool core_enabled(uint32_t core_control);
 bool core_reset(uint32_t core_control);
+// DMA_{S2MM,MM2S}_c_STATUS fields the simulator produces (params.h *_DMA_S2MM_STATUS_0_*, the same
+// bits in all three modules): Task_Queue_Size [22:20], Channel_Running [19], Stalled_TCT [5],
+// Stalled_Stream_Starvation / Backpressure [4], Stalled_Lock_Rel [3], Stalled_Lock_Acq [2]: the
+// mask aie-rt's _XAieMl_DmaWaitForDone polls for 0 (xaie_dma_aieml.c). Cur_BD, Status [1:0], the
+// error and overflow bits are not produced.
+constexpr uint32_t kDmaStatusQueueSizeLsb = 20, kDmaStatusRunning = 1u << 19, kDmaStatusStalledTct = 1u << 5,
+                   kDmaStatusStalledStream = 1u << 4, kDmaStatusStalledLockRel = 1u << 3, kDmaStatusStalledLockAcq = 1u << 2;
+constexpr uint32_t kDmaStatusProduced = (7u << kDmaStatusQueueSizeLsb) | kDmaStatusRunning | kDmaStatusStalledTct |
+                                        kDmaStatusStalledStream | kDmaStatusStalledLockRel | kDmaStatusStalledLockAcq;
+
 // CORE_STATUS bit 20 Core_Done (params.h CORE_MODULE_CORE_STATUS_CORE_DONE).
 bool core_done(uint32_t core_status);
 

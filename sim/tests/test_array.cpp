@@ -456,3 +456,62 @@ TEST_CASE("array: encoder-layer-3core runs layernorm, softmax and gelu on three 
     CHECK(busy_cores == 3);
   }
 }
+
+// The instruction stream's mask poll on a DMA channel's status (RyzenAI's streams end with aie-rt's
+// _XAieMl_DmaWaitForDone: mask 0x0078003C, value 0 on each shim channel): the simulator produces the
+// status from the channel and the poll waits until the channel is done. gelu-512's stream with its
+// sync replaced by that poll gives the sync's output on every transfer; before, a poll of a
+// register nobody wrote read 0 and passed at once, so the call ended before any word moved. A poll
+// of bits, or of a register, the simulator does not produce stops the call, naming it.
+TEST_CASE("array: a mask poll of a DMA channel's status waits for the channel as aie-rt's wait-for-done does, and other polls are refused") {
+  const std::string dir = build("gelu-512-2025-11-03");
+  const array::ArrayProgram ap = array::load_array_program("", dir + "/main.pdi");
+  const InstructionStream with_sync = read_instruction_stream(dir + "/npu_insts.mlir");
+  InstructionStream with_poll = with_sync;
+  size_t syncs = 0;
+  NpuOp sync;
+  for (auto& op : with_poll.ops)
+    if (op.kind == NpuOpKind::Sync) {
+      sync = op;
+      ++syncs;
+      REQUIRE(op.row == 0);
+      op = NpuOp{NpuOpKind::MaskPoll, op.word_index, op.word_count};
+      // DMA_S2MM_0_Status (NOC_MODULE 0x1D220), or MM2S (0x1D228), of the synced shim channel.
+      op.address = (uint64_t{static_cast<uint32_t>(sync.column)} << 25) | (sync.direction == 0 ? 0x1D220u : 0x1D228u) + 4u * sync.channel;
+      op.mask = 0x0078003C, op.value = 0;
+    }
+  REQUIRE(syncs == 1);
+  std::mt19937 rng(512);
+  for (int call = 0; call < 3; ++call) {
+    Bytes in(512), out_sync(512, 0x5A), out_poll(512, 0xA5);
+    for (auto& b : in) b = static_cast<uint8_t>(rng());
+    auto a = array::make_array(ap, array::ArrayOptions{});
+    auto b = array::make_array(ap, array::ArrayOptions{});
+    a->call(with_sync, {{3, &in}, {4, &out_sync}});
+    b->call(with_poll, {{3, &in}, {4, &out_poll}});
+    CHECK(out_poll == out_sync);
+    CHECK(b->last_call_cycles() > 0);
+  }
+  auto refused = [&](const NpuOp& poll) {
+    InstructionStream s = with_sync;
+    for (auto& op : s.ops)
+      if (op.kind == NpuOpKind::Sync) op = poll;
+    auto a = array::make_array(ap, array::ArrayOptions{});
+    Bytes in(512, 1), out(512);
+    try {
+      a->call(s, {{3, &in}, {4, &out}});
+    } catch (const SimError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  NpuOp cur_bd{NpuOpKind::MaskPoll, sync.word_index, sync.word_count};
+  cur_bd.address = 0x1D220, cur_bd.mask = 0x0F000000, cur_bd.value = 0;  // Cur_BD: not produced
+  CHECK(refused(cur_bd).find("polls DMA_S2MM_Status_0 of tile (0,0) with mask 0xF000000: the simulator produces only") != std::string::npos);
+  NpuOp idle = cur_bd;
+  idle.address = 0x1D22C, idle.mask = 0x00080000, idle.value = 0x00080000;  // MM2S 1 running: it never starts
+  CHECK(refused(idle).find("the channel is idle with nothing queued") != std::string::npos);
+  NpuOp counter = cur_bd;
+  counter.address = (2u << 20) | 0x32004, counter.mask = 1u << 20, counter.value = 1u << 20;  // Core_Status of (0,2)
+  CHECK(refused(counter).find("polls Core_Status of tile (0,2), a register whose value the simulator does not produce") != std::string::npos);
+}

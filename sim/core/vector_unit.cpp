@@ -38,6 +38,46 @@ uint32_t unknown_units(const bool* bytes) {
   return u;
 }
 
+// Every lane of a 512-bit register of e-byte elements (64 / e of them), sign- or zero-extended as
+// lane() does, with the width chosen once rather than per lane.
+template <typename T>
+void widen_as(const uint8_t* v, int n, int64_t* out) {
+  for (int i = 0; i < n; ++i) {
+    T x;
+    std::memcpy(&x, v + i * sizeof(T), sizeof(T));  // little-endian host
+    out[i] = static_cast<int64_t>(x);
+  }
+}
+void widen_lanes(const uint8_t* v, int e, bool sign, int64_t* out) {
+  const int n = 64 / e;
+  switch (e) {
+    case 1: return sign ? widen_as<int8_t>(v, n, out) : widen_as<uint8_t>(v, n, out);
+    case 2: return sign ? widen_as<int16_t>(v, n, out) : widen_as<uint16_t>(v, n, out);
+    case 4: return sign ? widen_as<int32_t>(v, n, out) : widen_as<uint32_t>(v, n, out);
+    default: return widen_as<int64_t>(v, n, out);  // 64-bit lanes: read signed, as lane() does
+  }
+}
+
+// out lane i = mask bit i ? b lane i : a lane i, for e-byte lanes (64 / e of them).
+template <typename T>
+void select_as(const uint8_t* a, const uint8_t* b, uint64_t mask, uint8_t* out) {
+  constexpr int n = static_cast<int>(64 / sizeof(T));
+  T x[n], y[n], m[n];
+  std::memcpy(x, a, 64);
+  std::memcpy(y, b, 64);
+  for (int i = 0; i < n; ++i) m[i] = static_cast<T>(T{0} - static_cast<T>((mask >> i) & 1));  // all ones where the bit is set
+  for (int i = 0; i < n; ++i) x[i] = static_cast<T>((x[i] & static_cast<T>(~m[i])) | (y[i] & m[i]));
+  std::memcpy(out, x, 64);
+}
+void select_lanes(const uint8_t* a, const uint8_t* b, uint64_t mask, int e, uint8_t* out) {
+  switch (e) {
+    case 1: return select_as<uint8_t>(a, b, mask, out);
+    case 2: return select_as<uint16_t>(a, b, mask, out);
+    case 4: return select_as<uint32_t>(a, b, mask, out);
+    default: return select_as<uint64_t>(a, b, mask, out);
+  }
+}
+
 // Lane i of e-byte elements, sign- or zero-extended.
 int64_t lane(const uint8_t* v, int i, int e, bool sign) {
   const uint8_t* p = v + i * e;
@@ -921,8 +961,11 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
       refuse_unknown(core, ua | ub, u.c ? "vge" : "vlt");
       uint64_t mask = 0;
+      int64_t la[64], lb[64];
+      widen_lanes(a, u.width, sign, la);
+      widen_lanes(b, u.width, sign, lb);
       for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
-        const int64_t x1 = lane(a, i, u.width, sign), x2 = lane(b, i, u.width, sign);
+        const int64_t x1 = la[i], x2 = lb[i];
         if (u.c ? x1 >= x2 : x1 < x2) mask |= uint64_t{1} << i;
       }
       write_mask(core, u.d, u.width, mask, kCmpLatency);
@@ -940,13 +983,15 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       uint64_t mask = 0;
       Write& w = later(core, kMinMaxLatency);
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
+      int64_t la[64], lb[64];
+      widen_lanes(a, u.width, sign, la);
+      widen_lanes(b, u.width, sign, lb);
       for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
-        const int64_t x1 = lane(a, i, u.width, sign), x2 = lane(b, i, u.width, sign);
-        const bool bit = u.c ? x1 < x2 : x1 >= x2;
+        const bool bit = u.c ? la[i] < lb[i] : la[i] >= lb[i];
         if (bit) mask |= uint64_t{1} << i;
-        // min_ge keeps s2 where s1 >= s2, max_lt keeps s2 where s1 < s2: the bit picks s2.
-        std::memcpy(w.data + i * u.width, (bit ? b : a) + i * u.width, u.width);
       }
+      // min_ge keeps s2 where s1 >= s2, max_lt keeps s2 where s1 < s2: the bit picks s2.
+      select_lanes(a, b, mask, u.width, w.data);
       write_mask(core, static_cast<uint8_t>(u.imm >> 1), u.width, mask, kMinMaxLatency);
       forward_x(w, core.cycle_);  // the result carries MOV_Bypass (AIE2Schedule.td)
       return;
@@ -960,12 +1005,13 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       const uint64_t mask = read_mask(core, u.c, u.width) ^ (vector_rules_for_tests().vsel_inverted ? ~uint64_t{0} : 0);
       Write& w = later(core, kSelLatency);
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
-      for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
-        const bool bit = (mask >> i) & 1;
-        std::memcpy(w.data + i * u.width, (bit ? b : a) + i * u.width, u.width);
-        const uint32_t units = unit_mask(i * u.width / 2, u.width >= 2 ? u.width / 2 : 1);
-        w.unknown |= (bit ? ub : ua) & units;
-      }
+      select_lanes(a, b, mask, u.width, w.data);
+      if (ua | ub)  // undetermined lanes come along with the lanes selected
+        for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
+          const bool bit = (mask >> i) & 1;
+          const uint32_t units = unit_mask(i * u.width / 2, u.width >= 2 ? u.width / 2 : 1);
+          w.unknown |= (bit ? ub : ua) & units;
+        }
       forward_x(w, core.cycle_);  // the result carries MOV_Bypass (AIE2Schedule.td)
       return;
     }
@@ -995,8 +1041,10 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       const uint8_t* a = read_x(u.a, true, core.cycle_, &unk);
       refuse_unknown(core, unk, "veqz");
       uint64_t mask = 0;
+      int64_t la[64];
+      widen_lanes(a, u.width, false, la);
       for (int i = 0, lanes = 64 / u.width; i < lanes; ++i)
-        if (lane(a, i, u.width, false) == 0) mask |= uint64_t{1} << i;
+        if (la[i] == 0) mask |= uint64_t{1} << i;
       write_mask(core, u.d, u.width, mask, kEqzLatency);
       return;
     }
@@ -1008,8 +1056,11 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
       Write& w = later(core, kAddSubLatency);
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = ua | ub;
+      int64_t la[64], lb[64];
+      widen_lanes(a, u.width, false, la);
+      widen_lanes(b, u.width, false, lb);
       for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
-        const uint64_t x1 = static_cast<uint64_t>(lane(a, i, u.width, false)), x2 = static_cast<uint64_t>(lane(b, i, u.width, false));
+        const uint64_t x1 = static_cast<uint64_t>(la[i]), x2 = static_cast<uint64_t>(lb[i]);
         const uint64_t r = u.c ? x1 - x2 : x1 + x2;
         std::memcpy(w.data + i * u.width, &r, u.width);  // little-endian host: the low N bits
       }

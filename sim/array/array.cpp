@@ -431,6 +431,13 @@ void Array::note_fill(Tile& t, const DmaChannel& ch) {
   }
 }
 
+const uint8_t* Array::memory_of(int col, int row) {
+  Tile* t = find_tile(col, row);
+  if (!t) return nullptr;
+  if (t->core) return t->core->memory_data();
+  return t->memory.data();
+}
+
 std::vector<InputUse> Array::input_uses(int col, int row) {
   Tile* t = find_tile(col, row);
   if (!t || !t->core) return {};
@@ -456,8 +463,16 @@ void Array::load_bd(DmaChannel& ch, int bd) {
   ch.current = decode_bd(t.kind, words.data());
   if (!ch.current.valid)
     throw SimError(ch.name() + ": starts BD " + std::to_string(bd) + ", which is not marked valid (its registers were never written)");
-  if (ch.current.packet_enable && !ch.s2mm)
-    throw SimError(ch.name() + ": BD " + std::to_string(bd) + " sends packets; packet-switched streams are not modelled");
+  ch.packet_route = nullptr, ch.header_pending = false;
+  if (ch.current.packet_enable && !ch.s2mm) {
+    // A packet: a header word (AM020: the packet's id and type, source row and column), then the
+    // BD's words. Its route from the packet-switched slave on is the one its id selects.
+    if (!ch.route || ch.route->packet_slave < 0)
+      throw SimError(ch.name() + ": BD " + std::to_string(bd) + " sends packets into a circuit-switched stream (its header would "
+                     "arrive as data): not modelled");
+    ch.packet_route = packet_branch(*ch.route, ch.current.packet_id, ch);
+    ch.header_pending = true;
+  }
   ch.pattern = AddressPattern(ch.current, ch.bd_uses[bd]++);
   ch.state = ChannelState::Acquire;
   if (opt_.timeline) opt_.timeline->bd_loaded(ch, dma_now_);
@@ -506,18 +521,28 @@ bool Array::step_channel(DmaChannel& ch, Tile& t) {
         return true;
       }
       if (!ch.s2mm) {
-        if (!ch.route || (ch.route->sinks.empty() && !ch.route->to_core))
+        StreamRoute* r = ch.packet_route ? ch.packet_route : ch.route;
+        if (r && !ch.packet_route && r->packet_slave >= 0)
+          throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " sends words without a packet header into a packet-switched " +
+                         "slave (tile " + tile_name(r->packet_col, r->packet_row) + ")");
+        if (!r || (r->sinks.empty() && !r->to_core))
           throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " sends words into a stream that is routed nowhere" +
-                         (ch.route && !ch.route->hops.empty() ? " (it ends after " + ch.route->hops.back() + ")" : ""));
-        if (ch.route->to_core)
+                         (r && !r->hops.empty() ? " (it ends after " + r->hops.back() + ")" : ""));
+        if (r->to_core)
           throw SimError(ch.name() + ": its stream reaches a core's stream port; core streams are not modelled");
-        if (!ch.route->can_push(opt_.stream_buffer_words)) {
+        if (ch.header_pending) {
+          // The header takes the channel one cycle; the master that routes the packet drops it
+          // (packet_branch refuses one that keeps it), so no sink receives it.
+          ch.header_pending = false;
+          return true;
+        }
+        if (!r->can_push(opt_.stream_buffer_words)) {
           ++ch.stream_wait_cycles;
           return false;
         }
         uint32_t w;
         std::memcpy(&w, word_at(ch, t, ch.pattern.next()), 4);
-        ch.route->push(w);
+        r->push(w);
       } else {
         if (!ch.route || ch.route->fifo[ch.sink_index].empty()) {
           ++ch.stream_wait_cycles;
@@ -603,7 +628,6 @@ std::vector<std::pair<DmaChannel*, Array::Tile*>> Array::channels() {
 
 // Follows a stream from slave `slave_index` of tile `t` through every master that selects it.
 StreamRoute* Array::trace_route(Tile& t, int slave, const std::string& source, std::vector<std::string>& hops, int depth) {
-  (void)source;
   if (depth > 64) throw SimError("stream from " + source + " loops through the switches (" + std::to_string(hops.size()) + " hops)");
   StreamRoute* route = routes_.back().get();
   const TileLayout& L = *t.layout;
@@ -612,60 +636,104 @@ StreamRoute* Array::trace_route(Tile& t, int slave, const std::string& source, s
   const std::string here = "tile " + tile_name(t.col, t.row) + " slave " + (sport ? port_name(*sport) : std::to_string(slave));
   hops.push_back(here);
   if (slave_reg == t.regs.end() || !decode_slave(slave_reg->second).enable) return route;  // stops at a disabled port
-  if (decode_slave(slave_reg->second).packet_enable)
-    throw SimError("stream from " + source + ": " + here + " is packet-switched; packet switching is not modelled");
+  if (decode_slave(slave_reg->second).packet_enable) {
+    // Packet switched: where the words go depends on each packet's id (packet_branch).
+    if (route->branch || route->packet_slave >= 0)
+      throw SimError("stream from " + source + ": " + here + " is packet-switched, after another packet switch on the way; "
+                     "packets through two switches are not modelled");
+    route->packet_col = t.col, route->packet_row = t.row, route->packet_slave = slave;
+    return route;
+  }
   for (int m = 0; m < L.master_count(); ++m) {
     const auto it = t.regs.find(L.master_base + 4 * m);
     if (it == t.regs.end()) continue;
     const MasterConfig mc = decode_master(it->second);
     if (!mc.enable || mc.packet_enable || mc.slave_select() != slave) continue;
-    const auto mport = master_port(t.kind, m);
-    if (!mport) throw SimError("stream from " + source + ": " + here + " feeds master " + std::to_string(m) + ", which tile " +
-                               tile_name(t.col, t.row) + " does not have");
-    hops.push_back("tile " + tile_name(t.col, t.row) + " master " + port_name(*mport));
-    switch (mport->type) {
-      case PortType::Dma: {
-        DmaChannel& sink = t.s2mm.at(mport->channel);
-        sink.route = route;
-        sink.sink_index = route->fifo.size();
-        route->sinks.push_back(&sink);
-        route->fifo.emplace_back();
-        break;
-      }
-      case PortType::Core: route->to_core = true; break;
-      case PortType::South:
-        if (t.kind == TileKind::Shim) {
-          std::optional<int> ch;
-          for (int c = 0; c < t.layout->s2mm_channels; ++c)
-            if (shim_s2mm_master(c, reg_or_zero(t.regs, t.layout->demux_config)) == mport) ch = c;
-          if (!ch) throw SimError("stream from " + source + " leaves the array at shim " + tile_name(t.col, t.row) + " " +
-                                  port_name(*mport) + " toward the NoC/PL, which is not modelled");
-          DmaChannel& sink = t.s2mm.at(*ch);
-          sink.route = route;
-          sink.sink_index = route->fifo.size();
-          route->sinks.push_back(&sink);
-          route->fifo.emplace_back();
-          break;
-        }
-        [[fallthrough]];
-      case PortType::North:
-      case PortType::East:
-      case PortType::West: {
-        const auto next = connected_slave(t.col, t.row, *mport);
-        if (!next) throw SimError("stream from " + source + " leaves tile " + tile_name(t.col, t.row) + " through " + port_name(*mport) +
-                                  " toward no tile");
-        const auto [c2, r2, p2] = *next;
-        Tile& t2 = tile(c2, r2, "stream from " + source);
-        const int s2 = slave_index(t2.kind, p2);
-        if (s2 < 0) throw SimError("stream from " + source + " reaches tile " + tile_name(c2, r2) + " at " + port_name(p2) + ", no slave port there");
-        trace_route(t2, s2, source, hops, depth + 1);
-        break;
-      }
-      default:
-        throw SimError("stream from " + source + " reaches " + port_name(*mport) + " of tile " + tile_name(t.col, t.row) + ", which is not modelled");
-    }
+    follow_master(t, m, route, source, hops, depth);
   }
   return route;
+}
+
+void Array::follow_master(Tile& t, int m, StreamRoute* route, const std::string& source, std::vector<std::string>& hops, int depth) {
+  const std::string here = "tile " + tile_name(t.col, t.row);
+  const auto mport = master_port(t.kind, m);
+  if (!mport) throw SimError("stream from " + source + ": " + here + " feeds master " + std::to_string(m) + ", which tile " +
+                             tile_name(t.col, t.row) + " does not have");
+  hops.push_back("tile " + tile_name(t.col, t.row) + " master " + port_name(*mport));
+  // A channel two streams reach would take their words interleaved by the switch's arbitration.
+  auto add_sink = [&](DmaChannel& sink) {
+    if (sink.route && sink.route != route)
+      throw SimError("streams from " + sink.route->source + " and " + source + " both reach " + sink.name() +
+                     ": merging streams (packet arbitration) is not modelled");
+    sink.route = route;
+    sink.sink_index = route->fifo.size();
+    route->sinks.push_back(&sink);
+    route->fifo.emplace_back();
+  };
+  switch (mport->type) {
+    case PortType::Dma: add_sink(t.s2mm.at(mport->channel)); break;
+    case PortType::Core: route->to_core = true; break;
+    case PortType::South:
+      if (t.kind == TileKind::Shim) {
+        std::optional<int> ch;
+        for (int c = 0; c < t.layout->s2mm_channels; ++c)
+          if (shim_s2mm_master(c, reg_or_zero(t.regs, t.layout->demux_config)) == mport) ch = c;
+        if (!ch) throw SimError("stream from " + source + " leaves the array at shim " + tile_name(t.col, t.row) + " " +
+                                port_name(*mport) + " toward the NoC/PL, which is not modelled");
+        add_sink(t.s2mm.at(*ch));
+        break;
+      }
+      [[fallthrough]];
+    case PortType::North:
+    case PortType::East:
+    case PortType::West: {
+      const auto next = connected_slave(t.col, t.row, *mport);
+      if (!next) throw SimError("stream from " + source + " leaves tile " + tile_name(t.col, t.row) + " through " + port_name(*mport) +
+                                " toward no tile");
+      const auto [c2, r2, p2] = *next;
+      Tile& t2 = tile(c2, r2, "stream from " + source);
+      const int s2 = slave_index(t2.kind, p2);
+      if (s2 < 0) throw SimError("stream from " + source + " reaches tile " + tile_name(c2, r2) + " at " + port_name(p2) + ", no slave port there");
+      trace_route(t2, s2, source, hops, depth + 1);
+      break;
+    }
+    default:
+      throw SimError("stream from " + source + " reaches " + port_name(*mport) + " of tile " + tile_name(t.col, t.row) + ", which is not modelled");
+  }
+}
+
+StreamRoute* Array::packet_branch(StreamRoute& r, int id, const DmaChannel& from) {
+  if (const auto it = r.branches.find(id); it != r.branches.end()) return it->second;
+  Tile& t = *find_tile(r.packet_col, r.packet_row);
+  const TileLayout& L = *t.layout;
+  const auto sport = slave_port(t.kind, r.packet_slave);
+  const std::string here = "tile " + tile_name(t.col, t.row) + " slave " + (sport ? port_name(*sport) : std::to_string(r.packet_slave));
+  // The first enabled slot whose id matches under its mask (Stream_Switch_Slave_<port>_Slot<k>).
+  std::optional<SlotConfig> slot;
+  for (int k = 0; k < L.slots_per_slave && !slot; ++k) {
+    const SlotConfig sc = decode_slot(reg_or_zero(t.regs, L.slot_offset(r.packet_slave, k)));
+    if (sc.enable && (id & sc.mask) == (sc.id & sc.mask)) slot = sc;
+  }
+  if (!slot)
+    throw SimError(from.name() + ": BD " + std::to_string(from.bd) + " sends packet id " + std::to_string(id) + ", which no slot of " + here +
+                   " matches");
+  routes_.push_back(std::make_unique<StreamRoute>());
+  StreamRoute* b = routes_.back().get();
+  b->source = r.source + " packet " + std::to_string(id);
+  b->hops = r.hops;
+  b->branch = true;
+  // Every packet master of the tile that has the slot's msel enabled and its arbiter (Master_Config:
+  // Packet_Enable, Drop_Header 7, msel enables 6:3, arbiter 2:0).
+  for (int m = 0; m < L.master_count(); ++m) {
+    const MasterConfig mc = decode_master(reg_or_zero(t.regs, L.master_offset(m)));
+    if (!mc.enable || !mc.packet_enable || !((mc.msel_mask() >> slot->msel) & 1) || mc.arbiter() != slot->arbiter) continue;
+    if (!mc.drop_header)
+      throw SimError(from.name() + ": packet id " + std::to_string(id) + " leaves " + here + " through master " + std::to_string(m) +
+                     " with its header kept; a header delivered as data is not modelled");
+    follow_master(t, m, b, b->source, b->hops, 0);
+  }
+  r.branches[id] = b;
+  return b;
 }
 
 void Array::resolve_routes() {
@@ -677,7 +745,7 @@ void Array::resolve_routes() {
   routes_.clear();
   for (auto& [k, t] : tiles_)
     for (auto* v : {&t->s2mm, &t->mm2s})
-      for (auto& c : *v) c.route = nullptr;
+      for (auto& c : *v) c.route = nullptr, c.packet_route = nullptr;
   // Tiles a route reaches may be created while tracing: take the sources first.
   std::vector<std::pair<Tile*, DmaChannel*>> sources;
   for (auto& [k, t] : tiles_)
@@ -696,6 +764,10 @@ void Array::resolve_routes() {
     c->route = r;
     if (slave >= 0) trace_route(*t, slave, r->source, r->hops, 0);
   }
+  // A channel in the middle of a packet BD takes its packet's route again.
+  for (auto [t, c] : sources)
+    if (c->state != ChannelState::Idle && c->current.packet_enable && c->route && c->route->packet_slave >= 0)
+      c->packet_route = packet_branch(*c->route, c->current.packet_id, *c);
   routes_dirty_ = false;
 }
 

@@ -113,6 +113,9 @@ class Array {
   nlohmann::json report() const;
   // The core of a compute tile, or nullptr before it started.
   Core* core(int col, int row);
+  // A memory or shim tile's own memory as the simulator holds it (a running core's tile: its
+  // core's data memory); nullptr for a tile never configured.
+  const uint8_t* memory_of(int col, int row);
   // The write watch of a compute tile: every fill of a buffer its S2MM BDs write, and what the
   // core stored into it before the next fill (sim/core/tile.hpp InputUse).
   std::vector<InputUse> input_uses(int col, int row);
@@ -127,6 +130,11 @@ class Array {
   void resolve_routes();
   void connect_neighbours();
   StreamRoute* trace_route(Tile& t, int slave_index, const std::string& source, std::vector<std::string>& hops, int depth);
+  // Where master `m` of tile `t` sends the words of `route` (routes_.back()): a DMA channel, or on
+  // into the neighbour's slave (trace_route).
+  void follow_master(Tile& t, int m, StreamRoute* route, const std::string& source, std::vector<std::string>& hops, int depth);
+  // The route a packet with id `id` takes from the packet-switched slave `r` reaches (built once per id).
+  StreamRoute* packet_branch(StreamRoute& r, int id, const DmaChannel& from);
   uint8_t* memory(Tile& t, uint64_t address, uint32_t bytes, const DmaChannel& ch);
   int* lock(Tile& t, int id, const DmaChannel& ch, int* bound_out);
   bool lock_acquire(Tile& t, int id, int value, bool ge, const DmaChannel& ch);

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,10 @@ struct DmaChannel {
   std::vector<uint32_t> bd_uses;  // per BD: how many times this channel has used it (the iteration dimension)
   StreamRoute* route = nullptr;   // MM2S: where its words go; S2MM: where they come from
   size_t sink_index = 0;          // S2MM: its buffer in route->fifo
+  // MM2S with a packet BD: the route its packet takes (a branch of `route`), and whether the
+  // header word is still to be sent (it costs the channel one cycle; a master drops it).
+  StreamRoute* packet_route = nullptr;
+  bool header_pending = false;
   // The memory window the last word fell in (a tile's memory or a host buffer: byte addresses
   // [window_lo, window_hi) as this channel's BDs name them, at window_base), and the call it was
   // found in (host buffers change between calls); the next word looks there first.
@@ -111,6 +116,11 @@ struct StreamRoute {
   std::vector<std::string> hops;         // the ports it passes, for errors and reports
   std::vector<DmaChannel*> sinks;        // S2MM channels it reaches
   std::vector<WordFifo> fifo;            // one per sink
+  // Packet switching: the stream reaches a packet-switched slave here, where each packet goes on by
+  // its id (Array::packet_branch builds, once per id, the route the packet's payload takes).
+  int packet_col = -1, packet_row = -1, packet_slave = -1;
+  std::map<int, StreamRoute*> branches;  // by packet id
+  bool branch = false;                   // this route is a packet's payload after its header was dropped
   bool to_core = false;                  // reaches a core's stream port (not modelled)
   uint64_t words = 0;
   bool can_push(size_t capacity) const {

@@ -515,3 +515,104 @@ TEST_CASE("array: a mask poll of a DMA channel's status waits for the channel as
   counter.address = (2u << 20) | 0x32004, counter.mask = 1u << 20, counter.value = 1u << 20;  // Core_Status of (0,2)
   CHECK(refused(counter).find("polls Core_Status of tile (0,2), a register whose value the simulator does not produce") != std::string::npos);
 }
+
+// Packet switching (AM020 "packet-switched streams"; register fields in sim/array/regs.hpp from
+// params.h): inside memory tile (0,1), MM2S 0 sends two packets (BD packet ids 3 and 5) into its
+// switch's DMA 0 slave, which is packet-switched with two slots: id 3 -> msel 1, id 5 -> msel 2;
+// master DMA 1 (packet, msel 1 enabled, arbiter 0, drop header) feeds S2MM 1 and master DMA 2
+// (msel 2) S2MM 2. Each S2MM channel must receive exactly its packet's words, headers dropped;
+// a packet no slot matches, a master that keeps the header and words sent without a header into
+// the packet slave each stop the call, named. (RyzenAI's GEMM overlay routes its shim streams
+// through one such slave, memory tile (0,1) South 5, with two slots.)
+using namespace attncheck::aie2::array;
+
+TEST_CASE("array: packet switching routes each packet by its id through the slave's slots to the masters its msel enables, headers dropped") {
+  const TileLayout& L = layout(TileKind::Mem);
+  const uint64_t tile = (0ull << 25) | (1ull << 20);
+  const int dma_slave = slave_index(TileKind::Mem, {PortType::Dma, 0});
+  const int m1 = master_index(TileKind::Mem, {PortType::Dma, 1}), m2 = master_index(TileKind::Mem, {PortType::Dma, 2});
+  REQUIRE(dma_slave >= 0);
+  REQUIRE(m1 >= 0);
+  REQUIRE(m2 >= 0);
+  // Memory tile BDs address its own memory from 512 KiB (its west neighbour's lies below).
+  auto bd = [&](uint32_t offset, uint32_t words, bool packet, int id) {
+    BufferDescriptor d;
+    d.address = 512 * 1024 + offset, d.length = words;
+    d.packet_enable = packet, d.packet_id = id;
+    d.valid = true;
+    return encode_bd(TileKind::Mem, d);
+  };
+  struct Setup {
+    uint32_t slot0 = (3u << 24) | (0x1Fu << 16) | (1u << 8) | (1u << 4);  // id 3, mask 0x1F, enable, msel 1, arbiter 0
+    uint32_t slot1 = (5u << 24) | (0x1Fu << 16) | (1u << 8) | (2u << 4);  // id 5, msel 2
+    uint32_t master1 = 0xC0000000u | (1u << 7) | (0x2u << 3);           // enable, packet, drop header, msel 1 enabled
+    uint32_t master2 = 0xC0000000u | (1u << 7) | (0x4u << 3);           // msel 2 enabled
+    int id_a = 3, id_b = 5;
+    bool packets = true;
+  };
+  auto run = [&](const Setup& su, Array& a) {
+    InstructionStream s;
+    s.path = "packets.insts";
+    auto w32 = [&](uint32_t off, uint32_t v) {
+      NpuOp op;
+      op.kind = NpuOpKind::Write32, op.address = tile | off, op.value = v, op.mask = ~0u;
+      s.ops.push_back(op);
+    };
+    for (uint32_t k = 0; k < 96; ++k) w32(4 * k, 0x1000 + k);  // the source words at offset 0
+    const std::vector<std::vector<uint32_t>> bds = {bd(0, 32, su.packets, su.id_a), bd(128, 64, su.packets, su.id_b),
+                                                    bd(4096, 32, false, 0), bd(8192, 64, false, 0)};
+    for (int b = 0; b < 4; ++b)
+      for (size_t w = 0; w < bds[b].size(); ++w) w32(L.bd_offset(b, static_cast<int>(w)), bds[b][w]);
+    w32(L.slave_offset(dma_slave), 0xC0000000u);  // enable, packet
+    w32(L.slot_offset(dma_slave, 0), su.slot0);
+    w32(L.slot_offset(dma_slave, 1), su.slot1);
+    w32(L.master_offset(m1), su.master1);
+    w32(L.master_offset(m2), su.master2);
+    w32(L.channel_queue(true, 1), 0x80000000u | 2);   // S2MM 1: BD 2, token
+    w32(L.channel_queue(true, 2), 0x80000000u | 3);   // S2MM 2: BD 3, token
+    w32(L.channel_queue(false, 0), 0x80000000u | 0);  // MM2S 0: BD 0, then BD 1
+    w32(L.channel_queue(false, 0), 0x80000000u | 1);
+    for (int ch : {1, 2}) {
+      NpuOp sync;
+      sync.kind = NpuOpKind::Sync, sync.column = 0, sync.row = 1, sync.direction = 0, sync.channel = ch;
+      s.ops.push_back(sync);
+    }
+    for (size_t i = 0; i < s.ops.size(); ++i) s.ops[i].word_index = i;
+    a.call(s, {});
+  };
+  {
+    Array a;
+    run(Setup{}, a);
+    const uint8_t* mem = a.memory_of(0, 1);
+    REQUIRE(mem);
+    for (uint32_t k = 0; k < 32; ++k) {
+      uint32_t v;
+      std::memcpy(&v, mem + 4096 + 4 * k, 4);
+      CHECK(v == 0x1000 + k);  // packet 3: the first BD's words, no header
+    }
+    for (uint32_t k = 0; k < 64; ++k) {
+      uint32_t v;
+      std::memcpy(&v, mem + 8192 + 4 * k, 4);
+      CHECK(v == 0x1000 + 32 + k);  // packet 5
+    }
+  }
+  auto refused = [&](const Setup& su) {
+    Array a;
+    try {
+      run(su, a);
+    } catch (const SimError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  Setup unmatched;
+  unmatched.id_b = 6;
+  CHECK(refused(unmatched).find("memory tile (0,1) MM2S 0: BD 1 sends packet id 6, which no slot of tile (0,1) slave DMA 0 matches") !=
+        std::string::npos);
+  Setup keeps;
+  keeps.master2 &= ~(1u << 7);
+  CHECK(refused(keeps).find("packet id 5 leaves tile (0,1) slave DMA 0 through master") != std::string::npos);
+  Setup headerless;
+  headerless.packets = false;
+  CHECK(refused(headerless).find("sends words without a packet header into a packet-switched slave (tile (0,1))") != std::string::npos);
+}

@@ -1,4 +1,6 @@
 // `attncheck elf disasm|inspect`: read a compiled AIE2 core ELF, list every bundle, and measure its stack from the binary.
+#include <cstring>
+#include <fstream>
 #include <memory>
 
 #include "cli/commands.hpp"
@@ -9,8 +11,28 @@
 #include "sim/load/design.hpp"
 #include "ref/errors.hpp"
 #include "sim/inspect.hpp"
+#include "sim/load/pdi.hpp"
 
 namespace attncheck {
+
+namespace {
+
+// `elf` reads core ELFs. Handed an xclbin or a PDI it says so in one line: after the loader's own
+// checks, which refuse one made for another device (docs/aie2-array.md, "Which device").
+void refuse_device_image(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char head[8] = {};
+  f.read(head, sizeof head);
+  const bool xclbin = f.gcount() == 8 && std::memcmp(head, "xclbin2", 8) == 0;
+  // A PDI opens with bootgen's SMAP bus-width pattern: bytes DD 00 00 00 44 33 22 11.
+  const bool pdi = f.gcount() == 8 && std::memcmp(head, "\xDD\x00\x00\x00\x44\x33\x22\x11", 8) == 0;
+  if (!xclbin && !pdi) return;
+  (void)aie2::read_device_image(path);  // another device's, or a malformed one: its own one-line error
+  throw InputError(path + ": " + (xclbin ? "an npu1 xclbin" : "an npu1 PDI") +
+                   ", not a core ELF: `elf` reads main_core_C_R.elf; run the design with `attncheck sim --xclbin F --insts F`");
+}
+
+}  // namespace
 
 void add_elf_command(CLI::App& app, int& exit_code) {
   auto* elf = app.add_subcommand("elf", "Read a compiled AIE2 core ELF (Peano/llvm-aie): disassembly and stack analysis");
@@ -23,6 +45,7 @@ void add_elf_command(CLI::App& app, int& exit_code) {
   auto* disasm = elf->add_subcommand("disasm", "Every bundle: address, bytes, format, and each slot's instruction");
   disasm->add_option("FILE.elf", d->file, "The core ELF (e.g. main_core_0_2.elf)")->required();
   disasm->callback([d, &exit_code] {
+    refuse_device_image(d->file);
     const aie2::Elf e = aie2::read_elf(d->file);
     print(aie2::disassemble(e));
     exit_code = 0;
@@ -50,6 +73,7 @@ void add_elf_command(CLI::App& app, int& exit_code) {
     OutputSet::check("--json", a->json);
     if (a->json == "-") send_text_to_stderr();
     check_distinct_paths({{"FILE.elf", a->file}, {"--ld-script", a->ld_script}, {"--design", a->design}}, {{"--json", a->json}});
+    refuse_device_image(a->file);
     const aie2::Elf e = aie2::read_elf(a->file);
     std::unique_ptr<aie2::LinkScript> ld;
     if (!a->ld_script.empty()) ld = std::make_unique<aie2::LinkScript>(aie2::read_link_script(a->ld_script));

@@ -459,6 +459,15 @@ TEST_CASE("sim command: an xclbin or a TXN stream for another device (partition 
   write_bytes(dir.file("past.xclbin"), past);
   e = sim_error(dir.file("past.xclbin"), seq);
   CHECK(e.find("starts 2 columns at column 4: past npu1's 5 columns") != std::string::npos);
+  // `elf inspect` handed an xclbin: another device's is refused by the loader's check, npu1's is
+  // named for what it is (not "bad ELF magic").
+  for (const std::string& f : {dir.file("wide.xclbin"), riallto + ".xclbin"}) {
+    const CliResult r = run_cli({"elf", "inspect", f});
+    CHECK(r.exit_code == 2);
+    REQUIRE(r.err_lines().size() == 1);
+    CHECK(r.err_lines()[0].find(f == riallto + ".xclbin" ? "an npu1 xclbin, not a core ELF" : "8 columns wide: npu1 (Phoenix) has 5") !=
+          std::string::npos);
+  }
 
   // RyzenAI's GEMM xclbin carries AIE_METADATA with hw_gen "3"; as "4" (AIE2P) it is refused.
   std::string gemm = read_text(ryzen + "/xclbin/gemm_4x4_a8w8acc32.xclbin");

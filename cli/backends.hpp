@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compare/localize.hpp"
+#include "sim/core/core.hpp"
 #include "fixtures/fixture.hpp"
 #include "ref/registry.hpp"
 
@@ -27,6 +28,7 @@ struct BackendOptions {
   uint64_t sim_max_cycles = 0;  // 0: the default
   bool sim_chain = false;       // every launch on one core, in order, as one NPU context runs them
   double clock_mhz = 0;         // sim --insts: the AIE clock time is predicted at (0: npu1's, sim/array/timeline.hpp)
+  aie2::Rules sim_rules;        // sim: the rules the simulator applies (the ISA's; only mutation tests change them)
   // Called (from any thread) as launches finish, with done and total: run shows it in its progress.
   std::function<void(size_t, size_t)> on_launch;
 };

@@ -99,6 +99,7 @@ BackendResult run_sim_array_backend(const Revision& rev, const Params& params, c
   if (!opt.sim_stack_at.empty()) aopt.stack_at = parse_sim_address(opt.sim_stack_at, "--sim-stack-at");
   aopt.poll = [] { throw_if_interrupted(); };
   aopt.quantum = kTimedQuantum;
+  aopt.rules = opt.sim_rules;
   const aie2::array::Clock clock = aie2::array::npu1_clock(opt.clock_mhz > 0 ? std::optional<double>(opt.clock_mhz) : std::nullopt);
   const size_t period = aie2::array::ring_period(prog);
 
@@ -228,7 +229,7 @@ BackendResult run_sim_backend(const Revision& rev, const Params& params, const F
   const aie2::Elf& elf = src.elf;
   std::unique_ptr<aie2::CompiledProgram> prog;
   try {
-    prog = std::make_unique<aie2::CompiledProgram>(elf);
+    prog = std::make_unique<aie2::CompiledProgram>(elf, false, opt.sim_rules);
   } catch (const aie2::SimError& e) {
     throw InputError(e.what());
   }

@@ -50,6 +50,8 @@ struct ArrayOptions {
   // Measure the host time spent inside the cores (Array::core_seconds): two clock reads per core
   // per quantum, for `bench`, which compares the cores' bundle rate with the scalar core's.
   bool time_cores = false;
+  // The rules every core of the array applies (a mutation test's own; sim/core/core.hpp Rules).
+  Rules rules;
 };
 
 // One buffer a stand-in core took from an S2MM channel, in order.

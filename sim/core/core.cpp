@@ -59,7 +59,7 @@ uint16_t mem_kind(AddrMode am, uint16_t idx_imm) {
 }
 
 // One slot instruction as a micro-op; false (with `why`) when the simulator cannot run it.
-bool lower(const SlotInst& s, MicroOp* u, std::string* why) {
+bool lower(const SlotInst& s, MicroOp* u, std::string* why, const SimRules& rules) {
   const Encoding& e = *s.enc;
   for (const Operand& o : s.ops)
     if (o.kind != OperandKind::Simm && o.kind != OperandKind::Uimm && o.value == reg::CORE_ID &&
@@ -121,7 +121,7 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why) {
       u->width = e.width;
       u->sign = e.sign;
       u->d = r(0);  // data register (destination of a load, source of a store)
-      const bool unscale = sim_rules_for_tests().word_offsets_unscaled && e.width == 4;
+      const bool unscale = rules.word_offsets_unscaled && e.width == 4;
       if (e.am == AddrMode::SpImm) {
         u->imm = unscale ? imm(1) / 4 : imm(1);
       } else {
@@ -158,12 +158,9 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why) {
 
 }  // namespace
 
-SimRules& sim_rules_for_tests() {
-  static SimRules rules;
-  return rules;
-}
 
-CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported) : elf_(&elf), decoded_(decode_program(elf)) {
+CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const Rules& rules)
+    : rules_(rules), elf_(&elf), decoded_(decode_program(elf)) {
   base_ = decoded_.base;
   const auto& db = decoded_.bundles;
   index_.assign(elf.text().size(), -1);
@@ -185,7 +182,7 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported) : elf_(
     for (const auto& s : b.slots) {
       MicroOp u;
       std::string why;
-      if (!lower(s, &u, &why)) {
+      if (!lower(s, &u, &why, rules_.core)) {
         if (!defer_unsupported) throw SimError(elf.path + ": at " + where(b.address) + ": " + why);
         // The whole bundle becomes one trap: nothing of it issues, and the error is the same line.
         pb.nops = 0;
@@ -217,8 +214,9 @@ Core::Core(const CompiledProgram& prog)
     : prog_(prog),
       mem_(kDataMemBytes, 0),
       watch_map_(kDataMemBytes, -1),
-      load_latency_(sim_rules_for_tests().load_latency),
-      delay_slots_(sim_rules_for_tests().branch_delay_slots) {
+      load_latency_(prog.rules().core.load_latency),
+      delay_slots_(prog.rules().core.branch_delay_slots) {
+  vec_.set_rules(prog.rules().vector);
   pc_ = prog.elf().entry;
   const ElfSymbol* sp = prog.elf().symbol("_sp_start_value_DM_stack");
   sp_start_ = sp ? sp->value : kDataMemBase;

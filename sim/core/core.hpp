@@ -29,7 +29,14 @@ struct SimRules {
   int branch_delay_slots = 5;  // AIEBaseInstrInfo NumDelaySlots
   bool word_offsets_unscaled = false;  // [p, #imm] of word loads/stores: imm6x4 / imm12x4 are scaled by 4
 };
-SimRules& sim_rules_for_tests();
+
+// Every rule a run applies: the scalar core's and the vector unit's. A run's rules are part of its
+// configuration (CompiledProgram, ArrayOptions, BackendOptions), never process-wide state, so a
+// mutation test changes its own run and nothing else running beside it.
+struct Rules {
+  SimRules core;
+  VectorRules vector;
+};
 
 // Why the core stopped running.
 enum class Stop {
@@ -111,7 +118,9 @@ class CompiledProgram {
   // is strict: unknown slots stop here, before any cycle runs.
   // With `defer_unsupported`, a bundle the core cannot execute stops the run only when it issues
   // (the whole-array simulator lets a multi-core design run up to a core's first such bundle).
-  explicit CompiledProgram(const Elf& elf, bool defer_unsupported = false);
+  explicit CompiledProgram(const Elf& elf, bool defer_unsupported = false, const Rules& rules = Rules{});
+  // The rules the program was compiled for and its cores apply.
+  const Rules& rules() const { return rules_; }
   const std::string& trap(int i) const { return traps_[static_cast<size_t>(i)]; }
   const Elf& elf() const { return *elf_; }
   const std::vector<ProgramBundle>& bundles() const { return bundles_; }
@@ -124,6 +133,7 @@ class CompiledProgram {
   const Program& decoded() const { return decoded_; }
 
  private:
+  Rules rules_;
   const Elf* elf_;
   Program decoded_;
   uint32_t base_ = 0;

@@ -56,7 +56,6 @@ struct VectorRules {
   bool shuffle_transposed = false;  // vshuffle takes a mode R x C as C x R (the wrong orientation)
   bool srs_ignores_crSat = false;   // vsrs / vst.srs wrap (crSat 0) whatever crSat holds
 };
-VectorRules& vector_rules_for_tests();
 
 // Lowers a decoded vector instruction to a micro-op; false with `why` for one the unit does not
 // run (its semantics are not fixed by a public fact here, or not implemented yet).
@@ -77,6 +76,8 @@ class VectorUnit {
   uint32_t& bm_unknown(int i) { return bmu_[i]; }
 
   void exec(const MicroOp& u, Core& core);
+  // The run's rules (the core's program carries them); only mov_bypass is read on the hot path.
+  void set_rules(const VectorRules& r) { mov_bypass_ = r.mov_bypass; }
   // Runs the reads due late in `cycle` (an operand read after issue, AIE2Schedule.td), then lands
   // the vector writes due at its end.
   void commit(Core& core, uint64_t cycle) {
@@ -144,7 +145,7 @@ class VectorUnit {
   static uint32_t effective_address(const MicroOp& u, Core& core, int bytes, const char* what, uint32_t* next, bool* post);
   const uint8_t* read_x(int n, bool bypass, uint64_t cycle, uint32_t* unknown) {
     const Forward& f = fwd_[n][cycle & 1];
-    if (bypass && f.cycle == cycle && vector_rules_for_tests().mov_bypass) {
+    if (bypass && f.cycle == cycle && mov_bypass_) {
       if (f.units == ~0u) return *unknown = f.unknown, f.data;
       // Part of the register forwarded (vmov wl): those units from the bypass, the rest as held.
       uint8_t* m = merged_[n].data();
@@ -158,6 +159,7 @@ class VectorUnit {
   // Two per register, by the parity of the cycle they serve: a write issued in the cycle a
   // forwarded value is read must not replace it before every slot of that bundle has read it.
   std::array<std::array<Forward, 2>, kX> fwd_{};
+  bool mov_bypass_ = true;  // VectorRules::mov_bypass of the run
 
   std::array<std::array<uint8_t, 64>, kX> xr_{};
   std::array<std::array<uint8_t, 128>, kCm> acc_{};

@@ -97,10 +97,13 @@ std::string seq_with_rtps(const TempDir& dir, const std::string& app, const std:
   return path;
 }
 
-Bytes run_app(const std::string& app, const std::string& seq, const Bytes& frame, size_t out_bytes) {
+// `rules`: the run's (a mutation test's own).
+Bytes run_app(const std::string& app, const std::string& seq, const Bytes& frame, size_t out_bytes, const Rules& rules = Rules{}) {
   const array::ArrayProgram ap = array::load_array_program(riallto(app, "xclbin"), "");
   const InstructionStream insts = read_instruction_stream(seq);
-  auto a = array::make_array(ap, array::ArrayOptions{});
+  array::ArrayOptions opt;
+  opt.rules = rules;
+  auto a = array::make_array(ap, opt);
   Bytes in = frame, out(out_bytes, 0x5A);
   a->call(insts, {{2, &in}, {3, &out}});
   return out;
@@ -402,14 +405,11 @@ TEST_CASE("riallto mutations: crVaddSign read the wrong way round, or vsel's sou
   const std::string seq = seq_with_rtps(dir, "color_threshold_v1_720p", {t[0], t[1], t[2], t[3], 0});
   const Bytes want = threshold_reference(frame, t, arm_the_binary_runs(0));
   REQUIRE(first_difference(run_app("color_threshold_v1_720p", seq, frame, kFrameBytes), want, 4) == "");
-  struct Restore {
-    ~Restore() { vector_rules_for_tests() = VectorRules{}; }
-  } restore;
-  vector_rules_for_tests().vadd_sign_inverted = true;
-  const std::string signed_cmp = first_difference(run_app("color_threshold_v1_720p", seq, frame, kFrameBytes), want, 4);
-  vector_rules_for_tests() = VectorRules{};
-  vector_rules_for_tests().vsel_inverted = true;
-  const std::string swapped = first_difference(run_app("color_threshold_v1_720p", seq, frame, kFrameBytes), want, 4);
+  Rules signed_rules, swapped_rules;
+  signed_rules.vector.vadd_sign_inverted = true;
+  swapped_rules.vector.vsel_inverted = true;
+  const std::string signed_cmp = first_difference(run_app("color_threshold_v1_720p", seq, frame, kFrameBytes, signed_rules), want, 4);
+  const std::string swapped = first_difference(run_app("color_threshold_v1_720p", seq, frame, kFrameBytes, swapped_rules), want, 4);
   INFO("signed: " << signed_cmp << "\nswapped: " << swapped);
   CHECK(signed_cmp.find("the first is byte") != std::string::npos);
   CHECK(swapped.find("the first is byte 0 (line 0, pixel 0, channel 0)") != std::string::npos);  // every byte flips
@@ -473,15 +473,13 @@ TEST_CASE("riallto mutations: rounding by conv_even, vshuffle's orientation tran
   const std::string seq = denoise_seq(dir, blend);
   const Bytes want = denoise_reference(frame, blend, 2);
   REQUIRE(first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1) == "");
-  struct Restore {
-    ~Restore() { vector_rules_for_tests() = VectorRules{}; }
-  } restore;
-  vector_rules_for_tests().force_srs_crRnd = 12;
-  const std::string even = first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1);
-  vector_rules_for_tests() = VectorRules{};
-  vector_rules_for_tests().shuffle_transposed = true;
-  const std::string transposed = first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4), want, 1);
-  vector_rules_for_tests() = VectorRules{};
+  Rules even_rules, transposed_rules, wrap_rules;
+  even_rules.vector.force_srs_crRnd = 12;
+  transposed_rules.vector.shuffle_transposed = true;
+  wrap_rules.vector.srs_ignores_crSat = true;
+  const std::string even = first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4, even_rules), want, 1);
+  const std::string transposed =
+      first_difference(run_app("denoise_task_parallel_720p", seq, frame, kFrameBytes / 4, transposed_rules), want, 1);
   // Saturation: edge_detect's SOBEL sums go negative and past 255 (filter2d's set_sat), addWeighted's too.
   EdgeParams sobel;
   const int16_t sobel_x[9] = {4096, 0, -4096, 8192, 0, -8192, 4096, 0, -4096};
@@ -493,8 +491,7 @@ TEST_CASE("riallto mutations: rounding by conv_even, vshuffle's orientation tran
   CHECK(even.find("the first is byte") != std::string::npos);
   CHECK(transposed.find("the first is byte") != std::string::npos);
   if (testing::scaled(1, 0)) {  // the edge_detect frame: Release only (the sanitizer run keeps the two above)
-    vector_rules_for_tests().srs_ignores_crSat = true;
-    const std::string wrapped = first_difference(run_app("edge_detect_720p", eseq, edge_frame, kFrameBytes), ewant, 4);
+    const std::string wrapped = first_difference(run_app("edge_detect_720p", eseq, edge_frame, kFrameBytes, wrap_rules), ewant, 4);
     INFO("wrapped: " << wrapped);
     CHECK(wrapped.find("the first is byte") != std::string::npos);
   }

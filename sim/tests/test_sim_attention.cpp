@@ -26,14 +26,16 @@ constexpr const char* kClearStack = "0x78800";
 // Release build of the same suite runs it whole.
 size_t tiles_wanted(size_t full) { return scaled(full, full / 128); }
 
-AttentionFn sim_kernel(const std::string& stack_at) {
-  return [stack_at](const AttentionInputs& in, const Params& p) {
+// `rules`: the run's (a mutation test's own).
+AttentionFn sim_kernel(const std::string& stack_at, const aie2::Rules& rules = aie2::Rules{}) {
+  return [stack_at, rules](const AttentionInputs& in, const Params& p) {
     Fixture fx;
     fx.path = "(corpus)";
     fx.inputs = in;
     BackendOptions o;
     o.elf = int32_elf();
     o.sim_stack_at = stack_at;
+    o.sim_rules = rules;
     return run_sim_backend(find_revision("uc-int32-lut"), p, fx, o, "sim").output;
   };
 }
@@ -143,16 +145,15 @@ TEST_CASE("sim: breaking one ISA rule breaks bit-exactness, and the failure name
   };
   for (const auto& m : mutations) {
     INFO(m.what);
-    aie2::SimRules saved = aie2::sim_rules_for_tests();
-    m.apply(aie2::sim_rules_for_tests());
+    aie2::Rules mutated;
+    m.apply(mutated.core);
     CorpusResult r;
     std::string error;
     try {
-      random_corpus(rev, 7, 8, [&](const Batch& b) { run_batch(rev, rev.model, sim_kernel(kClearStack), b, &r); });
+      random_corpus(rev, 7, 8, [&](const Batch& b) { run_batch(rev, rev.model, sim_kernel(kClearStack, mutated), b, &r); });
     } catch (const std::exception& e) {
       error = e.what();  // a broken rule may also derail the program (a fault the simulator names)
     }
-    aie2::sim_rules_for_tests() = saved;
     const std::string text = summary(std::string("sim mutated: ") + m.what, r);
     INFO(text << error);
     CHECK((r.mismatches > 0 || !error.empty()));

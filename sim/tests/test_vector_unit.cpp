@@ -61,11 +61,13 @@ TEST_CASE("vector: vconv.bf16.fp32 rounds toward -inf under crRnd 0 and to neare
 namespace {
 
 // One of the user's single-core bf16 builds run on `inputs` (FIFO name -> transfers).
-std::vector<Bytes> run_build(const std::string& build, const std::map<std::string, std::vector<Bytes>>& inputs, size_t transfers) {
+// `rules`: the run's (a mutation test's own).
+std::vector<Bytes> run_build(const std::string& build, const std::map<std::string, std::vector<Bytes>>& inputs, size_t transfers,
+                             const Rules& rules = Rules{}) {
   const std::string dir = attncheck::testing::shared_dir() + "/aie2/" + build;
   const Design design = read_design(dir + "/input_physical_with_elfs.mlir");
   const Elf elf = read_elf(dir + "/main_core_0_2.elf");
-  const CompiledProgram prog(elf);
+  const CompiledProgram prog(elf, false, rules);
   const TileRunResult r = run_tile(prog, design, inputs, {{"of_output", transfers}}, TileRunOptions{});
   std::printf("sim %s: %llu bundles\n", build.c_str(), static_cast<unsigned long long>(r.core.bundles));
   return r.outputs.at("of_output");
@@ -233,14 +235,8 @@ TEST_CASE("vector kernels: matmul-bf16 (matmul_bf16_64x64) equals its source's f
 
 namespace {
 
-// Restores the vector unit's rules when a mutation test ends, pass or fail.
-struct RulesGuard {
-  VectorRules saved = vector_rules_for_tests();
-  ~RulesGuard() { vector_rules_for_tests() = saved; }
-};
-
-Tally gelu_against_source(const std::vector<Bytes>& in) {
-  const auto out = run_build("gelu-bf16-2025-11-22", {{"of_input", in}}, in.size());
+Tally gelu_against_source(const std::vector<Bytes>& in, const Rules& rules = Rules{}) {
+  const auto out = run_build("gelu-bf16-2025-11-22", {{"of_input", in}}, in.size(), rules);
   Tally t;
   for (size_t k = 0; k < in.size(); ++k)
     for (size_t i = 0; i < 1024; ++i) t.add(k, i, floor_bf16(gelu_f32(from_bf16(at(in[k], i)))), at(out[k], i));
@@ -257,17 +253,17 @@ TEST_CASE("vector mutations: without MOV_Bypass, or with crRnd taken as conv_eve
     REQUIRE(t.bad == 0);  // the unmutated unit is exact on these inputs
   }
   {
-    RulesGuard g;
-    vector_rules_for_tests().mov_bypass = false;  // vmov reads x1 one cycle before vinsert's forward
-    const Tally t = gelu_against_source(in);
+    Rules mutated;
+    mutated.vector.mov_bypass = false;  // vmov reads x1 one cycle before vinsert's forward
+    const Tally t = gelu_against_source(in, mutated);
     std::printf("mutation no MOV_Bypass: %zu of %zu differ; %s\n", t.bad, t.n, t.first.c_str());
     CHECK(t.bad > 0);
     CHECK(t.first.find("first differing element: transfer 0 element ") == 0);
   }
   {
-    RulesGuard g;
-    vector_rules_for_tests().force_crRnd = 12;  // round to nearest even instead of the reset floor
-    const Tally t = gelu_against_source(in);
+    Rules mutated;
+    mutated.vector.force_crRnd = 12;  // round to nearest even instead of the reset floor
+    const Tally t = gelu_against_source(in, mutated);
     std::printf("mutation crRnd conv_even: %zu of %zu differ; %s\n", t.bad, t.n, t.first.c_str());
     CHECK(t.bad > 0);
     CHECK(t.first.find("first differing element: transfer 0 element ") == 0);
@@ -328,9 +324,9 @@ struct VecRun {
   std::unique_ptr<Core> core;
   std::string error;
   VecRun(std::vector<std::pair<uint32_t, uint32_t>> regs, std::initializer_list<std::vector<uint8_t>> body,
-         const std::function<void(Core&)>& init)
+         const std::function<void(Core&)>& init, const Rules& rules = Rules{})
       : elf(Elf::from_text("vector-test.elf", text(regs, body))) {
-    prog = std::make_unique<CompiledProgram>(elf);
+    prog = std::make_unique<CompiledProgram>(elf, false, rules);
     core = std::make_unique<Core>(*prog);
     init(*core);
     Stop stop = Stop::CycleLimit;
@@ -431,11 +427,9 @@ TEST_CASE("vector bundles: vunpack reads its w at cycle 7 (II_VUNPACK), as rgba2
   for (int i = 0; i < 32; ++i) CHECK(h16(seq.core->vector_unit().x(9), i) == 1);
   // Read at issue instead (the mutation), the lanes would be the old bytes 0xF0 + i.
   {
-    struct Restore {
-      ~Restore() { vector_rules_for_tests() = VectorRules{}; }
-    } restore;
-    vector_rules_for_tests().unpack_reads_at_issue = true;
-    VecRun early({}, {kUnpackI96, kBcst8}, wl9);
+    Rules mutated;
+    mutated.vector.unpack_reads_at_issue = true;
+    VecRun early({}, {kUnpackI96, kBcst8}, wl9, mutated);
     REQUIRE(early.error.empty());
     CHECK(h16(early.core->vector_unit().x(9), 0) == 0xF0);
   }

@@ -49,6 +49,9 @@ struct ArrayOptions {
   // Measure the host time spent inside the cores (Array::core_seconds): two clock reads per core
   // per quantum, for `bench`, which compares the cores' bundle rate with the scalar core's.
   bool time_cores = false;
+  // Step every busy DMA channel once per cycle (the reference model), never a run of cycles at
+  // once. The fast path (false) reaches the same state, counters and memory; tests compare the two.
+  bool reference_dma = false;
 };
 
 // One buffer a stand-in core took from an S2MM channel, in order.
@@ -133,6 +136,24 @@ class Array {
   void note_fill(Tile& t, const DmaChannel& ch);
   bool step_stand_in(Tile& t);
   void load_bd(DmaChannel& ch, int bd);
+  // The DMA fast path: advances the busy channels by up to `max_cycles` cycles at once from
+  // cycle `first_cycle` when each of them provably does the same thing every one of those cycles
+  // (moves a word, waits, or nothing); returns the cycles advanced, 0 when the next cycle must be
+  // stepped one channel at a time (a state changes, a FIFO fills or drains, a word leaves its window).
+  uint64_t dma_batch(const std::vector<std::pair<DmaChannel*, Tile*>>& busy, uint64_t max_cycles, uint64_t first_cycle);
+  bool route_pushes(const StreamRoute& r) const;
+  std::optional<int> lock_value(Tile& t, int id);
+  // A channel that moves a word every cycle of a batch, and the runs of memory its words are at.
+  struct BatchMover {
+    DmaChannel* ch = nullptr;
+    size_t first_run = 0, runs = 0;  // in batch_runs_
+    uintptr_t lo = 0, hi = 0;        // the host bytes the batch's words cover
+  };
+  std::vector<BatchMover> batch_movers_;
+  std::vector<AddressPattern> batch_walks_;  // per mover: its pattern walked ahead (capacity reused)
+  std::vector<WordRun> batch_runs_;
+  std::vector<DmaChannel*> batch_lock_waits_, batch_stream_waits_;
+  std::vector<uint32_t> batch_words_, batch_in_;
   bool run_ops();
   void advance(uint64_t cycles, bool* progressed);
   [[noreturn]] void deadlock(const std::string& waiting_op);

@@ -303,6 +303,14 @@ void Array::start_core(Tile& t) {
   neighbours_connected_ = false;
 }
 
+std::vector<uint8_t> Array::data_memory(int col, int row) {
+  Tile* t = find_tile(col, row);
+  if (!t) return {};
+  if (!t->core) return t->memory;
+  const uint8_t* p = t->core->data(kDataMemBase, static_cast<uint32_t>(t->memory.size()));
+  return {p, p + t->memory.size()};
+}
+
 const std::vector<StandInTransfer>& Array::stand_in_received(int col, int row) {
   static const std::vector<StandInTransfer> none;
   Tile* t = find_tile(col, row);

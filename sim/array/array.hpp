@@ -117,6 +117,8 @@ class Array {
   // The write watch of a compute tile: every fill of a buffer its S2MM BDs write, and what the
   // core stored into it before the next fill (sim/core/tile.hpp InputUse).
   std::vector<InputUse> input_uses(int col, int row);
+  // A copy of a tile's data memory (its core's once the core runs); empty for a tile never written.
+  std::vector<uint8_t> data_memory(int col, int row);
   // What a stand-in core (ArrayOptions::stand_in) received, in order.
   const std::vector<StandInTransfer>& stand_in_received(int col, int row);
 

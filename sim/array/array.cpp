@@ -306,6 +306,14 @@ void Array::start_core(Tile& t) {
   neighbours_connected_ = false;
 }
 
+std::vector<uint8_t> Array::data_memory(int col, int row) {
+  Tile* t = find_tile(col, row);
+  if (!t) return {};
+  if (!t->core) return t->memory;
+  const uint8_t* p = t->core->data(kDataMemBase, static_cast<uint32_t>(t->memory.size()));
+  return {p, p + t->memory.size()};
+}
+
 const std::vector<StandInTransfer>& Array::stand_in_received(int col, int row) {
   static const std::vector<StandInTransfer> none;
   Tile* t = find_tile(col, row);
@@ -429,13 +437,6 @@ void Array::note_fill(Tile& t, const DmaChannel& ch) {
     t.inputs.push_back(std::move(u));
     t.open_use[r] = static_cast<int>(t.inputs.size() - 1);
   }
-}
-
-const uint8_t* Array::memory_of(int col, int row) {
-  Tile* t = find_tile(col, row);
-  if (!t) return nullptr;
-  if (t->core) return t->core->memory_data();
-  return t->memory.data();
 }
 
 std::vector<InputUse> Array::input_uses(int col, int row) {
@@ -577,6 +578,222 @@ bool Array::step_channel(DmaChannel& ch, Tile& t) {
     }
   }
   return false;
+}
+
+// The DMA fast path. A run of cycles can be done at once when every busy channel does the same
+// thing in each of them, which holds while no channel changes state: no lock is taken or released
+// (so a failed acquire fails again, and the cores do not run inside the DMA loop), no BD ends, and
+// every stream route is at a fixed point: each FIFO gains a word exactly when its sink takes one,
+// so the occupancies, and with them every channel's move-or-wait choice, repeat every cycle.
+// Such a run moves a word on each moving channel every cycle and adds one wait per cycle to each
+// waiting channel; the words go through the FIFOs in the same order, and memory is read and written
+// in the per-cycle order whenever two channels' words of the run touch the same bytes.
+
+// Whether the route's source pushes a word this cycle, after its sinks took theirs (step_channel's
+// rule, sinks stepped before sources).
+bool Array::route_pushes(const StreamRoute& r) const {
+  const DmaChannel* src = r.source_channel;
+  if (!src || src->state != ChannelState::Move || src->pattern.done() >= src->pattern.words()) return false;
+  for (size_t i = 0; i < r.fifo.size(); ++i) {
+    const DmaChannel* s = r.sinks[i];
+    const bool pops = s->route == &r && s->sink_index == i && s->state == ChannelState::Move && !r.fifo[i].empty();
+    if (r.fifo[i].size() - (pops ? 1 : 0) >= opt_.stream_buffer_words) return false;
+  }
+  return true;
+}
+
+// The value of the lock a channel's BD names, without taking it; nothing when no tile has it (the
+// step reports that).
+std::optional<int> Array::lock_value(Tile& t, int id) {
+  const LockTarget lt = bd_lock_target(t.kind, id);
+  Tile* target = find_tile(t.col + lt.column_delta, t.row);
+  if (!target || lt.id < 0 || lt.id >= static_cast<int>(target->locks.size())) return std::nullopt;
+  return target->core ? target->core->lock_value(lt.id) : target->locks[lt.id];
+}
+
+uint64_t Array::dma_batch(const std::vector<std::pair<DmaChannel*, Tile*>>& busy, uint64_t max_cycles, uint64_t first_cycle) {
+  // A bound on one batch's words per channel, to keep the scratch buffers small; a longer steady
+  // stretch is simply several batches.
+  constexpr uint64_t kMaxBatch = 4096;
+  batch_movers_.clear();
+  batch_lock_waits_.clear();
+  batch_stream_waits_.clear();
+  uint64_t k = std::min(max_cycles, kMaxBatch);
+  // 1. Every busy channel must keep doing one thing for the whole run.
+  for (const auto& [ch, t] : busy) {
+    switch (ch->state) {
+      case ChannelState::Idle:
+        if (!ch->queue.empty()) return 0;  // starts a task
+        continue;                          // stays idle: only the instruction stream queues tasks
+      case ChannelState::Release: return 0;
+      case ChannelState::Acquire: {
+        if (!ch->current.lock_acq_enable) return 0;
+        const std::optional<int> v = lock_value(*t, ch->current.lock_acq_id);
+        if (!v) return 0;
+        const LockOp op = bd_acquire(ch->current.lock_acq_value);
+        if (op.acquire_ge ? *v >= op.value : *v == op.value) return 0;  // would take it
+        batch_lock_waits_.push_back(ch);
+        continue;
+      }
+      case ChannelState::Move: {
+        if (ch->pattern.done() >= ch->pattern.words()) return 0;  // the BD ends
+        const StreamRoute* r = ch->route;
+        bool moves;
+        if (ch->s2mm) {
+          if (!r) {
+            batch_stream_waits_.push_back(ch);
+            continue;
+          }
+          // It takes a word iff its FIFO holds one; the FIFO stays as it is iff the source then
+          // pushes exactly when it took one.
+          moves = !r->fifo[ch->sink_index].empty();
+          if (moves != route_pushes(*r)) return 0;
+        } else {
+          if (!r || r->sinks.empty() || r->to_core) return 0;  // the step reports it
+          moves = route_pushes(*r);
+          for (size_t i = 0; i < r->fifo.size(); ++i) {
+            const DmaChannel* s = r->sinks[i];
+            const bool pops = s->route == r && s->sink_index == i && s->state == ChannelState::Move && !r->fifo[i].empty();
+            if (pops != moves) return 0;
+          }
+        }
+        if (!moves) {
+          batch_stream_waits_.push_back(ch);
+          continue;
+        }
+        k = std::min<uint64_t>(k, ch->pattern.words() - ch->pattern.done());
+        BatchMover m;
+        m.ch = ch;
+        batch_movers_.push_back(m);
+        continue;
+      }
+    }
+  }
+  // A cycle in which nothing moves ends the quantum's DMA loop: the per-cycle step does that one.
+  if (batch_movers_.empty()) return 0;
+  // 2. Each mover's words as runs of host memory inside the window its last word fell in; a word
+  // outside it goes through word_at_slow (checks, errors, host-buffer use), so the run stops short.
+  batch_runs_.clear();
+  if (batch_walks_.size() < batch_movers_.size()) batch_walks_.resize(batch_movers_.size());
+  for (size_t mi = 0; mi < batch_movers_.size(); ++mi) {
+    BatchMover& m = batch_movers_[mi];
+    const DmaChannel& ch = *m.ch;
+    AddressPattern& walk = batch_walks_[mi];
+    walk = ch.pattern;
+    m.first_run = batch_runs_.size();
+    const int64_t stride = 4 * walk.stride_words();
+    uint64_t covered = 0;
+    while (covered < k) {
+      const uint32_t want = static_cast<uint32_t>(std::min<uint64_t>(k - covered, walk.run_length()));
+      const int64_t byte = static_cast<int64_t>(ch.current.address) + 4 * walk.take(want);
+      const uint64_t b = static_cast<uint64_t>(byte);
+      if (byte < 0 || ch.window_call != calls_ || b < ch.window_lo || b + 4 > ch.window_hi) break;
+      const uint32_t fits = static_cast<uint32_t>(std::min<uint64_t>(want, (ch.window_hi - b - 4) / stride + 1));
+      batch_runs_.push_back({ch.window_base + (b - ch.window_lo), fits, stride});
+      covered += fits;
+      if (fits < want) break;
+    }
+    m.runs = batch_runs_.size() - m.first_run;
+    k = std::min(k, covered);
+  }
+  if (k == 0) return 0;
+  // Every mover moves k words: cut the runs there and note the host bytes they cover.
+  for (BatchMover& m : batch_movers_) {
+    uint64_t left = k;
+    size_t used = 0;
+    m.lo = UINTPTR_MAX, m.hi = 0;
+    for (; used < m.runs && left; ++used) {
+      WordRun& run = batch_runs_[m.first_run + used];
+      run.count = static_cast<uint32_t>(std::min<uint64_t>(run.count, left));
+      left -= run.count;
+      const uintptr_t first = reinterpret_cast<uintptr_t>(run.at);
+      m.lo = std::min(m.lo, first);
+      m.hi = std::max(m.hi, first + static_cast<uintptr_t>(run.count - 1) * static_cast<uintptr_t>(run.stride) + 4);
+    }
+    m.runs = used;
+  }
+  // 3. Channel by channel when no written byte is touched by another mover; else cycle by cycle
+  // in the step's order (sinks, then sources, each in `busy` order), so races resolve alike.
+  bool apart = true;
+  for (const BatchMover& w : batch_movers_) {
+    if (!w.ch->s2mm) continue;
+    for (const BatchMover& o : batch_movers_)
+      if (&o != &w && w.lo < o.hi && o.lo < w.hi) apart = false;
+  }
+  auto runs_of = [&](const BatchMover& m) { return &batch_runs_[m.first_run]; };
+  if (apart) {
+    batch_words_.resize(k);
+    batch_in_.resize(k);
+    for (const BatchMover& src : batch_movers_) {
+      if (src.ch->s2mm) continue;
+      uint32_t* out = batch_words_.data();
+      for (const WordRun* run = runs_of(src); run != runs_of(src) + src.runs; ++run) {
+        if (run->stride == 4) {
+          std::memcpy(out, run->at, 4 * size_t{run->count});
+        } else {
+          for (uint32_t j = 0; j < run->count; ++j) std::memcpy(out + j, run->at + j * run->stride, 4);
+        }
+        out += run->count;
+      }
+      // Each sink takes the words its FIFO held, then the source's first ones; the FIFO keeps the
+      // source's last words, as many as it held.
+      StreamRoute& r = *src.ch->route;
+      for (size_t i = 0; i < r.fifo.size(); ++i) {
+        WordFifo& f = r.fifo[i];
+        const size_t held = std::min<size_t>(f.size(), k);
+        f.pop_front(batch_in_.data(), held);
+        std::memcpy(batch_in_.data() + held, batch_words_.data(), 4 * (k - held));
+        f.push_back(batch_words_.data() + (k - held), held);
+        const BatchMover* sink = nullptr;
+        for (const BatchMover& m : batch_movers_)
+          if (m.ch == r.sinks[i]) sink = &m;
+        const uint32_t* in = batch_in_.data();
+        for (const WordRun* run = runs_of(*sink); run != runs_of(*sink) + sink->runs; ++run) {
+          if (run->stride == 4) {
+            std::memcpy(run->at, in, 4 * size_t{run->count});
+          } else {
+            for (uint32_t j = 0; j < run->count; ++j) std::memcpy(run->at + j * run->stride, in + j, 4);
+          }
+          in += run->count;
+        }
+      }
+    }
+  } else {
+    struct Cursor {
+      const WordRun* run;
+      uint32_t j;
+    };
+    std::vector<Cursor> at(batch_movers_.size());
+    for (size_t mi = 0; mi < batch_movers_.size(); ++mi) at[mi] = {runs_of(batch_movers_[mi]), 0};
+    for (uint64_t c = 0; c < k; ++c)
+      for (size_t mi = 0; mi < batch_movers_.size(); ++mi) {
+        DmaChannel& ch = *batch_movers_[mi].ch;
+        Cursor& cur = at[mi];
+        uint8_t* p = cur.run->at + cur.j * cur.run->stride;
+        if (++cur.j == cur.run->count) ++cur.run, cur.j = 0;
+        if (ch.s2mm) {
+          WordFifo& f = ch.route->fifo[ch.sink_index];
+          const uint32_t w = f.front();
+          f.pop_front();
+          std::memcpy(p, &w, 4);
+        } else {
+          uint32_t w;
+          std::memcpy(&w, p, 4);
+          for (WordFifo& f : ch.route->fifo) f.push_back(w);
+        }
+      }
+  }
+  // 4. The counters, as k per-cycle steps would leave them.
+  for (size_t mi = 0; mi < batch_movers_.size(); ++mi) {
+    DmaChannel& ch = *batch_movers_[mi].ch;
+    ch.pattern.skip(k);
+    ch.words += k;
+    if (!ch.s2mm) ch.route->words += k;
+  }
+  for (DmaChannel* ch : batch_lock_waits_) ch->lock_wait_cycles += k;
+  for (DmaChannel* ch : batch_stream_waits_) ch->stream_wait_cycles += k;
+  dma_now_ = first_cycle + k - 1;
+  return k;
 }
 
 }  // namespace attncheck::aie2::array
@@ -761,6 +978,7 @@ void Array::resolve_routes() {
     routes_.push_back(std::make_unique<StreamRoute>());
     StreamRoute* r = routes_.back().get();
     r->source = c->name();
+    r->source_channel = c;
     c->route = r;
     if (slave >= 0) trace_route(*t, slave, r->source, r->hops, 0);
   }
@@ -1000,12 +1218,21 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     busy.clear();
     for (const auto& c : chans)
       if (c.first->busy()) busy.push_back(c);
-    for (uint64_t c = 0; c < opt_.quantum && !busy.empty(); ++c) {
+    for (uint64_t c = 0; c < opt_.quantum && !busy.empty();) {
+      if (!opt_.reference_dma) {
+        // A run of cycles in which every channel does the same thing each cycle, at once.
+        if (const uint64_t k = dma_batch(busy, opt_.quantum - c, now_ + c)) {
+          c += k;
+          moved = true;
+          continue;
+        }
+      }
       bool any = false;
       dma_now_ = now_ + c;
       for (const auto& [ch, t] : busy) any |= step_channel(*ch, *t);
       if (!any) break;
       moved = true;
+      ++c;
     }
     now_ = target;
     if (moved || progressed) last_progress = now_;

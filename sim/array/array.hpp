@@ -52,6 +52,9 @@ struct ArrayOptions {
   bool time_cores = false;
   // The rules every core of the array applies (a mutation test's own; sim/core/core.hpp Rules).
   Rules rules;
+  // Step every busy DMA channel once per cycle (the reference model), never a run of cycles at
+  // once. The fast path (false) reaches the same state, counters and memory; tests compare the two.
+  bool reference_dma = false;
 };
 
 // One buffer a stand-in core took from an S2MM channel, in order.
@@ -115,12 +118,11 @@ class Array {
   nlohmann::json report() const;
   // The core of a compute tile, or nullptr before it started.
   Core* core(int col, int row);
-  // A memory or shim tile's own memory as the simulator holds it (a running core's tile: its
-  // core's data memory); nullptr for a tile never configured.
-  const uint8_t* memory_of(int col, int row);
   // The write watch of a compute tile: every fill of a buffer its S2MM BDs write, and what the
   // core stored into it before the next fill (sim/core/tile.hpp InputUse).
   std::vector<InputUse> input_uses(int col, int row);
+  // A copy of a tile's data memory (its core's once the core runs); empty for a tile never written.
+  std::vector<uint8_t> data_memory(int col, int row);
   // What a stand-in core (ArrayOptions::stand_in) received, in order.
   const std::vector<StandInTransfer>& stand_in_received(int col, int row);
 
@@ -145,6 +147,24 @@ class Array {
   void note_fill(Tile& t, const DmaChannel& ch);
   bool step_stand_in(Tile& t);
   void load_bd(DmaChannel& ch, int bd);
+  // The DMA fast path: advances the busy channels by up to `max_cycles` cycles at once from
+  // cycle `first_cycle` when each of them provably does the same thing every one of those cycles
+  // (moves a word, waits, or nothing); returns the cycles advanced, 0 when the next cycle must be
+  // stepped one channel at a time (a state changes, a FIFO fills or drains, a word leaves its window).
+  uint64_t dma_batch(const std::vector<std::pair<DmaChannel*, Tile*>>& busy, uint64_t max_cycles, uint64_t first_cycle);
+  bool route_pushes(const StreamRoute& r) const;
+  std::optional<int> lock_value(Tile& t, int id);
+  // A channel that moves a word every cycle of a batch, and the runs of memory its words are at.
+  struct BatchMover {
+    DmaChannel* ch = nullptr;
+    size_t first_run = 0, runs = 0;  // in batch_runs_
+    uintptr_t lo = 0, hi = 0;        // the host bytes the batch's words cover
+  };
+  std::vector<BatchMover> batch_movers_;
+  std::vector<AddressPattern> batch_walks_;  // per mover: its pattern walked ahead (capacity reused)
+  std::vector<WordRun> batch_runs_;
+  std::vector<DmaChannel*> batch_lock_waits_, batch_stream_waits_;
+  std::vector<uint32_t> batch_words_, batch_in_;
   bool run_ops();
   void advance(uint64_t cycles, bool* progressed);
   [[noreturn]] void deadlock(const std::string& waiting_op);

@@ -1,6 +1,8 @@
 // One DMA channel of an npu1 tile (compute, memory or shim): its start queue, the buffer-descriptor chain it walks, the n-D address pattern, the locks it takes, and the words it moves.
 #pragma once
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <string>
@@ -36,6 +38,32 @@ class AddressPattern {
   }
   uint32_t words() const { return length_; }
   uint32_t done() const { return done_; }
+  // The words from here that d0 visits before it wraps (or before the transfer ends), each
+  // `stride_words()` after the last: a run `take` can hand out at once.
+  uint32_t run_length() const {
+    const uint32_t left = length_ - done_;
+    if (dims_.size() == 1 || dims_[0].wrap == 0) return left;
+    return std::min(left, dims_[0].wrap - index_[0]);
+  }
+  int64_t stride_words() const { return dims_[0].step; }
+  // The offset of the first of the next `n` words (1 <= n <= run_length()), advancing past all of
+  // them: the same as `n` calls of next(), the last of which carries into the outer dimensions.
+  int64_t take(uint32_t n) {
+    const int64_t first = offset_;
+    index_[0] += n - 1;
+    offset_ += static_cast<int64_t>(n - 1) * dims_[0].step;
+    done_ += n - 1;
+    next();
+    return first;
+  }
+  // Advances past the next `n` words (n <= words() - done()), as `n` calls of next() do.
+  void skip(uint64_t n) {
+    while (n) {
+      const uint32_t k = static_cast<uint32_t>(std::min<uint64_t>(n, run_length()));
+      take(k);
+      n -= k;
+    }
+  }
 
  private:
   std::vector<BufferDescriptor::Dim> dims_;
@@ -43,6 +71,14 @@ class AddressPattern {
   int64_t base_ = 0;  // the iteration dimension's offset, in words
   int64_t offset_ = 0;  // base_ + sum_i index_[i] * step_i, kept as the indices move
   uint32_t length_ = 0, done_ = 0;
+};
+
+// Words of one channel at a constant host stride: `count` words from `at`, each `stride` bytes
+// after the last (the DMA fast path's view of one run of an AddressPattern).
+struct WordRun {
+  uint8_t* at = nullptr;
+  uint32_t count = 0;
+  int64_t stride = 4;
 };
 
 // Where a channel stands.
@@ -104,6 +140,23 @@ class WordFifo {
     if (size() == ring_.size()) grow();
     ring_[tail_++ & (ring_.size() - 1)] = w;
   }
+  // `n` words in order, as n push_back calls.
+  void push_back(const uint32_t* w, size_t n) {
+    while (size() + n > ring_.size()) grow();
+    for (size_t done = 0; done < n;) {
+      const size_t at = tail_ & (ring_.size() - 1), k = std::min(n - done, ring_.size() - at);
+      std::memcpy(&ring_[at], w + done, 4 * k);
+      done += k, tail_ += k;
+    }
+  }
+  // The first `n` words (n <= size()) into `out`, removed, as n front/pop_front calls.
+  void pop_front(uint32_t* out, size_t n) {
+    for (size_t done = 0; done < n;) {
+      const size_t at = head_ & (ring_.size() - 1), k = std::min(n - done, ring_.size() - at);
+      std::memcpy(out + done, &ring_[at], 4 * k);
+      done += k, head_ += k;
+    }
+  }
 
  private:
   void grow();
@@ -113,6 +166,7 @@ class WordFifo {
 
 struct StreamRoute {
   std::string source;                    // "tile (0,0) MM2S 0 (shim DMA)"
+  DmaChannel* source_channel = nullptr;  // the MM2S channel that pushes into it
   std::vector<std::string> hops;         // the ports it passes, for errors and reports
   std::vector<DmaChannel*> sinks;        // S2MM channels it reaches
   std::vector<WordFifo> fifo;            // one per sink

@@ -583,8 +583,17 @@ TEST_CASE("array: packet switching routes each packet by its id through the slav
   {
     Array a;
     run(Setup{}, a);
-    const uint8_t* mem = a.memory_of(0, 1);
-    REQUIRE(mem);
+    // The DMA's fast path (runs of cycles) against its per-cycle reference: the same memory and report.
+    ArrayOptions ref;
+    ref.reference_dma = true;
+    Array b(ref);
+    run(Setup{}, b);
+    CHECK(a.data_memory(0, 1) == b.data_memory(0, 1));
+    CHECK(a.report() == b.report());
+    CHECK(a.last_call_cycles() == b.last_call_cycles());
+    const std::vector<uint8_t> data = a.data_memory(0, 1);
+    REQUIRE(data.size() == 512 * 1024);
+    const uint8_t* mem = data.data();
     for (uint32_t k = 0; k < 32; ++k) {
       uint32_t v;
       std::memcpy(&v, mem + 4096 + 4 * k, 4);

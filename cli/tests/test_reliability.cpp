@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <random>
 #include <string>
@@ -137,6 +138,20 @@ pid_t spawn_cli(const std::vector<std::string>& args, const std::string& err_pat
   return pid;
 }
 
+// Waits until the child has installed its handler for `sig` (the SigCgt mask in /proc/PID/status),
+// so that a signal sent next lands in the child's work, not in its start-up under a loaded machine
+// (where the default action would kill it before attncheck's handler exists). Gives up after 60 s.
+void wait_for_handler(pid_t pid, int sig) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < until) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(f, line))
+      if (line.rfind("SigCgt:", 0) == 0 && (std::stoull(line.substr(7), nullptr, 16) >> (sig - 1)) & 1) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 int wait_status(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -241,6 +256,7 @@ TEST_CASE("SIGTERM during a long suite: exit 143, one line, no report and no tem
   const pid_t pid = spawn_cli({"suite", tmp.file("s.json"), "-j", "1", "--keep-outputs", "--json", tmp.file("out/agg.json"),
                                "--junit", tmp.file("out/agg.xml")},
                               tmp.file("err.txt"));
+  wait_for_handler(pid, SIGTERM);
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   const auto sent = std::chrono::steady_clock::now();
   REQUIRE(kill(pid, SIGTERM) == 0);
@@ -265,6 +281,7 @@ TEST_CASE("SIGINT during run: exit 130, no report, kept outputs or JUnit", "[cli
   const pid_t pid = spawn_cli({"run", "--kernel", "precise-v1", "--fixture", fx, "--backend", "host", "--keep-outputs",
                                "--json", tmp.file("out/r.json"), "--junit", tmp.file("out/r.xml")},
                               tmp.file("err.txt"));
+  wait_for_handler(pid, SIGINT);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   REQUIRE(kill(pid, SIGINT) == 0);
   const int status = wait_status(pid);

@@ -428,4 +428,11 @@ std::string disassemble(const Elf& elf) {
   return o.str();
 }
 
+std::vector<Overlap> stack_over_data(const Elf& elf, std::optional<uint32_t> stack_at, uint32_t max_sp) {
+  const ElfSymbol* sp0 = elf.symbol("_sp_start_value_DM_stack");
+  if (!stack_at && !sp0) return {};
+  const uint32_t start = stack_at ? *stack_at : sp0->value;
+  return max_sp > start ? data_section_overlaps(elf, start, max_sp) : std::vector<Overlap>{};
+}
+
 }  // namespace attncheck::aie2

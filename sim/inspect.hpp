@@ -101,6 +101,9 @@ ElfReport inspect_elf(const Elf& elf, const LinkScript* ld, const std::vector<Bu
 // The parts of the ELF's own data sections (.data, .rodata, .bss: allocated, not executable, in
 // data memory) that the bytes [lo, hi) cover: a stack from lo up to hi runs over them.
 std::vector<Overlap> data_section_overlaps(const Elf& elf, uint32_t lo, uint32_t hi);
+// What a run's stack ran over of the ELF's own data: from where SP started (`stack_at`, else the
+// ELF's _sp_start_value_DM_stack) to the highest SP reached. Empty when neither start is known.
+std::vector<Overlap> stack_over_data(const Elf& elf, std::optional<uint32_t> stack_at, uint32_t max_sp);
 nlohmann::json to_json(const ElfReport& r);
 // The one-line stack verdict, e.g. "stack reaches 0x70AE0: 1760 B into of_QKV_cons_buff_0 (bytes
 // 0..1759)", or "stack fits: 2784 B of 4096 B reserved". `row_bytes` > 0 adds the rows of a

@@ -1290,11 +1290,7 @@ std::vector<CoreReport> Array::cores() const {
     r.lock_stall_cycles = t->lock_stall;
     r.state = t->core_state;
     // The ELF's own data the stack ran over (where the program came with its ELF: its sections).
-    const ElfSymbol* sp0 = t->elf ? t->elf->symbol("_sp_start_value_DM_stack") : nullptr;
-    if (t->elf && (opt_.stack_at || sp0)) {
-      const uint32_t start = opt_.stack_at ? *opt_.stack_at : sp0->value;
-      if (r.stats.max_sp > start) r.stack_over_data = data_section_overlaps(*t->elf, start, r.stats.max_sp);
-    }
+    if (t->elf) r.stack_over_data = stack_over_data(*t->elf, opt_.stack_at, r.stats.max_sp);
     out.push_back(r);
   }
   return out;

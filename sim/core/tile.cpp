@@ -258,11 +258,7 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
   for (auto& l : r.locks) l.final_value = core.lock_value(l.id);
   r.core = core.stats();
   if (opt.stack_at) r.stack_note = "SP started at " + hex(*opt.stack_at) + " (--sim-stack-at)";
-  const ElfSymbol* sp0 = prog.elf().symbol("_sp_start_value_DM_stack");
-  if (opt.stack_at || sp0) {
-    const uint32_t start = opt.stack_at ? *opt.stack_at : sp0->value;
-    if (r.core.max_sp > start) r.stack_over_data = data_section_overlaps(prog.elf(), start, r.core.max_sp);
-  }
+  r.stack_over_data = stack_over_data(prog.elf(), opt.stack_at, r.core.max_sp);
   return r;
 }
 

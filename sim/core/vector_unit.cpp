@@ -26,16 +26,14 @@ uint32_t unit_mask(int first_unit, int units) {
   return units >= 32 ? ~0u : ((1u << units) - 1) << first_unit;
 }
 
-// Undetermined 16-bit units of a register as per-byte flags, and back (a unit is undetermined
-// when either of its bytes is): lets permutations (vshuffle, vshift, vpush) carry them exactly.
-void unknown_bytes(uint32_t units, bool* bytes) {
-  for (int k = 0; k < 64; ++k) bytes[k] = (units >> (k / 2)) & 1;
-}
-uint32_t unknown_units(const bool* bytes) {
-  uint32_t u = 0;
-  for (int k = 0; k < 64; ++k)
-    if (bytes[k]) u |= 1u << (k / 2);
-  return u;
+// Undetermined 16-bit units (bit j: bytes 2j, 2j+1; a unit is undetermined when either byte is)
+// move with their bytes through permutations (vshuffle, vshift, vpush). The undetermined units of
+// bytes `first`..first+63 of a 128-byte pair whose units are `units`: an even start takes whole
+// units; an odd one straddles two source units per result unit.
+uint32_t units_of_window(uint64_t units, int first) {
+  if (!units) return 0;
+  const uint64_t lo = units >> (first / 2);
+  return static_cast<uint32_t>(first & 1 ? lo | (lo >> 1) : lo);
 }
 
 // Every lane of a 512-bit register of e-byte elements (64 / e of them), sign- or zero-extended as
@@ -75,6 +73,31 @@ void select_lanes(const uint8_t* a, const uint8_t* b, uint64_t mask, int e, uint
     case 2: return select_as<uint16_t>(a, b, mask, out);
     case 4: return select_as<uint32_t>(a, b, mask, out);
     default: return select_as<uint64_t>(a, b, mask, out);
+  }
+}
+
+// Bit i = (a lane i >= b lane i) when `ge`, else (a lane i < b lane i), for e-byte lanes read
+// signed or unsigned as widen_lanes reads them; without a branch per lane (the comparisons of a
+// median filter are data, and a mispredicted branch per lane was most of vmin_ge's cost).
+template <typename T>
+uint64_t compare_as(const uint8_t* a, const uint8_t* b, bool ge) {
+  constexpr int n = static_cast<int>(64 / sizeof(T));
+  T x[n], y[n];
+  std::memcpy(x, a, 64);
+  std::memcpy(y, b, 64);
+  uint64_t m = 0;
+  if (ge)
+    for (int i = 0; i < n; ++i) m |= static_cast<uint64_t>(x[i] >= y[i]) << i;
+  else
+    for (int i = 0; i < n; ++i) m |= static_cast<uint64_t>(x[i] < y[i]) << i;
+  return m;
+}
+uint64_t compare_lanes(const uint8_t* a, const uint8_t* b, int e, bool sign, bool ge) {
+  switch (e) {
+    case 1: return sign ? compare_as<int8_t>(a, b, ge) : compare_as<uint8_t>(a, b, ge);
+    case 2: return sign ? compare_as<int16_t>(a, b, ge) : compare_as<uint16_t>(a, b, ge);
+    case 4: return sign ? compare_as<int32_t>(a, b, ge) : compare_as<uint32_t>(a, b, ge);
+    default: return compare_as<int64_t>(a, b, ge);  // 64-bit lanes: read signed, as lane() does
   }
 }
 
@@ -166,12 +189,18 @@ struct ShufflePermutations {
 
 }  // namespace
 
-bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why) {
+// The modes srs_lane can apply (its refusals), checked once per instruction rather than per lane.
+bool srs_mode_known(uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, std::string* why) {
   if (shift > 59) return *why = "shift " + std::to_string(static_cast<int32_t>(shift)) + " outside 0..59 (UG1583: -4..59, the encoding of -4..-1 is not public)", false;
   const bool known_rnd = rnd <= 3 || (rnd >= 8 && rnd <= 13);
   if (!known_rnd) return *why = "crRnd = " + std::to_string(rnd) + ": no rounding mode of that number is named (aiev2_defines.h)", false;
   if (sat == 2 || sat > 3) return *why = "crSat = " + std::to_string(sat) + ": only 0, 1 and 3 are described (UG1583)", false;
   if (sat == 3 && !signed_out) return *why = "symmetric saturation of an unsigned lane: not described", false;
+  return true;
+}
+
+// srs_lane's arithmetic for a mode srs_mode_known accepted.
+inline int64_t srs_known_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits) {
   // q = floor(v / 2^shift), r = the dropped part (0 <= r < 2^shift), half = 2^(shift-1).
   const int64_t q = shift ? (v >> shift) : v;  // arithmetic shift: floor
   const uint64_t r = shift ? static_cast<uint64_t>(v) & ((uint64_t{1} << shift) - 1) : 0;
@@ -207,14 +236,16 @@ bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed
     const uint64_t m = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
     uint64_t t = static_cast<uint64_t>(res) & m;
     if (signed_out && bits < 64 && (t >> (bits - 1)) & 1) t |= ~m;
-    *out = static_cast<int64_t>(t);
-  } else {
-    *out = std::min(std::max(res, sat == 3 ? lo + 1 : lo), hi);
+    return static_cast<int64_t>(t);
   }
-  return true;
+  return std::min(std::max(res, sat == 3 ? lo + 1 : lo), hi);
 }
 
-
+bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why) {
+  if (!srs_mode_known(shift, rnd, sat, signed_out, why)) return false;
+  *out = srs_known_lane(v, shift, rnd, sat, signed_out, bits);
+  return true;
+}
 
 bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
   const std::string name = s.enc->name;
@@ -720,12 +751,14 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   const uint32_t rnd = forced >= 0 ? static_cast<uint32_t>(forced) : core.regs_[reg::CR0 + kCrRnd];
   const uint32_t sat = core.prog_.rules().vector.srs_ignores_crSat ? 0 : core.regs_[reg::CR0 + kCrSat], shift = core.regs_[u.b];
   refuse_unknown(core, bmu_[2 * u.a] | bmu_[2 * u.a + 1], "vsrs");
-  const uint8_t* acc = acc_[u.a].data();
-  uint8_t out[64];
   std::string why;
+  if (!srs_mode_known(shift, rnd, sat, sign, &why)) core.fail("vsrs: " + why);
+  int64_t in[64];  // accumulator lanes are read signed, both 512-bit halves
+  widen_lanes(acc_[u.a].data(), in_b, true, in);
+  widen_lanes(acc_[u.a].data() + 64, in_b, true, in + 64 / in_b);
+  uint8_t out[64];
   for (int i = 0; i < lanes; ++i) {
-    int64_t r;
-    if (!srs_lane(lane(acc, i, in_b, true), shift, rnd, sat, sign, 8 * out_b, &r, &why)) core.fail("vsrs: " + why);
+    const int64_t r = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
     std::memcpy(out + i * out_b, &r, out_b);  // little-endian host: the low bytes
   }
   const int bytes = lanes * out_b;
@@ -745,7 +778,8 @@ void VectorUnit::land(Slot& s) {
   for (int k = 0; k < s.n; ++k) {
     const Write& w = s.w[k];
     uint8_t* dst = w.file == kFileX ? x(w.idx) : bm(w.idx);
-    std::memcpy(dst + w.offset, w.data, w.bytes);
+    if (w.bytes == 64) std::memcpy(dst + w.offset, w.data, 64);  // the common whole-register write, copied inline
+    else std::memcpy(dst + w.offset, w.data, w.bytes);
     uint32_t& unk = w.file == kFileX ? xu_[w.idx] : bmu_[w.idx];
     unk = (unk & ~unit_mask(w.offset / 2, w.bytes / 2)) | w.unknown;
   }
@@ -956,14 +990,7 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       const uint8_t* a = read_x(u.a, true, core.cycle_, &ua);
       const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
       refuse_unknown(core, ua | ub, u.c ? "vge" : "vlt");
-      uint64_t mask = 0;
-      int64_t la[64], lb[64];
-      widen_lanes(a, u.width, sign, la);
-      widen_lanes(b, u.width, sign, lb);
-      for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
-        const int64_t x1 = la[i], x2 = lb[i];
-        if (u.c ? x1 >= x2 : x1 < x2) mask |= uint64_t{1} << i;
-      }
+      const uint64_t mask = compare_lanes(a, b, u.width, sign, u.c == 1);
       write_mask(core, u.d, u.width, mask, kCmpLatency);
       return;
     }
@@ -976,16 +1003,9 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       const uint8_t* a = read_x(u.a, true, core.cycle_, &ua);
       const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
       refuse_unknown(core, ua | ub, u.c ? "vmax_lt" : "vmin_ge");
-      uint64_t mask = 0;
       Write& w = later(core, kMinMaxLatency);
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
-      int64_t la[64], lb[64];
-      widen_lanes(a, u.width, sign, la);
-      widen_lanes(b, u.width, sign, lb);
-      for (int i = 0, lanes = 64 / u.width; i < lanes; ++i) {
-        const bool bit = u.c ? la[i] < lb[i] : la[i] >= lb[i];
-        if (bit) mask |= uint64_t{1} << i;
-      }
+      const uint64_t mask = compare_lanes(a, b, u.width, sign, u.c == 0);  // min_ge: s1 >= s2; max_lt: s1 < s2
       // min_ge keeps s2 where s1 >= s2, max_lt keeps s2 where s1 < s2: the bit picks s2.
       select_lanes(a, b, mask, u.width, w.data);
       write_mask(core, static_cast<uint8_t>(u.imm >> 1), u.width, mask, kMinMaxLatency);
@@ -1163,12 +1183,8 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64;
       std::memcpy(w.data + u.width, src, 64 - u.width);
       std::memcpy(w.data, &v, u.width);
-      bool in_unk[65];
-      in_unk[0] = false;  // the scalar
-      unknown_bytes(unk, in_unk + 1);
-      bool out_unk[64];
-      for (int k = 0; k < 64; ++k) out_unk[k] = k < u.width ? false : in_unk[1 + k - u.width];
-      w.unknown = unknown_units(out_unk);
+      // The scalar's bytes are determined: a window of (0 || x_s) starting at 64 - width.
+      w.unknown = units_of_window(static_cast<uint64_t>(unk) << 32, 64 - u.width);
       forward_x(w, core.cycle_);
       return;
     }
@@ -1190,12 +1206,12 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       w.file = u.c, w.idx = u.d, w.offset = 0, w.bytes = 64;
       for (int k = 0; k < 64; ++k) w.data[k] = in[perm[k]];
       w.unknown = 0;
-      if (ua | ub) {  // undetermined lanes move with their bytes
-        bool in_unk[128], out_unk[64];
-        unknown_bytes(ua, in_unk);
-        unknown_bytes(ub, in_unk + 64);
-        for (int k = 0; k < 64; ++k) out_unk[k] = in_unk[perm[k]];
-        w.unknown = unknown_units(out_unk);
+      if (ua | ub) {  // undetermined lanes move with their bytes: unit k from the units of bytes perm[2k], perm[2k+1]
+        const uint64_t in_units = ua | static_cast<uint64_t>(ub) << 32;
+        uint32_t out_units = 0;
+        for (int k = 0; k < 32; ++k)
+          out_units |= static_cast<uint32_t>(((in_units >> (perm[2 * k] / 2)) | (in_units >> (perm[2 * k + 1] / 2))) & 1) << k;
+        w.unknown = out_units;
       }
       if (u.c == kFileX) forward_x(w, core.cycle_);
       return;
@@ -1216,10 +1232,7 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       Write& w = later(core, 2);
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64;
       std::memcpy(w.data, in + sh, 64);
-      bool in_unk[128];
-      unknown_bytes(ua, in_unk);
-      unknown_bytes(ub, in_unk + 64);
-      w.unknown = unknown_units(in_unk + sh);
+      w.unknown = units_of_window(ua | static_cast<uint64_t>(ub) << 32, static_cast<int>(sh));
       forward_x(w, core.cycle_);
       return;
     }

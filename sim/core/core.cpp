@@ -214,6 +214,9 @@ Core::Core(const CompiledProgram& prog)
     : prog_(prog),
       mem_(kDataMemBytes, 0),
       watch_map_(kDataMemBytes, -1),
+      load_unseen_(kDataMemBytes / 64 + 1, 0),
+      store_unseen_(kDataMemBytes / 64 + 1, 0),
+      clobbered_bits_(kDataMemBytes / 64 + 1, 0),
       load_latency_(prog.rules().core.load_latency),
       delay_slots_(prog.rules().core.branch_delay_slots) {
   vec_.set_rules(prog.rules().vector);
@@ -271,21 +274,47 @@ void Core::set_watch(std::vector<WatchRegion> regions) {
   watch_ = std::move(regions);
   std::fill(watch_map_.begin(), watch_map_.end(), -1);
   first_store_.assign(watch_.size(), {});
-  first_load_.assign(watch_.size(), {});
   sites_.assign(watch_.size(), {});
   site_of_.assign(watch_.size() * prog_.bundles().size(), -1);
+  store_bits_exact_ = true;
   for (size_t i = 0; i < watch_.size(); ++i) {
     const auto& w = watch_[i];
     for (uint32_t a = w.address; a < w.address + w.size; ++a)
-      if (a >= kDataMemBase && a < kDataMemBase + kDataMemBytes) watch_map_[a - kDataMemBase] = static_cast<int8_t>(i);
+      if (a >= kDataMemBase && a < kDataMemBase + kDataMemBytes) {
+        if (watch_map_[a - kDataMemBase] >= 0) store_bits_exact_ = false;
+        watch_map_[a - kDataMemBase] = static_cast<int8_t>(i);
+      }
     first_store_[i].assign(w.size, kNever);
-    first_load_[i].assign(w.size, kNever);
   }
+  // Each region's bytes as words of the bit vectors (a later region overlapping an earlier one
+  // owns the overlap, as in watch_map_).
+  region_words_.assign(watch_.size(), {});
+  for (uint32_t off = 0; off < kDataMemBytes; ++off) {
+    const int r = watch_map_[off];
+    if (r < 0) continue;
+    auto& words = region_words_[r];
+    if (words.empty() || words.back().first != off >> 6) words.push_back({off >> 6, 0});
+    words.back().second |= uint64_t{1} << (off & 63);
+  }
+  std::fill(load_unseen_.begin(), load_unseen_.end(), 0);
+  std::fill(store_unseen_.begin(), store_unseen_.end(), 0);
+  std::fill(clobbered_bits_.begin(), clobbered_bits_.end(), 0);
+  clobbered_.assign(watch_.size(), 0);
+  for (size_t i = 0; i < watch_.size(); ++i) mark_unseen(static_cast<int>(i));
+}
+
+void Core::mark_unseen(int region) {
+  for (const auto& [w, bits] : region_words_[region]) {
+    load_unseen_[w] |= bits;
+    store_unseen_[w] |= bits;
+    clobbered_bits_[w] &= ~bits;
+  }
+  clobbered_[region] = 0;
 }
 
 void Core::mark_filled(int region) {
   std::fill(first_store_[region].begin(), first_store_[region].end(), kNever);
-  std::fill(first_load_[region].begin(), first_load_[region].end(), kNever);
+  mark_unseen(region);
   // Only the sites that stored are reset: the cost is the program's store sites, not its size.
   const size_t nb = prog_.bundles().size();
   for (const StoreSite& s : sites_[region]) {
@@ -295,12 +324,16 @@ void Core::mark_filled(int region) {
   sites_[region].clear();
 }
 
+// The offsets of `region` whose first load since the fill came after their first store, as ranges.
 std::vector<std::pair<uint32_t, uint32_t>> Core::clobbered_before_use(int region) const {
   std::vector<std::pair<uint32_t, uint32_t>> out;
-  const auto& st = first_store_[region];
-  const auto& ld = first_load_[region];
-  for (uint32_t off = 0; off < st.size(); ++off) {
-    if (st[off] == kNever || ld[off] == kNever || st[off] >= ld[off]) continue;
+  if (!clobbered_[region]) return out;
+  const WatchRegion& w = watch_[region];
+  for (uint32_t off = 0; off < w.size; ++off) {
+    const uint32_t a = w.address + off;
+    if (a < kDataMemBase || a >= kDataMemBase + kDataMemBytes) continue;
+    const uint32_t b = a - kDataMemBase;
+    if (watch_map_[b] != region || !((clobbered_bits_[b >> 6] >> (b & 63)) & 1)) continue;
     if (!out.empty() && out.back().second + 1 == off) out.back().second = off;
     else out.push_back({off, off});
   }
@@ -319,13 +352,36 @@ __attribute__((always_inline)) inline void Core::check_access(uint32_t addr, int
     access_fault(addr, width, what);
 }
 
+namespace {
+// The bits of bytes off..off+width-1 (1 <= width <= 64) in word off / 64 (m0) and the next (m1).
+inline void range_masks(uint32_t off, uint32_t width, uint64_t* m0, uint64_t* m1) {
+  const uint32_t s = off & 63;
+  *m0 = s + width >= 64 ? ~uint64_t{0} << s : ((uint64_t{1} << width) - 1) << s;
+  *m1 = s + width > 64 ? (uint64_t{1} << (s + width - 64)) - 1 : 0;
+}
+}  // namespace
+
+// A load's bytes seen for the first time since their fill: clobbered before use where the byte's
+// first store came at an earlier cycle (a store and a load in one bundle is not a clobber).
 __attribute__((always_inline)) inline void Core::note_load(uint32_t addr, int width) {
   if (watch_.empty() || addr - kDataMemBase >= kDataMemBytes) return;  // the watch covers the own memory
-  for (int k = 0; k < width; ++k) {
-    const int region = watch_map_[addr + k - kDataMemBase];
-    if (region < 0) continue;
-    uint64_t& first = first_load_[region][addr + k - watch_[region].address];
-    if (first == kNever) first = cycle_;
+  const uint32_t off = addr - kDataMemBase, w = off >> 6;
+  uint64_t m0, m1;
+  range_masks(off, static_cast<uint32_t>(width), &m0, &m1);
+  const uint64_t n0 = load_unseen_[w] & m0, n1 = load_unseen_[w + 1] & m1;
+  if (!(n0 | n1)) return;
+  load_unseen_[w] &= ~n0, load_unseen_[w + 1] &= ~n1;
+  const uint64_t fresh[2] = {n0, n1};
+  for (uint32_t j = 0; j < 2; ++j) {
+    // Only a byte already stored can be clobbered: with exact store bits, those whose bit is clear.
+    uint64_t c = store_bits_exact_ ? fresh[j] & ~store_unseen_[w + j] : fresh[j];
+    while (c) {
+      const uint32_t b = ((w + j) << 6) + static_cast<uint32_t>(__builtin_ctzll(c));
+      c &= c - 1;
+      const int region = watch_map_[b];
+      const uint64_t stored = first_store_[region][kDataMemBase + b - watch_[region].address];
+      if (stored != kNever && stored < cycle_) clobbered_bits_[b >> 6] |= uint64_t{1} << (b & 63), clobbered_[region] = 1;
+    }
   }
 }
 
@@ -334,9 +390,21 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
   const int region = watch_map_[addr - kDataMemBase];
   if (region < 0) return;
   const uint32_t lo = addr - watch_[region].address, size = watch_[region].size;
-  for (int k = 0; k < width && lo + k < size; ++k) {
-    uint64_t& first = first_store_[region][lo + k];
-    if (first == kNever) first = cycle_;
+  const uint32_t n = std::min(static_cast<uint32_t>(width), size - lo);  // the bytes inside the region
+  if (!store_bits_exact_) {
+    for (uint32_t k = 0; k < n; ++k) {
+      uint64_t& first = first_store_[region][lo + k];
+      if (first == kNever) first = cycle_;
+    }
+  } else {
+    const uint32_t off = addr - kDataMemBase, w = off >> 6;
+    uint64_t m0, m1;
+    range_masks(off, n, &m0, &m1);
+    const uint64_t fresh[2] = {store_unseen_[w] & m0, store_unseen_[w + 1] & m1};
+    store_unseen_[w] &= ~fresh[0], store_unseen_[w + 1] &= ~fresh[1];
+    for (uint32_t j = 0; j < 2; ++j)
+      for (uint64_t c = fresh[j]; c; c &= c - 1)
+        first_store_[region][lo + ((w + j) << 6) + static_cast<uint32_t>(__builtin_ctzll(c)) - off] = cycle_;
   }
   // One aggregate per (region, PC): a program storing in a loop for 10^9 bundles keeps as many
   // records as it has store bundles.

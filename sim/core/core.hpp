@@ -258,7 +258,18 @@ class Core {
   std::vector<std::vector<StoreSite>> sites_;  // per region
   std::vector<int32_t> site_of_;  // per region x bundle index: index into sites_[region], or -1
   static constexpr uint64_t kNever = ~uint64_t{0};
-  std::vector<std::vector<uint64_t>> first_store_, first_load_;  // per region and byte: cycle, or kNever
+  std::vector<std::vector<uint64_t>> first_store_;  // per region and byte: cycle of its first store since the fill, or kNever
+  // Per data-memory byte, one bit each: watched and not yet loaded / stored since its region's
+  // fill; loaded at a cycle after its first store (clobbered before use). A load or store whose
+  // bytes have no bit set has nothing to record: the watch costs a word test, not a loop over
+  // bytes. Bytes belong to the region watch_map_ gives them.
+  std::vector<uint64_t> load_unseen_, store_unseen_, clobbered_bits_;
+  std::vector<std::vector<std::pair<uint32_t, uint64_t>>> region_words_;  // per region: (word, its bytes' bits)
+  std::vector<uint8_t> clobbered_;  // per region: some clobbered bit set since the fill
+  // No two regions share a byte: a store's bytes are then all its first byte's region's, which the
+  // store bits assume. Overlapping regions (a hostile design) keep the per-byte loop for stores.
+  bool store_bits_exact_ = true;
+  void mark_unseen(int region);
   CoreStats stats_;
   VectorUnit vec_;
   int load_latency_, delay_slots_;

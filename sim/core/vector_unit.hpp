@@ -180,4 +180,12 @@ bool fp32_to_bf16(uint32_t f, uint32_t mode, uint16_t* out);
 // rnd 4..7 / 14 / 15, crSat 2, symmetric saturation of an unsigned lane).
 bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why);
 
+// Lane-wise helpers of the element-wise families over 512 bits of e-byte lanes (64 / e of them),
+// read signed or unsigned (64-bit lanes always signed). select_lanes: out lane i = mask bit i ?
+// b lane i : a lane i. compare_lanes: bit i = a[i] >= b[i] when `ge`, else a[i] < b[i].
+// compare_pick: compare_lanes, and with `picked` the select_lanes of that mask, the fast form.
+void select_lanes(const uint8_t* a, const uint8_t* b, uint64_t mask, int e, uint8_t* out);
+uint64_t compare_lanes(const uint8_t* a, const uint8_t* b, int e, bool sign, bool ge);
+uint64_t compare_pick(const uint8_t* a, const uint8_t* b, int e, bool sign, bool ge, uint8_t* picked);
+
 }  // namespace attncheck::aie2

@@ -522,6 +522,47 @@ TEST_CASE("vector bundles: vshuffle applies each named 2-D transpose of x1 || x2
   CHECK(far.error.find("vshift by 64 bytes") != std::string::npos);
 }
 
+TEST_CASE("vector: the SSE2 compare-and-pick equals compare_lanes and select_lanes, and both the lane-by-lane definition") {
+  // The definition, written here lane by lane: lane i of e bytes, little-endian, read signed or
+  // unsigned (64-bit lanes signed); bit i = a >= b (ge) or a < b; the pick takes b where the bit is set.
+  auto read = [](const uint8_t* v, int i, int e, bool sign) {
+    uint64_t u = 0;
+    for (int k = e - 1; k >= 0; --k) u = u << 8 | v[i * e + k];
+    if ((sign || e == 8) && e < 8 && (u >> (8 * e - 1)) & 1) u |= ~uint64_t{0} << (8 * e);
+    return sign || e == 8 ? static_cast<long double>(static_cast<int64_t>(u)) : static_cast<long double>(u);
+  };
+  std::mt19937_64 rng(77);
+  int checked = 0;
+  for (int trial = 0; trial < 4000; ++trial) {
+    uint8_t a[64], b[64];
+    for (int k = 0; k < 64; ++k) a[k] = static_cast<uint8_t>(rng()), b[k] = static_cast<uint8_t>(rng());
+    for (int k = 0; k < 64; ++k)
+      if (rng() % 4 == 0) b[k] = a[k];  // equal lanes (ties) and lanes differing in one byte only
+    if (trial % 7 == 0) std::memset(b, trial % 2 ? 0x80 : 0x7F, 64);  // the sign boundary
+    for (int e : {1, 2, 4, 8})
+      for (bool sign : {false, true})
+        for (bool ge : {false, true}) {
+          uint64_t want = 0;
+          uint8_t want_pick[64];
+          for (int i = 0; i < 64 / e; ++i) {
+            const bool bit = ge ? read(a, i, e, sign) >= read(b, i, e, sign) : read(a, i, e, sign) < read(b, i, e, sign);
+            if (bit) want |= uint64_t{1} << i;
+            std::memcpy(want_pick + i * e, (bit ? b : a) + i * e, e);
+          }
+          uint8_t pick[64], sel[64];
+          INFO("e " << e << " sign " << sign << " ge " << ge << " trial " << trial);
+          REQUIRE(compare_lanes(a, b, e, sign, ge) == want);
+          REQUIRE(compare_pick(a, b, e, sign, ge, nullptr) == want);
+          REQUIRE(compare_pick(a, b, e, sign, ge, pick) == want);
+          select_lanes(a, b, want, e, sel);
+          REQUIRE(std::memcmp(pick, want_pick, 64) == 0);
+          REQUIRE(std::memcmp(sel, want_pick, 64) == 0);
+          ++checked;
+        }
+  }
+  CHECK(checked == 4000 * 16);
+}
+
 TEST_CASE("vector bundles: undetermined lanes move with their bytes through vshuffle, vshift and vpush.lo") {
   // A 16-bit unit of the result is undetermined when either of its bytes came from an undetermined
   // unit (the unit rule of x_unknown); each result byte's source from the byte semantics above.

@@ -697,7 +697,9 @@ void VectorUnit::run_late(Core& core, LateSlot& s, uint64_t cycle) {
     const Slot& landing = ring_[cycle & (kRing - 1)];
     for (int j = 0; j < landing.n; ++j) {
       const Write& w = landing.w[j];
-      if (w.file == kFileBm && w.vec_bypass && (w.idx >> 1) == l.a) std::memcpy(acc + 64 * (w.idx & 1) + w.offset, w.data, w.bytes);
+      if (w.file != kFileBm || !w.vec_bypass || (w.idx >> 1) != l.a) continue;
+      if (w.bytes == 64) std::memcpy(acc + 64 * (w.idx & 1), w.data, 64);  // a whole half (offset 0), copied inline
+      else std::memcpy(acc + 64 * (w.idx & 1) + w.offset, w.data, w.bytes);
     }
     refuse_unknown(core, bmu_[2 * l.a] | bmu_[2 * l.a + 1], "vmac");
     int32_t in[32], out[32];
@@ -755,17 +757,21 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
     for (int k = 0; k < 8; ++k) g[k] = lane(ys, k, 1, sign_y);
     for (int j = 0; j < 39; ++j) f[j] = lane(xs, j, 1, sign_x);
   }
-  for (int i = 0; i < 32; ++i) {
-    if (elem16) {
-      p[i] = lane(xs, i, 2, sign_x) * lane(ys, i, 2, sign_y);  // out[i] = X[i] Y[i] (UG1583 mul_elem_C)
-    } else {
+  if (elem16) {
+    int64_t xl[32], yl[32];
+    widen_lanes(xs, 2, sign_x, xl);
+    widen_lanes(ys, 2, sign_y, yl);
+    for (int i = 0; i < 32; ++i) p[i] = xl[i] * yl[i];  // out[i] = X[i] Y[i] (UG1583 mul_elem_C)
+  } else {
+    for (int i = 0; i < 32; ++i) {
       int64_t sum = 0;  // out[x] = sum_u G(u) F(x + u), F = X (39 bytes used), G = Y (8 bytes used) (UG1583 mul_conv_MxN)
       for (int k = 0; k < 8; ++k) sum += g[k] * f[i + k];
       p[i] = sum;
     }
-    // vmsc subtracts the products; dynMulNeg inverts the instruction's own sign of them (VecConf).
-    if ((u.c == 2) != mul_neg) p[i] = -p[i];
   }
+  // vmsc subtracts the products; dynMulNeg inverts the instruction's own sign of them (VecConf).
+  if ((u.c == 2) != mul_neg)
+    for (int i = 0; i < 32; ++i) p[i] = -p[i];
   if (u.c == 0 || zero) {
     // No accumulator input (vmul, or dynZeroAccum "Replace default first accumulator with zeros").
     int32_t out[32];
@@ -806,10 +812,22 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   int64_t in[64];  // accumulator lanes are read signed, both 512-bit halves
   widen_lanes(acc_[u.a].data(), in_b, true, in);
   widen_lanes(acc_[u.a].data() + 64, in_b, true, in + 64 / in_b);
+  int64_t res[64];
+  for (int i = 0; i < lanes; ++i) res[i] = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
   uint8_t out[64];
-  for (int i = 0; i < lanes; ++i) {
-    const int64_t r = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
-    std::memcpy(out + i * out_b, &r, out_b);  // little-endian host: the low bytes
+  switch (out_b) {  // the low out_b bytes of each result (two's complement), lane i at bytes out_b * i
+    case 1: for (int i = 0; i < lanes; ++i) out[i] = static_cast<uint8_t>(res[i]); break;
+    case 2: {
+      uint16_t o[32];
+      for (int i = 0; i < lanes; ++i) o[i] = static_cast<uint16_t>(res[i]);
+      std::memcpy(out, o, 2 * static_cast<size_t>(lanes));
+      break;
+    }
+    default: {
+      uint32_t o[16];
+      for (int i = 0; i < lanes; ++i) o[i] = static_cast<uint32_t>(res[i]);
+      std::memcpy(out, o, 4 * static_cast<size_t>(lanes));
+    }
   }
   const int bytes = lanes * out_b;
   if (mode == 7) {

@@ -249,7 +249,7 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
     std::vector<Access> seq;
     for (int k = 0, n = 10 + static_cast<int>(rng() % 40); k < n; ++k) {
       const int kind = static_cast<int>(rng() % 5 == 0 ? 2 : rng() % 2);
-      seq.push_back({kind, kind == 2 ? 32 * (rng() % 4) : 4 * (rng() % 32)});
+      seq.push_back({kind, static_cast<uint32_t>(kind == 2 ? 32 * (rng() % 4) : 4 * (rng() % 32))});
     }
     std::vector<std::vector<uint8_t>> bundles = {movxm(mv_p(0), kMem + 0x100), movxm(mv_p(1), kMem + 0x100), movxm(r_dst(1), 0x5A5A5A5A)};
     std::vector<int> cycle_of;  // the bundle index each access issues in

@@ -591,14 +591,17 @@ bool Array::step_channel(DmaChannel& ch, Tile& t) {
 
 // Whether the route's source pushes a word this cycle, after its sinks took theirs (step_channel's
 // rule, sinks stepped before sources).
+// Whether sink i of the route takes a word from its FIFO this cycle.
+bool Array::sink_pops(const StreamRoute& r, size_t i) {
+  const DmaChannel* s = r.sinks[i];
+  return s->route == &r && s->sink_index == i && s->state == ChannelState::Move && !r.fifo[i].empty();
+}
+
 bool Array::route_pushes(const StreamRoute& r) const {
   const DmaChannel* src = r.source_channel;
   if (!src || src->state != ChannelState::Move || src->pattern.done() >= src->pattern.words()) return false;
-  for (size_t i = 0; i < r.fifo.size(); ++i) {
-    const DmaChannel* s = r.sinks[i];
-    const bool pops = s->route == &r && s->sink_index == i && s->state == ChannelState::Move && !r.fifo[i].empty();
-    if (r.fifo[i].size() - (pops ? 1 : 0) >= opt_.stream_buffer_words) return false;
-  }
+  for (size_t i = 0; i < r.fifo.size(); ++i)
+    if (r.fifo[i].size() - (sink_pops(r, i) ? 1 : 0) >= opt_.stream_buffer_words) return false;
   return true;
 }
 
@@ -651,11 +654,8 @@ uint64_t Array::dma_batch(const std::vector<std::pair<DmaChannel*, Tile*>>& busy
         } else {
           if (!r || r->sinks.empty() || r->to_core) return 0;  // the step reports it
           moves = route_pushes(*r);
-          for (size_t i = 0; i < r->fifo.size(); ++i) {
-            const DmaChannel* s = r->sinks[i];
-            const bool pops = s->route == r && s->sink_index == i && s->state == ChannelState::Move && !r->fifo[i].empty();
-            if (pops != moves) return 0;
-          }
+          for (size_t i = 0; i < r->fifo.size(); ++i)
+            if (sink_pops(*r, i) != moves) return 0;
         }
         if (!moves) {
           batch_stream_waits_.push_back(ch);

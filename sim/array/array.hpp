@@ -153,6 +153,7 @@ class Array {
   // stepped one channel at a time (a state changes, a FIFO fills or drains, a word leaves its window).
   uint64_t dma_batch(const std::vector<std::pair<DmaChannel*, Tile*>>& busy, uint64_t max_cycles, uint64_t first_cycle);
   bool route_pushes(const StreamRoute& r) const;
+  static bool sink_pops(const StreamRoute& r, size_t i);
   std::optional<int> lock_value(Tile& t, int id);
   // A channel that moves a word every cycle of a batch, and the runs of memory its words are at.
   struct BatchMover {

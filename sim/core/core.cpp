@@ -299,7 +299,6 @@ void Core::set_watch(std::vector<WatchRegion> regions) {
   std::fill(load_unseen_.begin(), load_unseen_.end(), 0);
   std::fill(store_unseen_.begin(), store_unseen_.end(), 0);
   std::fill(clobbered_bits_.begin(), clobbered_bits_.end(), 0);
-  clobbered_.assign(watch_.size(), 0);
   for (size_t i = 0; i < watch_.size(); ++i) mark_unseen(static_cast<int>(i));
 }
 
@@ -309,7 +308,6 @@ void Core::mark_unseen(int region) {
     store_unseen_[w] |= bits;
     clobbered_bits_[w] &= ~bits;
   }
-  clobbered_[region] = 0;
 }
 
 void Core::mark_filled(int region) {
@@ -327,7 +325,9 @@ void Core::mark_filled(int region) {
 // The offsets of `region` whose first load since the fill came after their first store, as ranges.
 std::vector<std::pair<uint32_t, uint32_t>> Core::clobbered_before_use(int region) const {
   std::vector<std::pair<uint32_t, uint32_t>> out;
-  if (!clobbered_[region]) return out;
+  bool any = false;  // a word test per 64 bytes before the byte walk
+  for (const auto& [word, bits] : region_words_[region]) any |= (clobbered_bits_[word] & bits) != 0;
+  if (!any) return out;
   const WatchRegion& w = watch_[region];
   for (uint32_t off = 0; off < w.size; ++off) {
     const uint32_t a = w.address + off;
@@ -380,7 +380,7 @@ __attribute__((always_inline)) inline void Core::note_load(uint32_t addr, int wi
       c &= c - 1;
       const int region = watch_map_[b];
       const uint64_t stored = first_store_[region][kDataMemBase + b - watch_[region].address];
-      if (stored != kNever && stored < cycle_) clobbered_bits_[b >> 6] |= uint64_t{1} << (b & 63), clobbered_[region] = 1;
+      if (stored != kNever && stored < cycle_) clobbered_bits_[b >> 6] |= uint64_t{1} << (b & 63);
     }
   }
 }

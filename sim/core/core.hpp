@@ -265,7 +265,6 @@ class Core {
   // bytes. Bytes belong to the region watch_map_ gives them.
   std::vector<uint64_t> load_unseen_, store_unseen_, clobbered_bits_;
   std::vector<std::vector<std::pair<uint32_t, uint64_t>>> region_words_;  // per region: (word, its bytes' bits)
-  std::vector<uint8_t> clobbered_;  // per region: some clobbered bit set since the fill
   // No two regions share a byte: a store's bytes are then all its first byte's region's, which the
   // store bits assume. Overlapping regions (a hostile design) keep the per-byte loop for stores.
   bool store_bits_exact_ = true;

@@ -59,6 +59,14 @@ void widen_lanes(const uint8_t* v, int e, bool sign, int64_t* out) {
   }
 }
 
+// The low sizeof(T) bytes of each of n results, packed little-endian (n * sizeof(T) <= 64).
+template <typename T>
+void narrow_lanes(const int64_t* r, int n, uint8_t* out) {
+  T o[64 / sizeof(T)];
+  for (int i = 0; i < n; ++i) o[i] = static_cast<T>(r[i]);
+  std::memcpy(out, o, sizeof(T) * static_cast<size_t>(n));
+}
+
 // Lane i of e-byte elements, sign- or zero-extended.
 int64_t lane(const uint8_t* v, int i, int e, bool sign) {
   const uint8_t* p = v + i * e;
@@ -816,18 +824,9 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   for (int i = 0; i < lanes; ++i) res[i] = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
   uint8_t out[64];
   switch (out_b) {  // the low out_b bytes of each result (two's complement), lane i at bytes out_b * i
-    case 1: for (int i = 0; i < lanes; ++i) out[i] = static_cast<uint8_t>(res[i]); break;
-    case 2: {
-      uint16_t o[32];
-      for (int i = 0; i < lanes; ++i) o[i] = static_cast<uint16_t>(res[i]);
-      std::memcpy(out, o, 2 * static_cast<size_t>(lanes));
-      break;
-    }
-    default: {
-      uint32_t o[16];
-      for (int i = 0; i < lanes; ++i) o[i] = static_cast<uint32_t>(res[i]);
-      std::memcpy(out, o, 4 * static_cast<size_t>(lanes));
-    }
+    case 1: narrow_lanes<uint8_t>(res, lanes, out); break;
+    case 2: narrow_lanes<uint16_t>(res, lanes, out); break;
+    default: narrow_lanes<uint32_t>(res, lanes, out); break;
   }
   const int bytes = lanes * out_b;
   if (mode == 7) {

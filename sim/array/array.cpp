@@ -10,6 +10,7 @@
 #include "ref/errors.hpp"
 #include "sim/array/timeline.hpp"
 #include "sim/core/tile.hpp"
+#include "sim/core/zeroed_bytes.hpp"
 
 namespace attncheck::aie2::array {
 namespace {
@@ -69,8 +70,8 @@ struct Array::Tile {
   TileKind kind = TileKind::Compute;
   const TileLayout* layout = nullptr;
   std::map<uint32_t, uint32_t> regs;  // every configuration register's last value
-  std::vector<uint8_t> memory;        // data memory; a compute tile's lives in its core once it runs
-  std::vector<uint8_t> program;       // compute tiles: program memory
+  ZeroedBytes memory;                 // data memory; a compute tile's lives in its core once it runs
+  ZeroedBytes program;                // compute tiles: program memory
   uint32_t program_end = 0;           // one past the last program byte written
   std::vector<int> locks;
   std::vector<DmaChannel> s2mm, mm2s;
@@ -115,8 +116,8 @@ Array::Tile& Array::tile(int col, int row, const std::string& origin) {
   t->col = col, t->row = row;
   t->kind = npu1_tile_kind(col, row);
   t->layout = &layout(t->kind);
-  t->memory.assign(t->layout->data_memory_bytes, 0);
-  if (t->kind == TileKind::Compute) t->program.assign(t->layout->program_memory_bytes, 0);
+  t->memory = ZeroedBytes(t->layout->data_memory_bytes);
+  if (t->kind == TileKind::Compute) t->program = ZeroedBytes(t->layout->program_memory_bytes);
   t->locks.assign(t->layout->locks, 0);
   for (int c = 0; c < t->layout->s2mm_channels + t->layout->mm2s_channels; ++c) {
     DmaChannel ch;
@@ -309,7 +310,7 @@ void Array::start_core(Tile& t) {
 std::vector<uint8_t> Array::data_memory(int col, int row) {
   Tile* t = find_tile(col, row);
   if (!t) return {};
-  if (!t->core) return t->memory;
+  if (!t->core) return {t->memory.begin(), t->memory.end()};
   const uint8_t* p = t->core->data(kDataMemBase, static_cast<uint32_t>(t->memory.size()));
   return {p, p + t->memory.size()};
 }
@@ -1018,10 +1019,19 @@ void Array::deadlock(const std::string& waiting_op) {
 }
 
 // Executes instruction-stream operations until one must wait; true when any executed.
+// The sync that waited in an earlier quantum waits on: the first of its channels without a token
+// is still busy (an idle one goes to the full test, which names it).
+bool Array::sync_still_waits() const {
+  for (const DmaChannel* ch : sync_want_)
+    if (ch->tokens == 0) return ch->busy();
+  return false;
+}
+
 bool Array::run_ops() {
   bool any = false;
   while (next_op_ < insts_->ops.size()) {
     const NpuOp& op = insts_->ops[next_op_];
+    if (op.kind == NpuOpKind::Sync && sync_call_ == calls_ && sync_op_ == next_op_ && sync_still_waits()) return any;
     const std::string origin = insts_->path + ": word " + std::to_string(op.word_index);
     switch (op.kind) {
       case NpuOpKind::Write32: write({op.address, op.value, ~0u}, origin); break;
@@ -1055,7 +1065,9 @@ bool Array::run_ops() {
         break;
       }
       case NpuOpKind::Sync: {
-        std::vector<DmaChannel*> want;
+        std::vector<DmaChannel*>& want = sync_want_;
+        want.clear();
+        sync_call_ = calls_, sync_op_ = next_op_;
         for (int c = op.column; c < op.column + op.column_count; ++c)
           for (int r = op.row; r < op.row + op.row_count; ++r) {
             Tile& t = tile(c, r, origin);
@@ -1075,6 +1087,7 @@ bool Array::run_ops() {
             return any;
           }
         for (auto* ch : want) --ch->tokens;
+        want.clear();
         break;
       }
       case NpuOpKind::MaskPoll: {
@@ -1168,32 +1181,35 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
   uint64_t last_progress = now_;
   const uint64_t started = now_;
   std::vector<std::pair<DmaChannel*, Tile*>> chans, busy;
+  // The tiles in the map's order (column, then row), looked at every quantum: a flat list.
+  std::vector<Tile*> ordered;
   size_t known_tiles = 0;
   while (true) {
     bool progressed = run_ops();
     if (next_op_ == insts.ops.size()) break;
     if (routes_dirty_) resolve_routes();
     if (!neighbours_connected_) connect_neighbours();
-    if (tiles_.size() != known_tiles || chans.empty()) chans = channels(), known_tiles = tiles_.size();
+    if (tiles_.size() != known_tiles || chans.empty()) {
+      chans = channels(), known_tiles = tiles_.size();
+      ordered.clear();
+      for (auto& kt : tiles_) ordered.push_back(kt.second.get());
+    }
     const uint64_t target = now_ + opt_.quantum;
     bool cores_ran = false;
-    for (auto& [k, t] : tiles_)
+    for (Tile* t : ordered)
       if (t->stand_in)
         for (int step = 0; step < 64 && step_stand_in(*t); ++step) cores_ran = true;
-    for (auto& [k, t] : tiles_) {
+    // The cores' share of the run, timed around all of them at once: a clock read per core and
+    // quantum would itself be a visible share of a short quantum.
+    const auto cores_from = opt_.time_cores ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    for (Tile* t : ordered) {
       if (!t->core || t->core_done) continue;
       if (t->core_time >= target) continue;
       const uint64_t before = t->core->stats().bundles;
       if (CoreProfile* p = t->core->profile()) p->time_offset = t->core_time - t->core->cycle();
       Stop stop;
       try {
-        if (opt_.time_cores) {
-          const auto c0 = std::chrono::steady_clock::now();
-          stop = t->core->run(target - t->core_time);
-          core_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
-        } else {
-          stop = t->core->run(target - t->core_time);
-        }
+        stop = t->core->run(target - t->core_time);
       } catch (const SimError& e) {
         t->core_state = std::string("stopped: ") + e.what();
         throw SimError("core " + tile_name(t->col, t->row) + ", cycle " + std::to_string(t->core_time) + ": " + e.what());
@@ -1212,6 +1228,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
         t->core_time = target;
       }
     }
+    if (opt_.time_cores) core_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - cores_from).count();
     bool moved = false;
     // Only the instruction stream queues tasks (run_ops, above), so a channel idle with an empty
     // queue now stays idle for the whole quantum: stepping it would do nothing.

@@ -47,8 +47,8 @@ struct ArrayOptions {
   // releases, releasing the one it acquires), records it, and fills each MM2S buffer with a copy of
   // the input it took. For checking a design's data movement where its cores cannot run yet.
   std::function<bool(int col, int row)> stand_in;
-  // Measure the host time spent inside the cores (Array::core_seconds): two clock reads per core
-  // per quantum, for `bench`, which compares the cores' bundle rate with the scalar core's.
+  // Measure the host time spent inside the cores (Array::core_seconds): two clock reads per quantum
+  // around all the cores' runs, for `bench`, which compares the cores' bundle rate with the scalar core's.
   bool time_cores = false;
   // The rules every core of the array applies (a mutation test's own; sim/core/core.hpp Rules).
   Rules rules;
@@ -199,6 +199,12 @@ class Array {
   // The call in progress.
   const InstructionStream* insts_ = nullptr;
   size_t next_op_ = 0;
+  // The channels the sync at op `sync_op_` of call `sync_call_` waits on: a sync is re-checked every
+  // quantum until its tokens arrive, and the channels it names do not change while it waits.
+  std::vector<DmaChannel*> sync_want_;
+  bool sync_still_waits() const;
+  size_t sync_op_ = 0;
+  uint64_t sync_call_ = 0;
   std::vector<HostBuffer> host_;
   uint64_t calls_ = 0;  // calls started (see DmaChannel::window_call)
   uint64_t writes_unmodelled_ = 0;

@@ -212,7 +212,7 @@ std::string CompiledProgram::where(uint32_t address) const {
 
 Core::Core(const CompiledProgram& prog)
     : prog_(prog),
-      mem_(kDataMemBytes, 0),
+      mem_(kDataMemBytes),
       watch_map_(kDataMemBytes, -1),
       load_unseen_(kDataMemBytes / 64 + 1, 0),
       store_unseen_(kDataMemBytes / 64 + 1, 0),
@@ -311,7 +311,9 @@ void Core::mark_unseen(int region) {
 }
 
 void Core::mark_filled(int region) {
-  std::fill(first_store_[region].begin(), first_store_[region].end(), kNever);
+  // With exact store bits, note_load reads a byte's first store only once its store bit says it was
+  // stored since this fill, and that store wrote it: the earlier fill's cycles need no reset.
+  if (!store_bits_exact_) std::fill(first_store_[region].begin(), first_store_[region].end(), kNever);
   mark_unseen(region);
   // Only the sites that stored are reset: the cost is the program's store sites, not its size.
   const size_t nb = prog_.bundles().size();

@@ -10,6 +10,7 @@
 
 #include "sim/load/elf.hpp"
 #include "sim/inspect.hpp"
+#include "sim/core/zeroed_bytes.hpp"
 #include "sim/isa/isa.hpp"
 #include "sim/core/vector_unit.hpp"
 
@@ -239,7 +240,7 @@ class Core {
 
   const CompiledProgram& prog_;
   std::array<uint32_t, reg::kCount> regs_{};
-  std::vector<uint8_t> mem_;
+  ZeroedBytes mem_;
   std::array<int, kLocks> locks_{};
   std::array<Neighbour, 3> neighbours_{};
   uint32_t pc_ = 0;

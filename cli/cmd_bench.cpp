@@ -169,15 +169,20 @@ std::string fmt(double v, int precision) { return format_number(v, precision); }
 // as `attncheck sim --insts` runs it, `repeat` times, each in a child process whose report gives
 // its seconds, the time spent inside the cores (--time-cores) and the bundles they issued. The
 // rates are set beside `scalar_rate`, the scalar core's median rate measured in the same run.
-nlohmann::json bench_sim_array(const std::string& exe, const std::string& xclbin, const std::string& insts,
-                               const std::vector<std::string>& args, int repeat, double scalar_rate) {
+// With `threads` > 1, every repetition also runs the design on that many host threads (`sim
+// --sim-threads`), right after the one-thread run, and the speedup is the ratio of their medians.
+nlohmann::json bench_sim_array(const std::string& exe, const std::string& program_flag, const std::string& xclbin, const std::string& insts,
+                               const std::vector<std::string>& args, int repeat, double scalar_rate, int threads) {
   char dir_template[] = "/tmp/attncheck-bench-array-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (!dir) throw std::runtime_error("bench: cannot create a temporary directory");
   const std::string report = std::string(dir) + "/sim.json";
-  std::vector<std::string> argv = {exe, "sim", "--xclbin", xclbin, "--insts", insts, "--time-cores", "--json", report};
+  std::vector<std::string> argv = {exe, "sim", program_flag, xclbin, "--insts", insts, "--time-cores", "--json", report};
   for (const auto& a : args) argv.insert(argv.end(), {"--arg", a});
-  std::vector<double> wall, in_cores, rates, core_rates;
+  std::vector<std::string> argv_threads = argv;
+  argv_threads.insert(argv_threads.end(), {"--sim-threads", std::to_string(threads)});
+  std::vector<double> wall, in_cores, rates, core_rates, wall_threads;
+  uint64_t parallel = 0;
   uint64_t bundles = 0;
   size_t cores = 0;
   try {
@@ -192,6 +197,14 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& xclbin
       in_cores.push_back(j.at("core_seconds").get<double>());
       rates.push_back(static_cast<double>(bundles) / wall.back() / 1e6);
       core_rates.push_back(in_cores.back() > 0 ? static_cast<double>(bundles) / in_cores.back() / 1e6 : 0.0);
+      if (threads > 1) {
+        throw_if_interrupted();
+        (void)run_child(argv_threads, "attncheck sim --sim-threads " + std::to_string(threads) + " " + xclbin);
+        std::ifstream g(report);
+        const nlohmann::json k = nlohmann::json::parse(g);
+        wall_threads.push_back(k.at("seconds").get<double>());
+        parallel = k.at("parallel_bundles").get<uint64_t>();
+      }
     }
   } catch (...) {
     std::remove(report.c_str());
@@ -222,6 +235,16 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& xclbin
     << "x the scalar core's rate above\n";
   o << "              inside the cores (" << fmt(mi, 3) << " s, " << fmt(100.0 * mi / mw, 0) << "% of the run): " << fmt(mc, 1)
     << " M bundles/s = " << fmt(mc / scalar_rate, 2) << "x the scalar core's rate\n";
+  if (threads > 1) {
+    const double mt = median(wall_threads);
+    j["threads"] = threads;
+    j["seconds_threads"] = wall_threads;
+    j["median_threads_s"] = mt;
+    j["parallel_bundles"] = parallel;
+    j["threads_speedup"] = mw / mt;
+    o << "              on " << threads << " host threads (sim --sim-threads, alternating with the runs above): median " << fmt(mt, 3)
+      << " s = " << fmt(mw / mt, 2) << "x the one-thread run; " << parallel << " of " << bundles << " bundles ran beside another core\n";
+  }
   j["text"] = o.str();
   return j;
 }
@@ -235,8 +258,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
     std::string fixture, kernel, python = "/usr/bin/python3", peer, json;
     int repeat = 5, jobs = 0;
     bool no_peer = false;
-    std::string sim_elf, sim_stack_at, sim_xclbin, sim_insts;
+    std::string sim_elf, sim_stack_at, sim_xclbin, sim_pdi, sim_insts;
     std::vector<std::string> sim_args;
+    int sim_threads = 1;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--fixture", o->fixture, "Fixture directory (D = 64)")->required();
@@ -258,26 +282,34 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--sim-xclbin", o->sim_xclbin,
                   "With --sim-elf: also time the array simulator running this xclbin (vector code, several cores) as "
                   "`sim --insts` does, and set its bundle rate beside the scalar ELF's");
-  cmd->add_option("--sim-insts", o->sim_insts, "With --sim-xclbin: its instruction stream");
-  cmd->add_option("--sim-arg", o->sim_args, "With --sim-xclbin: N=FILE or N=SIZE, as `sim --arg`")->take_all();
+  cmd->add_option("--sim-pdi", o->sim_pdi, "Or, as --sim-xclbin, a design's PDI (main.pdi, as `sim --pdi`)");
+  cmd->add_option("--sim-insts", o->sim_insts, "With --sim-xclbin or --sim-pdi: its instruction stream");
+  cmd->add_option("--sim-arg", o->sim_args, "With --sim-xclbin or --sim-pdi: N=FILE or N=SIZE, as `sim --arg`")->take_all();
+  cmd->add_option("--sim-threads", o->sim_threads,
+                  "With --sim-xclbin or --sim-pdi: also run each repetition on this many host threads (sim --sim-threads) and report "
+                  "the speedup over one thread")
+      ->check(CLI::Range(1, 64));
   cmd->callback([o, &exit_code] {
     // Before the work: a bad --out found after minutes of timing would waste them.
     OutputSet::check("--out", o->json);
     if (o->json == "-") send_text_to_stderr();
     check_distinct_paths({{"--fixture " + o->fixture + " (q.npy)", o->fixture + "/q.npy"}}, {{"--out", o->json}});
-    if (!o->sim_xclbin.empty() && (o->sim_elf.empty() || o->sim_insts.empty()))
-      throw InputError("--sim-xclbin: needs --sim-insts (its instruction stream) and --sim-elf (the scalar ELF it is set beside)");
-    if (o->sim_xclbin.empty() && (!o->sim_insts.empty() || !o->sim_args.empty()))
-      throw InputError("--sim-insts and --sim-arg: only with --sim-xclbin");
+    if (!o->sim_xclbin.empty() && !o->sim_pdi.empty()) throw InputError("--sim-xclbin and --sim-pdi: give one design");
+    const std::string design = o->sim_xclbin.empty() ? o->sim_pdi : o->sim_xclbin;
+    const std::string design_flag = o->sim_xclbin.empty() ? "--pdi" : "--xclbin";
+    if (!design.empty() && (o->sim_elf.empty() || o->sim_insts.empty()))
+      throw InputError("--sim" + design_flag.substr(1) + ": needs --sim-insts (its instruction stream) and --sim-elf (the scalar ELF it is set beside)");
+    if (design.empty() && (!o->sim_insts.empty() || !o->sim_args.empty() || o->sim_threads > 1))
+      throw InputError("--sim-insts, --sim-arg and --sim-threads: only with --sim-xclbin or --sim-pdi");
     if (!o->sim_elf.empty()) {
       if (o->kernel.empty()) throw InputError("--sim-elf: needs --kernel, the revision or package the ELF was built from");
       nlohmann::json j = bench_sim(o->fixture, o->kernel, o->sim_elf, o->sim_stack_at, o->repeat);
-      if (!o->sim_xclbin.empty()) {
+      if (!design.empty()) {
         char self[4096];
         const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
         if (len <= 0) throw std::runtime_error("bench: cannot find this executable (/proc/self/exe)");
-        j["array"] = bench_sim_array(std::string(self, static_cast<size_t>(len)), o->sim_xclbin, o->sim_insts, o->sim_args, o->repeat,
-                                     j["mbundles_per_second_median"].get<double>());
+        j["array"] = bench_sim_array(std::string(self, static_cast<size_t>(len)), design_flag, design, o->sim_insts, o->sim_args, o->repeat,
+                                     j["mbundles_per_second_median"].get<double>(), o->sim_threads);
         j["text"] = j["text"].get<std::string>() + j["array"]["text"].get<std::string>();
       }
       if (!o->json.empty()) write_json_atomic(o->json, j);

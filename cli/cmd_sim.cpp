@@ -201,6 +201,10 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   sim->add_flag("--time-cores", a->time_cores, "With --insts: also report core_seconds, the host time spent inside the cores (as `bench --sim-xclbin` uses)")
       ->group("Array (--insts)");
   sim->add_flag("--profile", a->profile, "With --insts: cycles per function, callees included, and each one's share")->group("Array (--insts)");
+  sim->add_option("--sim-threads", a->threads,
+                  "With --insts: host threads for the cores (default 1): cores whose tiles no earlier core reaches run at once up to "
+                  "their first neighbour access; the results are the one-thread run's, bit for bit (docs/aie2-array.md)")
+      ->check(CLI::Range(1, 64))->group("Array (--insts)");
   sim->callback([a, &exit_code] {
     if (!a->insts.empty()) return run_sim_array_command(*a, exit_code);
     if (!a->args.empty()) throw InputError("sim --arg: needs --insts (the instruction stream that uses the kernel arguments)");

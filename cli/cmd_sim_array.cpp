@@ -122,6 +122,10 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   if (!a.stack_at.empty()) opt.stack_at = parse_sim_address(a.stack_at, "--sim-stack-at");
   opt.poll = [] { throw_if_interrupted(); };
   opt.time_cores = a.time_cores;
+  if (a.threads > 1 && (!a.trace.empty() || a.profile))
+    throw InputError("--sim-threads " + std::to_string(a.threads) + " with --trace or --profile: the timeline records the cores in tile "
+                     "order from one thread; use --sim-threads 1 for them");
+  opt.threads = a.threads;
   const size_t calls = a.iterations ? a.iterations : 1;
   const aie2::array::Clock clock = aie2::array::npu1_clock(a.clock_mhz > 0 ? std::optional<double>(a.clock_mhz) : std::nullopt);
   std::unique_ptr<aie2::array::Timeline> timeline;
@@ -189,6 +193,10 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
                       {"timing", timing_json(clock, timings)},
                       {"seconds", seconds}};
   if (a.time_cores) j["core_seconds"] = arr->core_seconds();
+  // How the host ran it (the simulated results do not depend on it): threads, and the bundles the
+  // cores issued on them at once.
+  j["host_threads"] = a.threads;
+  j["parallel_bundles"] = arr->parallel_bundles();
   if (timeline && a.profile) j["profile"] = timeline->profile_json(arr->now(), clock);
   if (!a.json.empty()) written.write_json(a.json, j);
   if (timeline && !a.trace.empty()) written.write_json(a.trace, timeline->trace_json(clock, arr->now()));
@@ -209,6 +217,12 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
       o << "  stack    core (" << c["tile"][0].get<int>() << "," << c["tile"][1].get<int>() << ") ran over " << d["section"].get<std::string>()
         << " bytes " << d["bytes"][0].get<uint32_t>() << ".." << d["bytes"][1].get<uint32_t>() << ": frames there overwrite what the program keeps in it\n";
   o << "  cycles   " << rep["cycles"].get<uint64_t>() << " simulated in all (scheduler quanta of " << opt.quantum << ")\n";
+  if (a.threads > 1) {
+    uint64_t all = 0;
+    for (const auto& c : rep["cores"]) all += c["bundles"].get<uint64_t>();
+    o << "  threads  " << a.threads << " host threads: " << arr->parallel_bundles() << " of " << all
+      << " bundles issued with other cores at once (the rest in tile order)\n";
+  }
   o << timing_text(j["timing"]);
   if (j.contains("profile")) o << profile_text(j["profile"]);
   if (!a.trace.empty()) o << "  trace    " << a.trace << " (Trace Event Format: ui.perfetto.dev or chrome://tracing)\n";

@@ -16,6 +16,7 @@ struct SimArrayArgs {
   bool profile = false;  // cycles per function
   uint32_t quantum = 0;  // 0: ArrayOptions' default
   bool time_cores = false;  // report core_seconds (ArrayOptions::time_cores)
+  int threads = 1;          // host threads for the cores (ArrayOptions::threads)
 };
 
 void run_sim_array_command(const SimArrayArgs& a, int& exit_code);

@@ -2,6 +2,7 @@
 #include "sim/array/array.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <chrono>
 #include <cstring>
 #include <numeric>
@@ -93,9 +94,21 @@ struct Array::Tile {
   bool stand_in = false;
   std::vector<int> stand_in_in_bd, stand_in_out_bd;
   std::vector<StandInTransfer> received;
+  // This quantum's isolated stretch on a host thread (run_isolated_stretches), settled in tile order.
+  struct Isolated {
+    bool ran = false;
+    uint64_t before = 0;  // the core's bundles when the quantum began
+    Stop stop = Stop::CycleLimit;
+    std::exception_ptr error;
+  } isolated;
 };
 
 Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {
+  if (opt_.threads < 1 || opt_.threads > 64) throw SimError("--sim-threads " + std::to_string(opt_.threads) + ": must be from 1 to 64");
+  if (opt_.threads > 1 && opt_.timeline)
+    throw SimError("--sim-threads " + std::to_string(opt_.threads) + " with --trace or --profile: the timeline records the cores in "
+                   "tile order from one thread; run it with --sim-threads 1");
+  if (opt_.threads > 1) threads_ = std::make_unique<CoreThreads>(opt_.threads);
   if (opt_.max_cycles == 0 || opt_.max_cycles > kMaxMaxCycles)
     throw SimError("--sim-max-cycles " + std::to_string(opt_.max_cycles) + ": must be from 1 to 10^15");
 }
@@ -1202,14 +1215,24 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     // The cores' share of the run, timed around all of them at once: a clock read per core and
     // quantum would itself be a visible share of a short quantum.
     const auto cores_from = opt_.time_cores ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    if (threads_) run_isolated_stretches(ordered, target);
     for (Tile* t : ordered) {
       if (!t->core || t->core_done) continue;
       if (t->core_time >= target) continue;
-      const uint64_t before = t->core->stats().bundles;
+      Tile::Isolated& iso = t->isolated;
+      const uint64_t before = iso.ran ? iso.before : t->core->stats().bundles;
       if (CoreProfile* p = t->core->profile()) p->time_offset = t->core_time - t->core->cycle();
       Stop stop;
       try {
-        stop = t->core->run(target - t->core_time);
+        if (!iso.ran) {
+          stop = t->core->run(target - t->core_time);
+        } else {
+          // Its isolated stretch ran on a host thread; what it ended on is settled here, in tile
+          // order, as if the core had run now; a neighbour access ahead is run now.
+          iso.ran = false;
+          if (iso.error) std::rethrow_exception(iso.error);
+          stop = iso.stop != Stop::Neighbour ? iso.stop : t->core->run(target - t->core_time - (t->core->stats().bundles - before));
+        }
       } catch (const SimError& e) {
         t->core_state = std::string("stopped: ") + e.what();
         throw SimError("core " + tile_name(t->col, t->row) + ", cycle " + std::to_string(t->core_time) + ": " + e.what());
@@ -1265,6 +1288,39 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
   host_.clear();
   last_call_cycles_ = (last_token_ >= call_start && last_token_ > 0 ? last_token_ + 1 : now_) - call_start;
   if (opt_.timeline) opt_.timeline->call_span(call_start, call_start + last_call_cycles_, "XRT call");
+}
+
+// Parallel quanta (docs/aie2-array.md). The one-thread order runs each core's whole quantum in
+// tile order (column, then row). A core reaches its south, west and north neighbours' memories
+// and locks; of the cores that can reach tile T, only the one below T (T is its north) comes
+// before T's own core in that order. So a core with no running core below it can run, up to its
+// first access outside its tile, before every other core and beside every other such core: no
+// core earlier in the order touches its tile, and what it touches no other core reads until its
+// own turn (their first neighbour access waits for the tile-order pass). The DMA and the stand-ins
+// run outside the cores' phase, as before.
+void Array::run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t target) {
+  isolated_jobs_.clear();
+  for (Tile* t : ordered) {
+    t->isolated.ran = false;
+    if (!t->core || t->core_done || t->core_time >= target) continue;
+    const Tile* below = find_tile(t->col, t->row - 1);
+    if (below && below->core && !below->core_done) continue;
+    isolated_jobs_.push_back(t);
+  }
+  if (isolated_jobs_.size() < 2) return;  // one core alone gains nothing from a thread
+  threads_->run(isolated_jobs_.size(), [this, target](size_t i) {
+    Tile& t = *isolated_jobs_[i];
+    Tile::Isolated& iso = t.isolated;
+    iso.before = t.core->stats().bundles;
+    iso.error = nullptr;
+    try {
+      iso.stop = t.core->run_isolated(target - t.core_time);
+    } catch (...) {
+      iso.error = std::current_exception();  // rethrown in tile order, as the one-thread run would
+    }
+    iso.ran = true;
+  });
+  for (const Tile* t : isolated_jobs_) parallel_bundles_ += t->core->stats().bundles - t->isolated.before;
 }
 
 size_t Array::ring_period() {

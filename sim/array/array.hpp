@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sim/array/core_threads.hpp"
 #include "sim/array/dma.hpp"
 #include "sim/array/image_writes.hpp"
 #include "sim/array/regs.hpp"
@@ -55,6 +56,12 @@ struct ArrayOptions {
   // Step every busy DMA channel once per cycle (the reference model), never a run of cycles at
   // once. The fast path (false) reaches the same state, counters and memory; tests compare the two.
   bool reference_dma = false;
+  // Host threads for the cores (ArrayOptions::threads > 1): in each quantum, the cores whose tile no
+  // earlier core in tile order can reach run on these threads at once until their first access to a
+  // neighbour's memory or lock (Core::run_isolated); every core then finishes the quantum in tile
+  // order as before. The results equal the one-thread run's bit for bit (docs/aie2-array.md
+  // "Parallel quanta"). Not with a timeline (its events are recorded in tile order).
+  int threads = 1;
 };
 
 // One buffer a stand-in core took from an S2MM channel, in order.
@@ -105,6 +112,8 @@ class Array {
   uint64_t last_call_cycles() const { return last_call_cycles_; }
   // Host seconds spent inside the cores' run loops over every call (ArrayOptions::time_cores; 0 otherwise).
   double core_seconds() const { return core_seconds_; }
+  // Bundles the cores issued on the host threads' isolated stretches (ArrayOptions::threads), over every call.
+  uint64_t parallel_bundles() const { return parallel_bundles_; }
   // How the shim DMA used each kernel argument's host buffer in the calls so far: read (MM2S) or
   // written (S2MM). The CLI writes an output-only argument back even to a file that existed.
   struct ArgumentUse {
@@ -195,6 +204,10 @@ class Array {
   uint64_t last_token_ = 0;  // the cycle of the last task-complete token
   uint64_t last_call_cycles_ = 0;
   double core_seconds_ = 0;
+  std::unique_ptr<CoreThreads> threads_;  // ArrayOptions::threads > 1
+  std::vector<Tile*> isolated_jobs_;      // this quantum's cores on the threads
+  uint64_t parallel_bundles_ = 0;
+  void run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t target);
   std::map<int, ArgumentUse> argument_use_;
   // The call in progress.
   const InstructionStream* insts_ = nullptr;

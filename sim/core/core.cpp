@@ -159,12 +159,34 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why, const SimRules& rule
 }  // namespace
 
 
+namespace {
+// Where a scalar load, store or lock operation reaches (struct Reach), as step_bundle and run_loop
+// compute it; vector ones as VectorUnit::exec does (VectorUnit::reach_of).
+bool reach_of(const MicroOp& u, Reach* r) {
+  switch (u.kind) {
+    case kAcq: case kAcqCond: case kRel: case kRelCond:  // id = u.a == kNoReg ? u.imm : regs[u.a] (run_loop)
+      r->base = u.a, r->imm = u.imm, r->bytes = 0;
+      return true;
+    case kLdIdxImm: case kStIdxImm: case kPsIdxImm: r->base = u.a, r->imm = u.imm; break;
+    case kLdIdxReg: case kStIdxReg: case kPsIdxReg: r->base = u.a, r->index = u.b; break;
+    case kLdPostImm: case kLdPostReg: case kLd2D: case kLd3D:
+    case kStPostImm: case kStPostReg: case kSt2D: case kSt3D:
+    case kPsPostImm: case kPsPostReg: case kPs2D: case kPs3D: r->base = u.a, r->imm = 0; break;
+    case kLdSp: case kStSp: r->base = reg::SP, r->imm = u.imm; break;
+    default: return u.kind >= kVecFirst && VectorUnit::reach_of(u, r);
+  }
+  r->bytes = static_cast<uint8_t>(u.width);
+  return true;
+}
+}  // namespace
+
 CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const Rules& rules)
     : rules_(rules), elf_(&elf), decoded_(decode_program(elf)) {
   base_ = decoded_.base;
   const auto& db = decoded_.bundles;
   index_.assign(elf.text().size(), -1);
   bundles_.reserve(db.size());
+  reaches_.reserve(db.size());
   for (size_t i = 0; i < db.size(); ++i) {
     const Bundle& b = db[i];
     if (!b.ok()) {
@@ -173,6 +195,7 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
                      ")");
     }
     ProgramBundle pb{};
+    BundleReach br;
     pb.address = b.address;
     pb.size = b.size;
     pb.next = b.address + b.size;
@@ -187,6 +210,7 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
         // The whole bundle becomes one trap: nothing of it issues, and the error is the same line.
         pb.nops = 0;
         pb.has_lock = pb.has_branch = false;
+        br.n = 0;
         pb.ops[pb.nops++] = MicroOp{kTrap, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, static_cast<int32_t>(traps_.size())};
         traps_.push_back(elf.path + ": at " + where(b.address) + ": " + why);
         break;
@@ -195,9 +219,15 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
       pb.ops[pb.nops++] = u;
       if (u.kind >= kAcq && u.kind <= kRelCond) pb.has_lock = true;
       if (u.kind >= kJump && u.kind <= kJnzd) pb.has_branch = true;
+      Reach r;
+      if (reach_of(u, &r)) {
+        if (br.n == 4) throw SimError(elf.path + ": at " + where(b.address) + ": internal: more than 4 memory and lock operations in a bundle");
+        br.at[br.n++] = r;
+      }
     }
     index_[b.address - base_] = static_cast<int32_t>(bundles_.size());
     bundles_.push_back(pb);
+    reaches_.push_back(br);
   }
 }
 
@@ -253,6 +283,9 @@ int* Core::lock_slot(int core_id) {
   // Lock ids as the core names them: 0..15 south, 16..31 west, 32..47 north, 48..63 its own tile's
   // (mlir-aie AIETargetModel.cpp AIE2TargetModel::getLockLocalBaseIndex: 0, 16, 32, 48).
   if (core_id >= kLocalLockBase && core_id < kLocalLockBase + kLocks) return &locks_[core_id - kLocalLockBase];
+  if (core_id >= 0 && core_id < kLocalLockBase && isolated_)
+    throw SimError("internal: lock id " + std::to_string(core_id) + " is a neighbour's, in an isolated run (Core::stays_in_tile did not see it "
+                   "coming) at " + prog_.where(pc_) + "; --sim-threads 1 runs it sequentially");
   if (core_id >= 0 && core_id < kLocalLockBase && neighbours_[core_id / kLocks].locks) return neighbours_[core_id / kLocks].locks + core_id % kLocks;
   return nullptr;
 }
@@ -439,6 +472,9 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
 // getMemEastBaseAddress). Only the whole-array simulator connects neighbours; alone, a core faults
 // outside its own memory as before.
 uint8_t* Core::neighbour_ptr(uint32_t addr, int width, const char* what) {
+  if (__builtin_expect(isolated_, 0))
+    throw SimError("internal: a " + std::string(what) + " at " + hex(addr) + " left the tile in an isolated run (Core::stays_in_tile did "
+                   "not see it coming) at " + prog_.where(pc_) + "; --sim-threads 1 runs it sequentially");
   if ((addr & (width - 1)) == 0 && addr >= 0x40000 && addr < kDataMemBase) {
     const int side = static_cast<int>((addr - 0x40000) >> 16);
     const uint32_t off = addr & 0xFFFF;
@@ -800,9 +836,38 @@ void Core::note_branches(const ProgramBundle& b, int index) {
 
 // The untimed loop stays as it was; the profiled one is the same loop with one counter and the
 // call log, chosen once per run() call.
-Stop Core::run(uint64_t budget) { return profile_ ? run_loop<true>(budget) : run_loop<false>(budget); }
+Stop Core::run(uint64_t budget) { return profile_ ? run_loop<true, false>(budget) : run_loop<false, false>(budget); }
 
-template <bool kProfiled>
+Stop Core::run_isolated(uint64_t budget) {
+  if (profile_) throw SimError("internal: run_isolated on a profiled core");
+  isolated_ = true;
+  struct Leave {
+    bool& flag;
+    ~Leave() { flag = false; }
+  } leave{isolated_};
+  return run_loop<false, true>(budget);
+}
+
+// Whether every load, store and lock operation of the bundle stays in this tile, read from the
+// registers as the bundle issues (every result of a bundle lands through write_later, so no
+// micro-op of it changes them before another reads them). A lock id or address outside the tile,
+// or one that would fault (misaligned), keeps the bundle for the sequential pass, which runs it as
+// ever.
+bool Core::stays_in_tile(const BundleReach& b) const {
+  for (int k = 0; k < b.n; ++k) {
+    const Reach& r = b.at[k];
+    if (r.bytes == 0) {
+      const int id = r.base == kNoReg ? r.imm : static_cast<int>(regs_[r.base]);
+      if (id < kLocalLockBase || id >= kLocalLockBase + kLocks) return false;
+      continue;
+    }
+    const uint32_t addr = (regs_[r.base] + (r.index != kNoReg ? regs_[r.index] : static_cast<uint32_t>(r.imm))) & kMask20;
+    if ((addr & (r.bytes - 1u)) != 0 || addr < kDataMemBase || addr - kDataMemBase > kDataMemBytes - r.bytes) return false;
+  }
+  return true;
+}
+
+template <bool kProfiled, bool kIsolated>
 Stop Core::run_loop(uint64_t budget) {
   const uint64_t end = cycle_ + budget;
   while (!done_) {
@@ -810,6 +875,10 @@ Stop Core::run_loop(uint64_t budget) {
     const int idx = prog_.index_of(pc_);
     if (idx < 0) fail("control reached an address that starts no bundle");
     const ProgramBundle& b = prog_.bundles()[idx];
+    if constexpr (kIsolated) {
+      const BundleReach& reach = prog_.reaches()[static_cast<size_t>(idx)];
+      if (reach.n && !stays_in_tile(reach)) return Stop::Neighbour;
+    }
     if (b.has_lock) {
       // Lock operations act as the bundle issues; an acquire that cannot succeed stalls the whole
       // core (nothing of the bundle issues) until someone releases.

@@ -44,6 +44,7 @@ enum class Stop {
   Blocked,     // an acquire cannot succeed now: someone else must release first
   Done,        // executed `done`
   CycleLimit,  // the caller's budget ran out
+  Neighbour,   // run_isolated only: the next bundle would reach a neighbour's memory or lock (not issued)
 };
 
 // A stop that is a defect of the program or of the simulator's knowledge: unknown or unsupported
@@ -102,6 +103,21 @@ struct MicroOp {
   int32_t imm;
 };
 
+// Where a load, store or lock operation of a bundle reaches, read from the registers as the bundle
+// issues: address (regs[base] + (index != 0xFF ? regs[index] : imm)) & 0xFFFFF, `bytes` wide; a lock
+// (bytes 0): id regs[base], or imm when base is 0xFF. Core::stays_in_tile reads these.
+struct Reach {
+  uint8_t base = 0xFF, index = 0xFF, bytes = 0;
+  int32_t imm = 0;
+};
+
+// A bundle's loads, stores and lock operations, beside the bundle (CompiledProgram::reaches):
+// run_isolated looks where they reach before the bundle issues; run never reads them.
+struct BundleReach {
+  uint8_t n = 0;
+  Reach at[4];
+};
+
 struct ProgramBundle {
   uint32_t address;
   uint32_t next;         // sequential successor
@@ -125,6 +141,7 @@ class CompiledProgram {
   const std::string& trap(int i) const { return traps_[static_cast<size_t>(i)]; }
   const Elf& elf() const { return *elf_; }
   const std::vector<ProgramBundle>& bundles() const { return bundles_; }
+  const std::vector<BundleReach>& reaches() const { return reaches_; }  // by bundle index
   // -1 when `address` is not a bundle start.
   int index_of(uint32_t address) const {
     const uint32_t off = address - base_;
@@ -139,6 +156,7 @@ class CompiledProgram {
   Program decoded_;
   uint32_t base_ = 0;
   std::vector<ProgramBundle> bundles_;
+  std::vector<BundleReach> reaches_;
   std::vector<int32_t> index_;  // by byte offset from base_
   std::vector<std::string> traps_;  // deferred refusals, by kTrap's imm
 };
@@ -171,6 +189,11 @@ class Core {
   void set_sp_start_override(uint32_t sp);
   // Runs until a stop; throws SimError. `cycle_budget` counts issued bundles.
   Stop run(uint64_t cycle_budget);
+  // As run, but stops (Stop::Neighbour) before issuing a bundle that would read or write a
+  // neighbour's memory or lock: until then the core touches only its own tile, so the whole-array
+  // simulator can run it on another host thread (sim/array/array.cpp, "parallel quanta"). No
+  // profile: the profiler's counts are shared with the timeline.
+  Stop run_isolated(uint64_t cycle_budget);
   // Counts issued bundles and calls into `p` from now on (nullptr: stop counting).
   void set_profile(CoreProfile* p);
   CoreProfile* profile() const { return profile_; }
@@ -214,8 +237,11 @@ class Core {
   };
   static constexpr int kRing = 16;  // longest write-back is 11 cycles out (part-word store)
 
-  template <bool kProfiled>
+  template <bool kProfiled, bool kIsolated>
   Stop run_loop(uint64_t cycle_budget);
+  // Every address the bundle's loads, stores and lock operations would reach, from the registers
+  // as it issues, lies in this tile (own memory, aligned; own locks).
+  bool stays_in_tile(const BundleReach& b) const;
   void note_branches(const ProgramBundle& b, int index);
   void step_bundle(const ProgramBundle& b);
   void write_later(uint8_t reg, uint32_t value, int latency);
@@ -248,6 +274,7 @@ class Core {
   int branch_countdown_ = 0;
   uint32_t branch_target_ = 0;
   bool done_ = false;
+  bool isolated_ = false;  // inside run_isolated: a neighbour access is a simulator defect
   bool sp_override_pending_ = false;
   uint32_t sp_override_ = 0, sp_start_ = 0;
   int part_stores_in_flight_ = 0;

@@ -886,6 +886,39 @@ void VectorUnit::refuse_unknown(Core& core, uint32_t unknown, const char* what) 
 // The address of a vector load or store in addressing mode u.width (as kVLoadW lists them), the
 // post-modified pointer where the mode has one; an address off the access's size stops the run:
 // the load and store units take aligned addresses (AM020).
+// effective_address's, access_address's and vldb.128's address (below, and in exec), as a Reach.
+// A reach that disagrees with exec cannot go unseen: an isolated run that leaves its tile anyway
+// stops with an internal error (Core::neighbour_ptr).
+bool VectorUnit::reach_of(const MicroOp& u, Reach* r) {
+  r->bytes = 32;
+  switch (u.kind) {
+    case kVLoadW: case kVStoreW:  // effective_address
+      r->base = u.width == 4 ? static_cast<uint8_t>(reg::SP) : u.a;
+      if (u.width == 0) r->index = u.b;
+      else r->imm = u.width == 1 || u.width == 4 ? u.imm : 0;
+      return true;
+    case kVLoadUnpack:  // access_address(core, u.a, u.b, u.imm, u.width)
+      r->base = u.a;
+      if (u.width == 0) r->index = u.b;
+      else r->imm = u.width == 1 ? u.imm : 0;
+      return true;
+    case kVSrs: {  // vst.srs: access_address(core, u.d, u.imm >> 8, u.imm, u.width & 7); mode 7 is vsrs into a register
+      const int mode = u.width & 7;
+      if (mode == 7) return false;
+      r->base = u.d;
+      if (mode == 0) r->index = static_cast<uint8_t>(u.imm >> 8);
+      else r->imm = mode == 1 ? u.imm : 0;
+      return true;
+    }
+    case kVLoad128:  // exec's kVLoad128
+      r->base = u.a, r->bytes = 16;
+      if (u.width == 0) r->index = u.b;
+      else r->imm = 0;
+      return true;
+    default: return false;
+  }
+}
+
 uint32_t VectorUnit::effective_address(const MicroOp& u, Core& core, int bytes, const char* what, uint32_t* next, bool* post) {
   constexpr uint32_t kMask20 = 0xFFFFF;
   const uint32_t p = u.width == 4 ? core.regs_[reg::SP] : core.regs_[u.a];

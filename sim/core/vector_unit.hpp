@@ -11,6 +11,7 @@ namespace attncheck::aie2 {
 
 struct MicroOp;
 class Core;
+struct Reach;
 
 // Micro-op kinds of the vector unit; above every scalar kind of sim/core/core.cpp so one `default:`
 // of the core's switch hands them here.
@@ -76,6 +77,9 @@ class VectorUnit {
   uint32_t& bm_unknown(int i) { return bmu_[i]; }
 
   void exec(const MicroOp& u, Core& core);
+  // The memory a vector micro-op reaches, as a Reach (sim/core/core.hpp): the address exec
+  // computes from the registers as the bundle issues, without its post-modify. False: none.
+  static bool reach_of(const MicroOp& u, Reach* r);
   // The run's rules (the core's program carries them); only mov_bypass is read on the hot path.
   void set_rules(const VectorRules& r) { mov_bypass_ = r.mov_bypass; }
   // Runs the reads due late in `cycle` (an operand read after issue, AIE2Schedule.td), then lands

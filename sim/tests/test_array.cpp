@@ -16,6 +16,7 @@
 #include "sim/load/design.hpp"
 #include "sim/load/npu_insts.hpp"
 #include "sim/tests/bf16_reference.hpp"
+#include "sim/tests/encode.hpp"
 #include "sim/core/tile.hpp"
 
 using namespace attncheck;
@@ -624,4 +625,173 @@ TEST_CASE("array: packet switching routes each packet by its id through the slav
   Setup headerless;
   headerless.packets = false;
   CHECK(refused(headerless).find("sends words without a packet header into a packet-switched slave (tile (0,1))") != std::string::npos);
+}
+
+namespace {
+
+// What a run of calls leaves that a caller or a report can see, for comparing host thread counts.
+struct ThreadedRun {
+  std::vector<std::string> errors, reports;
+  std::vector<std::map<int, Bytes>> buffers;
+  std::vector<std::vector<Bytes>> memories;
+  std::vector<uint64_t> call_cycles, now;
+  uint64_t parallel_bundles = 0;
+};
+
+ThreadedRun run_with_threads(const std::function<std::unique_ptr<array::Array>(array::ArrayOptions)>& make, array::ArrayOptions opt,
+                             int threads, const InstructionStream& insts, const std::vector<std::map<int, Bytes>>& calls,
+                             const std::vector<std::pair<int, int>>& tiles) {
+  opt.threads = threads;
+  auto a = make(opt);
+  ThreadedRun r;
+  for (const auto& args : calls) {
+    std::map<int, Bytes> bufs = args;
+    std::map<int, std::vector<uint8_t>*> pointers;
+    for (auto& [k, b] : bufs) pointers[k] = &b;
+    std::string error;
+    try {
+      a->call(insts, pointers);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    r.errors.push_back(error);
+    r.buffers.push_back(std::move(bufs));
+    std::vector<Bytes> mem;
+    for (const auto& [c, row] : tiles) mem.push_back(a->data_memory(c, row));
+    r.memories.push_back(std::move(mem));
+    r.reports.push_back(a->report().dump());
+    r.call_cycles.push_back(a->last_call_cycles());
+    r.now.push_back(a->now());
+  }
+  r.parallel_bundles = a->parallel_bundles();
+  return r;
+}
+
+void require_same_run(const ThreadedRun& two, const ThreadedRun& one) {
+  REQUIRE(two.reports.size() == one.reports.size());
+  for (size_t c = 0; c < one.reports.size(); ++c) {
+    INFO("call " << c);
+    CHECK(two.errors[c] == one.errors[c]);
+    CHECK(two.reports[c] == one.reports[c]);
+    CHECK(two.call_cycles[c] == one.call_cycles[c]);
+    CHECK(two.now[c] == one.now[c]);
+    CHECK(two.buffers[c] == one.buffers[c]);
+    for (size_t t = 0; t < one.memories[c].size(); ++t) {
+      INFO("tile memory " << t);
+      CHECK(two.memories[c][t] == one.memories[c][t]);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("array: on 2 host threads the 4-core attention and Riallto's designs equal the one-thread run, and a core reaching its neighbour stops and resumes in tile order") {
+  // ArrayOptions::threads (docs/aie2-array.md "Parallel quanta"): buffers, reports, call lengths
+  // and tile memories call by call, against threads = 1, which runs the cores as ever.
+  std::mt19937 rng(20261206);
+  auto random_bytes = [&](size_t n) {
+    Bytes b(n);
+    for (auto& x : b) x = static_cast<uint8_t>(rng());
+    return b;
+  };
+  SECTION("the 4-core attention: every core runs beside the others, at quanta 1, 64 and 1024") {
+    const std::string dir = build("iron-attention-4core-2025-11-03");
+    const array::ArrayProgram ap = array::load_array_program("", dir + "/main.pdi");
+    const InstructionStream insts = read_instruction_stream(dir + "/npu_insts.mlir");
+    const auto make = [&](array::ArrayOptions o) { return array::make_array(ap, o); };
+    for (uint32_t quantum : testing::scaled(0, 1) ? std::vector<uint32_t>{64} : std::vector<uint32_t>{1, 64, 1024}) {
+      INFO("quantum " << quantum);
+      std::vector<std::map<int, Bytes>> calls(2);
+      for (auto& c : calls)
+        for (int j = 0; j < 4; ++j) c[3 + j] = random_bytes(12288), c[7 + j] = Bytes(4096, 0x5A);
+      array::ArrayOptions opt;
+      opt.quantum = quantum;
+      const std::vector<std::pair<int, int>> tiles = {{0, 2}, {1, 2}, {2, 2}, {3, 2}};
+      const ThreadedRun one = run_with_threads(make, opt, 1, insts, calls, tiles);
+      const ThreadedRun two = run_with_threads(make, opt, 2, insts, calls, tiles);
+      require_same_run(two, one);
+      CHECK(one.parallel_bundles == 0);
+      uint64_t all = 0;
+      const nlohmann::json report = nlohmann::json::parse(two.reports.back());
+      for (const auto& c : report["cores"]) all += c["bundles"].get<uint64_t>();
+      CHECK(all > 20000000);           // two calls of four 64x64 heads
+      CHECK(two.parallel_bundles == all);  // no core of it reaches a neighbour: all of it ran at once
+    }
+  }
+  SECTION("Riallto's 720p designs: one column of cores, so only the lowest may run beside none") {
+    for (const std::string app : {"color_threshold_v1_720p", "edge_detect_720p", "denoise_task_parallel_720p"}) {
+      INFO(app);
+      const std::string base = shared_dir() + "/npu1/riallto-0593d004/binaries/" + app;
+      const array::ArrayProgram ap = array::load_array_program(base + ".xclbin", "");
+      const InstructionStream insts = read_instruction_stream(base + ".seq");
+      const auto make = [&](array::ArrayOptions o) { return array::make_array(ap, o); };
+      const size_t out = app == "denoise_task_parallel_720p" ? 1280 * 720 : 1280 * 720 * 4;
+      const std::vector<std::map<int, Bytes>> calls = {{{2, random_bytes(1280 * 720 * 4)}, {3, Bytes(out, 0x5A)}}};
+      array::ArrayOptions opt;
+      opt.quantum = 64;
+      const std::vector<std::pair<int, int>> tiles = {{0, 2}, {0, 3}, {0, 4}, {0, 5}};
+      require_same_run(run_with_threads(make, opt, 2, insts, calls, tiles), run_with_threads(make, opt, 1, insts, calls, tiles));
+    }
+  }
+  SECTION("two more cores beside the INT32 design's: one storing into its west and north neighbours, one reading what lands in it") {
+    // Core (1,2) loops: st r1 to 0x5FFF0 (its west neighbour (0,2)'s last words) and to 0x6FFF0
+    // (its north neighbour (1,3)'s), r1 += 1. Core (1,3) loops: lda r2 from its own 0x7FFF0 (where
+    // (1,2)'s stores land), st r2 to its own 0x7FFE0. (0,2) and (1,2) run their stretches at once
+    // and stop before each neighbour store (Stop::Neighbour), which issues in the tile-order pass;
+    // (1,3) has a running core below it, which reaches it, so it runs in that pass only: what it
+    // copies is what the one-thread order gives it.
+    using namespace enc;
+    const Bytes storer = program({i48_lng(lng_movxm(mv_p(0), 0x5FFF0)), i48_lng(lng_movxm(mv_p(1), 0x6FFF0)),
+                                  i48_lng(lng_movxm(1u << 2, 0)) /* r1 */, i32_st(st_word_idx_imm(scl_r(1), 0, 0)),
+                                  i32_st(st_word_idx_imm(scl_r(1), 1, 0)), i32_alu(alu_add_ri(1, 1, 1)), i48_lng(lng_j(18)), i16_nop(),
+                                  i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop() /* to a whole word */});
+    const Bytes copier = program({i48_lng(lng_movxm(mv_p(0), 0x7FFF0)), i48_lng(lng_movxm(mv_p(1), 0x7FFE0)),
+                                  i32_lda(lda_word_idx_imm(scl_r(2), 0, 0)), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(),
+                                  i16_nop(), i32_st(st_word_idx_imm(scl_r(2), 1, 0)), i48_lng(lng_j(12)), i16_nop(), i16_nop(), i16_nop(),
+                                  i16_nop(), i16_nop()});
+    Int32Array t;
+    const auto make = [&](array::ArrayOptions o) {
+      o.max_cycles = 1000000000ull;
+      auto a = array::make_array(t.ap, o);
+      const array::TileLayout& L = array::layout(array::TileKind::Compute);
+      for (const auto& [row, text] : {std::make_pair(2, &storer), std::make_pair(3, &copier)}) {
+        for (size_t k = 0; k < text->size(); k += 4) {
+          uint32_t w = 0;
+          std::memcpy(&w, text->data() + k, std::min<size_t>(4, text->size() - k));
+          a->write({reg_at(1, row, L.program_memory_offset + static_cast<uint32_t>(k)), w}, "test");
+        }
+        a->write({reg_at(1, row, L.core_control), 1}, "test");  // enable
+      }
+      return a;
+    };
+    const std::vector<std::map<int, Bytes>> calls = {{{3, random_bytes(12288)}, {4, Bytes(4096, 0)}}, {{3, random_bytes(12288)}, {4, Bytes(4096, 0)}}};
+    for (uint32_t quantum : {7u, 64u}) {
+      INFO("quantum " << quantum);
+      array::ArrayOptions opt;
+      opt.quantum = quantum;
+      const std::vector<std::pair<int, int>> tiles = {{0, 2}, {1, 2}, {1, 3}};
+      const ThreadedRun one = run_with_threads(make, opt, 1, t.insts, calls, tiles);
+      const ThreadedRun two = run_with_threads(make, opt, 2, t.insts, calls, tiles);
+      require_same_run(two, one);
+      const nlohmann::json report = nlohmann::json::parse(two.reports.back());
+      const nlohmann::json& cores = report["cores"];
+      REQUIRE(cores.size() == 3);
+      uint64_t all = 0;
+      for (const auto& c : cores) all += c["bundles"].get<uint64_t>();
+      CHECK(cores[1]["bundles"].get<uint64_t>() > 1000000);  // the looping cores ran the whole time
+      CHECK(cores[2]["bundles"].get<uint64_t>() > 1000000);
+      // (1,2)'s stretches stop at its stores and (1,3) never runs beside another: some bundles ran
+      // at once, far from all.
+      CHECK(two.parallel_bundles > 0);
+      CHECK(two.parallel_bundles < all - cores[2]["bundles"].get<uint64_t>());
+      // The stores landed: (0,2)'s last word and (1,3)'s hold the loop's count, and (1,3) copied it.
+      uint32_t west = 0, north = 0, copied = 0;
+      std::memcpy(&west, one.memories.back()[0].data() + 0xFFF0, 4);
+      std::memcpy(&north, one.memories.back()[2].data() + 0xFFF0, 4);
+      std::memcpy(&copied, one.memories.back()[2].data() + 0xFFE0, 4);
+      CHECK(west > 1000);
+      CHECK(north == west);
+      CHECK(copied > 1000);
+    }
+  }
 }

@@ -326,3 +326,83 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
   }
   CHECK(clobbered_seen > 100);  // the sequences do clobber, in every layout
 }
+
+TEST_CASE("core: run_isolated stops before the first bundle that would leave the tile, having issued none of it, and run then gives the one-run result") {
+  // Core::stays_in_tile reads each load, store and lock operation's address or id from the
+  // registers as the bundle issues (sim/core/core.cpp). Each program below sets p0/p1/r1 (3
+  // bundles), then one access; run_isolated must stop exactly there, and finishing with run must
+  // equal running it with run alone: registers, cycle, bundles, and the neighbour's memory and locks.
+  const uint64_t acq_west = cat({{16, 6}, {0, 1}, {0, 1}, {0b01, 2}, {1, 5}, {0b00100, 5}});  // acq #16 (west lock 0), r1
+  const uint64_t acq_own = cat({{48, 6}, {0, 1}, {0, 1}, {0b01, 2}, {1, 5}, {0b00100, 5}});   // acq #48 (own lock 0), r1
+  const std::vector<uint8_t> vldb = {0x19, 0x08, 0x11, 0x39};                                   // vldb wl4, [p1, dj0]
+  struct Case {
+    const char* what;
+    uint32_t p0, p1;
+    std::vector<uint8_t> access;
+    bool leaves;
+  };
+  const std::vector<Case> cases = {
+      {"st to the west neighbour", 0x50010, kMem, i32_st(st_word_idx_imm(scl_r(1), 0, 0)), true},
+      {"st to the south neighbour at the end of its memory", 0x4FFFC, kMem, i32_st(st_word_idx_imm(scl_r(1), 0, 0)), true},
+      {"st to the last word of its own memory", 0x7FFFC, kMem, i32_st(st_word_idx_imm(scl_r(1), 0, 0)), false},
+      {"lda from the north neighbour by an offset", 0x6FFF0, kMem, i32_lda(lda_word_idx_imm(scl_r(2), 0, 8)), true},
+      {"lda from its own memory, an offset away from the north", 0x6FFF0, kMem, i32_lda(lda_word_idx_imm(scl_r(2), 0, 16)), false},
+      {"a misaligned word store in its own memory (the sequential pass faults on it)", kMem + 2, kMem,
+       i32_st(st_word_idx_imm(scl_r(1), 0, 0)), true},
+      {"st.s8 to the west neighbour", 0x50003, kMem, i32_lda(lda_st_s8_idx_imm(1, 0, 0)), true},
+      {"vldb from the south neighbour", kMem, 0x40020, vldb, true},
+      {"vldb from its own memory", kMem, kMem + 0x20, vldb, false},
+      {"acquire of the west neighbour's lock", kMem, kMem, i32_alu(acq_west), true},
+      {"acquire of its own lock", kMem, kMem, i32_alu(acq_own), false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    const std::vector<uint8_t> text = program({movxm(mv_p(0), c.p0), movxm(mv_p(1), c.p1), movxm(r_dst(1), 0), c.access, i16_nop(),
+                                               i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), done()});
+    const Elf elf = Elf::from_text("isolated.elf", text);
+    CompiledProgram prog(elf);
+    struct Side {
+      std::vector<uint8_t> memory = std::vector<uint8_t>(65536, 0xA5);
+      std::array<int, 16> locks{};
+    };
+    auto make = [&](std::array<Side, 3>& sides) {
+      auto core = std::make_unique<Core>(prog);
+      core->load_elf_images();
+      for (int s = 0; s < 3; ++s) core->set_neighbour(s, {sides[s].memory.data(), sides[s].locks.data()});
+      return core;
+    };
+    std::array<Side, 3> a, b;
+    auto isolated = make(a), whole = make(b);
+    std::string isolated_error, whole_error;
+    Stop first = Stop::Done;
+    try {
+      first = isolated->run_isolated(1000);
+      CHECK(first == (c.leaves ? Stop::Neighbour : Stop::Done));
+      if (first == Stop::Neighbour) {
+        CHECK(isolated->stats().bundles == 3);  // the three set-ups, none of the access's bundle
+        CHECK(isolated->pc() == 3 * 6);
+        first = isolated->run(1000);
+      }
+    } catch (const SimError& e) {
+      isolated_error = e.what();
+    }
+    Stop second = Stop::Done;
+    try {
+      second = whole->run(1000);
+    } catch (const SimError& e) {
+      whole_error = e.what();
+    }
+    if (isolated_error.empty() && whole_error.empty()) CHECK(first == second);
+    CHECK(isolated_error == whole_error);  // the misaligned store faults alike, and nothing else faults
+    CHECK(whole_error.empty() == (std::string(c.what).find("faults") == std::string::npos));
+    CHECK(isolated_error.find("internal") == std::string::npos);
+    CHECK(isolated->cycle() == whole->cycle());
+    CHECK(isolated->stats().bundles == whole->stats().bundles);
+    for (int r = 0; r < 8; ++r) CHECK(isolated->reg(static_cast<uint8_t>(reg::R0 + r)) == whole->reg(static_cast<uint8_t>(reg::R0 + r)));
+    for (int s = 0; s < 3; ++s) {
+      CHECK(a[s].memory == b[s].memory);
+      CHECK(a[s].locks == b[s].locks);
+    }
+    CHECK(std::memcmp(isolated->memory_data(), whole->memory_data(), 65536) == 0);
+  }
+}

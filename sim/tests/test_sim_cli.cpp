@@ -354,6 +354,66 @@ TEST_CASE("bench --sim-xclbin: a vector design on the array simulator beside the
   CHECK(e.err_lines()[0].find("--sim-xclbin: needs --sim-insts") != std::string::npos);
 }
 
+TEST_CASE("sim --sim-threads and bench --sim-pdi --sim-threads: the 4-core attention on 2 host threads, its report, and the speedup bench measures") {
+  TempDir dir;
+  const std::string build = shared_dir() + "/aie2/iron-attention-4core-2025-11-03";
+  std::vector<std::string> args;
+  for (int j = 0; j < 4; ++j) {
+    std::string qkv(12288, '\0');
+    for (size_t i = 0; i < qkv.size(); ++i) qkv[i] = static_cast<char>((i * (31 + j)) % 29 - 14);
+    write_bytes(dir.file("qkv" + std::to_string(j) + ".bin"), qkv);
+    args.insert(args.end(), {"--arg", std::to_string(3 + j) + "=" + dir.file("qkv" + std::to_string(j) + ".bin")});
+  }
+  nlohmann::json reports[2];
+  std::string outputs[2];
+  for (int threads : {1, 2}) {
+    std::vector<std::string> argv = {"sim", "--pdi", build + "/main.pdi", "--insts", build + "/npu_insts.mlir", "--sim-threads",
+                                     std::to_string(threads), "--json", dir.file("run" + std::to_string(threads) + ".json")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (int j = 0; j < 4; ++j) argv.insert(argv.end(), {"--arg", std::to_string(7 + j) + "=" + dir.file("out" + std::to_string(threads) + "_" + std::to_string(j) + ".bin")});
+    const CliResult r = run_cli(argv);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    reports[threads - 1] = nlohmann::json::parse(read_text(dir.file("run" + std::to_string(threads) + ".json")));
+    for (int j = 0; j < 4; ++j) outputs[threads - 1] += read_text(dir.file("out" + std::to_string(threads) + "_" + std::to_string(j) + ".bin"));
+    CHECK((r.out.find("host threads") != std::string::npos) == (threads == 2));
+  }
+  CHECK(outputs[0] == outputs[1]);
+  CHECK(outputs[0].size() == 4 * 4096);
+  CHECK(reports[0]["array"] == reports[1]["array"]);
+  CHECK(reports[0]["timing"] == reports[1]["timing"]);
+  CHECK(reports[0]["host_threads"] == 1);
+  CHECK(reports[1]["host_threads"] == 2);
+  CHECK(reports[0]["parallel_bundles"] == 0);
+  CHECK(reports[1]["parallel_bundles"].get<uint64_t>() > 10000000);
+
+  // The timeline is recorded in tile order from one thread: refused in one line, nothing written.
+  std::vector<std::string> traced = {"sim", "--pdi", build + "/main.pdi", "--insts", build + "/npu_insts.mlir", "--sim-threads", "2",
+                                     "--trace", dir.file("trace.json"), "--arg", "7=4096", "--arg", "8=4096", "--arg", "9=4096", "--arg", "10=4096"};
+  traced.insert(traced.end(), args.begin(), args.end());
+  const CliResult t = run_cli(traced);
+  CHECK(t.exit_code == 2);
+  REQUIRE(t.err_lines().size() == 1);
+  CHECK(t.err_lines()[0].find("--sim-threads 2 with --trace or --profile") != std::string::npos);
+  CHECK(!file_exists(dir.file("trace.json")));
+
+  // bench: each repetition runs once on one thread and once on two; the speedup is their medians' ratio.
+  std::vector<std::string> bench = {"bench", "--sim-elf", int32_dir() + "/main_core_0_2.elf", "--kernel", "uc-int32-lut", "--fixture",
+                                    shared_dir() + "/vectors/seed42", "--sim-stack-at", "0x78800", "--repeat", "1", "--sim-pdi",
+                                    build + "/main.pdi", "--sim-insts", build + "/npu_insts.mlir", "--sim-threads", "2", "--out",
+                                    dir.file("bench.json"), "--sim-arg", "7=4096", "--sim-arg", "8=4096", "--sim-arg", "9=4096", "--sim-arg", "10=4096"};
+  for (int j = 0; j < 4; ++j) bench.insert(bench.end(), {"--sim-arg", std::to_string(3 + j) + "=" + dir.file("qkv" + std::to_string(j) + ".bin")});
+  const CliResult b = run_cli(bench);
+  INFO(b.err);
+  REQUIRE(b.exit_code == 0);
+  const nlohmann::json a = nlohmann::json::parse(read_text(dir.file("bench.json"))).at("array");
+  CHECK(a.at("cores") == 4);
+  CHECK(a.at("threads") == 2);
+  CHECK(a.at("parallel_bundles") == a.at("simulated_bundles"));
+  CHECK(a.at("threads_speedup").get<double>() == Approx(a.at("median_s").get<double>() / a.at("median_threads_s").get<double>()));
+  CHECK(b.out.find("on 2 host threads") != std::string::npos);
+}
+
 // Issue 22, the watch: a stack that runs over the ELF's own data at run time. The INT8 LUT build
 // keeps its exp table in .data (0x78400, 512 B) and its stack, from 0x70000, reaches past 0x71000;
 // the same ELF with .data's section header moved to 0x70080 (inside the stack's reservation, below

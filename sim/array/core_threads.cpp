@@ -1,0 +1,99 @@
+// Host threads that run the cores' isolated stretches of one scheduler quantum at once (Array::call).
+#include "sim/array/core_threads.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ATTNCHECK_CPU_RELAX() _mm_pause()
+#else
+#define ATTNCHECK_CPU_RELAX() std::this_thread::yield()
+#endif
+
+namespace attncheck::aie2::array {
+
+namespace {
+// About 50 us of pause instructions before a waiting worker sleeps: longer than the caller's
+// work between two quanta (the DMA catching up), far shorter than a call's setup.
+constexpr int kSpins = 20000;
+}  // namespace
+
+struct CoreThreads::Impl {
+  int threads = 1;
+  std::vector<std::thread> workers;
+  // Sequentially consistent: a worker announces it sleeps, then re-reads the generation; the
+  // caller bumps the generation, then reads the sleepers. One of them sees the other.
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> sleepers{0};
+  std::atomic<int> pending{0};
+  std::atomic<bool> stop{false};
+  std::mutex m;
+  std::condition_variable wake;
+  size_t n = 0;
+  const std::function<void(size_t)>* job = nullptr;
+
+  void work(int k) {
+    uint64_t seen = 0;
+    while (true) {
+      int spins = 0;
+      while (generation.load() == seen && !stop.load()) {
+        if (++spins < kSpins) {
+          ATTNCHECK_CPU_RELAX();
+          continue;
+        }
+        std::unique_lock<std::mutex> lock(m);
+        ++sleepers;
+        wake.wait(lock, [&] { return generation.load() != seen || stop.load(); });
+        --sleepers;
+        spins = 0;
+      }
+      if (stop.load()) return;
+      seen = generation.load();
+      for (size_t i = static_cast<size_t>(k); i < n; i += static_cast<size_t>(threads)) (*job)(i);
+      pending.fetch_sub(1);
+    }
+  }
+};
+
+CoreThreads::CoreThreads(int threads) : impl_(std::make_unique<Impl>()) {
+  impl_->threads = threads < 1 ? 1 : threads;
+  for (int k = 1; k < impl_->threads; ++k) impl_->workers.emplace_back([this, k] { impl_->work(k); });
+}
+
+CoreThreads::~CoreThreads() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->m);
+    impl_->stop.store(true);
+  }
+  impl_->wake.notify_all();
+  for (auto& w : impl_->workers) w.join();
+}
+
+int CoreThreads::threads() const { return impl_->threads; }
+
+void CoreThreads::run(size_t n, const std::function<void(size_t)>& job) {
+  Impl& s = *impl_;
+  if (s.threads == 1 || n < 2) {
+    for (size_t i = 0; i < n; ++i) job(i);
+    return;
+  }
+  s.n = n;
+  s.job = &job;
+  s.pending.store(s.threads - 1);
+  s.generation.fetch_add(1);
+  if (s.sleepers.load() > 0) {
+    std::lock_guard<std::mutex> lock(s.m);
+    s.wake.notify_all();
+  }
+  for (size_t i = 0; i < n; i += static_cast<size_t>(s.threads)) job(i);
+  for (int spins = 0; s.pending.load() != 0;)
+    if (++spins < kSpins) ATTNCHECK_CPU_RELAX();
+    else std::this_thread::yield();
+}
+
+}  // namespace attncheck::aie2::array

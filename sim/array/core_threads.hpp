@@ -1,0 +1,29 @@
+// Host threads that run the cores' isolated stretches of one scheduler quantum at once (Array::call).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+
+namespace attncheck::aie2::array {
+
+// `threads` - 1 worker threads beside the caller. A quantum is a few microseconds of host work, so
+// a worker waits for the next one spinning, and sleeps only after a while without work (between
+// calls, or while the caller does something else).
+class CoreThreads {
+ public:
+  explicit CoreThreads(int threads);
+  ~CoreThreads();
+  CoreThreads(const CoreThreads&) = delete;
+  CoreThreads& operator=(const CoreThreads&) = delete;
+  int threads() const;
+  // job(i) for every i in [0, n): i on thread i % threads (0: the caller); returns when every job
+  // returned. A job must not throw.
+  void run(size_t n, const std::function<void(size_t)>& job);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace attncheck::aie2::array

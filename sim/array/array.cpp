@@ -94,13 +94,6 @@ struct Array::Tile {
   bool stand_in = false;
   std::vector<int> stand_in_in_bd, stand_in_out_bd;
   std::vector<StandInTransfer> received;
-  // This quantum's isolated stretch on a host thread (run_isolated_stretches), settled in tile order.
-  struct Isolated {
-    bool ran = false;
-    uint64_t before = 0;  // the core's bundles when the quantum began
-    Stop stop = Stop::CycleLimit;
-    std::exception_ptr error;
-  } isolated;
 };
 
 Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {
@@ -1215,29 +1208,38 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     // The cores' share of the run, timed around all of them at once: a clock read per core and
     // quantum would itself be a visible share of a short quantum.
     const auto cores_from = opt_.time_cores ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    if (threads_) run_isolated_stretches(ordered, target);
-    for (Tile* t : ordered) {
+    const bool isolated = threads_ && run_isolated_stretches(ordered, target);
+    for (size_t k = 0; k < ordered.size(); ++k) {
+      Tile* t = ordered[k];
       if (!t->core || t->core_done) continue;
       if (t->core_time >= target) continue;
-      Tile::Isolated& iso = t->isolated;
-      const uint64_t before = iso.ran ? iso.before : t->core->stats().bundles;
-      if (CoreProfile* p = t->core->profile()) p->time_offset = t->core_time - t->core->cycle();
+      const int slot = isolated ? isolated_slot_[k] : -1;
+      if (opt_.timeline)  // profiles exist only with a timeline (and then there is one thread)
+        if (CoreProfile* p = t->core->profile()) p->time_offset = t->core_time - t->core->cycle();
       Stop stop;
+      uint64_t issued = 0;
       try {
-        if (!iso.ran) {
+        if (slot < 0) {
+          const uint64_t before = t->core->stats().bundles;
           stop = t->core->run(target - t->core_time);
+          issued = t->core->stats().bundles - before;
         } else {
           // Its isolated stretch ran on a host thread; what it ended on is settled here, in tile
           // order, as if the core had run now; a neighbour access ahead is run now.
-          iso.ran = false;
-          if (iso.error) std::rethrow_exception(iso.error);
-          stop = iso.stop != Stop::Neighbour ? iso.stop : t->core->run(target - t->core_time - (t->core->stats().bundles - before));
+          const IsolatedOut& out = isolated_out_[static_cast<size_t>(slot)];
+          if (out.error) std::rethrow_exception(out.error);
+          stop = out.stop;
+          issued = out.issued;
+          if (stop == Stop::Neighbour) {
+            const uint64_t before = t->core->stats().bundles;
+            stop = t->core->run(target - t->core_time - issued);
+            issued += t->core->stats().bundles - before;
+          }
         }
       } catch (const SimError& e) {
         t->core_state = std::string("stopped: ") + e.what();
         throw SimError("core " + tile_name(t->col, t->row) + ", cycle " + std::to_string(t->core_time) + ": " + e.what());
       }
-      const uint64_t issued = t->core->stats().bundles - before;
       t->core_time += issued;
       if (issued) cores_ran = true;
       if (stop == Stop::Done) {
@@ -1298,29 +1300,38 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
 // core earlier in the order touches its tile, and what it touches no other core reads until its
 // own turn (their first neighbour access waits for the tile-order pass). The DMA and the stand-ins
 // run outside the cores' phase, as before.
-void Array::run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t target) {
-  isolated_jobs_.clear();
-  for (Tile* t : ordered) {
-    t->isolated.ran = false;
+bool Array::run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t target) {
+  // What the threads read is written only where it changed, and what they write sits a cache line
+  // per core: a quantum is a few microseconds of work, and every line that crosses between host
+  // cores costs a visible part of it.
+  isolated_slot_.assign(ordered.size(), -1);
+  size_t n = 0;
+  for (size_t k = 0; k < ordered.size(); ++k) {
+    const Tile* t = ordered[k];
     if (!t->core || t->core_done || t->core_time >= target) continue;
     const Tile* below = find_tile(t->col, t->row - 1);
     if (below && below->core && !below->core_done) continue;
-    isolated_jobs_.push_back(t);
+    if (n == isolated_in_.size()) isolated_in_.emplace_back(), isolated_out_.emplace_back();
+    IsolatedIn& in = isolated_in_[n];
+    const uint64_t budget = target - t->core_time;
+    if (in.core != t->core.get() || in.budget != budget) in.core = t->core.get(), in.budget = budget;
+    isolated_slot_[k] = static_cast<int>(n++);
   }
-  if (isolated_jobs_.size() < 2) return;  // one core alone gains nothing from a thread
-  threads_->run(isolated_jobs_.size(), [this, target](size_t i) {
-    Tile& t = *isolated_jobs_[i];
-    Tile::Isolated& iso = t.isolated;
-    iso.before = t.core->stats().bundles;
-    iso.error = nullptr;
+  if (n < 2) return false;  // one core alone gains nothing from a thread
+  threads_->run(n, [this](size_t i) {
+    const IsolatedIn& in = isolated_in_[i];
+    IsolatedOut& out = isolated_out_[i];
+    const uint64_t before = in.core->stats().bundles;
+    out.error = nullptr;
     try {
-      iso.stop = t.core->run_isolated(target - t.core_time);
+      out.stop = in.core->run_isolated(in.budget);
     } catch (...) {
-      iso.error = std::current_exception();  // rethrown in tile order, as the one-thread run would
+      out.error = std::current_exception();  // rethrown in tile order, as the one-thread run would
     }
-    iso.ran = true;
+    out.issued = in.core->stats().bundles - before;
   });
-  for (const Tile* t : isolated_jobs_) parallel_bundles_ += t->core->stats().bundles - t->isolated.before;
+  for (size_t i = 0; i < n; ++i) parallel_bundles_ += isolated_out_[i].issued;
+  return true;
 }
 
 size_t Array::ring_period() {

@@ -1,6 +1,7 @@
 // The npu1 array as XRT drives it: tiles whose registers the xclbin's CDO and the instruction stream write, cores, DMA channels, stream routes and host buffers, advanced by one scheduler.
 #pragma once
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -205,9 +206,23 @@ class Array {
   uint64_t last_call_cycles_ = 0;
   double core_seconds_ = 0;
   std::unique_ptr<CoreThreads> threads_;  // ArrayOptions::threads > 1
-  std::vector<Tile*> isolated_jobs_;      // this quantum's cores on the threads
+  // This quantum's cores on the threads: what each runs (written by the caller), what it did
+  // (written by its thread, a cache line each), and the slot of each tile of the caller's list.
+  struct IsolatedIn {
+    Core* core = nullptr;
+    uint64_t budget = 0;
+  };
+  struct alignas(64) IsolatedOut {
+    uint64_t issued = 0;
+    Stop stop = Stop::CycleLimit;
+    std::exception_ptr error;
+  };
+  std::vector<IsolatedIn> isolated_in_;
+  std::vector<IsolatedOut> isolated_out_;
+  std::vector<int> isolated_slot_;
   uint64_t parallel_bundles_ = 0;
-  void run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t target);
+  // Runs the quantum's isolated cores on the threads; false when fewer than two could run.
+  bool run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t target);
   std::map<int, ArgumentUse> argument_use_;
   // The call in progress.
   const InstructionStream* insts_ = nullptr;

@@ -15,12 +15,6 @@
 
 namespace attncheck {
 
-void print(const std::string& raw) {
-  const std::string text = terminal_text(raw);
-  std::fwrite(text.data(), 1, text.size(), text_stream());
-  std::fflush(text_stream());
-}
-
 namespace {
 
 // An option the chosen backend does not read is a mistake, never silently ignored: the seeds'

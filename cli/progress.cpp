@@ -17,6 +17,12 @@ std::atomic<bool> g_text_to_stderr{false};
 FILE* text_stream() { return g_text_to_stderr.load() ? stderr : stdout; }
 void send_text_to_stderr() { g_text_to_stderr.store(true); }
 
+void print(const std::string& raw) {
+  const std::string text = terminal_text(raw);
+  std::fwrite(text.data(), 1, text.size(), text_stream());
+  std::fflush(text_stream());
+}
+
 Progress::Progress(std::string what, size_t total) : what_(std::move(what)), total_(total) {
   tty_ = isatty(STDERR_FILENO) != 0;
   if (const char* s = std::getenv("ATTNCHECK_PROGRESS_SECONDS"); s && *s) {

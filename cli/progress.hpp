@@ -14,6 +14,8 @@ namespace attncheck {
 // document to stdout (`--json -`, `--md -`), so that the document pipes clean.
 FILE* text_stream();
 void send_text_to_stderr();
+// A command's human-readable text to text_stream() (terminal-safe, flushed).
+void print(const std::string& text);
 
 // Work of `total` steps. On a terminal (stderr) a bar is redrawn in place, at most ten times a
 // second, once the work has run for half a second; elsewhere (CI logs) one line goes to

@@ -30,6 +30,7 @@
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
 #include "ref/interrupt.hpp"
+#include "sim/array/core_threads.hpp"
 
 extern char** environ;
 
@@ -236,14 +237,29 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
   o << "              inside the cores (" << fmt(mi, 3) << " s, " << fmt(100.0 * mi / mw, 0) << "% of the run): " << fmt(mc, 1)
     << " M bundles/s = " << fmt(mc / scalar_rate, 2) << "x the scalar core's rate\n";
   if (threads > 1) {
+    // What the host charges for the threads to meet: sim's parallel quanta meet twice a quantum
+    // (a 64-cycle quantum is a few microseconds of work), so this decides much of the speedup.
+    // CoreThreads::run with empty jobs, 20,000 times, three tries: the best.
+    double round_trip = 1e9;
+    {
+      aie2::array::CoreThreads pool(threads);
+      const std::function<void(size_t)> nothing = [](size_t) {};
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int k = 0; k < 20000; ++k) pool.run(static_cast<size_t>(threads), nothing);
+        round_trip = std::min(round_trip, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 20000);
+      }
+    }
     const double mt = median(wall_threads);
     j["threads"] = threads;
     j["seconds_threads"] = wall_threads;
     j["median_threads_s"] = mt;
     j["parallel_bundles"] = parallel;
     j["threads_speedup"] = mw / mt;
+    j["threads_round_trip_us"] = round_trip * 1e6;
     o << "              on " << threads << " host threads (sim --sim-threads, alternating with the runs above): median " << fmt(mt, 3)
       << " s = " << fmt(mw / mt, 2) << "x the one-thread run; " << parallel << " of " << bundles << " bundles ran beside another core\n";
+    o << "              the threads meet in " << fmt(round_trip * 1e6, 2) << " us on this host (twice a quantum)\n";
   }
   j["text"] = o.str();
   return j;

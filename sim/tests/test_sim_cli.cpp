@@ -412,6 +412,8 @@ TEST_CASE("sim --sim-threads and bench --sim-pdi --sim-threads: the 4-core atten
   CHECK(a.at("parallel_bundles") == a.at("simulated_bundles"));
   CHECK(a.at("threads_speedup").get<double>() == Approx(a.at("median_s").get<double>() / a.at("median_threads_s").get<double>()));
   CHECK(b.out.find("on 2 host threads") != std::string::npos);
+  CHECK(a.at("threads_round_trip_us").get<double>() > 0);
+  CHECK(b.out.find("the threads meet in") != std::string::npos);
 }
 
 // Issue 22, the watch: a stack that runs over the ELF's own data at run time. The INT8 LUT build

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <exception>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -327,7 +328,11 @@ int suite_cmd(const SuiteArgs& a) {
   const size_t total = cases.size();
   for (const auto& c : cases) done += c.status == "skipped";
   if (tty) draw_progress(done, total, 0);
-  auto worker = [&] {
+  // What escaped a worker (an allocation that failed outside a case's own try, under ulimit -v):
+  // rethrown by the main thread after the join, as one line; escaping a thread would abort.
+  std::exception_ptr escaped;
+  std::mutex escaped_mu;
+  auto cases_loop = [&] {
     for (size_t i = next++; i < cases.size(); i = next++) {
       // SIGINT/SIGTERM: stop taking cases; the main thread reports the interruption after the join.
       if (interrupted()) return;
@@ -377,6 +382,15 @@ int suite_cmd(const SuiteArgs& a) {
       }
     }
   };
+  auto worker = [&] {
+    try {
+      cases_loop();
+    } catch (...) {
+      next = cases.size();  // the other threads take no more cases
+      std::lock_guard<std::mutex> lock(escaped_mu);
+      if (!escaped) escaped = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
   // A thread that cannot start (ulimit -v: its stack does not map) leaves its cases to the others;
   // a joinable std::thread destroyed by the exception would abort the process.
@@ -386,6 +400,7 @@ int suite_cmd(const SuiteArgs& a) {
   }
   if (pool.empty()) worker();
   for (auto& t : pool) t.join();
+  if (escaped) std::rethrow_exception(escaped);
   // An interrupted suite writes no aggregate: a report missing cases would read as a result.
   throw_if_interrupted();
 

@@ -221,8 +221,10 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
       if (u.kind >= kJump && u.kind <= kJnzd) pb.has_branch = true;
       Reach r;
       if (reach_of(u, &r)) {
-        if (br.n == 4) throw SimError(elf.path + ": at " + where(b.address) + ": internal: more than 4 memory and lock operations in a bundle");
-        br.at[br.n++] = r;
+        // More than the four a bundle's slots allow: the isolated run leaves the bundle to the
+        // tile-order pass (lock id -1 is never the tile's), rather than refusing the program.
+        if (br.n == 4) br.at[0] = Reach{kNoReg, kNoReg, 0, -1};
+        else br.at[br.n++] = r;
       }
     }
     index_[b.address - base_] = static_cast<int32_t>(bundles_.size());

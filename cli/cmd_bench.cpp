@@ -1,5 +1,6 @@
 // `attncheck bench`: times `attncheck run` against the kernel package's peer script (bench/peer_torch.py) on one fixture, as whole processes.
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -166,14 +167,86 @@ nlohmann::json machine_peak() {
 
 std::string fmt(double v, int precision) { return format_number(v, precision); }
 
+// The host CPUs this process may run on, and pinning to one of them. A same-run ratio is a ratio
+// only if both sides ran on the same host CPU: on a VM the vCPUs need not be alike (on this
+// project's development VM one ran the simulator 1.5x slower than the other while a plain
+// arithmetic loop ran alike on both: `taskset -c 0|1 attncheck sim ... --json`, core_seconds).
+struct HostCpus {
+  cpu_set_t allowed;
+  std::vector<int> cpus;  // the allowed ones, in order
+  int pinned = -1;        // the one the simulator benchmarks run on, or -1 (then `why`)
+  std::string why;
+};
+
+HostCpus host_cpus() {
+  HostCpus h;
+  CPU_ZERO(&h.allowed);
+  if (sched_getaffinity(0, sizeof h.allowed, &h.allowed) != 0) {
+    h.why = std::string("sched_getaffinity: ") + std::strerror(errno);
+    return h;
+  }
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &h.allowed)) h.cpus.push_back(c);
+  return h;
+}
+
+bool set_cpus(const cpu_set_t& set) { return sched_setaffinity(0, sizeof set, &set) == 0; }
+
+bool pin_to(int cpu) {
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  return set_cpus(one);
+}
+
+// Pins this process (and the children it starts, which inherit it) to the CPU it runs on now.
+void pin_here(HostCpus& h) {
+  if (!h.why.empty()) return;
+  const int here = sched_getcpu();
+  if (here < 0 || !CPU_ISSET(here, &h.allowed)) {
+    h.why = "sched_getcpu gave no allowed CPU";
+    return;
+  }
+  if (!pin_to(here)) {
+    h.why = std::string("sched_setaffinity: ") + std::strerror(errno);
+    return;
+  }
+  h.pinned = here;
+}
+
+// Runs `f` with this process (and the children `f` starts) on `set`, then pins it back.
+template <class F>
+void with_cpus(const HostCpus& h, const cpu_set_t& set, F&& f) {
+  if (h.pinned >= 0) set_cpus(set);
+  try {
+    f();
+  } catch (...) {
+    if (h.pinned >= 0) pin_to(h.pinned);
+    throw;
+  }
+  if (h.pinned >= 0) pin_to(h.pinned);
+}
+
+// The best speedup `threads` threads could give over one thread on `base_s`, if the work split
+// perfectly over the `threads` fastest CPUs measured (seconds of the one-thread run on each): the
+// sum of their rates over the base's rate.
+double split_bound(std::vector<double> seconds, int threads, double base_s) {
+  std::sort(seconds.begin(), seconds.end());
+  double rate = 0;
+  for (size_t i = 0; i < seconds.size() && i < static_cast<size_t>(threads); ++i) rate += 1.0 / seconds[i];
+  return rate * base_s;
+}
+
 // `bench --sim-xclbin`: the array simulator running a whole design (vector code, several cores)
 // as `attncheck sim --insts` runs it, `repeat` times, each in a child process whose report gives
 // its seconds, the time spent inside the cores (--time-cores) and the bundles they issued. The
 // rates are set beside `scalar_rate`, the scalar core's median rate measured in the same run.
 // With `threads` > 1, every repetition also runs the design on that many host threads (`sim
 // --sim-threads`), right after the one-thread run, and the speedup is the ratio of their medians.
+// With `threads` > 1 and the process pinned, each repetition also runs the design on one thread on
+// each other host CPU, so the speedup can be set beside what these CPUs allow at best.
 nlohmann::json bench_sim_array(const std::string& exe, const std::string& program_flag, const std::string& xclbin, const std::string& insts,
-                               const std::vector<std::string>& args, int repeat, double scalar_rate, int threads) {
+                               const std::vector<std::string>& args, int repeat, double scalar_rate, int threads, const HostCpus& host) {
   char dir_template[] = "/tmp/attncheck-bench-array-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (!dir) throw std::runtime_error("bench: cannot create a temporary directory");
@@ -183,6 +256,8 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
   std::vector<std::string> argv_threads = argv;
   argv_threads.insert(argv_threads.end(), {"--sim-threads", std::to_string(threads)});
   std::vector<double> wall, in_cores, rates, core_rates, wall_threads;
+  std::map<int, std::vector<double>> wall_on;  // one-thread seconds by host CPU (the pinned one: `wall`)
+  const bool per_cpu = threads > 1 && host.pinned >= 0 && host.cpus.size() > 1;
   uint64_t parallel = 0;
   uint64_t bundles = 0;
   size_t cores = 0;
@@ -200,12 +275,24 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
       core_rates.push_back(in_cores.back() > 0 ? static_cast<double>(bundles) / in_cores.back() / 1e6 : 0.0);
       if (threads > 1) {
         throw_if_interrupted();
-        (void)run_child(argv_threads, "attncheck sim --sim-threads " + std::to_string(threads) + " " + xclbin);
+        with_cpus(host, host.allowed,
+                  [&] { (void)run_child(argv_threads, "attncheck sim --sim-threads " + std::to_string(threads) + " " + xclbin); });
         std::ifstream g(report);
         const nlohmann::json k = nlohmann::json::parse(g);
         wall_threads.push_back(k.at("seconds").get<double>());
         parallel = k.at("parallel_bundles").get<uint64_t>();
       }
+      if (per_cpu)
+        for (const int c : host.cpus) {
+          if (c == host.pinned) continue;
+          throw_if_interrupted();
+          cpu_set_t one;
+          CPU_ZERO(&one);
+          CPU_SET(c, &one);
+          with_cpus(host, one, [&] { (void)run_child(argv, "attncheck sim on host CPU " + std::to_string(c) + " " + xclbin); });
+          std::ifstream g(report);
+          wall_on[c].push_back(nlohmann::json::parse(g).at("seconds").get<double>());
+        }
     }
   } catch (...) {
     std::remove(report.c_str());
@@ -241,7 +328,7 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
     // (a 64-cycle quantum is a few microseconds of work), so this decides much of the speedup.
     // CoreThreads::run with empty jobs, 20,000 times, three tries: the best.
     double round_trip = 1e9;
-    {
+    with_cpus(host, host.allowed, [&] {  // the threads on every CPU, as the sim child's are
       aie2::array::CoreThreads pool(threads);
       const std::function<void(size_t)> nothing = [](size_t) {};
       for (int attempt = 0; attempt < 3; ++attempt) {
@@ -249,7 +336,7 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
         for (int k = 0; k < 20000; ++k) pool.run(static_cast<size_t>(threads), nothing);
         round_trip = std::min(round_trip, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 20000);
       }
-    }
+    });
     const double mt = median(wall_threads);
     j["threads"] = threads;
     j["seconds_threads"] = wall_threads;
@@ -260,6 +347,28 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
     o << "              on " << threads << " host threads (sim --sim-threads, alternating with the runs above): median " << fmt(mt, 3)
       << " s = " << fmt(mw / mt, 2) << "x the one-thread run; " << parallel << " of " << bundles << " bundles ran beside another core\n";
     o << "              the threads meet in " << fmt(round_trip * 1e6, 2) << " us on this host (twice a quantum)\n";
+    if (per_cpu) {
+      // The host's CPUs need not be alike: the one-thread run on each, and the best speedup a
+      // perfect split of the work over the fastest `threads` of them could give.
+      wall_on[host.pinned] = wall;
+      nlohmann::json on = nlohmann::json::object();
+      std::vector<double> medians;
+      std::string list;
+      for (const auto& [c, w] : wall_on) {
+        on[std::to_string(c)] = median(w);
+        medians.push_back(median(w));
+        list += (list.empty() ? "" : ", ") + std::string("CPU ") + std::to_string(c) + " " + fmt(median(w), 3) + " s";
+      }
+      const double fastest = *std::min_element(medians.begin(), medians.end());
+      const double bound = split_bound(medians, threads, fastest);
+      j["one_thread_s_by_host_cpu"] = on;
+      j["threads_speedup_over_fastest_cpu"] = fastest / mt;
+      j["threads_speedup_bound"] = bound;
+      o << "              one thread on each host CPU (medians): " << list << "; over the fastest, " << threads
+        << " threads gave " << fmt(fastest / mt, 2) << "x, and a perfect split over these CPUs " << fmt(bound, 2) << "x at best\n";
+    } else if (host.pinned < 0) {
+      o << "              (one thread per host CPU not measured: not pinned, " << host.why << ")\n";
+    }
   }
   j["text"] = o.str();
   return j;
@@ -319,13 +428,22 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       throw InputError("--sim-insts, --sim-arg and --sim-threads: only with --sim-xclbin or --sim-pdi");
     if (!o->sim_elf.empty()) {
       if (o->kernel.empty()) throw InputError("--sim-elf: needs --kernel, the revision or package the ELF was built from");
+      // Every ratio below sets two runs side by side on one host CPU (the children inherit it).
+      HostCpus host = host_cpus();
+      pin_here(host);
       nlohmann::json j = bench_sim(o->fixture, o->kernel, o->sim_elf, o->sim_stack_at, o->repeat);
+      const std::string pin_line = host.pinned >= 0 ? "  host cpu    every one-thread run on host CPU " + std::to_string(host.pinned) + " of " +
+                                                            std::to_string(host.cpus.size()) + " (pinned: a ratio compares runs on one CPU)\n"
+                                                      : "  host cpu    not pinned (" + host.why + "): the sides of a ratio may have run on different CPUs\n";
+      j["host_cpu"] = host.pinned >= 0 ? nlohmann::json(host.pinned) : nlohmann::json(nullptr);
+      j["host_cpus"] = host.cpus;
+      j["text"] = j["text"].get<std::string>() + pin_line;
       if (!design.empty()) {
         char self[4096];
         const ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
         if (len <= 0) throw std::runtime_error("bench: cannot find this executable (/proc/self/exe)");
         j["array"] = bench_sim_array(std::string(self, static_cast<size_t>(len)), design_flag, design, o->sim_insts, o->sim_args, o->repeat,
-                                     j["mbundles_per_second_median"].get<double>(), o->sim_threads);
+                                     j["mbundles_per_second_median"].get<double>(), o->sim_threads, host);
         j["text"] = j["text"].get<std::string>() + j["array"]["text"].get<std::string>();
       }
       if (!o->json.empty()) write_json_atomic(o->json, j);

@@ -195,7 +195,8 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   if (a.time_cores) j["core_seconds"] = arr->core_seconds();
   // How the host ran it (the simulated results do not depend on it): threads, and the bundles the
   // cores issued on them at once.
-  j["host_threads"] = a.threads;
+  j["host_threads"] = arr->host_threads();
+  if (arr->host_threads() != a.threads) j["host_threads_asked"] = a.threads;
   j["parallel_bundles"] = arr->parallel_bundles();
   if (timeline && a.profile) j["profile"] = timeline->profile_json(arr->now(), clock);
   if (!a.json.empty()) written.write_json(a.json, j);
@@ -220,8 +221,12 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   if (a.threads > 1) {
     uint64_t all = 0;
     for (const auto& c : rep["cores"]) all += c["bundles"].get<uint64_t>();
-    o << "  threads  " << a.threads << " host threads: " << arr->parallel_bundles() << " of " << all
-      << " bundles issued with other cores at once (the rest in tile order)\n";
+    o << "  threads  " << arr->host_threads() << (arr->host_threads() > 1 ? " host threads: " : " host thread: ") << arr->parallel_bundles() << " of " << all
+      << " bundles issued with other cores at once (the rest in tile order)";
+    if (arr->host_threads() != a.threads)
+      o << "; --sim-threads " << a.threads << " asked, but this process may run on " << arr->host_threads()
+        << " CPU(s) (its affinity): more threads would wait on each other every quantum";
+    o << "\n";
   }
   o << timing_text(j["timing"]);
   if (j.contains("profile")) o << profile_text(j["profile"]);

@@ -101,7 +101,8 @@ Array::Array(ArrayOptions opt) : opt_(std::move(opt)) {
   if (opt_.threads > 1 && opt_.timeline)
     throw SimError("--sim-threads " + std::to_string(opt_.threads) + " with --trace or --profile: the timeline records the cores in "
                    "tile order from one thread; run it with --sim-threads 1");
-  if (opt_.threads > 1) threads_ = std::make_unique<CoreThreads>(opt_.threads);
+  host_threads_ = std::min(opt_.threads, CoreThreads::usable_cpus());
+  if (host_threads_ > 1) threads_ = std::make_unique<CoreThreads>(host_threads_);
   if (opt_.max_cycles == 0 || opt_.max_cycles > kMaxMaxCycles)
     throw SimError("--sim-max-cycles " + std::to_string(opt_.max_cycles) + ": must be from 1 to 10^15");
 }

@@ -115,6 +115,8 @@ class Array {
   double core_seconds() const { return core_seconds_; }
   // Bundles the cores issued on the host threads' isolated stretches (ArrayOptions::threads), over every call.
   uint64_t parallel_bundles() const { return parallel_bundles_; }
+  // The host threads the cores run on: ArrayOptions::threads, at most the CPUs this process may use.
+  int host_threads() const { return host_threads_; }
   // How the shim DMA used each kernel argument's host buffer in the calls so far: read (MM2S) or
   // written (S2MM). The CLI writes an output-only argument back even to a file that existed.
   struct ArgumentUse {
@@ -205,7 +207,8 @@ class Array {
   uint64_t last_token_ = 0;  // the cycle of the last task-complete token
   uint64_t last_call_cycles_ = 0;
   double core_seconds_ = 0;
-  std::unique_ptr<CoreThreads> threads_;  // ArrayOptions::threads > 1
+  int host_threads_ = 1;
+  std::unique_ptr<CoreThreads> threads_;  // host_threads_ > 1
   // This quantum's cores on the threads: what each runs (written by the caller), what it did
   // (written by its thread, a cache line each), and the slot of each tile of the caller's list.
   struct IsolatedIn {

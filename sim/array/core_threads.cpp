@@ -1,6 +1,8 @@
 // Host threads that run the cores' isolated stretches of one scheduler quantum at once (Array::call).
 #include "sim/array/core_threads.hpp"
 
+#include <sched.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -75,6 +77,14 @@ CoreThreads::~CoreThreads() {
 }
 
 int CoreThreads::threads() const { return impl_->threads; }
+
+int CoreThreads::usable_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set) > 0 ? CPU_COUNT(&set) : 1;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? static_cast<int>(n) : 1;
+}
 
 void CoreThreads::run(size_t n, const std::function<void(size_t)>& job) {
   Impl& s = *impl_;

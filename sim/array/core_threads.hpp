@@ -17,6 +17,10 @@ class CoreThreads {
   CoreThreads(const CoreThreads&) = delete;
   CoreThreads& operator=(const CoreThreads&) = delete;
   int threads() const;
+  // The host CPUs this process may run on (its affinity mask): more threads than these would wait
+  // for each other through the scheduler's time slices every quantum (a 2-thread run pinned to one
+  // CPU took 200x its one-thread time), so the array uses at most this many.
+  static int usable_cpus();
   // job(i) for every i in [0, n): i on thread i % threads (0: the caller); returns when every job
   // returned. A job must not throw.
   void run(size_t n, const std::function<void(size_t)>& job);

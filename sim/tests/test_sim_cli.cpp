@@ -1,6 +1,8 @@
 // `attncheck sim`, `elf inspect --design` and `--xclbin` end to end: reports, files, an xclbin laid out by XRT's own header, and one-line errors for bad designs and inputs.
 #include <catch2/catch.hpp>
 
+#include <sched.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
@@ -387,6 +389,33 @@ TEST_CASE("sim --sim-threads and bench --sim-pdi --sim-threads: the 4-core atten
   CHECK(reports[0]["parallel_bundles"] == 0);
   CHECK(reports[1]["parallel_bundles"].get<uint64_t>() > 10000000);
 
+  // A process that may run on one CPU only (taskset, a container's cpuset) runs the cores on one
+  // thread and says so: two threads there would meet through the scheduler every quantum.
+  {
+    cpu_set_t all, one;
+    REQUIRE(sched_getaffinity(0, sizeof all, &all) == 0);
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu(), &one);
+    REQUIRE(sched_setaffinity(0, sizeof one, &one) == 0);
+    std::vector<std::string> argv = {"sim", "--pdi", build + "/main.pdi", "--insts", build + "/npu_insts.mlir", "--sim-threads", "2",
+                                     "--json", dir.file("one_cpu.json")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (int j = 0; j < 4; ++j) argv.insert(argv.end(), {"--arg", std::to_string(7 + j) + "=" + dir.file("one_cpu_" + std::to_string(j) + ".bin")});
+    const CliResult r = run_cli(argv);
+    sched_setaffinity(0, sizeof all, &all);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const nlohmann::json rep = nlohmann::json::parse(read_text(dir.file("one_cpu.json")));
+    CHECK(rep["host_threads"] == 1);
+    CHECK(rep["host_threads_asked"] == 2);
+    CHECK(rep["parallel_bundles"] == 0);
+    CHECK(rep["array"] == reports[0]["array"]);
+    std::string out;
+    for (int j = 0; j < 4; ++j) out += read_text(dir.file("one_cpu_" + std::to_string(j) + ".bin"));
+    CHECK(out == outputs[0]);
+    CHECK(r.out.find("--sim-threads 2 asked, but this process may run on 1 CPU(s)") != std::string::npos);
+  }
+
   // The timeline is recorded in tile order from one thread: refused in one line, nothing written.
   std::vector<std::string> traced = {"sim", "--pdi", build + "/main.pdi", "--insts", build + "/npu_insts.mlir", "--sim-threads", "2",
                                      "--trace", dir.file("trace.json"), "--arg", "7=4096", "--arg", "8=4096", "--arg", "9=4096", "--arg", "10=4096"};
@@ -414,6 +443,28 @@ TEST_CASE("sim --sim-threads and bench --sim-pdi --sim-threads: the 4-core atten
   CHECK(b.out.find("on 2 host threads") != std::string::npos);
   CHECK(a.at("threads_round_trip_us").get<double>() > 0);
   CHECK(b.out.find("the threads meet in") != std::string::npos);
+  // Every one-thread run on the CPU bench pinned itself to; with more than one CPU, the one-thread
+  // run on each and the best a perfect split over them allows (the sum of their rates).
+  const nlohmann::json top = nlohmann::json::parse(read_text(dir.file("bench.json")));
+  const std::vector<int> cpus = top.at("host_cpus").get<std::vector<int>>();
+  REQUIRE(!cpus.empty());
+  REQUIRE(top.at("host_cpu").is_number());
+  const int pinned = top.at("host_cpu").get<int>();
+  CHECK(std::find(cpus.begin(), cpus.end(), pinned) != cpus.end());
+  CHECK(b.out.find("every one-thread run on host CPU " + std::to_string(pinned)) != std::string::npos);
+  if (cpus.size() == 1) {
+    CHECK(!a.contains("one_thread_s_by_host_cpu"));
+  } else {
+    const nlohmann::json& on = a.at("one_thread_s_by_host_cpu");
+    REQUIRE(on.size() == cpus.size());
+    CHECK(on.at(std::to_string(pinned)).get<double>() == Approx(a.at("median_s").get<double>()));
+    std::vector<double> s;
+    for (const int c : cpus) s.push_back(on.at(std::to_string(c)).get<double>());
+    std::sort(s.begin(), s.end());
+    CHECK(a.at("threads_speedup_bound").get<double>() == Approx(s[0] * (1 / s[0] + 1 / s[1])));
+    CHECK(a.at("threads_speedup_over_fastest_cpu").get<double>() == Approx(s[0] / a.at("median_threads_s").get<double>()));
+    CHECK(b.out.find("one thread on each host CPU") != std::string::npos);
+  }
 }
 
 // Issue 22, the watch: a stack that runs over the ELF's own data at run time. The INT8 LUT build

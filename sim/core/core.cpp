@@ -738,6 +738,7 @@ void Core::step_bundle(const ProgramBundle& b) {
         std::memcpy(&ps.snapshot, addr_ptr(word, 4, "store"), 4);
         part_stores_[(cycle_ + 6) & (kRing - 1)].push_back(ps);
         ++part_stores_in_flight_;
+        if (word - kDataMemBase >= kDataMemBytes) ++part_stores_out_;
         if (u.kind == kPsPostImm) write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
         else if (u.kind == kPsPostReg) write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1);
         else if (u.kind == kPs2D) write_later(u.a, post_modify_2d(u.a, u.b, 1), 1);
@@ -773,6 +774,7 @@ void Core::step_bundle(const ProgramBundle& b) {
 
 void Core::commit_part_stores(std::vector<PartStore>& ps) {
   for (const auto& s : ps) {
+    if (s.address - kDataMemBase >= kDataMemBytes) --part_stores_out_;
     const uint32_t data = regs_[s.data_reg];
     const uint32_t mask = (s.width == 1 ? 0xFFu : 0xFFFFu) << s.shift;
     const uint32_t word = (s.snapshot & ~mask) | ((data << s.shift) & mask);
@@ -878,6 +880,9 @@ Stop Core::run_loop(uint64_t budget) {
     if (idx < 0) fail("control reached an address that starts no bundle");
     const ProgramBundle& b = prog_.bundles()[idx];
     if constexpr (kIsolated) {
+      // A part-word store the tile-order pass issued into a neighbour lands in this cycle or a
+      // later one (E11): that write is the tile order's too.
+      if (part_stores_out_) return Stop::Neighbour;
       const BundleReach& reach = prog_.reaches()[static_cast<size_t>(idx)];
       if (reach.n && !stays_in_tile(reach)) return Stop::Neighbour;
     }

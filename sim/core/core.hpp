@@ -278,6 +278,9 @@ class Core {
   bool sp_override_pending_ = false;
   uint32_t sp_override_ = 0, sp_start_ = 0;
   int part_stores_in_flight_ = 0;
+  // Of those, the ones whose word lies outside the tile's own data memory: a neighbour's memory
+  // written up to six cycles after the bundle issued, so run_isolated issues nothing until they land.
+  int part_stores_out_ = 0;
   std::array<std::array<PendingWrite, 32>, kRing> ring_{};
   std::array<uint8_t, kRing> ring_count_{};
   std::array<std::vector<PartStore>, kRing> part_stores_{};

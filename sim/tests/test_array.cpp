@@ -1,6 +1,7 @@
 // The npu1 array simulator on the user's builds: what XRT hands the device (PDI/xclbin + instruction stream) runs as the ELF+MLIR path does, the 4-core attention runs four heads bit-exact, and broken streams and designs stop in one line.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 
@@ -684,6 +685,91 @@ void require_same_run(const ThreadedRun& two, const ThreadedRun& one) {
 }
 
 }  // namespace
+
+// Random core programs beside the INT32 design's core, each storing into, loading from and
+// part-word storing into a few words of its own and its neighbours' memories (a small window, so
+// one core's stores and another's loads meet), looping until the call's cycle budget ends it: on 2
+// host threads every call must equal the one-thread run (the definition) in its error line, its
+// buffers, report and tile memories. The programs are drawn from a seed each; a failure names it.
+TEST_CASE("array: 2 host threads equal one on random programs of five cores that store into, load from and part-word store into their neighbours' memories") {
+  using namespace enc;
+  Int32Array t;
+  const std::vector<std::pair<int, int>> cores = {{1, 2}, {2, 2}, {1, 3}, {2, 3}, {1, 4}};
+  std::vector<std::pair<int, int>> tiles = {{0, 2}};
+  tiles.insert(tiles.end(), cores.begin(), cores.end());
+  const size_t seeds = testing::scaled(300, 6);
+  uint64_t parallel = 0, tile_order_only = 0;
+  for (uint32_t seed = 1; seed <= seeds; ++seed) {
+    std::mt19937 rng(seed);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
+    std::vector<Bytes> texts;
+    for (const auto& [col, row] : cores) {
+      // The memories this core reaches (docs/aie2-array.md): its own, and its west, north and
+      // south neighbours' where the array has those tiles (the design's and these cores').
+      const auto present = [&](int c, int r) { return std::find(tiles.begin(), tiles.end(), std::make_pair(c, r)) != tiles.end(); };
+      std::vector<uint32_t> sides = {0x70000};
+      if (present(col - 1, row)) sides.push_back(0x50000);
+      if (present(col, row + 1)) sides.push_back(0x60000);
+      if (present(col, row - 1)) sides.push_back(0x40000);
+      Bytes text;
+      auto add = [&](const Bytes& b) { text.insert(text.end(), b.begin(), b.end()); };
+      for (int p = 0; p < 4; ++p)  // p0..p3 at 0xFF00..0xFF3C of a reachable memory
+        add(i48_lng(lng_movxm(mv_p(p), sides[static_cast<size_t>(pick(static_cast<int>(sides.size())))] + 0xFF00 + 4u * static_cast<uint32_t>(pick(16)))));
+      for (int r = 1; r <= 5; ++r) add(i48_lng(lng_movxm(scl_r(r), rng() & 0xFFFFF)));
+      const uint32_t loop = static_cast<uint32_t>(text.size());
+      const int body = 4 + pick(9);
+      for (int k = 0; k < body; ++k) {
+        const int r = 1 + pick(5), p = pick(4), imm = 4 * pick(16);  // within the 0x40-byte window past p
+        switch (pick(6)) {
+          case 0: add(i32_st(st_word_idx_imm(scl_r(r), p, imm))); break;
+          case 1: add(i32_lda(lda_word_idx_imm(scl_r(r), p, imm))); break;
+          case 2: add(i32_lda(lda_st_s8_idx_imm(r, p, pick(4)))); break;  // st.s8 at p + 0..3
+          case 3: add(i32_alu(alu_add_ri(r, r, pick(128)))); break;
+          case 4: add(i48_lda_alu(lda_word_idx_imm(scl_r(r), p, imm), alu_add_ri(1 + pick(5), 1 + pick(5), pick(128)))); break;
+          default: add(i16_nop()); break;
+        }
+      }
+      add(i48_lng(lng_j(loop)));
+      for (int k = 0; k < 5; ++k) add(i16_nop());  // the jump's delay slots
+      if (text.size() % 4) add(i16_nop());        // program memory is written in words
+      texts.push_back(std::move(text));
+    }
+    const auto make = [&](array::ArrayOptions o) {
+      auto a = array::make_array(t.ap, o);
+      const array::TileLayout& L = array::layout(array::TileKind::Compute);
+      for (size_t i = 0; i < cores.size(); ++i) {
+        const auto& [col, row] = cores[i];
+        const Bytes& text = texts[i];
+        for (size_t k = 0; k < text.size(); k += 4) {
+          uint32_t w = 0;
+          std::memcpy(&w, text.data() + k, std::min<size_t>(4, text.size() - k));
+          a->write({reg_at(col, row, L.program_memory_offset + static_cast<uint32_t>(k)), w}, "test");
+        }
+        a->write({reg_at(col, row, L.core_control), 1}, "test");  // enable
+      }
+      return a;
+    };
+    const uint32_t quanta[] = {1, 3, 7, 16, 64, 200};
+    array::ArrayOptions opt;
+    opt.quantum = quanta[pick(6)];
+    opt.cycle_budget = 2000 + rng() % 30000;  // the call ends there, with that error, in both runs
+    const std::vector<std::map<int, Bytes>> calls = {{{3, Bytes(12288, static_cast<uint8_t>(seed))}, {4, Bytes(4096, 0)}}};
+    INFO("seed " << seed << ", quantum " << opt.quantum << ", cycle budget " << opt.cycle_budget);
+    const ThreadedRun one = run_with_threads(make, opt, 1, t.insts, calls, tiles);
+    const ThreadedRun two = run_with_threads(make, opt, 2, t.insts, calls, tiles);
+    require_same_run(two, one);
+    INFO(one.errors[0]);
+    REQUIRE(one.errors[0].find("budget") != std::string::npos);  // the cores ran the whole budget
+    parallel += two.parallel_bundles;
+    const nlohmann::json report = nlohmann::json::parse(two.reports[0]);
+    uint64_t all = 0;
+    for (const auto& c : report["cores"]) all += c["bundles"].get<uint64_t>();
+    tile_order_only += all - two.parallel_bundles;
+  }
+  // Both kinds of bundle happened: some ran beside other cores, some waited for the tile order.
+  CHECK(parallel > 0);
+  CHECK(tile_order_only > 0);
+}
 
 TEST_CASE("array: on 2 host threads the 4-core attention and Riallto's designs equal the one-thread run, and a core reaching its neighbour stops and resumes in tile order") {
   // ArrayOptions::threads (docs/aie2-array.md "Parallel quanta"): buffers, reports, call lengths

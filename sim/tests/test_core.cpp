@@ -327,6 +327,37 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
   CHECK(clobbered_seen > 100);  // the sequences do clobber, in every layout
 }
 
+TEST_CASE("core: a part-word store into a neighbour still in flight keeps run_isolated from issuing until it has landed") {
+  // st.s8 writes its word in E11, six cycles after it issues (II_STHB): one issued by the tile-order
+  // pass (run) into the west neighbour lands in a later quantum, and that write is the tile order's:
+  // run_isolated must issue nothing while it is in flight (found by the random-program test of
+  // sim/tests/test_array.cpp, where the isolated run stopped with an internal error instead).
+  const std::vector<uint8_t> text = program({movxm(mv_p(0), 0x50003), movxm(r_dst(1), 0x5A), i32_lda(lda_st_s8_idx_imm(1, 0, 0)), i16_nop(),
+                                             i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), i16_nop(), done()});
+  const Elf elf = Elf::from_text("in_flight.elf", text);
+  CompiledProgram prog(elf);
+  std::vector<uint8_t> west_a(65536, 0xA5), west_b(65536, 0xA5);
+  std::array<int, 16> locks{};
+  Core isolated(prog), whole(prog);
+  for (Core* c : {&isolated, &whole}) c->load_elf_images();
+  isolated.set_neighbour(1, {west_a.data(), locks.data()});
+  whole.set_neighbour(1, {west_b.data(), locks.data()});
+  REQUIRE(isolated.run(3) == Stop::CycleLimit);  // the two set-ups and the st.s8: in flight now
+  for (int k = 0; k < 6; ++k) {
+    INFO("cycle " << isolated.cycle());
+    REQUIRE(isolated.run_isolated(1000) == Stop::Neighbour);
+    CHECK(isolated.stats().bundles == static_cast<uint64_t>(3 + k));  // nothing issued isolated
+    CHECK(west_a[3] == 0xA5);                                           // not landed yet
+    REQUIRE(isolated.run(1) == Stop::CycleLimit);                       // one cycle in tile order
+  }
+  CHECK(west_a[3] == 0x5A);  // landed at the end of its sixth cycle
+  CHECK(isolated.run_isolated(1000) == Stop::Done);  // then nothing leaves the tile
+  CHECK(whole.run(1000) == Stop::Done);
+  CHECK(isolated.cycle() == whole.cycle());
+  CHECK(isolated.stats().bundles == whole.stats().bundles);
+  CHECK(west_a == west_b);
+}
+
 TEST_CASE("core: run_isolated stops before the first bundle that would leave the tile, having issued none of it, and run then gives the one-run result") {
   // Core::stays_in_tile reads each load, store and lock operation's address or id from the
   // registers as the bundle issues (sim/core/core.cpp). Each program below sets p0/p1/r1 (3

@@ -691,14 +691,14 @@ void require_same_run(const ThreadedRun& two, const ThreadedRun& one) {
 // one core's stores and another's loads meet), looping until the call's cycle budget ends it: on 2
 // host threads every call must equal the one-thread run (the definition) in its error line, its
 // buffers, report and tile memories. The programs are drawn from a seed each; a failure names it.
-TEST_CASE("array: 2 host threads equal one on random programs of five cores that store into, load from and part-word store into their neighbours' memories") {
+TEST_CASE("array: 2 host threads equal one on random programs of five cores that store into, load from and part-word store into their neighbours' memories and take and give their locks") {
   using namespace enc;
   Int32Array t;
   const std::vector<std::pair<int, int>> cores = {{1, 2}, {2, 2}, {1, 3}, {2, 3}, {1, 4}};
   std::vector<std::pair<int, int>> tiles = {{0, 2}};
   tiles.insert(tiles.end(), cores.begin(), cores.end());
   const size_t seeds = testing::scaled(300, 6);
-  uint64_t parallel = 0, tile_order_only = 0;
+  uint64_t parallel = 0, tile_order_only = 0, lock_waits = 0;
   for (uint32_t seed = 1; seed <= seeds; ++seed) {
     std::mt19937 rng(seed);
     auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
@@ -711,16 +711,30 @@ TEST_CASE("array: 2 host threads equal one on random programs of five cores that
       if (present(col - 1, row)) sides.push_back(0x50000);
       if (present(col, row + 1)) sides.push_back(0x60000);
       if (present(col, row - 1)) sides.push_back(0x40000);
+      // Lock ids as a core names them: 48.. its own, 16.. west, 32.. north, 0.. south; locks 0 and 1
+      // of each, the INT32 design's tile (0,2) left to its own core and DMA.
+      std::vector<int> lock_bases = {48};
+      if (present(col - 1, row) && col - 1 != 0) lock_bases.push_back(16);
+      if (present(col, row + 1)) lock_bases.push_back(32);
+      if (present(col, row - 1)) lock_bases.push_back(0);
       Bytes text;
       auto add = [&](const Bytes& b) { text.insert(text.end(), b.begin(), b.end()); };
       for (int p = 0; p < 4; ++p)  // p0..p3 at 0xFF00..0xFF3C of a reachable memory
         add(i48_lng(lng_movxm(mv_p(p), sides[static_cast<size_t>(pick(static_cast<int>(sides.size())))] + 0xFF00 + 4u * static_cast<uint32_t>(pick(16)))));
       for (int r = 1; r <= 5; ++r) add(i48_lng(lng_movxm(scl_r(r), rng() & 0xFFFFF)));
+      add(i48_lng(lng_movxm(scl_r(6), 1)));            // rel adds r6 = 1
+      add(i48_lng(lng_movxm(scl_r(7), 0xFFFFFFFFu)));  // acq r7 = -1: wait for >= 1, take 1
+      auto lock_op = [&](bool acquire) {  // ACQ/REL_mLockId_imm: {id(6), 000 acquire, value reg(5), 0b00100}
+        const int id = lock_bases[static_cast<size_t>(pick(static_cast<int>(lock_bases.size())))] + pick(2);
+        return i32_alu(cat({{static_cast<uint64_t>(id), 6}, {0, 3}, {acquire ? 1u : 0u, 1}, {acquire ? 7u : 6u, 5}, {0b00100, 5}}));
+      };
       const uint32_t loop = static_cast<uint32_t>(text.size());
       const int body = 4 + pick(9);
       for (int k = 0; k < body; ++k) {
         const int r = 1 + pick(5), p = pick(4), imm = 4 * pick(16);  // within the 0x40-byte window past p
-        switch (pick(6)) {
+        switch (pick(8)) {
+          case 6: add(lock_op(false)); break;
+          case 7: add(lock_op(true)); break;
           case 0: add(i32_st(st_word_idx_imm(scl_r(r), p, imm))); break;
           case 1: add(i32_lda(lda_word_idx_imm(scl_r(r), p, imm))); break;
           case 2: add(i32_lda(lda_st_s8_idx_imm(r, p, pick(4)))); break;  // st.s8 at p + 0..3
@@ -763,12 +777,20 @@ TEST_CASE("array: 2 host threads equal one on random programs of five cores that
     parallel += two.parallel_bundles;
     const nlohmann::json report = nlohmann::json::parse(two.reports[0]);
     uint64_t all = 0;
-    for (const auto& c : report["cores"]) all += c["bundles"].get<uint64_t>();
+    for (const auto& c : report["cores"]) {
+      all += c["bundles"].get<uint64_t>();
+      if (c["tile"][0] != 0) lock_waits += c["lock_waits"].get<uint64_t>();
+    }
     tile_order_only += all - two.parallel_bundles;
   }
-  // Both kinds of bundle happened: some ran beside other cores, some waited for the tile order.
+  // Both kinds of bundle happened: some ran beside other cores, some waited for the tile order;
+  // and the random cores' acquires waited (on a lock another core released, or for good).
+  std::printf("random five-core programs: %zu seeds, %llu bundles beside other cores, %llu in tile order, %llu lock waits\n", seeds,
+              static_cast<unsigned long long>(parallel), static_cast<unsigned long long>(tile_order_only),
+              static_cast<unsigned long long>(lock_waits));
   CHECK(parallel > 0);
   CHECK(tile_order_only > 0);
+  CHECK(lock_waits > 0);
 }
 
 TEST_CASE("array: on 2 host threads the 4-core attention and Riallto's designs equal the one-thread run, and a core reaching its neighbour stops and resumes in tile order") {

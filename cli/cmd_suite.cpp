@@ -392,11 +392,12 @@ int suite_cmd(const SuiteArgs& a) {
     }
   };
   std::vector<std::thread> pool;
-  // A thread that cannot start (ulimit -v: its stack does not map) leaves its cases to the others;
-  // a joinable std::thread destroyed by the exception would abort the process.
+  // A thread that cannot start (ulimit -v: its stack does not map, std::system_error; or its state
+  // cannot be allocated, std::bad_alloc) leaves its cases to the others; a joinable std::thread
+  // destroyed by the exception would abort the process.
   try {
     for (size_t t = 0; t < jobs; ++t) pool.emplace_back(worker);
-  } catch (const std::system_error&) {
+  } catch (...) {
   }
   if (pool.empty()) worker();
   for (auto& t : pool) t.join();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
 #include "ref/interrupt.hpp"
 
@@ -42,6 +43,7 @@ void install_stop_handlers() {
 int main(int argc, char** argv) {
   using namespace attncheck;
   install_stop_handlers();
+  arm_memory_reserve();
   CLI::App app{"attncheck: golden and bit-exact integer models of INT8 attention kernels for the AMD Phoenix NPU,\n"
                "run beside the device, with metrics and reports.",
                "attncheck"};

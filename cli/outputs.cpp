@@ -113,7 +113,7 @@ nlohmann::json save_outputs(const std::string& json_path, const RunOutcome& r, O
     out["sha256"][name] = sha256_hex(bytes.data(), bytes.size());
   };
   save("device", paths[0], int8_tensor_to_npy(r.device, false));
-  save("golden", paths[1], double_tensor_to_npy(r.golden, false));
+  save("golden", paths[1], double_tensor_to_npy(to_double(r.golden), false));
   if (r.model) save("model", paths[2], int8_tensor_to_npy(*r.model, false));
   return out;
 }

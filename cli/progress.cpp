@@ -41,7 +41,7 @@ Progress::Progress(std::string what, size_t total) : what_(std::move(what)), tot
         lock.lock();
       }
     });
-  } catch (const std::system_error&) {
+  } catch (...) {  // no thread (ulimit -v): no ticker, the stages still print
   }
 }
 

@@ -41,7 +41,7 @@ struct RunOutcome {
   // The arrays behind the metrics, for `--keep-outputs`, `diff` and the plots of `report`.
   Int8Tensor device;
   std::optional<Int8Tensor> model;  // empty when the backend is the model
-  DoubleTensor golden;              // in output LSB
+  FloatTensor golden;               // FP32 as computed, in output LSB (saved and returned as float64)
 };
 
 // Everything is computed before anything is written, so an error leaves no report behind.

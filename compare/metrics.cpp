@@ -22,7 +22,8 @@ std::string index_str(const std::array<int64_t, 3>& at) {
 }
 
 // A tensor whose data does not match its shape would make every index below lie.
-void check_consistent(const DoubleTensor& t, const std::string& name) {
+template <class T>
+void check_consistent(const Tensor<T>& t, const std::string& name) {
   if (t.shape.heads < 0 || t.shape.seq < 0 || t.shape.dim < 0 || t.data.size() != t.shape.count())
     throw InputError(name + ": shape " + t.shape.str() + " does not match its " + std::to_string(t.data.size()) +
                      " elements");
@@ -54,8 +55,11 @@ constexpr size_t kBlock = 1024;
 }  // namespace
 
 // NaN would poison every sum, and JSON cannot carry it, so it is refused up front with its position.
-void check_finite(const DoubleTensor& t, const std::string& name) {
-  const double* p = t.data.data();
+namespace {
+
+template <class T>
+void check_finite_impl(const Tensor<T>& t, const std::string& name) {
+  const T* p = t.data.data();
   const size_t n = t.data.size();
   for (size_t i = 0; i < n; ++i) {
     if (std::isfinite(p[i])) continue;
@@ -64,12 +68,17 @@ void check_finite(const DoubleTensor& t, const std::string& name) {
   }
 }
 
+}  // namespace
+
+void check_finite(const DoubleTensor& t, const std::string& name) { check_finite_impl(t, name); }
+void check_finite(const FloatTensor& t, const std::string& name) { check_finite_impl(t, name); }
+
 namespace {
 
 // A DUT held as int8 is read as doubles where it is used: the same values as to_double's, without
 // a widened copy of the whole output.
-template <class T>
-void check_dut(const Tensor<T>& dut, const std::string& dut_name, const DoubleTensor& golden, const std::string& golden_name) {
+template <class T, class G>
+void check_dut(const Tensor<T>& dut, const std::string& dut_name, const Tensor<G>& golden, const std::string& golden_name) {
   if (dut.shape.heads < 0 || dut.shape.seq < 0 || dut.shape.dim < 0 || dut.data.size() != dut.shape.count())
     throw InputError(dut_name + ": shape " + dut.shape.str() + " does not match its " + std::to_string(dut.data.size()) +
                      " elements");
@@ -80,30 +89,33 @@ void check_dut(const Tensor<T>& dut, const std::string& dut_name, const DoubleTe
   if constexpr (std::is_same_v<T, double>) check_finite(dut, dut_name);
 }
 
-template <class T>
-VsGolden compare_impl(const Tensor<T>& dut, const DoubleTensor& golden, const std::string& dut_name,
+// A golden held as FP32 (run's, as computed) is read as doubles too: float to double is exact, so
+// every sum below is the one a widened copy gives, bit for bit.
+template <class T, class G>
+VsGolden compare_impl(const Tensor<T>& dut, const Tensor<G>& golden, const std::string& dut_name,
                       const std::string& golden_name) {
   check_dut(dut, dut_name, golden, golden_name);
   check_finite(golden, golden_name);
   const size_t n = dut.data.size();
   if (n == 0) throw InputError(dut_name + ": empty array (shape " + dut.shape.str() + ")");
   const T* d = dut.data.data();
-  const double* g = golden.data.data();
+  const G* gp = golden.data.data();
   const auto dv = [d](size_t i) { return static_cast<double>(d[i]); };
+  const auto g = [gp](size_t i) { return static_cast<double>(gp[i]); };
 
   // Pass 1: means (for the centred covariance np.corrcoef uses) and ranges.
   double sum_d = 0, sum_g = 0;
-  double dmin = dv(0), dmax = dv(0), gmin = g[0], gmax = g[0];
+  double dmin = dv(0), dmax = dv(0), gmin = g(0), gmax = g(0);
   for (size_t b = 0; b < n; b += kBlock) {
     const size_t e = std::min(n, b + kBlock);
     double bd = 0, bg = 0;
     for (size_t i = b; i < e; ++i) {
       bd += dv(i);
-      bg += g[i];
+      bg += g(i);
       dmin = std::min(dmin, dv(i));
       dmax = std::max(dmax, dv(i));
-      gmin = std::min(gmin, g[i]);
-      gmax = std::max(gmax, g[i]);
+      gmin = std::min(gmin, g(i));
+      gmax = std::max(gmax, g(i));
     }
     sum_d += bd;
     sum_g += bg;
@@ -120,17 +132,17 @@ VsGolden compare_impl(const Tensor<T>& dut, const DoubleTensor& golden, const st
     const size_t e = std::min(n, b + kBlock);
     double bcov = 0, bvd = 0, bvg = 0, babs = 0, bsq = 0, bsg = 0, bsd = 0, bdot = 0;
     for (size_t i = b; i < e; ++i) {
-      const double cd = dv(i) - mean_d, cg = g[i] - mean_g;
+      const double cd = dv(i) - mean_d, cg = g(i) - mean_g;
       bcov += cd * cg;
       bvd += cd * cd;
       bvg += cg * cg;
-      const double err = dv(i) - g[i];
+      const double err = dv(i) - g(i);
       const double ae = std::fabs(err);
       babs += ae;
       bsq += err * err;
-      bsg += g[i] * g[i];
+      bsg += g(i) * g(i);
       bsd += dv(i) * dv(i);
-      bdot += dv(i) * g[i];
+      bdot += dv(i) * g(i);
       if (ae > max_err) {
         max_err = ae;
         max_at = i;
@@ -200,6 +212,11 @@ VsGolden compare_to_golden(const DoubleTensor& dut, const DoubleTensor& golden, 
 }
 
 VsGolden compare_to_golden(const Int8Tensor& dut, const DoubleTensor& golden, const std::string& dut_name,
+                           const std::string& golden_name) {
+  return compare_impl(dut, golden, dut_name, golden_name);
+}
+
+VsGolden compare_to_golden(const Int8Tensor& dut, const FloatTensor& golden, const std::string& dut_name,
                            const std::string& golden_name) {
   return compare_impl(dut, golden, dut_name, golden_name);
 }

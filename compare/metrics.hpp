@@ -17,6 +17,7 @@ namespace attncheck {
 
 // InputError "NAME: NaN at [h, s, d]" (or Inf, -Inf) for the first value that is not finite.
 void check_finite(const DoubleTensor& t, const std::string& name);
+void check_finite(const FloatTensor& t, const std::string& name);
 
 // Tolerance buckets reported as `within` (share of |dut - golden| <= t), in output LSB.
 constexpr std::array<int, 5> kWithinBuckets = {0, 1, 2, 5, 10};
@@ -58,6 +59,9 @@ VsGolden compare_to_golden(const DoubleTensor& dut, const DoubleTensor& golden,
                            const std::string& dut_name = "dut", const std::string& golden_name = "golden");
 // The same metrics, bit for bit, of an int8 output (no widened copy).
 VsGolden compare_to_golden(const Int8Tensor& dut, const DoubleTensor& golden,
+                           const std::string& dut_name = "dut", const std::string& golden_name = "golden");
+// And against an FP32 golden (no widened copy of it either): the same metrics, bit for bit.
+VsGolden compare_to_golden(const Int8Tensor& dut, const FloatTensor& golden,
                            const std::string& dut_name = "dut", const std::string& golden_name = "golden");
 // Exact comparison: a single differing element makes bit_exact false.
 VsModel compare_to_model(const DoubleTensor& dut, const DoubleTensor& model, const DoubleTensor& golden,

@@ -341,7 +341,7 @@ py::dict run_arrays(const RunOutcome& out, bool two_d) {
   py::dict d;
   d["device"] = to_array(out.device.data, out.device.shape, two_d);
   d["model"] = out.model ? to_array(out.model->data, out.model->shape, two_d) : to_array(out.device.data, out.device.shape, two_d);
-  d["golden"] = to_array(out.golden.data, out.golden.shape, two_d);
+  d["golden"] = to_array(to_double(out.golden).data, out.golden.shape, two_d);  // float64, as ever
   return d;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -100,21 +101,29 @@ int jobs() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
-void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
+namespace {
+
+// The work loop of parallel_for: `threads` workers take items in order until none is left; the
+// first exception stops the others at their next item and is rethrown here. `State` is what each
+// worker keeps across its items (parallel_for's is empty; the models' holds their scratch).
+template <class State>
+void run_items(size_t n, const std::function<void(size_t, State&)>& fn) {
   const size_t threads = std::min(n, static_cast<size_t>(jobs()));
   if (threads <= 1) {
-    for (size_t i = 0; i < n; ++i) fn(i);
+    State state;
+    for (size_t i = 0; i < n; ++i) fn(i, state);
     return;
   }
   std::atomic<size_t> next{0};
   std::exception_ptr error;
   std::mutex error_mutex;
   auto worker = [&] {
+    State state;
     for (;;) {
       const size_t i = next.fetch_add(1);
       if (i >= n) return;
       try {
-        fn(i);
+        fn(i, state);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();
@@ -123,15 +132,24 @@ void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
     }
   };
   std::vector<std::thread> pool;
-  // Under a memory limit (ulimit -v) a thread's stack may not map: the work runs on the threads
-  // that started, with the same result, instead of a joinable std::thread ending the process.
+  // Under a memory limit (ulimit -v) a thread's stack may not map (std::system_error) or its state
+  // not be allocated (std::bad_alloc): the work runs on the threads that started, with the same
+  // result, instead of a joinable std::thread ending the process.
   try {
     for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  } catch (const std::system_error&) {
+  } catch (...) {
   }
   worker();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+}
+
+struct NoState {};
+
+}  // namespace
+
+void parallel_for(size_t n, const std::function<void(size_t)>& fn) {
+  run_items<NoState>(n, [&fn](size_t i, NoState&) { fn(i); });
 }
 
 namespace {
@@ -169,7 +187,10 @@ std::optional<PeakRates> measure_peak(int threads) {
     fp32[static_cast<size_t>(t)] = probe_rate(kr.peak_fp32, 16.0 * kPeakChains, &sink);
   };
   std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(one, t);
+  try {
+    for (int t = 1; t < threads; ++t) pool.emplace_back(one, t);
+  } catch (...) {  // a probe thread that cannot start measures nothing (its rates stay 0), no abort
+  }
   one(0);
   for (auto& t : pool) t.join();
   PeakRates r;
@@ -187,9 +208,9 @@ enum class PackV { int32, int16_pairs, float32 };
 
 std::atomic<uint64_t> g_calls{0};  // numbers the model calls, so no packing outlives its call
 
-// One head's packed operands, per thread. Work items are handed out head by head, so a thread
-// packs each head it meets about once per call, into memory it keeps across heads and calls:
-// no whole-tensor copies, and no fresh pages to fault in.
+// One head's packed operands, per worker. Work items are handed out head by head, so a worker
+// packs each head it meets about once per call, into memory kept across heads and calls (the
+// scratch pool below): no whole-tensor copies, and few fresh pages to fault in.
 struct HeadPack {
   uint64_t call = ~uint64_t{0};
   int64_t head = -1;
@@ -200,8 +221,61 @@ struct HeadPack {
   std::vector<float> vf;     // S x 64, for the golden model
 };
 
-const HeadPack& head_pack(uint64_t call, const Kernels& kr, const AttentionInputs& in, int64_t h, PackV pv) {
-  thread_local HeadPack p;
+// What a worker of the models keeps across its items: the head's packed operands and the row
+// buffers. Taken from a pool for the call and given back after it, so the memory serves the next
+// call too. Not thread_local: glibc allocates to register a thread_local's destructor at its first
+// use in a thread, and ends the process (no exception) when that allocation fails, which a run
+// under `ulimit -v` reached.
+struct Scratch {
+  HeadPack pack;
+  std::vector<int32_t> scores;
+  std::vector<int16_t> e16;
+  std::vector<uint32_t> e;
+  std::vector<float> p;
+};
+
+class ScratchPool {
+ public:
+  std::unique_ptr<Scratch> take() {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      if (!free_.empty()) {
+        std::unique_ptr<Scratch> s = std::move(free_.back());
+        free_.pop_back();
+        return s;
+      }
+    }
+    return std::make_unique<Scratch>();
+  }
+  void give(std::unique_ptr<Scratch> s) noexcept {
+    std::lock_guard<std::mutex> lock(m_);
+    if (free_.size() < free_.capacity()) free_.push_back(std::move(s));  // never allocates here
+  }
+  ScratchPool() { free_.reserve(64); }  // more workers than this at once drop their scratch
+
+ private:
+  std::mutex m_;
+  std::vector<std::unique_ptr<Scratch>> free_;
+};
+
+ScratchPool& scratch_pool() {
+  static ScratchPool pool;
+  return pool;
+}
+
+// A worker's state in the models' loops: its scratch, taken at its first item.
+struct WorkerScratch {
+  std::unique_ptr<Scratch> s;
+  Scratch& get() {
+    if (!s) s = scratch_pool().take();
+    return *s;
+  }
+  ~WorkerScratch() {
+    if (s) scratch_pool().give(std::move(s));
+  }
+};
+
+const HeadPack& head_pack(HeadPack& p, uint64_t call, const Kernels& kr, const AttentionInputs& in, int64_t h, PackV pv) {
   if (p.call == call && p.head == h) return p;
   const Shape& sh = in.shape();
   p.call = call, p.head = h;
@@ -238,16 +312,17 @@ Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpW
   Int8Tensor out(sh);
   // Each Q block's scores are computed once and serve both passes: the integers are the ones the
   // reference computes twice, so the result is the same bit for bit.
-  parallel_for(static_cast<size_t>(sh.heads * blocks), [&](size_t item) {
+  run_items<WorkerScratch>(static_cast<size_t>(sh.heads * blocks), [&](size_t item, WorkerScratch& ws) {
     const int64_t h = static_cast<int64_t>(item) / blocks, qb = static_cast<int64_t>(item) % blocks;
     const int rows = static_cast<int>(std::min<int64_t>(kBlockRows, sh.seq - qb * kBlockRows));
-    thread_local std::vector<int32_t> scores;
-    const HeadPack& ph = head_pack(call, kr, in, h, blocked ? PackV::int16_pairs : PackV::int32);
+    Scratch& sc = ws.get();
+    std::vector<int32_t>& scores = sc.scores;
+    const HeadPack& ph = head_pack(sc.pack, call, kr, in, h, blocked ? PackV::int16_pairs : PackV::int32);
     scores.resize(static_cast<size_t>(kBlockRows) * ph.npad);
     const int8_t* q = in.q.head(h) + qb * kBlockRows * kD;
     kr.qk(q, rows, ph.k.data(), ph.n, scores.data(), ph.npad);
     if (blocked) {
-      thread_local std::vector<int16_t> e16;
+      std::vector<int16_t>& e16 = sc.e16;
       e16.resize(static_cast<size_t>(kPvRows) * ph.npad);
       int32_t acc[kPvRows * kD];
       uint32_t l[kPvRows];
@@ -263,7 +338,7 @@ Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpW
       }
       return;
     }
-    thread_local std::vector<uint32_t> e;
+    std::vector<uint32_t>& e = sc.e;
     e.resize(ph.npad);
     const int32_t* v32 = ph.v32.data();
     int32_t acc[kD];
@@ -318,12 +393,13 @@ FloatTensor golden_fp32(const AttentionInputs& in, double logit_scale, Level lev
   const uint64_t call = g_calls.fetch_add(1);
   const int64_t blocks = (sh.seq + kBlockRows - 1) / kBlockRows;
   FloatTensor out(sh);
-  parallel_for(static_cast<size_t>(sh.heads * blocks), [&](size_t item) {
+  run_items<WorkerScratch>(static_cast<size_t>(sh.heads * blocks), [&](size_t item, WorkerScratch& ws) {
     const int64_t h = static_cast<int64_t>(item) / blocks, qb = static_cast<int64_t>(item) % blocks;
     const int rows = static_cast<int>(std::min<int64_t>(kBlockRows, sh.seq - qb * kBlockRows));
-    thread_local std::vector<int32_t> scores;
-    thread_local std::vector<float> p;
-    const HeadPack& ph = head_pack(call, kr, in, h, PackV::float32);
+    Scratch& sc = ws.get();
+    std::vector<int32_t>& scores = sc.scores;
+    std::vector<float>& p = sc.p;
+    const HeadPack& ph = head_pack(sc.pack, call, kr, in, h, PackV::float32);
     scores.resize(static_cast<size_t>(kBlockRows) * ph.npad);
     p.resize(static_cast<size_t>(kPvRows) * ph.npad);
     kr.qk(in.q.head(h) + qb * kBlockRows * kD, rows, ph.k.data(), ph.n, scores.data(), ph.npad);

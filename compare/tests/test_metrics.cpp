@@ -143,6 +143,43 @@ TEST_CASE("metrics agree with numpy's formulas on random arrays", "[compare][met
   }
 }
 
+TEST_CASE("an int8 dut against an FP32 golden: the metrics of the float64 arrays, bit for bit, and the same errors", "[compare][metrics]") {
+  // run keeps its golden as FP32 and compares without widened copies; every metric must equal the
+  // one computed from to_double of both, to the last bit (float to double is exact).
+  std::mt19937 rng(20261206);
+  for (const Shape& s : std::vector<Shape>{{1, 1, 2}, {1, 3, 7}, {2, 17, 5}, {8, 1500, 64}}) {
+    INFO(s.str());
+    std::uniform_real_distribution<float> val(-150.f, 150.f);
+    Int8Tensor dut(s);
+    FloatTensor golden(s);
+    for (size_t i = 0; i < dut.data.size(); ++i) {
+      golden.data[i] = val(rng) * (i % 5 == 0 ? 1e-6f : 1.0f);
+      dut.data[i] = static_cast<int8_t>(std::clamp(std::round(golden.data[i]), -128.f, 127.f));
+    }
+    const VsGolden a = compare_to_golden(dut, golden), b = compare_to_golden(to_double(dut), to_double(golden));
+    CHECK(to_json(a).dump() == to_json(b).dump());
+    CHECK(a.mae == b.mae);
+    CHECK(a.rmse == b.rmse);
+    CHECK(*a.correlation.value == *b.correlation.value);
+  }
+  FloatTensor bad(Shape{1, 2, 2});
+  bad.data = {0.f, 1.f, std::numeric_limits<float>::quiet_NaN(), 2.f};
+  Int8Tensor d(Shape{1, 2, 2});
+  std::string e1, e2;
+  try {
+    compare_to_golden(d, bad);
+  } catch (const InputError& e) {
+    e1 = e.what();
+  }
+  try {
+    compare_to_golden(to_double(d), to_double(bad));
+  } catch (const InputError& e) {
+    e2 = e.what();
+  }
+  CHECK(!e1.empty());
+  CHECK(e1 == e2);  // "golden: NaN at [0, 1, 0]" either way
+}
+
 TEST_CASE("to_double keeps shape and values", "[compare][metrics]") {
   Int8Tensor i8(Shape{1, 2, 2});
   i8.data = {-128, -1, 0, 127};

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <thread>
 #include <vector>
 
@@ -63,8 +64,22 @@ struct CoreThreads::Impl {
 };
 
 CoreThreads::CoreThreads(int threads) : impl_(std::make_unique<Impl>()) {
-  impl_->threads = threads < 1 ? 1 : threads;
-  for (int k = 1; k < impl_->threads; ++k) impl_->workers.emplace_back([this, k] { impl_->work(k); });
+  const int want = threads < 1 ? 1 : threads;
+  impl_->threads = want;
+  try {
+    for (int k = 1; k < want; ++k) impl_->workers.emplace_back([this, k] { impl_->work(k); });
+  } catch (...) {
+    // A worker that cannot start (ulimit -v: no stack, or no memory for its state) must not leave
+    // the started ones joinable in a destroyed vector (std::terminate): they are stopped and
+    // joined, and the run ends as out of memory (main's one line, exit 2).
+    {
+      std::lock_guard<std::mutex> lock(impl_->m);
+      impl_->stop.store(true);
+    }
+    impl_->wake.notify_all();
+    for (auto& w : impl_->workers) w.join();
+    throw std::bad_alloc();
+  }
 }
 
 CoreThreads::~CoreThreads() {

@@ -37,7 +37,10 @@ Progress::Progress(std::string what, size_t total) : what_(std::move(what)), tot
       std::unique_lock<std::mutex> lock(mu_);
       while (!wake_.wait_for(lock, tick, [this] { return stop_; })) {
         lock.unlock();
-        show(false);
+        try {
+          show(false);
+        } catch (...) {  // a line that cannot be built (out of memory) is skipped: an exception
+        }                // leaving this thread would end the process
         lock.lock();
       }
     });

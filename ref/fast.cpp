@@ -247,11 +247,13 @@ class ScratchPool {
     }
     return std::make_unique<Scratch>();
   }
+  // One scratch is kept for the next call (as a thread_local kept the calling thread's); the other
+  // workers' are freed as they finish, so a call's peak memory is what it was (test "issue 17.9").
   void give(std::unique_ptr<Scratch> s) noexcept {
     std::lock_guard<std::mutex> lock(m_);
     if (free_.size() < free_.capacity()) free_.push_back(std::move(s));  // never allocates here
   }
-  ScratchPool() { free_.reserve(64); }  // more workers than this at once drop their scratch
+  ScratchPool() { free_.reserve(1); }
 
  private:
   std::mutex m_;

@@ -360,6 +360,8 @@ def attack_memory():
             reason = ordinary(rc, err, (0, 1, 2))
             if not reason and "terminate called" in err:
                 reason = "aborted"
+            if reason and err.strip():
+                reason += " (" + err.strip().splitlines()[-1][:200] + ")"
             record("memory limits", "ulimit -v %d suite -j 2 (try %d)" % (kib, attempt + 1), reason)
     for value in ("0", "1", "8M", "abc", "99999999999999999999999G"):
         env = dict(os.environ, ATTNCHECK_MAX_MEMORY=value)

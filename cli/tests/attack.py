@@ -333,36 +333,31 @@ def attack_memory():
     with open(suite, "w") as f:
         json.dump({"fixtures": [big], "revisions": ["uc-int32-lut", "precise-v1"], "backends": ["model", "host"]}, f)
     cmds = [["suite", suite, "-j", "2"], ["run", "--kernel", "precise-v1", "--fixture", big], ["golden", "--fixture", big, "--out", os.path.join(TMP, "mem-g.npy")]]
+    def under_limit(kib, cmd):
+        """Runs cmd under `ulimit -v kib`: "" when it ended as documented (0, 1, 2), else why, with its last stderr line."""
+        sh = "ulimit -v %d && exec %s %s" % (kib, EXE, " ".join(cmd))
+        try:
+            p = subprocess.run(["/bin/sh", "-c", sh], capture_output=True, timeout=60)
+            rc, err = p.returncode, p.stderr.decode("utf-8", "replace")
+        except subprocess.TimeoutExpired:
+            rc, err = "timeout", ""
+        reason = ordinary(rc, err, (0, 1, 2))
+        if not reason and "terminate called" in err:
+            reason = "aborted"
+        if reason and err.strip():
+            reason += " (" + err.strip().splitlines()[-1][:200] + ")"
+        return reason
+
     for kib in (24000, 30000, 40000, 60000, 100000):
         for cmd in cmds:
-            sh = "ulimit -v %d && exec %s %s" % (kib, EXE, " ".join(cmd))
-            try:
-                p = subprocess.run(["/bin/sh", "-c", sh], capture_output=True, timeout=60)
-                rc, err = p.returncode, p.stderr.decode("utf-8", "replace")
-            except subprocess.TimeoutExpired:
-                rc, err = "timeout", ""
-            reason = ordinary(rc, err, (0, 1, 2))
-            if not reason and "terminate called" in err:
-                reason = "aborted"
-            record("memory limits", "ulimit -v %d %s" % (kib, cmd[0]), reason)
+            record("memory limits", "ulimit -v %d %s" % (kib, cmd[0]), under_limit(kib, cmd))
     # Where the suite's two workers run out of memory first (about 34 to 46 MB here), each limit
     # three times: which allocation fails first is a race, and two kinds of failure there ended the
     # process with SIGABRT (a bad_alloc while nlohmann::json freed a half-built value; glibc failing
     # to register a thread_local's destructor) instead of the one-line error.
     for kib in range(34000, 46001, 1000):
         for attempt in range(3):
-            sh = "ulimit -v %d && exec %s %s" % (kib, EXE, " ".join(cmds[0]))
-            try:
-                p = subprocess.run(["/bin/sh", "-c", sh], capture_output=True, timeout=60)
-                rc, err = p.returncode, p.stderr.decode("utf-8", "replace")
-            except subprocess.TimeoutExpired:
-                rc, err = "timeout", ""
-            reason = ordinary(rc, err, (0, 1, 2))
-            if not reason and "terminate called" in err:
-                reason = "aborted"
-            if reason and err.strip():
-                reason += " (" + err.strip().splitlines()[-1][:200] + ")"
-            record("memory limits", "ulimit -v %d suite -j 2 (try %d)" % (kib, attempt + 1), reason)
+            record("memory limits", "ulimit -v %d suite -j 2 (try %d)" % (kib, attempt + 1), under_limit(kib, cmds[0]))
     for value in ("0", "1", "8M", "abc", "99999999999999999999999G"):
         env = dict(os.environ, ATTNCHECK_MAX_MEMORY=value)
         rc, _, err = run(["run", "--kernel", "precise-v1", "--fixture", big], env=env)

@@ -1003,8 +1003,17 @@ std::string Array::waits() const {
   for (const auto& [k, t] : tiles_) {
     if (t->core && !t->core_done) {
       const Core::Wait& w = t->core->waiting();
-      add("core " + tile_name(t->col, t->row) + " waits on lock " + std::to_string(w.lock + kLocalLockBase) + (w.ge ? " >= " : " == ") +
-          std::to_string(w.value) + " (value " + std::to_string(t->core->lock_value(w.lock)) + ") at " + t->core->where());
+      if (w.id < 0) {
+        add("core " + tile_name(t->col, t->row) + " runs at " + t->core->where());
+      } else {
+        // The lock as the core names it (48.. its own, 0/16/32.. its south, west, north neighbour's).
+        static const char* const kSide[] = {"south", "west", "north", "own"};
+        const std::optional<int> v = t->core->lock_value_named(w.id);
+        add("core " + tile_name(t->col, t->row) + " waits on lock " + std::to_string(w.id) +
+            (w.id < kLocalLockBase ? std::string(" (") + kSide[w.id / kLocks] + " " + std::to_string(w.id % kLocks) + ")" : std::string()) +
+            (w.ge ? " >= " : " == ") + std::to_string(w.value) + " (value " + (v ? std::to_string(*v) : std::string("unknown")) + ") at " +
+            t->core->where());
+      }
     }
     for (const auto* v : {&t->s2mm, &t->mm2s})
       for (const auto& c : *v) {
@@ -1249,7 +1258,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
         if (opt_.timeline) opt_.timeline->core_done(t->col, t->row, t->core_time);
       } else if (stop == Stop::Blocked) {
         if (opt_.timeline)
-          opt_.timeline->core_blocked(t->col, t->row, t->core_time, target, t->core->pc(), t->core->waiting().lock + kLocalLockBase);
+          opt_.timeline->core_blocked(t->col, t->row, t->core_time, target, t->core->pc(), t->core->waiting().id);
         t->lock_stall += target - t->core_time;
         t->core_time = target;
       }

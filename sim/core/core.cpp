@@ -840,10 +840,20 @@ void Core::note_branches(const ProgramBundle& b, int index) {
 
 // The untimed loop stays as it was; the profiled one is the same loop with one counter and the
 // call log, chosen once per run() call.
-Stop Core::run(uint64_t budget) { return profile_ ? run_loop<true, false>(budget) : run_loop<false, false>(budget); }
+Stop Core::run(uint64_t budget) {
+  wait_ = Wait{};  // blocked again only if this run stops on an acquire
+  return profile_ ? run_loop<true, false>(budget) : run_loop<false, false>(budget);
+}
+
+std::optional<int> Core::lock_value_named(int id) const {
+  if (id >= kLocalLockBase && id < kLocalLockBase + kLocks) return locks_[static_cast<size_t>(id - kLocalLockBase)];
+  if (id >= 0 && id < kLocalLockBase && neighbours_[static_cast<size_t>(id / kLocks)].locks) return neighbours_[static_cast<size_t>(id / kLocks)].locks[id % kLocks];
+  return std::nullopt;
+}
 
 Stop Core::run_isolated(uint64_t budget) {
   if (profile_) throw SimError("internal: run_isolated on a profiled core");
+  wait_ = Wait{};
   isolated_ = true;
   struct Leave {
     bool& flag;
@@ -906,7 +916,7 @@ Stop Core::run_loop(uint64_t budget) {
           const bool ge = v < 0;
           if (ge ? *slot < want : *slot != want) {
             ++stats_.lock_waits;
-            wait_ = {id - kLocalLockBase, want, ge};
+            wait_ = {id >= kLocalLockBase ? id - kLocalLockBase : -1, want, ge, id};
             return Stop::Blocked;
           }
           if (ge) *slot -= want;

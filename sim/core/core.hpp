@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -169,6 +170,9 @@ class Core {
   void load_elf_images();  // .text is the program; loadable data segments into data memory
   uint8_t* data(uint32_t address, uint32_t bytes);  // InputError-free: SimError when out of range
   int lock_value(int local_id) const { return locks_[local_id]; }
+  // A lock's value by the id the core names it with (Wait::id): its own or a connected neighbour's;
+  // nullopt for a neighbour that is not connected.
+  std::optional<int> lock_value_named(int id) const;
   void set_lock(int local_id, int value) { locks_[local_id] = value; }
   // A DMA-side lock operation; false when an acquire cannot succeed now.
   bool try_acquire(int local_id, int value, bool greater_equal);
@@ -209,9 +213,12 @@ class Core {
   std::string where() const { return prog_.where(pc_); }
   uint64_t cycle() const { return cycle_; }
   // The acquire the core stopped on at its last Stop::Blocked: lock id, value, greater-equal.
+  // The acquire the core is blocked on since its last run() or run_isolated() stopped (Stop::Blocked);
+  // id -1 when it is not blocked.
   struct Wait {
-    int lock = -1, value = 0;
+    int lock = -1, value = 0;  // lock: the tile's own lock index 0..15, or -1 for a neighbour's lock
     bool ge = false;
+    int id = -1;  // the lock as the core names it: 0.. south, 16.. west, 32.. north, 48.. its own
   };
   const Wait& waiting() const { return wait_; }
 

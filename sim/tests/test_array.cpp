@@ -697,7 +697,9 @@ TEST_CASE("array: 2 host threads equal one on random programs of five cores that
   const std::vector<std::pair<int, int>> cores = {{1, 2}, {2, 2}, {1, 3}, {2, 3}, {1, 4}};
   std::vector<std::pair<int, int>> tiles = {{0, 2}};
   tiles.insert(tiles.end(), cores.begin(), cores.end());
-  const size_t seeds = testing::scaled(300, 6);
+  // 150 seeds: under ctest -j3 on two cores a 2-thread run waits for its CPUs (34 s for 300 there,
+  // 3.7 s alone); the defect it found failed on most seeds.
+  const size_t seeds = testing::scaled(150, 6);
   uint64_t parallel = 0, tile_order_only = 0, lock_waits = 0;
   for (uint32_t seed = 1; seed <= seeds; ++seed) {
     std::mt19937 rng(seed);

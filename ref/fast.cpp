@@ -189,10 +189,13 @@ std::optional<PeakRates> measure_peak(int threads) {
   std::vector<std::thread> pool;
   try {
     for (int t = 1; t < threads; ++t) pool.emplace_back(one, t);
-  } catch (...) {  // a probe thread that cannot start measures nothing (its rates stay 0), no abort
+  } catch (...) {  // a probe thread that cannot start: no abort, and no peak (below)
   }
   one(0);
   for (auto& t : pool) t.join();
+  // A thread that did not run measured nothing: a peak summed without it would understate the
+  // machine and flatter "vs floor", so there is no measurement rather than a partial one.
+  if (pool.size() + 1 != static_cast<size_t>(threads)) return std::nullopt;
   PeakRates r;
   r.threads = threads;
   r.level = level_name(level);

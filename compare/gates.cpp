@@ -17,7 +17,7 @@ namespace {
 
 [[noreturn]] void bad(const std::string& name, const std::string& what) { throw InputError(name + ": " + what); }
 
-double number(const nlohmann::json& v, const std::string& name, const std::string& key) {
+double threshold_number(const nlohmann::json& v, const std::string& name, const std::string& key) {
   // nlohmann never yields NaN from JSON text, but a caller building the object in code can.
   if (!v.is_number() || !std::isfinite(v.get<double>()))
     bad(name, "'" + key + "' must be a finite number, got " + v.dump());
@@ -25,7 +25,7 @@ double number(const nlohmann::json& v, const std::string& name, const std::strin
 }
 
 double share(const nlohmann::json& v, const std::string& name, const std::string& key) {
-  const double x = number(v, name, key);
+  const double x = threshold_number(v, name, key);
   if (x < 0 || x > 1) bad(name, "'" + key + "' must be in [0, 1], got " + v.dump());
   return x;
 }
@@ -37,11 +37,11 @@ GateSpec parse_spec(const nlohmann::json& j, const std::string& name, const std:
   for (const auto& [key, v] : j.items()) {
     const std::string k = prefix + key;
     if (key == "min_correlation") {
-      const double x = number(v, name, k);
+      const double x = threshold_number(v, name, k);
       if (x < -1 || x > 1) bad(name, "'" + k + "' must be in [-1, 1], got " + v.dump());
       s.min_correlation = x;
     } else if (key == "max_mae" || key == "max_rmse" || key == "max_abs_error") {
-      const double x = number(v, name, k);
+      const double x = threshold_number(v, name, k);
       if (x < 0) bad(name, "'" + k + "' must be >= 0, got " + v.dump());
       (key == "max_mae" ? s.max_mae : key == "max_rmse" ? s.max_rmse : s.max_abs_error) = x;
     } else if (key == "min_within") {

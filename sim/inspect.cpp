@@ -13,17 +13,12 @@
 #include "fixtures/input_file.hpp"
 #include "fixtures/npy.hpp"
 #include "ref/errors.hpp"
+#include "sim/hex.hpp"
 
 namespace attncheck::aie2 {
 namespace {
 
 constexpr uint32_t kDefaultStackBytes = 0x400;  // mlir-aie's stack_size default
-
-std::string hex(uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%X", v);
-  return b;
-}
 
 uint32_t parse_number(const std::string& s) { return static_cast<uint32_t>(std::stoul(s, nullptr, 0)); }
 
@@ -177,7 +172,7 @@ ElfReport inspect_elf(const Elf& elf, const LinkScript* ld, const std::vector<Bu
         const Sem sem = s.enc->sem;
         if (sem == Sem::Call || sem == Sem::Jump || sem == Sem::Jz || sem == Sem::Jnz) {
           const uint32_t target = static_cast<uint32_t>(s.ops.back().value);
-          if (prog.index_at(target) < 0) r.bad_targets.push_back(hex(b.address) + " -> " + hex(target));
+          if (prog.index_at(target) < 0) r.bad_targets.push_back(hex32(b.address) + " -> " + hex32(target));
           const bool inside = target >= f->value && target < f->value + f->size;
           if (sem == Sem::Call) fi.calls.push_back({b.address, target, "call", func_named_at(target)});
           else if (!inside) fi.calls.push_back({b.address, target, "tail", func_named_at(target)});
@@ -208,7 +203,7 @@ ElfReport inspect_elf(const Elf& elf, const LinkScript* ld, const std::vector<Bu
   const ElfSymbol* entry = nullptr;
   for (const ElfSymbol* f : funcs)
     if (f->value == elf.entry) entry = f;
-  r.stack.entry = entry ? entry->name : hex(elf.entry);
+  r.stack.entry = entry ? entry->name : hex32(elf.entry);
   std::set<std::string> on_path;
   std::function<uint32_t(const std::string&, std::vector<std::string>*)> depth =
       [&](const std::string& name, std::vector<std::string>* chain) -> uint32_t {
@@ -225,7 +220,7 @@ ElfReport inspect_elf(const Elf& elf, const LinkScript* ld, const std::vector<Bu
     for (const auto& c : f->calls) {
       if (c.kind == "indirect") {
         r.stack.unbounded = true;
-        r.stack.unbounded_reason = "indirect call at " + hex(c.at) + " in " + name;
+        r.stack.unbounded_reason = "indirect call at " + hex32(c.at) + " in " + name;
         continue;
       }
       if (c.callee.empty()) continue;
@@ -345,7 +340,7 @@ std::string stack_verdict(const ElfReport& r, uint32_t row_bytes) {
            std::to_string(s.max_bytes) + " B of " + std::to_string(s.reserved_bytes) + " B reserved (" +
            s.reserved_source + ")";
   }
-  out += "stack reaches " + hex(s.reaches()) + ":";
+  out += "stack reaches " + hex32(s.reaches()) + ":";
   for (size_t i = 0; i < r.overlaps.size(); ++i) {
     const Overlap& o = r.overlaps[i];
     out += (i ? ";" : "") + std::string(" ") + std::to_string(o.bytes) + " B into " + o.buffer + " (bytes " +
@@ -362,19 +357,19 @@ std::string inspect_text(const ElfReport& r) {
   o << r.path << "  sha256 " << r.sha256.substr(0, 16) << "\n";
   o << "  " << r.bundles << " bundles, " << r.undecoded.size() << " undecoded, " << r.bad_targets.size()
     << " branch targets off a bundle start\n";
-  for (const auto& u : r.undecoded) o << "  undecoded at " << hex(u.address) << ": " << u.bytes << " (" << u.what << ")\n";
+  for (const auto& u : r.undecoded) o << "  undecoded at " << hex32(u.address) << ": " << u.bytes << " (" << u.what << ")\n";
   for (const auto& t : r.bad_targets) o << "  branch target off a bundle start: " << t << "\n";
   o << "\n  functions                         address      size   frame  vector bundles\n";
   for (const auto& f : r.functions) {
     char line[160];
-    std::snprintf(line, sizeof line, "  %-32s %8s %8u %6u B %8u\n", f.name.c_str(), hex(f.address).c_str(), f.size, f.frame_bytes,
+    std::snprintf(line, sizeof line, "  %-32s %8s %8u %6u B %8u\n", f.name.c_str(), hex32(f.address).c_str(), f.size, f.frame_bytes,
                   f.vector_bundles);
     o << line;
     for (const auto& c : f.calls)
       if (!c.callee.empty() || c.kind == "indirect")
-        o << "      " << c.kind << " at " << hex(c.at) << " -> " << (c.callee.empty() ? "?" : c.callee) << "\n";
+        o << "      " << c.kind << " at " << hex32(c.at) << " -> " << (c.callee.empty() ? "?" : c.callee) << "\n";
   }
-  o << "\n  stack     base " << hex(r.stack.base) << ", " << r.stack.reserved_bytes << " B reserved (" << r.stack.reserved_source
+  o << "\n  stack     base " << hex32(r.stack.base) << ", " << r.stack.reserved_bytes << " B reserved (" << r.stack.reserved_source
     << "), deepest chain from " << r.stack.entry << ": " << r.stack.max_bytes << " B\n           ";
   for (size_t i = 0; i < r.stack.deepest_chain.size(); ++i) {
     const std::string& n = r.stack.deepest_chain[i];
@@ -385,7 +380,7 @@ std::string inspect_text(const ElfReport& r) {
   }
   o << "\n  buffers\n";
   for (const auto& b : r.buffers)
-    o << "    " << b.name << " at " << hex(b.address) << ", " << (b.size ? std::to_string(b.size) + " B" : "size unknown")
+    o << "    " << b.name << " at " << hex32(b.address) << ", " << (b.size ? std::to_string(b.size) + " B" : "size unknown")
       << " (" << b.size_source << ")\n";
   o << "\n  " << stack_verdict(r) << "\n";
   return o.str();
@@ -417,7 +412,7 @@ std::string disassemble(const Elf& elf) {
       if (s.enc && !s.ops.empty() && s.ops.back().kind == OperandKind::Target) {
         const uint32_t a = static_cast<uint32_t>(s.ops.back().value);
         if (auto it = labels.find(a); it != labels.end()) t = it->second;
-        else if (const ElfSymbol* f = elf.function_at(a)) t = f->name + "+" + hex(a - f->value);
+        else if (const ElfSymbol* f = elf.function_at(a)) t = f->name + "+" + hex32(a - f->value);
       }
       targets.push_back(t);
     }

@@ -12,15 +12,10 @@
 #include "sim/array/timeline.hpp"
 #include "sim/core/tile.hpp"
 #include "sim/core/zeroed_bytes.hpp"
+#include "sim/hex.hpp"
 
 namespace attncheck::aie2::array {
 namespace {
-
-std::string hex(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llX", static_cast<unsigned long long>(v));
-  return b;
-}
 
 std::string tile_name(int col, int row) { return "(" + std::to_string(col) + "," + std::to_string(row) + ")"; }
 

@@ -5,15 +5,10 @@
 
 #include "ref/errors.hpp"
 #include "sim/array/register_groups.hpp"
+#include "sim/hex.hpp"
 
 namespace attncheck::aie2::array {
 namespace {
-
-std::string hex(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llX", static_cast<unsigned long long>(v));
-  return b;
-}
 
 // One register field: `mask` in place, `lsb` its lowest bit (params.h _MASK / _LSB).
 struct Field {

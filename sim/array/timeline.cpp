@@ -6,15 +6,10 @@
 #include <set>
 
 #include "sim/array/dma.hpp"
+#include "sim/hex.hpp"
 
 namespace attncheck::aie2::array {
 namespace {
-
-std::string hex(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llX", static_cast<unsigned long long>(v));
-  return b;
-}
 
 const nlohmann::json* find_by(const nlohmann::json& list, const char* key, const nlohmann::json& value) {
   for (const auto& e : list)

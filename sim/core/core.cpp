@@ -1,5 +1,6 @@
 // The AIE2 core interpreter: each rule cites its ISA fact in docs/aie2.md; the pipeline is exposed, so every write lands at its itinerary's cycle.
 #include "sim/core/core.hpp"
+#include "sim/hex.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -37,12 +38,6 @@ struct WideTable {
   }
 };
 constexpr WideTable kWide;
-
-std::string hex(uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%X", v);
-  return b;
-}
 
 int32_t sext20(uint32_t v) { return static_cast<int32_t>((v & kMask20) ^ 0x80000u) - 0x80000; }
 
@@ -234,8 +229,8 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
 }
 
 std::string CompiledProgram::where(uint32_t address) const {
-  std::string s = "PC " + hex(address);
-  if (const ElfSymbol* f = elf_->function_at(address)) s += " (" + f->name + "+" + hex(address - f->value) + ")";
+  std::string s = "PC " + hex32(address);
+  if (const ElfSymbol* f = elf_->function_at(address)) s += " (" + f->name + "+" + hex32(address - f->value) + ")";
   const int i = decoded_.index_at(address);
   if (i >= 0) s += ", bundle '" + format_bundle(decoded_.bundles[i]) + "'";
   else s += ", not a bundle start";
@@ -268,7 +263,7 @@ void Core::load_elf_images() {
   for (const auto& img : prog_.elf().load_images()) {
     if (img.program) continue;  // program memory is the decoded .text
     if (img.address < kDataMemBase || img.address + img.bytes.size() > kDataMemBase + kDataMemBytes)
-      throw SimError(prog_.elf().path + ": a loadable segment at " + hex(img.address) +
+      throw SimError(prog_.elf().path + ": a loadable segment at " + hex32(img.address) +
                      " lies outside the tile's data memory 0x70000..0x7FFFF (a neighbour's memory is not modelled)");
     std::memcpy(mem_.data() + (img.address - kDataMemBase), img.bytes.data(), img.bytes.size());
   }
@@ -276,7 +271,7 @@ void Core::load_elf_images() {
 
 uint8_t* Core::data(uint32_t address, uint32_t bytes) {
   if (address < kDataMemBase || address - kDataMemBase + uint64_t{bytes} > kDataMemBytes)
-    throw SimError(prog_.elf().path + ": host access " + hex(address) + "+" + std::to_string(bytes) +
+    throw SimError(prog_.elf().path + ": host access " + hex32(address) + "+" + std::to_string(bytes) +
                    " is outside the tile's data memory");
   return mem_.data() + (address - kDataMemBase);
 }
@@ -379,9 +374,9 @@ std::vector<std::pair<uint32_t, uint32_t>> Core::clobbered_before_use(int region
 
 void Core::access_fault(uint32_t addr, int width, const char* what) const {
   if (addr < kDataMemBase || addr + width > kDataMemBase + kDataMemBytes)
-    fail(std::string(what) + " of " + std::to_string(width) + " B at " + hex(addr) +
+    fail(std::string(what) + " of " + std::to_string(width) + " B at " + hex32(addr) +
          " is outside the tile's data memory 0x70000..0x7FFFF");
-  fail(std::string("unaligned ") + what + " of " + std::to_string(width) + " B at " + hex(addr));
+  fail(std::string("unaligned ") + what + " of " + std::to_string(width) + " B at " + hex32(addr));
 }
 
 __attribute__((always_inline)) inline void Core::check_access(uint32_t addr, int width, const char* what) const {
@@ -475,7 +470,7 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
 // outside its own memory as before.
 uint8_t* Core::neighbour_ptr(uint32_t addr, int width, const char* what) {
   if (__builtin_expect(isolated_, 0))
-    throw SimError("internal: a " + std::string(what) + " at " + hex(addr) + " left the tile in an isolated run (Core::stays_in_tile did "
+    throw SimError("internal: a " + std::string(what) + " at " + hex32(addr) + " left the tile in an isolated run (Core::stays_in_tile did "
                    "not see it coming) at " + prog_.where(pc_) + "; --sim-threads 1 runs it sequentially");
   if ((addr & (width - 1)) == 0 && addr >= 0x40000 && addr < kDataMemBase) {
     const int side = static_cast<int>((addr - 0x40000) >> 16);

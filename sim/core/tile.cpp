@@ -1,5 +1,6 @@
 // The DMA stand-in: the design's BD rings played through the tile's locks, one whole transfer at a time, whenever the core waits.
 #include "sim/core/tile.hpp"
+#include "sim/hex.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -7,12 +8,6 @@
 
 namespace attncheck::aie2 {
 namespace {
-
-std::string hex(uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%X", v);
-  return b;
-}
 
 struct ChannelState {
   const DmaChannel* ch;
@@ -54,7 +49,7 @@ void finish_input_use(Core& core, const Elf& elf, int region, InputUse& use) {
   }
   for (auto& [fn, w] : by_fn) {
     // No symbols (a program read from a PDI): name the code by the PCs that stored.
-    if (fn.empty()) w.function = "pc " + hex(pcs[fn].first) + ".." + hex(pcs[fn].second);
+    if (fn.empty()) w.function = "pc " + hex32(pcs[fn].first) + ".." + hex32(pcs[fn].second);
     use.writers.push_back(w);
   }
 }
@@ -64,7 +59,7 @@ void check_program_layout(const Elf& elf, const Design& design, std::optional<ui
     std::string what;
     uint32_t lo = 0, bytes = 0;
     bool overlaps(const Range& o) const { return bytes && o.bytes && lo < o.lo + uint64_t{o.bytes} && o.lo < lo + uint64_t{bytes}; }
-    std::string str() const { return what + " (" + hex(lo) + ".." + hex(lo + bytes - 1) + ")"; }
+    std::string str() const { return what + " (" + hex32(lo) + ".." + hex32(lo + bytes - 1) + ")"; }
   };
   std::vector<Range> buffers, sections;
   for (const auto& b : design.buffers)
@@ -78,11 +73,11 @@ void check_program_layout(const Elf& elf, const Design& design, std::optional<ui
       if (b.tile != design.core_tile) continue;
       const ElfSymbol* sym = elf.symbol(b.name);
       if (!sym)
-        throw SimError(design.path + " has buffer " + b.name + " at " + hex(b.core_address()) + ", which " + elf.path +
+        throw SimError(design.path + " has buffer " + b.name + " at " + hex32(b.core_address()) + ", which " + elf.path +
                        " does not define" + not_built);
       if (sym->value != b.core_address() || (sym->size && sym->size != b.bytes))
-        throw SimError(design.path + " has buffer " + b.name + " at " + hex(b.core_address()) + " (" + std::to_string(b.bytes) + " B), but " +
-                       elf.path + " defines it at " + hex(sym->value) + (sym->size ? " (" + std::to_string(sym->size) + " B)" : "") +
+        throw SimError(design.path + " has buffer " + b.name + " at " + hex32(b.core_address()) + " (" + std::to_string(b.bytes) + " B), but " +
+                       elf.path + " defines it at " + hex32(sym->value) + (sym->size ? " (" + std::to_string(sym->size) + " B)" : "") +
                        not_built);
     }
   for (const auto& b : buffers)
@@ -98,9 +93,9 @@ void check_program_layout(const Elf& elf, const Design& design, std::optional<ui
   } else {
     const Range start{"", *stack_at, 1};
     for (const auto& r : buffers)
-      if (r.overlaps(start)) throw SimError("--sim-stack-at " + hex(*stack_at) + ": inside " + design.path + "'s " + r.str() + ", which the stack would overwrite");
+      if (r.overlaps(start)) throw SimError("--sim-stack-at " + hex32(*stack_at) + ": inside " + design.path + "'s " + r.str() + ", which the stack would overwrite");
     for (const auto& r : sections)
-      if (r.overlaps(start)) throw SimError("--sim-stack-at " + hex(*stack_at) + ": inside " + r.str() + ", which the stack would overwrite");
+      if (r.overlaps(start)) throw SimError("--sim-stack-at " + hex32(*stack_at) + ": inside " + r.str() + ", which the stack would overwrite");
   }
 }
 
@@ -257,7 +252,7 @@ TileRunResult run_tile(const CompiledProgram& prog, const Design& design,
   for (size_t reg = 0; reg < open_input.size(); ++reg) close_input(static_cast<int>(reg));
   for (auto& l : r.locks) l.final_value = core.lock_value(l.id);
   r.core = core.stats();
-  if (opt.stack_at) r.stack_note = "SP started at " + hex(*opt.stack_at) + " (--sim-stack-at)";
+  if (opt.stack_at) r.stack_note = "SP started at " + hex32(*opt.stack_at) + " (--sim-stack-at)";
   r.stack_over_data = stack_over_data(prog.elf(), opt.stack_at, r.core.max_sp);
   return r;
 }

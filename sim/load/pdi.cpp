@@ -12,6 +12,7 @@
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
 #include "ref/errors.hpp"
+#include "sim/hex.hpp"
 
 namespace attncheck::aie2 {
 namespace {
@@ -81,12 +82,6 @@ void check_aie_metadata(const std::string& text, const Bytes& b) {
              ": an xclbin for another device");
   if (const auto c = field("num_columns"); c && (*c < 1 || *c > 5))
     b.fail("its AIE_METADATA says num_columns " + std::to_string(*c) + ": npu1 has 5 columns");
-}
-
-std::string hex(uint64_t v) {
-  char b[24];
-  std::snprintf(b, sizeof b, "0x%llX", static_cast<unsigned long long>(v));
-  return b;
 }
 
 // Bootgen's header checksum: the one's complement of the 32-bit sum of the structure's words

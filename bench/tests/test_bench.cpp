@@ -6,6 +6,10 @@
 #include "fixtures/npy.hpp"
 #include "fixtures/testing/test_support.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 
@@ -73,3 +77,5 @@ TEST_CASE("attncheck bench refuses a fixture precise-v1 cannot run", "[bench]") 
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("needs head dimension D=64") != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

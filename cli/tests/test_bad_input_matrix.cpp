@@ -13,6 +13,10 @@
 #include "fixtures/npy.hpp"
 #include "fixtures/testing/test_support.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
@@ -431,3 +435,5 @@ TEST_CASE("bad-input matrix: exit 2, one stderr line naming the problem, directo
   for (const char* cmd : {"run", "golden", "emulate", "compare", "fixture", "kernels", "suite", "diff", "report", "doctor"})
     CHECK(per_command[cmd] > 0);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

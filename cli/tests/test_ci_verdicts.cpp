@@ -15,6 +15,10 @@
 #include "fixtures/npy.hpp"
 #include "fixtures/testing/test_support.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
@@ -473,3 +477,5 @@ TEST_CASE("issue 14 (typed results): every report the CLI writes reads back into
   CHECK_THROWS_WITH(run_report_from_json(j, "r.json"),
                     "r.json: malformed report: metrics.vs_golden.within.5: expected a number, got \"<script>\"");
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -11,6 +11,10 @@
 #include "fixtures/npy.hpp"
 #include "fixtures/testing/test_support.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
@@ -210,3 +214,5 @@ TEST_CASE("--help everywhere, --version, kernels lists the registry", "[cli]") {
   CHECK(k.exit_code == 0);
   for (const char* rev : {"uc-legacy-int8", "uc-int32-lut", "precise-v1"}) CHECK(k.out.find(rev) != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

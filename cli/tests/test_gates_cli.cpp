@@ -7,6 +7,10 @@
 
 #include "fixtures/testing/test_support.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 namespace t = attncheck::testing;
 using Json = nlohmann::json;
 
@@ -194,3 +198,5 @@ TEST_CASE("suite: shapes a revision does not cover are skipped, bad suite files 
   CHECK(t::run_cli({"suite", dir.file("bad2.json"), "--json", dir.file("bad_agg.json")}).exit_code == 2);
   CHECK_FALSE(t::file_exists(dir.file("bad_agg.json")));
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -9,6 +9,10 @@
 
 #include "fixtures/testing/test_support.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
@@ -434,3 +438,5 @@ TEST_CASE("issue 26.8: fixture make --logit-std 1e308 (or 1e10) is refused in on
   REQUIRE(run_cli({"fixture", "make", "--recipe", "realistic", "--logit-std", "1e6", "--out", tmp.file("ok")}).exit_code == 0);
   CHECK(run_cli({"run", "--kernel", "uc-int32-lut", "--fixture", tmp.file("ok")}).exit_code == 0);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

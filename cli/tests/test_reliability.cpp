@@ -22,7 +22,11 @@
 #include "fixtures/npy.hpp"
 #include "fixtures/testing/test_support.hpp"
 
-extern char** environ;
+extern char** environ;  // the process's environment (POSIX), handed to the children these tests spawn
+
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
 
 using namespace attncheck;
 using namespace attncheck::testing;
@@ -340,3 +344,5 @@ TEST_CASE("memory guard: small files whose work would not fit are refused before
     CHECK_FALSE(file_exists(tmp.file("g.npy")));
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -8,6 +8,10 @@
 
 #include "fixtures/testing/test_support.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
 
@@ -119,3 +123,5 @@ TEST_CASE("issue 25: a suite split 4 ways and merged equals the unsharded run, i
   CHECK(e.exit_code == 2);
   CHECK(e.err.find("its \"suite\" differs from") != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -14,6 +14,10 @@
 #include "sim/load/xclbin_wrap.hpp"
 #include "xrt/detail/xclbin.h"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
@@ -437,3 +441,5 @@ TEST_CASE("issue 25.4: the team's own xclbin: xclbin wrap writes XRT's layout ar
   CHECK(bad.err_lines().size() == 1);
   CHECK(bad.err.find("bad_insts.mlir") != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

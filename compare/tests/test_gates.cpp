@@ -14,6 +14,10 @@
 #include "fixtures/testing/test_support.hpp"
 #include "ref/errors.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 namespace t = attncheck::testing;
 using Json = nlohmann::json;
@@ -252,3 +256,5 @@ TEST_CASE("plots: nice ticks step by 1, 2 or 5 times a power of ten and end the 
   CHECK(bar_height(log, ": 1</title>") > 20.0);  // 1 of 4001 is a bar a reader sees
   CHECK(bar_height(lin, ": 1</title>") < 1.0);   // the linear axis hides it
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

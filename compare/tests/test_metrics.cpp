@@ -10,6 +10,10 @@
 #include "compare/metrics.hpp"
 #include "ref/errors.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 
 namespace {
@@ -398,3 +402,5 @@ TEST_CASE("vs_golden JSON has exactly the documented keys", "[compare][metrics]"
   CHECK(j["count"] == 6);
   CHECK(j["max_abs_error_at"] == nlohmann::json{0, 1, 2});
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -7,6 +7,10 @@
 #include "compare/metrics.hpp"
 #include "fixtures/testing/test_support.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 namespace t = attncheck::testing;
 
@@ -83,3 +87,5 @@ TEST_CASE("metrics match numpy itself", "[compare][metrics][numpy]") {
     }
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

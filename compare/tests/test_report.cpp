@@ -8,6 +8,10 @@
 #include "fixtures/testing/test_support.hpp"
 #include "ref/errors.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 namespace t = attncheck::testing;
 namespace fs = std::filesystem;
@@ -260,3 +264,5 @@ TEST_CASE("the example in docs/report-schema.md is a valid report", "[compare][r
   INFO(v.out << v.err);
   CHECK(v.exit_code == 0);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -10,6 +10,10 @@
 #include "kernels/device_layout.hpp"
 #include "kernels/host_kernels.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 
@@ -209,3 +213,5 @@ TEST_CASE("the design recorder catches a design whose DMA and core disagree", "[
   for (const auto& e : rec2.at("errors"))
     CHECK(e.get<std::string>().find("precise_v1_max_pass argument 1: 8192 bytes declared, got 4128") != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -8,6 +8,10 @@
 #include "fixtures/testing/test_support.hpp"
 #include "kernels/host_kernels.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using attncheck::testing::read_text;
 using attncheck::testing::source_dir;
@@ -80,3 +84,5 @@ TEST_CASE("kernel designs: design.py, Makefile and device source agree with the 
     for (const auto& symbol : symbols) CHECK(std::regex_search(c, std::regex("\\nvoid\\s+" + symbol + "\\s*\\(")));
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -12,6 +12,10 @@
 #include "ref/uc_int32_lut.hpp"
 #include "ref/uc_legacy_int8.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 
@@ -176,3 +180,5 @@ TEST_CASE("kernel differential: a rounding change in one stage is caught by the 
     CHECK(r.report.find("model ") != std::string::npos);
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

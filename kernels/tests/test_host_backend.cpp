@@ -6,6 +6,10 @@
 #include "fixtures/testing/test_support.hpp"
 #include "kernels/host_kernels.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 
@@ -39,3 +43,5 @@ TEST_CASE("kernel host backend: a scale_shift the C shift cannot take is refused
   in.q = in.k = in.v = Int8Tensor(Shape{1, 32, 64});
   CHECK_THROWS_WITH(k(in, {{"scale_shift", 4}}), Catch::Contains("64x64"));
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -15,6 +15,10 @@
 #include "fixtures/testing/test_support.hpp"
 #include "kernels/tests/package_testing.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
@@ -252,3 +256,5 @@ TEST_CASE("issue 26.4: scratch files go under TMPDIR") {
   CHECK(args.find(" -o " + t + "/attncheck-cc-") != std::string::npos);
   CHECK(args.find("/tmp/attncheck-cc-") == std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

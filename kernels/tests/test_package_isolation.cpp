@@ -17,11 +17,16 @@
 #include "fixtures/testing/test_support.hpp"
 #include "kernels/tests/package_testing.hpp"
 
+extern char** environ;  // the process's environment (POSIX), handed to the children these tests spawn
+
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
 
-extern char** environ;
 
 namespace {
 
@@ -195,3 +200,5 @@ TEST_CASE("issue 26.1: a q-tile-kv-stream package (precise-v1's source, copied) 
   CHECK(report.at("metrics").at("vs_model").at("bit_exact") == true);
   CHECK(report.at("backend").at("build").at("built_at") == "run time");
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -18,6 +18,10 @@
 #include "kernels/tests/differential.hpp"
 #include "ref/errors.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 namespace fs = std::filesystem;
@@ -464,3 +468,5 @@ print("ok", len(sys.argv) - 3)
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("ok " + std::to_string(files.size())) != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

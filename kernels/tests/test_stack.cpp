@@ -9,6 +9,10 @@
 #include "kernels/host_kernels.hpp"
 #include "kernels/stack_facts.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 
 namespace {
@@ -172,3 +176,5 @@ TEST_CASE("kernel stack: attncheck kernels --details prints need, chain, reserve
   }
   CHECK(r.out.find("OVERFLOW") != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -7,6 +7,10 @@
 #include "kernels/host_kernels.hpp"
 #include "kernels/tests/differential.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 
 namespace {
@@ -63,3 +67,5 @@ TEST_CASE("kernel streaming: host equals model bit for bit across S, partial til
   }
   CHECK(streaming >= 1);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

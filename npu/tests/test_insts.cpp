@@ -5,6 +5,10 @@
 #include "npu/insts.hpp"
 #include "ref/errors.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using attncheck::testing::TempDir;
 using attncheck::testing::write_bytes;
@@ -71,3 +75,5 @@ TEST_CASE("npu insts: read_insts picks the parser by extension and names missing
   CHECK_THROWS_AS(read_insts(t.file("text.bin")), InputError);
   CHECK_THROWS_WITH(read_insts(t.file("missing.bin")), Catch::Contains("missing.bin"));
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

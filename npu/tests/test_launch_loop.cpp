@@ -12,6 +12,10 @@
 #include "ref/errors.hpp"
 #include "ref/registry.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 
 namespace {
@@ -257,3 +261,5 @@ TEST_CASE("npu watchdog: keep_armed outlives the object, so a failure's unwindin
   for (int i = 0; i < 200 && !*fired; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(*fired);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -6,6 +6,10 @@
 #include "npu/launch_loop.hpp"
 #include "ref/registry.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 
 namespace {
@@ -104,3 +108,5 @@ TEST_CASE("localize: without a layout the ranges carry no launch, and a bit-exac
   CHECK_FALSE(k.contains("pattern"));
   CHECK(k["mismatches_per_head"] == nlohmann::json::array({0}));
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

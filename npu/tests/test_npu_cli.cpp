@@ -16,6 +16,10 @@
 #include "npu/host_env.hpp"
 #include "npu/xrt_runner.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 
@@ -474,3 +478,5 @@ TEST_CASE("npu docs: the worked example's figure is what attncheck prints for th
   const CliResult k = run_cli({"kernels", "--details"});
   CHECK(k.out.find("2720") != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -14,6 +14,10 @@
 #include "ref/golden.hpp"
 #include "ref/precise_v1.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 
@@ -184,3 +188,5 @@ TEST_CASE("the machine-peak probes report positive rates on every thread asked f
   CHECK(pk->int8_mac_per_s > 0);
   CHECK(pk->fp32_fma_per_s > 0);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

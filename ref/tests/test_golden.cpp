@@ -8,6 +8,10 @@
 #include "fixtures/testing/test_support.hpp"
 #include "ref/golden.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using attncheck::testing::shared_dir;
 
@@ -79,3 +83,5 @@ TEST_CASE("golden rows are softmax-weighted averages: ties give the column mean"
   for (int i = 0; i < 10; ++i)
     for (int c = 0; c < 64; ++c) REQUIRE(g.at(0, i, c) == Approx(45.0 - c).margin(1e-12));
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -13,6 +13,10 @@
 #include "ref/golden.hpp"
 #include "ref/precise_v1.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 namespace P = attncheck::precise_v1;
 
@@ -200,3 +204,5 @@ TEST_CASE("the historical revisions miss those targets on seed42 (the seeds' fin
   CHECK(*lut.correlation.value < 0.95);
   CHECK(lut.mae > 2.0);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

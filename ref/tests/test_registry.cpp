@@ -6,6 +6,10 @@
 #include "ref/errors.hpp"
 #include "ref/registry.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 
 TEST_CASE("every revision is listed once, with a model and a summary", "[registry]") {
@@ -41,3 +45,5 @@ TEST_CASE("tile-only revisions reject other shapes, precise-v1 takes any S at D 
   CHECK_NOTHROW(check_shape(find_revision("precise-v1"), Shape{1, 1, 64}, "f"));
   CHECK_THROWS_WITH(check_shape(find_revision("precise-v1"), Shape{1, 64, 32}, "f"), Catch::Contains("D=64"));
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -6,6 +6,10 @@
 
 #include "ref/uc_int32_lut.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 namespace U = attncheck::uc_int32_lut;
 
@@ -122,3 +126,5 @@ TEST_CASE("int32-lut whole tiles: zeros, all 127, all -128", "[uc-int32-lut][til
   for (int8_t o : tile(127, 127, 127).data) REQUIRE(int(o) == (64 * 127 + 64) >> 7);     // 64
   for (int8_t o : tile(-128, -128, -128).data) REQUIRE(int(o) == (-8192 - 64) >> 7);     // -65
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

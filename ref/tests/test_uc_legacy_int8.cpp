@@ -5,6 +5,10 @@
 
 #include "ref/uc_legacy_int8.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 namespace L = attncheck::uc_legacy_int8;
 
@@ -117,3 +121,5 @@ TEST_CASE("legacy one-hot rows pick their key", "[uc-legacy-int8][tile]") {
   for (int i = 0; i < 64; ++i)
     for (int c = 0; c < 64; ++c) REQUIRE(int(out.at(0, i, c)) == (2016 + 2 * i) >> 7);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -20,6 +20,10 @@
 #include "sim/tests/encode.hpp"
 #include "sim/core/tile.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::aie2;
 using namespace attncheck::testing;
@@ -909,3 +913,5 @@ TEST_CASE("array: on 2 host threads the 4-core attention and Riallto's designs e
     }
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -14,6 +14,10 @@
 #include "sim/array/timeline.hpp"
 #include "sim/load/npu_insts.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::aie2;
 using namespace attncheck::testing;
@@ -375,3 +379,5 @@ TEST_CASE("array DMA fast path: random racing memory-tile loopbacks (n-D pattern
   CHECK(completed >= 60);
   CHECK(failed >= 10);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

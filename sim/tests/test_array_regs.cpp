@@ -13,6 +13,10 @@
 #include "sim/array/regs.hpp"
 #include "sim/load/pdi.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::aie2;
 using namespace attncheck::aie2::array;
@@ -980,3 +984,5 @@ TEST_CASE("array regs: register_writes rebuild the memories, locks and Core_Cont
     }
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

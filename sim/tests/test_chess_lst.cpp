@@ -12,6 +12,10 @@
 #include "fixtures/testing/test_support.hpp"
 #include "sim/isa/isa.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck::aie2;
 
 namespace {
@@ -146,3 +150,5 @@ TEST_CASE("decoder: every bundle of Chess's own listings decodes to Chess's opco
   // the decoder). Many of them repeat a few unrolled-loop bundles; docs/aie2.md section 2 gives the distinct counts.
   CHECK(vector_bundles >= 2000);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -10,6 +10,10 @@
 #include "sim/inspect.hpp"
 #include "sim/tests/encode.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck::aie2;
 using namespace attncheck::aie2::enc;
 
@@ -437,3 +441,5 @@ TEST_CASE("core: run_isolated stops before the first bundle that would leave the
     CHECK(std::memcmp(isolated->memory_data(), whole->memory_data(), 65536) == 0);
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

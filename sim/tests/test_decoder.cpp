@@ -9,6 +9,10 @@
 #include "sim/isa/isa.hpp"
 #include "sim/tests/encode.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck::aie2;
 
 namespace {
@@ -215,3 +219,5 @@ TEST_CASE("decoder: a truncated bundle is not decoded") {
   CHECK(d.size == 6);
   CHECK(d.format == nullptr);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

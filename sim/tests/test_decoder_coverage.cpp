@@ -11,6 +11,10 @@
 #include "sim/inspect.hpp"
 #include "sim/load/pdi.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck::aie2;
 namespace fs = std::filesystem;
 
@@ -76,3 +80,5 @@ TEST_CASE("decoder: every bundle of every core image of AMD's npu1 xclbins decod
   }
   CHECK(tiles >= 29);  // 4 + 1 + 4 + 4 Riallto cores, 16 GEMM cores
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -7,6 +7,10 @@
 #include "ref/errors.hpp"
 #include "sim/inspect.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::aie2;
 using attncheck::testing::shared_dir;
@@ -267,3 +271,5 @@ TEST_CASE("elf cli: disasm names functions and branch targets, inspect writes th
   REQUIRE(j["overlaps"].size() == 1);
   CHECK(j["overlaps"][0] == nlohmann::json({{"buffer", "of_QKV_cons_buff_0"}, {"first_byte", 0}, {"last_byte", 1759}, {"bytes", 1760}}));
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -11,6 +11,10 @@
 #include "ref/errors.hpp"
 #include "sim/load/npu_insts.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::aie2;
 using attncheck::testing::shared_dir;
@@ -572,3 +576,5 @@ TEST_CASE("insts dump prints the format, the header and one line per op", "[npu_
   REQUIRE(missing.err_lines().size() == 1);
   CHECK(missing.err_lines()[0].find("missing.bin") != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -14,6 +14,10 @@
 #include "sim/load/npu_insts.hpp"
 #include "sim/core/vector_unit.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::aie2;
 using namespace attncheck::testing;
@@ -512,3 +516,5 @@ TEST_CASE("riallto: color_detect_720p stops at its first instruction no public f
   CHECK(msg.find("at PC 0x58A") != std::string::npos);
   CHECK(msg.find("vsrs.s32.s64 x11, cm7, s2") != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

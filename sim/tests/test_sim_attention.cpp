@@ -12,6 +12,10 @@
 #include "ref/errors.hpp"
 #include "sim/core/core.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 
@@ -188,3 +192,5 @@ TEST_CASE("sim: bad input for the sim backend is a one-line error") {
     CHECK(r.err_lines()[0].find(c.expect) != std::string::npos);
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

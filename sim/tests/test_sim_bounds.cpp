@@ -13,6 +13,10 @@
 #include "fixtures/testing/test_support.hpp"
 #include "sim/tests/encode.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::testing;
 using namespace attncheck::aie2::enc;
@@ -427,3 +431,5 @@ TEST_CASE("issue 26.7: a design that contradicts the ELF's symbols, overlaps its
            "lock16.mlir:14: aie.lock of_output_cons_lock_0 has id 16, but tile (0,2) has 16 locks");
   // The user's builds pass every one of these checks (sim kernels runs each of them).
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

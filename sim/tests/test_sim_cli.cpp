@@ -15,6 +15,10 @@
 #include "sim/load/elf.hpp"
 #include "xrt/detail/xclbin.h"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 extern "C" void gelu_int8_512(const int8_t* input, int8_t* output, uint32_t n);
 
 using namespace attncheck;
@@ -624,3 +628,5 @@ TEST_CASE("sim command: RyzenAI's GEMM overlay routes its packets and stops at i
   CHECK(r.err_lines()[0].find("packet") == std::string::npos);
   CHECK(r.out.empty());
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

@@ -15,6 +15,10 @@
 #include "sim/load/pdi.hpp"
 #include "sim/core/tile.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 // The user's sources, compiled for the host from ../shared/aie2 by this test's CMake.
 extern "C" {
 void gelu_int8_512(const int8_t* input, int8_t* output, uint32_t n);
@@ -311,3 +315,5 @@ TEST_CASE("sim kernels: a PDI with one program byte changed is told apart from i
   std::snprintf(at, sizeof at, "first at offset 0x%X", text->vaddr + 8);
   CHECK(diffs[0].find(at) != std::string::npos);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

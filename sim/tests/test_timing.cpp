@@ -10,6 +10,10 @@
 #include "sim/array/timeline.hpp"
 #include "sim/load/npu_insts.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::aie2;
 using namespace attncheck::testing;
@@ -184,3 +188,5 @@ TEST_CASE("timing: attncheck profile prints and reports the functions with their
   CHECK(array::trace_format_errors(nlohmann::json::parse(read_text(tmp.file("t.json")))).empty());
   CHECK(run_cli({"profile", "--insts", dir + "/npu_insts.mlir"}).exit_code == 2);
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

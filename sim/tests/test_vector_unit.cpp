@@ -19,6 +19,10 @@
 #include "sim/core/tile.hpp"
 #include "sim/core/vector_unit.hpp"
 
+// Everything below is this file's own: several test files may compile as one unity batch, where
+// ATTNCHECK_TEST_FILE_NS names this file (fixtures/testing/CMakeLists.txt).
+namespace { namespace ATTNCHECK_TEST_FILE_NS {
+
 using namespace attncheck;
 using namespace attncheck::aie2;
 
@@ -872,3 +876,5 @@ TEST_CASE("vector bundles: vmul / vmac on 300 seeded operand sets equal the elem
     if (overflow) CHECK(r.error.find("does not fit 32 bits") != std::string::npos);
   }
 }
+
+}}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

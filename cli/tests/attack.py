@@ -1037,14 +1037,18 @@ def attack_packages():
 
 
 def main():
+    seconds = {}  # where the test's time goes (it is one of CI's longest)
     try:
         only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
         for attack in (attack_npy, attack_special_files, attack_json, attack_outputs, attack_signals, attack_memory, attack_injection,
                        attack_packages, attack_simulator):
             if only is None or attack.__name__[len("attack_"):] in only:
+                start = time.monotonic()
                 attack()
+                seconds[attack.__name__[len("attack_"):]] = time.monotonic() - start
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
+    print("seconds: " + ", ".join("%s %.1f" % kv for kv in seconds.items()))
     total_t = total_p = 0
     for cls, (tried, passed) in RESULTS.items():
         print("%-26s tried %5d  passed %5d" % (cls, tried, passed))

@@ -105,7 +105,7 @@ std::vector<Case> cases() {
        },
        "g.json: not valid JSON"},
       {"run: --json under a file (not a directory), with --keep-outputs",
-       [=](auto, auto out) {
+       [=](auto, auto) {
          return std::vector<std::string>{"run", "--kernel", "uc-int32-lut", "--fixture", fx, "--keep-outputs", "--json",
                                          fx + "/q.npy/r.json"};
        },
@@ -260,7 +260,7 @@ std::vector<Case> cases() {
        },
        "unknown key 'max_mea'"},
       {"suite: --keep-outputs under a file",
-       [=](auto in, auto out) {
+       [=](auto in, auto) {
          return std::vector<std::string>{"suite", write_json(in + "/s.json", "{\"fixtures\": [\"" + fx + "\"], \"revisions\": [\"uc-int32-lut\"]}"),
                                          "--keep-outputs", "--json", fx + "/q.npy/a.json"};
        },

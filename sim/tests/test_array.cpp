@@ -481,9 +481,11 @@ TEST_CASE("array: a mask poll of a DMA channel's status waits for the channel as
       sync = op;
       ++syncs;
       REQUIRE(op.row == 0);
-      op = NpuOp{NpuOpKind::MaskPoll, op.word_index, op.word_count};
+      const size_t at = op.word_index, words = op.word_count;
+      op = NpuOp{};
+      op.kind = NpuOpKind::MaskPoll, op.word_index = at, op.word_count = words;
       // DMA_S2MM_0_Status (NOC_MODULE 0x1D220), or MM2S (0x1D228), of the synced shim channel.
-      op.address = (uint64_t{static_cast<uint32_t>(sync.column)} << 25) | (sync.direction == 0 ? 0x1D220u : 0x1D228u) + 4u * sync.channel;
+      op.address = (uint64_t{static_cast<uint32_t>(sync.column)} << 25) | ((sync.direction == 0 ? 0x1D220u : 0x1D228u) + 4u * sync.channel);
       op.mask = 0x0078003C, op.value = 0;
     }
   REQUIRE(syncs == 1);
@@ -511,7 +513,8 @@ TEST_CASE("array: a mask poll of a DMA channel's status waits for the channel as
     }
     return std::string("(no error)");
   };
-  NpuOp cur_bd{NpuOpKind::MaskPoll, sync.word_index, sync.word_count};
+  NpuOp cur_bd;
+  cur_bd.kind = NpuOpKind::MaskPoll, cur_bd.word_index = sync.word_index, cur_bd.word_count = sync.word_count;
   cur_bd.address = 0x1D220, cur_bd.mask = 0x0F000000, cur_bd.value = 0;  // Cur_BD: not produced
   CHECK(refused(cur_bd).find("polls DMA_S2MM_Status_0 of tile (0,0) with mask 0xF000000: the simulator produces only") != std::string::npos);
   NpuOp idle = cur_bd;

@@ -276,15 +276,19 @@ uint8_t* Core::data(uint32_t address, uint32_t bytes) {
   return mem_.data() + (address - kDataMemBase);
 }
 
-int* Core::lock_slot(int core_id) {
-  // Lock ids as the core names them: 0..15 south, 16..31 west, 32..47 north, 48..63 its own tile's
-  // (mlir-aie AIETargetModel.cpp AIE2TargetModel::getLockLocalBaseIndex: 0, 16, 32, 48).
+// Lock ids as the core names them: 0..15 south, 16..31 west, 32..47 north, 48..63 its own tile's
+// (mlir-aie AIETargetModel.cpp AIE2TargetModel::getLockLocalBaseIndex: 0, 16, 32, 48).
+const int* Core::named_lock(int core_id) const {
   if (core_id >= kLocalLockBase && core_id < kLocalLockBase + kLocks) return &locks_[core_id - kLocalLockBase];
+  if (core_id >= 0 && core_id < kLocalLockBase && neighbours_[core_id / kLocks].locks) return neighbours_[core_id / kLocks].locks + core_id % kLocks;
+  return nullptr;
+}
+
+int* Core::lock_slot(int core_id) {
   if (core_id >= 0 && core_id < kLocalLockBase && isolated_)
     throw SimError("internal: lock id " + std::to_string(core_id) + " is a neighbour's, in an isolated run (Core::stays_in_tile did not see it "
                    "coming) at " + prog_.where(pc_) + "; --sim-threads 1 runs it sequentially");
-  if (core_id >= 0 && core_id < kLocalLockBase && neighbours_[core_id / kLocks].locks) return neighbours_[core_id / kLocks].locks + core_id % kLocks;
-  return nullptr;
+  return const_cast<int*>(named_lock(core_id));
 }
 
 bool Core::try_acquire(int id, int value, bool ge) {
@@ -841,9 +845,8 @@ Stop Core::run(uint64_t budget) {
 }
 
 std::optional<int> Core::lock_value_named(int id) const {
-  if (id >= kLocalLockBase && id < kLocalLockBase + kLocks) return locks_[static_cast<size_t>(id - kLocalLockBase)];
-  if (id >= 0 && id < kLocalLockBase && neighbours_[static_cast<size_t>(id / kLocks)].locks) return neighbours_[static_cast<size_t>(id / kLocks)].locks[id % kLocks];
-  return std::nullopt;
+  const int* lock = named_lock(id);
+  return lock ? std::optional<int>(*lock) : std::nullopt;
 }
 
 Stop Core::run_isolated(uint64_t budget) {

@@ -261,6 +261,7 @@ class Core {
   uint32_t load(uint32_t addr, int width, bool sign);
   uint8_t* addr_ptr(uint32_t addr, int width, const char* what);
   uint8_t* neighbour_ptr(uint32_t addr, int width, const char* what);  // faults unless a connected neighbour's
+  const int* named_lock(int core_id) const;  // nullptr: no such lock, or no neighbour there
   int* lock_slot(int core_id);
   void store(uint32_t addr, int width, uint32_t value);
   void check_access(uint32_t addr, int width, const char* what) const;

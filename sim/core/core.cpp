@@ -3,6 +3,7 @@
 #include "sim/hex.hpp"
 
 #include <algorithm>
+#include <bitset>
 #include <cstdio>
 #include <cstring>
 
@@ -175,6 +176,118 @@ bool reach_of(const MicroOp& u, Reach* r) {
 }
 }  // namespace
 
+namespace {
+// Which results of a micro-op land one cycle after issue (write_later(..., 1) in step_bundle), by
+// the bit step_bundle passes to write1: the destination d, a second result (the carry, r31 of a
+// division step, the high word of the cycle counter) and a post-modified pointer a.
+enum DirectTarget : uint32_t { kDirectD = 1, kDirectSecond = 2, kDirectA = 4 };
+
+void latency1_targets(const MicroOp& u, uint8_t t[3]) {
+  t[0] = t[1] = t[2] = kNoReg;
+  switch (u.kind) {
+    case kAdd: case kAdc: case kSub: case kSbc: case kAddImm: case kAbs: t[0] = u.d, t[1] = reg::kCarry; break;
+    case kDivs: t[0] = u.d, t[1] = 31; break;
+    case kMovCntr: t[0] = u.d, t[1] = static_cast<uint8_t>(u.d + 1); break;
+    case kAnd: case kOr: case kXor: case kLshl: case kAshl: case kEq: case kNe: case kLt: case kLtu: case kGe: case kGeu:
+    case kSelEqz: case kSelNez: case kClz: case kClb: case kEqz: case kNez: case kExtS8: case kExtS16: case kExtU8: case kExtU16:
+    case kMov: case kMovImm: case kAddNc: case kJnzd:
+      t[0] = u.d;
+      break;
+    case kLdPostImm: case kLdPostReg: case kLd2D: case kLd3D: case kStPostImm: case kStPostReg: case kSt2D: case kSt3D:
+    case kPsPostImm: case kPsPostReg: case kPs2D: case kPs3D: case kPaddImm: case kPaddReg: case kPadd2D: case kPadd3D:
+      t[2] = u.a;
+      break;
+    default: break;
+  }
+}
+
+using RegSet = std::bitset<256>;
+
+// The address-generation registers a 2D/3D post-modify with d-register k reads and writes.
+void add_dims(RegSet& s, uint8_t k, bool three_d, bool counters_only) {
+  for (int j = 0; j < (three_d ? 2 : 1); ++j) {
+    const int kk = k + 4 * j;
+    s.set(reg::DC0 + kk);
+    if (!counters_only) s.set(reg::DN0 + kk), s.set(reg::DJ0 + kk), s.set(reg::M0 + kk);
+  }
+}
+
+// Every register step_bundle reads for the micro-op (a vector micro-op or an unlisted kind: all).
+RegSet reads_of(const MicroOp& u) {
+  RegSet s;
+  if (u.kind >= kVecFirst || u.kind > kTrap) return s.set();
+  if (u.a != kNoReg) s.set(u.a);
+  if (u.b != kNoReg) s.set(u.b);
+  switch (u.kind) {
+    case kAdc: case kSbc: s.set(reg::kCarry); break;
+    case kSelEqz: case kSelNez: s.set(27); break;
+    case kDivs: s.set(31); break;
+    case kRet: s.set(reg::LR); break;
+    case kAcq: case kRel: case kAcqCond: case kRelCond: s.set(26); break;
+    case kLdSp: case kPaddSp: s.set(reg::SP); break;
+    case kStIdxImm: case kStIdxReg: case kStPostImm: case kStPostReg: case kSt2D: case kSt3D: case kStSp:
+      s.set(u.d), s.set(reg::SP);  // the data, and SP for the watch's record of the store
+      break;
+    case kPsIdxImm: case kPsIdxReg: case kPsPostImm: case kPsPostReg: case kPs2D: case kPs3D: s.set(reg::SP); break;
+    default: break;
+  }
+  if (u.kind == kLd2D || u.kind == kSt2D || u.kind == kPs2D || u.kind == kPadd2D) add_dims(s, u.b, false, false);
+  if (u.kind == kLd3D || u.kind == kSt3D || u.kind == kPs3D || u.kind == kPadd3D) add_dims(s, u.b, true, false);
+  return s;
+}
+
+// Every register the micro-op writes, at any latency (a vector micro-op or an unlisted kind: all).
+RegSet writes_of(const MicroOp& u) {
+  RegSet s;
+  if (u.kind >= kVecFirst || u.kind > kTrap) return s.set();
+  uint8_t t[3];
+  latency1_targets(u, t);
+  for (const uint8_t r : t)
+    if (r != kNoReg) s.set(r);
+  switch (u.kind) {
+    case kMul: case kMovDelayed: case kLdIdxImm: case kLdIdxReg: case kLdPostImm: case kLdPostReg: case kLd2D: case kLd3D: case kLdSp:
+      s.set(u.d);
+      break;
+    case kCall: case kCallInd: s.set(reg::LR); break;
+    case kPaddSp: s.set(reg::SP); break;
+    default: break;
+  }
+  if (u.kind == kLd2D || u.kind == kSt2D || u.kind == kPs2D || u.kind == kPadd2D) add_dims(s, u.b, false, true);
+  if (u.kind == kLd3D || u.kind == kSt3D || u.kind == kPs3D || u.kind == kPadd3D) add_dims(s, u.b, true, true);
+  return s;
+}
+
+// ProgramBundle::direct. With every result going through the ring, no micro-op of a bundle sees
+// another's result, and a result landing this cycle from an older bundle is overwritten by this
+// bundle's. A latency-1 result written at issue keeps both when no micro-op after it in the bundle
+// reads its register, no other micro-op of the bundle writes it (a later ring write would then be
+// the one to keep: a write only the ring makes, such as a 2D post-modify's dc or a delayed move,
+// is not covered by the read rule, which settles every other pair of writers), and the bundle's own end does not read it (the loop registers; SP, whose write
+// the stack override and max_sp watch). A bundle with a vector micro-op keeps the ring throughout.
+uint32_t direct_writes(const ProgramBundle& b) {
+  for (int i = 0; i < b.nops; ++i)
+    if (b.ops[i].kind >= kVecFirst || b.ops[i].kind == kTrap) return 0;
+  uint32_t bits = 0;
+  for (int i = 0; i < b.nops; ++i) {
+    uint8_t t[3];
+    latency1_targets(b.ops[i], t);
+    RegSet later_reads, other_writes;
+    for (int j = 0; j < b.nops; ++j) {
+      if (j > i) later_reads |= reads_of(b.ops[j]);
+      if (j != i) other_writes |= writes_of(b.ops[j]);
+    }
+    for (int k = 0; k < 3; ++k) {
+      const uint8_t r = t[k];
+      if (r == kNoReg || r == reg::SP || r == reg::LS || r == reg::LE || r == reg::LC || r >= reg::kCount) continue;
+      if (later_reads.test(r) || other_writes.test(r)) continue;
+      if ((k != 0 && t[0] == r) || (k == 2 && t[1] == r) || (k == 1 && t[2] == r)) continue;  // one op writing it twice
+      bits |= (1u << k) << (3 * i);
+    }
+  }
+  return bits;
+}
+}  // namespace
+
 CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const Rules& rules)
     : rules_(rules), elf_(&elf), decoded_(decode_program(elf)) {
   base_ = decoded_.base;
@@ -222,6 +335,7 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
         else br.at[br.n++] = r;
       }
     }
+    pb.direct = direct_writes(pb);
     index_[b.address - base_] = static_cast<int32_t>(bundles_.size());
     bundles_.push_back(pb);
     reaches_.push_back(br);
@@ -519,6 +633,15 @@ __attribute__((always_inline)) inline void Core::write_later(uint8_t r, uint32_t
   ring_[i][ring_count_[i]++] = {r, kWide.wide[r] ? value & kMask20 : value};
 }
 
+__attribute__((always_inline)) inline void Core::write1(uint32_t bits, uint32_t which, uint8_t r, uint32_t value) {
+  if (bits & which) {
+    regs_[r] = kWide.wide[r] ? value & kMask20 : value;
+    direct_mask_[r >> 6] |= uint64_t{1} << (r & 63);
+  } else {
+    write_later(r, value, 1);
+  }
+}
+
 uint8_t* Core::vector_access(uint32_t addr, int width, bool store) {
   uint8_t* p = addr_ptr(addr, width, store ? "vector store" : "vector load");
   if (store) note_store(addr, width, pc_, regs_[reg::SP]);
@@ -564,85 +687,89 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 // Registers as a 32-bit source: 20-bit registers read sign-extended (docs/aie2.md).
 #define SRC(r) (kWide.wide[r] ? static_cast<uint32_t>(sext20(regs_[r])) : regs_[r])
 
-void Core::step_bundle(const ProgramBundle& b) {
+__attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle& b) {
   bool branch = false;
   uint32_t target = 0;
+  // No direct write while a part-word store is in flight: it reads its data register as this
+  // cycle's writes land (commit_part_stores), which must not see this bundle's results yet.
+  const uint32_t allow = part_stores_in_flight_ ? 0u : 7u;
   for (int i = 0; i < b.nops; ++i) {
     const MicroOp& u = b.ops[i];
+    const uint32_t bits = (b.direct >> (3 * i)) & allow;
     const uint32_t x = u.a != kNoReg ? SRC(u.a) : 0, y = u.b != kNoReg ? SRC(u.b) : 0;
     switch (u.kind) {
       case kTrap: throw SimError(prog_.trap(u.imm));
       case kAdd: {
         const uint64_t s = uint64_t{x} + y;
-        write_later(u.d, static_cast<uint32_t>(s), 1);
-        write_later(reg::kCarry, static_cast<uint32_t>(s >> 32), 1);
+        write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
+        write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
         break;
       }
       case kAdc: {
         const uint64_t s = uint64_t{x} + y + (regs_[reg::kCarry] & 1);
-        write_later(u.d, static_cast<uint32_t>(s), 1);
-        write_later(reg::kCarry, static_cast<uint32_t>(s >> 32), 1);
+        write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
+        write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
         break;
       }
       case kSub:
-        write_later(u.d, x - y, 1);
-        write_later(reg::kCarry, x < y, 1);  // borrow
+        write1(bits, kDirectD, u.d, x - y);
+        write1(bits, kDirectSecond, reg::kCarry, x < y);  // borrow
         break;
       case kSbc: {
         const uint64_t sub = uint64_t{y} + (regs_[reg::kCarry] & 1);
-        write_later(u.d, static_cast<uint32_t>(x - sub), 1);
-        write_later(reg::kCarry, uint64_t{x} < sub, 1);
+        write1(bits, kDirectD, u.d, static_cast<uint32_t>(x - sub));
+        write1(bits, kDirectSecond, reg::kCarry, uint64_t{x} < sub);
         break;
       }
       case kAddImm: {
         const uint64_t s = uint64_t{x} + static_cast<uint32_t>(u.imm);
-        write_later(u.d, static_cast<uint32_t>(s), 1);
-        write_later(reg::kCarry, static_cast<uint32_t>(s >> 32), 1);
+        write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
+        write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
         break;
       }
-      case kAnd: write_later(u.d, x & y, 1); break;
-      case kOr: write_later(u.d, x | y, 1); break;
-      case kXor: write_later(u.d, x ^ y, 1); break;
+      case kAnd: write1(bits, kDirectD, u.d, x & y); break;
+      case kOr: write1(bits, kDirectD, u.d, x | y); break;
+      case kXor: write1(bits, kDirectD, u.d, x ^ y); break;
       case kLshl: {
         const int32_t n = static_cast<int32_t>(y);
-        write_later(u.d, n >= 32 || n <= -32 ? 0u : n >= 0 ? x << n : x >> -n, 1);
+        write1(bits, kDirectD, u.d, n >= 32 || n <= -32 ? 0u : n >= 0 ? x << n : x >> -n);
         break;
       }
       case kAshl: {
         const int32_t n = static_cast<int32_t>(y), v = static_cast<int32_t>(x);
         const uint32_t r = n >= 32 ? 0u : n >= 0 ? x << n : n <= -32 ? static_cast<uint32_t>(v >> 31)
                                                                     : static_cast<uint32_t>(v >> -n);
-        write_later(u.d, r, 1);
+        write1(bits, kDirectD, u.d, r);
         break;
       }
-      case kEq: write_later(u.d, x == y, 1); break;
-      case kNe: write_later(u.d, x != y, 1); break;
-      case kLt: write_later(u.d, static_cast<int32_t>(x) < static_cast<int32_t>(y), 1); break;
-      case kLtu: write_later(u.d, x < y, 1); break;
-      case kGe: write_later(u.d, static_cast<int32_t>(x) >= static_cast<int32_t>(y), 1); break;
-      case kGeu: write_later(u.d, x >= y, 1); break;
+      case kEq: write1(bits, kDirectD, u.d, x == y); break;
+      case kNe: write1(bits, kDirectD, u.d, x != y); break;
+      case kLt: write1(bits, kDirectD, u.d, static_cast<int32_t>(x) < static_cast<int32_t>(y)); break;
+      case kLtu: write1(bits, kDirectD, u.d, x < y); break;
+      case kGe: write1(bits, kDirectD, u.d, static_cast<int32_t>(x) >= static_cast<int32_t>(y)); break;
+      case kGeu: write1(bits, kDirectD, u.d, x >= y); break;
       case kMul: write_later(u.d, x * y, 2); break;  // II_MUL [2,1,1]
-      case kSelEqz: write_later(u.d, regs_[27] == 0 ? x : y, 1); break;
-      case kSelNez: write_later(u.d, regs_[27] != 0 ? x : y, 1); break;
+      case kSelEqz: write1(bits, kDirectD, u.d, regs_[27] == 0 ? x : y); break;
+      case kSelNez: write1(bits, kDirectD, u.d, regs_[27] != 0 ? x : y); break;
       case kAbs: {
         const int32_t v = static_cast<int32_t>(x);
-        write_later(u.d, v < 0 ? 0u - x : x, 1);
-        write_later(reg::kCarry, 0, 1);
+        write1(bits, kDirectD, u.d, v < 0 ? 0u - x : x);
+        write1(bits, kDirectSecond, reg::kCarry, 0);
         break;
       }
-      case kClz: write_later(u.d, x ? static_cast<uint32_t>(__builtin_clz(x)) : 32u, 1); break;
+      case kClz: write1(bits, kDirectD, u.d, x ? static_cast<uint32_t>(__builtin_clz(x)) : 32u); break;
       case kClb: {
         // Leading bits equal to the sign bit, the sign bit excluded (docs/aie2.md: an assumption).
         const uint32_t v = static_cast<int32_t>(x) < 0 ? ~x : x;
-        write_later(u.d, v ? static_cast<uint32_t>(__builtin_clz(v)) - 1 : 31u, 1);
+        write1(bits, kDirectD, u.d, v ? static_cast<uint32_t>(__builtin_clz(v)) - 1 : 31u);
         break;
       }
-      case kEqz: write_later(u.d, x == 0, 1); break;
-      case kNez: write_later(u.d, x != 0, 1); break;
-      case kExtS8: write_later(u.d, static_cast<uint32_t>(static_cast<int8_t>(x)), 1); break;
-      case kExtS16: write_later(u.d, static_cast<uint32_t>(static_cast<int16_t>(x)), 1); break;
-      case kExtU8: write_later(u.d, x & 0xFF, 1); break;
-      case kExtU16: write_later(u.d, x & 0xFFFF, 1); break;
+      case kEqz: write1(bits, kDirectD, u.d, x == 0); break;
+      case kNez: write1(bits, kDirectD, u.d, x != 0); break;
+      case kExtS8: write1(bits, kDirectD, u.d, static_cast<uint32_t>(static_cast<int8_t>(x))); break;
+      case kExtS16: write1(bits, kDirectD, u.d, static_cast<uint32_t>(static_cast<int16_t>(x))); break;
+      case kExtU8: write1(bits, kDirectD, u.d, x & 0xFF); break;
+      case kExtU16: write1(bits, kDirectD, u.d, x & 0xFFFF); break;
       case kDivs: {
         // One restoring step on {remainder, r31}: shift left one, subtract the divisor when it
         // fits (33-bit compare); 32 steps give quotient in r31 and remainder in d.
@@ -650,18 +777,18 @@ void Core::step_bundle(const ProgramBundle& b) {
         uint64_t rem = (uint64_t{x} << 1) | (q >> 31);
         uint32_t nq = q << 1;
         if (rem >= y) rem -= y, nq |= 1;
-        write_later(u.d, static_cast<uint32_t>(rem), 1);
-        write_later(31, nq, 1);
+        write1(bits, kDirectD, u.d, static_cast<uint32_t>(rem));
+        write1(bits, kDirectSecond, 31, nq);
         break;
       }
-      case kMov: write_later(u.d, x, 1); break;
+      case kMov: write1(bits, kDirectD, u.d, x); break;
       case kMovDelayed: write_later(u.d, x, u.width + 1); break;  // II_MOVdK: def cycle K+1
-      case kMovImm: write_later(u.d, static_cast<uint32_t>(u.imm), 1); break;
+      case kMovImm: write1(bits, kDirectD, u.d, static_cast<uint32_t>(u.imm)); break;
       case kMovCntr:
-        write_later(u.d, static_cast<uint32_t>(cycle_), 1);
-        write_later(static_cast<uint8_t>(u.d + 1), static_cast<uint32_t>(cycle_ >> 32), 1);
+        write1(bits, kDirectD, u.d, static_cast<uint32_t>(cycle_));
+        write1(bits, kDirectSecond, static_cast<uint8_t>(u.d + 1), static_cast<uint32_t>(cycle_ >> 32));
         break;
-      case kAddNc: write_later(u.d, x + static_cast<uint32_t>(u.imm), 1); break;
+      case kAddNc: write1(bits, kDirectD, u.d, x + static_cast<uint32_t>(u.imm)); break;
       case kJump: branch = true, target = static_cast<uint32_t>(u.imm); break;
       case kCall:
         branch = true, target = static_cast<uint32_t>(u.imm);
@@ -678,7 +805,7 @@ void Core::step_bundle(const ProgramBundle& b) {
       case kJnzd:
         // Compares before it decrements: taken while the old count is nonzero.
         if (x != 0) branch = true, target = regs_[u.b] & kMask20;
-        write_later(u.d, x - 1, 1);
+        write1(bits, kDirectD, u.d, x - 1);
         break;
       case kDone: done_ = true; break;
       case kEvent: break;
@@ -689,19 +816,19 @@ void Core::step_bundle(const ProgramBundle& b) {
       case kLdIdxReg: write_later(u.d, load((regs_[u.a] + regs_[u.b]) & kMask20, u.width, u.sign), load_latency_); break;
       case kLdPostImm:
         write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
-        write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
+        write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
         break;
       case kLdPostReg:
         write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
-        write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1);
+        write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
         break;
       case kLd2D:
         write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
-        write_later(u.a, post_modify_2d(u.a, u.b, 1), 1);
+        write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
         break;
       case kLd3D:
         write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
-        write_later(u.a, post_modify_3d(u.a, u.b), 1);
+        write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
         break;
       case kLdSp: write_later(u.d, load((regs_[reg::SP] + u.imm) & kMask20, u.width, u.sign), load_latency_); break;
       // Word stores: data read at issue, written in E5.
@@ -709,19 +836,19 @@ void Core::step_bundle(const ProgramBundle& b) {
       case kStIdxReg: store((regs_[u.a] + regs_[u.b]) & kMask20, u.width, SRC(u.d)); break;
       case kStPostImm:
         store(regs_[u.a] & kMask20, u.width, SRC(u.d));
-        write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
+        write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
         break;
       case kStPostReg:
         store(regs_[u.a] & kMask20, u.width, SRC(u.d));
-        write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1);
+        write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
         break;
       case kSt2D:
         store(regs_[u.a] & kMask20, u.width, SRC(u.d));
-        write_later(u.a, post_modify_2d(u.a, u.b, 1), 1);
+        write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
         break;
       case kSt3D:
         store(regs_[u.a] & kMask20, u.width, SRC(u.d));
-        write_later(u.a, post_modify_3d(u.a, u.b), 1);
+        write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
         break;
       case kStSp: store((regs_[reg::SP] + u.imm) & kMask20, u.width, SRC(u.d)); break;
       // Part-word stores (st.s8/st.s16, lda slot) read the word in E5, the data register in E7, and
@@ -738,16 +865,16 @@ void Core::step_bundle(const ProgramBundle& b) {
         part_stores_[(cycle_ + 6) & (kRing - 1)].push_back(ps);
         ++part_stores_in_flight_;
         if (word - kDataMemBase >= kDataMemBytes) ++part_stores_out_;
-        if (u.kind == kPsPostImm) write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1);
-        else if (u.kind == kPsPostReg) write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1);
-        else if (u.kind == kPs2D) write_later(u.a, post_modify_2d(u.a, u.b, 1), 1);
-        else if (u.kind == kPs3D) write_later(u.a, post_modify_3d(u.a, u.b), 1);
+        if (u.kind == kPsPostImm) write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
+        else if (u.kind == kPsPostReg) write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
+        else if (u.kind == kPs2D) write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
+        else if (u.kind == kPs3D) write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
         break;
       }
-      case kPaddImm: write_later(u.a, (regs_[u.a] + u.imm) & kMask20, 1); break;
-      case kPaddReg: write_later(u.a, (regs_[u.a] + regs_[u.b]) & kMask20, 1); break;
-      case kPadd2D: write_later(u.a, post_modify_2d(u.a, u.b, 1), 1); break;
-      case kPadd3D: write_later(u.a, post_modify_3d(u.a, u.b), 1); break;
+      case kPaddImm: write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20); break;
+      case kPaddReg: write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20); break;
+      case kPadd2D: write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1)); break;
+      case kPadd3D: write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b)); break;
       case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
       default:
         if (u.kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/core/vector_unit.cpp)
@@ -790,8 +917,11 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
   auto& ps = part_stores_[i];
   if (__builtin_expect(!ps.empty(), 0)) commit_part_stores(ps);
   const int n = ring_count_[i];
+  const bool direct = (direct_mask_[0] | direct_mask_[1]) != 0;
   for (int k = 0; k < n; ++k) {
     const PendingWrite& w = ring_[i][k];
+    // A result this cycle's bundle wrote directly is newer than any ring write landing with it.
+    if (direct && ((direct_mask_[w.reg >> 6] >> (w.reg & 63)) & 1)) continue;
     regs_[w.reg] = w.value;
     if (w.reg == reg::SP) {
       // --sim-stack-at: the stack start __start loads into SP is replaced by the requested one.
@@ -800,6 +930,7 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
     }
   }
   ring_count_[i] = 0;
+  if (direct) direct_mask_[0] = direct_mask_[1] = 0;
   if (__builtin_expect(vec_.pending(), 0)) vec_.commit(*this, cycle_);
 }
 

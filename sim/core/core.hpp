@@ -127,6 +127,10 @@ struct ProgramBundle {
   uint8_t nops;
   bool has_lock;
   bool has_branch;
+  // Per micro-op i, bits 3i..3i+2: which of its latency-1 results (DirectTarget) may be written
+  // straight into the register file as it issues instead of through the write ring: no other
+  // micro-op of the bundle reads it afterwards or writes it (CompiledProgram, direct_writes).
+  uint32_t direct;
   MicroOp ops[7];
 };
 
@@ -143,6 +147,11 @@ class CompiledProgram {
   const Elf& elf() const { return *elf_; }
   const std::vector<ProgramBundle>& bundles() const { return bundles_; }
   const std::vector<BundleReach>& reaches() const { return reaches_; }  // by bundle index
+  // Every result through the write ring, none written as it issues (ProgramBundle::direct): the
+  // reference the direct writes are tested against.
+  void write_all_results_through_ring() {
+    for (auto& b : bundles_) b.direct = 0;
+  }
   // -1 when `address` is not a bundle start.
   int index_of(uint32_t address) const {
     const uint32_t off = address - base_;
@@ -252,6 +261,10 @@ class Core {
   void note_branches(const ProgramBundle& b, int index);
   void step_bundle(const ProgramBundle& b);
   void write_later(uint8_t reg, uint32_t value, int latency);
+  // A latency-1 result the bundle's direct bits allow: into the register file now (every read of
+  // it this cycle is already done), remembered so that an older write landing in this cycle does
+  // not overwrite it (commit_cycle). `allow` is 0 when a part-word store is in flight.
+  void write1(uint32_t bits, uint32_t which, uint8_t reg, uint32_t value);
   // The vector unit's memory access: the same address space, faults and watch as the scalar
   // loads and stores (`width` bytes, aligned to their size).
   uint8_t* vector_access(uint32_t addr, int width, bool store);
@@ -291,6 +304,7 @@ class Core {
   int part_stores_out_ = 0;
   std::array<std::array<PendingWrite, 32>, kRing> ring_{};
   std::array<uint8_t, kRing> ring_count_{};
+  uint64_t direct_mask_[2] = {0, 0};  // registers this cycle's bundle wrote directly (write1)
   std::array<std::vector<PartStore>, kRing> part_stores_{};
   std::vector<WatchRegion> watch_;
   std::vector<int8_t> watch_map_;  // per data-memory byte: region index or -1

@@ -154,6 +154,24 @@ inline std::vector<uint8_t> i64_alu_mv(uint64_t alu, uint64_t mv) {
   return bytes_of((hi << 34) | lo, 0, 8);
 }
 
+// A concatenation wider than 64 bits (parts of at most 63 bits), as its low and high words.
+inline std::pair<uint64_t, uint64_t> cat128(std::initializer_list<Part> parts) {
+  unsigned __int128 v = 0;
+  for (const Part& p : parts) v = (v << p.width) | (p.value & ((uint64_t{1} << p.width) - 1));
+  return {static_cast<uint64_t>(v), static_cast<uint64_t>(v >> 64)};
+}
+// I80_LDA_ALU_MV: {lda, 0b00000, {alu, mv, 0b1}, 0b0001011} and the 80-bit marker 0b1011
+inline std::vector<uint8_t> i80_lda_alu_mv(uint64_t lda, uint64_t alu, uint64_t mv) {
+  const auto w = cat128({{lda, 21}, {0, 5}, {alu, 20}, {mv, 22}, {1, 1}, {0b0001011, 7}, {0b1011, 4}});
+  return bytes_of(w.first, w.second, 10);
+}
+// I112_LDA_LDB_ALU_MV_ST: {lda, ldb, {alu, mv, 0b1}, st, 0b0000111} and the 112-bit marker 0b1111
+inline std::vector<uint8_t> i112_lda_ldb_alu_mv_st(uint64_t lda, uint64_t ldb, uint64_t alu, uint64_t mv, uint64_t st) {
+  const auto w = cat128({{lda, 21}, {ldb, 16}, {alu, 20}, {mv, 22}, {1, 1}, {st, 21}, {0b0000111, 7}, {0b1111, 4}});
+  return bytes_of(w.first, w.second, 14);
+}
+constexpr uint64_t kLdbNop = 0;  // NOPB
+
 inline std::vector<uint8_t> program(std::initializer_list<std::vector<uint8_t>> bundles) {
   std::vector<uint8_t> out;
   for (const auto& b : bundles) out.insert(out.end(), b.begin(), b.end());

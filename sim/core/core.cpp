@@ -914,8 +914,7 @@ void Core::commit_part_stores(std::vector<PartStore>& ps) {
 __attribute__((always_inline)) inline void Core::commit_cycle() {
   const size_t i = cycle_ & (kRing - 1);
   // Part-word stores due now read their data register before this cycle's writes land.
-  auto& ps = part_stores_[i];
-  if (__builtin_expect(!ps.empty(), 0)) commit_part_stores(ps);
+  if (__builtin_expect(part_stores_in_flight_ != 0, 0) && !part_stores_[i].empty()) commit_part_stores(part_stores_[i]);
   const int n = ring_count_[i];
   const bool direct = (direct_mask_[0] | direct_mask_[1]) != 0;
   for (int k = 0; k < n; ++k) {
@@ -1013,11 +1012,17 @@ bool Core::stays_in_tile(const BundleReach& b) const {
 template <bool kProfiled, bool kIsolated>
 Stop Core::run_loop(uint64_t budget) {
   const uint64_t end = cycle_ + budget;
+  // The program's tables in locals: the compiler cannot keep them in registers through prog_,
+  // since every register-file store might alias them.
+  const int32_t* const index = prog_.index_table();
+  const uint32_t base = prog_.base(), span = prog_.index_span();
+  const ProgramBundle* const bundles = prog_.bundles().data();
   while (!done_) {
     if (cycle_ >= end) return Stop::CycleLimit;
-    const int idx = prog_.index_of(pc_);
+    const uint32_t off = pc_ - base;
+    const int idx = off < span ? index[off] : -1;
     if (idx < 0) fail("control reached an address that starts no bundle");
-    const ProgramBundle& b = prog_.bundles()[idx];
+    const ProgramBundle& b = bundles[idx];
     if constexpr (kIsolated) {
       // A part-word store the tile-order pass issued into a neighbour lands in this cycle or a
       // later one (E11): that write is the tile order's too.

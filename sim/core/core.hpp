@@ -157,6 +157,10 @@ class CompiledProgram {
     const uint32_t off = address - base_;
     return off < index_.size() ? index_[off] : -1;
   }
+  // index_of's table as a run loop keeps it in registers: bundle index by byte offset from base().
+  const int32_t* index_table() const { return index_.data(); }
+  uint32_t index_span() const { return static_cast<uint32_t>(index_.size()); }
+  uint32_t base() const { return base_; }
   std::string where(uint32_t address) const;  // "PC 0x3B0 (attention_tile_32x32+0x0), bundle 'nopa ; ...'"
   const Program& decoded() const { return decoded_; }
 

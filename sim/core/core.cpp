@@ -39,6 +39,13 @@ struct WideTable {
   }
 };
 constexpr WideTable kWide;
+struct SextShiftTable {
+  uint8_t shift[256] = {};
+  constexpr SextShiftTable() {
+    for (int r = 0; r < 256; ++r) shift[r] = kWide.wide[r] ? 12 : 0;
+  }
+};
+constexpr SextShiftTable kSextShift;
 
 int32_t sext20(uint32_t v) { return static_cast<int32_t>((v & kMask20) ^ 0x80000u) - 0x80000; }
 
@@ -63,7 +70,7 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why, const SimRules& rule
       *why = std::string("'") + format_slot(s) + "' uses CORE_ID, whose value (the tile's position) the simulator does not model";
       return false;
     }
-  *u = MicroOp{kNop, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, 0};
+  *u = MicroOp{kNop, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, 0, 0};
   auto r = [&](size_t i) { return static_cast<uint8_t>(s.ops[i].value); };
   auto imm = [&](size_t i) { return static_cast<int32_t>(s.ops[i].value); };
   static const uint16_t alu3[] = {kAdd, kAdc, kSub, kSbc, kAnd, kOr, kXor, kAshl, kLshl, kEq, kNe, kLt, kLtu, kGe, kGeu, kMul};
@@ -257,17 +264,17 @@ RegSet writes_of(const MicroOp& u) {
   return s;
 }
 
-// ProgramBundle::direct. With every result going through the ring, no micro-op of a bundle sees
+// MicroOp::direct for each micro-op of the bundle. With every result going through the ring, no micro-op of a bundle sees
 // another's result, and a result landing this cycle from an older bundle is overwritten by this
 // bundle's. A latency-1 result written at issue keeps both when no micro-op after it in the bundle
 // reads its register, no other micro-op of the bundle writes it (a later ring write would then be
 // the one to keep: a write only the ring makes, such as a 2D post-modify's dc or a delayed move,
 // is not covered by the read rule, which settles every other pair of writers), and the bundle's own end does not read it (the loop registers; SP, whose write
 // the stack override and max_sp watch). A bundle with a vector micro-op keeps the ring throughout.
-uint32_t direct_writes(const ProgramBundle& b) {
+void direct_writes(ProgramBundle& b) {
+  for (int i = 0; i < b.nops; ++i) b.ops[i].direct = 0;
   for (int i = 0; i < b.nops; ++i)
-    if (b.ops[i].kind >= kVecFirst || b.ops[i].kind == kTrap) return 0;
-  uint32_t bits = 0;
+    if (b.ops[i].kind >= kVecFirst || b.ops[i].kind == kTrap) return;
   for (int i = 0; i < b.nops; ++i) {
     uint8_t t[3];
     latency1_targets(b.ops[i], t);
@@ -281,10 +288,9 @@ uint32_t direct_writes(const ProgramBundle& b) {
       if (r == kNoReg || r == reg::SP || r == reg::LS || r == reg::LE || r == reg::LC || r >= reg::kCount) continue;
       if (later_reads.test(r) || other_writes.test(r)) continue;
       if ((k != 0 && t[0] == r) || (k == 2 && t[1] == r) || (k == 1 && t[2] == r)) continue;  // one op writing it twice
-      bits |= (1u << k) << (3 * i);
+      b.ops[i].direct = static_cast<uint8_t>(b.ops[i].direct | (1u << k));
     }
   }
-  return bits;
 }
 }  // namespace
 
@@ -319,11 +325,14 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
         pb.nops = 0;
         pb.has_lock = pb.has_branch = false;
         br.n = 0;
-        pb.ops[pb.nops++] = MicroOp{kTrap, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, static_cast<int32_t>(traps_.size())};
+        pb.ops[pb.nops++] = MicroOp{kTrap, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, 0, static_cast<int32_t>(traps_.size())};
         traps_.push_back(elf.path + ": at " + where(b.address) + ": " + why);
         break;
       }
       if (u.kind == kNop) continue;
+      // Absent operands read the register file's spare entry 0xFF as 0 (SRC): no micro-op writes it.
+      if (u.kind < kVecFirst && writes_of(u).test(kNoReg))
+        throw SimError(elf.path + ": internal: at " + where(b.address) + ": a micro-op writes no register");
       pb.ops[pb.nops++] = u;
       if (u.kind >= kAcq && u.kind <= kRelCond) pb.has_lock = true;
       if (u.kind >= kJump && u.kind <= kJnzd) pb.has_branch = true;
@@ -335,7 +344,7 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
         else br.at[br.n++] = r;
       }
     }
-    pb.direct = direct_writes(pb);
+    direct_writes(pb);
     index_[b.address - base_] = static_cast<int32_t>(bundles_.size());
     bundles_.push_back(pb);
     reaches_.push_back(br);
@@ -516,6 +525,10 @@ inline void range_masks(uint32_t off, uint32_t width, uint64_t* m0, uint64_t* m1
 __attribute__((always_inline)) inline void Core::note_load(uint32_t addr, int width) {
   if (watch_.empty() || addr - kDataMemBase >= kDataMemBytes) return;  // the watch covers the own memory
   const uint32_t off = addr - kDataMemBase, w = off >> 6;
+  // Most loads lie in one 64-byte word of bits, and their bytes were seen already: one test.
+  if ((off & 63) + static_cast<uint32_t>(width) <= 64 && width < 64 &&
+      (load_unseen_[w] & (((uint64_t{1} << width) - 1) << (off & 63))) == 0)
+    return;
   uint64_t m0, m1;
   range_masks(off, static_cast<uint32_t>(width), &m0, &m1);
   const uint64_t n0 = load_unseen_[w] & m0, n1 = load_unseen_[w + 1] & m1;
@@ -636,7 +649,7 @@ __attribute__((always_inline)) inline void Core::write_later(uint8_t r, uint32_t
 __attribute__((always_inline)) inline void Core::write1(uint32_t bits, uint32_t which, uint8_t r, uint32_t value) {
   if (bits & which) {
     regs_[r] = kWide.wide[r] ? value & kMask20 : value;
-    direct_mask_[r >> 6] |= uint64_t{1} << (r & 63);
+    direct_cycle_[r] = cycle_;
   } else {
     write_later(r, value, 1);
   }
@@ -685,7 +698,10 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 }
 
 // Registers as a 32-bit source: 20-bit registers read sign-extended (docs/aie2.md).
-#define SRC(r) (kWide.wide[r] ? static_cast<uint32_t>(sext20(regs_[r])) : regs_[r])
+// Branch-free: a 20-bit register holds its value masked to 20 bits, so shifting its bit 19 up to
+// bit 31 and arithmetically back sign-extends it; other registers shift by 0. An absent operand
+// (kNoReg) reads the register file's spare entry 0xFF, which is always 0.
+#define SRC(r) static_cast<uint32_t>(static_cast<int32_t>(regs_[r] << kSextShift.shift[r]) >> kSextShift.shift[r])
 
 __attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle& b) {
   bool branch = false;
@@ -693,10 +709,17 @@ __attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle
   // No direct write while a part-word store is in flight: it reads its data register as this
   // cycle's writes land (commit_part_stores), which must not see this bundle's results yet.
   const uint32_t allow = part_stores_in_flight_ ? 0u : 7u;
-  for (int i = 0; i < b.nops; ++i) {
-    const MicroOp& u = b.ops[i];
-    const uint32_t bits = (b.direct >> (3 * i)) & allow;
-    const uint32_t x = u.a != kNoReg ? SRC(u.a) : 0, y = u.b != kNoReg ? SRC(u.b) : 0;
+  // In locals: a byte store into data memory may alias anything, so the compiler would reload
+  // them from the bundle after every micro-op.
+  const int nops = b.nops;
+  const MicroOp* const ops = b.ops;
+  for (int i = 0; i < nops; ++i) {
+    const MicroOp& u = ops[i];
+    const uint32_t bits = u.direct & allow;
+    // The 32-bit sources of the ALU, move and conditional-branch kinds (the enum's kAdd..kJnzd);
+    // loads, stores and the vector unit read their registers themselves.
+    uint32_t x = 0, y = 0;
+    if (u.kind <= kJnzd) x = SRC(u.a), y = SRC(u.b);
     switch (u.kind) {
       case kTrap: throw SimError(prog_.trap(u.imm));
       case kAdd: {
@@ -916,11 +939,10 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
   // Part-word stores due now read their data register before this cycle's writes land.
   if (__builtin_expect(part_stores_in_flight_ != 0, 0) && !part_stores_[i].empty()) commit_part_stores(part_stores_[i]);
   const int n = ring_count_[i];
-  const bool direct = (direct_mask_[0] | direct_mask_[1]) != 0;
   for (int k = 0; k < n; ++k) {
     const PendingWrite& w = ring_[i][k];
     // A result this cycle's bundle wrote directly is newer than any ring write landing with it.
-    if (direct && ((direct_mask_[w.reg >> 6] >> (w.reg & 63)) & 1)) continue;
+    if (direct_cycle_[w.reg] == cycle_) continue;
     regs_[w.reg] = w.value;
     if (w.reg == reg::SP) {
       // --sim-stack-at: the stack start __start loads into SP is replaced by the requested one.
@@ -929,7 +951,7 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
     }
   }
   ring_count_[i] = 0;
-  if (direct) direct_mask_[0] = direct_mask_[1] = 0;
+  regs_[kNoReg] = 0;  // the spare entry absent operands read: nothing may leave a value there
   if (__builtin_expect(vec_.pending(), 0)) vec_.commit(*this, cycle_);
 }
 

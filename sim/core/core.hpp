@@ -97,10 +97,14 @@ struct CoreProfile {
 
 // The program in a form the interpreter runs fast: each bundle's slots turned into micro-ops.
 struct MicroOp {
-  uint16_t kind;
+  uint8_t kind;
   uint8_t d, a, b, c;  // register numbers or small fields
   uint8_t width;
   bool sign;
+  // Which of its latency-1 results may be written straight into the register file as it issues
+  // instead of through the write ring (a DirectTarget mask): no later micro-op of the bundle reads
+  // the register and no other writes it (CompiledProgram, direct_writes).
+  uint8_t direct;
   int32_t imm;
 };
 
@@ -127,10 +131,6 @@ struct ProgramBundle {
   uint8_t nops;
   bool has_lock;
   bool has_branch;
-  // Per micro-op i, bits 3i..3i+2: which of its latency-1 results (DirectTarget) may be written
-  // straight into the register file as it issues instead of through the write ring: no other
-  // micro-op of the bundle reads it afterwards or writes it (CompiledProgram, direct_writes).
-  uint32_t direct;
   MicroOp ops[7];
 };
 
@@ -147,10 +147,11 @@ class CompiledProgram {
   const Elf& elf() const { return *elf_; }
   const std::vector<ProgramBundle>& bundles() const { return bundles_; }
   const std::vector<BundleReach>& reaches() const { return reaches_; }  // by bundle index
-  // Every result through the write ring, none written as it issues (ProgramBundle::direct): the
+  // Every result through the write ring, none written as it issues (MicroOp::direct): the
   // reference the direct writes are tested against.
   void write_all_results_through_ring() {
-    for (auto& b : bundles_) b.direct = 0;
+    for (auto& b : bundles_)
+      for (auto& u : b.ops) u.direct = 0;
   }
   // -1 when `address` is not a bundle start.
   int index_of(uint32_t address) const {
@@ -290,7 +291,8 @@ class Core {
   [[noreturn]] void fail(const std::string& what) const;
 
   const CompiledProgram& prog_;
-  std::array<uint32_t, reg::kCount> regs_{};
+  // Indexed by register number or by 0xFF, the spare entry an absent operand reads (always 0).
+  std::array<uint32_t, 256> regs_{};
   ZeroedBytes mem_;
   std::array<int, kLocks> locks_{};
   std::array<Neighbour, 3> neighbours_{};
@@ -308,7 +310,14 @@ class Core {
   int part_stores_out_ = 0;
   std::array<std::array<PendingWrite, 32>, kRing> ring_{};
   std::array<uint8_t, kRing> ring_count_{};
-  uint64_t direct_mask_[2] = {0, 0};  // registers this cycle's bundle wrote directly (write1)
+  // Per register, the cycle whose bundle last wrote it directly (write1): a ring write landing in
+  // that cycle is older and is dropped.
+  std::array<uint64_t, 256> direct_cycle_ = filled_never();
+  static std::array<uint64_t, 256> filled_never() {
+    std::array<uint64_t, 256> a;
+    a.fill(~uint64_t{0});
+    return a;
+  }
   std::array<std::vector<PartStore>, kRing> part_stores_{};
   std::vector<WatchRegion> watch_;
   std::vector<int8_t> watch_map_;  // per data-memory byte: region index or -1

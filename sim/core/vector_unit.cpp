@@ -302,7 +302,7 @@ bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed
 bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
   const std::string name = s.enc->name;
   auto op = [&](size_t i) { return s.ops[i].value; };
-  *u = MicroOp{kVecFirst, 0, 0, 0, 0, 0, false, 0};
+  *u = MicroOp{kVecFirst, 0, 0, 0, 0, 0, false, 0, 0};
   if (name == "VMOV_mv_x") {
     // vmov dst, src over mBMX / mBMXs (sim/isa/decode.cpp): dst bm (v & 1) or x; src file 4 bm, 5 x.
     const int64_t d = op(0), sv = op(1);

@@ -42,8 +42,9 @@ enum VecUop : uint16_t {
   kVExtractD,          // vextract.d8/16/32 r, x, rs: sign from crVaddSign
   kVMovW,              // vmov w, w (VMOV_mv_w between W registers): 256-bit copy
   kVLoad128,           // vldb.128 w, [p], m / [p, dj]: 16 bytes into the low 128 bits of w
-  kVecLast,
+  kVecLast,  // below 256: MicroOp::kind is one byte
 };
+static_assert(kVecLast <= 256, "MicroOp::kind holds a micro-op kind in one byte");
 
 // Rules of the vector unit only the mutation tests change, to show that breaking one breaks the
 // bit-exact kernel tests (docs/aie2-vector.md gives each one's source).

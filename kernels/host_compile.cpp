@@ -446,8 +446,13 @@ struct Scratch {
     path = t;
   }
   ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
+    // remove_all allocates (paths, the directory walk) and may throw std::bad_alloc despite the
+    // error_code; out of a destructor that would end the process. Out of memory, it stays behind.
+    try {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    } catch (...) {
+    }
   }
 };
 
@@ -642,8 +647,11 @@ KernelFacts measure_package_stack(const KernelPackage& pkg) {
   struct Cleanup {
     fs::path d;
     ~Cleanup() {
-      std::error_code e;
-      fs::remove_all(d, e);
+      try {  // as ~Scratch: remove_all may throw std::bad_alloc
+        std::error_code e;
+        fs::remove_all(d, e);
+      } catch (...) {
+      }
     }
   } cleanup{dir};
   const std::string decl = (dir / "entries.h").string();

@@ -497,16 +497,22 @@ std::unique_ptr<Worker> acquire(const std::string& package, const std::string& l
   return w;
 }
 
-void release(std::unique_ptr<Worker> w) {
+// Called from ~WorkerSession, so it must not throw: a suite whose other worker thread has taken the
+// memory (ulimit -v) fails the pool's allocation here, and an exception leaving a destructor ends
+// the process. Then the worker is not kept: ~Worker ends it.
+void release(std::unique_ptr<Worker> w) noexcept {
   if (!w || w->pid <= 0) return;
   // The next user starts with an empty capture.
   if (ftruncate(w->out, 0) != 0) return;
   std::lock_guard<std::mutex> lock(g_pool_mu);
-  // A long Python session that edits its source leaves workers of old builds: keep a bounded pool.
-  constexpr size_t kMaxIdleWorkers = 32;
-  if (pool().size() >= kMaxIdleWorkers) pool().erase(pool().begin());
-  std::string lib = w->library;
-  pool().emplace(lib, std::move(w));
+  try {
+    // A long Python session that edits its source leaves workers of old builds: keep a bounded pool.
+    constexpr size_t kMaxIdleWorkers = 32;
+    if (pool().size() >= kMaxIdleWorkers) pool().erase(pool().begin());
+    std::string lib = w->library;
+    pool().emplace(std::move(lib), std::move(w));
+  } catch (...) {
+  }
 }
 
 constexpr uint8_t kPad = 0xA5;  // the bytes between a buffer and its guard pages, checked after each launch

@@ -1,6 +1,8 @@
 // Entry point of `attncheck`: parses the command line and maps every error to one line and an exit code.
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <iostream>
 #include <new>
 #include <string>
@@ -9,6 +11,51 @@
 #include "fixtures/memory_guard.hpp"
 #include "ref/errors.hpp"
 #include "ref/interrupt.hpp"
+
+// The executable's operator new (the library's new-handler serves aligned allocations and the Python
+// module). Under `ulimit -v`, a suite's worker can take the last memory while the other thread runs
+// ordinary code whose destructors allocate (nlohmann::json frees a value through a vector of its
+// children), and an exception leaving a destructor ends the process (seen: `ulimit -v 37000 suite
+// -j 2`). So a small allocation that fails (up to 64 KiB, where destructors and error messages
+// allocate) takes a block of the memory reserve and tries again; a large one (the tensors, which
+// are what runs out) fails with std::bad_alloc at once, leaving the reserve to the unwinding that
+// follows; an allocation failing while its thread unwinds takes blocks too, and with none left the
+// run ends with its one line and exit code 2 (fixtures/memory_guard.hpp).
+// Not under AddressSanitizer, whose own operator new and delete pair with each other (its nothrow
+// and array forms would meet this delete).
+#if defined(__SANITIZE_ADDRESS__)
+#define ATTNCHECK_OWN_OPERATOR_NEW 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ATTNCHECK_OWN_OPERATOR_NEW 0
+#endif
+#endif
+#ifndef ATTNCHECK_OWN_OPERATOR_NEW
+#define ATTNCHECK_OWN_OPERATOR_NEW 1
+#endif
+#if ATTNCHECK_OWN_OPERATOR_NEW
+void* operator new(std::size_t n) {
+  constexpr std::size_t kSmallAllocation = std::size_t{64} << 10;
+  if (n == 0) n = 1;
+  for (;;) {
+    if (void* p = std::malloc(n)) return p;
+    const bool unwinding = std::uncaught_exceptions() > 0;
+    if ((unwinding || n <= kSmallAllocation) && attncheck::release_reserve_block()) continue;
+    if (unwinding) attncheck::exit_out_of_memory();
+    throw std::bad_alloc();
+  }
+}
+// GCC sees the pointer came from operator new and warns at free(); here that is the pairing.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif  // ATTNCHECK_OWN_OPERATOR_NEW
 
 namespace {
 

@@ -2,7 +2,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <exception>
 #include <iostream>
 #include <new>
 #include <string>
@@ -39,10 +38,7 @@ void* operator new(std::size_t n) {
   if (n == 0) n = 1;
   for (;;) {
     if (void* p = std::malloc(n)) return p;
-    const bool unwinding = std::uncaught_exceptions() > 0;
-    if ((unwinding || n <= kSmallAllocation) && attncheck::release_reserve_block()) continue;
-    if (unwinding) attncheck::exit_out_of_memory();
-    throw std::bad_alloc();
+    attncheck::on_failed_allocation(n <= kSmallAllocation);
   }
 }
 // GCC sees the pointer came from operator new and warns at free(); here that is the pairing.

@@ -30,22 +30,17 @@ constexpr uint32_t kMask20 = 0xFFFFF;
 constexpr uint8_t kNoReg = 0xFF;
 
 // The 20-bit registers (p, m, dn, dj, dc and ls, le, lr, sp, dp), for the hot paths: writes keep
-// 20 bits, reads as a 32-bit source sign-extend them.
+// 20 bits, reads as a 32-bit source sign-extend them (by sext_shift, SRC below).
 struct WideTable {
   bool wide[256] = {};
+  uint8_t sext_shift[256] = {};
   constexpr WideTable() {
     for (int r = reg::P0; r < reg::S0; ++r) wide[r] = true;
     wide[reg::LS] = wide[reg::LE] = wide[reg::LR] = wide[reg::SP] = wide[reg::DP] = true;
+    for (int r = 0; r < 256; ++r) sext_shift[r] = wide[r] ? 12 : 0;
   }
 };
 constexpr WideTable kWide;
-struct SextShiftTable {
-  uint8_t shift[256] = {};
-  constexpr SextShiftTable() {
-    for (int r = 0; r < 256; ++r) shift[r] = kWide.wide[r] ? 12 : 0;
-  }
-};
-constexpr SextShiftTable kSextShift;
 
 int32_t sext20(uint32_t v) { return static_cast<int32_t>((v & kMask20) ^ 0x80000u) - 0x80000; }
 
@@ -264,15 +259,16 @@ RegSet writes_of(const MicroOp& u) {
   return s;
 }
 
-// MicroOp::direct for each micro-op of the bundle. With every result going through the ring, no micro-op of a bundle sees
-// another's result, and a result landing this cycle from an older bundle is overwritten by this
-// bundle's. A latency-1 result written at issue keeps both when no micro-op after it in the bundle
-// reads its register, no other micro-op of the bundle writes it (a later ring write would then be
-// the one to keep: a write only the ring makes, such as a 2D post-modify's dc or a delayed move,
-// is not covered by the read rule, which settles every other pair of writers), and the bundle's own end does not read it (the loop registers; SP, whose write
-// the stack override and max_sp watch). A bundle with a vector micro-op keeps the ring throughout.
+// MicroOp::direct for each micro-op of the bundle (lowering leaves it 0). With every result going
+// through the ring, no micro-op of a bundle sees another's result, and a result landing this cycle
+// from an older bundle is overwritten by this bundle's. A latency-1 result written at issue keeps
+// both when no micro-op after it in the bundle reads its register, no other micro-op of the bundle
+// writes it (a later ring write would then be the one to keep: the read rule settles every other
+// pair of writers, not a write only the ring makes, such as a 2D post-modify's dc or a delayed
+// move), the micro-op itself writes it once, and the bundle's own end does not read it (the loop
+// registers; SP, whose write the stack override and max_sp watch). A bundle with a vector
+// micro-op keeps the ring throughout.
 void direct_writes(ProgramBundle& b) {
-  for (int i = 0; i < b.nops; ++i) b.ops[i].direct = 0;
   for (int i = 0; i < b.nops; ++i)
     if (b.ops[i].kind >= kVecFirst || b.ops[i].kind == kTrap) return;
   for (int i = 0; i < b.nops; ++i) {
@@ -286,8 +282,7 @@ void direct_writes(ProgramBundle& b) {
     for (int k = 0; k < 3; ++k) {
       const uint8_t r = t[k];
       if (r == kNoReg || r == reg::SP || r == reg::LS || r == reg::LE || r == reg::LC || r >= reg::kCount) continue;
-      if (later_reads.test(r) || other_writes.test(r)) continue;
-      if ((k != 0 && t[0] == r) || (k == 2 && t[1] == r) || (k == 1 && t[2] == r)) continue;  // one op writing it twice
+      if (later_reads.test(r) || other_writes.test(r) || std::count(t, t + 3, r) > 1) continue;
       b.ops[i].direct = static_cast<uint8_t>(b.ops[i].direct | (1u << k));
     }
   }
@@ -701,7 +696,7 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 // Branch-free: a 20-bit register holds its value masked to 20 bits, so shifting its bit 19 up to
 // bit 31 and arithmetically back sign-extends it; other registers shift by 0. An absent operand
 // (kNoReg) reads the register file's spare entry 0xFF, which is always 0.
-#define SRC(r) static_cast<uint32_t>(static_cast<int32_t>(regs_[r] << kSextShift.shift[r]) >> kSextShift.shift[r])
+#define SRC(r) static_cast<uint32_t>(static_cast<int32_t>(regs_[r] << kWide.sext_shift[r]) >> kWide.sext_shift[r])
 
 __attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle& b) {
   bool branch = false;

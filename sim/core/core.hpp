@@ -266,9 +266,10 @@ class Core {
   void note_branches(const ProgramBundle& b, int index);
   void step_bundle(const ProgramBundle& b);
   void write_later(uint8_t reg, uint32_t value, int latency);
-  // A latency-1 result the bundle's direct bits allow: into the register file now (every read of
-  // it this cycle is already done), remembered so that an older write landing in this cycle does
-  // not overwrite it (commit_cycle). `allow` is 0 when a part-word store is in flight.
+  // A latency-1 result: when `bits` (the micro-op's direct bits, 0 while a part-word store is in
+  // flight) has `which`, into the register file now (every read of it this cycle is already done),
+  // remembered so that an older write landing in this cycle does not overwrite it (commit_cycle);
+  // else through the ring.
   void write1(uint32_t bits, uint32_t which, uint8_t reg, uint32_t value);
   // The vector unit's memory access: the same address space, faults and watch as the scalar
   // loads and stores (`width` bytes, aligned to their size).

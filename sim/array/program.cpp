@@ -64,6 +64,21 @@ std::vector<int> patched_arguments(const InstructionStream& insts) {
   return {s.begin(), s.end()};
 }
 
+// Run by run: within one run of d0 the offsets grow by d0's step (steps are at least one word),
+// so a run's last word is its furthest; a 720p BD is 921,600 words, and walking them one by one
+// was most of a short design's set-up.
+int64_t furthest_word(const BufferDescriptor& bd) {
+  AddressPattern p(bd, 0);
+  int64_t hi = 0;
+  for (uint32_t left = p.words(); left;) {
+    const uint32_t n = p.run_length();
+    const int64_t first = p.take(n);
+    hi = std::max({hi, first, first + static_cast<int64_t>(n - 1) * p.stride_words()});
+    left -= n;
+  }
+  return hi;
+}
+
 std::map<int, uint64_t> argument_extents(const InstructionStream& insts) {
   std::map<uint64_t, uint32_t> shadow;  // the registers as the stream has written them so far
   std::map<int, uint64_t> out;
@@ -72,11 +87,9 @@ std::map<int, uint64_t> argument_extents(const InstructionStream& insts) {
     if (bd.length > (256u << 20) / 4)
       throw InputError(insts.path + ": word " + std::to_string(op.word_index) + ": the shim BD moves " + std::to_string(bd.length) +
                        " words, more than a 256 MiB host buffer");
-    AddressPattern p(bd, 0);
-    int64_t hi = 0;
-    for (uint32_t k = 0; k < p.words(); ++k) hi = std::max(hi, p.next());
+    const int64_t hi = furthest_word(bd);
     uint64_t& e = out[op.arg_index + insts.first_buffer_kernel_arg];
-    e = std::max(e, op.arg_offset + (p.words() ? 4 * static_cast<uint64_t>(hi) + 4 : 0));
+    e = std::max(e, op.arg_offset + (bd.length ? 4 * static_cast<uint64_t>(hi) + 4 : 0));
   };
   for (const auto& op : insts.ops) {
     switch (op.kind) {

@@ -39,6 +39,10 @@ size_t ring_period(const ArrayProgram& prog);
 // k + 3): the set of XRT argument numbers its DDR patches name.
 std::vector<int> patched_arguments(const InstructionStream& insts);
 
+// The furthest word of the BD's address pattern (iteration 0), in words from its base address (0
+// for an empty BD): as the largest of AddressPattern::next() over the transfer, found run by run.
+int64_t furthest_word(const BufferDescriptor& bd);
+
 // For each XRT argument the stream patches: the bytes its shim BDs reach (offset + the BD's
 // furthest word), from the BD registers the stream writes before each patch. A buffer that size
 // holds every word the device can move for it.

@@ -6,6 +6,7 @@
 #include <climits>
 #include <array>
 #include <cstring>
+#include <type_traits>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -241,6 +242,75 @@ uint64_t compare_pick(const uint8_t* a, const uint8_t* b, int e, bool sign, bool
   return m;
 }
 
+// The products of vmul / vmac's two integer modes, lane by lane as UG1583 writes them:
+// mul_elem_32 16 x 16 bit, out[i] = X[i] Y[i] (mul_elem_C); mul_conv_32x8, out[x] = sum_u G(u)
+// F(x + u) over u = 0..7, F = X (bytes 0..38 read), G = Y (bytes 0..7) (mul_conv_MxN). The fast
+// forms below compute the same integers with SSE2, and the test "vector: the SSE2 products ..."
+// holds them to these.
+void elem16_products_reference(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+  for (int i = 0; i < 32; ++i) p[i] = lane(xs, i, 2, sign_x) * lane(ys, i, 2, sign_y);
+}
+void conv_products_reference(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+  for (int i = 0; i < 32; ++i) {
+    int64_t sum = 0;
+    for (int k = 0; k < 8; ++k) sum += lane(ys, k, 1, sign_y) * lane(xs, i + k, 1, sign_x);
+    p[i] = sum;
+  }
+}
+
+// 16 x 16 bit: the low and high halves of each 32-bit product from pmullw and pmulhuw, the high
+// half corrected for a signed operand (a negative 16-bit x is x + 2^16 read unsigned, so x y loses
+// 2^16 y: the high half loses y where x < 0, and likewise for y). Every product fits 32 bits,
+// read signed when either operand is (at most 2^31 - 1 and at least -2^31 in magnitude), unsigned
+// when neither is.
+void elem16_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+#if defined(__SSE2__)
+  for (int c = 0; c < 4; ++c) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xs + 16 * c));
+    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ys + 16 * c));
+    __m128i hi = _mm_mulhi_epu16(x, y);
+    if (sign_x) hi = _mm_sub_epi16(hi, _mm_and_si128(_mm_srai_epi16(x, 15), y));
+    if (sign_y) hi = _mm_sub_epi16(hi, _mm_and_si128(_mm_srai_epi16(y, 15), x));
+    const __m128i lo = _mm_mullo_epi16(x, y);
+    uint32_t q[8];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm_unpacklo_epi16(lo, hi));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + 4), _mm_unpackhi_epi16(lo, hi));
+    if (sign_x || sign_y)
+      for (int k = 0; k < 8; ++k) p[8 * c + k] = static_cast<int32_t>(q[k]);
+    else
+      for (int k = 0; k < 8; ++k) p[8 * c + k] = q[k];
+  }
+#else
+  elem16_products_reference(xs, ys, sign_x, sign_y, p);
+#endif
+}
+
+// 8-tap convolution: the 39 bytes of F and 8 of G widened to 16 bits once, then for each output
+// one pmaddwd of F(x..x+7) by G (four 32-bit sums of two products each), four outputs' sums
+// added across at once. Every product and sum fits 32 bits (8 x 255 x 255 < 2^31).
+void conv_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+#if defined(__SSE2__)
+  int16_t f[40], g[8];
+  for (int j = 0; j < 39; ++j) f[j] = static_cast<int16_t>(sign_x ? int16_t{static_cast<int8_t>(xs[j])} : int16_t{xs[j]});
+  f[39] = 0;  // read by no output's sum (x + u <= 38), loaded with the last one
+  for (int k = 0; k < 8; ++k) g[k] = static_cast<int16_t>(sign_y ? int16_t{static_cast<int8_t>(ys[k])} : int16_t{ys[k]});
+  const __m128i G = _mm_loadu_si128(reinterpret_cast<const __m128i*>(g));
+  for (int i = 0; i < 32; i += 4) {
+    __m128i m[4];
+    for (int j = 0; j < 4; ++j) m[j] = _mm_madd_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(f + i + j)), G);
+    // m[j] holds four partial sums of output i + j; add them across.
+    const __m128i t0 = _mm_add_epi32(_mm_unpacklo_epi32(m[0], m[1]), _mm_unpackhi_epi32(m[0], m[1]));
+    const __m128i t1 = _mm_add_epi32(_mm_unpacklo_epi32(m[2], m[3]), _mm_unpackhi_epi32(m[2], m[3]));
+    const __m128i r = _mm_add_epi32(_mm_unpacklo_epi64(t0, t1), _mm_unpackhi_epi64(t0, t1));
+    int32_t q[4];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), r);
+    for (int j = 0; j < 4; ++j) p[i + j] = q[j];
+  }
+#else
+  conv_products_reference(xs, ys, sign_x, sign_y, p);
+#endif
+}
+
 // The modes srs_lane can apply (its refusals), checked once per instruction rather than per lane.
 bool srs_mode_known(uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, std::string* why) {
   if (shift > 59) return *why = "shift " + std::to_string(static_cast<int32_t>(shift)) + " outside 0..59 (UG1583: -4..59, the encoding of -4..-1 is not public)", false;
@@ -291,6 +361,54 @@ inline int64_t srs_known_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t 
     return static_cast<int64_t>(t);
   }
   return std::min(std::max(res, sat == 3 ? lo + 1 : lo), hi);
+}
+
+// srs_known_lane over lanes of at most 32 bits, without a branch per lane: every rounding mode is
+// floor((v + bias) / 2^shift) for a bias that depends on the mode, the sign of v and, for the two
+// to-nearest-even/odd modes, the parity of floor(v / 2^shift) (a tie rounds up by the bias exactly
+// when the mode rounds it up); saturation is a clamp or the low bits. A 32-bit lane plus a bias
+// below 2^59 cannot overflow 64 bits. The test "vector: srs_lanes32 equals srs_lane ..." holds it
+// to the lane-by-lane rules above on every accepted mode.
+void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out) {
+  const int64_t all = shift ? (int64_t{1} << shift) - 1 : 0, half = shift ? int64_t{1} << (shift - 1) : 0;
+  int64_t bias_pos = 0, bias_neg = 0, parity = 0;  // the bias of v >= 0, of v < 0, and the parity's weight
+  if (shift) {
+    switch (rnd) {
+      case 0: break;                                   // floor
+      case 1: bias_pos = bias_neg = all; break;        // ceil
+      case 2: bias_neg = all; break;                   // toward 0
+      case 3: bias_pos = all; break;                   // away from 0
+      case 8: bias_pos = bias_neg = half - 1; break;   // nearest, ties down
+      case 9: bias_pos = bias_neg = half; break;       // nearest, ties up
+      case 10: bias_pos = half - 1, bias_neg = half; break;  // nearest, ties toward 0
+      case 11: bias_pos = half, bias_neg = half - 1; break;  // nearest, ties away from 0
+      case 12: bias_pos = bias_neg = half - 1, parity = 1; break;  // nearest, ties to even
+      default: bias_pos = bias_neg = half, parity = -1; break;     // 13: nearest, ties to odd
+    }
+  }
+  const int64_t lo = signed_out ? -(int64_t{1} << (bits - 1)) + (sat == 3) : 0;
+  const int64_t hi = signed_out ? (int64_t{1} << (bits - 1)) - 1 : (int64_t{1} << bits) - 1;
+  const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+  const uint64_t sign_bit = signed_out ? uint64_t{1} << (bits - 1) : 0;
+  // The loop once per (parity, saturation) pair, so that neither is tested per lane.
+  auto lanes = [&](auto with_parity, auto saturate) {
+    for (int i = 0; i < n; ++i) {
+      const int64_t v = in[i];
+      int64_t bias = v < 0 ? bias_neg : bias_pos;
+      if constexpr (decltype(with_parity)::value) bias += parity * ((v >> shift) & 1);
+      const int64_t r = (v + bias) >> shift;
+      if constexpr (decltype(saturate)::value) {
+        out[i] = std::min(std::max(r, lo), hi);
+      } else {
+        const uint64_t t = static_cast<uint64_t>(r) & mask;
+        out[i] = static_cast<int64_t>((t ^ sign_bit) - sign_bit);  // the low bits, sign-extended when signed
+      }
+    }
+  };
+  using Yes = std::true_type;
+  using No = std::false_type;
+  if (parity) sat ? lanes(Yes{}, Yes{}) : lanes(Yes{}, No{});
+  else sat ? lanes(No{}, Yes{}) : lanes(No{}, No{});
 }
 
 bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why) {
@@ -712,18 +830,22 @@ void VectorUnit::run_late(Core& core, LateSlot& s, uint64_t cycle) {
     refuse_unknown(core, bmu_[2 * l.a] | bmu_[2 * l.a + 1], "vmac");
     int32_t in[32], out[32];
     std::memcpy(in, acc, 128);  // 32 signed 32-bit lanes, little-endian host
-    const bool negate = l.flags & 2;
+    const int64_t neg = l.flags & 2 ? -1 : 0;  // negate as (a ^ -1) + 1
+    int64_t sum[32];
+    uint64_t wide = 0;  // one test for all lanes; the first lane that does not fit is named below
     for (int i = 0; i < 32; ++i) {
-      const int64_t a = in[i];
-      const int64_t r = (negate ? -a : a) + l.lanes[i];
-      if (r < INT32_MIN || r > INT32_MAX) {
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "vmac lane %d: %lld does not fit 32 bits (whether a lane wraps or saturates is not public)", i,
-                      static_cast<long long>(r));
-        core.fail(buf);
-      }
-      out[i] = static_cast<int32_t>(r);
+      sum[i] = ((in[i] ^ neg) - neg) + l.lanes[i];
+      wide |= (static_cast<uint64_t>(sum[i]) + 0x80000000u) >> 32;  // nonzero outside -2^31 .. 2^31 - 1
     }
+    for (int i = 0; i < 32; ++i) out[i] = static_cast<int32_t>(sum[i]);
+    if (wide)
+      for (int i = 0; i < 32; ++i)
+        if (sum[i] != out[i]) {
+          char buf[160];
+          std::snprintf(buf, sizeof buf, "vmac lane %d: %lld does not fit 32 bits (whether a lane wraps or saturates is not public)", i,
+                        static_cast<long long>(sum[i]));
+          core.fail(buf);
+        }
     for (int h = 0; h < 2; ++h) {
       Write& w = later(core, 3);  // issue + 4: the result at cycle 5
       w.file = kFileBm, w.idx = static_cast<uint8_t>(2 * l.d + h), w.offset = 0, w.bytes = 64, w.unknown = 0, w.vec_bypass = true;
@@ -760,23 +882,9 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   const uint8_t* ys = x(u.b);
   // The bytes each mode reads: X 0..38 and Y 0..7 for the convolution, everything otherwise.
   refuse_unknown(core, conv ? (xu_[u.a] & unit_mask(0, 20)) | (xu_[u.b] & unit_mask(0, 4)) : xu_[u.a] | xu_[u.b], name);
-  int64_t p[32], f[39], g[8];
-  if (conv) {  // the lanes the convolution reads, widened once
-    for (int k = 0; k < 8; ++k) g[k] = lane(ys, k, 1, sign_y);
-    for (int j = 0; j < 39; ++j) f[j] = lane(xs, j, 1, sign_x);
-  }
-  if (elem16) {
-    int64_t xl[32], yl[32];
-    widen_lanes(xs, 2, sign_x, xl);
-    widen_lanes(ys, 2, sign_y, yl);
-    for (int i = 0; i < 32; ++i) p[i] = xl[i] * yl[i];  // out[i] = X[i] Y[i] (UG1583 mul_elem_C)
-  } else {
-    for (int i = 0; i < 32; ++i) {
-      int64_t sum = 0;  // out[x] = sum_u G(u) F(x + u), F = X (39 bytes used), G = Y (8 bytes used) (UG1583 mul_conv_MxN)
-      for (int k = 0; k < 8; ++k) sum += g[k] * f[i + k];
-      p[i] = sum;
-    }
-  }
+  int64_t p[32];
+  if (elem16) elem16_products(xs, ys, sign_x, sign_y, p);
+  else conv_products(xs, ys, sign_x, sign_y, p);
   // vmsc subtracts the products; dynMulNeg inverts the instruction's own sign of them (VecConf).
   if ((u.c == 2) != mul_neg)
     for (int i = 0; i < 32; ++i) p[i] = -p[i];
@@ -821,7 +929,8 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   widen_lanes(acc_[u.a].data(), in_b, true, in);
   widen_lanes(acc_[u.a].data() + 64, in_b, true, in + 64 / in_b);
   int64_t res[64];
-  for (int i = 0; i < lanes; ++i) res[i] = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
+  if (in_b <= 4) srs_lanes32(in, lanes, shift, rnd, sat, sign, 8 * out_b, res);
+  else for (int i = 0; i < lanes; ++i) res[i] = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
   uint8_t out[64];
   switch (out_b) {  // the low out_b bytes of each result (two's complement), lane i at bytes out_b * i
     case 1: narrow_lanes<uint8_t>(res, lanes, out); break;

@@ -184,6 +184,16 @@ bool fp32_to_bf16(uint32_t f, uint32_t mode, uint16_t* out);
 // unsigned lanes. False with `why` where no public fact fixes the result (shift outside 0..59,
 // rnd 4..7 / 14 / 15, crSat 2, symmetric saturation of an unsigned lane).
 bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why);
+// srs_lane over n lanes of at most 32 bits each, for a mode srs_lane accepts (the fast form vsrs uses).
+void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out);
+
+// vmul / vmac's products, 32 lanes (docs/aie2-vector.md "vmul / vmac"): mul_elem_32 (16 x 16 bit)
+// and mul_conv_32x8 (8 taps of 8 x 8 bit), operands read signed or unsigned; the _reference forms
+// are the lane-by-lane definition, the others the fast forms mul_mac uses.
+void elem16_products(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_y, int64_t* out);
+void conv_products(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_y, int64_t* out);
+void elem16_products_reference(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_y, int64_t* out);
+void conv_products_reference(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_y, int64_t* out);
 
 // Lane-wise helpers of the element-wise families over 512 bits of e-byte lanes (64 / e of them),
 // read signed or unsigned (64-bit lanes always signed). select_lanes: out lane i = mask bit i ?

@@ -526,6 +526,48 @@ TEST_CASE("vector bundles: vshuffle applies each named 2-D transpose of x1 || x2
   CHECK(far.error.find("vshift by 64 bytes") != std::string::npos);
 }
 
+TEST_CASE("vector: the SSE2 products of vmul / vmac (mul_elem_32, mul_conv_32x8) equal the lane-by-lane definition, every sign, on 4,000 seeded pairs and the extremes") {
+  // UG1583's formulas written here: mul_elem_C out[i] = X[i] Y[i] over 16-bit lanes; mul_conv_MxN
+  // out[x] = sum_u G(u) F(x + u), u = 0..7, F the bytes of X, G the bytes of Y; lanes read signed
+  // or unsigned, little-endian.
+  auto read = [](const uint8_t* v, int i, int e, bool sign) {
+    uint32_t u = 0;
+    for (int k = e - 1; k >= 0; --k) u = u << 8 | v[i * e + k];
+    return sign && (u >> (8 * e - 1)) ? static_cast<int64_t>(u) - (int64_t{1} << (8 * e)) : static_cast<int64_t>(u);
+  };
+  std::mt19937_64 rng(91);
+  int checked = 0;
+  for (int trial = 0; trial < 4000; ++trial) {
+    uint8_t x[64], y[64];
+    for (int k = 0; k < 64; ++k) x[k] = static_cast<uint8_t>(rng()), y[k] = static_cast<uint8_t>(rng());
+    if (trial < 6) {  // the extremes: every lane at a signed or unsigned bound
+      static const uint8_t fill[] = {0x80, 0x7F, 0xFF, 0x00, 0x80, 0xFF};
+      std::memset(x, fill[trial], 64), std::memset(y, fill[(trial + 2) % 6], 64);
+      if (trial % 2) for (int k = 1; k < 64; k += 2) x[k] = 0x80, y[k] = 0x80;  // 16-bit lanes 0x8080 / 0x80FF / ...
+    }
+    for (bool sx : {false, true})
+      for (bool sy : {false, true}) {
+        int64_t want_e[32], want_c[32], got[32];
+        for (int i = 0; i < 32; ++i) {
+          want_e[i] = read(x, i, 2, sx) * read(y, i, 2, sy);
+          want_c[i] = 0;
+          for (int u = 0; u < 8; ++u) want_c[i] += read(y, u, 1, sy) * read(x, i + u, 1, sx);
+        }
+        INFO("trial " << trial << " sign x " << sx << " sign y " << sy);
+        elem16_products(x, y, sx, sy, got);
+        REQUIRE(std::equal(got, got + 32, want_e));
+        elem16_products_reference(x, y, sx, sy, got);
+        REQUIRE(std::equal(got, got + 32, want_e));
+        conv_products(x, y, sx, sy, got);
+        REQUIRE(std::equal(got, got + 32, want_c));
+        conv_products_reference(x, y, sx, sy, got);
+        REQUIRE(std::equal(got, got + 32, want_c));
+        ++checked;
+      }
+  }
+  CHECK(checked == 4000 * 4);
+}
+
 TEST_CASE("vector: the SSE2 compare-and-pick equals compare_lanes and select_lanes, and both the lane-by-lane definition") {
   // The definition, written here lane by lane: lane i of e bytes, little-endian, read signed or
   // unsigned (64-bit lanes signed); bit i = a >= b (ge) or a < b; the pick takes b where the bit is set.
@@ -729,6 +771,47 @@ TEST_CASE("vector: srs_lane rounds by every named crRnd mode and saturates by cr
   for (uint32_t rnd : {4u, 5u, 6u, 7u, 14u, 15u}) CHECK_FALSE(srs_lane(1, 4, rnd, 1, true, 8, &out, &why));
   CHECK_FALSE(srs_lane(1, 4, 0, 2, true, 8, &out, &why));
   CHECK_FALSE(srs_lane(1, 4, 0, 3, false, 8, &out, &why));
+}
+
+TEST_CASE("vector: srs_lanes32 (vsrs's branch-free lanes) equals srs_lane, lane by lane, on every accepted shift, crRnd, crSat, sign and width") {
+  // srs_lane is the rule (the hand-worked test above); the fast form must give its integers on
+  // 32-bit lanes: random values, ties and near-ties at every shift, and the bounds.
+  std::mt19937_64 rng(5150);
+  int64_t in[64];
+  long checked = 0;
+  for (uint32_t shift = 0; shift <= 59; ++shift)
+    for (int trial = 0; trial < 4; ++trial) {
+      for (int i = 0; i < 64; ++i) {
+        const int64_t r = static_cast<int32_t>(rng());
+        switch (i % 8) {
+          case 0: in[i] = r; break;
+          case 1: in[i] = shift && shift < 32 ? (r & ~((int64_t{1} << shift) - 1)) | (int64_t{1} << (shift - 1)) : r; break;  // a tie
+          case 2: in[i] = shift && shift < 32 ? (r & ~((int64_t{1} << shift) - 1)) | ((int64_t{1} << (shift - 1)) - 1) : r; break;
+          case 3: in[i] = shift && shift < 32 ? (r & ~((int64_t{1} << shift) - 1)) | ((int64_t{1} << (shift - 1)) + 1) : r; break;
+          case 4: in[i] = i % 16 == 4 ? INT32_MIN : INT32_MAX; break;
+          case 5: in[i] = static_cast<int64_t>(rng() % 513) - 256; break;
+          case 6: in[i] = shift < 31 ? r & ~((int64_t{1} << shift) - 1) : 0; break;  // exact multiples
+          default: in[i] = -static_cast<int64_t>(trial) - 1; break;
+        }
+      }
+      for (uint32_t rnd : {0u, 1u, 2u, 3u, 8u, 9u, 10u, 11u, 12u, 13u})
+        for (uint32_t sat : {0u, 1u, 3u})
+          for (bool sgn : {false, true})
+            for (int bits : {8, 16, 32}) {
+              if (sat == 3 && !sgn) continue;
+              int64_t got[64];
+              srs_lanes32(in, 64, shift, rnd, sat, sgn, bits, got);
+              for (int i = 0; i < 64; ++i) {
+                int64_t want;
+                std::string why;
+                REQUIRE(srs_lane(in[i], shift, rnd, sat, sgn, bits, &want, &why));
+                INFO("v " << in[i] << " shift " << shift << " crRnd " << rnd << " crSat " << sat << " signed " << sgn << " bits " << bits);
+                REQUIRE(got[i] == want);
+                ++checked;
+              }
+            }
+    }
+  CHECK(checked == 60L * 4 * 10 * 5 * 3 * 64);
 }
 
 TEST_CASE("vector bundles: vsrs and vst.srs read crSat, crRnd and crSRSSign at issue, vups widens by crUPSSign, vextract.d by crVaddSign") {

@@ -130,10 +130,15 @@ ShuffleMode shuffle_mode(uint32_t m) {
 struct ShufflePermutations {
   std::array<std::array<uint8_t, 64>, 48> straight{}, transposed{};
   std::array<bool, 48> known{};
+  // The bytes each mode moves as one piece (its element, at most 8): the gather below copies
+  // whole pieces, since every piece's bytes stay together and in order.
+  std::array<uint8_t, 48> piece{};
   ShufflePermutations() {
     for (uint32_t m = 0; m < 48; ++m) {
       ShuffleMode sm = shuffle_mode(m);
+      piece[m] = static_cast<uint8_t>(std::min(sm.e / 8, 8));
       if (m == 38) {  // T16_1x2_flip: "swapping each neighbouring 16 bit values" (UG1583)
+        piece[m] = 2;
         known[m] = true;
         for (int k = 0; k < 64; ++k) straight[m][k] = transposed[m][k] = static_cast<uint8_t>(k ^ 2);
         continue;
@@ -153,6 +158,17 @@ struct ShufflePermutations {
     }
   }
 };
+
+// out = the bytes of `in` that perm names, moved `sizeof(T)` bytes at a time: perm[k * sizeof(T)]
+// is where piece k starts (the next bytes of the piece follow it, as ShufflePermutations::piece says).
+template <typename T>
+void gather_pieces(const uint8_t* in, const uint8_t* perm, uint8_t* out) {
+  for (size_t k = 0; k < 64 / sizeof(T); ++k) {
+    T v;
+    std::memcpy(&v, in + perm[k * sizeof(T)], sizeof(T));
+    std::memcpy(out + k * sizeof(T), &v, sizeof(T));
+  }
+}
 
 }  // namespace
 
@@ -1413,7 +1429,12 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       std::memcpy(in + 64, read_x(u.b, true, core.cycle_, &ub), 64);
       Write& w = later(core, 2);
       w.file = u.c, w.idx = u.d, w.offset = 0, w.bytes = 64;
-      for (int k = 0; k < 64; ++k) w.data[k] = in[perm[k]];
+      switch (perms.piece[m]) {
+        case 2: gather_pieces<uint16_t>(in, perm.data(), w.data); break;
+        case 4: gather_pieces<uint32_t>(in, perm.data(), w.data); break;
+        case 8: gather_pieces<uint64_t>(in, perm.data(), w.data); break;
+        default: gather_pieces<uint8_t>(in, perm.data(), w.data); break;
+      }
       w.unknown = 0;
       if (ua | ub) {  // undetermined lanes move with their bytes: unit k from the units of bytes perm[2k], perm[2k+1]
         const uint64_t in_units = ua | static_cast<uint64_t>(ub) << 32;

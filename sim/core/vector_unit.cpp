@@ -898,13 +898,18 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   const uint8_t* ys = x(u.b);
   // The bytes each mode reads: X 0..38 and Y 0..7 for the convolution, everything otherwise.
   refuse_unknown(core, conv ? (xu_[u.a] & unit_mask(0, 20)) | (xu_[u.b] & unit_mask(0, 4)) : xu_[u.a] | xu_[u.b], name);
-  int64_t p[32];
+  // vmac / vmsc with an accumulator input add it at cycle 3 (run_late): their products go straight
+  // into the late read that carries them there.
+  const bool accumulates = u.c != 0 && !zero;
+  Late* l = accumulates ? &late(core, 3) : nullptr;
+  int64_t own[32];
+  int64_t* const p = accumulates ? l->lanes : own;
   if (elem16) elem16_products(xs, ys, sign_x, sign_y, p);
   else conv_products(xs, ys, sign_x, sign_y, p);
   // vmsc subtracts the products; dynMulNeg inverts the instruction's own sign of them (VecConf).
   if ((u.c == 2) != mul_neg)
     for (int i = 0; i < 32; ++i) p[i] = -p[i];
-  if (u.c == 0 || zero) {
+  if (!accumulates) {
     // No accumulator input (vmul, or dynZeroAccum "Replace default first accumulator with zeros").
     int32_t out[32];
     for (int i = 0; i < 32; ++i) {
@@ -918,9 +923,7 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
     }
     return;
   }
-  Late& l = late(core, 3);
-  l.kind = kVMulMac, l.d = u.d, l.a = u.width, l.flags = static_cast<uint8_t>(acc0_neg ? 2 : 0);
-  std::memcpy(l.lanes, p, sizeof p);
+  l->kind = kVMulMac, l->d = u.d, l->a = u.width, l->flags = static_cast<uint8_t>(acc0_neg ? 2 : 0);
 }
 
 // vsrs / vst.srs (docs/aie2-vector.md "SRS"): every signed accumulator lane through srs_lane,

@@ -276,9 +276,9 @@ void conv_products_reference(const uint8_t* xs, const uint8_t* ys, bool sign_x, 
 
 // 16 x 16 bit: the low and high halves of each 32-bit product from pmullw and pmulhuw, the high
 // half corrected for a signed operand (a negative 16-bit x is x + 2^16 read unsigned, so x y loses
-// 2^16 y: the high half loses y where x < 0, and likewise for y). Every product fits 32 bits,
-// read signed when either operand is (at most 2^31 - 1 and at least -2^31 in magnitude), unsigned
-// when neither is.
+// 2^16 y: the high half loses y where x < 0, and likewise for y). Every product fits 32 bits:
+// read as signed when either operand is signed (it lies in -2^31 .. 2^31 - 1), as unsigned when
+// neither is.
 void elem16_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
 #if defined(__SSE2__)
   for (int c = 0; c < 4; ++c) {

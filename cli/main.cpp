@@ -85,6 +85,8 @@ void install_stop_handlers() {
 
 int main(int argc, char** argv) {
   using namespace attncheck;
+  // 256 KiB: twice what suite, run and sim were seen to need (they ran under `ulimit -s 128`).
+  grow_main_stack(size_t{256} << 10);
   install_stop_handlers();
   arm_memory_reserve();
   CLI::App app{"attncheck: golden and bit-exact integer models of INT8 attention kernels for the AMD Phoenix NPU,\n"

@@ -205,19 +205,23 @@ void latency1_targets(const MicroOp& u, uint8_t t[3]) {
 
 using RegSet = std::bitset<256>;
 
-// The address-generation registers a 2D/3D post-modify with d-register k reads and writes.
-void add_dims(RegSet& s, uint8_t k, bool three_d, bool counters_only) {
+// The address-generation registers a 2D/3D post-modify (by d-register u.b) reads, or with
+// `counters_only` writes; none for other kinds.
+void add_dims(RegSet& s, const MicroOp& u, bool counters_only) {
+  const bool two_d = u.kind == kLd2D || u.kind == kSt2D || u.kind == kPs2D || u.kind == kPadd2D;
+  const bool three_d = u.kind == kLd3D || u.kind == kSt3D || u.kind == kPs3D || u.kind == kPadd3D;
+  if (!two_d && !three_d) return;
   for (int j = 0; j < (three_d ? 2 : 1); ++j) {
-    const int kk = k + 4 * j;
-    s.set(reg::DC0 + kk);
-    if (!counters_only) s.set(reg::DN0 + kk), s.set(reg::DJ0 + kk), s.set(reg::M0 + kk);
+    const int k = u.b + 4 * j;
+    s.set(reg::DC0 + k);
+    if (!counters_only) s.set(reg::DN0 + k), s.set(reg::DJ0 + k), s.set(reg::M0 + k);
   }
 }
 
 // Every register step_bundle reads for the micro-op (a vector micro-op or an unlisted kind: all).
 RegSet reads_of(const MicroOp& u) {
   RegSet s;
-  if (u.kind >= kVecFirst || u.kind > kTrap) return s.set();
+  if (u.kind > kTrap) return s.set();  // the vector kinds lie above every scalar one
   if (u.a != kNoReg) s.set(u.a);
   if (u.b != kNoReg) s.set(u.b);
   switch (u.kind) {
@@ -233,15 +237,14 @@ RegSet reads_of(const MicroOp& u) {
     case kPsIdxImm: case kPsIdxReg: case kPsPostImm: case kPsPostReg: case kPs2D: case kPs3D: s.set(reg::SP); break;
     default: break;
   }
-  if (u.kind == kLd2D || u.kind == kSt2D || u.kind == kPs2D || u.kind == kPadd2D) add_dims(s, u.b, false, false);
-  if (u.kind == kLd3D || u.kind == kSt3D || u.kind == kPs3D || u.kind == kPadd3D) add_dims(s, u.b, true, false);
+  add_dims(s, u, false);
   return s;
 }
 
 // Every register the micro-op writes, at any latency (a vector micro-op or an unlisted kind: all).
 RegSet writes_of(const MicroOp& u) {
   RegSet s;
-  if (u.kind >= kVecFirst || u.kind > kTrap) return s.set();
+  if (u.kind > kTrap) return s.set();  // the vector kinds lie above every scalar one
   uint8_t t[3];
   latency1_targets(u, t);
   for (const uint8_t r : t)
@@ -254,8 +257,7 @@ RegSet writes_of(const MicroOp& u) {
     case kPaddSp: s.set(reg::SP); break;
     default: break;
   }
-  if (u.kind == kLd2D || u.kind == kSt2D || u.kind == kPs2D || u.kind == kPadd2D) add_dims(s, u.b, false, true);
-  if (u.kind == kLd3D || u.kind == kSt3D || u.kind == kPs3D || u.kind == kPadd3D) add_dims(s, u.b, true, true);
+  add_dims(s, u, true);
   return s;
 }
 

@@ -10,6 +10,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <tmmintrin.h>  // pshufb, used only where the CPU reports SSSE3 (shuffle_bytes)
+#endif
 
 #include "sim/core/core.hpp"
 
@@ -133,7 +136,46 @@ struct ShufflePermutations {
   // The bytes each mode moves as one piece (its element, at most 8): the gather below copies
   // whole pieces, since every piece's bytes stay together and in order.
   std::array<uint8_t, 48> piece{};
+  // readers[m][j]: the result's 16-bit units that read a byte of input unit j (bytes 2j, 2j+1 of
+  // x1 || x2), so that a result unit is undetermined when any unit it reads is (the unit rule of
+  // x_unknown) by one OR per undetermined input unit; [0] from `straight`, [1] from `transposed`.
+  std::array<std::array<std::array<uint32_t, 64>, 48>, 2> readers{};
+  uint32_t undetermined(uint32_t m, bool transposed_rule, uint64_t in_units) const {
+    uint32_t out = 0;
+    for (; in_units; in_units &= in_units - 1) out |= readers[transposed_rule][m][__builtin_ctzll(in_units)];
+    return out;
+  }
+  // The same permutations as pshufb controls (SSSE3, shuffle_bytes below): for each 16-byte block
+  // of the result, the input blocks it takes bytes from, and for each of those a control that
+  // picks them (index within the block) and zeroes the rest (bit 7 set).
+  struct BlockSources {
+    int n = 0;
+    std::array<uint8_t, 8> block{};
+    alignas(16) std::array<std::array<uint8_t, 16>, 8> control{};
+  };
+  std::array<std::array<std::array<BlockSources, 4>, 48>, 2> controls{};
   ShufflePermutations() {
+    fill();
+    for (int t = 0; t < 2; ++t)
+      for (uint32_t m = 0; m < 48; ++m) {
+        const auto& perm = (t ? transposed : straight)[m];
+        for (int k = 0; k < 64; ++k) readers[t][m][perm[k] / 2] |= 1u << (k / 2);
+        for (int b = 0; b < 4; ++b) {
+          BlockSources& bs = controls[t][m][b];
+          for (int src = 0; src < 8; ++src) {
+            std::array<uint8_t, 16> c;
+            bool used = false;
+            for (int j = 0; j < 16; ++j) {
+              const int from = perm[16 * b + j];
+              used |= from / 16 == src;
+              c[j] = static_cast<uint8_t>(from / 16 == src ? from % 16 : 0x80);
+            }
+            if (used) bs.block[bs.n] = static_cast<uint8_t>(src), bs.control[bs.n++] = c;
+          }
+        }
+      }
+  }
+  void fill() {
     for (uint32_t m = 0; m < 48; ++m) {
       ShuffleMode sm = shuffle_mode(m);
       piece[m] = static_cast<uint8_t>(std::min(sm.e / 8, 8));
@@ -170,7 +212,55 @@ void gather_pieces(const uint8_t* in, const uint8_t* perm, uint8_t* out) {
   }
 }
 
+const ShufflePermutations& shuffle_permutations() {
+  static const ShufflePermutations perms;
+  return perms;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+// Each 16-byte block of the result as the OR of one pshufb per input block it draws from.
+__attribute__((target("ssse3"))) void shuffle_bytes_ssse3(const ShufflePermutations::BlockSources* blocks, const uint8_t* in, uint8_t* out) {
+  for (int b = 0; b < 4; ++b) {
+    const auto& bs = blocks[b];
+    __m128i r = _mm_setzero_si128();
+    for (int k = 0; k < bs.n; ++k) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 16 * bs.block[k]));
+      r = _mm_or_si128(r, _mm_shuffle_epi8(v, _mm_load_si128(reinterpret_cast<const __m128i*>(bs.control[k].data()))));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * b), r);
+  }
+}
+bool has_ssse3() {
+  static const bool yes = __builtin_cpu_supports("ssse3");
+  return yes;
+}
+#endif
+
 }  // namespace
+
+void shuffle_bytes_reference(uint32_t mode, bool transposed, const uint8_t* in, uint8_t* out) {
+  const auto& perms = shuffle_permutations();
+  const auto& perm = transposed ? perms.transposed[mode] : perms.straight[mode];
+  for (int k = 0; k < 64; ++k) out[k] = in[perm[k]];
+}
+
+void shuffle_bytes(uint32_t mode, bool transposed, const uint8_t* in, uint8_t* out) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (has_ssse3()) return shuffle_bytes_ssse3(shuffle_permutations().controls[transposed][mode].data(), in, out);
+#endif
+  shuffle_bytes_portable(mode, transposed, in, out);
+}
+
+void shuffle_bytes_portable(uint32_t mode, bool transposed, const uint8_t* in, uint8_t* out) {
+  const auto& perms = shuffle_permutations();
+  const auto& perm = transposed ? perms.transposed[mode] : perms.straight[mode];
+  switch (perms.piece[mode]) {
+    case 2: gather_pieces<uint16_t>(in, perm.data(), out); break;
+    case 4: gather_pieces<uint32_t>(in, perm.data(), out); break;
+    case 8: gather_pieces<uint64_t>(in, perm.data(), out); break;
+    default: gather_pieces<uint8_t>(in, perm.data(), out); break;
+  }
+}
 
 // out lane i = mask bit i ? b lane i : a lane i, for e-byte lanes (64 / e of them).
 namespace {
@@ -379,29 +469,39 @@ inline int64_t srs_known_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t 
   return std::min(std::max(res, sat == 3 ? lo + 1 : lo), hi);
 }
 
-// srs_known_lane over lanes of at most 32 bits, without a branch per lane: every rounding mode is
-// floor((v + bias) / 2^shift) for a bias that depends on the mode, the sign of v and, for the two
-// to-nearest-even/odd modes, the parity of floor(v / 2^shift) (a tie rounds up by the bias exactly
-// when the mode rounds it up); saturation is a clamp or the low bits. A 32-bit lane plus a bias
-// below 2^59 cannot overflow 64 bits. The test "vector: srs_lanes32 equals srs_lane ..." holds it
-// to the lane-by-lane rules above on every accepted mode.
-void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out) {
-  const int64_t all = shift ? (int64_t{1} << shift) - 1 : 0, half = shift ? int64_t{1} << (shift - 1) : 0;
-  int64_t bias_pos = 0, bias_neg = 0, parity = 0;  // the bias of v >= 0, of v < 0, and the parity's weight
-  if (shift) {
-    switch (rnd) {
-      case 0: break;                                   // floor
-      case 1: bias_pos = bias_neg = all; break;        // ceil
-      case 2: bias_neg = all; break;                   // toward 0
-      case 3: bias_pos = all; break;                   // away from 0
-      case 8: bias_pos = bias_neg = half - 1; break;   // nearest, ties down
-      case 9: bias_pos = bias_neg = half; break;       // nearest, ties up
-      case 10: bias_pos = half - 1, bias_neg = half; break;  // nearest, ties toward 0
-      case 11: bias_pos = half, bias_neg = half - 1; break;  // nearest, ties away from 0
-      case 12: bias_pos = bias_neg = half - 1, parity = 1; break;  // nearest, ties to even
-      default: bias_pos = bias_neg = half, parity = -1; break;     // 13: nearest, ties to odd
-    }
+// Every rounding mode as a bias: floor((v + bias) / 2^shift) for a bias that depends on the mode,
+// the sign of v and, for the two to-nearest-even/odd modes, the parity of floor(v / 2^shift) (a
+// tie rounds up by the bias exactly when the mode rounds it up). Every bias lies in 0 .. 2^shift - 1.
+struct SrsBias {
+  int64_t pos = 0, neg = 0;  // the bias of v >= 0 and of v < 0
+  int parity = 0;            // +1 / -1: add / subtract floor(v / 2^shift)'s lowest bit
+};
+SrsBias srs_bias(uint32_t shift, uint32_t rnd) {
+  SrsBias b;
+  if (!shift) return b;
+  const int64_t all = (int64_t{1} << shift) - 1, half = int64_t{1} << (shift - 1);
+  switch (rnd) {
+    case 0: break;                                        // floor
+    case 1: b.pos = b.neg = all; break;                   // ceil
+    case 2: b.neg = all; break;                           // toward 0
+    case 3: b.pos = all; break;                           // away from 0
+    case 8: b.pos = b.neg = half - 1; break;              // nearest, ties down
+    case 9: b.pos = b.neg = half; break;                  // nearest, ties up
+    case 10: b.pos = half - 1, b.neg = half; break;       // nearest, ties toward 0
+    case 11: b.pos = half, b.neg = half - 1; break;       // nearest, ties away from 0
+    case 12: b.pos = b.neg = half - 1, b.parity = 1; break;  // nearest, ties to even
+    default: b.pos = b.neg = half, b.parity = -1; break;     // 13: nearest, ties to odd
   }
+  return b;
+}
+
+// srs_known_lane over lanes of at most 32 bits, without a branch per lane (srs_bias); saturation
+// is a clamp or the low bits. A 32-bit lane plus a bias below 2^59 cannot overflow 64 bits. The
+// test "vector: srs_lanes32 equals srs_lane ..." holds it to the lane-by-lane rules above on every
+// accepted mode.
+void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out) {
+  const SrsBias b = srs_bias(shift, rnd);
+  const int64_t bias_pos = b.pos, bias_neg = b.neg, parity = b.parity;
   const int64_t lo = signed_out ? -(int64_t{1} << (bits - 1)) + (sat == 3) : 0;
   const int64_t hi = signed_out ? (int64_t{1} << (bits - 1)) - 1 : (int64_t{1} << bits) - 1;
   const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
@@ -425,6 +525,68 @@ void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_
   using No = std::false_type;
   if (parity) sat ? lanes(Yes{}, Yes{}) : lanes(Yes{}, No{});
   else sat ? lanes(No{}, Yes{}) : lanes(No{}, No{});
+}
+
+// The low out_bytes bytes of each of n 32-bit results, packed little-endian.
+void narrow32(const int32_t* r, int n, int out_bytes, uint8_t* out) {
+  if (out_bytes == 4) return void(std::memcpy(out, r, 4 * static_cast<size_t>(n)));
+  for (int i = 0; i < n; ++i) {
+    if (out_bytes == 2) {
+      const uint16_t v = static_cast<uint16_t>(r[i]);
+      std::memcpy(out + 2 * i, &v, 2);
+    } else {
+      out[i] = static_cast<uint8_t>(r[i]);
+    }
+  }
+}
+
+// vsrs of 32-bit accumulator lanes (acc: n of them, little-endian) to out_bytes-byte lanes, for a
+// mode srs_lane accepts: the bytes srs_lanes32 and the narrowing give. For shifts 0..31 four lanes
+// at a time in 32-bit host lanes (SSE2): with q = v >> shift (arithmetic) and r = v mod 2^shift,
+// floor((v + bias) / 2^shift) = q + ((r + bias) >> shift), and r + bias < 2^(shift+1) <= 2^32, so
+// no term leaves 32 bits. The test "vector: srs_acc32 ..." holds the bytes to srs_lane's.
+void srs_acc32(const uint8_t* acc, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int out_bytes, uint8_t* out) {
+  const int bits = 8 * out_bytes;
+#if defined(__SSE2__)
+  if (shift <= 31 && n % 4 == 0 && n <= 64) {
+    const SrsBias b = srs_bias(shift, rnd);
+    const __m128i count = _mm_cvtsi32_si128(static_cast<int>(shift));
+    const __m128i all = _mm_set1_epi32(static_cast<int32_t>(static_cast<uint32_t>((uint64_t{1} << shift) - 1)));
+    const __m128i bias_pos = _mm_set1_epi32(static_cast<int32_t>(b.pos)), bias_flip = _mm_set1_epi32(static_cast<int32_t>(b.pos ^ b.neg));
+    const __m128i one = _mm_set1_epi32(1);
+    // The clamp's bounds as 32-bit lanes: an unsigned 32-bit lane's 2^32 - 1 is above every result (q + 1 <= 2^31 - 1).
+    const int64_t lo64 = signed_out ? -(int64_t{1} << (bits - 1)) + (sat == 3) : 0;
+    const int64_t hi64 = std::min<int64_t>(signed_out ? (int64_t{1} << (bits - 1)) - 1 : (int64_t{1} << bits) - 1, INT32_MAX);
+    const __m128i lo = _mm_set1_epi32(static_cast<int32_t>(lo64)), hi = _mm_set1_epi32(static_cast<int32_t>(hi64));
+    int32_t res[64];
+    for (int i = 0; i < n; i += 4) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(acc + 4 * i));
+      const __m128i q = _mm_sra_epi32(v, count);
+      // bias: pos where v >= 0, neg where v < 0 (pos ^ (pos ^ neg) under the sign mask)
+      __m128i bias = _mm_xor_si128(bias_pos, _mm_and_si128(_mm_srai_epi32(v, 31), bias_flip));
+      if (b.parity > 0) bias = _mm_add_epi32(bias, _mm_and_si128(q, one));
+      else if (b.parity < 0) bias = _mm_sub_epi32(bias, _mm_and_si128(q, one));
+      __m128i r = _mm_add_epi32(q, _mm_srl_epi32(_mm_add_epi32(_mm_and_si128(v, all), bias), count));
+      if (sat) {
+        const __m128i below = _mm_cmpgt_epi32(lo, r), above = _mm_cmpgt_epi32(r, hi);
+        r = _mm_or_si128(_mm_and_si128(below, lo), _mm_andnot_si128(below, r));
+        r = _mm_or_si128(_mm_and_si128(above, hi), _mm_andnot_si128(above, r));
+      }
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(res + i), r);
+    }
+    return narrow32(res, n, out_bytes, out);  // without saturation, the low bits are the result (srs_known_lane)
+  }
+#endif
+  int64_t in[64] = {}, wide[64];  // zeroed: the compiler cannot see n <= 64
+  int32_t res[64];
+  for (int i = 0; i < n; ++i) {
+    int32_t v;
+    std::memcpy(&v, acc + 4 * i, 4);
+    in[i] = v;
+  }
+  srs_lanes32(in, n, shift, rnd, sat, signed_out, bits, wide);
+  for (int i = 0; i < n; ++i) res[i] = static_cast<int32_t>(wide[i]);  // the low 32 bits hold every output byte
+  narrow32(res, n, out_bytes, out);
 }
 
 bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why) {
@@ -944,17 +1106,21 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   refuse_unknown(core, bmu_[2 * u.a] | bmu_[2 * u.a + 1], "vsrs");
   std::string why;
   if (!srs_mode_known(shift, rnd, sat, sign, &why)) core.fail("vsrs: " + why);
-  int64_t in[64];  // accumulator lanes are read signed, both 512-bit halves
-  widen_lanes(acc_[u.a].data(), in_b, true, in);
-  widen_lanes(acc_[u.a].data() + 64, in_b, true, in + 64 / in_b);
-  int64_t res[64];
-  if (in_b <= 4) srs_lanes32(in, lanes, shift, rnd, sat, sign, 8 * out_b, res);
-  else for (int i = 0; i < lanes; ++i) res[i] = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
-  uint8_t out[64];
-  switch (out_b) {  // the low out_b bytes of each result (two's complement), lane i at bytes out_b * i
-    case 1: narrow_lanes<uint8_t>(res, lanes, out); break;
-    case 2: narrow_lanes<uint16_t>(res, lanes, out); break;
-    default: narrow_lanes<uint32_t>(res, lanes, out); break;
+  uint8_t out[64];  // the low out_b bytes of each result (two's complement), lane i at bytes out_b * i
+  if (in_b == 4) {
+    srs_acc32(acc_[u.a].data(), lanes, shift, rnd, sat, sign, out_b, out);  // the two 512-bit halves are contiguous
+  } else {
+    int64_t in[64];  // accumulator lanes are read signed, both 512-bit halves
+    widen_lanes(acc_[u.a].data(), in_b, true, in);
+    widen_lanes(acc_[u.a].data() + 64, in_b, true, in + 64 / in_b);
+    int64_t res[64];
+    if (in_b <= 4) srs_lanes32(in, lanes, shift, rnd, sat, sign, 8 * out_b, res);
+    else for (int i = 0; i < lanes; ++i) res[i] = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
+    switch (out_b) {
+      case 1: narrow_lanes<uint8_t>(res, lanes, out); break;
+      case 2: narrow_lanes<uint16_t>(res, lanes, out); break;
+      default: narrow_lanes<uint32_t>(res, lanes, out); break;
+    }
   }
   const int bytes = lanes * out_b;
   if (mode == 7) {
@@ -1420,32 +1586,21 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       // vshuffle d, x1, x2, r: a 2-D transpose of x1 || x2 (shuffle_mode above). II_VSHUFFLE
       // [2, 1, 1, 1], bypasses [MOV, MOV, MOV, No].
       const uint32_t m = core.regs_[static_cast<uint8_t>(u.imm)];
-      static const ShufflePermutations perms;
+      const ShufflePermutations& perms = shuffle_permutations();
       if (m >= 48 || !perms.known[m]) {
         std::snprintf(buf, sizeof buf, "vshuffle mode %u: no public fact fixes it (only 0-38, 44 and 45 are 512- or 1024-bit transposes)", m);
         core.fail(buf);
       }
-      const auto& perm = core.prog_.rules().vector.shuffle_transposed ? perms.transposed[m] : perms.straight[m];
+      const bool transposed = core.prog_.rules().vector.shuffle_transposed;
       uint32_t ua, ub;
       uint8_t in[128];
       std::memcpy(in, read_x(u.a, true, core.cycle_, &ua), 64);
       std::memcpy(in + 64, read_x(u.b, true, core.cycle_, &ub), 64);
       Write& w = later(core, 2);
       w.file = u.c, w.idx = u.d, w.offset = 0, w.bytes = 64;
-      switch (perms.piece[m]) {
-        case 2: gather_pieces<uint16_t>(in, perm.data(), w.data); break;
-        case 4: gather_pieces<uint32_t>(in, perm.data(), w.data); break;
-        case 8: gather_pieces<uint64_t>(in, perm.data(), w.data); break;
-        default: gather_pieces<uint8_t>(in, perm.data(), w.data); break;
-      }
-      w.unknown = 0;
-      if (ua | ub) {  // undetermined lanes move with their bytes: unit k from the units of bytes perm[2k], perm[2k+1]
-        const uint64_t in_units = ua | static_cast<uint64_t>(ub) << 32;
-        uint32_t out_units = 0;
-        for (int k = 0; k < 32; ++k)
-          out_units |= static_cast<uint32_t>(((in_units >> (perm[2 * k] / 2)) | (in_units >> (perm[2 * k + 1] / 2))) & 1) << k;
-        w.unknown = out_units;
-      }
+      shuffle_bytes(m, transposed, in, w.data);
+      // Undetermined lanes move with their bytes: unit k from the units of bytes perm[2k], perm[2k+1].
+      w.unknown = perms.undetermined(m, transposed, ua | static_cast<uint64_t>(ub) << 32);
       if (u.c == kFileX) forward_x(w, core.cycle_);
       return;
     }

@@ -186,6 +186,18 @@ bool fp32_to_bf16(uint32_t f, uint32_t mode, uint16_t* out);
 bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why);
 // srs_lane over n lanes of at most 32 bits each, for a mode srs_lane accepts (the fast form vsrs uses).
 void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out);
+// vsrs's bytes from n (<= 64) 32-bit accumulator lanes (acc, little-endian) to out_bytes-byte lanes,
+// for a mode srs_lane accepts: srs_lanes32 and the narrowing, the fast form vsrs uses.
+void srs_acc32(const uint8_t* acc, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int out_bytes, uint8_t* out);
+
+// vshuffle's 64 result bytes from x1 || x2 (`in`, 128 bytes) for a mode with a fact (0..38, 44,
+// 45), its R x C transpose or, with `transposed`, the C x R one (the mutation rule): the
+// _reference form moves byte k from its permutation entry one byte at a time; shuffle_bytes is the
+// fast form vshuffle uses (pshufb where the CPU has SSSE3, shuffle_bytes_portable otherwise, which
+// moves whole elements).
+void shuffle_bytes(uint32_t mode, bool transposed, const uint8_t* in, uint8_t* out);
+void shuffle_bytes_portable(uint32_t mode, bool transposed, const uint8_t* in, uint8_t* out);
+void shuffle_bytes_reference(uint32_t mode, bool transposed, const uint8_t* in, uint8_t* out);
 
 // vmul / vmac's products, 32 lanes (docs/aie2-vector.md "vmul / vmac"): mul_elem_32 (16 x 16 bit)
 // and mul_conv_32x8 (8 taps of 8 x 8 bit), operands read signed or unsigned; the _reference forms

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <algorithm>
+#include <array>
 #include <map>
 #include <random>
 #include <sstream>
@@ -530,6 +531,31 @@ TEST_CASE("vector bundles: vshuffle applies each named 2-D transpose of x1 || x2
   CHECK(far.error.find("vshift by 64 bytes") != std::string::npos);
 }
 
+TEST_CASE("vector: shuffle_bytes (vshuffle's fast form: pshufb under SSSE3) and shuffle_bytes_portable (whole elements) equal the byte-by-byte permutation on every mode with a fact, both orientations, 200 seeded inputs each") {
+  // The permutations themselves are held to the transposes' facts by the bundle test above
+  // ("vshuffle applies each named 2-D transpose ..."); here the fast form must move the same bytes.
+  std::mt19937 rng(4242);
+  int compared = 0;
+  for (uint32_t m = 0; m < 46; ++m) {
+    if (m > 38 && m < 44) continue;
+    for (bool transposed : {false, true})
+      for (int trial = 0; trial < 200; ++trial) {
+        uint8_t in[128], got[64], portable[64], want[64];
+        for (auto& b : in) b = static_cast<uint8_t>(rng());
+        if (trial == 0)
+          for (int i = 0; i < 128; ++i) in[i] = static_cast<uint8_t>(i);  // each byte its own index
+        shuffle_bytes(m, transposed, in, got);
+        shuffle_bytes_portable(m, transposed, in, portable);
+        shuffle_bytes_reference(m, transposed, in, want);
+        INFO("mode " << m << (transposed ? " transposed" : "") << ", trial " << trial);
+        REQUIRE(std::memcmp(got, want, 64) == 0);
+        REQUIRE(std::memcmp(portable, want, 64) == 0);
+        ++compared;
+      }
+  }
+  CHECK(compared == 41 * 2 * 200);
+}
+
 TEST_CASE("vector: the SSE2 products of vmul / vmac (mul_elem_32, mul_conv_32x8) equal the lane-by-lane definition, every sign, on 4,000 seeded pairs and the extremes") {
   // UG1583's formulas written here: mul_elem_C out[i] = X[i] Y[i] over 16-bit lanes; mul_conv_MxN
   // out[x] = sum_u G(u) F(x + u), u = 0..7, F the bytes of X, G the bytes of Y; lanes read signed
@@ -624,6 +650,17 @@ TEST_CASE("vector bundles: undetermined lanes move with their bytes through vshu
       if (src(k) >= 0 && unit_of(in_units, src(k))) out |= 1u << (k / 2);
     return out;
   };
+  // The moved bytes themselves are checked by the test above; here the data are all zero, so each
+  // mode's permutation is read back from a run whose x0 || x1 bytes are their own indices.
+  std::array<std::array<uint8_t, 64>, 46> shuffle_perm{};
+  for (uint32_t m = 0; m < 46; ++m) {
+    if (m > 38 && m < 44) continue;
+    VecRun idx({{enc::scl_r(3), m}}, {kShuffle}, [](Core& c) {
+      for (int i = 0; i < 64; ++i) c.vector_unit().x(0)[i] = static_cast<uint8_t>(i), c.vector_unit().x(1)[i] = static_cast<uint8_t>(64 + i);
+    });
+    REQUIRE(idx.error.empty());
+    std::memcpy(shuffle_perm[m].data(), idx.core->vector_unit().x(2), 64);
+  }
   for (int trial = 0; trial < 40; ++trial) {
     uint32_t u0 = rng(), u1 = rng();
     if (trial % 4 == 1) u0 = 0;
@@ -633,16 +670,12 @@ TEST_CASE("vector bundles: undetermined lanes move with their bytes through vshu
       c.vector_unit().x_unknown(0) = u0;
       c.vector_unit().x_unknown(1) = u1;
     };
-    for (uint32_t m : {0u, 2u, 7u, 12u, 21u, 29u, 35u, 38u, 45u}) {  // 8/16/32/64/128-bit transposes, the flip
+    for (uint32_t m = 0; m < 46; ++m) {  // every mode with a fact: 0..38 (transposes, the flip), 44, 45
+      if (m > 38 && m < 44) continue;
       VecRun r({{enc::scl_r(3), m}}, {kShuffle}, init);
       REQUIRE(r.error.empty());
-      // The moved bytes themselves are checked by the test above; here the data are all zero, so the
-      // permutation is read back from a run whose x0 || x1 bytes are their own indices.
-      VecRun idx({{enc::scl_r(3), m}}, {kShuffle}, [](Core& c) {
-        for (int i = 0; i < 64; ++i) c.vector_unit().x(0)[i] = static_cast<uint8_t>(i), c.vector_unit().x(1)[i] = static_cast<uint8_t>(64 + i);
-      });
-      const uint8_t* perm = idx.core->vector_unit().x(2);
-      CHECK(r.core->vector_unit().x_unknown(2) == expect(both, [&](int k) { return perm[k]; }));
+      INFO("vshuffle mode " << m << ", trial " << trial);
+      CHECK(r.core->vector_unit().x_unknown(2) == expect(both, [&](int k) { return shuffle_perm[m][k]; }));
     }
     for (uint32_t sh : {0u, 1u, 2u, 7u, 33u, 62u, 63u}) {
       VecRun r({{enc::scl_r(25), sh}}, {kShift}, init);
@@ -777,7 +810,7 @@ TEST_CASE("vector: srs_lane rounds by every named crRnd mode and saturates by cr
   CHECK_FALSE(srs_lane(1, 4, 0, 3, false, 8, &out, &why));
 }
 
-TEST_CASE("vector: srs_lanes32 (vsrs's branch-free lanes) equals srs_lane, lane by lane, on every accepted shift, crRnd, crSat, sign and width") {
+TEST_CASE("vector: srs_lanes32 (vsrs's branch-free lanes) and srs_acc32 (its 32-bit lanes, SSE2) equal srs_lane, lane by lane, on every accepted shift, crRnd, crSat, sign and width") {
   // srs_lane is the rule (the hand-worked test above); the fast form must give its integers on
   // 32-bit lanes: random values, ties and near-ties at every shift, and the bounds.
   std::mt19937_64 rng(5150);
@@ -805,12 +838,24 @@ TEST_CASE("vector: srs_lanes32 (vsrs's branch-free lanes) equals srs_lane, lane 
               if (sat == 3 && !sgn) continue;
               int64_t got[64];
               srs_lanes32(in, 64, shift, rnd, sat, sgn, bits, got);
+              // srs_acc32 (the 32-bit accumulator lanes vsrs reads, 32-bit host lanes up to shift 31):
+              // its bytes are the low bits/8 bytes of each of srs_lane's results.
+              uint8_t acc[256], bytes[256];
+              for (int i = 0; i < 64; ++i) {
+                const int32_t v = static_cast<int32_t>(in[i]);
+                std::memcpy(acc + 4 * i, &v, 4);
+              }
+              srs_acc32(acc, 64, shift, rnd, sat, sgn, bits / 8, bytes);
               for (int i = 0; i < 64; ++i) {
                 int64_t want;
                 std::string why;
                 REQUIRE(srs_lane(in[i], shift, rnd, sat, sgn, bits, &want, &why));
                 INFO("v " << in[i] << " shift " << shift << " crRnd " << rnd << " crSat " << sat << " signed " << sgn << " bits " << bits);
                 REQUIRE(got[i] == want);
+                for (int k = 0; k < bits / 8; ++k) {
+                  INFO("srs_acc32, lane " << i << " byte " << k);
+                  REQUIRE(bytes[i * bits / 8 + k] == static_cast<uint8_t>(static_cast<uint64_t>(want) >> (8 * k)));
+                }
                 ++checked;
               }
             }

@@ -589,6 +589,38 @@ void srs_acc32(const uint8_t* acc, int n, uint32_t shift, uint32_t rnd, uint32_t
   narrow32(res, n, out_bytes, out);
 }
 
+// 32 lanes, four at a time: s = acc + p, or p - acc when negated, wrapping; a lane left 32 bits
+// exactly when the wrapped sum's sign contradicts its operands' (an add of two same-signed terms
+// whose sum has the other sign; a subtraction p - acc whose operands differ in sign and whose
+// result's sign is not p's). -acc itself is never formed, so acc = -2^31 needs no case of its own.
+bool accumulate32(const int32_t* acc, const int32_t* products, bool negate, int32_t* out) {
+#if defined(__SSE2__)
+  __m128i bad = _mm_setzero_si128();
+  for (int i = 0; i < 32; i += 4) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(acc + i));
+    const __m128i p = _mm_loadu_si128(reinterpret_cast<const __m128i*>(products + i));
+    __m128i s;
+    if (negate) {
+      s = _mm_sub_epi32(p, a);
+      bad = _mm_or_si128(bad, _mm_and_si128(_mm_xor_si128(p, a), _mm_xor_si128(p, s)));
+    } else {
+      s = _mm_add_epi32(a, p);
+      bad = _mm_or_si128(bad, _mm_and_si128(_mm_xor_si128(a, s), _mm_xor_si128(p, s)));
+    }
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), s);
+  }
+  return _mm_movemask_ps(_mm_castsi128_ps(bad)) == 0;
+#else
+  bool fits = true;
+  for (int i = 0; i < 32; ++i) {
+    const int64_t s = (negate ? -int64_t{acc[i]} : int64_t{acc[i]}) + products[i];
+    fits &= s >= INT32_MIN && s <= INT32_MAX;
+    out[i] = static_cast<int32_t>(s);
+  }
+  return fits;
+#endif
+}
+
 bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why) {
   if (!srs_mode_known(shift, rnd, sat, signed_out, why)) return false;
   *out = srs_known_lane(v, shift, rnd, sat, signed_out, bits);
@@ -1011,11 +1043,16 @@ void VectorUnit::run_late(Core& core, LateSlot& s, uint64_t cycle) {
     const int64_t neg = l.flags & 2 ? -1 : 0;  // negate as (a ^ -1) + 1
     int64_t sum[32];
     uint64_t wide = 0;  // one test for all lanes; the first lane that does not fit is named below
-    for (int i = 0; i < 32; ++i) {
-      sum[i] = ((in[i] ^ neg) - neg) + l.lanes[i];
-      wide |= (static_cast<uint64_t>(sum[i]) + 0x80000000u) >> 32;  // nonzero outside -2^31 .. 2^31 - 1
+    const bool narrow = l.flags & 8;
+    if (narrow && accumulate32(in, l.lanes32, neg != 0, out)) {
+      wide = 0;
+    } else {
+      for (int i = 0; i < 32; ++i) {
+        sum[i] = ((in[i] ^ neg) - neg) + (narrow ? int64_t{l.lanes32[i]} : l.lanes[i]);
+        wide |= (static_cast<uint64_t>(sum[i]) + 0x80000000u) >> 32;  // nonzero outside -2^31 .. 2^31 - 1
+      }
+      for (int i = 0; i < 32; ++i) out[i] = static_cast<int32_t>(sum[i]);
     }
-    for (int i = 0; i < 32; ++i) out[i] = static_cast<int32_t>(sum[i]);
     if (wide)
       for (int i = 0; i < 32; ++i)
         if (sum[i] != out[i]) {
@@ -1064,12 +1101,23 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   // into the late read that carries them there.
   const bool accumulates = u.c != 0 && !zero;
   Late* l = accumulates ? &late(core, 3) : nullptr;
+  const bool negate_products = (u.c == 2) != mul_neg;  // vmsc subtracts them; dynMulNeg inverts that (VecConf)
+  if (accumulates && (conv || sign_x || sign_y)) {
+    // Every product here and its negation fit 32 bits (|p| < 2^31: a signed 16-bit operand's
+    // product magnitude is at most 2^15 (2^16 - 1) or 2^30; the convolution's 8 x 255 x 255), so
+    // the accumulate runs in 32-bit lanes (run_late, accumulate32).
+    int64_t p[32];
+    if (elem16) elem16_products(xs, ys, sign_x, sign_y, p);
+    else conv_products(xs, ys, sign_x, sign_y, p);
+    for (int i = 0; i < 32; ++i) l->lanes32[i] = static_cast<int32_t>(negate_products ? -p[i] : p[i]);
+    l->kind = kVMulMac, l->d = u.d, l->a = u.width, l->flags = static_cast<uint8_t>((acc0_neg ? 2 : 0) | 8);
+    return;
+  }
   int64_t own[32];
   int64_t* const p = accumulates ? l->lanes : own;
   if (elem16) elem16_products(xs, ys, sign_x, sign_y, p);
   else conv_products(xs, ys, sign_x, sign_y, p);
-  // vmsc subtracts the products; dynMulNeg inverts the instruction's own sign of them (VecConf).
-  if ((u.c == 2) != mul_neg)
+  if (negate_products)
     for (int i = 0; i < 32; ++i) p[i] = -p[i];
   if (!accumulates) {
     // No accumulator input (vmul, or dynZeroAccum "Replace default first accumulator with zeros").

@@ -109,8 +109,9 @@ class VectorUnit {
     bool sign;
     uint8_t bytes[64];      // vldb.unpack: the loaded bytes
     int64_t lanes[32];      // vmac / vmsc: the product sums computed from x, y and conf at issue
+    int32_t lanes32[32];    // the same when every one fits 32 bits with its negation (flags bit 3; accumulate32)
     uint32_t unknown;
-    uint8_t flags;          // vmac: bit 0 zero the accumulator input, bit 1 negate it, bit 2 negate the products
+    uint8_t flags;          // vmac: bit 1 negate the accumulator input, bit 3 the products are in lanes32
   };
   struct LateSlot {
     int n = 0;
@@ -186,6 +187,10 @@ bool fp32_to_bf16(uint32_t f, uint32_t mode, uint16_t* out);
 bool srs_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out, std::string* why);
 // srs_lane over n lanes of at most 32 bits each, for a mode srs_lane accepts (the fast form vsrs uses).
 void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int bits, int64_t* out);
+// vmac's accumulate for products that fit 32 bits with their negation: out[i] = (negate ? -acc[i] :
+// acc[i]) + products[i] in 32-bit host lanes (SSE2), false when a lane's exact sum leaves 32 bits
+// (out is then unspecified: vmac refuses the lane, naming it from the 64-bit sums).
+bool accumulate32(const int32_t* acc, const int32_t* products, bool negate, int32_t* out);
 // vsrs's bytes from n (<= 64) 32-bit accumulator lanes (acc, little-endian) to out_bytes-byte lanes,
 // for a mode srs_lane accepts: srs_lanes32 and the narrowing, the fast form vsrs uses.
 void srs_acc32(const uint8_t* acc, int n, uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, int out_bytes, uint8_t* out);

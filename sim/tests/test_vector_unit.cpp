@@ -974,6 +974,104 @@ TEST_CASE("vector: srs_lane equals a long-double oracle of the mode descriptions
   CHECK(checked == 200000);
 }
 
+TEST_CASE("vector: accumulate32 (vmac's 32-bit accumulate) is true exactly when every lane's exact sum fits 32 bits, and then equals it, on 20,000 seeded sets with the bounds") {
+  std::mt19937 rng(3141);
+  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, INT32_MAX, INT32_MAX - 1, 0, -1, 1, 1 << 30, -(1 << 30)};
+  auto pick = [&](bool product) {
+    const uint32_t r = rng();
+    if (r % 3 == 0) return product && edges[r % 9] == INT32_MIN ? INT32_MIN + 1 : edges[r % 9];  // products are never -2^31
+    if (r % 3 == 1) return static_cast<int32_t>(rng() % (1u << 20)) - (1 << 19);
+    const int32_t v = static_cast<int32_t>(rng());
+    return product && v == INT32_MIN ? 0 : v;
+  };
+  int fits = 0, leaves = 0;
+  for (int k = 0; k < 20000; ++k) {
+    int32_t acc[32], prod[32], out[32];
+    // Some sets with every lane small, so that sets whose every lane fits occur often.
+    for (int i = 0; i < 32; ++i) {
+      acc[i] = k % 2 ? pick(false) : static_cast<int32_t>(rng() % (1u << 20)) - (1 << 19);
+      prod[i] = k % 2 ? pick(true) : static_cast<int32_t>(rng() % (1u << 20)) - (1 << 19);
+    }
+    if (k % 2 && k % 7 == 0) {  // one lane at the edge of fitting
+      const int i = static_cast<int>(rng() % 32);
+      acc[i] = INT32_MAX - 5, prod[i] = static_cast<int32_t>(rng() % 11) - 5;
+    }
+    const bool negate = k % 4 >= 2;
+    bool want_fits = true;
+    int64_t want[32];
+    for (int i = 0; i < 32; ++i) {
+      want[i] = (negate ? -int64_t{acc[i]} : int64_t{acc[i]}) + prod[i];
+      want_fits &= want[i] >= INT32_MIN && want[i] <= INT32_MAX;
+    }
+    INFO("set " << k << (negate ? " negated" : ""));
+    REQUIRE(accumulate32(acc, prod, negate, out) == want_fits);
+    if (want_fits) {
+      for (int i = 0; i < 32; ++i) REQUIRE(out[i] == want[i]);
+      ++fits;
+    } else {
+      ++leaves;
+    }
+  }
+  CHECK(fits > 5000);
+  CHECK(leaves > 5000);
+}
+
+TEST_CASE("vector bundles: vmac / vmsc at the 32-bit bounds (negated accumulator, negated products, extreme operands) equal the formula or stop naming the first lane that leaves 32 bits, on 600 seeded sets") {
+  // The accumulate runs in 32-bit host lanes where the products allow it (accumulate32) and in
+  // 64-bit ones otherwise; either way each lane is (acc0Neg ? -acc : acc) + (vmsc != dynMulNeg ?
+  // -p : p) exactly (VecConf's bits 11 and 12), and a lane outside -2^31 .. 2^31 - 1 is refused.
+  std::mt19937 rng(6061);
+  const int32_t edges[] = {INT32_MIN, INT32_MIN + 1, INT32_MAX, INT32_MAX - 1, 0, -1, 1 << 30, -(1 << 30)};
+  const uint8_t bytes[] = {0x00, 0x7F, 0x80, 0xFF, 0x01};
+  int refused = 0, equal = 0;
+  for (int k = 0; k < 600; ++k) {
+    uint8_t x0[64], x4[64], x5[64];
+    const int pattern = k % 3;  // random bytes, extreme bytes, or a mix
+    for (int i = 0; i < 64; ++i) {
+      x0[i] = pattern == 0 ? static_cast<uint8_t>(rng()) : bytes[rng() % 5];
+      x4[i] = pattern == 1 ? bytes[rng() % 5] : static_cast<uint8_t>(rng());
+      x5[i] = bytes[rng() % 5];
+    }
+    int32_t acc[32];
+    for (auto& a : acc)  // one set in four at the bounds; the others within +-2^24, where most sums fit
+      a = k % 4 == 3 ? (rng() % 2 ? edges[rng() % 8] : static_cast<int32_t>(rng())) : static_cast<int32_t>(rng() % (1u << 25)) - (1 << 24);
+    const uint32_t sx = rng() & 1, sy = rng() & 1, mul_neg = rng() & 1, acc_neg = rng() & 1;
+    const bool conv = rng() & 1, vmsc = rng() & 1;
+    const uint32_t conf = (conv ? 0x088u : 0x038u) | sy << 8 | sx << 9 | mul_neg << 11 | acc_neg << 12;
+    // vmac cm8, cm0, x0, x4, r2 reads cm0; vmsc cm8, cm8, x5, x4, r2 reads cm8.
+    const uint8_t* xs = vmsc ? x5 : x0;
+    auto init = [&](Core& c) {
+      std::memcpy(c.vector_unit().x(0), x0, 64), std::memcpy(c.vector_unit().x(4), x4, 64), std::memcpy(c.vector_unit().x(5), x5, 64);
+      for (int i = 0; i < 32; ++i) set_acc_lane(c, vmsc ? 8 : 0, i, acc[i]);
+    };
+    VecRun r({{enc::scl_r(2), conf}}, {vmsc ? kVmsc : kVmac}, init);
+    int first_bad = -1;
+    int64_t want[32];
+    for (int i = 0; i < 32; ++i) {
+      int64_t p = 0;
+      if (conv) {
+        for (int u = 0; u < 8; ++u) p += (sy ? static_cast<int8_t>(x4[u]) : x4[u]) * static_cast<int64_t>(sx ? static_cast<int8_t>(xs[i + u]) : xs[i + u]);
+      } else {
+        const uint16_t a = static_cast<uint16_t>(xs[2 * i] | xs[2 * i + 1] << 8), b = static_cast<uint16_t>(x4[2 * i] | x4[2 * i + 1] << 8);
+        p = (sx ? static_cast<int16_t>(a) : a) * static_cast<int64_t>(sy ? static_cast<int16_t>(b) : b);
+      }
+      want[i] = (acc_neg ? -int64_t{acc[i]} : int64_t{acc[i]}) + (vmsc != (mul_neg != 0) ? -p : p);
+      if (first_bad < 0 && (want[i] < INT32_MIN || want[i] > INT32_MAX)) first_bad = i;
+    }
+    INFO("set " << k << " conf 0x" << std::hex << conf << std::dec << (vmsc ? " vmsc" : " vmac") << ": " << r.error);
+    if (first_bad >= 0) {
+      CHECK(r.error.find("vmac lane " + std::to_string(first_bad) + ":") != std::string::npos);
+      ++refused;
+    } else {
+      REQUIRE(r.error.empty());
+      for (int i = 0; i < 32; ++i) CHECK(acc_lane(*r.core, 8, i) == want[i]);
+      ++equal;
+    }
+  }
+  CHECK(refused > 100);  // both outcomes occur often enough to matter
+  CHECK(equal > 100);
+}
+
 TEST_CASE("vector bundles: vmul / vmac on 300 seeded operand sets equal the element-wise and convolution formulas") {
   std::mt19937 rng(99);
   for (int k = 0; k < 300; ++k) {

@@ -364,38 +364,34 @@ void conv_products_reference(const uint8_t* xs, const uint8_t* ys, bool sign_x, 
   }
 }
 
+// The 32 products' bits, two's complement in 32 bits (products32); elem16_products and
+// conv_products read them as integers, and mul_mac's 32-bit accumulate uses them as they are.
+//
 // 16 x 16 bit: the low and high halves of each 32-bit product from pmullw and pmulhuw, the high
 // half corrected for a signed operand (a negative 16-bit x is x + 2^16 read unsigned, so x y loses
 // 2^16 y: the high half loses y where x < 0, and likewise for y). Every product fits 32 bits:
 // read as signed when either operand is signed (it lies in -2^31 .. 2^31 - 1), as unsigned when
 // neither is.
-void elem16_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
-#if defined(__SSE2__)
-  for (int c = 0; c < 4; ++c) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xs + 16 * c));
-    const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ys + 16 * c));
-    __m128i hi = _mm_mulhi_epu16(x, y);
-    if (sign_x) hi = _mm_sub_epi16(hi, _mm_and_si128(_mm_srai_epi16(x, 15), y));
-    if (sign_y) hi = _mm_sub_epi16(hi, _mm_and_si128(_mm_srai_epi16(y, 15), x));
-    const __m128i lo = _mm_mullo_epi16(x, y);
-    uint32_t q[8];
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), _mm_unpacklo_epi16(lo, hi));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + 4), _mm_unpackhi_epi16(lo, hi));
-    if (sign_x || sign_y)
-      for (int k = 0; k < 8; ++k) p[8 * c + k] = static_cast<int32_t>(q[k]);
-    else
-      for (int k = 0; k < 8; ++k) p[8 * c + k] = q[k];
-  }
-#else
-  elem16_products_reference(xs, ys, sign_x, sign_y, p);
-#endif
-}
-
+//
 // 8-tap convolution: the 39 bytes of F and 8 of G widened to 16 bits once, then for each output
 // one pmaddwd of F(x..x+7) by G (four 32-bit sums of two products each), four outputs' sums
-// added across at once. Every product and sum fits 32 bits (8 x 255 x 255 < 2^31).
-void conv_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+// added across at once. Every product and sum fits 32 bits (8 x 255 x 255 < 2^31), read signed.
+namespace {
+void products32(bool elem16, const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, uint32_t* q) {
 #if defined(__SSE2__)
+  if (elem16) {
+    for (int c = 0; c < 4; ++c) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xs + 16 * c));
+      const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ys + 16 * c));
+      __m128i hi = _mm_mulhi_epu16(x, y);
+      if (sign_x) hi = _mm_sub_epi16(hi, _mm_and_si128(_mm_srai_epi16(x, 15), y));
+      if (sign_y) hi = _mm_sub_epi16(hi, _mm_and_si128(_mm_srai_epi16(y, 15), x));
+      const __m128i lo = _mm_mullo_epi16(x, y);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + 8 * c), _mm_unpacklo_epi16(lo, hi));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q + 8 * c + 4), _mm_unpackhi_epi16(lo, hi));
+    }
+    return;
+  }
   int16_t f[40], g[8];
   for (int j = 0; j < 39; ++j) f[j] = static_cast<int16_t>(sign_x ? int16_t{static_cast<int8_t>(xs[j])} : int16_t{xs[j]});
   f[39] = 0;  // read by no output's sum (x + u <= 38), loaded with the last one
@@ -407,14 +403,30 @@ void conv_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_
     // m[j] holds four partial sums of output i + j; add them across.
     const __m128i t0 = _mm_add_epi32(_mm_unpacklo_epi32(m[0], m[1]), _mm_unpackhi_epi32(m[0], m[1]));
     const __m128i t1 = _mm_add_epi32(_mm_unpacklo_epi32(m[2], m[3]), _mm_unpackhi_epi32(m[2], m[3]));
-    const __m128i r = _mm_add_epi32(_mm_unpacklo_epi64(t0, t1), _mm_unpackhi_epi64(t0, t1));
-    int32_t q[4];
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(q), r);
-    for (int j = 0; j < 4; ++j) p[i + j] = q[j];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q + i), _mm_add_epi32(_mm_unpacklo_epi64(t0, t1), _mm_unpackhi_epi64(t0, t1)));
   }
 #else
-  conv_products_reference(xs, ys, sign_x, sign_y, p);
+  int64_t p[32];
+  if (elem16) elem16_products_reference(xs, ys, sign_x, sign_y, p);
+  else conv_products_reference(xs, ys, sign_x, sign_y, p);
+  for (int i = 0; i < 32; ++i) q[i] = static_cast<uint32_t>(p[i]);
 #endif
+}
+}  // namespace
+
+void elem16_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+  uint32_t q[32];
+  products32(true, xs, ys, sign_x, sign_y, q);
+  if (sign_x || sign_y)
+    for (int i = 0; i < 32; ++i) p[i] = static_cast<int32_t>(q[i]);
+  else
+    for (int i = 0; i < 32; ++i) p[i] = q[i];
+}
+
+void conv_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+  uint32_t q[32];
+  products32(false, xs, ys, sign_x, sign_y, q);
+  for (int i = 0; i < 32; ++i) p[i] = static_cast<int32_t>(q[i]);
 }
 
 // The modes srs_lane can apply (its refusals), checked once per instruction rather than per lane.
@@ -1106,10 +1118,10 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
     // Every product here and its negation fit 32 bits (|p| < 2^31: a signed 16-bit operand's
     // product magnitude is at most 2^15 (2^16 - 1) or 2^30; the convolution's 8 x 255 x 255), so
     // the accumulate runs in 32-bit lanes (run_late, accumulate32).
-    int64_t p[32];
-    if (elem16) elem16_products(xs, ys, sign_x, sign_y, p);
-    else conv_products(xs, ys, sign_x, sign_y, p);
-    for (int i = 0; i < 32; ++i) l->lanes32[i] = static_cast<int32_t>(negate_products ? -p[i] : p[i]);
+    uint32_t q[32];
+    products32(elem16, xs, ys, sign_x, sign_y, q);
+    const uint32_t flip = negate_products ? ~0u : 0u;  // negate as (q ^ -1) + 1, modulo 2^32
+    for (int i = 0; i < 32; ++i) l->lanes32[i] = static_cast<int32_t>((q[i] ^ flip) - flip);
     l->kind = kVMulMac, l->d = u.d, l->a = u.width, l->flags = static_cast<uint8_t>((acc0_neg ? 2 : 0) | 8);
     return;
   }

@@ -1016,6 +1016,19 @@ TEST_CASE("vector: accumulate32 (vmac's 32-bit accumulate) is true exactly when 
   CHECK(leaves > 5000);
 }
 
+// Lane i of vmul / vmac's product as UG1583 writes it, X = xs and Y = ys read signed or not:
+// mul_conv_32x8 sum_u Y[u] X[i + u] over 8 bytes, or mul_elem_32 X[i] Y[i] of 16-bit lanes.
+int64_t formula_product(bool conv, const uint8_t* xs, const uint8_t* ys, uint32_t sx, uint32_t sy, int i) {
+  int64_t p = 0;
+  if (conv) {
+    for (int u = 0; u < 8; ++u) p += (sy ? static_cast<int8_t>(ys[u]) : ys[u]) * static_cast<int64_t>(sx ? static_cast<int8_t>(xs[i + u]) : xs[i + u]);
+  } else {
+    const uint16_t a = static_cast<uint16_t>(xs[2 * i] | xs[2 * i + 1] << 8), b = static_cast<uint16_t>(ys[2 * i] | ys[2 * i + 1] << 8);
+    p = (sx ? static_cast<int16_t>(a) : a) * static_cast<int64_t>(sy ? static_cast<int16_t>(b) : b);
+  }
+  return p;
+}
+
 TEST_CASE("vector bundles: vmac / vmsc at the 32-bit bounds (negated accumulator, negated products, extreme operands) equal the formula or stop naming the first lane that leaves 32 bits, on 600 seeded sets") {
   // The accumulate runs in 32-bit host lanes where the products allow it (accumulate32) and in
   // 64-bit ones otherwise; either way each lane is (acc0Neg ? -acc : acc) + (vmsc != dynMulNeg ?
@@ -1048,13 +1061,7 @@ TEST_CASE("vector bundles: vmac / vmsc at the 32-bit bounds (negated accumulator
     int first_bad = -1;
     int64_t want[32];
     for (int i = 0; i < 32; ++i) {
-      int64_t p = 0;
-      if (conv) {
-        for (int u = 0; u < 8; ++u) p += (sy ? static_cast<int8_t>(x4[u]) : x4[u]) * static_cast<int64_t>(sx ? static_cast<int8_t>(xs[i + u]) : xs[i + u]);
-      } else {
-        const uint16_t a = static_cast<uint16_t>(xs[2 * i] | xs[2 * i + 1] << 8), b = static_cast<uint16_t>(x4[2 * i] | x4[2 * i + 1] << 8);
-        p = (sx ? static_cast<int16_t>(a) : a) * static_cast<int64_t>(sy ? static_cast<int16_t>(b) : b);
-      }
+      const int64_t p = formula_product(conv, xs, x4, sx, sy, i);
       want[i] = (acc_neg ? -int64_t{acc[i]} : int64_t{acc[i]}) + (vmsc != (mul_neg != 0) ? -p : p);
       if (first_bad < 0 && (want[i] < INT32_MIN || want[i] > INT32_MAX)) first_bad = i;
     }
@@ -1089,13 +1096,7 @@ TEST_CASE("vector bundles: vmul / vmac on 300 seeded operand sets equal the elem
     VecRun r({{enc::scl_r(2), conf}}, {kVmac}, init);  // vmac cm8, cm0, x0, x4, r2
     bool overflow = false;  // unsigned 16 x 16-bit products reach 2^32: such a lane must be refused
     for (int i = 0; i < 32; ++i) {
-      int64_t p = 0;
-      if (conv) {
-        for (int u = 0; u < 8; ++u) p += (sy ? static_cast<int8_t>(x4[u]) : x4[u]) * static_cast<int64_t>(sx ? static_cast<int8_t>(x0[i + u]) : x0[i + u]);
-      } else {
-        const uint16_t a = static_cast<uint16_t>(x0[2 * i] | x0[2 * i + 1] << 8), b = static_cast<uint16_t>(x4[2 * i] | x4[2 * i + 1] << 8);
-        p = (sx ? static_cast<int16_t>(a) : a) * static_cast<int64_t>(sy ? static_cast<int16_t>(b) : b);
-      }
+      const int64_t p = formula_product(conv, x0, x4, sx, sy, i);
       INFO("set " << k << " lane " << i << " conf 0x" << std::hex << conf);
       const int64_t want = acc0[i] + p;
       if (want < INT32_MIN || want > INT32_MAX) overflow = true;

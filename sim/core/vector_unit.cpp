@@ -481,6 +481,7 @@ inline int64_t srs_known_lane(int64_t v, uint32_t shift, uint32_t rnd, uint32_t 
   return std::min(std::max(res, sat == 3 ? lo + 1 : lo), hi);
 }
 
+namespace {
 // Every rounding mode as a bias: floor((v + bias) / 2^shift) for a bias that depends on the mode,
 // the sign of v and, for the two to-nearest-even/odd modes, the parity of floor(v / 2^shift) (a
 // tie rounds up by the bias exactly when the mode rounds it up). Every bias lies in 0 .. 2^shift - 1.
@@ -506,6 +507,8 @@ SrsBias srs_bias(uint32_t shift, uint32_t rnd) {
   }
   return b;
 }
+
+}  // namespace
 
 // srs_known_lane over lanes of at most 32 bits, without a branch per lane (srs_bias); saturation
 // is a clamp or the low bits. A 32-bit lane plus a bias below 2^59 cannot overflow 64 bits. The
@@ -539,6 +542,7 @@ void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_
   else sat ? lanes(No{}, Yes{}) : lanes(No{}, No{});
 }
 
+namespace {
 // The low out_bytes bytes of each of n 32-bit results, packed little-endian.
 void narrow32(const int32_t* r, int n, int out_bytes, uint8_t* out) {
   if (out_bytes == 4) return void(std::memcpy(out, r, 4 * static_cast<size_t>(n)));
@@ -551,6 +555,8 @@ void narrow32(const int32_t* r, int n, int out_bytes, uint8_t* out) {
     }
   }
 }
+
+}  // namespace
 
 // vsrs of 32-bit accumulator lanes (acc: n of them, little-endian) to out_bytes-byte lanes, for a
 // mode srs_lane accepts: the bytes srs_lanes32 and the narrowing give. For shifts 0..31 four lanes

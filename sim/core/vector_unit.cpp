@@ -63,12 +63,22 @@ void widen_lanes(const uint8_t* v, int e, bool sign, int64_t* out) {
   }
 }
 
-// The low sizeof(T) bytes of each of n results, packed little-endian (n * sizeof(T) <= 64).
-template <typename T>
-void narrow_lanes(const int64_t* r, int n, uint8_t* out) {
-  T o[64 / sizeof(T)];
-  for (int i = 0; i < n; ++i) o[i] = static_cast<T>(r[i]);
-  std::memcpy(out, o, sizeof(T) * static_cast<size_t>(n));
+// The low sizeof(T) bytes of each of n results, packed little-endian.
+template <typename T, typename R>
+void narrow_as(const R* r, int n, uint8_t* out) {
+  for (int i = 0; i < n; ++i) {
+    const T v = static_cast<T>(r[i]);
+    std::memcpy(out + sizeof(T) * static_cast<size_t>(i), &v, sizeof(T));
+  }
+}
+// The low out_bytes (1, 2 or 4) bytes of each of n results, lane i at bytes out_bytes * i.
+template <typename R>
+void narrow_lanes(const R* r, int n, int out_bytes, uint8_t* out) {
+  switch (out_bytes) {
+    case 1: return narrow_as<uint8_t>(r, n, out);
+    case 2: return narrow_as<uint16_t>(r, n, out);
+    default: return narrow_as<uint32_t>(r, n, out);
+  }
 }
 
 // Lane i of e-byte elements, sign- or zero-extended.
@@ -155,7 +165,7 @@ struct ShufflePermutations {
   };
   std::array<std::array<std::array<BlockSources, 4>, 48>, 2> controls{};
   ShufflePermutations() {
-    fill();
+    fill_permutations();
     for (int t = 0; t < 2; ++t)
       for (uint32_t m = 0; m < 48; ++m) {
         const auto& perm = (t ? transposed : straight)[m];
@@ -175,7 +185,7 @@ struct ShufflePermutations {
         }
       }
   }
-  void fill() {
+  void fill_permutations() {
     for (uint32_t m = 0; m < 48; ++m) {
       ShuffleMode sm = shuffle_mode(m);
       piece[m] = static_cast<uint8_t>(std::min(sm.e / 8, 8));
@@ -542,22 +552,6 @@ void srs_lanes32(const int64_t* in, int n, uint32_t shift, uint32_t rnd, uint32_
   else sat ? lanes(No{}, Yes{}) : lanes(No{}, No{});
 }
 
-namespace {
-// The low out_bytes bytes of each of n 32-bit results, packed little-endian.
-void narrow32(const int32_t* r, int n, int out_bytes, uint8_t* out) {
-  if (out_bytes == 4) return void(std::memcpy(out, r, 4 * static_cast<size_t>(n)));
-  for (int i = 0; i < n; ++i) {
-    if (out_bytes == 2) {
-      const uint16_t v = static_cast<uint16_t>(r[i]);
-      std::memcpy(out + 2 * i, &v, 2);
-    } else {
-      out[i] = static_cast<uint8_t>(r[i]);
-    }
-  }
-}
-
-}  // namespace
-
 // vsrs of 32-bit accumulator lanes (acc: n of them, little-endian) to out_bytes-byte lanes, for a
 // mode srs_lane accepts: the bytes srs_lanes32 and the narrowing give. For shifts 0..31 four lanes
 // at a time in 32-bit host lanes (SSE2): with q = v >> shift (arithmetic) and r = v mod 2^shift,
@@ -592,19 +586,17 @@ void srs_acc32(const uint8_t* acc, int n, uint32_t shift, uint32_t rnd, uint32_t
       }
       _mm_storeu_si128(reinterpret_cast<__m128i*>(res + i), r);
     }
-    return narrow32(res, n, out_bytes, out);  // without saturation, the low bits are the result (srs_known_lane)
+    return narrow_lanes(res, n, out_bytes, out);  // without saturation, the low bits are the result (srs_known_lane)
   }
 #endif
-  int64_t in[64] = {}, wide[64];  // zeroed: the compiler cannot see n <= 64
-  int32_t res[64];
+  int64_t in[64] = {}, res[64];  // zeroed: the compiler cannot see n <= 64
   for (int i = 0; i < n; ++i) {
     int32_t v;
     std::memcpy(&v, acc + 4 * i, 4);
     in[i] = v;
   }
-  srs_lanes32(in, n, shift, rnd, sat, signed_out, bits, wide);
-  for (int i = 0; i < n; ++i) res[i] = static_cast<int32_t>(wide[i]);  // the low 32 bits hold every output byte
-  narrow32(res, n, out_bytes, out);
+  srs_lanes32(in, n, shift, rnd, sat, signed_out, bits, res);
+  narrow_lanes(res, n, out_bytes, out);
 }
 
 // 32 lanes, four at a time: s = acc + p, or p - acc when negated, wrapping; a lane left 32 bits
@@ -1062,9 +1054,7 @@ void VectorUnit::run_late(Core& core, LateSlot& s, uint64_t cycle) {
     int64_t sum[32];
     uint64_t wide = 0;  // one test for all lanes; the first lane that does not fit is named below
     const bool narrow = l.flags & 8;
-    if (narrow && accumulate32(in, l.lanes32, neg != 0, out)) {
-      wide = 0;
-    } else {
+    if (!narrow || !accumulate32(in, l.lanes32, neg != 0, out)) {  // else every lane fit: out holds the sums
       for (int i = 0; i < 32; ++i) {
         sum[i] = ((in[i] ^ neg) - neg) + (narrow ? int64_t{l.lanes32[i]} : l.lanes[i]);
         wide |= (static_cast<uint64_t>(sum[i]) + 0x80000000u) >> 32;  // nonzero outside -2^31 .. 2^31 - 1
@@ -1119,6 +1109,7 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   // into the late read that carries them there.
   const bool accumulates = u.c != 0 && !zero;
   Late* l = accumulates ? &late(core, 3) : nullptr;
+  if (l) l->kind = kVMulMac, l->d = u.d, l->a = u.width, l->flags = static_cast<uint8_t>(acc0_neg ? 2 : 0);
   const bool negate_products = (u.c == 2) != mul_neg;  // vmsc subtracts them; dynMulNeg inverts that (VecConf)
   if (accumulates && (conv || sign_x || sign_y)) {
     // Every product here and its negation fit 32 bits (|p| < 2^31: a signed 16-bit operand's
@@ -1128,7 +1119,7 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
     products32(elem16, xs, ys, sign_x, sign_y, q);
     const uint32_t flip = negate_products ? ~0u : 0u;  // negate as (q ^ -1) + 1, modulo 2^32
     for (int i = 0; i < 32; ++i) l->lanes32[i] = static_cast<int32_t>((q[i] ^ flip) - flip);
-    l->kind = kVMulMac, l->d = u.d, l->a = u.width, l->flags = static_cast<uint8_t>((acc0_neg ? 2 : 0) | 8);
+    l->flags |= 8;
     return;
   }
   int64_t own[32];
@@ -1151,7 +1142,6 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
     }
     return;
   }
-  l->kind = kVMulMac, l->d = u.d, l->a = u.width, l->flags = static_cast<uint8_t>(acc0_neg ? 2 : 0);
 }
 
 // vsrs / vst.srs (docs/aie2-vector.md "SRS"): every signed accumulator lane through srs_lane,
@@ -1172,7 +1162,9 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   refuse_unknown(core, bmu_[2 * u.a] | bmu_[2 * u.a + 1], "vsrs");
   std::string why;
   if (!srs_mode_known(shift, rnd, sat, sign, &why)) core.fail("vsrs: " + why);
-  uint8_t out[64];  // the low out_b bytes of each result (two's complement), lane i at bytes out_b * i
+  // The low out_b bytes of each result (two's complement), lane i at bytes out_b * i: 32 or 64 bytes for
+  // the decoded (out, in) pairs, room for any lanes x out_b so that no narrowing can run past it.
+  uint8_t out[256];
   if (in_b == 4) {
     srs_acc32(acc_[u.a].data(), lanes, shift, rnd, sat, sign, out_b, out);  // the two 512-bit halves are contiguous
   } else {
@@ -1182,11 +1174,7 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
     int64_t res[64];
     if (in_b <= 4) srs_lanes32(in, lanes, shift, rnd, sat, sign, 8 * out_b, res);
     else for (int i = 0; i < lanes; ++i) res[i] = srs_known_lane(in[i], shift, rnd, sat, sign, 8 * out_b);
-    switch (out_b) {
-      case 1: narrow_lanes<uint8_t>(res, lanes, out); break;
-      case 2: narrow_lanes<uint16_t>(res, lanes, out); break;
-      default: narrow_lanes<uint32_t>(res, lanes, out); break;
-    }
+    narrow_lanes(res, lanes, out_b, out);
   }
   const int bytes = lanes * out_b;
   if (mode == 7) {

@@ -108,8 +108,10 @@ class VectorUnit {
     uint8_t d, a, width;
     bool sign;
     uint8_t bytes[64];      // vldb.unpack: the loaded bytes
-    int64_t lanes[32];      // vmac / vmsc: the product sums computed from x, y and conf at issue
-    int32_t lanes32[32];    // the same when every one fits 32 bits with its negation (flags bit 3; accumulate32)
+    union {                 // vmac / vmsc: the product sums computed from x, y and conf at issue,
+      int64_t lanes[32];    // as 64-bit integers,
+      int32_t lanes32[32];  // or as 32-bit ones when every one fits with its negation (flags bit 3; accumulate32)
+    };
     uint32_t unknown;
     uint8_t flags;          // vmac: bit 1 negate the accumulator input, bit 3 the products are in lanes32
   };

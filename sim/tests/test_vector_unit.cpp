@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <vector>
 
 #include "fixtures/testing/test_support.hpp"
 #include "sim/core/core.hpp"
@@ -531,13 +532,23 @@ TEST_CASE("vector bundles: vshuffle applies each named 2-D transpose of x1 || x2
   CHECK(far.error.find("vshift by 64 bytes") != std::string::npos);
 }
 
+// vshuffle's modes with a public fact (0..38, 44, 45; vector_unit.hpp's shuffle_bytes).
+const std::vector<uint32_t>& shuffle_modes_with_a_fact() {
+  static const std::vector<uint32_t> modes = [] {
+    std::vector<uint32_t> m;
+    for (uint32_t k = 0; k < 46; ++k)
+      if (k <= 38 || k >= 44) m.push_back(k);
+    return m;
+  }();
+  return modes;
+}
+
 TEST_CASE("vector: shuffle_bytes (vshuffle's fast form: pshufb under SSSE3) and shuffle_bytes_portable (whole elements) equal the byte-by-byte permutation on every mode with a fact, both orientations, 200 seeded inputs each") {
   // The permutations themselves are held to the transposes' facts by the bundle test above
   // ("vshuffle applies each named 2-D transpose ..."); here the fast form must move the same bytes.
   std::mt19937 rng(4242);
   int compared = 0;
-  for (uint32_t m = 0; m < 46; ++m) {
-    if (m > 38 && m < 44) continue;
+  for (uint32_t m : shuffle_modes_with_a_fact()) {
     for (bool transposed : {false, true})
       for (int trial = 0; trial < 200; ++trial) {
         uint8_t in[128], got[64], portable[64], want[64];
@@ -553,6 +564,7 @@ TEST_CASE("vector: shuffle_bytes (vshuffle's fast form: pshufb under SSSE3) and 
         ++compared;
       }
   }
+  CHECK(shuffle_modes_with_a_fact().size() == 41);
   CHECK(compared == 41 * 2 * 200);
 }
 
@@ -653,8 +665,7 @@ TEST_CASE("vector bundles: undetermined lanes move with their bytes through vshu
   // The moved bytes themselves are checked by the test above; here the data are all zero, so each
   // mode's permutation is read back from a run whose x0 || x1 bytes are their own indices.
   std::array<std::array<uint8_t, 64>, 46> shuffle_perm{};
-  for (uint32_t m = 0; m < 46; ++m) {
-    if (m > 38 && m < 44) continue;
+  for (uint32_t m : shuffle_modes_with_a_fact()) {
     VecRun idx({{enc::scl_r(3), m}}, {kShuffle}, [](Core& c) {
       for (int i = 0; i < 64; ++i) c.vector_unit().x(0)[i] = static_cast<uint8_t>(i), c.vector_unit().x(1)[i] = static_cast<uint8_t>(64 + i);
     });
@@ -670,8 +681,7 @@ TEST_CASE("vector bundles: undetermined lanes move with their bytes through vshu
       c.vector_unit().x_unknown(0) = u0;
       c.vector_unit().x_unknown(1) = u1;
     };
-    for (uint32_t m = 0; m < 46; ++m) {  // every mode with a fact: 0..38 (transposes, the flip), 44, 45
-      if (m > 38 && m < 44) continue;
+    for (uint32_t m : shuffle_modes_with_a_fact()) {  // the transposes and the flip
       VecRun r({{enc::scl_r(3), m}}, {kShuffle}, init);
       REQUIRE(r.error.empty());
       INFO("vshuffle mode " << m << ", trial " << trial);

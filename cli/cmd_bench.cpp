@@ -258,7 +258,7 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
   std::vector<double> wall, in_cores, rates, core_rates, wall_threads;
   std::map<int, std::vector<double>> wall_on;  // one-thread seconds by host CPU (the pinned one: `wall`)
   const bool per_cpu = threads > 1 && host.pinned >= 0 && host.cpus.size() > 1;
-  uint64_t parallel = 0;
+  uint64_t parallel = 0, free_quanta = 0;
   uint64_t bundles = 0;
   size_t cores = 0;
   try {
@@ -281,6 +281,7 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
         const nlohmann::json k = nlohmann::json::parse(g);
         wall_threads.push_back(k.at("seconds").get<double>());
         parallel = k.at("parallel_bundles").get<uint64_t>();
+        free_quanta = k.at("free_quanta").get<uint64_t>();
       }
       if (per_cpu)
         for (const int c : host.cpus) {
@@ -324,8 +325,9 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
   o << "              inside the cores (" << fmt(mi, 3) << " s, " << fmt(100.0 * mi / mw, 0) << "% of the run): " << fmt(mc, 1)
     << " M bundles/s = " << fmt(mc / scalar_rate, 2) << "x the scalar core's rate\n";
   if (threads > 1) {
-    // What the host charges for the threads to meet: sim's parallel quanta meet twice a quantum
-    // (a 64-cycle quantum is a few microseconds of work), so this decides much of the speedup.
+    // What the host charges for the threads to meet: sim's parallel quanta meet twice a quantum (a
+    // 64-cycle quantum is a few microseconds of work), so this decides much of their speedup; its
+    // free quanta meet once a window of 512.
     // CoreThreads::run with empty jobs, 20,000 times, three tries: the best.
     double round_trip = 1e9;
     with_cpus(host, host.allowed, [&] {  // the threads on every CPU, as the sim child's are
@@ -342,11 +344,13 @@ nlohmann::json bench_sim_array(const std::string& exe, const std::string& progra
     j["seconds_threads"] = wall_threads;
     j["median_threads_s"] = mt;
     j["parallel_bundles"] = parallel;
+    j["free_quanta"] = free_quanta;
     j["threads_speedup"] = mw / mt;
     j["threads_round_trip_us"] = round_trip * 1e6;
     o << "              on " << threads << " host threads (sim --sim-threads, alternating with the runs above): median " << fmt(mt, 3)
       << " s = " << fmt(mw / mt, 2) << "x the one-thread run; " << parallel << " of " << bundles << " bundles ran beside another core\n";
-    o << "              the threads meet in " << fmt(round_trip * 1e6, 2) << " us on this host (twice a quantum)\n";
+    o << "              the threads meet in " << fmt(round_trip * 1e6, 2) << " us on this host (twice a quantum; " << free_quanta
+      << " quanta ran free, while every DMA channel waited: once a window of them)\n";
     if (per_cpu) {
       // The host's CPUs need not be alike: the one-thread run on each, and the best speedup a
       // perfect split of the work over the fastest `threads` of them could give.

@@ -198,6 +198,9 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
   j["host_threads"] = arr->host_threads();
   if (arr->host_threads() != a.threads) j["host_threads_asked"] = a.threads;
   j["parallel_bundles"] = arr->parallel_bundles();
+  // Quanta the cores ran without the DMA's phase between them, while every channel waited
+  // (docs/aie2-array.md "Free quanta").
+  j["free_quanta"] = arr->free_quanta();
   if (timeline && a.profile) j["profile"] = timeline->profile_json(arr->now(), clock);
   if (!a.json.empty()) written.write_json(a.json, j);
   if (timeline && !a.trace.empty()) written.write_json(a.trace, timeline->trace_json(clock, arr->now()));
@@ -222,7 +225,8 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
     uint64_t all = 0;
     for (const auto& c : rep["cores"]) all += c["bundles"].get<uint64_t>();
     o << "  threads  " << arr->host_threads() << (arr->host_threads() > 1 ? " host threads: " : " host thread: ") << arr->parallel_bundles() << " of " << all
-      << " bundles issued with other cores at once (the rest in tile order)";
+      << " bundles issued with other cores at once (the rest in tile order); " << arr->free_quanta()
+      << " quanta ran free while every DMA channel waited (docs/aie2-array.md)";
     if (arr->host_threads() != a.threads)
       o << "; --sim-threads " << a.threads << " asked, but this process may run on " << arr->host_threads()
         << " CPU(s) (its affinity): more threads would wait on each other every quantum";

@@ -1191,6 +1191,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
   }
   uint64_t last_progress = now_;
   const uint64_t started = now_;
+  dma_moved_ = true;  // free quanta only after a DMA phase of this call moved nothing
   std::vector<std::pair<DmaChannel*, Tile*>> chans, busy;
   // The tiles in the map's order (column, then row), looked at every quantum: a flat list.
   std::vector<Tile*> ordered;
@@ -1205,7 +1206,6 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       ordered.clear();
       for (auto& kt : tiles_) ordered.push_back(kt.second.get());
     }
-    const uint64_t target = now_ + opt_.quantum;
     bool cores_ran = false;
     for (Tile* t : ordered)
       if (t->stand_in)
@@ -1213,7 +1213,10 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     // The cores' share of the run, timed around all of them at once: a clock read per core and
     // quantum would itself be a visible share of a short quantum.
     const auto cores_from = opt_.time_cores ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    const bool isolated = threads_ && run_isolated_stretches(ordered, target);
+    // Free quanta first (they end at a quantum whose cores then finish as below); else this quantum's isolated stretches.
+    bool isolated = threads_ && !progressed && !cores_ran && run_free_quanta(ordered, chans, busy, last_progress, started);
+    const uint64_t target = now_ + opt_.quantum;
+    if (threads_ && !isolated) isolated = run_isolated_stretches(ordered, target);
     for (size_t k = 0; k < ordered.size(); ++k) {
       Tile* t = ordered[k];
       if (!t->core || t->core_done) continue;
@@ -1235,7 +1238,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
           if (out.error) std::rethrow_exception(out.error);
           stop = out.stop;
           issued = out.issued;
-          if (stop == Stop::Neighbour) {
+          if (stop == Stop::Neighbour || stop == Stop::Lock) {
             const uint64_t before = t->core->stats().bundles;
             stop = t->core->run(target - t->core_time - issued);
             issued += t->core->stats().bundles - before;
@@ -1259,28 +1262,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       }
     }
     if (opt_.time_cores) core_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - cores_from).count();
-    bool moved = false;
-    // Only the instruction stream queues tasks (run_ops, above), so a channel idle with an empty
-    // queue now stays idle for the whole quantum: stepping it would do nothing.
-    busy.clear();
-    for (const auto& c : chans)
-      if (c.first->busy()) busy.push_back(c);
-    for (uint64_t c = 0; c < opt_.quantum && !busy.empty();) {
-      if (!opt_.reference_dma) {
-        // A run of cycles in which every channel does the same thing each cycle, at once.
-        if (const uint64_t k = dma_batch(busy, opt_.quantum - c, now_ + c)) {
-          c += k;
-          moved = true;
-          continue;
-        }
-      }
-      bool any = false;
-      dma_now_ = now_ + c;
-      for (const auto& [ch, t] : busy) any |= step_channel(*ch, *t);
-      if (!any) break;
-      moved = true;
-      ++c;
-    }
+    const bool moved = dma_phase(chans, busy);
     now_ = target;
     if (moved || progressed) last_progress = now_;
     if (!moved && !progressed && !cores_ran) deadlock(insts.path + ": word " + std::to_string(insts.ops[next_op_].word_index) + " (" +
@@ -1295,6 +1277,336 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
   host_.clear();
   last_call_cycles_ = (last_token_ >= call_start && last_token_ > 0 ? last_token_ + 1 : now_) - call_start;
   if (opt_.timeline) opt_.timeline->call_span(call_start, call_start + last_call_cycles_, "XRT call");
+}
+
+bool Array::dma_phase(const std::vector<std::pair<DmaChannel*, Tile*>>& chans, std::vector<std::pair<DmaChannel*, Tile*>>& busy) {
+  bool moved = false;
+  // Only the instruction stream queues tasks (run_ops), so a channel idle with an empty queue now
+  // stays idle for the whole quantum: stepping it would do nothing.
+  busy.clear();
+  for (const auto& c : chans)
+    if (c.first->busy()) busy.push_back(c);
+  for (uint64_t c = 0; c < opt_.quantum && !busy.empty();) {
+    if (!opt_.reference_dma) {
+      // A run of cycles in which every channel does the same thing each cycle, at once.
+      if (const uint64_t k = dma_batch(busy, opt_.quantum - c, now_ + c)) {
+        c += k;
+        moved = true;
+        continue;
+      }
+    }
+    bool any = false;
+    dma_now_ = now_ + c;
+    for (const auto& [ch, t] : busy) any |= step_channel(*ch, *t);
+    if (!any) break;
+    moved = true;
+    ++c;
+  }
+  dma_moved_ = moved;
+  return moved;
+}
+
+// Free quanta (docs/aie2-array.md). When the last DMA phase moved nothing (every busy channel
+// waited on a lock or a stream, its one step a wait) and the instruction stream made no progress
+// (it waits on a sync or a poll of those channels), the next DMA phase does exactly the same
+// unless something it reads changes: a lock (only lock operations change one; the DMA's own
+// releases need a word moved first) or a register the instruction stream writes (it waits).
+// Cores that do no lock operation and touch only their own tile's memory change neither, and read
+// nothing a waiting channel writes. So such cores may run quantum after quantum with the DMA's
+// phases left for later: the phases are then replayed in order, each moving nothing, as the
+// one-thread run does them; one that moved would be a simulator defect, and stops the run.
+// The threads meet once a window (free_worker), through a counter each (FreeProgress). The first
+// stop of any core (a lock operation, a neighbour, done, an error) ends the free run in its
+// quantum, every core put where the one-quantum-at-a-time order leaves it: there, the stopped
+// cores finish as in any quantum (isolated stretches, then tile order), and the DMA's phase follows.
+bool Array::run_free_quanta(const std::vector<Tile*>& ordered, const std::vector<std::pair<DmaChannel*, Tile*>>& chans,
+                            std::vector<std::pair<DmaChannel*, Tile*>>& busy, uint64_t last_progress, uint64_t started) {
+  if (!opt_.free_quanta || dma_moved_) return false;
+  // The checks after each quantum (call()) may not fire inside the free quanta: the run stops
+  // before the first quantum that could, and that one runs as ever.
+  int64_t quanta = kFreeQuantaBound;  // a poll (opt_.poll) between
+  const uint64_t idle = now_ - last_progress;
+  if (idle >= opt_.max_cycles) return false;
+  quanta = std::min<int64_t>(quanta, static_cast<int64_t>((opt_.max_cycles - idle) / opt_.quantum));
+  if (opt_.cycle_budget) {
+    const uint64_t used = now_ - started;
+    if (used >= opt_.cycle_budget) return false;
+    quanta = std::min<int64_t>(quanta, static_cast<int64_t>((opt_.cycle_budget - used) / opt_.quantum));
+  }
+  if (quanta < 2) return false;
+  free_slots_.clear();
+  free_blocked_.clear();
+  // A core blocked on an acquire that would fail now stays blocked: only a lock operation or a DMA
+  // release changes a lock (a core after it in tile order may have released it in the last
+  // quantum: then it runs). It touches nothing else, so it is no running core for the others'
+  // isolation.
+  const auto blocked = [](const Tile* t) {
+    const Core::Wait& w = t->core->waiting();
+    if (w.id < 0) return false;
+    const std::optional<int> v = t->core->lock_value_named(w.id);
+    return v && (w.ge ? *v < w.value : *v != w.value);
+  };
+  for (size_t k = 0; k < ordered.size(); ++k) {
+    Tile* t = ordered[k];
+    if (t->stand_in) return false;
+    if (!t->core || t->core_done) continue;
+    // Every core starts the quantum with it (none blocked past it).
+    if (t->core_time != now_) return false;
+    if (blocked(t)) {
+      free_blocked_.push_back(t);
+      continue;
+    }
+    // Isolated: no running core before it in tile order reaches its tile (run_isolated_stretches).
+    const Tile* below = find_tile(t->col, t->row - 1);
+    if (below && below->core && !below->core_done && !blocked(below)) return false;
+    FreeSlot slot;
+    slot.tile = t, slot.order = k;
+    std::unique_ptr<Core>& checkpoint = free_checkpoints_[t->core.get()];
+    if (!checkpoint) checkpoint = std::make_unique<Core>(*t->core);
+    slot.checkpoint = checkpoint.get();
+    slot.isolated = !(below && below->core && !below->core_done);
+    free_slots_.push_back(slot);
+  }
+  if (free_slots_.size() < 2) return false;
+  const size_t threads = static_cast<size_t>(threads_->threads());
+  if (!free_progress_) free_progress_ = std::make_unique<FreeProgress[]>(64);
+  for (size_t w = 0; w < threads; ++w) free_progress_[w].through.store(-1, std::memory_order_relaxed);
+  free_stop_.at.store(quanta, std::memory_order_relaxed);  // no stop yet
+  free_first_target_ = now_ + opt_.quantum;
+  free_max_quanta_ = quanta;
+  free_last_ = -1;
+  threads_->run(threads, [this](size_t w) { free_worker(w); });
+  const int64_t last = free_last_;
+  if (last < 0) throw SimError("internal: the free quanta's threads ended in no quantum");
+  // The whole quanta: the cores' time, then the DMA phases and instruction-stream checks between them.
+  for (FreeSlot& s : free_slots_) {
+    s.tile->core_time += s.whole_issued;
+    parallel_bundles_ += s.whole_issued;
+  }
+  // The blocked cores try their acquire again each quantum, in vain, as in call().
+  for (int64_t q = 0; q < last; ++q)
+    for (Tile* t : free_blocked_) {
+      const uint64_t before = t->core->stats().bundles;
+      if (t->core->run(opt_.quantum) != Stop::Blocked || t->core->stats().bundles != before)
+        throw SimError("internal: core " + tile_name(t->col, t->row) + " left its acquire between free quanta (cycle " +
+                       std::to_string(now_ + static_cast<uint64_t>(q) * opt_.quantum) + ")");
+      t->lock_stall += opt_.quantum;
+      t->core_time += opt_.quantum;
+    }
+  if (last > 0) {
+    // The first DMA phase and instruction-stream check as call() runs them. It moved nothing, so
+    // it left every channel as it found it but for its wait counts, and each later phase is the
+    // same phase: its counts, times the phases.
+    free_counts_.clear();
+    for (const auto& [ch, t] : chans) free_counts_.push_back({ch->lock_wait_cycles, ch->stream_wait_cycles});
+    const uint64_t dma_now = dma_now_;
+    if (dma_phase(chans, busy))
+      throw SimError("internal: a DMA phase replayed after free quanta moved a word (cycle " + std::to_string(now_) + ")");
+    now_ += opt_.quantum;
+    if (run_ops() || next_op_ == insts_->ops.size())
+      throw SimError("internal: the instruction stream moved between free quanta (cycle " + std::to_string(now_) + ")");
+    const uint64_t more = static_cast<uint64_t>(last - 1);
+    for (size_t c = 0; c < chans.size(); ++c) {
+      DmaChannel& ch = *chans[c].first;
+      ch.lock_wait_cycles += (ch.lock_wait_cycles - free_counts_[c].first) * more;
+      ch.stream_wait_cycles += (ch.stream_wait_cycles - free_counts_[c].second) * more;
+    }
+    if (dma_now_ != dma_now) dma_now_ += more * opt_.quantum;  // the last phase's one step
+    now_ += more * opt_.quantum;
+  }
+  free_quanta_ += static_cast<uint64_t>(last);
+  ++free_stats_.runs;
+  free_stats_.cores_blocked += free_blocked_.size();
+  for (const FreeSlot& sl : free_slots_) free_stats_.cores_rerun += sl.reruns, free_stats_.windows_rechecked += sl.rechecks;
+  for (const FreeSlot& sl : free_slots_) {
+    if (sl.error) ++free_stats_.ended_by_error;
+    else if (sl.last_stop == Stop::Lock) ++free_stats_.ended_by_lock;
+    else if (sl.last_stop == Stop::Neighbour) ++free_stats_.ended_by_neighbour;
+    else if (sl.last_stop == Stop::Done) ++free_stats_.ended_by_done;
+  }
+  if (last + 1 == free_max_quanta_) ++free_stats_.ended_by_bound;
+  // The last quantum: how each core ended it, for the caller's tile-order pass. A core stopped
+  // before a lock operation runs on as an isolated stretch first (its own locks are its tile's)
+  // where it is isolated as run_isolated_stretches has it; otherwise in the tile-order pass.
+  const uint64_t target = now_ + opt_.quantum;
+  isolated_slot_.assign(ordered.size(), -1);
+  if (isolated_in_.size() < free_slots_.size()) isolated_in_.resize(free_slots_.size()), isolated_out_.resize(free_slots_.size());
+  std::vector<size_t> locked;
+  for (size_t i = 0; i < free_slots_.size(); ++i) {
+    const FreeSlot& s = free_slots_[i];
+    isolated_slot_[s.order] = static_cast<int>(i);
+    IsolatedOut& out = isolated_out_[i];
+    out.issued = s.last_issued;
+    out.stop = s.last_stop;
+    out.error = s.error;
+    isolated_in_[i].core = s.tile->core.get();
+    isolated_in_[i].budget = target - s.tile->core_time - s.last_issued;
+    // Only where no core waits below: a lock of this tile the core takes or gives now, the one
+    // below may name (north), and the tile order lets that one look first.
+    if (!out.error && out.stop == Stop::Lock && s.isolated) locked.push_back(i);
+  }
+  if (!locked.empty())
+    threads_->run(locked.size(), [this, &locked](size_t j) {
+      const size_t i = locked[j];
+      const IsolatedIn& in = isolated_in_[i];
+      IsolatedOut& out = isolated_out_[i];
+      const uint64_t before = in.core->stats().bundles;
+      try {
+        out.stop = in.core->run_isolated(in.budget);
+      } catch (...) {
+        out.error = std::current_exception();
+      }
+      out.issued += in.core->stats().bundles - before;
+    });
+  for (size_t i = 0; i < free_slots_.size(); ++i) parallel_bundles_ += isolated_out_[i].issued;
+  return true;
+}
+
+// One host thread's cores through the free quanta (run_free_quanta): slots thread, thread + T, ...
+// in windows of kFreeWindow quanta. Each core is copied (its checkpoint), then runs the whole window
+// at once; the threads then meet. A core that stopped in the window (a lock operation, a
+// neighbour, done, a fault) ends the free run in its quantum, the earliest such over all cores:
+// every core that ran past it is put back to its checkpoint and runs again to that quantum's end.
+// Runs in a tile of its own, touching no lock, repeat exactly, so the cores end where the
+// one-quantum-at-a-time order leaves them.
+void Array::free_worker(size_t thread) {
+  const size_t threads = static_cast<size_t>(threads_->threads());
+  const size_t slots = free_slots_.size();
+  const int64_t max = free_max_quanta_;
+  const uint64_t quantum = opt_.quantum;
+  // Which thread runs each core in the window: round robin first, then shared out by the threads'
+  // rates in the last window (host CPUs need not be alike: docs/performance.md). Every thread
+  // computes the same from the same published figures; any owner gives the same results.
+  std::vector<size_t> owner(slots), count(threads);
+  std::vector<double> rate(threads, 1.0);
+  for (size_t i = 0; i < slots; ++i) owner[i] = i % threads;
+  const auto mine = [&](auto&& each) {
+    for (size_t i = 0; i < slots; ++i)
+      if (owner[i] == thread) each(free_slots_[i]);
+  };
+  for (int64_t w0 = 0, window = 0; w0 < max; w0 += kFreeWindow, ++window) {
+    const int64_t n = std::min<int64_t>(kFreeWindow, max - w0);
+    int64_t first_stop = max;
+    uint64_t issued = 0;
+    const auto started = std::chrono::steady_clock::now();
+    mine([&](FreeSlot& s) {
+      Core& core = *s.tile->core;
+      const uint64_t before = core.stats().bundles;
+      s.window_stop = Stop::CycleLimit;
+      try {
+        *s.checkpoint = core;  // may need memory (a watch that grew): none left ends the call there
+      } catch (...) {
+        s.error = std::current_exception();
+        s.window_issued = 0, s.stop_quantum = w0, first_stop = std::min(first_stop, w0);
+        return;
+      }
+      try {
+        s.window_stop = core.run_free_unchecked(static_cast<uint64_t>(n) * quantum);
+      } catch (...) {
+        // A bundle left the tile, or faulted, partway: the window again from the checkpoint,
+        // looking where each bundle reaches before it issues (it stops before that one).
+        ++s.rechecks;
+        try {
+          core = *s.checkpoint;
+        } catch (...) {
+          s.error = std::current_exception();
+          s.window_issued = 0, s.stop_quantum = w0, first_stop = std::min(first_stop, w0);
+          return;
+        }
+        try {
+          s.window_stop = core.run_free(static_cast<uint64_t>(n) * quantum);
+        } catch (...) {
+          s.error = std::current_exception();  // rethrown in tile order, as the one-thread run would
+        }
+      }
+      s.window_issued = core.stats().bundles - before;
+      issued += s.window_issued;
+      // The quantum it stopped in: a stop before a bundle (a lock, a neighbour) or partway through
+      // one (a fault) is in the quantum of the next bundle; `done` is a bundle it issued.
+      if (s.error || s.window_stop == Stop::Lock || s.window_stop == Stop::Neighbour)
+        s.stop_quantum = w0 + static_cast<int64_t>(s.window_issued / quantum);
+      else if (s.window_stop == Stop::Done)
+        s.stop_quantum = w0 + static_cast<int64_t>((s.window_issued - 1) / quantum);
+      else
+        s.stop_quantum = max;
+      first_stop = std::min(first_stop, s.stop_quantum);
+    });
+    if (first_stop < max) {
+      int64_t at = free_stop_.at.load(std::memory_order_relaxed);
+      while (first_stop < at && !free_stop_.at.compare_exchange_weak(at, first_stop, std::memory_order_acq_rel)) {}
+    }
+    const size_t parity = static_cast<size_t>(window & 1);
+    free_progress_[thread].bundles[parity] = issued;
+    free_progress_[thread].seconds[parity] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    free_progress_[thread].through.store(window, std::memory_order_release);
+    for (int spins = 0;; ++spins) {
+      bool all = true;
+      for (size_t w = 0; w < threads && all; ++w)
+        if (free_progress_[w].through.load(std::memory_order_acquire) < window) all = false;
+      if (all) break;
+      CoreThreads::relax(spins);
+    }
+    const int64_t stop = free_stop_.at.load(std::memory_order_acquire);
+    if (stop < w0 + n) {
+      const uint64_t before_stop = static_cast<uint64_t>(stop - w0) * quantum;  // the window's bundles before quantum `stop`
+      mine([&](FreeSlot& s) {
+        if (s.stop_quantum > stop) {
+          Core& core = *s.tile->core;
+          ++s.reruns;
+          s.error = nullptr;
+          Stop again = Stop::Done;
+          uint64_t ran = 0;
+          try {
+            core = *s.checkpoint;
+            const uint64_t before = core.stats().bundles;
+            again = core.run_free_unchecked(before_stop + quantum);  // it ran these before without a stop
+            ran = core.stats().bundles - before;
+            if (again != Stop::CycleLimit || ran != before_stop + quantum)
+              throw SimError("internal: core " + tile_name(s.tile->col, s.tile->row) + " ran otherwise from its checkpoint than before (free quanta)");
+          } catch (...) {
+            s.error = std::current_exception();  // that, or no memory left for the copy
+          }
+          s.window_issued = before_stop + quantum;
+          s.window_stop = Stop::CycleLimit;
+        }
+        s.whole_issued += before_stop;
+        s.last_issued = s.window_issued - before_stop;
+        s.last_stop = s.window_stop;
+      });
+      if (thread == 0) free_last_ = stop;
+      return;
+    }
+    mine([&](FreeSlot& s) { s.whole_issued += s.window_issued; });
+    // The next window's owners: each core to the thread that would finish it first at its rate
+    // (cores taken as alike), a core staying with its owner where that owner keeps as many.
+    for (size_t w = 0; w < threads; ++w) {
+      const FreeProgress& p = free_progress_[w];
+      if (p.bundles[parity] && p.seconds[parity] > 0) rate[w] = static_cast<double>(p.bundles[parity]) / p.seconds[parity];
+    }
+    std::fill(count.begin(), count.end(), 0);
+    for (size_t i = 0; i < slots; ++i) {
+      size_t best = 0;
+      for (size_t w = 1; w < threads; ++w)
+        if (static_cast<double>(count[w] + 1) / rate[w] < static_cast<double>(count[best] + 1) / rate[best]) best = w;
+      ++count[best];
+    }
+    std::vector<size_t> next(slots, threads);
+    for (size_t i = 0; i < slots; ++i)
+      if (count[owner[i]] > 0) --count[owner[i]], next[i] = owner[i];
+    for (size_t i = 0, w = 0; i < slots; ++i)
+      if (next[i] == threads) {
+        while (count[w] == 0) ++w;
+        --count[w], next[i] = w;
+      }
+    owner = next;
+  }
+  // Every window ran whole: the last quantum is the bound's, and every core ran all of it.
+  mine([&](FreeSlot& s) {
+    s.whole_issued -= quantum;
+    s.last_issued = quantum;
+    s.last_stop = Stop::CycleLimit;
+  });
+  if (thread == 0) free_last_ = max - 1;
 }
 
 // Parallel quanta (docs/aie2-array.md). The one-thread order runs each core's whole quantum in

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <array>
+#include <atomic>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -63,6 +64,13 @@ struct ArrayOptions {
   // order as before. The results equal the one-thread run's bit for bit (docs/aie2-array.md
   // "Parallel quanta"). Not with a timeline (its events are recorded in tile order).
   int threads = 1;
+  // With threads > 1: while every DMA channel waits on a lock or a stream and the instruction
+  // stream on a sync, the cores run window after window of quanta on the threads without the DMA's
+  // phases between them, until one reaches a lock operation, a neighbour, done or a fault
+  // (Core::run_free); cores that ran past that quantum are put back to a copy and run to it again;
+  // the DMA's phases are then replayed, each moving nothing, as the one-thread run does them
+  // (docs/aie2-array.md "Free quanta"). false: every quantum as above (tests compare the two).
+  bool free_quanta = true;
 };
 
 // One buffer a stand-in core took from an S2MM channel, in order.
@@ -115,6 +123,17 @@ class Array {
   double core_seconds() const { return core_seconds_; }
   // Bundles the cores issued on the host threads' isolated stretches (ArrayOptions::threads), over every call.
   uint64_t parallel_bundles() const { return parallel_bundles_; }
+  // Quanta the cores ran on the threads without a DMA phase between them (ArrayOptions::free_quanta), over every call.
+  uint64_t free_quanta() const { return free_quanta_; }
+  // How the free runs ended, over every call: the cores that stopped, by why, and the runs that
+  // reached their bound (a poll, or the quantum where a cycle check may fire).
+  struct FreeStats {
+    uint64_t runs = 0, ended_by_lock = 0, ended_by_neighbour = 0, ended_by_done = 0, ended_by_error = 0, ended_by_bound = 0;
+    uint64_t cores_blocked = 0;  // cores that sat blocked on an acquire through a run, summed over the runs
+    uint64_t cores_rerun = 0;    // cores put back to their checkpoint (they ran past another's stop), summed
+    uint64_t windows_rechecked = 0;  // a core's window run again looking before each bundle (one left the tile or faulted)
+  };
+  const FreeStats& free_stats() const { return free_stats_; }
   // The host threads the cores run on: ArrayOptions::threads, at most the CPUs this process may use.
   int host_threads() const { return host_threads_; }
   // How the shim DMA used each kernel argument's host buffer in the calls so far: read (MM2S) or
@@ -226,6 +245,51 @@ class Array {
   uint64_t parallel_bundles_ = 0;
   // Runs the quantum's isolated cores on the threads; false when fewer than two could run.
   bool run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t target);
+  // Free quanta (docs/aie2-array.md). Each core on the threads, a cache line each: its copy, its
+  // window, the bundles of its whole quanta, and how its last quantum ended.
+  struct alignas(64) FreeSlot {
+    Tile* tile = nullptr;
+    Core* checkpoint = nullptr;  // the core as the window found it (free_checkpoints_)
+    size_t order = 0;  // its index in the caller's tile list
+    bool isolated = false;  // no core below it that is not done, blocked or not (run_isolated_stretches)
+    uint64_t window_issued = 0, whole_issued = 0, last_issued = 0, reruns = 0, rechecks = 0;
+    int64_t stop_quantum = 0;  // the quantum it stopped in, or the bound
+    Stop window_stop = Stop::CycleLimit, last_stop = Stop::CycleLimit;
+    std::exception_ptr error;
+  };
+  // Quanta a free run's threads run between meetings, and at most in one free run (a poll between).
+  static constexpr int64_t kFreeWindow = 512, kFreeQuantaBound = 4096;
+  std::map<const Core*, std::unique_ptr<Core>> free_checkpoints_;
+  // How far each thread ran its cores without a stop (the quanta it completed, -1: none yet).
+  struct alignas(64) FreeProgress {
+    std::atomic<int64_t> through{-1};
+    // Its window's figures, written before `through`, by the window's parity (a thread may write
+    // the next window's while another still reads these): the bundles its cores issued and the
+    // host seconds they took; each thread shares the next window's cores out by these rates.
+    uint64_t bundles[2] = {0, 0};
+    double seconds[2] = {0, 0};
+  };
+  std::vector<FreeSlot> free_slots_;
+  std::unique_ptr<FreeProgress[]> free_progress_;
+  struct alignas(64) {
+    std::atomic<int64_t> at{0};
+  } free_stop_;  // the first quantum in which a core stopped
+  uint64_t free_first_target_ = 0;
+  int64_t free_max_quanta_ = 0;
+  int64_t free_last_ = 0;  // the quantum every thread ended in
+  std::vector<Tile*> free_blocked_;  // cores blocked on an acquire through the free quanta
+  std::vector<std::pair<uint64_t, uint64_t>> free_counts_;  // each channel's lock and stream waits before a replayed phase
+  FreeStats free_stats_;
+  uint64_t free_quanta_ = 0;  // quanta the cores ran without a DMA phase between them, over every call
+  bool dma_moved_ = true;     // the last DMA phase moved a word or changed a channel's state
+  // Runs the free quanta from now_ when they may run: true when it did (now_ then is the last
+  // quantum's start, and isolated_slot_/isolated_out_ say how each core's last quantum ended).
+  bool run_free_quanta(const std::vector<Tile*>& ordered, const std::vector<std::pair<DmaChannel*, Tile*>>& chans,
+                       std::vector<std::pair<DmaChannel*, Tile*>>& busy, uint64_t last_progress, uint64_t started);
+  void free_worker(size_t thread);
+  // One quantum's DMA phase from now_: every busy channel stepped until none moves (runs of cycles
+  // at once unless reference_dma); true when a channel moved a word or changed state.
+  bool dma_phase(const std::vector<std::pair<DmaChannel*, Tile*>>& chans, std::vector<std::pair<DmaChannel*, Tile*>>& busy);
   std::map<int, ArgumentUse> argument_use_;
   // The call in progress.
   const InstructionStream* insts_ = nullptr;

@@ -101,6 +101,11 @@ int CoreThreads::usable_cpus() {
   return n > 0 ? static_cast<int>(n) : 1;
 }
 
+void CoreThreads::relax(int spins) {
+  if (spins < kSpins) ATTNCHECK_CPU_RELAX();
+  else std::this_thread::yield();
+}
+
 void CoreThreads::run(size_t n, const std::function<void(size_t)>& job) {
   Impl& s = *impl_;
   if (s.threads == 1 || n < 2) {

@@ -24,6 +24,9 @@ class CoreThreads {
   // job(i) for every i in [0, n): i on thread i % threads (0: the caller); returns when every job
   // returned. A job must not throw.
   void run(size_t n, const std::function<void(size_t)>& job);
+  // One wait of a spinning loop (its `spins`-th): a pause instruction, the time slice given up
+  // after a while (another thread of the process may need this CPU).
+  static void relax(int spins);
 
  private:
   struct Impl;

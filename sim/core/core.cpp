@@ -358,7 +358,7 @@ std::string CompiledProgram::where(uint32_t address) const {
 }
 
 Core::Core(const CompiledProgram& prog)
-    : prog_(prog),
+    : prog_(&prog),
       mem_(kDataMemBytes),
       watch_map_(kDataMemBytes, -1),
       load_unseen_(kDataMemBytes / 64 + 1, 0),
@@ -377,13 +377,13 @@ void Core::set_sp_start_override(uint32_t sp) {
   sp_override_pending_ = true;
 }
 
-void Core::fail(const std::string& what) const { throw SimError(prog_.elf().path + ": " + what + " at " + prog_.where(pc_)); }
+void Core::fail(const std::string& what) const { throw SimError(prog_->elf().path + ": " + what + " at " + prog_->where(pc_)); }
 
 void Core::load_elf_images() {
-  for (const auto& img : prog_.elf().load_images()) {
+  for (const auto& img : prog_->elf().load_images()) {
     if (img.program) continue;  // program memory is the decoded .text
     if (img.address < kDataMemBase || img.address + img.bytes.size() > kDataMemBase + kDataMemBytes)
-      throw SimError(prog_.elf().path + ": a loadable segment at " + hex32(img.address) +
+      throw SimError(prog_->elf().path + ": a loadable segment at " + hex32(img.address) +
                      " lies outside the tile's data memory 0x70000..0x7FFFF (a neighbour's memory is not modelled)");
     std::memcpy(mem_.data() + (img.address - kDataMemBase), img.bytes.data(), img.bytes.size());
   }
@@ -391,7 +391,7 @@ void Core::load_elf_images() {
 
 uint8_t* Core::data(uint32_t address, uint32_t bytes) {
   if (address < kDataMemBase || address - kDataMemBase + uint64_t{bytes} > kDataMemBytes)
-    throw SimError(prog_.elf().path + ": host access " + hex32(address) + "+" + std::to_string(bytes) +
+    throw SimError(prog_->elf().path + ": host access " + hex32(address) + "+" + std::to_string(bytes) +
                    " is outside the tile's data memory");
   return mem_.data() + (address - kDataMemBase);
 }
@@ -407,7 +407,7 @@ const int* Core::named_lock(int core_id) const {
 int* Core::lock_slot(int core_id) {
   if (core_id >= 0 && core_id < kLocalLockBase && isolated_)
     throw SimError("internal: lock id " + std::to_string(core_id) + " is a neighbour's, in an isolated run (Core::stays_in_tile did not see it "
-                   "coming) at " + prog_.where(pc_) + "; --sim-threads 1 runs it sequentially");
+                   "coming) at " + prog_->where(pc_) + "; --sim-threads 1 runs it sequentially");
   return const_cast<int*>(named_lock(core_id));
 }
 
@@ -429,7 +429,7 @@ void Core::set_watch(std::vector<WatchRegion> regions) {
   std::fill(watch_map_.begin(), watch_map_.end(), -1);
   first_store_.assign(watch_.size(), {});
   sites_.assign(watch_.size(), {});
-  site_of_.assign(watch_.size() * prog_.bundles().size(), -1);
+  site_of_.assign(watch_.size() * prog_->bundles().size(), -1);
   store_bits_exact_ = true;
   for (size_t i = 0; i < watch_.size(); ++i) {
     const auto& w = watch_[i];
@@ -470,9 +470,9 @@ void Core::mark_filled(int region) {
   if (!store_bits_exact_) std::fill(first_store_[region].begin(), first_store_[region].end(), kNever);
   mark_unseen(region);
   // Only the sites that stored are reset: the cost is the program's store sites, not its size.
-  const size_t nb = prog_.bundles().size();
+  const size_t nb = prog_->bundles().size();
   for (const StoreSite& s : sites_[region]) {
-    const int idx = prog_.index_of(s.pc);
+    const int idx = prog_->index_of(s.pc);
     if (idx >= 0) site_of_[static_cast<size_t>(region) * nb + static_cast<size_t>(idx)] = -1;
   }
   sites_[region].clear();
@@ -568,11 +568,11 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
   }
   // One aggregate per (region, PC): a program storing in a loop for 10^9 bundles keeps as many
   // records as it has store bundles.
-  const int idx = prog_.index_of(pc);
+  const int idx = prog_->index_of(pc);
   std::vector<StoreSite>& sites = sites_[region];
   StoreSite* site = nullptr;
   if (idx >= 0) {
-    int32_t& slot = site_of_[static_cast<size_t>(region) * prog_.bundles().size() + static_cast<size_t>(idx)];
+    int32_t& slot = site_of_[static_cast<size_t>(region) * prog_->bundles().size() + static_cast<size_t>(idx)];
     if (slot < 0) {
       slot = static_cast<int32_t>(sites.size());
       sites.push_back({pc, lo, lo, 0, sp, sp, true});
@@ -599,7 +599,7 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
 uint8_t* Core::neighbour_ptr(uint32_t addr, int width, const char* what) {
   if (__builtin_expect(isolated_, 0))
     throw SimError("internal: a " + std::string(what) + " at " + hex32(addr) + " left the tile in an isolated run (Core::stays_in_tile did "
-                   "not see it coming) at " + prog_.where(pc_) + "; --sim-threads 1 runs it sequentially");
+                   "not see it coming) at " + prog_->where(pc_) + "; --sim-threads 1 runs it sequentially");
   if ((addr & (width - 1)) == 0 && addr >= 0x40000 && addr < kDataMemBase) {
     const int side = static_cast<int>((addr - 0x40000) >> 16);
     const uint32_t off = addr & 0xFFFF;
@@ -718,7 +718,7 @@ __attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle
     uint32_t x = 0, y = 0;
     if (u.kind <= kJnzd) x = SRC(u.a), y = SRC(u.b);
     switch (u.kind) {
-      case kTrap: throw SimError(prog_.trap(u.imm));
+      case kTrap: throw SimError(prog_->trap(u.imm));
       case kAdd: {
         const uint64_t s = uint64_t{x} + y;
         write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
@@ -955,7 +955,7 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
 void Core::set_profile(CoreProfile* p) {
   profile_ = p;
   if (!p) return;
-  const auto& bundles = prog_.bundles();
+  const auto& bundles = prog_->bundles();
   if (p->issues.size() < bundles.size()) p->issues.resize(bundles.size(), 0);
   // Tail calls: a direct jump to the first bundle of a function symbol (llvm-aie emits `j f` for
   // a call in tail position); marked once here so the profiled loop tests one byte.
@@ -964,7 +964,7 @@ void Core::set_profile(CoreProfile* p) {
     for (int k = 0; k < bundles[i].nops; ++k)
       if (bundles[i].ops[k].kind == kJump) {
         const uint32_t target = static_cast<uint32_t>(bundles[i].ops[k].imm);
-        const ElfSymbol* f = prog_.elf().function_at(target);
+        const ElfSymbol* f = prog_->elf().function_at(target);
         if (f && f->value == target) p->tail_jump[i] = 1;
       }
 }
@@ -990,7 +990,7 @@ void Core::note_branches(const ProgramBundle& b, int index) {
 // call log, chosen once per run() call.
 Stop Core::run(uint64_t budget) {
   wait_ = Wait{};  // blocked again only if this run stops on an acquire
-  return profile_ ? run_loop<true, false>(budget) : run_loop<false, false>(budget);
+  return profile_ ? run_loop<true, Confine::None>(budget) : run_loop<false, Confine::None>(budget);
 }
 
 std::optional<int> Core::lock_value_named(int id) const {
@@ -998,16 +998,21 @@ std::optional<int> Core::lock_value_named(int id) const {
   return lock ? std::optional<int>(*lock) : std::nullopt;
 }
 
-Stop Core::run_isolated(uint64_t budget) {
-  if (profile_) throw SimError("internal: run_isolated on a profiled core");
+template <Confine kConfine>
+Stop Core::run_confined(uint64_t budget) {
+  if (profile_) throw SimError("internal: a confined run on a profiled core");
   wait_ = Wait{};
   isolated_ = true;
   struct Leave {
     bool& flag;
     ~Leave() { flag = false; }
   } leave{isolated_};
-  return run_loop<false, true>(budget);
+  return run_loop<false, kConfine>(budget);
 }
+
+Stop Core::run_isolated(uint64_t budget) { return run_confined<Confine::Tile>(budget); }
+Stop Core::run_free(uint64_t budget) { return run_confined<Confine::TileNoLocks>(budget); }
+Stop Core::run_free_unchecked(uint64_t budget) { return run_confined<Confine::TileNoLocksUnchecked>(budget); }
 
 // Whether every load, store and lock operation of the bundle stays in this tile, read from the
 // registers as the bundle issues (every result of a bundle lands through write_later, so no
@@ -1028,28 +1033,33 @@ bool Core::stays_in_tile(const BundleReach& b) const {
   return true;
 }
 
-template <bool kProfiled, bool kIsolated>
+template <bool kProfiled, Confine kConfine>
 Stop Core::run_loop(uint64_t budget) {
   const uint64_t end = cycle_ + budget;
   // The program's tables in locals: the compiler cannot keep them in registers through prog_,
   // since every register-file store might alias them.
-  const int32_t* const index = prog_.index_table();
-  const uint32_t base = prog_.base(), span = prog_.index_span();
-  const ProgramBundle* const bundles = prog_.bundles().data();
+  const int32_t* const index = prog_->index_table();
+  const uint32_t base = prog_->base(), span = prog_->index_span();
+  const ProgramBundle* const bundles = prog_->bundles().data();
   while (!done_) {
     if (cycle_ >= end) return Stop::CycleLimit;
     const uint32_t off = pc_ - base;
     const int idx = off < span ? index[off] : -1;
     if (idx < 0) fail("control reached an address that starts no bundle");
     const ProgramBundle& b = bundles[idx];
-    if constexpr (kIsolated) {
+    if constexpr (kConfine == Confine::TileNoLocksUnchecked) {
+      if (part_stores_out_) return Stop::Neighbour;  // as below
+    } else if constexpr (kConfine != Confine::None) {
       // A part-word store the tile-order pass issued into a neighbour lands in this cycle or a
       // later one (E11): that write is the tile order's too.
       if (part_stores_out_) return Stop::Neighbour;
-      const BundleReach& reach = prog_.reaches()[static_cast<size_t>(idx)];
+      const BundleReach& reach = prog_->reaches()[static_cast<size_t>(idx)];
       if (reach.n && !stays_in_tile(reach)) return Stop::Neighbour;
     }
     if (b.has_lock) {
+      // A lock another core or a DMA channel may wait on, or one they may release: run_free's
+      // caller runs this bundle in tile order.
+      if constexpr (kConfine == Confine::TileNoLocks || kConfine == Confine::TileNoLocksUnchecked) return Stop::Lock;
       // Lock operations act as the bundle issues; an acquire that cannot succeed stalls the whole
       // core (nothing of the bundle issues) until someone releases.
       for (int k = 0; k < b.nops; ++k) {

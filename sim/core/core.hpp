@@ -46,7 +46,13 @@ enum class Stop {
   Done,        // executed `done`
   CycleLimit,  // the caller's budget ran out
   Neighbour,   // run_isolated only: the next bundle would reach a neighbour's memory or lock (not issued)
+  Lock,        // run_free only: the next bundle holds a lock operation (not issued)
 };
+
+// Where a run may reach: anywhere (run), its own tile (run_isolated), its own tile's memory and no
+// lock at all (run_free); the last either looked at before each bundle issues, or found out as the
+// bundle runs (an exception partway: the caller puts the core back to a checkpoint).
+enum class Confine { None, Tile, TileNoLocks, TileNoLocksUnchecked };
 
 // A stop that is a defect of the program or of the simulator's knowledge: unknown or unsupported
 // instruction, illegal address, a branch into the middle of a bundle. `what()` is one line naming
@@ -179,6 +185,11 @@ class CompiledProgram {
 class Core {
  public:
   explicit Core(const CompiledProgram& prog);
+  // A whole copy: a checkpoint of the free quanta (sim/array/array.cpp), which assigning it back
+  // restores. The memory is copied into the bytes the core has (a neighbour keeps a pointer to
+  // them); the program, the neighbours and the watched regions are the same in both.
+  Core(const Core&) = default;
+  Core& operator=(const Core&) = default;
 
   // Memory and locks as a loader or a DMA sees them.
   void load_elf_images();  // .text is the program; loadable data segments into data memory
@@ -212,6 +223,16 @@ class Core {
   // simulator can run it on another host thread (sim/array/array.cpp, "parallel quanta"). No
   // profile: the profiler's counts are shared with the timeline.
   Stop run_isolated(uint64_t cycle_budget);
+  // As run_isolated, but also stops (Stop::Lock) before issuing a bundle with a lock operation,
+  // its own tile's included: until then the core changes nothing a DMA channel or another core
+  // reads, so the whole-array simulator can run it for many quanta while the DMA waits on locks
+  // (sim/array/array.cpp, "free quanta").
+  Stop run_free(uint64_t cycle_budget);
+  // As run_free, without reading where each bundle reaches before it issues: a bundle that leaves
+  // the tile, or faults, throws SimError partway through, the core then in no defined state. The
+  // free quanta's threads run this from a checkpoint of the core (a copy), and on any exception put
+  // the core back and run_free it instead, which stops before that bundle.
+  Stop run_free_unchecked(uint64_t cycle_budget);
   // Counts issued bundles and calls into `p` from now on (nullptr: stop counting).
   void set_profile(CoreProfile* p);
   CoreProfile* profile() const { return profile_; }
@@ -224,7 +245,7 @@ class Core {
   VectorUnit& vector_unit() { return vec_; }
   uint32_t pc() const { return pc_; }
   uint32_t reg(uint8_t r) const { return regs_[r]; }
-  std::string where() const { return prog_.where(pc_); }
+  std::string where() const { return prog_->where(pc_); }
   uint64_t cycle() const { return cycle_; }
   // The acquire the core stopped on at its last Stop::Blocked: lock id, value, greater-equal.
   // The acquire the core is blocked on since its last run() or run_isolated() stopped (Stop::Blocked);
@@ -258,8 +279,10 @@ class Core {
   };
   static constexpr int kRing = 16;  // longest write-back is 11 cycles out (part-word store)
 
-  template <bool kProfiled, bool kIsolated>
+  template <bool kProfiled, Confine kConfine>
   Stop run_loop(uint64_t cycle_budget);
+  template <Confine kConfine>
+  Stop run_confined(uint64_t cycle_budget);
   // Every address the bundle's loads, stores and lock operations would reach, from the registers
   // as it issues, lies in this tile (own memory, aligned; own locks).
   bool stays_in_tile(const BundleReach& b) const;
@@ -291,7 +314,7 @@ class Core {
   uint32_t post_modify_3d(uint8_t p, uint8_t d);
   [[noreturn]] void fail(const std::string& what) const;
 
-  const CompiledProgram& prog_;
+  const CompiledProgram* prog_;  // a pointer, not a reference: a Core is copied whole (checkpoints)
   // Indexed by register number or by 0xFF, the spare entry an absent operand reads (always 0).
   std::array<uint32_t, 256> regs_{};
   ZeroedBytes mem_;
@@ -302,7 +325,7 @@ class Core {
   int branch_countdown_ = 0;
   uint32_t branch_target_ = 0;
   bool done_ = false;
-  bool isolated_ = false;  // inside run_isolated: a neighbour access is a simulator defect
+  bool isolated_ = false;  // inside run_isolated or run_free: a neighbour access is a simulator defect
   bool sp_override_pending_ = false;
   uint32_t sp_override_ = 0, sp_start_ = 0;
   int part_stores_in_flight_ = 0;

@@ -1156,9 +1156,9 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
     if (cr > 1) core.fail("vsrs with crSRSSign = " + std::to_string(cr) + ": only 0 and 1 are fixed");
     sign = cr == 1;
   }
-  const int forced = core.prog_.rules().vector.force_srs_crRnd;
+  const int forced = core.prog_->rules().vector.force_srs_crRnd;
   const uint32_t rnd = forced >= 0 ? static_cast<uint32_t>(forced) : core.regs_[reg::CR0 + kCrRnd];
-  const uint32_t sat = core.prog_.rules().vector.srs_ignores_crSat ? 0 : core.regs_[reg::CR0 + kCrSat], shift = core.regs_[u.b];
+  const uint32_t sat = core.prog_->rules().vector.srs_ignores_crSat ? 0 : core.regs_[reg::CR0 + kCrSat], shift = core.regs_[u.b];
   refuse_unknown(core, bmu_[2 * u.a] | bmu_[2 * u.a + 1], "vsrs");
   std::string why;
   if (!srs_mode_known(shift, rnd, sat, sign, &why)) core.fail("vsrs: " + why);
@@ -1208,7 +1208,7 @@ bool VectorUnit::lane_sign(const MicroOp& u, Core& core) {
   if (!(u.imm & 1)) return u.sign;
   const uint32_t cr = core.regs_[reg::CR0 + kCrVaddSign];
   if (cr > 1) core.fail("crVaddSign = " + std::to_string(cr) + ": only 0 (unsigned) and 1 (signed) are fixed by a public fact");
-  return (cr == 1) != core.prog_.rules().vector.vadd_sign_inverted;
+  return (cr == 1) != core.prog_->rules().vector.vadd_sign_inverted;
 }
 
 // A mask over 64 8-bit lanes is an l register pair r(16+2n) (lanes 0..31), r(17+2n) (32..63)
@@ -1370,7 +1370,7 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       // vconv.bf16.fp32 w, bm: the 16 fp32 lanes of bm to 16 bf16 lanes of w, lane i to lane i
       // (to_v16bfloat16(v16accfloat), UG1583), rounded by crRnd (II_VCONV reads crRnd at cycle 1;
       // AIE2PS's to_v16bfloat16_conf sets crRnd around the same conversion); result at cycle 2.
-      const int forced = core.prog_.rules().vector.force_crRnd;
+      const int forced = core.prog_->rules().vector.force_crRnd;
       const uint32_t mode = forced >= 0 ? static_cast<uint32_t>(forced) : core.regs_[reg::CR0 + kCrRnd];
       const uint8_t* src = bm(u.a);
       Write& w = later(core, 2);
@@ -1466,7 +1466,7 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
       uint32_t ua, ub;
       const uint8_t* a = read_x(u.a, true, core.cycle_, &ua);
       const uint8_t* b = read_x(u.b, true, core.cycle_, &ub);
-      const uint64_t mask = read_mask(core, u.c, u.width) ^ (core.prog_.rules().vector.vsel_inverted ? ~uint64_t{0} : 0);
+      const uint64_t mask = read_mask(core, u.c, u.width) ^ (core.prog_->rules().vector.vsel_inverted ? ~uint64_t{0} : 0);
       Write& w = later(core, kSelLatency);
       w.file = kFileX, w.idx = u.d, w.offset = 0, w.bytes = 64, w.unknown = 0;
       select_lanes(a, b, mask, u.width, w.data);
@@ -1598,7 +1598,7 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
     case kVUnpack: {
       // vunpack.d16.d8 x, w: II_VUNPACK [7, 7, crUnpackSign 7]: the source w and crUnpackSign are
       // read at cycle 7, the result lands at 7 (run_late).
-      if (core.prog_.rules().vector.unpack_reads_at_issue) {
+      if (core.prog_->rules().vector.unpack_reads_at_issue) {
         Late l{};
         l.kind = kVUnpack, l.d = u.d, l.a = u.a, l.sign = u.sign;
         std::memcpy(l.bytes, x(u.a >> 1) + 32 * (u.a & 1), 32);
@@ -1645,7 +1645,7 @@ void VectorUnit::exec(const MicroOp& u, Core& core) {
         std::snprintf(buf, sizeof buf, "vshuffle mode %u: no public fact fixes it (only 0-38, 44 and 45 are 512- or 1024-bit transposes)", m);
         core.fail(buf);
       }
-      const bool transposed = core.prog_.rules().vector.shuffle_transposed;
+      const bool transposed = core.prog_->rules().vector.shuffle_transposed;
       uint32_t ua, ub;
       uint8_t in[128];
       std::memcpy(in, read_x(u.a, true, core.cycle_, &ua), 64);

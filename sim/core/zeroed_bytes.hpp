@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
 
@@ -19,6 +20,17 @@ class ZeroedBytes {
   explicit ZeroedBytes(size_t n) : bytes_(static_cast<uint8_t*>(std::calloc(n ? n : 1, 1))), size_(n) {
     if (!bytes_) throw std::bad_alloc();
   }
+  // A copy holds its own bytes; assigning one of the same size copies into the bytes this one
+  // already has, which stay where they are (a neighbour core keeps a pointer to them).
+  ZeroedBytes(const ZeroedBytes& o) : ZeroedBytes(o.size_) { std::memcpy(bytes_.get(), o.bytes_.get(), size_); }
+  ZeroedBytes& operator=(const ZeroedBytes& o) {
+    if (this == &o) return *this;
+    if (size_ != o.size_) *this = ZeroedBytes(o);
+    else std::memcpy(bytes_.get(), o.bytes_.get(), size_);
+    return *this;
+  }
+  ZeroedBytes(ZeroedBytes&&) = default;
+  ZeroedBytes& operator=(ZeroedBytes&&) = default;
   uint8_t* data() { return bytes_.get(); }
   const uint8_t* data() const { return bytes_.get(); }
   size_t size() const { return size_; }

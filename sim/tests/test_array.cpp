@@ -643,7 +643,8 @@ struct ThreadedRun {
   std::vector<std::map<int, Bytes>> buffers;
   std::vector<std::vector<Bytes>> memories;
   std::vector<uint64_t> call_cycles, now;
-  uint64_t parallel_bundles = 0;
+  uint64_t parallel_bundles = 0, free_quanta = 0;
+  array::Array::FreeStats free_stats;
 };
 
 ThreadedRun run_with_threads(const std::function<std::unique_ptr<array::Array>(array::ArrayOptions)>& make, array::ArrayOptions opt,
@@ -672,7 +673,28 @@ ThreadedRun run_with_threads(const std::function<std::unique_ptr<array::Array>(a
     r.now.push_back(a->now());
   }
   r.parallel_bundles = a->parallel_bundles();
+  r.free_quanta = a->free_quanta();
+  r.free_stats = a->free_stats();
   return r;
+}
+
+// The array of `ap` with each of `cores` running its program from `texts`: written into its program
+// memory, the core enabled (as a CDO would).
+std::unique_ptr<array::Array> with_programs(const array::ArrayProgram& ap, const array::ArrayOptions& o,
+                                            const std::vector<std::pair<int, int>>& cores, const std::vector<Bytes>& texts) {
+  auto a = array::make_array(ap, o);
+  const array::TileLayout& L = array::layout(array::TileKind::Compute);
+  for (size_t i = 0; i < cores.size(); ++i) {
+    const auto& [col, row] = cores[i];
+    const Bytes& text = texts[i];
+    for (size_t k = 0; k < text.size(); k += 4) {
+      uint32_t w = 0;
+      std::memcpy(&w, text.data() + k, std::min<size_t>(4, text.size() - k));
+      a->write({reg_at(col, row, L.program_memory_offset + static_cast<uint32_t>(k)), w}, "test");
+    }
+    a->write({reg_at(col, row, L.core_control), 1}, "test");  // enable
+  }
+  return a;
 }
 
 void require_same_run(const ThreadedRun& two, const ThreadedRun& one) {
@@ -680,6 +702,10 @@ void require_same_run(const ThreadedRun& two, const ThreadedRun& one) {
   for (size_t c = 0; c < one.reports.size(); ++c) {
     INFO("call " << c);
     CHECK(two.errors[c] == one.errors[c]);
+    // A core's fault ends the run (docs/aie2-array.md "Parallel quanta": the cores after it in tile
+    // order may have run on to the quantum's end); the run's checks (a cycle budget, a wait)
+    // fire after whole quanta, when every core has run, and what the run left must be equal.
+    if (one.errors[c].rfind("core (", 0) == 0) return;
     CHECK(two.reports[c] == one.reports[c]);
     CHECK(two.call_cycles[c] == one.call_cycles[c]);
     CHECK(two.now[c] == one.now[c]);
@@ -757,21 +783,7 @@ TEST_CASE("array: 2 host threads equal one on random programs of five cores that
       if (text.size() % 4) add(i16_nop());        // program memory is written in words
       texts.push_back(std::move(text));
     }
-    const auto make = [&](array::ArrayOptions o) {
-      auto a = array::make_array(t.ap, o);
-      const array::TileLayout& L = array::layout(array::TileKind::Compute);
-      for (size_t i = 0; i < cores.size(); ++i) {
-        const auto& [col, row] = cores[i];
-        const Bytes& text = texts[i];
-        for (size_t k = 0; k < text.size(); k += 4) {
-          uint32_t w = 0;
-          std::memcpy(&w, text.data() + k, std::min<size_t>(4, text.size() - k));
-          a->write({reg_at(col, row, L.program_memory_offset + static_cast<uint32_t>(k)), w}, "test");
-        }
-        a->write({reg_at(col, row, L.core_control), 1}, "test");  // enable
-      }
-      return a;
-    };
+    const auto make = [&](array::ArrayOptions o) { return with_programs(t.ap, o, cores, texts); };
     const uint32_t quanta[] = {1, 3, 7, 16, 64, 200};
     array::ArrayOptions opt;
     opt.quantum = quanta[pick(6)];
@@ -800,6 +812,134 @@ TEST_CASE("array: 2 host threads equal one on random programs of five cores that
   CHECK(parallel > 0);
   CHECK(tile_order_only > 0);
   CHECK(lock_waits > 0);
+}
+
+// Free quanta (docs/aie2-array.md): while every DMA channel waits, cores in one row (none below
+// another, so each is isolated) run quantum after quantum on the host threads without the DMA's
+// phases between them, until one reaches a lock operation, a neighbour, `done` or a fault. Random
+// programs beside the INT32 design's core (which computes while its channels wait): counted loops
+// that store into, load from and part-word store into their own memory and now and then their
+// west neighbour's, some walking a pointer until it leaves the tile or faults, a lock operation
+// per pass of the outer loop (acquires that wait for good included), then `done` or for ever. Every
+// call must equal the one-thread run (the definition): error line, buffers, report, tile memories.
+TEST_CASE("array: free quanta on 2 host threads equal the one-thread run on random programs of cores in one row that compute, now and then take or give a lock, reach a neighbour, fault or finish") {
+  using namespace enc;
+  Int32Array t;
+  const std::vector<std::pair<int, int>> cores = {{1, 2}, {2, 2}, {3, 2}, {4, 2}};
+  std::vector<std::pair<int, int>> tiles = {{0, 2}};
+  tiles.insert(tiles.end(), cores.begin(), cores.end());
+  const size_t seeds = testing::scaled(60, 4);
+  uint64_t free_quanta = 0;
+  array::Array::FreeStats stats;
+  for (uint32_t seed = 1; seed <= seeds; ++seed) {
+    std::mt19937 rng(seed);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
+    std::vector<Bytes> texts;
+    for (size_t ci = 0; ci < cores.size(); ++ci) {
+      const int col = cores[ci].first;
+      Bytes text;
+      auto add = [&](const Bytes& b) { text.insert(text.end(), b.begin(), b.end()); };
+      // p0..p3 in its own memory (0x70000..) mostly; in its west neighbour's last words (0x5FF00..)
+      // now and then: the INT32 design's tile for (1,2), a random core's for the others.
+      for (int p = 0; p < 4; ++p) {
+        const bool west = pick(6) == 0;
+        const uint32_t at = west ? 0x5FF00 + 4u * static_cast<uint32_t>(pick(16)) : 0x70000 + 4u * static_cast<uint32_t>(pick(0x3F00));
+        add(i48_lng(lng_movxm(mv_p(p), at)));
+      }
+      for (int r = 1; r <= 5; ++r) add(i48_lng(lng_movxm(scl_r(r), rng() & 0xFFFFF)));
+      add(i48_lng(lng_movxm(scl_r(6), 1)));            // rel adds r6 = 1
+      add(i48_lng(lng_movxm(scl_r(7), 0xFFFFFFFFu)));  // acq r7 = -1: wait for >= 1, take 1
+      const bool forever = pick(3) == 0;
+      add(i48_lng(lng_movxm(scl_r(8), forever ? 0x7FFFFFFFu : 1u + static_cast<uint32_t>(pick(4)))));  // outer passes
+      const uint32_t outer = static_cast<uint32_t>(text.size());
+      add(i48_lng(lng_movxm(scl_r(9), 20u + static_cast<uint32_t>(pick(400)))));  // inner passes
+      const uint32_t inner = static_cast<uint32_t>(text.size());
+      const bool walks = pick(8) == 0;  // p3 walks up 16 bytes a pass: into a neighbour, or out of the map
+      const int body = 4 + pick(9);
+      for (int k = 0; k < body; ++k) {
+        const int r = 1 + pick(5), p = pick(4), imm = 4 * pick(16);
+        switch (pick(8)) {
+          case 7: {
+            // Five slots at once: a load that moves its pointer on, an add, a store through another
+            // pointer (a neighbour's, now and then): what the bundle did before the store left the
+            // tile must not stay done (the free run puts the core back to its checkpoint).
+            const int q = pick(4);
+            add(i112_lda_ldb_alu_mv_st(lda_word_post_imm(scl_r(r), p, 4), kLdbNop, alu_add_ri(r, r, 1), mv_nop(),
+                                       st_word_idx_imm(scl_r(1 + pick(5)), q, imm)));
+            add(i32_lda(lda_padda_imm(p, -4)));  // the pointer back where it was
+            break;
+          }
+          case 0: add(i32_st(st_word_idx_imm(scl_r(r), p, imm))); break;
+          case 1: add(i32_lda(lda_word_idx_imm(scl_r(r), p, imm))); break;
+          case 2: add(i32_lda(lda_st_s8_idx_imm(r, p, pick(4)))); break;
+          case 3: add(i32_alu(alu_add_ri(r, r, pick(128)))); break;
+          case 4: add(i48_lda_alu(lda_word_idx_imm(scl_r(r), p, imm), alu_add_ri(1 + pick(5), 1 + pick(5), pick(128)))); break;
+          default: add(i16_nop()); break;
+        }
+      }
+      if (walks) add(i32_lda(lda_padda_imm(3, 16)));
+      add(i32_alu(alu_add_ri(9, 9, 0x7F)));  // r9 -= 1
+      add(i48_lng(lng_jnz(9, inner)));
+      for (int k = 0; k < 5; ++k) add(i16_nop());
+      // One lock operation a pass (ACQ/REL_mLockId_imm: {id(6), 000 acquire, value reg(5), 0b00100}):
+      // its own locks 48/49 or its west neighbour's 16/17 (not the INT32 design's tile's).
+      const bool acquire = pick(2) == 0;
+      const int id = (col > 1 && pick(2) == 0 ? 16 : 48) + pick(2);
+      add(i32_alu(cat({{static_cast<uint64_t>(id), 6}, {0, 3}, {acquire ? 1u : 0u, 1}, {acquire ? 7u : 6u, 5}, {0b00100, 5}})));
+      add(i32_alu(alu_add_ri(8, 8, 0x7F)));  // r8 -= 1
+      add(i48_lng(lng_jnz(8, outer)));
+      for (int k = 0; k < 5; ++k) add(i16_nop());
+      if (pick(8) == 0) {
+        // Or off into program memory that holds no bundle: the core's fault, inside a free run.
+        add(i48_lng(lng_j(0x3F00)));
+        for (int k = 0; k < 5; ++k) add(i16_nop());
+      }
+      add(i32_alu(alu_done()));
+      for (int k = 0; k < 6; ++k) add(i16_nop());
+      if (text.size() % 4) add(i16_nop());  // program memory is written in words
+      texts.push_back(std::move(text));
+    }
+    const auto make = [&](array::ArrayOptions o) { return with_programs(t.ap, o, cores, texts); };
+    const uint32_t quanta[] = {7, 16, 64, 200};
+    array::ArrayOptions opt;
+    opt.quantum = quanta[pick(4)];
+    opt.cycle_budget = 50000 + rng() % 400000;
+    if (pick(3) == 0) opt.max_cycles = 5000 + rng() % 60000;  // the DMA waits longer than this: that error, in both runs
+    const std::vector<std::map<int, Bytes>> calls = {{{3, Bytes(12288, static_cast<uint8_t>(seed))}, {4, Bytes(4096, 0)}},
+                                                     {{3, Bytes(12288, static_cast<uint8_t>(seed + 1))}, {4, Bytes(4096, 0)}}};
+    INFO("seed " << seed << ", quantum " << opt.quantum << ", cycle budget " << opt.cycle_budget << ", max cycles " << opt.max_cycles);
+    const ThreadedRun one = run_with_threads(make, opt, 1, t.insts, calls, tiles);
+    const ThreadedRun two = run_with_threads(make, opt, 2, t.insts, calls, tiles);
+    require_same_run(two, one);
+    CHECK(one.free_quanta == 0);
+    free_quanta += two.free_quanta;
+    stats.runs += two.free_stats.runs;
+    stats.ended_by_lock += two.free_stats.ended_by_lock;
+    stats.ended_by_neighbour += two.free_stats.ended_by_neighbour;
+    stats.ended_by_done += two.free_stats.ended_by_done;
+    stats.ended_by_error += two.free_stats.ended_by_error;
+    stats.ended_by_bound += two.free_stats.ended_by_bound;
+    stats.cores_blocked += two.free_stats.cores_blocked;
+    stats.cores_rerun += two.free_stats.cores_rerun;
+    stats.windows_rechecked += two.free_stats.windows_rechecked;
+  }
+  // Every way a free run ends happened, and cores sat blocked through some.
+  std::printf("free quanta on random one-row programs: %zu seeds, %llu free runs over %llu quanta; cores stopped by a lock %llu, a "
+              "neighbour %llu, done %llu, an error %llu; runs at their bound %llu; blocked cores carried %llu; cores run again from their checkpoint %llu; windows run again looking before each bundle %llu\n",
+              seeds, static_cast<unsigned long long>(stats.runs), static_cast<unsigned long long>(free_quanta),
+              static_cast<unsigned long long>(stats.ended_by_lock), static_cast<unsigned long long>(stats.ended_by_neighbour),
+              static_cast<unsigned long long>(stats.ended_by_done), static_cast<unsigned long long>(stats.ended_by_error),
+              static_cast<unsigned long long>(stats.ended_by_bound), static_cast<unsigned long long>(stats.cores_blocked),
+              static_cast<unsigned long long>(stats.cores_rerun), static_cast<unsigned long long>(stats.windows_rechecked));
+  CHECK(free_quanta > 0);
+  CHECK(stats.ended_by_lock > 0);
+  CHECK(stats.ended_by_neighbour > 0);
+  CHECK(stats.ended_by_done > 0);
+  CHECK(stats.ended_by_error > 0);
+  CHECK(stats.ended_by_bound > 0);
+  CHECK(stats.cores_blocked > 0);
+  CHECK(stats.cores_rerun > 0);
+  CHECK(stats.windows_rechecked > 0);
 }
 
 TEST_CASE("array: on 2 host threads the 4-core attention and Riallto's designs equal the one-thread run, and a core reaching its neighbour stops and resumes in tile order") {
@@ -833,6 +973,17 @@ TEST_CASE("array: on 2 host threads the 4-core attention and Riallto's designs e
       for (const auto& c : report["cores"]) all += c["bundles"].get<uint64_t>();
       CHECK(all > calls.size() * 10000000);  // four 64x64 heads a call
       CHECK(two.parallel_bundles == all);  // no core of it reaches a neighbour: all of it ran at once
+      // While the four compute, every channel waits: most quanta ran free (docs/aie2-array.md "Free quanta").
+      CHECK(two.free_quanta * quantum > two.now.back() / 2);
+      if (quantum == 64) {
+        // Without them, every quantum as parallel quanta alone run it: the same run again.
+        array::ArrayOptions plain = opt;
+        plain.free_quanta = false;
+        const ThreadedRun each = run_with_threads(make, plain, 2, insts, calls, tiles);
+        require_same_run(each, one);
+        CHECK(each.free_quanta == 0);
+        CHECK(each.parallel_bundles == all);
+      }
     }
   }
   SECTION("Riallto's 720p designs: one column of cores, so only the lowest may run beside none") {

@@ -417,6 +417,69 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
   CHECK(clobbered_seen > 100);  // the sequences do clobber, in every layout
 }
 
+// A copy of a core (the free quanta's checkpoint: sim/array/array.cpp) put back into a core that
+// ran on in between runs on exactly as the copied one: registers, data memory, stats, PC, cycle,
+// and what the watch recorded (store sites, clobbered bytes), on random programs of stores,
+// loads, part-word stores, 256-bit vector loads and post-incremented loads over watched regions.
+TEST_CASE("core: a copy assigned back over a core that ran on runs on exactly as the copied core did, its memory where it was") {
+  const std::vector<uint8_t> vldb = {0x19, 0x08, 0x11, 0x39};  // vldb wl4, [p1, dj0]
+  const std::vector<WatchRegion> regions = {{"a", kMem + 0x100, 0x36}, {"b", kMem + 0x136, 0x2A}, {"c", kMem + 0x180, 0x40}};
+  std::mt19937 rng(20261207);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<std::vector<uint8_t>> bundles = {movxm(mv_p(0), kMem + 0x100), movxm(mv_p(1), kMem + 0x100), movxm(r_dst(1), rng()),
+                                                 movxm(mv_p(2), kMem + 0x140)};
+    for (int k = 0, n = 20 + static_cast<int>(rng() % 60); k < n; ++k) {
+      const uint32_t off = 4 * (rng() % 48);
+      switch (rng() % 6) {
+        case 0: bundles.push_back(i32_st(st_word_idx_imm(scl_r(1), 0, static_cast<int>(off % 64)))); break;
+        case 1: bundles.push_back(i32_lda(lda_word_idx_imm(scl_r(2), 0, static_cast<int>(off % 64)))); break;
+        case 2: bundles.push_back(i32_lda(lda_st_s8_idx_imm(1, 2, static_cast<int>(rng() % 4)))); break;
+        case 3:
+          bundles.push_back(movxm(dj_dst(0), 32 * (rng() % 4)));
+          bundles.push_back(vldb);
+          break;
+        case 4: bundles.push_back(i32_lda(lda_word_post_imm(scl_r(3), 2, 4))); break;  // p2 moves on
+        default: bundles.push_back(i32_alu(alu_add_ri(1, 1, static_cast<int>(rng() % 64)))); break;
+      }
+    }
+    for (int k = 0; k < 8; ++k) bundles.push_back(i16_nop());
+    bundles.push_back(done());
+    std::vector<uint8_t> text;
+    for (const auto& b : bundles) text.insert(text.end(), b.begin(), b.end());
+    const Elf elf = Elf::from_text("copy.elf", text);
+    CompiledProgram prog(elf);
+    Core core(prog);
+    core.load_elf_images();
+    core.set_watch(regions);
+    const uint64_t split = 1 + rng() % (bundles.size() - 1);
+    REQUIRE(core.run(split) == Stop::CycleLimit);
+    Core copy(core);                       // as the checkpoint is made the first time
+    Core reused(prog);                     // and as it is made again: assigned over another core
+    reused = core;
+    const uint8_t* const memory = core.memory_data();
+    REQUIRE(core.run(100000) == Stop::Done);  // the original runs on: what the copies must give
+    const auto state = [&](Core& c) {
+      std::ostringstream o;
+      o << c.pc() << ' ' << c.cycle() << ' ' << c.stats().bundles << ' ' << c.stats().max_sp << ';';
+      for (int r = 0; r < 256; ++r) o << c.reg(static_cast<uint8_t>(r)) << ',';
+      for (size_t r = 0; r < regions.size(); ++r) {
+        for (const auto& [a, b] : c.clobbered_before_use(static_cast<int>(r))) o << a << '-' << b << ',';
+        for (const StoreSite& site : c.store_sites(static_cast<int>(r)))
+          o << site.pc << ':' << site.first_byte << ':' << site.last_byte << ':' << site.stores << ':' << site.in_frame << ',';
+      }
+      return o.str() + std::string(reinterpret_cast<const char*>(c.memory_data()), kDataMemBytes);
+    };
+    const std::string want = state(core);
+    INFO("trial " << trial << ", copied after " << split << " bundles");
+    for (Core* from : {&copy, &reused}) {
+      core = *from;  // put back: the memory copied into the bytes the core has
+      CHECK(core.memory_data() == memory);
+      REQUIRE(core.run(100000) == Stop::Done);
+      CHECK(state(core) == want);
+    }
+  }
+}
+
 TEST_CASE("core: a part-word store into a neighbour still in flight keeps run_isolated from issuing until it has landed") {
   // st.s8 writes its word in E11, six cycles after it issues (II_STHB): one issued by the tile-order
   // pass (run) into the west neighbour lands in a later quantum, and that write is the tile order's:

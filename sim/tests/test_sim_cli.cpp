@@ -392,6 +392,9 @@ TEST_CASE("sim --sim-threads and bench --sim-pdi --sim-threads: the 4-core atten
   CHECK(reports[1]["host_threads"] == 2);
   CHECK(reports[0]["parallel_bundles"] == 0);
   CHECK(reports[1]["parallel_bundles"].get<uint64_t>() > 10000000);
+  // While the four compute every channel waits: most of the run's quanta ran free (docs/aie2-array.md).
+  CHECK(reports[0]["free_quanta"] == 0);
+  CHECK(reports[1]["free_quanta"].get<uint64_t>() * 64 > reports[1]["array"]["cycles"].get<uint64_t>() / 2);
 
   // A process that may run on one CPU only (taskset, a container's cpuset) runs the cores on one
   // thread and says so: two threads there would meet through the scheduler every quantum.
@@ -443,6 +446,7 @@ TEST_CASE("sim --sim-threads and bench --sim-pdi --sim-threads: the 4-core atten
   CHECK(a.at("cores") == 4);
   CHECK(a.at("threads") == 2);
   CHECK(a.at("parallel_bundles") == a.at("simulated_bundles"));
+  CHECK(a.at("free_quanta").get<uint64_t>() > 0);
   CHECK(a.at("threads_speedup").get<double>() == Approx(a.at("median_s").get<double>() / a.at("median_threads_s").get<double>()));
   CHECK(b.out.find("on 2 host threads") != std::string::npos);
   CHECK(a.at("threads_round_trip_us").get<double>() > 0);

@@ -1493,12 +1493,15 @@ void Array::free_worker(size_t thread) {
       Core& core = *s.tile->core;
       const uint64_t before = core.stats().bundles;
       s.window_stop = Stop::CycleLimit;
-      try {
-        *s.checkpoint = core;  // may need memory (a watch that grew): none left ends the call there
-      } catch (...) {
+      // A copy may need memory (a watch that grew): none left ends the call there, in this quantum.
+      const auto no_memory = [&] {
         s.error = std::current_exception();
         s.window_issued = 0, s.stop_quantum = w0, first_stop = std::min(first_stop, w0);
-        return;
+      };
+      try {
+        *s.checkpoint = core;
+      } catch (...) {
+        return no_memory();
       }
       try {
         s.window_stop = core.run_free_unchecked(static_cast<uint64_t>(n) * quantum);
@@ -1509,9 +1512,7 @@ void Array::free_worker(size_t thread) {
         try {
           core = *s.checkpoint;
         } catch (...) {
-          s.error = std::current_exception();
-          s.window_issued = 0, s.stop_quantum = w0, first_stop = std::min(first_stop, w0);
-          return;
+          return no_memory();
         }
         try {
           s.window_stop = core.run_free(static_cast<uint64_t>(n) * quantum);

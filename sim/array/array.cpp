@@ -1531,6 +1531,9 @@ void Array::free_worker(size_t thread) {
       else
         s.stop_quantum = max;
       first_stop = std::min(first_stop, s.stop_quantum);
+      // Counted whole here, by the thread that ran it: after the meeting another thread may own it.
+      s.before_window = s.whole_issued;
+      s.whole_issued += s.window_issued;
     });
     if (first_stop < max) {
       int64_t at = free_stop_.at.load(std::memory_order_relaxed);
@@ -1570,14 +1573,23 @@ void Array::free_worker(size_t thread) {
           s.window_issued = before_stop + quantum;
           s.window_stop = Stop::CycleLimit;
         }
-        s.whole_issued += before_stop;
+        s.whole_issued = s.before_window + before_stop;
         s.last_issued = s.window_issued - before_stop;
         s.last_stop = s.window_stop;
       });
       if (thread == 0) free_last_ = stop;
       return;
     }
-    mine([&](FreeSlot& s) { s.whole_issued += s.window_issued; });
+    if (w0 + n == max) {
+      // Every window ran whole: the last quantum is the bound's, and every core ran all of it.
+      mine([&](FreeSlot& s) {
+        s.whole_issued -= quantum;
+        s.last_issued = quantum;
+        s.last_stop = Stop::CycleLimit;
+      });
+      if (thread == 0) free_last_ = max - 1;
+      return;
+    }
     // The next window's owners: each core to the thread that would finish it first at its rate
     // (cores taken as alike), a core staying with its owner where that owner keeps as many.
     for (size_t w = 0; w < threads; ++w) {
@@ -1601,13 +1613,6 @@ void Array::free_worker(size_t thread) {
       }
     owner = next;
   }
-  // Every window ran whole: the last quantum is the bound's, and every core ran all of it.
-  mine([&](FreeSlot& s) {
-    s.whole_issued -= quantum;
-    s.last_issued = quantum;
-    s.last_stop = Stop::CycleLimit;
-  });
-  if (thread == 0) free_last_ = max - 1;
 }
 
 // Parallel quanta (docs/aie2-array.md). The one-thread order runs each core's whole quantum in

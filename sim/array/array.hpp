@@ -253,6 +253,10 @@ class Array {
     size_t order = 0;  // its index in the caller's tile list
     bool isolated = false;  // no core below it that is not done, blocked or not (run_isolated_stretches)
     uint64_t window_issued = 0, whole_issued = 0, last_issued = 0, reruns = 0, rechecks = 0;
+    uint64_t before_window = 0;  // whole_issued before the window (whole_issued counts the window whole)
+    // Every field is written by the thread that runs the core in the window, before the threads
+    // meet; after the meeting only that thread touches it again (the stop's quantum), or the next
+    // window's owner does.
     int64_t stop_quantum = 0;  // the quantum it stopped in, or the bound
     Stop window_stop = Stop::CycleLimit, last_stop = Stop::CycleLimit;
     std::exception_ptr error;

@@ -1372,7 +1372,6 @@ bool Array::run_free_quanta(const std::vector<Tile*>& ordered, const std::vector
   if (!free_progress_) free_progress_ = std::make_unique<FreeProgress[]>(64);
   for (size_t w = 0; w < threads; ++w) free_progress_[w].through.store(-1, std::memory_order_relaxed);
   free_stop_.at.store(quanta, std::memory_order_relaxed);  // no stop yet
-  free_first_target_ = now_ + opt_.quantum;
   free_max_quanta_ = quanta;
   free_last_ = -1;
   threads_->run(threads, [this](size_t w) { free_worker(w); });
@@ -1417,8 +1416,8 @@ bool Array::run_free_quanta(const std::vector<Tile*>& ordered, const std::vector
   free_quanta_ += static_cast<uint64_t>(last);
   ++free_stats_.runs;
   free_stats_.cores_blocked += free_blocked_.size();
-  for (const FreeSlot& sl : free_slots_) free_stats_.cores_rerun += sl.reruns, free_stats_.windows_rechecked += sl.rechecks;
   for (const FreeSlot& sl : free_slots_) {
+    free_stats_.cores_rerun += sl.reruns, free_stats_.windows_rechecked += sl.rechecks;
     if (sl.error) ++free_stats_.ended_by_error;
     else if (sl.last_stop == Stop::Lock) ++free_stats_.ended_by_lock;
     else if (sl.last_stop == Stop::Neighbour) ++free_stats_.ended_by_neighbour;
@@ -1445,19 +1444,7 @@ bool Array::run_free_quanta(const std::vector<Tile*>& ordered, const std::vector
     // below may name (north), and the tile order lets that one look first.
     if (!out.error && out.stop == Stop::Lock && s.isolated) locked.push_back(i);
   }
-  if (!locked.empty())
-    threads_->run(locked.size(), [this, &locked](size_t j) {
-      const size_t i = locked[j];
-      const IsolatedIn& in = isolated_in_[i];
-      IsolatedOut& out = isolated_out_[i];
-      const uint64_t before = in.core->stats().bundles;
-      try {
-        out.stop = in.core->run_isolated(in.budget);
-      } catch (...) {
-        out.error = std::current_exception();
-      }
-      out.issued += in.core->stats().bundles - before;
-    });
+  if (!locked.empty()) threads_->run(locked.size(), [this, &locked](size_t j) { run_isolated_slot(locked[j]); });
   for (size_t i = 0; i < free_slots_.size(); ++i) parallel_bundles_ += isolated_out_[i].issued;
   return true;
 }
@@ -1558,13 +1545,11 @@ void Array::free_worker(size_t thread) {
           Core& core = *s.tile->core;
           ++s.reruns;
           s.error = nullptr;
-          Stop again = Stop::Done;
-          uint64_t ran = 0;
           try {
             core = *s.checkpoint;
             const uint64_t before = core.stats().bundles;
-            again = core.run_free_unchecked(before_stop + quantum);  // it ran these before without a stop
-            ran = core.stats().bundles - before;
+            const Stop again = core.run_free_unchecked(before_stop + quantum);  // it ran these before without a stop
+            const uint64_t ran = core.stats().bundles - before;
             if (again != Stop::CycleLimit || ran != before_stop + quantum)
               throw SimError("internal: core " + tile_name(s.tile->col, s.tile->row) + " ran otherwise from its checkpoint than before (free quanta)");
           } catch (...) {
@@ -1641,20 +1626,24 @@ bool Array::run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t t
     isolated_slot_[k] = static_cast<int>(n++);
   }
   if (n < 2) return false;  // one core alone gains nothing from a thread
-  threads_->run(n, [this](size_t i) {
-    const IsolatedIn& in = isolated_in_[i];
-    IsolatedOut& out = isolated_out_[i];
-    const uint64_t before = in.core->stats().bundles;
-    out.error = nullptr;
-    try {
-      out.stop = in.core->run_isolated(in.budget);
-    } catch (...) {
-      out.error = std::current_exception();  // rethrown in tile order, as the one-thread run would
-    }
-    out.issued = in.core->stats().bundles - before;
-  });
+  for (size_t i = 0; i < n; ++i) isolated_out_[i].issued = 0, isolated_out_[i].error = nullptr;
+  threads_->run(n, [this](size_t i) { run_isolated_slot(i); });
   for (size_t i = 0; i < n; ++i) parallel_bundles_ += isolated_out_[i].issued;
   return true;
+}
+
+// Slot i's core as an isolated stretch of its budget (on a host thread): the bundles it issued
+// added to the slot's, its stop or its error kept for the tile-order pass.
+void Array::run_isolated_slot(size_t i) {
+  const IsolatedIn& in = isolated_in_[i];
+  IsolatedOut& out = isolated_out_[i];
+  const uint64_t before = in.core->stats().bundles;
+  try {
+    out.stop = in.core->run_isolated(in.budget);
+  } catch (...) {
+    out.error = std::current_exception();  // rethrown in tile order, as the one-thread run would
+  }
+  out.issued += in.core->stats().bundles - before;
 }
 
 size_t Array::ring_period() {

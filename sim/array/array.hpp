@@ -245,8 +245,11 @@ class Array {
   uint64_t parallel_bundles_ = 0;
   // Runs the quantum's isolated cores on the threads; false when fewer than two could run.
   bool run_isolated_stretches(const std::vector<Tile*>& ordered, uint64_t target);
+  void run_isolated_slot(size_t i);
   // Free quanta (docs/aie2-array.md). Each core on the threads, a cache line each: its copy, its
-  // window, the bundles of its whole quanta, and how its last quantum ended.
+  // window, the bundles of its whole quanta, and how its last quantum ended. Every field is written
+  // by the thread that runs the core in the window, before the threads meet; after the meeting only
+  // that thread touches it again (the stop's quantum), or the next window's owner does.
   struct alignas(64) FreeSlot {
     Tile* tile = nullptr;
     Core* checkpoint = nullptr;  // the core as the window found it (free_checkpoints_)
@@ -254,9 +257,6 @@ class Array {
     bool isolated = false;  // no core below it that is not done, blocked or not (run_isolated_stretches)
     uint64_t window_issued = 0, whole_issued = 0, last_issued = 0, reruns = 0, rechecks = 0;
     uint64_t before_window = 0;  // whole_issued before the window (whole_issued counts the window whole)
-    // Every field is written by the thread that runs the core in the window, before the threads
-    // meet; after the meeting only that thread touches it again (the stop's quantum), or the next
-    // window's owner does.
     int64_t stop_quantum = 0;  // the quantum it stopped in, or the bound
     Stop window_stop = Stop::CycleLimit, last_stop = Stop::CycleLimit;
     std::exception_ptr error;
@@ -264,7 +264,7 @@ class Array {
   // Quanta a free run's threads run between meetings, and at most in one free run (a poll between).
   static constexpr int64_t kFreeWindow = 512, kFreeQuantaBound = 4096;
   std::map<const Core*, std::unique_ptr<Core>> free_checkpoints_;
-  // How far each thread ran its cores without a stop (the quanta it completed, -1: none yet).
+  // How far each thread ran its cores (the windows it completed, -1: none yet).
   struct alignas(64) FreeProgress {
     std::atomic<int64_t> through{-1};
     // Its window's figures, written before `through`, by the window's parity (a thread may write
@@ -278,7 +278,6 @@ class Array {
   struct alignas(64) {
     std::atomic<int64_t> at{0};
   } free_stop_;  // the first quantum in which a core stopped
-  uint64_t free_first_target_ = 0;
   int64_t free_max_quanta_ = 0;
   int64_t free_last_ = 0;  // the quantum every thread ended in
   std::vector<Tile*> free_blocked_;  // cores blocked on an acquire through the free quanta

@@ -121,9 +121,7 @@ void CoreThreads::run(size_t n, const std::function<void(size_t)>& job) {
     s.wake.notify_all();
   }
   for (size_t i = 0; i < n; i += static_cast<size_t>(s.threads)) job(i);
-  for (int spins = 0; s.pending.load() != 0;)
-    if (++spins < kSpins) ATTNCHECK_CPU_RELAX();
-    else std::this_thread::yield();
+  for (int spins = 0; s.pending.load() != 0; ++spins) relax(spins);
 }
 
 }  // namespace attncheck::aie2::array

@@ -285,9 +285,32 @@ void direct_writes(ProgramBundle& b) {
       const uint8_t r = t[k];
       if (r == kNoReg || r == reg::SP || r == reg::LS || r == reg::LE || r == reg::LC || r >= reg::kCount) continue;
       if (later_reads.test(r) || other_writes.test(r) || std::count(t, t + 3, r) > 1) continue;
-      b.ops[i].direct = static_cast<uint8_t>(b.ops[i].direct | (1u << k));
+      b.ops[i].flags = static_cast<uint8_t>(b.ops[i].flags | (1u << k));
     }
   }
+}
+
+// MicroOp's kReadsWide: the ALU, move and conditional-branch kinds read both sources as 32-bit
+// values, a 20-bit register's sign-extended (SRC); a micro-op whose sources are both 32-bit
+// registers (or absent) reads them as they are, which is the same value.
+void mark_wide_reads(ProgramBundle& b) {
+  for (int i = 0; i < b.nops; ++i) {
+    MicroOp& u = b.ops[i];
+    if (u.kind <= kJnzd && (kWide.wide[u.a] || kWide.wide[u.b])) u.flags = static_cast<uint8_t>(u.flags | kReadsWide);
+  }
+}
+
+// ProgramBundle::plain: none of the micro-ops that set a branch pending, put a part-word store or
+// a vector result in flight, act on a lock, stop the core or refuse the bundle.
+bool is_plain(const ProgramBundle& b) {
+  if (b.has_lock || b.has_branch) return false;
+  for (int i = 0; i < b.nops; ++i) {
+    const int k = b.ops[i].kind;
+    if ((k >= kJump && k <= kJnzd) || k == kDone || (k >= kAcq && k <= kRelCond) || (k >= kPsIdxImm && k <= kPs3D) || k == kTrap ||
+        k >= kVecFirst)
+      return false;
+  }
+  return true;
 }
 }  // namespace
 
@@ -342,9 +365,16 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
       }
     }
     direct_writes(pb);
+    mark_wide_reads(pb);
+    pb.plain = is_plain(pb);
     index_[b.address - base_] = static_cast<int32_t>(bundles_.size());
     bundles_.push_back(pb);
     reaches_.push_back(br);
+  }
+  for (auto& pb : bundles_) {
+    const int next = index_of(pb.next);
+    pb.next_bundle = next >= 0 ? &bundles_[static_cast<size_t>(next)] : nullptr;
+    pb.next_plain = next >= 0 && pb.next_bundle->plain;
   }
 }
 
@@ -614,14 +644,40 @@ __attribute__((always_inline)) inline uint8_t* Core::addr_ptr(uint32_t addr, int
   return mem_.data() + (addr - kDataMemBase);
 }
 
-__attribute__((always_inline)) inline uint32_t Core::load(uint32_t addr, int width, bool sign) {
-  const uint8_t* p = addr_ptr(addr, width, "load");
-  note_load(addr, width);
-  if (width == 1) return sign ? static_cast<uint32_t>(static_cast<int8_t>(p[0])) : p[0];
-  if (width == 2) {
+// A scalar load of kWidth (1, 2 or 4) bytes: addr_ptr, note_load and the little-endian read with
+// the width known, so no step tests it again.
+template <int kWidth>
+__attribute__((always_inline)) inline uint32_t Core::load_sized(uint32_t addr, bool sign) {
+  const uint32_t off = addr - kDataMemBase;
+  const uint8_t* p;
+  if (__builtin_expect(off <= kDataMemBytes - kWidth && (addr & (kWidth - 1)) == 0, 1)) {
+    p = mem_.data() + off;
+    // An aligned access of at most 4 bytes: its bytes lie in one 64-bit word of load_unseen_,
+    // whose bits are set only for watched bytes not yet loaded (set_watch, mark_unseen), so one
+    // test says whether note_load has anything to record.
+    if (__builtin_expect(((load_unseen_[off >> 6] >> (off & 63)) & ((1u << kWidth) - 1)) != 0, 0)) note_load(addr, kWidth);
+  } else {
+    p = neighbour_ptr(addr, kWidth, "load");  // or a fault; the watch covers the own memory only
+  }
+  if constexpr (kWidth == 1) return sign ? static_cast<uint32_t>(static_cast<int8_t>(p[0])) : p[0];
+  if constexpr (kWidth == 2) {
     const uint16_t v = static_cast<uint16_t>(p[0] | p[1] << 8);
     return sign ? static_cast<uint32_t>(static_cast<int16_t>(v)) : v;
   }
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+         static_cast<uint32_t>(p[3]) << 24;
+}
+
+__attribute__((always_inline)) inline uint32_t Core::load(uint32_t addr, int width, bool sign) {
+  switch (width) {
+    case 4: return load_sized<4>(addr, sign);
+    case 1: return load_sized<1>(addr, sign);
+    case 2: return load_sized<2>(addr, sign);
+    default: break;
+  }
+  // No scalar load has another width (decoding gives 1, 2 or 4); kept whole for safety.
+  const uint8_t* p = addr_ptr(addr, width, "load");
+  note_load(addr, width);
   return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
          static_cast<uint32_t>(p[3]) << 24;
 }
@@ -700,23 +756,31 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 // (kNoReg) reads the register file's spare entry 0xFF, which is always 0.
 #define SRC(r) static_cast<uint32_t>(static_cast<int32_t>(regs_[r] << kWide.sext_shift[r]) >> kWide.sext_shift[r])
 
-__attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle& b) {
-  bool branch = false;
-  uint32_t target = 0;
+// The bundle's micro-ops, in slot order; a branch it issues is returned in `branch` and `target`.
+// kPlain: a plain bundle (ProgramBundle::plain) in a core with no part-word store in flight, which
+// run_loop's plain stretch guarantees; the same code otherwise.
+template <bool kPlain>
+__attribute__((always_inline)) inline void Core::issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target) {
   // No direct write while a part-word store is in flight: it reads its data register as this
   // cycle's writes land (commit_part_stores), which must not see this bundle's results yet.
-  const uint32_t allow = part_stores_in_flight_ ? 0u : 7u;
+  const uint32_t allow = kPlain || !part_stores_in_flight_ ? kDirectMask : 0u;
   // In locals: a byte store into data memory may alias anything, so the compiler would reload
   // them from the bundle after every micro-op.
   const int nops = b.nops;
   const MicroOp* const ops = b.ops;
   for (int i = 0; i < nops; ++i) {
     const MicroOp& u = ops[i];
-    const uint32_t bits = u.direct & allow;
+    const uint32_t bits = u.flags & allow;
     // The 32-bit sources of the ALU, move and conditional-branch kinds (the enum's kAdd..kJnzd);
-    // loads, stores and the vector unit read their registers themselves.
-    uint32_t x = 0, y = 0;
-    if (u.kind <= kJnzd) x = SRC(u.a), y = SRC(u.b);
+    // loads, stores and the vector unit read their registers themselves. Only a 20-bit source
+    // needs SRC's sign extension (MicroOp::flags, kReadsWide).
+    // Read for every kind (a and b index the register file whatever they mean), so no branch
+    // on the kind before the switch; the other kinds ignore them.
+    uint32_t x = regs_[u.a], y = regs_[u.b];
+    if (__builtin_expect(u.flags & kReadsWide, 0)) {
+      x = static_cast<uint32_t>(static_cast<int32_t>(x << kWide.sext_shift[u.a]) >> kWide.sext_shift[u.a]);  // SRC(u.a)
+      y = static_cast<uint32_t>(static_cast<int32_t>(y << kWide.sext_shift[u.b]) >> kWide.sext_shift[u.b]);  // SRC(u.b)
+    }
     switch (u.kind) {
       case kTrap: throw SimError(prog_->trap(u.imm));
       case kAdd: {
@@ -897,10 +961,18 @@ __attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle
       case kPadd3D: write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b)); break;
       case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
       default:
+        // A plain bundle holds none of these (is_plain): no range check before the jump table.
+        if constexpr (kPlain) __builtin_unreachable();
         if (u.kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/core/vector_unit.cpp)
         else fail("internal: micro-op " + std::to_string(u.kind) + " has no rule");
     }
   }
+}
+
+__attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle& b) {
+  bool branch = false;
+  uint32_t target = 0;
+  issue_ops<false>(b, branch, target);
   // Next fetch: a branch issued now redirects after its five delay slots; one issued earlier may
   // be due now; otherwise the zero-overhead loop or the next bundle.
   uint32_t next = b.next;
@@ -935,6 +1007,14 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
   const size_t i = cycle_ & (kRing - 1);
   // Part-word stores due now read their data register before this cycle's writes land.
   if (__builtin_expect(part_stores_in_flight_ != 0, 0) && !part_stores_[i].empty()) commit_part_stores(part_stores_[i]);
+  commit_ring();
+  if (__builtin_expect(vec_.pending(), 0)) vec_.commit(*this, cycle_);
+}
+
+// The register writes landing in this cycle (commit_cycle without the part-word stores and the
+// vector unit, which a plain stretch has none of).
+__attribute__((always_inline)) inline void Core::commit_ring() {
+  const size_t i = cycle_ & (kRing - 1);
   const int n = ring_count_[i];
   for (int k = 0; k < n; ++k) {
     const PendingWrite& w = ring_[i][k];
@@ -949,7 +1029,6 @@ __attribute__((always_inline)) inline void Core::commit_cycle() {
   }
   ring_count_[i] = 0;
   regs_[kNoReg] = 0;  // the spare entry absent operands read: nothing may leave a value there
-  if (__builtin_expect(vec_.pending(), 0)) vec_.commit(*this, cycle_);
 }
 
 void Core::set_profile(CoreProfile* p) {
@@ -1033,6 +1112,47 @@ bool Core::stays_in_tile(const BundleReach& b) const {
   return true;
 }
 
+// Plain bundles from bundle `idx` on, until one is not plain, the cycle `end`, or control reaches
+// an address that starts no bundle (run_loop then names it). The caller has checked the core is
+// quiet (no branch pending, no part-word store or vector result in flight) and bundle idx plain.
+__attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
+  const int32_t* const index = prog_->index_table();
+  const uint32_t base = prog_->base(), span = prog_->index_span();
+  const ProgramBundle* const bundles = prog_->bundles().data();
+  // Counted as the stretch ends, or as a fault leaves it (the bundles before it issued: one cycle
+  // each).
+  struct Count {
+    CoreStats& stats;
+    const uint64_t& cycle;
+    const uint64_t start;
+    ~Count() { stats.bundles += cycle - start, stats.plain_bundles += cycle - start; }
+  } count{stats_, cycle_, cycle_};
+  const ProgramBundle* bp = bundles + idx;
+  do {
+    const ProgramBundle& b = *bp;
+    bool branch = false;  // a plain bundle issues none
+    uint32_t target = 0;
+    issue_ops<true>(b, branch, target);
+    // step_bundle's next fetch with no branch pending: the zero-overhead loop or the next bundle.
+    uint32_t next = b.next;
+    bp = b.next_bundle;
+    bool go_on = b.next_plain;
+    if (b.address == (regs_[reg::LE] & kMask20) && regs_[reg::LC] != 0) {
+      if (--regs_[reg::LC] != 0) {
+        next = regs_[reg::LS] & kMask20;
+        const uint32_t off = next - base;
+        const int at = off < span ? index[off] : -1;
+        bp = at >= 0 ? bundles + at : nullptr;
+        go_on = at >= 0 && bp->plain;
+      }
+    }
+    pc_ = next;
+    commit_ring();
+    ++cycle_;
+    if (!go_on) return;
+  } while (cycle_ < end);
+}
+
 template <bool kProfiled, Confine kConfine>
 Stop Core::run_loop(uint64_t budget) {
   const uint64_t end = cycle_ + budget;
@@ -1046,6 +1166,17 @@ Stop Core::run_loop(uint64_t budget) {
     const uint32_t off = pc_ - base;
     const int idx = off < span ? index[off] : -1;
     if (idx < 0) fail("control reached an address that starts no bundle");
+    if constexpr (!kProfiled && kConfine == Confine::None) {
+      // The plain stretch: while no branch is pending and no part-word store or vector result is
+      // in flight, plain bundles (ProgramBundle::plain) keep it so, and each next bundle is the
+      // sequential one or the loop start. They run here without the branch countdown, the
+      // part-word and vector checks or the address table for the sequential successor: each step
+      // is step_bundle's and commit_cycle's with those parts known to do nothing.
+      if (branch_countdown_ == 0 && part_stores_in_flight_ == 0 && !vec_.pending() && bundles[idx].plain) {
+        run_plain(idx, end);
+        continue;
+      }
+    }
     const ProgramBundle& b = bundles[idx];
     if constexpr (kConfine == Confine::TileNoLocksUnchecked) {
       if (part_stores_out_) return Stop::Neighbour;  // as below

@@ -83,6 +83,7 @@ struct CoreStats {
   uint64_t lock_waits = 0;  // times an acquire found its lock unavailable and the core stalled
   uint32_t max_sp = 0;   // highest SP value seen
   uint64_t part_word_hazards = 0;  // a store to a word while a part-word store to it was in flight
+  uint64_t plain_bundles = 0;  // of `bundles`, those issued in plain stretches (Core::run_plain)
 };
 
 // What a profiled core records (Core::set_profile): how often each bundle issued, and every
@@ -107,12 +108,15 @@ struct MicroOp {
   uint8_t d, a, b, c;  // register numbers or small fields
   uint8_t width;
   bool sign;
-  // Which of its latency-1 results may be written straight into the register file as it issues
-  // instead of through the write ring (a DirectTarget mask): no later micro-op of the bundle reads
-  // the register and no other writes it (CompiledProgram, direct_writes).
-  uint8_t direct;
+  // Bits 0-2 (kDirectMask): which of its latency-1 results may be written straight into the
+  // register file as it issues instead of through the write ring (a DirectTarget mask): no later
+  // micro-op of the bundle reads the register and no other writes it (CompiledProgram,
+  // direct_writes). Bit 3 (kReadsWide): a source of an ALU, move or conditional-branch kind is a
+  // 20-bit register, which reads sign-extended; without it both sources read as they are.
+  uint8_t flags;
   int32_t imm;
 };
+inline constexpr uint8_t kDirectMask = 7, kReadsWide = 8;
 
 // Where a load, store or lock operation of a bundle reaches, read from the registers as the bundle
 // issues: address (regs[base] + (index != 0xFF ? regs[index] : imm)) & 0xFFFFF, `bytes` wide; a lock
@@ -137,6 +141,14 @@ struct ProgramBundle {
   uint8_t nops;
   bool has_lock;
   bool has_branch;
+  // No lock, branch, part-word store, vector, done or trap micro-op: in a core with no branch
+  // pending, no part-word store and no vector result in flight, the bundle leaves all three so,
+  // and its next bundle is `next` or the loop start (Core::run_loop's plain stretch).
+  bool plain;
+  bool next_plain;  // the bundle at `next` is plain
+  // The bundle at `next` in the same program, or nullptr when no bundle starts there (the
+  // program's bundles never move: CompiledProgram is not copied).
+  const ProgramBundle* next_bundle;
   MicroOp ops[7];
 };
 
@@ -147,6 +159,11 @@ class CompiledProgram {
   // With `defer_unsupported`, a bundle the core cannot execute stops the run only when it issues
   // (the whole-array simulator lets a multi-core design run up to a core's first such bundle).
   explicit CompiledProgram(const Elf& elf, bool defer_unsupported = false, const Rules& rules = Rules{});
+  // Moved, never copied: each bundle points at its successor (ProgramBundle::next_bundle).
+  CompiledProgram(const CompiledProgram&) = delete;
+  CompiledProgram& operator=(const CompiledProgram&) = delete;
+  CompiledProgram(CompiledProgram&&) = default;
+  CompiledProgram& operator=(CompiledProgram&&) = default;
   // The rules the program was compiled for and its cores apply.
   const Rules& rules() const { return rules_; }
   const std::string& trap(int i) const { return traps_[static_cast<size_t>(i)]; }
@@ -157,7 +174,12 @@ class CompiledProgram {
   // reference the direct writes are tested against.
   void write_all_results_through_ring() {
     for (auto& b : bundles_)
-      for (auto& u : b.ops) u.direct = 0;
+      for (auto& u : b.ops) u.flags &= static_cast<uint8_t>(~kDirectMask);
+  }
+  // No bundle plain: the core issues every bundle through the general step, the reference the
+  // plain stretches (ProgramBundle::plain, Core::run_plain) are tested against.
+  void no_plain_stretches() {
+    for (auto& b : bundles_) b.plain = b.next_plain = false;
   }
   // -1 when `address` is not a bundle start.
   int index_of(uint32_t address) const {
@@ -287,7 +309,10 @@ class Core {
   // as it issues, lies in this tile (own memory, aligned; own locks).
   bool stays_in_tile(const BundleReach& b) const;
   void note_branches(const ProgramBundle& b, int index);
+  template <bool kPlain>
+  void issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target);
   void step_bundle(const ProgramBundle& b);
+  void run_plain(int idx, uint64_t end);
   void write_later(uint8_t reg, uint32_t value, int latency);
   // A latency-1 result: when `bits` (the micro-op's direct bits, 0 while a part-word store is in
   // flight) has `which`, into the register file now (every read of it this cycle is already done),
@@ -299,8 +324,11 @@ class Core {
   uint8_t* vector_access(uint32_t addr, int width, bool store);
   void write_later_from_vector(uint8_t reg, uint32_t value, int latency);  // write_later, not inlined
   void commit_cycle();
+  void commit_ring();
   void commit_part_stores(std::vector<PartStore>& due);
   uint32_t load(uint32_t addr, int width, bool sign);
+  template <int kWidth>
+  uint32_t load_sized(uint32_t addr, bool sign);
   uint8_t* addr_ptr(uint32_t addr, int width, const char* what);
   uint8_t* neighbour_ptr(uint32_t addr, int width, const char* what);  // faults unless a connected neighbour's
   const int* named_lock(int core_id) const;  // nullptr: no such lock, or no neighbour there

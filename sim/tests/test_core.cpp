@@ -209,7 +209,7 @@ TEST_CASE("core: results written as they issue (MicroOp::direct) equal the write
     CompiledProgram direct(elf), ring(elf);
     ring.write_all_results_through_ring();
     for (const auto& pb : direct.bundles())
-      direct_bundles += std::any_of(pb.ops, pb.ops + pb.nops, [](const MicroOp& u) { return u.direct != 0; });
+      direct_bundles += std::any_of(pb.ops, pb.ops + pb.nops, [](const MicroOp& u) { return (u.flags & kDirectMask) != 0; });
     Core a(direct), c(ring);
     a.load_elf_images();
     c.load_elf_images();
@@ -233,6 +233,154 @@ TEST_CASE("core: results written as they issue (MicroOp::direct) equal the write
     CHECK(a.stats().part_word_hazards == c.stats().part_word_hazards);
   }
   CHECK(direct_bundles > 20000);  // the programs exercise the direct writes, not only the ring
+}
+
+// docs/aie2.md: a 20-bit register read as a 32-bit source is sign-extended (MicroOp's
+// kReadsWide marks the micro-ops that need it), in a plain bundle as in one the general step
+// issues (after a branch, in its delay slots).
+TEST_CASE("core: a 20-bit register read as a 32-bit source is sign-extended, in plain bundles and in a branch's delay slots") {
+  const uint32_t after = 6 + 6 + 6 + 4 + 4 + 6;  // the bundle after the jump
+  Run run(program({movxm(mv_m(0), 0x80004), movxm(mv_m(1), 0x7FFFC), movxm(mv_p(0), 0xFFFFF), i32_mv(mv_mov(r_dst(1), mv_m(0))),
+                   i32_mv(mv_mov(r_dst(2), mv_m(1))), i48_lng(lng_j(after)), i32_mv(mv_mov(r_dst(3), mv_p(0))),
+                   i32_alu(alu_add_ri(4, 1, 0)), i16_nop(), i16_nop(), i16_nop(), done()}));
+  REQUIRE(run.stop == Stop::Done);
+  CHECK(run.r(1) == 0xFFF80004u);
+  CHECK(run.r(2) == 0x0007FFFCu);
+  CHECK(run.r(3) == 0xFFFFFFFFu);  // in the jump's first delay slot
+  CHECK(run.r(4) == 0xFFF80004u);  // r1 through an add
+  CHECK(run.core->stats().plain_bundles > 0);
+}
+
+// Plain stretches (Core::run_plain: bundles with no branch, lock, part-word store or vector
+// micro-op, issued without the general step's checks while no branch is pending and no part-word
+// store or vector result is in flight) against the same program with no bundle plain
+// (CompiledProgram::no_plain_stretches), which issues every bundle through the general step.
+// Random programs: a zero-overhead loop over a random stretch of the body (LC 1..4), forward
+// jnz branches with their five delay slots (taken or not by the data), part-word stores whose
+// store lands up to six bundles into a stretch, loads landing seven cycles later, moves from
+// pointer registers (20-bit sources read sign-extended), post-modified pointers. Both cores run
+// the same random budgets (1..40 bundles), so stretches start and stop everywhere; after every
+// run the stop, every register, the PC, the cycle and the issued count must be equal, and the
+// memory and hazard count at the end. A failure names the seed and the call.
+TEST_CASE("core: plain stretches (ProgramBundle::plain) equal the bundle-at-a-time step on 400 random programs with loops, branches and part-word stores") {
+  uint64_t plain_issued = 0, issued = 0, loop_backs = 0;
+  for (uint32_t seed = 1; seed <= 400; ++seed) {
+    std::mt19937 rng(seed);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint32_t>(n)); };
+    auto r = [&] { return pick(6); };
+    auto p = [&] { return pick(3); };
+    auto alu = [&]() -> uint64_t {
+      switch (pick(5)) {
+        case 0: return alu_add_ri(r(), r(), pick(128));
+        case 1: return alu_rr(kAdd, r(), r(), r());
+        case 2: return alu_rr(pick(2) ? kSub : kLtu, r(), r(), r());
+        case 3: return alu_mul(r(), r(), r());
+        default: return alu_movx(r(), pick(2048) - 1024);
+      }
+    };
+    auto lda = [&]() -> uint64_t {
+      switch (pick(6)) {
+        case 0: return lda_word_post_imm(scl_r(r()), p(), pick(2) ? 4 : -4);
+        case 1: return lda_word_idx_imm(scl_r(r()), p(), 4 * pick(16));
+        case 2: return lda_padda_imm(p(), pick(2) ? 4 : -4);
+        case 3: return lda_st_s8_idx_imm(r(), p(), pick(64));
+        case 4: return lda_s8_idx_imm(r(), p(), pick(4));
+        default: return lda_word_idx_imm(scl_r(r()), p(), 4 * pick(4));
+      }
+    };
+    auto mv = [&]() -> uint64_t {
+      switch (pick(5)) {
+        case 0: return mv_mov_imm(r_dst(r()), pick(1024) - 512);
+        case 1: return mv_mov(r_dst(r()), pick(2) ? mv_p(p()) : mv_m(pick(2)));  // a 20-bit source, read sign-extended
+        default: return mv_mov(r_dst(r()), scl_r(r()));
+      }
+    };
+    auto st = [&] { return st_word_idx_imm(scl_r(r()), p(), 4 * pick(16)); };
+    // The body first, branches as placeholders; addresses once every size is known.
+    std::vector<std::vector<uint8_t>> body;
+    std::vector<int> branch_at;
+    const int n = 100 + pick(60);
+    int quiet = 0;  // bundles since the last branch: none in a branch's five delay slots
+    for (int k = 0; k < n; ++k) {
+      if (quiet >= 5 && k + 8 < n && pick(12) == 0) {
+        branch_at.push_back(k);
+        body.push_back(i48_lng(lng_jnz(r(), 0)));
+        quiet = 0;
+        continue;
+      }
+      ++quiet;
+      switch (pick(10)) {
+        case 0: body.push_back(i32_alu(alu())); break;
+        case 1: body.push_back(i32_lda(lda())); break;
+        case 2: body.push_back(i32_mv(mv())); break;
+        case 3: body.push_back(i32_st(st())); break;
+        case 4: case 5: body.push_back(i48_lda_alu(lda(), alu())); break;
+        case 6: body.push_back(i48_lda_mv(lda(), mv())); break;
+        case 7: body.push_back(i64_alu_mv(alu(), mv())); break;
+        case 8: body.push_back(i80_lda_alu_mv(lda(), alu(), mv())); break;
+        default: body.push_back(i112_lda_ldb_alu_mv_st(lda(), kLdbNop, alu(), mv(), st())); break;
+      }
+    }
+    std::vector<std::vector<uint8_t>> setup;
+    for (int k = 0; k < 3; ++k) setup.push_back(movxm(mv_p(k), kMem + 0x4000 + 0x800 * static_cast<uint32_t>(k)));
+    for (int k = 0; k < 6; ++k) setup.push_back(movxm(r_dst(k), static_cast<uint32_t>(rng())));
+    for (int k = 0; k < 2; ++k) setup.push_back(movxm(mv_m(k), static_cast<uint32_t>(rng()) & 0xFFFFF));  // half with bit 19 set
+    const size_t ls_at = setup.size();
+    setup.push_back(movxm(kMvLs, 0));
+    setup.push_back(movxm(kMvLe, 0));
+    setup.push_back(i32_mv(mv_mov_imm(kMvLc, 1 + pick(4))));
+    uint32_t at = 0;
+    for (const auto& x : setup) at += static_cast<uint32_t>(x.size());
+    std::vector<uint32_t> addr;
+    for (const auto& x : body) addr.push_back(at), at += static_cast<uint32_t>(x.size());
+    int ls = pick(n / 2);
+    // A third of the loops start at a branch: a stretch's loop-back lands on a bundle it must not run.
+    if (pick(3) == 0 && !branch_at.empty() && branch_at[0] < n / 2) ls = branch_at[0];
+    const int le = ls + 1 + pick(n / 2 - 1);
+    setup[ls_at] = movxm(kMvLs, addr[static_cast<size_t>(ls)]);
+    setup[ls_at + 1] = movxm(kMvLe, addr[static_cast<size_t>(le)]);
+    for (const int k : branch_at)  // forward, past the delay slots: the program ends
+      body[static_cast<size_t>(k)] = i48_lng(lng_jnz(r(), addr[static_cast<size_t>(k + 6 + pick(n - k - 6))]));
+    std::vector<uint8_t> text;
+    for (const auto& x : setup) text.insert(text.end(), x.begin(), x.end());
+    for (const auto& x : body) text.insert(text.end(), x.begin(), x.end());
+    const auto d = done();
+    text.insert(text.end(), d.begin(), d.end());
+    const Elf elf = Elf::from_text("random.elf", text);
+    CompiledProgram stretched(elf), stepped(elf);
+    stepped.no_plain_stretches();
+    Core a(stretched), c(stepped);
+    a.load_elf_images();
+    c.load_elf_images();
+    INFO("seed " << seed);
+    Stop sa = Stop::CycleLimit, sc = Stop::CycleLimit;
+    bool same = true;
+    for (int call = 0; call < 2000 && sa != Stop::Done && same; ++call) {
+      const uint64_t budget = pick(4) == 0 ? 1 : 1 + static_cast<uint64_t>(pick(40));
+      const uint32_t lc_before = c.reg(reg::LC);
+      sa = a.run(budget);
+      sc = c.run(budget);
+      loop_backs += c.reg(reg::LC) != lc_before;
+      INFO("call " << call << ", budget " << budget);
+      REQUIRE(sa == sc);
+      int differs = -1;
+      for (int k = 0; k < reg::kCount && differs < 0; ++k)
+        if (a.reg(static_cast<uint8_t>(k)) != c.reg(static_cast<uint8_t>(k))) differs = k;
+      INFO("first differing register " << differs);
+      same = differs < 0 && a.pc() == c.pc() && a.cycle() == c.cycle() && a.stats().bundles == c.stats().bundles;
+      CHECK(same);
+    }
+    REQUIRE(sa == Stop::Done);
+    CHECK(std::memcmp(a.data(kMem, 0x10000), c.data(kMem, 0x10000), 0x10000) == 0);
+    CHECK(a.stats().part_word_hazards == c.stats().part_word_hazards);
+    CHECK(c.stats().plain_bundles == 0);
+    plain_issued += a.stats().plain_bundles, issued += a.stats().bundles;
+  }
+  // The stretches carried a good part of the work (budgets of 1 and part-word stores end them),
+  // and the loops went round.
+  INFO(plain_issued << " of " << issued << " bundles in plain stretches, " << loop_backs << " calls moved lc");
+  CHECK(plain_issued * 3 > issued);
+  CHECK(loop_backs > 400);
 }
 
 TEST_CASE("core: faults stop with one line naming PC, bundle and function") {
@@ -324,7 +472,8 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
   // oracle keeps those two cycles per byte, as the rule says; the core keeps bits. Halfway through
   // each sequence every region is filled again (the DMA's mark_filled): only what follows counts.
   struct Access {
-    int kind;  // 0 st word, 1 lda word, 2 vldb 256-bit
+    int kind;  // 0 st word, 1 lda word, 2 vldb 256-bit, 3 lda.s8 (any byte: a later word load then
+               // finds some of its bytes seen and some not)
     uint32_t offset;
   };
   const std::vector<uint8_t> vldb = {0x19, 0x08, 0x11, 0x39};  // vldb wl4, [p1, dj0]
@@ -339,8 +488,8 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
     const auto& regions = layouts[static_cast<size_t>(trial) % layouts.size()];
     std::vector<Access> seq;
     for (int k = 0, n = 10 + static_cast<int>(rng() % 40); k < n; ++k) {
-      const int kind = static_cast<int>(rng() % 5 == 0 ? 2 : rng() % 2);
-      seq.push_back({kind, static_cast<uint32_t>(kind == 2 ? 32 * (rng() % 4) : 4 * (rng() % 32))});
+      const int kind = static_cast<int>(rng() % 5 == 0 ? 2 : rng() % 4 == 0 ? 3 : rng() % 2);
+      seq.push_back({kind, static_cast<uint32_t>(kind == 2 ? 32 * (rng() % 4) : kind == 3 ? rng() % 128 : 4 * (rng() % 32))});
     }
     std::vector<std::vector<uint8_t>> bundles = {movxm(mv_p(0), kMem + 0x100), movxm(mv_p(1), kMem + 0x100), movxm(r_dst(1), 0x5A5A5A5A)};
     std::vector<int> cycle_of;  // the bundle index each access issues in
@@ -354,9 +503,14 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
         bundles.push_back(movxm(dj_dst(0), a.offset));
         bundles.push_back(i16_nop());
       }
+      if (a.kind == 3) {
+        bundles.push_back(movxm(mv_p(2), kMem + 0x100 + a.offset));
+        bundles.push_back(i16_nop());
+      }
       cycle_of.push_back(static_cast<int>(bundles.size()));
       if (a.kind == 0) bundles.push_back(i32_st(st_word_idx_imm(scl_r(1), 0, static_cast<int>(a.offset))));
       else if (a.kind == 1) bundles.push_back(i32_lda(lda_word_idx_imm(scl_r(2), 0, static_cast<int>(a.offset))));
+      else if (a.kind == 3) bundles.push_back(i32_lda(lda_s8_idx_imm(3, 2, 0)));
       else bundles.push_back(vldb);
     }
     for (int k = 0; k < 8; ++k) bundles.push_back(i16_nop());
@@ -385,7 +539,7 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
     for (size_t i = 0; i < regions.size(); ++i) st[i].assign(regions[i].size, kNever), ld[i].assign(regions[i].size, kNever);
     for (size_t k = 0; k < seq.size(); ++k) {
       if (cycle_of[k] < refill_at) continue;  // before the refill
-      const uint32_t addr = kMem + 0x100 + seq[k].offset, width = seq[k].kind == 2 ? 32 : 4;
+      const uint32_t addr = kMem + 0x100 + seq[k].offset, width = seq[k].kind == 2 ? 32 : seq[k].kind == 3 ? 1 : 4;
       if (seq[k].kind == 0) {
         const int r = owner(addr);
         if (r < 0) continue;
@@ -415,6 +569,25 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
     }
   }
   CHECK(clobbered_seen > 100);  // the sequences do clobber, in every layout
+}
+
+// A word load whose first byte a byte load has already seen still counts as the first load of its
+// other three bytes (Core::load_sized tests all of the access's bits, not its first byte's): a
+// store after it does not clobber them.
+TEST_CASE("core: the watch counts a word load's later bytes when a byte load saw its first one") {
+  const std::vector<uint8_t> text = program({movxm(mv_p(0), kMem + 0x100), movxm(mv_p(2), kMem + 0x100), movxm(r_dst(1), 0x5A5A5A5A),
+                                             i32_lda(lda_s8_idx_imm(3, 2, 0)),                  // byte 0
+                                             i32_lda(lda_word_idx_imm(scl_r(2), 0, 0)),         // bytes 0..3: 1..3 first
+                                             i32_st(st_word_idx_imm(scl_r(1), 0, 0)),           // then stored
+                                             i32_lda(lda_s8_idx_imm(3, 2, 1)), i16_nop(),       // byte 1 again i16_nop(), i16_nop(), i16_nop(),
+                                             i16_nop(), i16_nop(), i16_nop(), done()});
+  const Elf elf = Elf::from_text("watch.elf", text);
+  CompiledProgram prog(elf);
+  Core core(prog);
+  core.load_elf_images();
+  core.set_watch({{"a", kMem + 0x100, 8}});
+  REQUIRE(core.run(1000) == Stop::Done);
+  CHECK(core.clobbered_before_use(0).empty());
 }
 
 // A copy of a core (the free quanta's checkpoint: sim/array/array.cpp) put back into a core that

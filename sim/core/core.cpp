@@ -1166,12 +1166,15 @@ Stop Core::run_loop(uint64_t budget) {
     const uint32_t off = pc_ - base;
     const int idx = off < span ? index[off] : -1;
     if (idx < 0) fail("control reached an address that starts no bundle");
-    if constexpr (!kProfiled && kConfine == Confine::None) {
+    if constexpr (!kProfiled && (kConfine == Confine::None || kConfine == Confine::TileNoLocksUnchecked)) {
       // The plain stretch: while no branch is pending and no part-word store or vector result is
       // in flight, plain bundles (ProgramBundle::plain) keep it so, and each next bundle is the
       // sequential one or the loop start. They run here without the branch countdown, the
       // part-word and vector checks or the address table for the sequential successor: each step
-      // is step_bundle's and commit_cycle's with those parts known to do nothing.
+      // is step_bundle's and commit_cycle's with those parts known to do nothing. The free
+      // quanta's unchecked run (Confine::TileNoLocksUnchecked) stops only before lock bundles,
+      // which are not plain, and while a part-word store into a neighbour is in flight, which
+      // part_stores_in_flight_ == 0 excludes: its plain stretches are the same.
       if (branch_countdown_ == 0 && part_stores_in_flight_ == 0 && !vec_.pending() && bundles[idx].plain) {
         run_plain(idx, end);
         continue;

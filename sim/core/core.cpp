@@ -306,9 +306,7 @@ bool is_plain(const ProgramBundle& b) {
   if (b.has_lock || b.has_branch) return false;
   for (int i = 0; i < b.nops; ++i) {
     const int k = b.ops[i].kind;
-    if ((k >= kJump && k <= kJnzd) || k == kDone || (k >= kAcq && k <= kRelCond) || (k >= kPsIdxImm && k <= kPs3D) || k == kTrap ||
-        k >= kVecFirst)
-      return false;
+    if (k == kDone || (k >= kPsIdxImm && k <= kPs3D) || k == kTrap || k >= kVecFirst) return false;
   }
   return true;
 }
@@ -374,7 +372,6 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
   for (auto& pb : bundles_) {
     const int next = index_of(pb.next);
     pb.next_bundle = next >= 0 ? &bundles_[static_cast<size_t>(next)] : nullptr;
-    pb.next_plain = next >= 0 && pb.next_bundle->plain;
   }
 }
 
@@ -668,18 +665,9 @@ __attribute__((always_inline)) inline uint32_t Core::load_sized(uint32_t addr, b
          static_cast<uint32_t>(p[3]) << 24;
 }
 
+// The ISA table's scalar loads are 1, 2 or 4 bytes wide (Sem::Load).
 __attribute__((always_inline)) inline uint32_t Core::load(uint32_t addr, int width, bool sign) {
-  switch (width) {
-    case 4: return load_sized<4>(addr, sign);
-    case 1: return load_sized<1>(addr, sign);
-    case 2: return load_sized<2>(addr, sign);
-    default: break;
-  }
-  // No scalar load has another width (decoding gives 1, 2 or 4); kept whole for safety.
-  const uint8_t* p = addr_ptr(addr, width, "load");
-  note_load(addr, width);
-  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
-         static_cast<uint32_t>(p[3]) << 24;
+  return width == 1 ? load_sized<1>(addr, sign) : width == 2 ? load_sized<2>(addr, sign) : load_sized<4>(addr, sign);
 }
 
 void Core::store(uint32_t addr, int width, uint32_t value) {
@@ -754,7 +742,8 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 // Branch-free: a 20-bit register holds its value masked to 20 bits, so shifting its bit 19 up to
 // bit 31 and arithmetically back sign-extends it; other registers shift by 0. An absent operand
 // (kNoReg) reads the register file's spare entry 0xFF, which is always 0.
-#define SRC(r) static_cast<uint32_t>(static_cast<int32_t>(regs_[r] << kWide.sext_shift[r]) >> kWide.sext_shift[r])
+#define SEXT_AS(v, r) static_cast<uint32_t>(static_cast<int32_t>((v) << kWide.sext_shift[r]) >> kWide.sext_shift[r])
+#define SRC(r) SEXT_AS(regs_[r], r)
 
 // The bundle's micro-ops, in slot order; a branch it issues is returned in `branch` and `target`.
 // kPlain: a plain bundle (ProgramBundle::plain) in a core with no part-word store in flight, which
@@ -771,16 +760,12 @@ __attribute__((always_inline)) inline void Core::issue_ops(const ProgramBundle& 
   for (int i = 0; i < nops; ++i) {
     const MicroOp& u = ops[i];
     const uint32_t bits = u.flags & allow;
-    // The 32-bit sources of the ALU, move and conditional-branch kinds (the enum's kAdd..kJnzd);
-    // loads, stores and the vector unit read their registers themselves. Only a 20-bit source
-    // needs SRC's sign extension (MicroOp::flags, kReadsWide).
-    // Read for every kind (a and b index the register file whatever they mean), so no branch
-    // on the kind before the switch; the other kinds ignore them.
+    // The 32-bit sources of the ALU, move and conditional-branch kinds (the enum's kAdd..kJnzd),
+    // read for every kind so that no test of the kind precedes the switch (a and b index the
+    // register file whatever they mean; loads, stores and the vector unit read their registers
+    // themselves). Only a 20-bit source needs SRC's sign extension (MicroOp::flags, kReadsWide).
     uint32_t x = regs_[u.a], y = regs_[u.b];
-    if (__builtin_expect(u.flags & kReadsWide, 0)) {
-      x = static_cast<uint32_t>(static_cast<int32_t>(x << kWide.sext_shift[u.a]) >> kWide.sext_shift[u.a]);  // SRC(u.a)
-      y = static_cast<uint32_t>(static_cast<int32_t>(y << kWide.sext_shift[u.b]) >> kWide.sext_shift[u.b]);  // SRC(u.b)
-    }
+    if (__builtin_expect(u.flags & kReadsWide, 0)) x = SEXT_AS(x, u.a), y = SEXT_AS(y, u.b);
     switch (u.kind) {
       case kTrap: throw SimError(prog_->trap(u.imm));
       case kAdd: {
@@ -1136,21 +1121,18 @@ __attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
     // step_bundle's next fetch with no branch pending: the zero-overhead loop or the next bundle.
     uint32_t next = b.next;
     bp = b.next_bundle;
-    bool go_on = b.next_plain;
     if (b.address == (regs_[reg::LE] & kMask20) && regs_[reg::LC] != 0) {
       if (--regs_[reg::LC] != 0) {
         next = regs_[reg::LS] & kMask20;
         const uint32_t off = next - base;
         const int at = off < span ? index[off] : -1;
         bp = at >= 0 ? bundles + at : nullptr;
-        go_on = at >= 0 && bp->plain;
       }
     }
     pc_ = next;
     commit_ring();
     ++cycle_;
-    if (!go_on) return;
-  } while (cycle_ < end);
+  } while (bp && bp->plain && cycle_ < end);
 }
 
 template <bool kProfiled, Confine kConfine>
@@ -1181,14 +1163,14 @@ Stop Core::run_loop(uint64_t budget) {
       }
     }
     const ProgramBundle& b = bundles[idx];
-    if constexpr (kConfine == Confine::TileNoLocksUnchecked) {
-      if (part_stores_out_) return Stop::Neighbour;  // as below
-    } else if constexpr (kConfine != Confine::None) {
+    if constexpr (kConfine != Confine::None) {
       // A part-word store the tile-order pass issued into a neighbour lands in this cycle or a
       // later one (E11): that write is the tile order's too.
       if (part_stores_out_) return Stop::Neighbour;
-      const BundleReach& reach = prog_->reaches()[static_cast<size_t>(idx)];
-      if (reach.n && !stays_in_tile(reach)) return Stop::Neighbour;
+      if constexpr (kConfine != Confine::TileNoLocksUnchecked) {
+        const BundleReach& reach = prog_->reaches()[static_cast<size_t>(idx)];
+        if (reach.n && !stays_in_tile(reach)) return Stop::Neighbour;
+      }
     }
     if (b.has_lock) {
       // A lock another core or a DMA channel may wait on, or one they may release: run_free's

@@ -145,7 +145,6 @@ struct ProgramBundle {
   // pending, no part-word store and no vector result in flight, the bundle leaves all three so,
   // and its next bundle is `next` or the loop start (Core::run_loop's plain stretch).
   bool plain;
-  bool next_plain;  // the bundle at `next` is plain
   // The bundle at `next` in the same program, or nullptr when no bundle starts there (the
   // program's bundles never move: CompiledProgram is not copied).
   const ProgramBundle* next_bundle;
@@ -179,7 +178,7 @@ class CompiledProgram {
   // No bundle plain: the core issues every bundle through the general step, the reference the
   // plain stretches (ProgramBundle::plain, Core::run_plain) are tested against.
   void no_plain_stretches() {
-    for (auto& b : bundles_) b.plain = b.next_plain = false;
+    for (auto& b : bundles_) b.plain = false;
   }
   // -1 when `address` is not a bundle start.
   int index_of(uint32_t address) const {
@@ -312,7 +311,7 @@ class Core {
   template <bool kPlain>
   void issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target);
   void step_bundle(const ProgramBundle& b);
-  void run_plain(int idx, uint64_t end);
+  void run_plain(int idx, uint64_t end);  // plain bundles from bundle idx on (run_loop)
   void write_later(uint8_t reg, uint32_t value, int latency);
   // A latency-1 result: when `bits` (the micro-op's direct bits, 0 while a part-word store is in
   // flight) has `which`, into the register file now (every read of it this cycle is already done),

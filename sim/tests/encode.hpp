@@ -172,7 +172,7 @@ inline std::vector<uint8_t> i112_lda_ldb_alu_mv_st(uint64_t lda, uint64_t ldb, u
 }
 constexpr uint64_t kLdbNop = 0;  // NOPB
 
-inline std::vector<uint8_t> program(std::initializer_list<std::vector<uint8_t>> bundles) {
+inline std::vector<uint8_t> program(const std::vector<std::vector<uint8_t>>& bundles) {
   std::vector<uint8_t> out;
   for (const auto& b : bundles) out.insert(out.end(), b.begin(), b.end());
   return out;

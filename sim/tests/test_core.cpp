@@ -137,8 +137,7 @@ TEST_CASE("core: a zero-overhead loop runs its body lc times (le is the body's l
   b.push_back(i32_alu(alu_add_ri(1, 1, 1)));
   b.push_back(i32_alu(alu_add_ri(2, 2, 2)));
   b.push_back(done());
-  std::vector<uint8_t> text;
-  for (const auto& x : b) text.insert(text.end(), x.begin(), x.end());
+  const std::vector<uint8_t> text = program(b);
   Run run(text);
   REQUIRE(run.stop == Stop::Done);
   CHECK(run.r(1) == 3);
@@ -175,8 +174,7 @@ TEST_CASE("core: 32 divs steps leave quotient in r31 and remainder in d, for any
     std::vector<std::vector<uint8_t>> b = {movxm(r_dst(31), c[0]), movxm(r_dst(0), 0), movxm(r_dst(2), c[1])};
     for (int k = 0; k < 32; ++k) b.push_back(i32_alu(alu_divs(0, 0, 2)));
     b.push_back(done());
-    std::vector<uint8_t> text;
-    for (const auto& x : b) text.insert(text.end(), x.begin(), x.end());
+    const std::vector<uint8_t> text = program(b);
     Run run(text);
     INFO(c[0] << " / " << c[1]);
     REQUIRE(run.stop == Stop::Done);
@@ -221,8 +219,7 @@ TEST_CASE("core: results written as they issue (MicroOp::direct) equal the write
     for (int k = 0; k < 6; ++k) b.push_back(movxm(r_dst(k), static_cast<uint32_t>(rng())));
     for (int k = 0; k < 160; ++k) b.push_back(gen.bundle());
     b.push_back(done());
-    std::vector<uint8_t> text;
-    for (const auto& x : b) text.insert(text.end(), x.begin(), x.end());
+    const std::vector<uint8_t> text = program(b);
     const Elf elf = Elf::from_text("random.elf", text);
     CompiledProgram direct(elf), ring(elf);
     ring.write_all_results_through_ring();
@@ -325,11 +322,9 @@ TEST_CASE("core: plain stretches (ProgramBundle::plain) equal the bundle-at-a-ti
     setup[ls_at + 1] = movxm(kMvLe, addr[static_cast<size_t>(le)]);
     for (const int k : branch_at)  // forward, past the delay slots: the program ends
       body[static_cast<size_t>(k)] = i48_lng(lng_jnz(r(), addr[static_cast<size_t>(k + 6 + pick(n - k - 6))]));
-    std::vector<uint8_t> text;
-    for (const auto& x : setup) text.insert(text.end(), x.begin(), x.end());
-    for (const auto& x : body) text.insert(text.end(), x.begin(), x.end());
-    const auto d = done();
-    text.insert(text.end(), d.begin(), d.end());
+    setup.insert(setup.end(), body.begin(), body.end());
+    setup.push_back(done());
+    const std::vector<uint8_t> text = program(setup);
     const Elf elf = Elf::from_text("random.elf", text);
     CompiledProgram stretched(elf), stepped(elf);
     stepped.no_plain_stretches();
@@ -499,8 +494,7 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
     }
     for (int k = 0; k < 8; ++k) bundles.push_back(i16_nop());
     bundles.push_back(done());
-    std::vector<uint8_t> text;
-    for (const auto& b : bundles) text.insert(text.end(), b.begin(), b.end());
+    const std::vector<uint8_t> text = program(bundles);
     const Elf elf = Elf::from_text("watch.elf", text);
     CompiledProgram prog(elf);
     Core core(prog);
@@ -601,8 +595,7 @@ TEST_CASE("core: a copy assigned back over a core that ran on runs on exactly as
     }
     for (int k = 0; k < 8; ++k) bundles.push_back(i16_nop());
     bundles.push_back(done());
-    std::vector<uint8_t> text;
-    for (const auto& b : bundles) text.insert(text.end(), b.begin(), b.end());
+    const std::vector<uint8_t> text = program(bundles);
     const Elf elf = Elf::from_text("copy.elf", text);
     CompiledProgram prog(elf);
     Core core(prog);

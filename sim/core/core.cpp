@@ -11,20 +11,38 @@ namespace attncheck::aie2 {
 namespace {
 
 // Micro-op kinds: the slot semantics, with each addressing mode its own kind so the interpreter
-// switch does no further decoding.
+// switch does no further decoding. One list: the enum and the plain stretch's dispatch table
+// (Core::run_plain) are both made from it, so they cannot disagree on a kind's number. kTrap is a
+// bundle the core cannot execute, kept until it issues (CompiledProgram's deferred mode).
+#define ATTNCHECK_SCALAR_UOPS(X)                                                                                       \
+  X(kNop)                                                                                                              \
+  X(kAdd) X(kAdc) X(kSub) X(kSbc) X(kAnd) X(kOr) X(kXor) X(kAshl) X(kLshl) X(kEq) X(kNe) X(kLt) X(kLtu) X(kGe)         \
+  X(kGeu) X(kMul) X(kSelEqz) X(kSelNez)                                                                                \
+  X(kAbs) X(kClb) X(kClz) X(kEqz) X(kNez) X(kExtS8) X(kExtS16) X(kExtU8) X(kExtU16) X(kAddImm) X(kDivs)                \
+  X(kMov) X(kMovDelayed) X(kMovImm) X(kMovCntr) X(kAddNc)                                                              \
+  X(kJump) X(kCall) X(kJumpInd) X(kCallInd) X(kRet) X(kJz) X(kJnz) X(kJnzd)                                            \
+  X(kDone) X(kAcq) X(kRel) X(kAcqCond) X(kRelCond) X(kEvent)                                                           \
+  X(kLdIdxImm) X(kLdIdxReg) X(kLdPostImm) X(kLdPostReg) X(kLd2D) X(kLd3D) X(kLdSp)                                     \
+  X(kStIdxImm) X(kStIdxReg) X(kStPostImm) X(kStPostReg) X(kSt2D) X(kSt3D) X(kStSp)                                     \
+  X(kPsIdxImm) X(kPsIdxReg) X(kPsPostImm) X(kPsPostReg) X(kPs2D) X(kPs3D)                                              \
+  X(kPaddImm) X(kPaddReg) X(kPadd2D) X(kPadd3D) X(kPaddSp)                                                             \
+  X(kTrap)
+
 enum Uop : uint16_t {
-  kNop,
-  kAdd, kAdc, kSub, kSbc, kAnd, kOr, kXor, kAshl, kLshl, kEq, kNe, kLt, kLtu, kGe, kGeu, kMul, kSelEqz, kSelNez,
-  kAbs, kClb, kClz, kEqz, kNez, kExtS8, kExtS16, kExtU8, kExtU16, kAddImm, kDivs,
-  kMov, kMovDelayed, kMovImm, kMovCntr, kAddNc,
-  kJump, kCall, kJumpInd, kCallInd, kRet, kJz, kJnz, kJnzd,
-  kDone, kAcq, kRel, kAcqCond, kRelCond, kEvent,
-  kLdIdxImm, kLdIdxReg, kLdPostImm, kLdPostReg, kLd2D, kLd3D, kLdSp,
-  kStIdxImm, kStIdxReg, kStPostImm, kStPostReg, kSt2D, kSt3D, kStSp,
-  kPsIdxImm, kPsIdxReg, kPsPostImm, kPsPostReg, kPs2D, kPs3D,
-  kPaddImm, kPaddReg, kPadd2D, kPadd3D, kPaddSp,
-  kTrap,  // a bundle the core cannot execute, kept until it issues (CompiledProgram's deferred mode)
+#define ATTNCHECK_UOP_ENUM(k) k,
+  ATTNCHECK_SCALAR_UOPS(ATTNCHECK_UOP_ENUM)
+#undef ATTNCHECK_UOP_ENUM
+  // Not an instruction: every bundle's micro-ops end with one (ProgramBundle::ops[nops]), where the
+  // plain stretch's threaded dispatch ends the bundle; the bundle-at-a-time step stops at nops.
+  kBundleEnd,
 };
+
+// A kind a plain bundle may hold (ProgramBundle::plain): none that sets a branch pending, acts on a
+// lock, puts a part-word store in flight, stops the core or refuses the bundle; no vector kind.
+constexpr bool plain_kind(unsigned k) {
+  return k < kTrap && !(k >= kJump && k <= kJnzd) && !(k >= kAcq && k <= kRelCond) && k != kDone &&
+         !(k >= kPsIdxImm && k <= kPs3D);
+}
 
 constexpr uint32_t kMask20 = 0xFFFFF;
 constexpr uint8_t kNoReg = 0xFF;
@@ -302,12 +320,13 @@ void mark_wide_reads(ProgramBundle& b) {
 
 // ProgramBundle::plain: none of the micro-ops that set a branch pending, put a part-word store or
 // a vector result in flight, act on a lock, stop the core or refuse the bundle.
+// The successor of a bundle after which no bundle starts (ProgramBundle::next_bundle): not plain,
+// never issued.
+const ProgramBundle kNoBundle{};
+
 bool is_plain(const ProgramBundle& b) {
-  if (b.has_lock || b.has_branch) return false;
-  for (int i = 0; i < b.nops; ++i) {
-    const int k = b.ops[i].kind;
-    if (k == kDone || (k >= kPsIdxImm && k <= kPs3D) || k == kTrap || k >= kVecFirst) return false;
-  }
+  for (int i = 0; i < b.nops; ++i)
+    if (!plain_kind(b.ops[i].kind)) return false;
   return true;
 }
 }  // namespace
@@ -351,6 +370,7 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
       // Absent operands read the register file's spare entry 0xFF as 0 (SRC): no micro-op writes it.
       if (u.kind < kVecFirst && writes_of(u).test(kNoReg))
         throw SimError(elf.path + ": internal: at " + where(b.address) + ": a micro-op writes no register");
+      if (pb.nops == kMaxBundleOps) throw SimError(elf.path + ": internal: at " + where(b.address) + ": more micro-ops than a bundle holds");
       pb.ops[pb.nops++] = u;
       if (u.kind >= kAcq && u.kind <= kRelCond) pb.has_lock = true;
       if (u.kind >= kJump && u.kind <= kJnzd) pb.has_branch = true;
@@ -365,13 +385,14 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
     direct_writes(pb);
     mark_wide_reads(pb);
     pb.plain = is_plain(pb);
+    pb.ops[pb.nops] = MicroOp{kBundleEnd, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, 0, 0};
     index_[b.address - base_] = static_cast<int32_t>(bundles_.size());
     bundles_.push_back(pb);
     reaches_.push_back(br);
   }
   for (auto& pb : bundles_) {
     const int next = index_of(pb.next);
-    pb.next_bundle = next >= 0 ? &bundles_[static_cast<size_t>(next)] : nullptr;
+    pb.next_bundle = next >= 0 ? &bundles_[static_cast<size_t>(next)] : &kNoBundle;
   }
 }
 
@@ -757,200 +778,206 @@ __attribute__((always_inline)) inline void Core::issue_ops(const ProgramBundle& 
   // them from the bundle after every micro-op.
   const int nops = b.nops;
   const MicroOp* const ops = b.ops;
-  for (int i = 0; i < nops; ++i) {
-    const MicroOp& u = ops[i];
-    const uint32_t bits = u.flags & allow;
-    // The 32-bit sources of the ALU, move and conditional-branch kinds (the enum's kAdd..kJnzd),
-    // read for every kind so that no test of the kind precedes the switch (a and b index the
-    // register file whatever they mean; loads, stores and the vector unit read their registers
-    // themselves). Only a 20-bit source needs SRC's sign extension (MicroOp::flags, kReadsWide).
-    uint32_t x = regs_[u.a], y = regs_[u.b];
-    if (__builtin_expect(u.flags & kReadsWide, 0)) x = SEXT_AS(x, u.a), y = SEXT_AS(y, u.b);
-    switch (u.kind) {
-      case kTrap: throw SimError(prog_->trap(u.imm));
-      case kAdd: {
-        const uint64_t s = uint64_t{x} + y;
-        write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
-        write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
-        break;
-      }
-      case kAdc: {
-        const uint64_t s = uint64_t{x} + y + (regs_[reg::kCarry] & 1);
-        write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
-        write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
-        break;
-      }
-      case kSub:
-        write1(bits, kDirectD, u.d, x - y);
-        write1(bits, kDirectSecond, reg::kCarry, x < y);  // borrow
-        break;
-      case kSbc: {
-        const uint64_t sub = uint64_t{y} + (regs_[reg::kCarry] & 1);
-        write1(bits, kDirectD, u.d, static_cast<uint32_t>(x - sub));
-        write1(bits, kDirectSecond, reg::kCarry, uint64_t{x} < sub);
-        break;
-      }
-      case kAddImm: {
-        const uint64_t s = uint64_t{x} + static_cast<uint32_t>(u.imm);
-        write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
-        write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
-        break;
-      }
-      case kAnd: write1(bits, kDirectD, u.d, x & y); break;
-      case kOr: write1(bits, kDirectD, u.d, x | y); break;
-      case kXor: write1(bits, kDirectD, u.d, x ^ y); break;
-      case kLshl: {
-        const int32_t n = static_cast<int32_t>(y);
-        write1(bits, kDirectD, u.d, n >= 32 || n <= -32 ? 0u : n >= 0 ? x << n : x >> -n);
-        break;
-      }
-      case kAshl: {
-        const int32_t n = static_cast<int32_t>(y), v = static_cast<int32_t>(x);
-        const uint32_t r = n >= 32 ? 0u : n >= 0 ? x << n : n <= -32 ? static_cast<uint32_t>(v >> 31)
-                                                                    : static_cast<uint32_t>(v >> -n);
-        write1(bits, kDirectD, u.d, r);
-        break;
-      }
-      case kEq: write1(bits, kDirectD, u.d, x == y); break;
-      case kNe: write1(bits, kDirectD, u.d, x != y); break;
-      case kLt: write1(bits, kDirectD, u.d, static_cast<int32_t>(x) < static_cast<int32_t>(y)); break;
-      case kLtu: write1(bits, kDirectD, u.d, x < y); break;
-      case kGe: write1(bits, kDirectD, u.d, static_cast<int32_t>(x) >= static_cast<int32_t>(y)); break;
-      case kGeu: write1(bits, kDirectD, u.d, x >= y); break;
-      case kMul: write_later(u.d, x * y, 2); break;  // II_MUL [2,1,1]
-      case kSelEqz: write1(bits, kDirectD, u.d, regs_[27] == 0 ? x : y); break;
-      case kSelNez: write1(bits, kDirectD, u.d, regs_[27] != 0 ? x : y); break;
-      case kAbs: {
-        const int32_t v = static_cast<int32_t>(x);
-        write1(bits, kDirectD, u.d, v < 0 ? 0u - x : x);
-        write1(bits, kDirectSecond, reg::kCarry, 0);
-        break;
-      }
-      case kClz: write1(bits, kDirectD, u.d, x ? static_cast<uint32_t>(__builtin_clz(x)) : 32u); break;
-      case kClb: {
-        // Leading bits equal to the sign bit, the sign bit excluded (docs/aie2.md: an assumption).
-        const uint32_t v = static_cast<int32_t>(x) < 0 ? ~x : x;
-        write1(bits, kDirectD, u.d, v ? static_cast<uint32_t>(__builtin_clz(v)) - 1 : 31u);
-        break;
-      }
-      case kEqz: write1(bits, kDirectD, u.d, x == 0); break;
-      case kNez: write1(bits, kDirectD, u.d, x != 0); break;
-      case kExtS8: write1(bits, kDirectD, u.d, static_cast<uint32_t>(static_cast<int8_t>(x))); break;
-      case kExtS16: write1(bits, kDirectD, u.d, static_cast<uint32_t>(static_cast<int16_t>(x))); break;
-      case kExtU8: write1(bits, kDirectD, u.d, x & 0xFF); break;
-      case kExtU16: write1(bits, kDirectD, u.d, x & 0xFFFF); break;
-      case kDivs: {
-        // One restoring step on {remainder, r31}: shift left one, subtract the divisor when it
-        // fits (33-bit compare); 32 steps give quotient in r31 and remainder in d.
-        const uint32_t q = regs_[31];
-        uint64_t rem = (uint64_t{x} << 1) | (q >> 31);
-        uint32_t nq = q << 1;
-        if (rem >= y) rem -= y, nq |= 1;
-        write1(bits, kDirectD, u.d, static_cast<uint32_t>(rem));
-        write1(bits, kDirectSecond, 31, nq);
-        break;
-      }
-      case kMov: write1(bits, kDirectD, u.d, x); break;
-      case kMovDelayed: write_later(u.d, x, u.width + 1); break;  // II_MOVdK: def cycle K+1
-      case kMovImm: write1(bits, kDirectD, u.d, static_cast<uint32_t>(u.imm)); break;
-      case kMovCntr:
-        write1(bits, kDirectD, u.d, static_cast<uint32_t>(cycle_));
-        write1(bits, kDirectSecond, static_cast<uint8_t>(u.d + 1), static_cast<uint32_t>(cycle_ >> 32));
-        break;
-      case kAddNc: write1(bits, kDirectD, u.d, x + static_cast<uint32_t>(u.imm)); break;
-      case kJump: branch = true, target = static_cast<uint32_t>(u.imm); break;
-      case kCall:
-        branch = true, target = static_cast<uint32_t>(u.imm);
-        write_later(reg::LR, b.return_addr, 4);  // II_JL: lr is defined at cycle 4
-        break;
-      case kJumpInd: branch = true, target = regs_[u.a] & kMask20; break;
-      case kCallInd:
-        branch = true, target = regs_[u.a] & kMask20;
-        write_later(reg::LR, b.return_addr, 4);
-        break;
-      case kRet: branch = true, target = regs_[reg::LR] & kMask20; break;
-      case kJz: if (x == 0) branch = true, target = static_cast<uint32_t>(u.imm); break;
-      case kJnz: if (x != 0) branch = true, target = static_cast<uint32_t>(u.imm); break;
-      case kJnzd:
-        // Compares before it decrements: taken while the old count is nonzero.
-        if (x != 0) branch = true, target = regs_[u.b] & kMask20;
-        write1(bits, kDirectD, u.d, x - 1);
-        break;
-      case kDone: done_ = true; break;
-      case kEvent: break;
-      case kAcq: case kAcqCond: case kRel: case kRelCond: break;  // applied by run() before the bundle issues
-      // Loads: address from the pointer read at issue; data lands in E7 (II_LDA [7,1,1]). Memory is
-      // read at issue, which orders loads and stores exactly as their common E5 stage does.
-      case kLdIdxImm: write_later(u.d, load((regs_[u.a] + u.imm) & kMask20, u.width, u.sign), load_latency_); break;
-      case kLdIdxReg: write_later(u.d, load((regs_[u.a] + regs_[u.b]) & kMask20, u.width, u.sign), load_latency_); break;
-      case kLdPostImm:
-        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
-        write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
-        break;
-      case kLdPostReg:
-        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
-        write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
-        break;
-      case kLd2D:
-        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
-        write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
-        break;
-      case kLd3D:
-        write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
-        write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
-        break;
-      case kLdSp: write_later(u.d, load((regs_[reg::SP] + u.imm) & kMask20, u.width, u.sign), load_latency_); break;
-      // Word stores: data read at issue, written in E5.
-      case kStIdxImm: store((regs_[u.a] + u.imm) & kMask20, u.width, SRC(u.d)); break;
-      case kStIdxReg: store((regs_[u.a] + regs_[u.b]) & kMask20, u.width, SRC(u.d)); break;
-      case kStPostImm:
-        store(regs_[u.a] & kMask20, u.width, SRC(u.d));
-        write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
-        break;
-      case kStPostReg:
-        store(regs_[u.a] & kMask20, u.width, SRC(u.d));
-        write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
-        break;
-      case kSt2D:
-        store(regs_[u.a] & kMask20, u.width, SRC(u.d));
-        write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
-        break;
-      case kSt3D:
-        store(regs_[u.a] & kMask20, u.width, SRC(u.d));
-        write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
-        break;
-      case kStSp: store((regs_[reg::SP] + u.imm) & kMask20, u.width, SRC(u.d)); break;
-      // Part-word stores (st.s8/st.s16, lda slot) read the word in E5, the data register in E7, and
-      // write the merged word in E11 (II_STHB, MemoryCycles<[5, 11]>).
-      case kPsIdxImm: case kPsIdxReg: case kPsPostImm: case kPsPostReg: case kPs2D: case kPs3D: {
-        uint32_t addr;
-        if (u.kind == kPsIdxImm) addr = (regs_[u.a] + u.imm) & kMask20;
-        else if (u.kind == kPsIdxReg) addr = (regs_[u.a] + regs_[u.b]) & kMask20;
-        else addr = regs_[u.a] & kMask20;
-        addr_ptr(addr, u.width, "store");
-        const uint32_t word = addr & ~3u;
-        PartStore ps{word, 0, static_cast<uint8_t>(8 * (addr & 3)), u.width, u.d, b.address, regs_[reg::SP]};
-        std::memcpy(&ps.snapshot, addr_ptr(word, 4, "store"), 4);
-        part_stores_[(cycle_ + 6) & (kRing - 1)].push_back(ps);
-        ++part_stores_in_flight_;
-        if (word - kDataMemBase >= kDataMemBytes) ++part_stores_out_;
-        if (u.kind == kPsPostImm) write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
-        else if (u.kind == kPsPostReg) write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
-        else if (u.kind == kPs2D) write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
-        else if (u.kind == kPs3D) write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
-        break;
-      }
-      case kPaddImm: write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20); break;
-      case kPaddReg: write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20); break;
-      case kPadd2D: write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1)); break;
-      case kPadd3D: write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b)); break;
-      case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
-      default:
-        // A plain bundle holds none of these (is_plain): no range check before the jump table.
-        if constexpr (kPlain) __builtin_unreachable();
-        if (u.kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/core/vector_unit.cpp)
-        else fail("internal: micro-op " + std::to_string(u.kind) + " has no rule");
+  for (int i = 0; i < nops; ++i) exec_op<kPlain>(b, ops[i], ops[i].kind, allow, branch, target);
+}
+
+// One micro-op u of bundle b, whose kind is `kind` (u.kind: the plain stretch passes it as a
+// constant, so that the switch folds to the one case), its latency-1 results written directly
+// where `allow` and u's direct bits say so.
+template <bool kPlain>
+__attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b, const MicroOp& u, unsigned kind, uint32_t allow,
+                                                         bool& branch, uint32_t& target) {
+  const uint32_t bits = u.flags & allow;
+  // The 32-bit sources of the ALU, move and conditional-branch kinds (the enum's kAdd..kJnzd),
+  // read for every kind so that no test of the kind precedes the switch (a and b index the
+  // register file whatever they mean; loads, stores and the vector unit read their registers
+  // themselves). Only a 20-bit source needs SRC's sign extension (MicroOp::flags, kReadsWide).
+  uint32_t x = regs_[u.a], y = regs_[u.b];
+  if (__builtin_expect(u.flags & kReadsWide, 0)) x = SEXT_AS(x, u.a), y = SEXT_AS(y, u.b);
+  switch (kind) {
+    case kTrap: throw SimError(prog_->trap(u.imm));
+    case kAdd: {
+      const uint64_t s = uint64_t{x} + y;
+      write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
+      write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
+      break;
     }
+    case kAdc: {
+      const uint64_t s = uint64_t{x} + y + (regs_[reg::kCarry] & 1);
+      write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
+      write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
+      break;
+    }
+    case kSub:
+      write1(bits, kDirectD, u.d, x - y);
+      write1(bits, kDirectSecond, reg::kCarry, x < y);  // borrow
+      break;
+    case kSbc: {
+      const uint64_t sub = uint64_t{y} + (regs_[reg::kCarry] & 1);
+      write1(bits, kDirectD, u.d, static_cast<uint32_t>(x - sub));
+      write1(bits, kDirectSecond, reg::kCarry, uint64_t{x} < sub);
+      break;
+    }
+    case kAddImm: {
+      const uint64_t s = uint64_t{x} + static_cast<uint32_t>(u.imm);
+      write1(bits, kDirectD, u.d, static_cast<uint32_t>(s));
+      write1(bits, kDirectSecond, reg::kCarry, static_cast<uint32_t>(s >> 32));
+      break;
+    }
+    case kAnd: write1(bits, kDirectD, u.d, x & y); break;
+    case kOr: write1(bits, kDirectD, u.d, x | y); break;
+    case kXor: write1(bits, kDirectD, u.d, x ^ y); break;
+    case kLshl: {
+      const int32_t n = static_cast<int32_t>(y);
+      write1(bits, kDirectD, u.d, n >= 32 || n <= -32 ? 0u : n >= 0 ? x << n : x >> -n);
+      break;
+    }
+    case kAshl: {
+      const int32_t n = static_cast<int32_t>(y), v = static_cast<int32_t>(x);
+      const uint32_t r = n >= 32 ? 0u : n >= 0 ? x << n : n <= -32 ? static_cast<uint32_t>(v >> 31)
+                                                                  : static_cast<uint32_t>(v >> -n);
+      write1(bits, kDirectD, u.d, r);
+      break;
+    }
+    case kEq: write1(bits, kDirectD, u.d, x == y); break;
+    case kNe: write1(bits, kDirectD, u.d, x != y); break;
+    case kLt: write1(bits, kDirectD, u.d, static_cast<int32_t>(x) < static_cast<int32_t>(y)); break;
+    case kLtu: write1(bits, kDirectD, u.d, x < y); break;
+    case kGe: write1(bits, kDirectD, u.d, static_cast<int32_t>(x) >= static_cast<int32_t>(y)); break;
+    case kGeu: write1(bits, kDirectD, u.d, x >= y); break;
+    case kMul: write_later(u.d, x * y, 2); break;  // II_MUL [2,1,1]
+    case kSelEqz: write1(bits, kDirectD, u.d, regs_[27] == 0 ? x : y); break;
+    case kSelNez: write1(bits, kDirectD, u.d, regs_[27] != 0 ? x : y); break;
+    case kAbs: {
+      const int32_t v = static_cast<int32_t>(x);
+      write1(bits, kDirectD, u.d, v < 0 ? 0u - x : x);
+      write1(bits, kDirectSecond, reg::kCarry, 0);
+      break;
+    }
+    case kClz: write1(bits, kDirectD, u.d, x ? static_cast<uint32_t>(__builtin_clz(x)) : 32u); break;
+    case kClb: {
+      // Leading bits equal to the sign bit, the sign bit excluded (docs/aie2.md: an assumption).
+      const uint32_t v = static_cast<int32_t>(x) < 0 ? ~x : x;
+      write1(bits, kDirectD, u.d, v ? static_cast<uint32_t>(__builtin_clz(v)) - 1 : 31u);
+      break;
+    }
+    case kEqz: write1(bits, kDirectD, u.d, x == 0); break;
+    case kNez: write1(bits, kDirectD, u.d, x != 0); break;
+    case kExtS8: write1(bits, kDirectD, u.d, static_cast<uint32_t>(static_cast<int8_t>(x))); break;
+    case kExtS16: write1(bits, kDirectD, u.d, static_cast<uint32_t>(static_cast<int16_t>(x))); break;
+    case kExtU8: write1(bits, kDirectD, u.d, x & 0xFF); break;
+    case kExtU16: write1(bits, kDirectD, u.d, x & 0xFFFF); break;
+    case kDivs: {
+      // One restoring step on {remainder, r31}: shift left one, subtract the divisor when it
+      // fits (33-bit compare); 32 steps give quotient in r31 and remainder in d.
+      const uint32_t q = regs_[31];
+      uint64_t rem = (uint64_t{x} << 1) | (q >> 31);
+      uint32_t nq = q << 1;
+      if (rem >= y) rem -= y, nq |= 1;
+      write1(bits, kDirectD, u.d, static_cast<uint32_t>(rem));
+      write1(bits, kDirectSecond, 31, nq);
+      break;
+    }
+    case kMov: write1(bits, kDirectD, u.d, x); break;
+    case kMovDelayed: write_later(u.d, x, u.width + 1); break;  // II_MOVdK: def cycle K+1
+    case kMovImm: write1(bits, kDirectD, u.d, static_cast<uint32_t>(u.imm)); break;
+    case kMovCntr:
+      write1(bits, kDirectD, u.d, static_cast<uint32_t>(cycle_));
+      write1(bits, kDirectSecond, static_cast<uint8_t>(u.d + 1), static_cast<uint32_t>(cycle_ >> 32));
+      break;
+    case kAddNc: write1(bits, kDirectD, u.d, x + static_cast<uint32_t>(u.imm)); break;
+    case kJump: branch = true, target = static_cast<uint32_t>(u.imm); break;
+    case kCall:
+      branch = true, target = static_cast<uint32_t>(u.imm);
+      write_later(reg::LR, b.return_addr, 4);  // II_JL: lr is defined at cycle 4
+      break;
+    case kJumpInd: branch = true, target = regs_[u.a] & kMask20; break;
+    case kCallInd:
+      branch = true, target = regs_[u.a] & kMask20;
+      write_later(reg::LR, b.return_addr, 4);
+      break;
+    case kRet: branch = true, target = regs_[reg::LR] & kMask20; break;
+    case kJz: if (x == 0) branch = true, target = static_cast<uint32_t>(u.imm); break;
+    case kJnz: if (x != 0) branch = true, target = static_cast<uint32_t>(u.imm); break;
+    case kJnzd:
+      // Compares before it decrements: taken while the old count is nonzero.
+      if (x != 0) branch = true, target = regs_[u.b] & kMask20;
+      write1(bits, kDirectD, u.d, x - 1);
+      break;
+    case kDone: done_ = true; break;
+    case kEvent: break;
+    case kAcq: case kAcqCond: case kRel: case kRelCond: break;  // applied by run() before the bundle issues
+    // Loads: address from the pointer read at issue; data lands in E7 (II_LDA [7,1,1]). Memory is
+    // read at issue, which orders loads and stores exactly as their common E5 stage does.
+    case kLdIdxImm: write_later(u.d, load((regs_[u.a] + u.imm) & kMask20, u.width, u.sign), load_latency_); break;
+    case kLdIdxReg: write_later(u.d, load((regs_[u.a] + regs_[u.b]) & kMask20, u.width, u.sign), load_latency_); break;
+    case kLdPostImm:
+      write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
+      write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
+      break;
+    case kLdPostReg:
+      write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
+      write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
+      break;
+    case kLd2D:
+      write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
+      write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
+      break;
+    case kLd3D:
+      write_later(u.d, load(regs_[u.a] & kMask20, u.width, u.sign), load_latency_);
+      write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
+      break;
+    case kLdSp: write_later(u.d, load((regs_[reg::SP] + u.imm) & kMask20, u.width, u.sign), load_latency_); break;
+    // Word stores: data read at issue, written in E5.
+    case kStIdxImm: store((regs_[u.a] + u.imm) & kMask20, u.width, SRC(u.d)); break;
+    case kStIdxReg: store((regs_[u.a] + regs_[u.b]) & kMask20, u.width, SRC(u.d)); break;
+    case kStPostImm:
+      store(regs_[u.a] & kMask20, u.width, SRC(u.d));
+      write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
+      break;
+    case kStPostReg:
+      store(regs_[u.a] & kMask20, u.width, SRC(u.d));
+      write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
+      break;
+    case kSt2D:
+      store(regs_[u.a] & kMask20, u.width, SRC(u.d));
+      write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
+      break;
+    case kSt3D:
+      store(regs_[u.a] & kMask20, u.width, SRC(u.d));
+      write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
+      break;
+    case kStSp: store((regs_[reg::SP] + u.imm) & kMask20, u.width, SRC(u.d)); break;
+    // Part-word stores (st.s8/st.s16, lda slot) read the word in E5, the data register in E7, and
+    // write the merged word in E11 (II_STHB, MemoryCycles<[5, 11]>).
+    case kPsIdxImm: case kPsIdxReg: case kPsPostImm: case kPsPostReg: case kPs2D: case kPs3D: {
+      uint32_t addr;
+      if (kind == kPsIdxImm) addr = (regs_[u.a] + u.imm) & kMask20;
+      else if (kind == kPsIdxReg) addr = (regs_[u.a] + regs_[u.b]) & kMask20;
+      else addr = regs_[u.a] & kMask20;
+      addr_ptr(addr, u.width, "store");
+      const uint32_t word = addr & ~3u;
+      PartStore ps{word, 0, static_cast<uint8_t>(8 * (addr & 3)), u.width, u.d, b.address, regs_[reg::SP]};
+      std::memcpy(&ps.snapshot, addr_ptr(word, 4, "store"), 4);
+      part_stores_[(cycle_ + 6) & (kRing - 1)].push_back(ps);
+      ++part_stores_in_flight_;
+      if (word - kDataMemBase >= kDataMemBytes) ++part_stores_out_;
+      if (kind == kPsPostImm) write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20);
+      else if (kind == kPsPostReg) write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20);
+      else if (kind == kPs2D) write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1));
+      else if (kind == kPs3D) write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b));
+      break;
+    }
+    case kPaddImm: write1(bits, kDirectA, u.a, (regs_[u.a] + u.imm) & kMask20); break;
+    case kPaddReg: write1(bits, kDirectA, u.a, (regs_[u.a] + regs_[u.b]) & kMask20); break;
+    case kPadd2D: write1(bits, kDirectA, u.a, post_modify_2d(u.a, u.b, 1)); break;
+    case kPadd3D: write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b)); break;
+    case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
+    default:
+      // A plain bundle holds none of these (is_plain): no range check before the jump table.
+      if constexpr (kPlain) __builtin_unreachable();
+      if (kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/core/vector_unit.cpp)
+      else fail("internal: micro-op " + std::to_string(kind) + " has no rule");
   }
 }
 
@@ -1100,6 +1127,12 @@ bool Core::stays_in_tile(const BundleReach& b) const {
 // Plain bundles from bundle `idx` on, until one is not plain, the cycle `end`, or control reaches
 // an address that starts no bundle (run_loop then names it). The caller has checked the core is
 // quiet (no branch pending, no part-word store or vector result in flight) and bundle idx plain.
+//
+// Threaded dispatch: each micro-op's code ends by jumping to the next micro-op's, through a table
+// indexed by kind (GCC's labels as values), and the bundle's end (its kBundleEnd micro-op) to the
+// next bundle's first; each label runs exec_op with its kind a constant, the same code as the
+// bundle-at-a-time step. The host's branch predictor then sees one indirect jump per kind and
+// per bundle end instead of one for every micro-op, and no loop counts them.
 __attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
   const int32_t* const index = prog_->index_table();
   const uint32_t base = prog_->base(), span = prog_->index_span();
@@ -1112,27 +1145,49 @@ __attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
     const uint64_t start;
     ~Count() { stats.bundles += cycle - start, stats.plain_bundles += cycle - start; }
   } count{stats_, cycle_, cycle_};
+#define ATTNCHECK_UOP_LABEL(k) &&op_##k,
+  static const void* const dispatch[] = {ATTNCHECK_SCALAR_UOPS(ATTNCHECK_UOP_LABEL) && bundle_end};
+#undef ATTNCHECK_UOP_LABEL
+  static_assert(sizeof dispatch / sizeof dispatch[0] == kBundleEnd + 1, "one label per kind, and the bundle's end");
+  bool branch = false;  // a plain bundle issues none (exec_op's signature)
+  uint32_t target = 0;
   const ProgramBundle* bp = bundles + idx;
-  do {
-    const ProgramBundle& b = *bp;
-    bool branch = false;  // a plain bundle issues none
-    uint32_t target = 0;
-    issue_ops<true>(b, branch, target);
-    // step_bundle's next fetch with no branch pending: the zero-overhead loop or the next bundle.
-    uint32_t next = b.next;
-    bp = b.next_bundle;
-    if (b.address == (regs_[reg::LE] & kMask20) && regs_[reg::LC] != 0) {
-      if (--regs_[reg::LC] != 0) {
-        next = regs_[reg::LS] & kMask20;
-        const uint32_t off = next - base;
-        const int at = off < span ? index[off] : -1;
-        bp = at >= 0 ? bundles + at : nullptr;
-      }
+  const MicroOp* u = bp->ops;
+  goto* dispatch[u->kind];
+  // A kind no plain bundle holds (plain_kind) jumps to not_plain.
+#define ATTNCHECK_UOP_CASE(k)                                          \
+  op_##k:                                                              \
+  if constexpr (plain_kind(k)) {                                       \
+    exec_op<true>(*bp, *u, k, kDirectMask, branch, target);            \
+    ++u;                                                               \
+    goto* dispatch[u->kind];                                           \
+  } else {                                                             \
+    goto not_plain;                                                    \
+  }
+  ATTNCHECK_SCALAR_UOPS(ATTNCHECK_UOP_CASE)
+#undef ATTNCHECK_UOP_CASE
+bundle_end : {
+  // step_bundle's next fetch with no branch pending: the zero-overhead loop or the next bundle.
+  const ProgramBundle& b = *bp;
+  uint32_t next = b.next;
+  bp = b.next_bundle;
+  if (b.address == (regs_[reg::LE] & kMask20) && regs_[reg::LC] != 0) {
+    if (--regs_[reg::LC] != 0) {
+      next = regs_[reg::LS] & kMask20;
+      const uint32_t off = next - base;
+      const int at = off < span ? index[off] : -1;
+      bp = at >= 0 ? bundles + at : &kNoBundle;
     }
-    pc_ = next;
-    commit_ring();
-    ++cycle_;
-  } while (bp && bp->plain && cycle_ < end);
+  }
+  pc_ = next;
+  commit_ring();
+  ++cycle_;
+  if (!bp->plain || cycle_ >= end) return;
+  u = bp->ops;
+  goto* dispatch[u->kind];
+}
+not_plain:
+  fail("internal: micro-op " + std::to_string(u->kind) + " in a plain bundle");
 }
 
 template <bool kProfiled, Confine kConfine>

@@ -117,6 +117,7 @@ struct MicroOp {
   int32_t imm;
 };
 inline constexpr uint8_t kDirectMask = 7, kReadsWide = 8;
+inline constexpr int kMaxBundleOps = 7;  // a bundle's slots, at most
 
 // Where a load, store or lock operation of a bundle reaches, read from the registers as the bundle
 // issues: address (regs[base] + (index != 0xFF ? regs[index] : imm)) & 0xFFFFF, `bytes` wide; a lock
@@ -145,10 +146,13 @@ struct ProgramBundle {
   // pending, no part-word store and no vector result in flight, the bundle leaves all three so,
   // and its next bundle is `next` or the loop start (Core::run_loop's plain stretch).
   bool plain;
-  // The bundle at `next` in the same program, or nullptr when no bundle starts there (the
-  // program's bundles never move: CompiledProgram is not copied).
+  // The bundle at `next` in the same program (the program's bundles never move: CompiledProgram is
+  // not copied), or when no bundle starts there a bundle that is not plain and never issues
+  // (kNoBundle in core.cpp): a plain stretch then ends on its one test of `plain`, and run_loop
+  // names the address.
   const ProgramBundle* next_bundle;
-  MicroOp ops[7];
+  // ops[nops] is the bundle's end (Core::run_plain's threaded dispatch jumps there).
+  MicroOp ops[kMaxBundleOps + 1];
 };
 
 class CompiledProgram {
@@ -310,6 +314,8 @@ class Core {
   void note_branches(const ProgramBundle& b, int index);
   template <bool kPlain>
   void issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target);
+  template <bool kPlain>
+  void exec_op(const ProgramBundle& b, const MicroOp& u, unsigned kind, uint32_t allow, bool& branch, uint32_t& target);
   void step_bundle(const ProgramBundle& b);
   void run_plain(int idx, uint64_t end);  // plain bundles from bundle idx on (run_loop)
   void write_later(uint8_t reg, uint32_t value, int latency);

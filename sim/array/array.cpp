@@ -1530,12 +1530,11 @@ void Array::free_worker(size_t thread) {
     free_progress_[thread].bundles[parity] = issued;
     free_progress_[thread].seconds[parity] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     free_progress_[thread].through.store(window, std::memory_order_release);
-    for (int spins = 0;; ++spins) {
+    for (CoreThreads::SpinWait wait;; wait.step()) {
       bool all = true;
       for (size_t w = 0; w < threads && all; ++w)
         if (free_progress_[w].through.load(std::memory_order_acquire) < window) all = false;
       if (all) break;
-      CoreThreads::relax(spins);
     }
     const int64_t stop = free_stop_.at.load(std::memory_order_acquire);
     if (stop < w0 + n) {

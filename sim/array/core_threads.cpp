@@ -3,7 +3,9 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -21,10 +23,49 @@
 namespace attncheck::aie2::array {
 
 namespace {
-// About 50 us of pause instructions before a waiting worker sleeps: longer than the caller's
-// work between two quanta (the DMA catching up), far shorter than a call's setup.
-constexpr int kSpins = 20000;
+// At most about 50 us of pause instructions before a waiter gives up its CPU: longer than the
+// caller's work between two quanta (the DMA catching up), far shorter than a call's setup. Counted
+// in pauses measured on this CPU: a pause lasts from a few ns to over 100 by microarchitecture
+// (23.6 ns on the development machine's EPYC, where a fixed 20,000 spun 470 us).
+constexpr auto kSpinTime = std::chrono::microseconds(50);
+// The fewest pauses of a spin budget (SpinWait): about 1.5 us here.
+constexpr int kMinSpins = 64;
+int spin_limit() {
+  static const int limit = [] {
+    constexpr int kProbe = 2000;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < kProbe; ++i) ATTNCHECK_CPU_RELAX();
+    const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / kProbe;
+    const double n = std::chrono::duration<double, std::nano>(kSpinTime).count() / std::max(ns, 1.0);
+    return static_cast<int>(std::min(20000.0, std::max(static_cast<double>(kMinSpins), n)));
+  }();
+  return limit;
+}
+// This thread's spin budget (SpinWait): the limit while waits end within it, halved down to
+// kMinSpins after each wait that outlasted it, doubled back after each that did not.
+thread_local int spin_budget = 0;  // 0: not yet set (spin_limit)
+// After the spins, a few time slices given up: the thread waited for may be queued on this CPU.
+constexpr int kYields = 16;
+// Then naps: a waiter that only yields keeps its CPU busy while the thread it waits for may sit in
+// another CPU's run queue.
+constexpr auto kNap = std::chrono::microseconds(50);
 }  // namespace
+
+CoreThreads::SpinWait::SpinWait() {
+  if (spin_budget == 0) spin_budget = spin_limit();
+  budget_ = spin_budget;
+}
+
+CoreThreads::SpinWait::~SpinWait() {
+  spin_budget = spins_ < budget_ ? std::min(spin_limit(), 2 * budget_) : std::max(kMinSpins, budget_ / 2);
+}
+
+void CoreThreads::SpinWait::step() {
+  const int k = spins_++;
+  if (k < budget_) ATTNCHECK_CPU_RELAX();
+  else if (k < budget_ + kYields) std::this_thread::yield();
+  else std::this_thread::sleep_for(kNap);
+}
 
 struct CoreThreads::Impl {
   int threads = 1;
@@ -43,17 +84,18 @@ struct CoreThreads::Impl {
   void work(int k) {
     uint64_t seen = 0;
     while (true) {
-      int spins = 0;
-      while (generation.load() == seen && !stop.load()) {
-        if (++spins < kSpins) {
-          ATTNCHECK_CPU_RELAX();
-          continue;
+      {
+        SpinWait wait;  // spins, then sleeps until the caller's next quantum (or the end)
+        while (generation.load() == seen && !stop.load()) {
+          if (wait.spinning()) {
+            wait.step();
+            continue;
+          }
+          std::unique_lock<std::mutex> lock(m);
+          ++sleepers;
+          wake.wait(lock, [&] { return generation.load() != seen || stop.load(); });
+          --sleepers;
         }
-        std::unique_lock<std::mutex> lock(m);
-        ++sleepers;
-        wake.wait(lock, [&] { return generation.load() != seen || stop.load(); });
-        --sleepers;
-        spins = 0;
       }
       if (stop.load()) return;
       seen = generation.load();
@@ -101,11 +143,6 @@ int CoreThreads::usable_cpus() {
   return n > 0 ? static_cast<int>(n) : 1;
 }
 
-void CoreThreads::relax(int spins) {
-  if (spins < kSpins) ATTNCHECK_CPU_RELAX();
-  else std::this_thread::yield();
-}
-
 void CoreThreads::run(size_t n, const std::function<void(size_t)>& job) {
   Impl& s = *impl_;
   if (s.threads == 1 || n < 2) {
@@ -121,7 +158,8 @@ void CoreThreads::run(size_t n, const std::function<void(size_t)>& job) {
     s.wake.notify_all();
   }
   for (size_t i = 0; i < n; i += static_cast<size_t>(s.threads)) job(i);
-  for (int spins = 0; s.pending.load() != 0; ++spins) relax(spins);
+  SpinWait wait;
+  while (s.pending.load() != 0) wait.step();
 }
 
 }  // namespace attncheck::aie2::array

@@ -24,9 +24,25 @@ class CoreThreads {
   // job(i) for every i in [0, n): i on thread i % threads (0: the caller); returns when every job
   // returned. A job must not throw.
   void run(size_t n, const std::function<void(size_t)>& job);
-  // One wait of a spinning loop (its `spins`-th): a pause instruction, the time slice given up
-  // after a while (another thread of the process may need this CPU).
-  static void relax(int spins);
+  // One wait for another thread, step by step: pause instructions while within this host
+  // thread's spin budget, then its time slice given up a few times, then naps of 50 us. The budget
+  // is about 50 us of pauses while this thread's waits end within it, and shrinks (halved per
+  // wait, down to a few pauses) while they outlast it: with more runnable threads than CPUs (two
+  // 2-thread runs on 2 CPUs, as ctest -j2 runs the thread tests) the thread waited for is not
+  // running, and spinning only keeps it from a CPU. A run with a CPU per thread keeps its budget.
+  class SpinWait {
+   public:
+    SpinWait();
+    ~SpinWait();  // sets the budget of this thread's next wait
+    SpinWait(const SpinWait&) = delete;
+    SpinWait& operator=(const SpinWait&) = delete;
+    void step();
+    bool spinning() const { return spins_ < budget_; }  // still within the budget (a worker then sleeps)
+    int budget() const { return budget_; }  // this wait's pauses before it gives up the CPU
+
+   private:
+    int spins_ = 0, budget_ = 0;
+  };
 
  private:
   struct Impl;

@@ -286,7 +286,12 @@ TEST_CASE("issue 17.6: report values and paths cannot inject HTML, Markdown or t
 // the Release build runs this.
 TEST_CASE("issue 17.8: suite and run under ulimit -v end in one out-of-memory line per case, never an abort", "[cli][hostile]") {
   TempDir t;
-  REQUIRE(run_bounded({"fixture", "make", "--recipe", "numpy-randint", "--seed", "1", "--shape", "4096x64", "--heads", "2",
+  // precise-v1 on 'big' does not fit in 30,000 KiB alone, on either backend (the model needs more
+  // than 42,000 KiB and fits in 50,000 on the development machine): the suite's two workers each
+  // run out whatever the other is doing. At 4096x64x2 the model fit alone, and failed only while
+  // the host case held its memory beside it, so under a loaded ctest the suite sometimes had one
+  // error, not two.
+  REQUIRE(run_bounded({"fixture", "make", "--recipe", "numpy-randint", "--seed", "1", "--shape", "6144x64", "--heads", "2",
                        "--out", t.file("big")}).exit_code == 0);
   write_bytes(t.file("s.json"), R"({"fixtures": ["big"], "revisions": ["uc-int32-lut", "precise-v1"], "backends": ["model", "host"]})");
   auto limited = [&](const std::string& kib, const std::string& args) {

@@ -266,6 +266,7 @@ void Array::start_core(Tile& t) {
     t.program_name = "CDO image of tile " + tile_name(t.col, t.row);
   }
   t.compiled = std::make_unique<CompiledProgram>(*t.elf, /*defer_unsupported=*/true, opt_.rules);
+  if (opt_.reference_core) t.compiled->no_plain_stretches();
   t.core = std::make_unique<Core>(*t.compiled);
   // The tile's data memory and locks, as configured, become the core's.
   std::memcpy(t.core->data(kDataMemBase, static_cast<uint32_t>(t.memory.size())), t.memory.data(), t.memory.size());

@@ -58,6 +58,9 @@ struct ArrayOptions {
   // Step every busy DMA channel once per cycle (the reference model), never a run of cycles at
   // once. The fast path (false) reaches the same state, counters and memory; tests compare the two.
   bool reference_dma = false;
+  // Issue every core bundle through the bundle-at-a-time step (CompiledProgram::no_plain_stretches),
+  // never a plain stretch (Core::run_plain). The same results bit for bit; tests compare the two.
+  bool reference_core = false;
   // Host threads for the cores (ArrayOptions::threads > 1): in each quantum, the cores whose tile no
   // earlier core in tile order can reach run on these threads at once until their first access to a
   // neighbour's memory or lock (Core::run_isolated); every core then finishes the quantum in tile

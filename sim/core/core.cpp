@@ -3,6 +3,8 @@
 #include "sim/hex.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <bitset>
 #include <cstdio>
 #include <cstring>
@@ -38,8 +40,11 @@ enum Uop : uint16_t {
 };
 
 // A kind a plain bundle may hold (ProgramBundle::plain): none that sets a branch pending, acts on a
-// lock, puts a part-word store in flight, stops the core or refuses the bundle; no vector kind.
+// lock, puts a part-word store in flight, stops the core or refuses the bundle. Every vector kind
+// is one: the vector unit neither branches nor stores part words, and the stretch lands its results
+// as commit_cycle does.
 constexpr bool plain_kind(unsigned k) {
+  if (k >= kVecFirst) return true;
   return k < kTrap && !(k >= kJump && k <= kJnzd) && !(k >= kAcq && k <= kRelCond) && k != kDone &&
          !(k >= kPsIdxImm && k <= kPs3D);
 }
@@ -766,24 +771,23 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 #define SEXT_AS(v, r) static_cast<uint32_t>(static_cast<int32_t>((v) << kWide.sext_shift[r]) >> kWide.sext_shift[r])
 #define SRC(r) SEXT_AS(regs_[r], r)
 
-// The bundle's micro-ops, in slot order; a branch it issues is returned in `branch` and `target`.
-// kPlain: a plain bundle (ProgramBundle::plain) in a core with no part-word store in flight, which
-// run_loop's plain stretch guarantees; the same code otherwise.
-template <bool kPlain>
+// The bundle's micro-ops, in slot order (the bundle-at-a-time step; a plain stretch issues them by
+// threaded dispatch, Core::run_plain); a branch it issues is returned in `branch` and `target`.
 __attribute__((always_inline)) inline void Core::issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target) {
   // No direct write while a part-word store is in flight: it reads its data register as this
   // cycle's writes land (commit_part_stores), which must not see this bundle's results yet.
-  const uint32_t allow = kPlain || !part_stores_in_flight_ ? kDirectMask : 0u;
+  const uint32_t allow = !part_stores_in_flight_ ? kDirectMask : 0u;
   // In locals: a byte store into data memory may alias anything, so the compiler would reload
   // them from the bundle after every micro-op.
   const int nops = b.nops;
   const MicroOp* const ops = b.ops;
-  for (int i = 0; i < nops; ++i) exec_op<kPlain>(b, ops[i], ops[i].kind, allow, branch, target);
+  for (int i = 0; i < nops; ++i) exec_op<false>(b, ops[i], ops[i].kind, allow, branch, target);
 }
 
 // One micro-op u of bundle b, whose kind is `kind` (u.kind: the plain stretch passes it as a
 // constant, so that the switch folds to the one case), its latency-1 results written directly
-// where `allow` and u's direct bits say so.
+// where `allow` and u's direct bits say so. kPlain: called from the plain stretch, only with a
+// scalar kind that has its case.
 template <bool kPlain>
 __attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b, const MicroOp& u, unsigned kind, uint32_t allow,
                                                          bool& branch, uint32_t& target) {
@@ -974,7 +978,8 @@ __attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b,
     case kPadd3D: write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b)); break;
     case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
     default:
-      // A plain bundle holds none of these (is_plain): no range check before the jump table.
+      // The plain stretch calls this with a scalar kind that has its case above (its vector kinds
+      // go to vec_.exec from run_plain's own label): no range check before the jump table.
       if constexpr (kPlain) __builtin_unreachable();
       if (kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/core/vector_unit.cpp)
       else fail("internal: micro-op " + std::to_string(kind) + " has no rule");
@@ -984,7 +989,7 @@ __attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b,
 __attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle& b) {
   bool branch = false;
   uint32_t target = 0;
-  issue_ops<false>(b, branch, target);
+  issue_ops(b, branch, target);
   // Next fetch: a branch issued now redirects after its five delay slots; one issued earlier may
   // be due now; otherwise the zero-overhead loop or the next bundle.
   uint32_t next = b.next;
@@ -1125,8 +1130,8 @@ bool Core::stays_in_tile(const BundleReach& b) const {
 }
 
 // Plain bundles from bundle `idx` on, until one is not plain, the cycle `end`, or control reaches
-// an address that starts no bundle (run_loop then names it). The caller has checked the core is
-// quiet (no branch pending, no part-word store or vector result in flight) and bundle idx plain.
+// an address that starts no bundle (run_loop then names it). The caller has checked that no branch
+// is pending and no part-word store is in flight, and that bundle idx is plain.
 //
 // Threaded dispatch: each micro-op's code ends by jumping to the next micro-op's, through a table
 // indexed by kind (GCC's labels as values), and the bundle's end (its kBundleEnd micro-op) to the
@@ -1145,10 +1150,23 @@ __attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
     const uint64_t start;
     ~Count() { stats.bundles += cycle - start, stats.plain_bundles += cycle - start; }
   } count{stats_, cycle_, cycle_};
+  // By kind: the scalar kinds' labels in the enum's order, the bundle's end, the vector kinds'
+  // (from kVecFirst) one label, and no kind between. Filled once: labels are addresses only this
+  // function can take, so no static initializer can hold the gap.
+  static const void* dispatch[256];
+  static std::atomic<bool> dispatch_ready{false};
+  if (__builtin_expect(!dispatch_ready.load(std::memory_order_acquire), 0)) {
+    static std::mutex filling;
+    std::lock_guard<std::mutex> lock(filling);
+    if (!dispatch_ready.load(std::memory_order_relaxed)) {
 #define ATTNCHECK_UOP_LABEL(k) &&op_##k,
-  static const void* const dispatch[] = {ATTNCHECK_SCALAR_UOPS(ATTNCHECK_UOP_LABEL) && bundle_end};
+      static const void* const scalar[] = {ATTNCHECK_SCALAR_UOPS(ATTNCHECK_UOP_LABEL) && bundle_end};
 #undef ATTNCHECK_UOP_LABEL
-  static_assert(sizeof dispatch / sizeof dispatch[0] == kBundleEnd + 1, "one label per kind, and the bundle's end");
+      static_assert(sizeof scalar / sizeof scalar[0] == kBundleEnd + 1, "one label per kind, and the bundle's end");
+      for (int k = 0; k < 256; ++k) dispatch[k] = k <= kBundleEnd ? scalar[k] : k >= kVecFirst ? &&op_vector : &&not_plain;
+      dispatch_ready.store(true, std::memory_order_release);
+    }
+  }
   bool branch = false;  // a plain bundle issues none (exec_op's signature)
   uint32_t target = 0;
   const ProgramBundle* bp = bundles + idx;
@@ -1166,6 +1184,10 @@ __attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
   }
   ATTNCHECK_SCALAR_UOPS(ATTNCHECK_UOP_CASE)
 #undef ATTNCHECK_UOP_CASE
+op_vector:
+  vec_.exec(*u, *this);  // the vector unit (sim/core/vector_unit.cpp), as exec_op's default does
+  ++u;
+  goto* dispatch[u->kind];
 bundle_end : {
   // step_bundle's next fetch with no branch pending: the zero-overhead loop or the next bundle.
   const ProgramBundle& b = *bp;
@@ -1180,7 +1202,10 @@ bundle_end : {
     }
   }
   pc_ = next;
+  // commit_cycle with no part-word store in flight: the ring, then the vector unit's late reads and
+  // writes due now.
   commit_ring();
+  if (__builtin_expect(vec_.pending(), 0)) vec_.commit(*this, cycle_);
   ++cycle_;
   if (!bp->plain || cycle_ >= end) return;
   u = bp->ops;
@@ -1204,15 +1229,15 @@ Stop Core::run_loop(uint64_t budget) {
     const int idx = off < span ? index[off] : -1;
     if (idx < 0) fail("control reached an address that starts no bundle");
     if constexpr (!kProfiled && (kConfine == Confine::None || kConfine == Confine::TileNoLocksUnchecked)) {
-      // The plain stretch: while no branch is pending and no part-word store or vector result is
-      // in flight, plain bundles (ProgramBundle::plain) keep it so, and each next bundle is the
-      // sequential one or the loop start. They run here without the branch countdown, the
-      // part-word and vector checks or the address table for the sequential successor: each step
-      // is step_bundle's and commit_cycle's with those parts known to do nothing. The free
+      // The plain stretch: while no branch is pending and no part-word store is in flight, plain
+      // bundles (ProgramBundle::plain) keep it so, and each next bundle is the sequential one or
+      // the loop start. They run here without the branch countdown, the part-word checks or the
+      // address table for the sequential successor: each step is step_bundle's and
+      // commit_cycle's with those parts known to do nothing. The free
       // quanta's unchecked run (Confine::TileNoLocksUnchecked) stops only before lock bundles,
       // which are not plain, and while a part-word store into a neighbour is in flight, which
       // part_stores_in_flight_ == 0 excludes: its plain stretches are the same.
-      if (branch_countdown_ == 0 && part_stores_in_flight_ == 0 && !vec_.pending() && bundles[idx].plain) {
+      if (branch_countdown_ == 0 && part_stores_in_flight_ == 0 && bundles[idx].plain) {
         run_plain(idx, end);
         continue;
       }

@@ -142,9 +142,9 @@ struct ProgramBundle {
   uint8_t nops;
   bool has_lock;
   bool has_branch;
-  // No lock, branch, part-word store, vector, done or trap micro-op: in a core with no branch
-  // pending, no part-word store and no vector result in flight, the bundle leaves all three so,
-  // and its next bundle is `next` or the loop start (Core::run_loop's plain stretch).
+  // No lock, branch, part-word store, done or trap micro-op: in a core with no branch pending and
+  // no part-word store in flight, the bundle leaves both so, and its next bundle is `next` or the
+  // loop start (Core::run_loop's plain stretch).
   bool plain;
   // The bundle at `next` in the same program (the program's bundles never move: CompiledProgram is
   // not copied), or when no bundle starts there a bundle that is not plain and never issues
@@ -312,7 +312,6 @@ class Core {
   // as it issues, lies in this tile (own memory, aligned; own locks).
   bool stays_in_tile(const BundleReach& b) const;
   void note_branches(const ProgramBundle& b, int index);
-  template <bool kPlain>
   void issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target);
   template <bool kPlain>
   void exec_op(const ProgramBundle& b, const MicroOp& u, unsigned kind, uint32_t allow, bool& branch, uint32_t& target);

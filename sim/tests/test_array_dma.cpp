@@ -1,4 +1,4 @@
-// The array DMA's fast path (runs of cycles at once) against its per-cycle reference (ArrayOptions::reference_dma): the same buffers, tile memories, reports, call lengths, trace and profile, call by call, on Riallto's 720p designs, the 4-core attention, random inputs at several quanta and stream buffer sizes, and random racing memory-tile loopbacks.
+// The array's fast paths against their references: the DMA's runs of cycles against its per-cycle step (ArrayOptions::reference_dma), and the cores' plain stretches against the bundle-at-a-time step (ArrayOptions::reference_core); the same buffers, tile memories, reports, call lengths, trace and profile, call by call, on Riallto's 720p designs, the 4-core attention, random inputs at several quanta and stream buffer sizes, and random racing memory-tile loopbacks.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -197,6 +197,57 @@ TEST_CASE("array DMA fast path: Riallto's 720p designs equal the per-cycle refer
     const Observed fast = run_calls(d.setup(), opt, false, calls, true);
     CHECK(words_moved(ref) > calls.size() * 921600);
     require_same(fast, ref, app);
+  }
+}
+
+// Riallto's cores are vector code (vmac, vsrs, vshuffle, vector loads and stores, results landing
+// up to 7 cycles after issue) in zero-overhead loops: their plain stretches (Core::run_plain, vector
+// kinds among the plain ones) must equal the bundle-at-a-time step, which issues the same micro-ops
+// through issue_ops and lands them through commit_cycle. No timeline: a profiled core takes no
+// stretch, so there would be nothing to compare.
+TEST_CASE("core plain stretches: Riallto's 720p designs (vector code) and the 4-core attention equal the bundle-at-a-time step (ArrayOptions::reference_core) call by call") {
+  struct Case {
+    std::string what;
+    DesignUnderTest d;
+  };
+  std::vector<Case> cases;
+  for (const std::string app : {"color_threshold_v1_720p", "edge_detect_720p", "denoise_task_parallel_720p"})
+    cases.push_back({app, riallto_design(app)});
+  cases.push_back({"4-core attention", attention_design()});
+  for (const Case& c : cases) {
+    std::mt19937 rng(20261207);
+    std::vector<Args> calls;
+    for (int k = 0; k < (kSanitized ? 1 : 2); ++k)
+      calls.push_back(c.what == "4-core attention" ? attention_call(rng) : frame_call(c.what, rng));
+    array::ArrayOptions opt;
+    opt.quantum = 64;  // the CLI's
+    uint64_t plain = 0, bundles = 0;
+    const auto observe = [&](bool reference) {
+      Setup s = c.d.setup();
+      const auto make = s.make;
+      s.make = [&, make, reference](array::ArrayOptions o) {
+        o.reference_core = reference;
+        auto a = make(o);
+        return a;
+      };
+      return run_calls(s, opt, false, calls, false);
+    };
+    const Observed ref = observe(true);
+    // The stretches ran: count them on a run of its own (run_calls keeps no array).
+    {
+      array::ArrayOptions o = opt;
+      auto a = c.d.setup().make(o);
+      Args bufs = calls[0];
+      std::map<int, std::vector<uint8_t>*> pointers;
+      for (auto& [k, b] : bufs) pointers[k] = &b;
+      a->call(*c.d.setup().insts, pointers);
+      for (const auto& [col, row] : c.d.setup().tiles)
+        if (Core* core = a->core(col, row)) plain += core->stats().plain_bundles, bundles += core->stats().bundles;
+    }
+    const Observed fast = observe(false);
+    INFO(c.what << ": " << plain << " of " << bundles << " bundles in plain stretches");
+    CHECK(plain * 2 > bundles);
+    require_same(fast, ref, c.what);
   }
 }
 

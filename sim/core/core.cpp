@@ -1169,6 +1169,9 @@ __attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
   }
   bool branch = false;  // a plain bundle issues none (exec_op's signature)
   uint32_t target = 0;
+  // The vector unit has reads or writes in flight (VectorUnit::pending), kept here so that a
+  // stretch of scalar bundles tests a local, not the unit, at each bundle's end.
+  bool vector_busy = vec_.pending();
   const ProgramBundle* bp = bundles + idx;
   const MicroOp* u = bp->ops;
   goto* dispatch[u->kind];
@@ -1186,6 +1189,7 @@ __attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
 #undef ATTNCHECK_UOP_CASE
 op_vector:
   vec_.exec(*u, *this);  // the vector unit (sim/core/vector_unit.cpp), as exec_op's default does
+  vector_busy = true;
   ++u;
   goto* dispatch[u->kind];
 bundle_end : {
@@ -1205,7 +1209,10 @@ bundle_end : {
   // commit_cycle with no part-word store in flight: the ring, then the vector unit's late reads and
   // writes due now.
   commit_ring();
-  if (__builtin_expect(vec_.pending(), 0)) vec_.commit(*this, cycle_);
+  if (vector_busy) {
+    vec_.commit(*this, cycle_);
+    vector_busy = vec_.pending();
+  }
   ++cycle_;
   if (!bp->plain || cycle_ >= end) return;
   u = bp->ops;

@@ -82,9 +82,11 @@ std::string junit_xml(const std::string& suite_name, const std::vector<JunitCase
     skipped += !c.skipped.empty();
     total += c.seconds;
   }
+  // Microseconds: a replay of a 64x64 fixture takes under half a millisecond on a fast host, which
+  // milliseconds printed as 0.000 (a real duration written as none).
   auto secs = [](double s) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", s);
+    std::snprintf(buf, sizeof buf, "%.6f", s);
     return std::string(buf);
   };
   std::ostringstream o;

@@ -771,19 +771,6 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 #define SEXT_AS(v, r) static_cast<uint32_t>(static_cast<int32_t>((v) << kWide.sext_shift[r]) >> kWide.sext_shift[r])
 #define SRC(r) SEXT_AS(regs_[r], r)
 
-// The bundle's micro-ops, in slot order (the bundle-at-a-time step; a plain stretch issues them by
-// threaded dispatch, Core::run_plain); a branch it issues is returned in `branch` and `target`.
-__attribute__((always_inline)) inline void Core::issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target) {
-  // No direct write while a part-word store is in flight: it reads its data register as this
-  // cycle's writes land (commit_part_stores), which must not see this bundle's results yet.
-  const uint32_t allow = !part_stores_in_flight_ ? kDirectMask : 0u;
-  // In locals: a byte store into data memory may alias anything, so the compiler would reload
-  // them from the bundle after every micro-op.
-  const int nops = b.nops;
-  const MicroOp* const ops = b.ops;
-  for (int i = 0; i < nops; ++i) exec_op<false>(b, ops[i], ops[i].kind, allow, branch, target);
-}
-
 // One micro-op u of bundle b, whose kind is `kind` (u.kind: the plain stretch passes it as a
 // constant, so that the switch folds to the one case), its latency-1 results written directly
 // where `allow` and u's direct bits say so. kPlain: called from the plain stretch, only with a
@@ -984,6 +971,19 @@ __attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b,
       if (kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/core/vector_unit.cpp)
       else fail("internal: micro-op " + std::to_string(kind) + " has no rule");
   }
+}
+
+// The bundle's micro-ops, in slot order (the bundle-at-a-time step; a plain stretch issues them by
+// threaded dispatch, Core::run_plain); a branch it issues is returned in `branch` and `target`.
+__attribute__((always_inline)) inline void Core::issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target) {
+  // No direct write while a part-word store is in flight: it reads its data register as this
+  // cycle's writes land (commit_part_stores), which must not see this bundle's results yet.
+  const uint32_t allow = !part_stores_in_flight_ ? kDirectMask : 0u;
+  // In locals: a byte store into data memory may alias anything, so the compiler would reload
+  // them from the bundle after every micro-op.
+  const int nops = b.nops;
+  const MicroOp* const ops = b.ops;
+  for (int i = 0; i < nops; ++i) exec_op<false>(b, ops[i], ops[i].kind, allow, branch, target);
 }
 
 __attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle& b) {

@@ -773,9 +773,7 @@ uint32_t Core::post_modify_3d(uint8_t p, uint8_t k) {
 
 // One micro-op u of bundle b, whose kind is `kind` (u.kind: the plain stretch passes it as a
 // constant, so that the switch folds to the one case), its latency-1 results written directly
-// where `allow` and u's direct bits say so. kPlain: called from the plain stretch, only with a
-// scalar kind that has its case.
-template <bool kPlain>
+// where `allow` and u's direct bits say so.
 __attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b, const MicroOp& u, unsigned kind, uint32_t allow,
                                                          bool& branch, uint32_t& target) {
   const uint32_t bits = u.flags & allow;
@@ -965,9 +963,8 @@ __attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b,
     case kPadd3D: write1(bits, kDirectA, u.a, post_modify_3d(u.a, u.b)); break;
     case kPaddSp: write_later(reg::SP, (regs_[reg::SP] + u.imm) & kMask20, 1); break;
     default:
-      // The plain stretch calls this with a scalar kind that has its case above (its vector kinds
-      // go to vec_.exec from run_plain's own label): no range check before the jump table.
-      if constexpr (kPlain) __builtin_unreachable();
+      // Never from the plain stretch: it passes a scalar kind with its case above as a constant,
+      // and sends vector kinds to vec_.exec from its own label.
       if (kind >= kVecFirst) vec_.exec(u, *this);  // the vector unit (sim/core/vector_unit.cpp)
       else fail("internal: micro-op " + std::to_string(kind) + " has no rule");
   }
@@ -983,7 +980,7 @@ __attribute__((always_inline)) inline void Core::issue_ops(const ProgramBundle& 
   // them from the bundle after every micro-op.
   const int nops = b.nops;
   const MicroOp* const ops = b.ops;
-  for (int i = 0; i < nops; ++i) exec_op<false>(b, ops[i], ops[i].kind, allow, branch, target);
+  for (int i = 0; i < nops; ++i) exec_op(b, ops[i], ops[i].kind, allow, branch, target);
 }
 
 __attribute__((always_inline)) inline void Core::step_bundle(const ProgramBundle& b) {
@@ -1179,7 +1176,7 @@ __attribute__((noinline)) void Core::run_plain(int idx, uint64_t end) {
 #define ATTNCHECK_UOP_CASE(k)                                          \
   op_##k:                                                              \
   if constexpr (plain_kind(k)) {                                       \
-    exec_op<true>(*bp, *u, k, kDirectMask, branch, target);            \
+    exec_op(*bp, *u, k, kDirectMask, branch, target);                  \
     ++u;                                                               \
     goto* dispatch[u->kind];                                           \
   } else {                                                             \

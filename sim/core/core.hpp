@@ -313,7 +313,6 @@ class Core {
   bool stays_in_tile(const BundleReach& b) const;
   void note_branches(const ProgramBundle& b, int index);
   void issue_ops(const ProgramBundle& b, bool& branch, uint32_t& target);
-  template <bool kPlain>
   void exec_op(const ProgramBundle& b, const MicroOp& u, unsigned kind, uint32_t allow, bool& branch, uint32_t& target);
   void step_bundle(const ProgramBundle& b);
   void run_plain(int idx, uint64_t end);  // plain bundles from bundle idx on (run_loop)

@@ -183,8 +183,8 @@ std::optional<PeakRates> measure_peak(int threads) {
   std::vector<double> int8(static_cast<size_t>(threads)), fp32(static_cast<size_t>(threads));
   std::atomic<int64_t> sink{0};
   auto one = [&](int t) {
-    int8[static_cast<size_t>(t)] = probe_rate(kr.peak_int8, 64.0 * kPeakChains, &sink);
-    fp32[static_cast<size_t>(t)] = probe_rate(kr.peak_fp32, 16.0 * kPeakChains, &sink);
+    int8[static_cast<size_t>(t)] = probe_rate(kr.peak_int8, static_cast<double>(kr.peak_int8_macs) * kPeakChains, &sink);
+    fp32[static_cast<size_t>(t)] = probe_rate(kr.peak_fp32, static_cast<double>(kr.peak_fp32_fmas) * kPeakChains, &sink);
   };
   std::vector<std::thread> pool;
   try {
@@ -199,6 +199,7 @@ std::optional<PeakRates> measure_peak(int threads) {
   PeakRates r;
   r.threads = threads;
   r.level = level_name(level);
+  r.how = kr.peak_how;
   for (int t = 0; t < threads; ++t) r.int8_mac_per_s += int8[static_cast<size_t>(t)], r.fp32_fma_per_s += fp32[static_cast<size_t>(t)];
   return r;
 }

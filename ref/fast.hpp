@@ -49,10 +49,11 @@ Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpW
 // other processes sharing the cores do not lower the figure; the rates add up over the threads (one
 // per core). nullopt when the active level has no probe.
 struct PeakRates {
-  double int8_mac_per_s = 0;  // vpdpbusd zmm: 64 int8 multiply-accumulates each
-  double fp32_fma_per_s = 0;  // vfmadd231ps zmm: 16 FP32 FMAs each
+  double int8_mac_per_s = 0;  // int8 multiplies (avx512vnni: vpdpbusd zmm, avx2: vpmaddubsw ymm)
+  double fp32_fma_per_s = 0;  // FP32 FMAs (vfmadd231ps zmm or ymm)
   int threads = 0;
   std::string level;
+  std::string how;  // the probes' instructions
 };
 std::optional<PeakRates> measure_peak(int threads);
 

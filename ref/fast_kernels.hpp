@@ -52,10 +52,14 @@ struct Kernels {
   void (*pv_f32_rows)(const float* p, size_t ldp, int rows, int n, const float* v, float* acc);
 
   // The machine-peak probes of `attncheck bench` (nullptr where a level has none): `rounds` rounds
-  // of kPeakChains independent vpdpbusd zmm (64 int8 MACs each) or vfmadd231ps zmm (16 FP32 FMAs
-  // each); the result depends on every instruction, so none can be left out.
+  // of kPeakChains independent int8 multiply instructions (avx512vnni: vpdpbusd zmm, avx2:
+  // vpmaddubsw ymm) or FP32 FMAs (vfmadd231ps zmm / ymm); the result depends on every instruction,
+  // so none can be left out. Each instruction does peak_int8_macs int8 multiply-adds and
+  // peak_fp32_fmas FMAs.
   int64_t (*peak_int8)(int64_t rounds);
   int64_t (*peak_fp32)(int64_t rounds);
+  int peak_int8_macs, peak_fp32_fmas;
+  const char* peak_how;  // the two instructions, for the report
 };
 
 constexpr int kPeakChains = 16;  // independent accumulators: more than latency x ports of current cores

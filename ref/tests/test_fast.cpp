@@ -11,6 +11,7 @@
 #include "fixtures/testing/test_support.hpp"
 #include "kernels/tests/differential.hpp"
 #include "ref/fast.hpp"
+#include "ref/fast_kernels.hpp"
 #include "ref/golden.hpp"
 #include "ref/precise_v1.hpp"
 
@@ -176,6 +177,75 @@ TEST_CASE("fast golden: the avx512vnni level gives the avx2 level's FP32 bits (s
     INFO("S=" << s << ": " << differ << " of " << a.data.size() << " elements differ");
     CHECK(differ == 0);
   }
+}
+
+TEST_CASE("fast kernels: each level's row-blocked stages equal its per-row stages bit for bit (exp_row16, pv16, pv_f32_rows)", "[fast]") {
+  std::vector<std::pair<std::string, const fast::Kernels*>> levels;
+  for (fast::Level l : fast::available_levels()) {
+    if (l == fast::Level::avx2) levels.emplace_back("avx2", &fast::avx2::kernels());
+    if (l == fast::Level::avx512vnni) levels.emplace_back("avx512vnni", &fast::avx512vnni::kernels());
+  }
+  if (levels.empty()) {
+    WARN("this CPU has no level with row-blocked stages");
+    return;
+  }
+  std::mt19937 g(kSeed + 4);
+  const uint32_t* table = precise_v1::exp2_table();
+  size_t rows_checked = 0;
+  for (const auto& [name, kr] : levels) {
+    REQUIRE(kr->pack_v16);
+    REQUIRE(kr->exp_row16);
+    REQUIRE(kr->pv16);
+    REQUIRE(kr->pv_f32_rows);
+    for (int n : {1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 257, 1000}) {
+      for (int rows = 1; rows <= fast::kPvRows; ++rows) {
+        const int npad = fast::padded_keys(n);
+        std::uniform_int_distribution<int> i8(-128, 127), sc(-300000, 300000), bits(8, fast::kMaxExp16Bits);
+        std::vector<int8_t> v(static_cast<size_t>(n) * fast::kD);
+        for (auto& x : v) x = static_cast<int8_t>(i8(g));
+        std::vector<int32_t> v32(v.begin(), v.end());
+        std::vector<int16_t> vp(static_cast<size_t>(npad) * fast::kD);
+        kr->pack_v16(v.data(), n, vp.data());
+        // Scores with garbage past n (the row may be longer than n), some rows near their maximum.
+        std::vector<int32_t> s(static_cast<size_t>(rows) * npad);
+        for (auto& x : s) x = sc(g) / (rows % 2 ? 1 : 1000);
+        const precise_v1::RuntimeParams rp = precise_v1::derive_runtime(Scales{0.01 * (1 + rows), 0.02, 0.03, 0.1, true}, n, 64, bits(g));
+        const fast::ExpWords w{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, table};
+        std::vector<int16_t> e16(static_cast<size_t>(rows) * npad, int16_t{0x5A5A});
+        std::vector<int32_t> acc_row(static_cast<size_t>(rows) * fast::kD, 0), acc_blk(acc_row.size());
+        std::vector<float> p(static_cast<size_t>(rows) * npad), accf_blk(acc_row.size()), accf_row(acc_row.size());
+        std::uniform_real_distribution<float> uf(0.0f, 1.0f);
+        for (auto& x : p) x = uf(g);
+        for (int r = 0; r < rows; ++r) {
+          const int32_t* sr = s.data() + static_cast<size_t>(r) * npad;
+          const int32_t m = kr->row_max(sr, n, std::numeric_limits<int32_t>::min());
+          std::vector<uint32_t> e(static_cast<size_t>(n));
+          kr->exp_row(sr, n, m, w, e.data());
+          const uint32_t l16 = kr->exp_row16(sr, n, m, w, e16.data() + static_cast<size_t>(r) * npad);
+          uint32_t l = 0;
+          kr->pv_int(e.data(), n, v32.data(), acc_row.data() + r * fast::kD, &l);
+          INFO(name << " n=" << n << " rows=" << rows << " row " << r);
+          CHECK(l16 == l);
+          for (int j = 0; j < npad; ++j) {
+            const int32_t want = j < n ? static_cast<int32_t>(e[static_cast<size_t>(j)]) : 0;
+            if (e16[static_cast<size_t>(r) * npad + j] != want) FAIL_CHECK("e16[" << j << "] = " << e16[static_cast<size_t>(r) * npad + j] << ", exp_row gives " << want);
+          }
+          float* a0 = accf_row.data() + r * fast::kD;
+          float unused[fast::kD];
+          kr->pv_f32(p.data() + static_cast<size_t>(r) * npad, p.data() + static_cast<size_t>(r) * npad, n,
+                     std::vector<float>(v.begin(), v.end()).data(), a0, unused);
+        }
+        kr->pv16(e16.data(), static_cast<size_t>(npad), rows, npad, vp.data(), acc_blk.data());
+        const std::vector<float> vf(v.begin(), v.end());
+        kr->pv_f32_rows(p.data(), static_cast<size_t>(npad), rows, n, vf.data(), accf_blk.data());
+        INFO(name << " n=" << n << " rows=" << rows);
+        CHECK(acc_blk == acc_row);
+        CHECK(std::memcmp(accf_blk.data(), accf_row.data(), accf_row.size() * sizeof(float)) == 0);
+        rows_checked += static_cast<size_t>(rows);
+      }
+    }
+  }
+  CHECK(rows_checked == levels.size() * 14 * 21);
 }
 
 TEST_CASE("the machine-peak probes report positive rates on every thread asked for", "[fast]") {

@@ -223,6 +223,15 @@ DefaultBackend default_backend(const Revision& rev) {
                       (rev.package->elf.empty() && rev.package->xclbin.empty() ? "" : "; --backend sim runs its build") + ")"};
 }
 
+BackendResult model_backend_result(Int8Tensor output) {
+  BackendResult r;
+  r.output = std::move(output);
+  for (const auto& b : backend_list())
+    if (b.name == "model") r.info = {{"name", "model"}, {"description", b.description}};
+  r.is_model = true;
+  return r;
+}
+
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
                           const BackendOptions& given) {
   const BackendOptions opt = with_package_defaults(given, rev, name);
@@ -232,11 +241,7 @@ BackendResult run_backend(const std::string& name, const Revision& rev, const Pa
       if (!rev.model)
         throw InputError("--backend model: kernel package " + rev.package->path +
                          " names no \"model\": its host-compiled source is the reference (use --backend host, sim or npu)");
-      BackendResult r;
-      r.output = rev.model(fx.inputs, params);
-      r.info = {{"name", "model"}, {"description", b.description}};
-      r.is_model = true;
-      return r;
+      return model_backend_result(rev.model(fx.inputs, params));
     }
     if (name == "host") {
       const HostKernel& k = host_kernel(rev);

@@ -66,6 +66,8 @@ DefaultBackend default_backend(const Revision& rev);
 // is defined as "npu when a device opens, else model" and says which in info and note.
 BackendResult run_backend(const std::string& name, const Revision& rev, const Params& params, const Fixture& fx,
                           const BackendOptions& opt);
+// What --backend model reports for a model output made elsewhere (Revision::model_with_golden).
+BackendResult model_backend_result(Int8Tensor output);
 
 // `bench --sim-elf`: the simulator on one thread against the host-compiled source of the same
 // revision on the same launches, `repeat` times each; medians, bundles per second, and the ratio.

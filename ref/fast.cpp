@@ -208,7 +208,8 @@ namespace {
 
 constexpr int kBlockRows = 64;  // query rows per work item: scores of one block are 64 x S int32
 
-enum class PackV { int32, int16_pairs, float32 };
+// The forms of V a call reads (a mask: the model and the golden together need two).
+enum PackV : unsigned { kV32 = 1, kV16 = 2, kVf = 4 };
 
 std::atomic<uint64_t> g_calls{0};  // numbers the model calls, so no packing outlives its call
 
@@ -281,7 +282,7 @@ struct WorkerScratch {
   }
 };
 
-const HeadPack& head_pack(HeadPack& p, uint64_t call, const Kernels& kr, const AttentionInputs& in, int64_t h, PackV pv) {
+const HeadPack& head_pack(HeadPack& p, uint64_t call, const Kernels& kr, const AttentionInputs& in, int64_t h, unsigned forms) {
   if (p.call == call && p.head == h) return p;
   const Shape& sh = in.shape();
   p.call = call, p.head = h;
@@ -290,16 +291,109 @@ const HeadPack& head_pack(HeadPack& p, uint64_t call, const Kernels& kr, const A
   p.k.resize(static_cast<size_t>(p.npad) * kD);
   kr.pack_k(in.k.head(h), p.n, p.k.data());
   const int8_t* v = in.v.head(h);
-  if (pv == PackV::int16_pairs) {
+  if (forms & kV16) {
     p.v16.resize(static_cast<size_t>(p.npad) * kD);
     kr.pack_v16(v, p.n, p.v16.data());
-  } else if (pv == PackV::int32) {
-    p.v32.assign(v, v + sh.head_size());
-  } else {
-    p.vf.assign(v, v + sh.head_size());
   }
+  if (forms & kV32) p.v32.assign(v, v + sh.head_size());
+  if (forms & kVf) p.vf.assign(v, v + sh.head_size());
   return p;
 }
+
+// One work item's query rows: block qb of head h, its scores computed once and its row maxima.
+struct Block {
+  int64_t h, qb;
+  int rows;
+  const HeadPack* ph;
+  const int32_t* scores;  // rows x ph->npad
+  int32_t max[kBlockRows];
+};
+
+Block score_block(const Kernels& kr, const AttentionInputs& in, Scratch& sc, uint64_t call, size_t item, unsigned forms) {
+  const Shape& sh = in.shape();
+  const int64_t blocks = (sh.seq + kBlockRows - 1) / kBlockRows;
+  Block b{};
+  b.h = static_cast<int64_t>(item) / blocks, b.qb = static_cast<int64_t>(item) % blocks;
+  b.rows = static_cast<int>(std::min<int64_t>(kBlockRows, sh.seq - b.qb * kBlockRows));
+  b.ph = &head_pack(sc.pack, call, kr, in, b.h, forms);
+  sc.scores.resize(static_cast<size_t>(kBlockRows) * b.ph->npad);
+  kr.qk(in.q.head(b.h) + b.qb * kBlockRows * kD, b.rows, b.ph->k.data(), b.ph->n, sc.scores.data(), b.ph->npad);
+  b.scores = sc.scores.data();
+  for (int i = 0; i < b.rows; ++i)
+    b.max[i] = kr.row_max(b.scores + static_cast<size_t>(i) * b.ph->npad, b.ph->n, std::numeric_limits<int32_t>::min());
+  return b;
+}
+
+// Weights of at most 2^14 fit int16: P.V then runs as int16 pair multiply-adds, rows blocked.
+bool model_blocked(const Kernels& kr, const ExpWords& words) { return kr.pv16 && words.exp_bits <= kMaxExp16Bits; }
+
+// The two-pass model's stages on one block's scores: exp weights, P.V and the weight sums, requant.
+void model_block(const Kernels& kr, const Block& b, Scratch& sc, const ExpWords& words, const RowRequant& requant, Int8Tensor& out) {
+  const HeadPack& ph = *b.ph;
+  int8_t* o = out.head(b.h) + b.qb * kBlockRows * kD;
+  if (model_blocked(kr, words)) {
+    std::vector<int16_t>& e16 = sc.e16;
+    e16.resize(static_cast<size_t>(kPvRows) * ph.npad);
+    int32_t acc[kPvRows * kD];
+    uint32_t l[kPvRows];
+    for (int i0 = 0; i0 < b.rows; i0 += kPvRows) {
+      const int r = std::min(kPvRows, b.rows - i0);
+      for (int t = 0; t < r; ++t)
+        l[t] = kr.exp_row16(b.scores + static_cast<size_t>(i0 + t) * ph.npad, ph.n, b.max[i0 + t], words,
+                            e16.data() + static_cast<size_t>(t) * ph.npad);
+      kr.pv16(e16.data(), ph.npad, r, ph.npad, ph.v16.data(), acc);
+      for (int t = 0; t < r; ++t) requant(acc + t * kD, l[t], o + (i0 + t) * kD);
+    }
+    return;
+  }
+  std::vector<uint32_t>& e = sc.e;
+  e.resize(ph.npad);
+  int32_t acc[kD];
+  for (int i = 0; i < b.rows; ++i) {
+    kr.exp_row(b.scores + static_cast<size_t>(i) * ph.npad, ph.n, b.max[i], words, e.data());
+    std::fill(acc, acc + kD, 0);
+    uint32_t l = 0;
+    kr.pv_int(e.data(), ph.n, ph.v32.data(), acc, &l);
+    requant(acc, l, o + i * kD);
+  }
+}
+
+// The golden's stages on the same scores: FP32 exp against the row maximum, P.V, normalization.
+void golden_block(const Kernels& kr, const Block& b, Scratch& sc, float logit, float out_factor, FloatTensor& out) {
+  const HeadPack& ph = *b.ph;
+  std::vector<float>& p = sc.p;
+  p.resize(static_cast<size_t>(kPvRows) * ph.npad);
+  const float* v = ph.vf.data();
+  // Rows in groups: kPvRows at once where the level has a row-blocked P.V, else two.
+  const int group = kr.pv_f32_rows ? kPvRows : 2;
+  for (int i = 0; i < b.rows; i += group) {
+    const int r = std::min(group, b.rows - i);
+    float sum[kPvRows], acc[kPvRows][kD];
+    for (int t = 0; t < r; ++t)
+      sum[t] = kr.softmax_f32(b.scores + static_cast<size_t>(i + t) * ph.npad, ph.n, b.max[i + t], logit,
+                              p.data() + static_cast<size_t>(t) * ph.npad);
+    if (kr.pv_f32_rows) {
+      kr.pv_f32_rows(p.data(), ph.npad, r, ph.n, v, acc[0]);
+    } else {
+      const float* p1 = p.data() + (r == 2 ? ph.npad : 0);
+      kr.pv_f32(p.data(), p1, ph.n, v, acc[0], acc[1]);
+    }
+    for (int t = 0; t < r; ++t) {
+      // Normalizing the 64 sums instead of the S weights: the same value to FP32 rounding.
+      const float f = out_factor / sum[t];
+      float* o = out.head(b.h) + (b.qb * kBlockRows + i + t) * kD;
+      for (int c = 0; c < kD; ++c) o[c] = acc[t][c] * f;
+    }
+  }
+}
+
+// As the reference: integer scores are exact in FP32, so the scales apply once to the scores.
+float golden_logit(const AttentionInputs& in, double logit_scale) {
+  return static_cast<float>(logit_scale) * static_cast<float>(in.scales.q) * static_cast<float>(in.scales.k);
+}
+float golden_out_factor(const AttentionInputs& in) { return static_cast<float>(in.scales.v / in.scales.out); }
+
+size_t block_items(const Shape& sh) { return static_cast<size_t>(sh.heads * ((sh.seq + kBlockRows - 1) / kBlockRows)); }
 
 void check_dim(const Shape& sh, const char* who) {
   if (sh.dim != kD) throw InputError(std::string(who) + ": the fast path needs D = 64, got " + std::to_string(sh.dim));
@@ -308,57 +402,34 @@ void check_dim(const Shape& sh, const char* who) {
 }  // namespace
 
 Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpWords& words, const RowRequant& requant) {
-  const Shape& sh = in.shape();
-  check_dim(sh, "two-pass exp model");
+  check_dim(in.shape(), "two-pass exp model");
   const Kernels& kr = kernels_for(level);
-  // Weights of at most 2^14 fit int16: P.V then runs as int16 pair multiply-adds, rows blocked.
-  const bool blocked = kr.pv16 && words.exp_bits <= kMaxExp16Bits;
   const uint64_t call = g_calls.fetch_add(1);
-  const int64_t blocks = (sh.seq + kBlockRows - 1) / kBlockRows;
-  Int8Tensor out(sh);
-  // Each Q block's scores are computed once and serve both passes: the integers are the ones the
-  // reference computes twice, so the result is the same bit for bit.
-  run_items<WorkerScratch>(static_cast<size_t>(sh.heads * blocks), [&](size_t item, WorkerScratch& ws) {
-    const int64_t h = static_cast<int64_t>(item) / blocks, qb = static_cast<int64_t>(item) % blocks;
-    const int rows = static_cast<int>(std::min<int64_t>(kBlockRows, sh.seq - qb * kBlockRows));
+  const unsigned forms = model_blocked(kr, words) ? kV16 : kV32;
+  Int8Tensor out(in.shape());
+  run_items<WorkerScratch>(block_items(in.shape()), [&](size_t item, WorkerScratch& ws) {
     Scratch& sc = ws.get();
-    std::vector<int32_t>& scores = sc.scores;
-    const HeadPack& ph = head_pack(sc.pack, call, kr, in, h, blocked ? PackV::int16_pairs : PackV::int32);
-    scores.resize(static_cast<size_t>(kBlockRows) * ph.npad);
-    const int8_t* q = in.q.head(h) + qb * kBlockRows * kD;
-    kr.qk(q, rows, ph.k.data(), ph.n, scores.data(), ph.npad);
-    if (blocked) {
-      std::vector<int16_t>& e16 = sc.e16;
-      e16.resize(static_cast<size_t>(kPvRows) * ph.npad);
-      int32_t acc[kPvRows * kD];
-      uint32_t l[kPvRows];
-      for (int i0 = 0; i0 < rows; i0 += kPvRows) {
-        const int r = std::min(kPvRows, rows - i0);
-        for (int t = 0; t < r; ++t) {
-          const int32_t* s = scores.data() + static_cast<size_t>(i0 + t) * ph.npad;
-          const int32_t m = kr.row_max(s, ph.n, std::numeric_limits<int32_t>::min());
-          l[t] = kr.exp_row16(s, ph.n, m, words, e16.data() + static_cast<size_t>(t) * ph.npad);
-        }
-        kr.pv16(e16.data(), ph.npad, r, ph.npad, ph.v16.data(), acc);
-        for (int t = 0; t < r; ++t) requant(acc + t * kD, l[t], out.head(h) + (qb * kBlockRows + i0 + t) * kD);
-      }
-      return;
-    }
-    std::vector<uint32_t>& e = sc.e;
-    e.resize(ph.npad);
-    const int32_t* v32 = ph.v32.data();
-    int32_t acc[kD];
-    for (int i = 0; i < rows; ++i) {
-      const int32_t* s = scores.data() + static_cast<size_t>(i) * ph.npad;
-      const int32_t m = kr.row_max(s, ph.n, std::numeric_limits<int32_t>::min());
-      kr.exp_row(s, ph.n, m, words, e.data());
-      std::fill(acc, acc + kD, 0);
-      uint32_t l = 0;
-      kr.pv_int(e.data(), ph.n, v32, acc, &l);
-      requant(acc, l, out.head(h) + (qb * kBlockRows + i) * kD);
-    }
+    model_block(kr, score_block(kr, in, sc, call, item, forms), sc, words, requant, out);
   });
   return out;
+}
+
+ModelAndGolden two_pass_exp_model_with_golden(const AttentionInputs& in, Level level, const ExpWords& words,
+                                              const RowRequant& requant, double logit_scale) {
+  check_dim(in.shape(), "two-pass exp model");
+  const Kernels& kr = kernels_for(level);
+  const uint64_t call = g_calls.fetch_add(1);
+  const unsigned forms = (model_blocked(kr, words) ? kV16 : kV32) | kVf;
+  const float logit = golden_logit(in, logit_scale), out_factor = golden_out_factor(in);
+  ModelAndGolden both{Int8Tensor(in.shape()), FloatTensor(in.shape())};
+  // Each block's scores serve the model and then the golden: Q.K^T and the row maxima once.
+  run_items<WorkerScratch>(block_items(in.shape()), [&](size_t item, WorkerScratch& ws) {
+    Scratch& sc = ws.get();
+    const Block b = score_block(kr, in, sc, call, item, forms);
+    model_block(kr, b, sc, words, requant, both.model);
+    golden_block(kr, b, sc, logit, out_factor, both.golden);
+  });
+  return both;
 }
 
 Int8Tensor tile_model(const AttentionInputs& in, Level level, const TileSoftmaxRow& softmax_row, TileRequant requant) {
@@ -390,49 +461,14 @@ Int8Tensor tile_model(const AttentionInputs& in, Level level, const TileSoftmaxR
 }
 
 FloatTensor golden_fp32(const AttentionInputs& in, double logit_scale, Level level) {
-  const Shape& sh = in.shape();
-  check_dim(sh, "golden");
-  // As the reference: integer scores are exact in FP32, so the scales apply once to the scores.
-  const float logit = static_cast<float>(logit_scale) * static_cast<float>(in.scales.q) * static_cast<float>(in.scales.k);
-  const float out_factor = static_cast<float>(in.scales.v / in.scales.out);
+  check_dim(in.shape(), "golden");
   const Kernels& kr = kernels_for(level);
   const uint64_t call = g_calls.fetch_add(1);
-  const int64_t blocks = (sh.seq + kBlockRows - 1) / kBlockRows;
-  FloatTensor out(sh);
-  run_items<WorkerScratch>(static_cast<size_t>(sh.heads * blocks), [&](size_t item, WorkerScratch& ws) {
-    const int64_t h = static_cast<int64_t>(item) / blocks, qb = static_cast<int64_t>(item) % blocks;
-    const int rows = static_cast<int>(std::min<int64_t>(kBlockRows, sh.seq - qb * kBlockRows));
+  const float logit = golden_logit(in, logit_scale), out_factor = golden_out_factor(in);
+  FloatTensor out(in.shape());
+  run_items<WorkerScratch>(block_items(in.shape()), [&](size_t item, WorkerScratch& ws) {
     Scratch& sc = ws.get();
-    std::vector<int32_t>& scores = sc.scores;
-    std::vector<float>& p = sc.p;
-    const HeadPack& ph = head_pack(sc.pack, call, kr, in, h, PackV::float32);
-    scores.resize(static_cast<size_t>(kBlockRows) * ph.npad);
-    p.resize(static_cast<size_t>(kPvRows) * ph.npad);
-    kr.qk(in.q.head(h) + qb * kBlockRows * kD, rows, ph.k.data(), ph.n, scores.data(), ph.npad);
-    const float* v = ph.vf.data();
-    // Rows in groups: kPvRows at once where the level has a row-blocked P.V, else two.
-    const int group = kr.pv_f32_rows ? kPvRows : 2;
-    for (int i = 0; i < rows; i += group) {
-      const int r = std::min(group, rows - i);
-      float sum[kPvRows], acc[kPvRows][kD];
-      for (int t = 0; t < r; ++t) {
-        const int32_t* s = scores.data() + static_cast<size_t>(i + t) * ph.npad;
-        const int32_t m = kr.row_max(s, ph.n, std::numeric_limits<int32_t>::min());
-        sum[t] = kr.softmax_f32(s, ph.n, m, logit, p.data() + static_cast<size_t>(t) * ph.npad);
-      }
-      if (kr.pv_f32_rows) {
-        kr.pv_f32_rows(p.data(), ph.npad, r, ph.n, v, acc[0]);
-      } else {
-        const float* p1 = p.data() + (r == 2 ? ph.npad : 0);
-        kr.pv_f32(p.data(), p1, ph.n, v, acc[0], acc[1]);
-      }
-      for (int t = 0; t < r; ++t) {
-        // Normalizing the 64 sums instead of the S weights: the same value to FP32 rounding.
-        const float f = out_factor / sum[t];
-        float* o = out.head(h) + (qb * kBlockRows + i + t) * kD;
-        for (int c = 0; c < kD; ++c) o[c] = acc[t][c] * f;
-      }
-    }
+    golden_block(kr, score_block(kr, in, sc, call, item, kVf), sc, logit, out_factor, out);
   });
   return out;
 }

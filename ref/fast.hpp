@@ -44,6 +44,10 @@ Int8Tensor tile_model(const AttentionInputs& in, Level level, const TileSoftmaxR
 // sum_j e, then `requant` maps a row's accumulators and weight sum to its output row.
 using RowRequant = std::function<void(const int32_t* acc, uint32_t weight_sum, int8_t* out_row)>;
 Int8Tensor two_pass_exp_model(const AttentionInputs& in, Level level, const ExpWords& words, const RowRequant& requant);
+// two_pass_exp_model and golden_fp32 in one pass: each block's Q.K^T and row maxima serve both,
+// the same bits as the two calls (test "... fused model and golden ...").
+ModelAndGolden two_pass_exp_model_with_golden(const AttentionInputs& in, Level level, const ExpWords& words,
+                                              const RowRequant& requant, double logit_scale);
 // The machine's measured peak, for the floor `attncheck bench` reports: each of `threads` threads
 // runs the level's probes (Kernels::peak_int8, peak_fp32) and times them on its own CPU clock, so
 // other processes sharing the cores do not lower the figure; the rates add up over the threads (one

@@ -18,6 +18,7 @@ static inline int padded_keys(int n) { return (n + kKeyBlock - 1) / kKeyBlock * 
 struct ExpWords {
   int32_t exp_mult, exp_shift, score_floor, exp_bits;
   const uint32_t* table;  // the model's exp2 table, 257 entries
+  const uint64_t* pairs;  // pairs[i] = table[i] | table[i + 1] << 32, i < 256: one 64-bit gather reads both
 };
 
 struct Kernels {

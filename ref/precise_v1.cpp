@@ -9,6 +9,7 @@
 
 #include "ref/errors.hpp"
 #include "ref/fast.hpp"
+#include "ref/golden.hpp"
 #include "ref/tiling.hpp"
 
 namespace attncheck::precise_v1 {
@@ -94,6 +95,16 @@ const uint32_t* exp2_table() {
     return t;
   }();
   return table.data();
+}
+
+const uint64_t* exp2_pair_table() {
+  static const std::vector<uint64_t> pairs = [] {
+    const uint32_t* t = exp2_table();
+    std::vector<uint64_t> p(256);
+    for (int i = 0; i < 256; ++i) p[static_cast<size_t>(i)] = t[i] | uint64_t{t[i + 1]} << 32;
+    return p;
+  }();
+  return pairs.data();
 }
 
 void qk_scores(const int8_t* q_row, const int8_t* k, int n_keys, int32_t* scores) {
@@ -193,10 +204,24 @@ Int8Tensor model(const AttentionInputs& in, const Params& params) {
   const fast::Level level = fast::active_level();
   if (level == fast::Level::scalar || in.shape().dim != kDim) return model_scalar(in, params);
   const RuntimeParams rp = from_params(params);
-  const fast::ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table()};
+  const fast::ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table(), exp2_pair_table()};
   return fast::two_pass_exp_model(in, level, words, [&rp](const int32_t* acc, uint32_t l, int8_t* out_row) {
     out_requant(acc, l, rp, out_row);
   });
+}
+
+ModelAndGolden model_with_golden(const AttentionInputs& in, const Params& params, double logit_scale) {
+  const fast::Level level = fast::active_level();
+  if (level == fast::Level::scalar || in.shape().dim != kDim) {
+    GoldenOptions opt;
+    opt.logit_scale = logit_scale;
+    return {model(in, params), golden_attention_fp32(in, opt)};
+  }
+  const RuntimeParams rp = from_params(params);
+  const fast::ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table(), exp2_pair_table()};
+  return fast::two_pass_exp_model_with_golden(
+      in, level, words, [&rp](const int32_t* acc, uint32_t l, int8_t* out_row) { out_requant(acc, l, rp, out_row); },
+      logit_scale);
 }
 
 Revision revision() {
@@ -207,6 +232,7 @@ Revision revision() {
   r.params = {{"exp_bits", 0, 0, kMaxExpBits, "fraction bits of the exp weights; 0 derives the largest safe for S"}};
   r.head_dim = kDim;
   r.model = model;
+  r.model_with_golden = model_with_golden;
   r.derive = [](const AttentionInputs& in, const Params& user) {
     Params p = to_params(derive_runtime(in.scales, in.shape().seq, in.shape().dim, user.at("exp_bits")));
     return p;

@@ -32,6 +32,8 @@ RuntimeParams from_params(const Params& p);
 
 // 2^(i/256) in Q30 for i = 0..256, rounded to nearest; the kernel carries the same table.
 const uint32_t* exp2_table();
+// exp2_table as pairs of neighbours, pairs[i] = table[i] | table[i + 1] << 32 (fast::ExpWords::pairs).
+const uint64_t* exp2_pair_table();
 
 // Stage 1: int32 dot products of one query row with n_keys key rows (D = 64), exact.
 void qk_scores(const int8_t* q_row, const int8_t* k, int n_keys, int32_t* scores);

@@ -23,6 +23,13 @@ struct ParamSpec {
 
 // Runs one revision over every head of the inputs and returns the int8 output (H, S, D).
 using AttentionFn = std::function<Int8Tensor(const AttentionInputs&, const Params&)>;
+// The integer model's output and the FP32 golden (golden_attention_fp32 at `logit_scale`) of the
+// same inputs, made together where a model can share their work; each equals its own call bit for bit.
+struct ModelAndGolden {
+  Int8Tensor model;
+  FloatTensor golden;
+};
+using ModelWithGoldenFn = std::function<ModelAndGolden(const AttentionInputs&, const Params&, double logit_scale)>;
 
 struct Revision {
   std::string name;
@@ -40,6 +47,8 @@ struct Revision {
   // The integer model: the revision's arithmetic written from the spec, stage by stage. Empty for a
   // package that names no model: its host-compiled source is then the reference.
   AttentionFn model;
+  // The model with the golden in one pass (empty: none; callers then make the two separately).
+  ModelWithGoldenFn model_with_golden;
   // The kernel package this revision was made from (every revision has one); its layout drives
   // LaunchPlan, its sources the host backend, its ELF/xclbin the sim and NPU defaults.
   std::shared_ptr<const KernelPackage> package;

@@ -138,6 +138,37 @@ TEST_CASE("fast paths give the same bits with 1, 2 and 3 threads", "[fast]") {
   fast::set_jobs(0);
 }
 
+TEST_CASE("precise-v1's fused model and golden (model_with_golden) equal the model and golden_attention_fp32 bit for bit, every level", "[fast][golden]") {
+  const Revision& rev = find_revision("precise-v1");
+  REQUIRE(rev.model_with_golden);
+  std::mt19937 g(kSeed + 5);
+  size_t cases = 0;
+  for (int64_t s : {1, 17, 64, 65, 200, 383, 1000}) {
+    for (int variant = 0; variant < 3; ++variant) {
+      const AttentionInputs in = random_inputs(g, {variant == 0 ? 1 : 3, s, 64}, -128, 127, variant != 0);
+      // exp_bits 0 (derived), 8, and the largest safe (above 14 for short rows: the int32 P.V path).
+      const int64_t max_bits = std::min<int64_t>(precise_v1::kMaxExpBits, 24 - static_cast<int64_t>(std::ceil(std::log2(double(s)))));
+      const Params p = runtime_params(rev, in, {{"exp_bits", variant == 0 ? 0 : (variant == 1 ? 8 : max_bits)}});
+      const double logit = variant == 1 ? 0.37 : default_logit_scale(in.shape());
+      GoldenOptions opt;
+      opt.logit_scale = logit;
+      for (fast::Level level : fast::available_levels()) {
+        fast::set_level(level);
+        const ModelAndGolden both = rev.model_with_golden(in, p, logit);
+        const Int8Tensor m = rev.model(in, p);
+        const FloatTensor gold = golden_attention_fp32(in, opt);
+        fast::set_level(std::nullopt);
+        INFO("S=" << s << " variant " << variant << " level " << fast::level_name(level));
+        CHECK(both.model.data == m.data);
+        REQUIRE(both.golden.data.size() == gold.data.size());
+        CHECK(std::memcmp(both.golden.data.data(), gold.data.data(), gold.data.size() * sizeof(float)) == 0);
+        ++cases;
+      }
+    }
+  }
+  CHECK(cases == 21 * fast::available_levels().size());
+}
+
 TEST_CASE("fast golden stays within 1e-3 of FP64 at every level, over several row blocks", "[fast][golden]") {
   std::mt19937 g(kSeed + 2);
   for (int64_t s : {1, 37, 64, 200, 700}) {
@@ -210,7 +241,7 @@ TEST_CASE("fast kernels: each level's row-blocked stages equal its per-row stage
         std::vector<int32_t> s(static_cast<size_t>(rows) * npad);
         for (auto& x : s) x = sc(g) / (rows % 2 ? 1 : 1000);
         const precise_v1::RuntimeParams rp = precise_v1::derive_runtime(Scales{0.01 * (1 + rows), 0.02, 0.03, 0.1, true}, n, 64, bits(g));
-        const fast::ExpWords w{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, table};
+        const fast::ExpWords w{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, table, precise_v1::exp2_pair_table()};
         std::vector<int16_t> e16(static_cast<size_t>(rows) * npad, int16_t{0x5A5A});
         std::vector<int32_t> acc_row(static_cast<size_t>(rows) * fast::kD, 0), acc_blk(acc_row.size());
         std::vector<float> p(static_cast<size_t>(rows) * npad), accf_blk(acc_row.size()), accf_row(acc_row.size());

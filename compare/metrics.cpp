@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "ref/errors.hpp"
+#include "ref/fast.hpp"
 
 namespace attncheck {
 namespace {
@@ -51,6 +54,7 @@ MaybeValue undefined(std::string reason) { return MaybeValue{std::nullopt, std::
 
 // Blocks bound the rounding growth of long sums (as numpy's pairwise sum does) at no extra pass.
 constexpr size_t kBlock = 1024;
+constexpr size_t kBlocksPerItem = 64;  // blocks per work item of the parallel passes
 
 }  // namespace
 
@@ -103,60 +107,90 @@ VsGolden compare_impl(const Tensor<T>& dut, const Tensor<G>& golden, const std::
   const auto dv = [d](size_t i) { return static_cast<double>(d[i]); };
   const auto g = [gp](size_t i) { return static_cast<double>(gp[i]); };
 
+  // Both passes sum each block of kBlock elements on its own and then add the blocks' sums in
+  // block order, so the blocks can run on several threads (groups of kBlocksPerItem) with the
+  // same bits as one thread.
+  const size_t blocks = (n + kBlock - 1) / kBlock;
+  const size_t items = (blocks + kBlocksPerItem - 1) / kBlocksPerItem;
+  const auto for_blocks = [&](const std::function<void(size_t block, size_t begin, size_t end)>& fn) {
+    fast::parallel_for(items, [&](size_t item) {
+      for (size_t blk = item * kBlocksPerItem; blk < std::min(blocks, (item + 1) * kBlocksPerItem); ++blk)
+        fn(blk, blk * kBlock, std::min(n, (blk + 1) * kBlock));
+    });
+  };
+
   // Pass 1: means (for the centred covariance np.corrcoef uses) and ranges.
+  struct Pass1 {
+    double sum_d = 0, sum_g = 0, dmin = 0, dmax = 0, gmin = 0, gmax = 0;
+  };
+  std::vector<Pass1> p1(blocks);
+  for_blocks([&](size_t blk, size_t b, size_t e) {
+    Pass1& q = p1[blk];
+    q.dmin = q.dmax = dv(b), q.gmin = q.gmax = g(b);
+    for (size_t i = b; i < e; ++i) {
+      q.sum_d += dv(i);
+      q.sum_g += g(i);
+      q.dmin = std::min(q.dmin, dv(i));
+      q.dmax = std::max(q.dmax, dv(i));
+      q.gmin = std::min(q.gmin, g(i));
+      q.gmax = std::max(q.gmax, g(i));
+    }
+  });
   double sum_d = 0, sum_g = 0;
   double dmin = dv(0), dmax = dv(0), gmin = g(0), gmax = g(0);
-  for (size_t b = 0; b < n; b += kBlock) {
-    const size_t e = std::min(n, b + kBlock);
-    double bd = 0, bg = 0;
-    for (size_t i = b; i < e; ++i) {
-      bd += dv(i);
-      bg += g(i);
-      dmin = std::min(dmin, dv(i));
-      dmax = std::max(dmax, dv(i));
-      gmin = std::min(gmin, g(i));
-      gmax = std::max(gmax, g(i));
-    }
-    sum_d += bd;
-    sum_g += bg;
+  for (const Pass1& q : p1) {
+    sum_d += q.sum_d;
+    sum_g += q.sum_g;
+    dmin = std::min(dmin, q.dmin), dmax = std::max(dmax, q.dmax);
+    gmin = std::min(gmin, q.gmin), gmax = std::max(gmax, q.gmax);
   }
   const double mean_d = sum_d / static_cast<double>(n);
   const double mean_g = sum_g / static_cast<double>(n);
 
   // Pass 2: everything else.
+  struct Pass2 {
+    double cov = 0, var_d = 0, var_g = 0, abs_err = 0, sq_err = 0, sq_g = 0, sq_d = 0, dot = 0;
+    double max_err = -1;
+    size_t max_at = 0;
+    std::array<size_t, kWithinBuckets.size()> within{};
+  };
+  std::vector<Pass2> p2(blocks);
+  for_blocks([&](size_t blk, size_t b, size_t e) {
+    Pass2& q = p2[blk];
+    for (size_t i = b; i < e; ++i) {
+      const double cd = dv(i) - mean_d, cg = g(i) - mean_g;
+      q.cov += cd * cg;
+      q.var_d += cd * cd;
+      q.var_g += cg * cg;
+      const double err = dv(i) - g(i);
+      const double ae = std::fabs(err);
+      q.abs_err += ae;
+      q.sq_err += err * err;
+      q.sq_g += g(i) * g(i);
+      q.sq_d += dv(i) * dv(i);
+      q.dot += dv(i) * g(i);
+      if (ae > q.max_err) {
+        q.max_err = ae;
+        q.max_at = i;
+      }
+      for (size_t k = 0; k < kWithinBuckets.size(); ++k) q.within[k] += ae <= kWithinBuckets[k];
+    }
+  });
   double cov = 0, var_d = 0, var_g = 0, abs_err = 0, sq_err = 0, sq_g = 0, sq_d = 0, dot = 0;
   double max_err = -1;
   size_t max_at = 0;
   std::array<size_t, kWithinBuckets.size()> within{};
-  for (size_t b = 0; b < n; b += kBlock) {
-    const size_t e = std::min(n, b + kBlock);
-    double bcov = 0, bvd = 0, bvg = 0, babs = 0, bsq = 0, bsg = 0, bsd = 0, bdot = 0;
-    for (size_t i = b; i < e; ++i) {
-      const double cd = dv(i) - mean_d, cg = g(i) - mean_g;
-      bcov += cd * cg;
-      bvd += cd * cd;
-      bvg += cg * cg;
-      const double err = dv(i) - g(i);
-      const double ae = std::fabs(err);
-      babs += ae;
-      bsq += err * err;
-      bsg += g(i) * g(i);
-      bsd += dv(i) * dv(i);
-      bdot += dv(i) * g(i);
-      if (ae > max_err) {
-        max_err = ae;
-        max_at = i;
-      }
-      for (size_t k = 0; k < kWithinBuckets.size(); ++k) within[k] += ae <= kWithinBuckets[k];
-    }
-    cov += bcov;
-    var_d += bvd;
-    var_g += bvg;
-    abs_err += babs;
-    sq_err += bsq;
-    sq_g += bsg;
-    sq_d += bsd;
-    dot += bdot;
+  for (const Pass2& q : p2) {
+    cov += q.cov;
+    var_d += q.var_d;
+    var_g += q.var_g;
+    abs_err += q.abs_err;
+    sq_err += q.sq_err;
+    sq_g += q.sq_g;
+    sq_d += q.sq_d;
+    dot += q.dot;
+    if (q.max_err > max_err) max_err = q.max_err, max_at = q.max_at;  // the first index of the largest
+    for (size_t k = 0; k < kWithinBuckets.size(); ++k) within[k] += q.within[k];
   }
   // Finite inputs can still overflow a square; a report must never carry Inf.
   if (!std::isfinite(sq_err) || !std::isfinite(sq_g) || !std::isfinite(sq_d) || !std::isfinite(var_d) ||

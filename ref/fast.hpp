@@ -53,7 +53,7 @@ ModelAndGolden two_pass_exp_model_with_golden(const AttentionInputs& in, Level l
 // other processes sharing the cores do not lower the figure; the rates add up over the threads (one
 // per core). nullopt when the active level has no probe.
 struct PeakRates {
-  double int8_mac_per_s = 0;  // int8 multiplies (avx512vnni: vpdpbusd zmm, avx2: vpmaddubsw ymm)
+  double int8_mac_per_s = 0;  // exact int8 MACs into int32 (avx512vnni: vpdpbusd zmm, avx2: vpmaddwd ymm)
   double fp32_fma_per_s = 0;  // FP32 FMAs (vfmadd231ps zmm or ymm)
   int threads = 0;
   std::string level;

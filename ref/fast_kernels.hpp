@@ -53,8 +53,8 @@ struct Kernels {
   void (*pv_f32_rows)(const float* p, size_t ldp, int rows, int n, const float* v, float* acc);
 
   // The machine-peak probes of `attncheck bench` (nullptr where a level has none): `rounds` rounds
-  // of kPeakChains independent int8 multiply instructions (avx512vnni: vpdpbusd zmm, avx2:
-  // vpmaddubsw ymm) or FP32 FMAs (vfmadd231ps zmm / ymm); the result depends on every instruction,
+  // of kPeakChains independent exact int8 dot-product instructions (avx512vnni: vpdpbusd zmm, avx2:
+  // vpmaddwd ymm) or FP32 FMAs (vfmadd231ps zmm / ymm); the result depends on every instruction,
   // so none can be left out. Each instruction does peak_int8_macs int8 multiply-adds and
   // peak_fp32_fmas FMAs.
   int64_t (*peak_int8)(int64_t rounds);

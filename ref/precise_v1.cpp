@@ -162,6 +162,36 @@ void out_requant(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t
   }
 }
 
+void out_requant_by_reciprocal(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t* out_row) {
+  int z = 0;
+  while ((l >> z) >= 65536u) ++z;
+  const uint32_t ln = l >> z;
+  const uint32_t m = static_cast<uint32_t>(rp.out_mult);
+  // q = floor(x * inv) for x < 2^32 is floor(x / ln) or one less: inv = 1 / ln is within 2^-53 of
+  // it, so the product is within 2^-20 of x / ln (< 2^32), and a quotient that is not a whole number is at
+  // least 1 / ln >= 2^-16 below the next one. The remainder test adds the one.
+  const double inv = 1.0 / static_cast<double>(ln);
+  const auto divide = [ln, inv](uint32_t x, uint32_t* rem) {
+    uint32_t q = static_cast<uint32_t>(static_cast<double>(x) * inv);
+    uint32_t r = x - q * ln;
+    if (r >= ln) ++q, r -= ln;
+    *rem = r;
+    return q;
+  };
+  for (int c = 0; c < kDim; ++c) {
+    uint32_t mag = magnitude(acc[c]);
+    if (z > 0) mag = (mag + (1u << (z - 1))) >> z;
+    uint32_t rem, unused;
+    const uint32_t whole = divide(mag, &rem);
+    const uint32_t frac = divide(rem << 15, &unused);
+    const uint32_t scaled = whole * m + ((frac * m) >> 15);
+    const uint32_t o = (scaled + (1u << (rp.out_shift - 1))) >> rp.out_shift;
+    const int32_t signed_o = acc[c] < 0 ? -static_cast<int32_t>(std::min<uint32_t>(o, 128))
+                                        : static_cast<int32_t>(std::min<uint32_t>(o, 127));
+    out_row[c] = static_cast<int8_t>(signed_o);
+  }
+}
+
 Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
   const RuntimeParams rp = from_params(params);
   const TilePlan plan{in.shape(), kTile};
@@ -206,7 +236,7 @@ Int8Tensor model(const AttentionInputs& in, const Params& params) {
   const RuntimeParams rp = from_params(params);
   const fast::ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table(), exp2_pair_table()};
   return fast::two_pass_exp_model(in, level, words, [&rp](const int32_t* acc, uint32_t l, int8_t* out_row) {
-    out_requant(acc, l, rp, out_row);
+    out_requant_by_reciprocal(acc, l, rp, out_row);
   });
 }
 
@@ -220,7 +250,7 @@ ModelAndGolden model_with_golden(const AttentionInputs& in, const Params& params
   const RuntimeParams rp = from_params(params);
   const fast::ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table(), exp2_pair_table()};
   return fast::two_pass_exp_model_with_golden(
-      in, level, words, [&rp](const int32_t* acc, uint32_t l, int8_t* out_row) { out_requant(acc, l, rp, out_row); },
+      in, level, words, [&rp](const int32_t* acc, uint32_t l, int8_t* out_row) { out_requant_by_reciprocal(acc, l, rp, out_row); },
       logit_scale);
 }
 

@@ -45,6 +45,10 @@ uint32_t exp_weight(int32_t d, const RuntimeParams& rp);
 void pv_accumulate(const uint32_t* e, const int8_t* v, int n_keys, int32_t* acc, uint32_t* l);
 // Stage 5: out[c] = clamp(round(acc[c] / l * out_mult / 2^out_shift), -128, 127).
 void out_requant(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t* out_row);
+// out_requant with its two divisions by the row's weight sum done as multiplications by one
+// reciprocal and a remainder test: the same bits (test "... by_reciprocal ... equals out_requant"),
+// for the fast paths.
+void out_requant_by_reciprocal(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t* out_row);
 
 // The stages above tile by tile, as the device runs them: the reference the fast path must equal.
 Int8Tensor model_scalar(const AttentionInputs& in, const Params& params);

@@ -122,6 +122,63 @@ TEST_CASE("precise-v1 out_requant: division by l, rounding half away from zero, 
   CHECK(int(out[1]) == -128);
 }
 
+TEST_CASE("precise-v1 out_requant_by_reciprocal (the fast paths' division) equals out_requant on random and edge rows", "[precise-v1][stage]") {
+  std::mt19937 g(20261207);
+  std::uniform_int_distribution<uint32_t> u32;
+  std::uniform_int_distribution<int> mult(1, 65535), shift(1, 30), pick(0, 7);
+  size_t rows = 0, differ = 0;
+  const size_t kRows = attncheck::testing::scaled(60000, 6000);
+  for (size_t n = 0; n < kRows; ++n) {
+    P::RuntimeParams rp{};
+    rp.out_mult = mult(g), rp.out_shift = shift(g);
+    // l: tiny, around the 2^16 boundary the pre-shift starts at, large, and any.
+    uint32_t l = 0;
+    switch (pick(g) % 4) {
+      case 0: l = 1 + u32(g) % 300; break;
+      case 1: l = 65536u - 40 + u32(g) % 80; break;
+      case 2: l = 1u << (16 + u32(g) % 16); break;
+      default: l = 1 + u32(g) % 0xFFFFFFFFu; break;
+    }
+    int z = 0;
+    while ((l >> z) >= 65536u) ++z;
+    const uint32_t ln = l >> z;
+    int32_t acc[64];
+    for (int c = 0; c < 64; ++c) {
+      // Exact multiples of the divisor (where a reciprocal lands one low) and their neighbours,
+      // the int32 ends, and any value.
+      // Quotients up to where the output clamps (beyond, every path gives +-127/128), mostly.
+      const int64_t k_max = std::min<int64_t>((int64_t{1} << 31) / ln, ((int64_t{130} << rp.out_shift) / rp.out_mult) + 2);
+      const int64_t k = pick(g) == 0 ? static_cast<int64_t>(u32(g) % (uint64_t{1} << 31) / ln) : static_cast<int64_t>(u32(g) % (k_max + 1));
+      // The odd part of ln divides a remainder r exactly when r * 2^15 is a multiple of ln: the
+      // second division's exact quotients.
+      uint32_t odd = ln;
+      while (odd % 2 == 0 && odd > 1) odd /= 2;
+      int64_t v = 0;
+      switch (pick(g)) {
+        case 0: v = (k * ln + (u32(g) % 2 ? 0 : odd * (u32(g) % (ln / odd)))) << z; break;
+        case 1: v = ((k * ln) << z) - 1; break;
+        case 2: v = ((k * ln) << z) + 1; break;
+        case 3: v = INT32_MIN; break;
+        case 4: v = INT32_MAX; break;
+        case 5: v = static_cast<int32_t>(u32(g)) % 4096; break;
+        default: v = static_cast<int32_t>(u32(g)); break;
+      }
+      v = std::clamp<int64_t>(v, INT32_MIN, INT32_MAX);
+      acc[c] = static_cast<int32_t>(u32(g) % 2 ? v : -std::min<int64_t>(v, INT32_MAX));
+    }
+    int8_t a[64], b[64];
+    P::out_requant(acc, l, rp, a);
+    P::out_requant_by_reciprocal(acc, l, rp, b);
+    for (int c = 0; c < 64; ++c)
+      if (a[c] != b[c] && differ++ < 5)
+        FAIL_CHECK("acc " << acc[c] << " l " << l << " out_mult " << rp.out_mult << " out_shift " << rp.out_shift << ": "
+                          << int(a[c]) << " vs " << int(b[c]));
+    ++rows;
+  }
+  CHECK(rows == kRows);
+  CHECK(differ == 0);
+}
+
 TEST_CASE("precise-v1 hand-made tiles: ties average V, one-hot picks a key, zeros", "[precise-v1][tile]") {
   const Revision rev = P::revision();
   for (int64_t seq : {64, 100, 130}) {

@@ -441,7 +441,7 @@ void conv_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_
 
 // The modes srs_lane can apply (its refusals), checked once per instruction rather than per lane.
 bool srs_mode_known(uint32_t shift, uint32_t rnd, uint32_t sat, bool signed_out, std::string* why) {
-  if (shift > 59) return *why = "shift " + std::to_string(static_cast<int32_t>(shift)) + " outside 0..59 (UG1583: -4..59, the encoding of -4..-1 is not public)", false;
+  if (shift > 59) return *why = "shift " + std::to_string(static_cast<int32_t>(shift)) + " outside 0..59 (vsrs takes 60..63 as -4..-1; a shift register above 63 has no meaning)", false;
   const bool known_rnd = rnd <= 3 || (rnd >= 8 && rnd <= 13);
   if (!known_rnd) return *why = "crRnd = " + std::to_string(rnd) + ": no rounding mode of that number is named (aiev2_defines.h)", false;
   if (sat == 2 || sat > 3) return *why = "crSat = " + std::to_string(sat) + ": only 0, 1 and 3 are described (UG1583)", false;
@@ -1161,11 +1161,31 @@ void VectorUnit::srs(const MicroOp& u, Core& core) {
   const uint32_t sat = core.prog_->rules().vector.srs_ignores_crSat ? 0 : core.regs_[reg::CR0 + kCrSat], shift = core.regs_[u.b];
   refuse_unknown(core, bmu_[2 * u.a] | bmu_[2 * u.a + 1], "vsrs");
   std::string why;
-  if (!srs_mode_known(shift, rnd, sat, sign, &why)) core.fail("vsrs: " + why);
+  // The shift register's 60..63 are the shifts -4..-1 (docs/aie2-vector.md "SRS"): Chess loads 62
+  // for aie_api's to_vector(-2). A negative shift multiplies by 2^-shift; nothing is dropped, so
+  // crRnd changes nothing.
+  const bool negative = shift >= 60 && shift <= 63;
+  if (!srs_mode_known(negative ? 0 : shift, rnd, sat, sign, &why)) core.fail("vsrs: " + why);
   // The low out_b bytes of each result (two's complement), lane i at bytes out_b * i: 32 or 64 bytes for
   // the decoded (out, in) pairs, room for any lanes x out_b so that no narrowing can run past it.
   uint8_t out[256];
-  if (in_b == 4) {
+  if (negative) {
+    const int k = 64 - static_cast<int>(shift), lane_bits = 8 * in_b;
+    int64_t in[64], res[64];
+    widen_lanes(acc_[u.a].data(), in_b, true, in);
+    widen_lanes(acc_[u.a].data() + 64, in_b, true, in + 64 / in_b);
+    const int64_t lim = int64_t{1} << (lane_bits - 1 - k);
+    for (int i = 0; i < lanes; ++i) {
+      // UG1583 calls -4..-2 "unsafe": what the hardware keeps of a lane the shift carries out of its
+      // accumulator width is not public, so such a lane stops the run.
+      if (in[i] >= lim || in[i] < -lim)
+        core.fail("vsrs: shift -" + std::to_string(k) + " carries accumulator lane " + std::to_string(i) + " (" +
+                  std::to_string(in[i]) + ") out of its " + std::to_string(lane_bits) +
+                  " bits: what the hardware keeps then is not public (UG1583: unsafe)");
+      res[i] = srs_known_lane(in[i] * (int64_t{1} << k), 0, rnd, sat, sign, 8 * out_b);
+    }
+    narrow_lanes(res, lanes, out_b, out);
+  } else if (in_b == 4) {
     srs_acc32(acc_[u.a].data(), lanes, shift, rnd, sat, sign, out_b, out);  // the two 512-bit halves are contiguous
   } else {
     int64_t in[64];  // accumulator lanes are read signed, both 512-bit halves

@@ -911,6 +911,49 @@ TEST_CASE("vector bundles: vsrs and vst.srs read crSat, crRnd and crSRSSign at i
   CHECK(e1.core->reg(26) == 0xFFFFFF82u);
 }
 
+TEST_CASE("vector bundles: vsrs takes shift registers 60..63 as -4..-1 (color_detect's mov s0, #62 for aie_api's to_vector(-2)): v * 2^k, saturated; a lane carried out of its 64 bits stops") {
+  // vsrs.s32.s64 x2, cm0, s0; movxm r26, #473664: color_detect_720p core (0,2) at 0x3FC, bytes as Chess wrote them.
+  const B kVsrs64 = {0x3b, 0x11, 0x20, 0x45, 0xcf, 0x01, 0x00, 0x10, 0x98, 0x27};
+  const int64_t vals[8] = {5, -7, 0, 255, int64_t{1} << 29, -(int64_t{1} << 29) - 1, int64_t{1} << 40, -(int64_t{1} << 40)};
+  auto init = [&](Core& c) {
+    for (int i = 0; i < 16; ++i) std::memcpy(c.vector_unit().bm(i / 8) + 8 * (i % 8), &vals[i % 8], 8);
+  };
+  auto lane = [](Core& c, int i) {
+    int32_t v;
+    std::memcpy(&v, c.vector_unit().x(2) + 4 * i, 4);
+    return v;
+  };
+  for (uint32_t reg_value : {60u, 61u, 62u, 63u}) {
+    const int k = 64 - static_cast<int>(reg_value);
+    // crSat 1: saturated to int32 (the output is signed: s32); crSat 0: the low 32 bits.
+    for (uint32_t sat : {1u, 0u}) {
+      VecRun r({{cr(kCrSat), sat}, {cr(kCrRnd), 12}, {sreg(0), reg_value}}, {kVsrs64}, init);
+      INFO("s0 = " << reg_value << " (shift -" << k << "), crSat " << sat << ": " << r.error);
+      REQUIRE(r.error.empty());
+      for (int i = 0; i < 16; ++i) {
+        const int64_t p = vals[i % 8] * (int64_t{1} << k);
+        const int64_t want = sat ? std::clamp<int64_t>(p, INT32_MIN, INT32_MAX) : static_cast<int32_t>(static_cast<uint32_t>(p));
+        CHECK(lane(*r.core, i) == want);
+      }
+    }
+  }
+  // A lane the shift carries out of the 64-bit accumulator lane: not public what is kept.
+  auto big = [&](Core& c) {
+    init(c);
+    const int64_t v = int64_t{1} << 62;
+    std::memcpy(c.vector_unit().bm(1) + 8 * 3, &v, 8);  // lane 11
+  };
+  VecRun over({{cr(kCrSat), 1}, {sreg(0), 62}}, {kVsrs64}, big);
+  CHECK(over.error.find("shift -2 carries accumulator lane 11") != std::string::npos);
+  VecRun past({{sreg(0), 64}}, {kVsrs64}, init);
+  CHECK(past.error.find("shift 64 outside 0..59") != std::string::npos);
+  // The same values at shift 0 are the control: no multiplication.
+  VecRun zero({{cr(kCrSat), 1}, {sreg(0), 0}}, {kVsrs64}, init);
+  REQUIRE(zero.error.empty());
+  CHECK(lane(*zero.core, 0) == 5);
+  CHECK(lane(*zero.core, 4) == (1 << 29));
+}
+
 TEST_CASE("vector bundles: vldb.128 fills the low 128 bits (the rest undetermined), vldb.unpack widens a 256-bit load, vmov w copies halves") {
   auto fill = [](Core& c) {
     uint8_t* m = c.data(0x70040, 64);

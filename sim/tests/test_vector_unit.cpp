@@ -911,7 +911,7 @@ TEST_CASE("vector bundles: vsrs and vst.srs read crSat, crRnd and crSRSSign at i
   CHECK(e1.core->reg(26) == 0xFFFFFF82u);
 }
 
-TEST_CASE("vector bundles: vsrs takes shift registers 60..63 as -4..-1 (color_detect's mov s0, #62 for aie_api's to_vector(-2)): v * 2^k, saturated; a lane carried out of its 64 bits stops") {
+TEST_CASE("vector bundles: vsrs takes shift registers 60..63 as -4..-1 (color_detect's mov s0, #62 for aie_api's to_vector(-2)): v * 2^k, saturated, and a lane carried out of its 64 bits stops") {
   // vsrs.s32.s64 x2, cm0, s0; movxm r26, #473664: color_detect_720p core (0,2) at 0x3FC, bytes as Chess wrote them.
   const B kVsrs64 = {0x3b, 0x11, 0x20, 0x45, 0xcf, 0x01, 0x00, 0x10, 0x98, 0x27};
   const int64_t vals[8] = {5, -7, 0, 255, int64_t{1} << 29, -(int64_t{1} << 29) - 1, int64_t{1} << 40, -(int64_t{1} << 40)};

@@ -124,7 +124,9 @@ struct Side {
 
 // The machine's int8 multiply-accumulate peak from /proc/cpuinfo: physical cores x current MHz x
 // MACs per cycle of the best vector ISA present. Assumed: two 512-bit (or 256-bit) integer
-// multiply ports per core; vpdpbusd does 64 int8 MACs per zmm (32 per ymm), vpmaddubsw 32 per ymm.
+// multiply ports per core; vpdpbusd does 64 int8 MACs per zmm (32 per ymm). Without VNNI the exact
+// int8 dot product is vpmaddwd's 16 per ymm: vpmaddubsw makes 32 products but sums them in
+// saturating int16 lanes, which full-range int8 overflows (the same choice as the avx2 probe).
 nlohmann::json machine_peak() {
   // ATTNCHECK_CPUINFO: another cpuinfo file, for machines (and tests) without a frequency line.
   const char* cpuinfo = std::getenv("ATTNCHECK_CPUINFO");
@@ -154,9 +156,12 @@ nlohmann::json machine_peak() {
   if (has("avx512_vnni") && has("avx512bw")) {
     isa = "avx512_vnni (vpdpbusd zmm: 64 int8 MAC x 2 ports)";
     per_cycle = 128;
-  } else if (has("avx_vnni") || has("avx2")) {
-    isa = std::string(has("avx_vnni") ? "avx_vnni (vpdpbusd ymm" : "avx2 (vpmaddubsw ymm") + ": 32 int8 MAC x 2 ports)";
+  } else if (has("avx_vnni")) {
+    isa = "avx_vnni (vpdpbusd ymm: 32 int8 MAC x 2 ports)";
     per_cycle = 64;
+  } else if (has("avx2")) {
+    isa = "avx2 (vpmaddwd ymm: 16 int8 MAC into int32 x 2 ports; vpmaddubsw's int16 sums saturate)";
+    per_cycle = 32;
   }
   nlohmann::json j = {{"cpu", model},       {"cores", n_cores},          {"mhz", mhz},
                       {"isa", isa},         {"int8_mac_per_cycle_per_core", per_cycle},

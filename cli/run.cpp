@@ -221,7 +221,7 @@ RunOutcome execute_run_unguarded(const RunRequest& req) {
   // both) does so; each output is bit for bit what its own call gives.
   std::optional<FloatTensor> golden_with_model;
   BackendResult dut;
-  if (backend == "model" && rev.model && rev.model_with_golden) {
+  if (backend == "model" && rev.model_with_golden) {
     ModelAndGolden both = rev.model_with_golden(fx.inputs, params, default_logit_scale(fx.shape()));
     dut = model_backend_result(std::move(both.model));
     golden_with_model = std::move(both.golden);

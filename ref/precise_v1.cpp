@@ -141,17 +141,50 @@ void pv_accumulate(const uint32_t* e, const int8_t* v, int n_keys, int32_t* acc,
   }
 }
 
-void out_requant(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t* out_row) {
+namespace {
+
+// Dividing by the row's reduced weight sum ln (1 <= ln < 2^16) any x < 2^32: floor(x / ln) and the remainder.
+struct DivideExactly {
+  uint32_t ln;
+  explicit DivideExactly(uint32_t d) : ln(d) {}
+  uint32_t operator()(uint32_t x, uint32_t* rem) const {
+    const uint32_t q = x / ln;
+    *rem = x - q * ln;
+    return q;
+  }
+};
+
+// The same quotients by one reciprocal per row: q = floor(x * inv) is floor(x / ln) or one less
+// (inv is within 2^-53 of 1 / ln, so the product is within 2^-20 of x / ln < 2^32, and a quotient
+// that is not a whole number is at least 1 / ln >= 2^-16 below the next one); the remainder test
+// adds the one.
+struct DivideByReciprocal {
+  uint32_t ln;
+  double inv;
+  explicit DivideByReciprocal(uint32_t d) : ln(d), inv(1.0 / static_cast<double>(d)) {}
+  uint32_t operator()(uint32_t x, uint32_t* rem) const {
+    uint32_t q = static_cast<uint32_t>(static_cast<double>(x) * inv);
+    uint32_t r = x - q * ln;
+    if (r >= ln) ++q, r -= ln;
+    *rem = r;
+    return q;
+  }
+};
+
+// Stage 5, its divisions by the row's weight sum done by `Divide`.
+template <class Divide>
+void out_requant_with(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t* out_row) {
   // Bring l below 2^16 so that the Q15 fraction of |acc| / l fits 32 bits.
   int z = 0;
   while ((l >> z) >= 65536u) ++z;
-  const uint32_t ln = l >> z;
+  const Divide divide(l >> z);
   const uint32_t m = static_cast<uint32_t>(rp.out_mult);
   for (int c = 0; c < kDim; ++c) {
     uint32_t mag = magnitude(acc[c]);
     if (z > 0) mag = (mag + (1u << (z - 1))) >> z;
-    const uint32_t whole = mag / ln;
-    const uint32_t frac = ((mag - whole * ln) << 15) / ln;  // floored: one rounding happens, below
+    uint32_t rem, unused;
+    const uint32_t whole = divide(mag, &rem);
+    const uint32_t frac = divide(rem << 15, &unused);  // floored: one rounding happens, below
     // |acc| / l * out_mult in units of 2^-out_shift; the Q15 fraction's bits below 2^-15 cannot
     // move a rounding boundary of the integer sum, so this rounds the real quotient once.
     const uint32_t scaled = whole * m + ((frac * m) >> 15);
@@ -162,34 +195,14 @@ void out_requant(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t
   }
 }
 
+}  // namespace
+
+void out_requant(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t* out_row) {
+  out_requant_with<DivideExactly>(acc, l, rp, out_row);
+}
+
 void out_requant_by_reciprocal(const int32_t* acc, uint32_t l, const RuntimeParams& rp, int8_t* out_row) {
-  int z = 0;
-  while ((l >> z) >= 65536u) ++z;
-  const uint32_t ln = l >> z;
-  const uint32_t m = static_cast<uint32_t>(rp.out_mult);
-  // q = floor(x * inv) for x < 2^32 is floor(x / ln) or one less: inv = 1 / ln is within 2^-53 of
-  // it, so the product is within 2^-20 of x / ln (< 2^32), and a quotient that is not a whole number is at
-  // least 1 / ln >= 2^-16 below the next one. The remainder test adds the one.
-  const double inv = 1.0 / static_cast<double>(ln);
-  const auto divide = [ln, inv](uint32_t x, uint32_t* rem) {
-    uint32_t q = static_cast<uint32_t>(static_cast<double>(x) * inv);
-    uint32_t r = x - q * ln;
-    if (r >= ln) ++q, r -= ln;
-    *rem = r;
-    return q;
-  };
-  for (int c = 0; c < kDim; ++c) {
-    uint32_t mag = magnitude(acc[c]);
-    if (z > 0) mag = (mag + (1u << (z - 1))) >> z;
-    uint32_t rem, unused;
-    const uint32_t whole = divide(mag, &rem);
-    const uint32_t frac = divide(rem << 15, &unused);
-    const uint32_t scaled = whole * m + ((frac * m) >> 15);
-    const uint32_t o = (scaled + (1u << (rp.out_shift - 1))) >> rp.out_shift;
-    const int32_t signed_o = acc[c] < 0 ? -static_cast<int32_t>(std::min<uint32_t>(o, 128))
-                                        : static_cast<int32_t>(std::min<uint32_t>(o, 127));
-    out_row[c] = static_cast<int8_t>(signed_o);
-  }
+  out_requant_with<DivideByReciprocal>(acc, l, rp, out_row);
 }
 
 Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
@@ -230,14 +243,23 @@ Int8Tensor model_scalar(const AttentionInputs& in, const Params& params) {
   return out;
 }
 
+namespace {
+
+// What the fast paths take of the runtime words: the exp stage's, and stage 5 per row.
+fast::ExpWords exp_words(const RuntimeParams& rp) {
+  return {rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table(), exp2_pair_table()};
+}
+fast::RowRequant row_requant(const RuntimeParams& rp) {
+  return [rp](const int32_t* acc, uint32_t l, int8_t* out_row) { out_requant_by_reciprocal(acc, l, rp, out_row); };
+}
+
+}  // namespace
+
 Int8Tensor model(const AttentionInputs& in, const Params& params) {
   const fast::Level level = fast::active_level();
   if (level == fast::Level::scalar || in.shape().dim != kDim) return model_scalar(in, params);
   const RuntimeParams rp = from_params(params);
-  const fast::ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table(), exp2_pair_table()};
-  return fast::two_pass_exp_model(in, level, words, [&rp](const int32_t* acc, uint32_t l, int8_t* out_row) {
-    out_requant_by_reciprocal(acc, l, rp, out_row);
-  });
+  return fast::two_pass_exp_model(in, level, exp_words(rp), row_requant(rp));
 }
 
 ModelAndGolden model_with_golden(const AttentionInputs& in, const Params& params, double logit_scale) {
@@ -248,10 +270,7 @@ ModelAndGolden model_with_golden(const AttentionInputs& in, const Params& params
     return {model(in, params), golden_attention_fp32(in, opt)};
   }
   const RuntimeParams rp = from_params(params);
-  const fast::ExpWords words{rp.exp_mult, rp.exp_shift, rp.score_floor, rp.exp_bits, exp2_table(), exp2_pair_table()};
-  return fast::two_pass_exp_model_with_golden(
-      in, level, words, [&rp](const int32_t* acc, uint32_t l, int8_t* out_row) { out_requant_by_reciprocal(acc, l, rp, out_row); },
-      logit_scale);
+  return fast::two_pass_exp_model_with_golden(in, level, exp_words(rp), row_requant(rp), logit_scale);
 }
 
 Revision revision() {

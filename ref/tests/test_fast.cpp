@@ -234,7 +234,8 @@ TEST_CASE("fast kernels: each level's row-blocked stages equal its per-row stage
         std::uniform_int_distribution<int> i8(-128, 127), sc(-300000, 300000), bits(8, fast::kMaxExp16Bits);
         std::vector<int8_t> v(static_cast<size_t>(n) * fast::kD);
         for (auto& x : v) x = static_cast<int8_t>(i8(g));
-        std::vector<int32_t> v32(v.begin(), v.end());
+        const std::vector<int32_t> v32(v.begin(), v.end());
+        const std::vector<float> vf(v.begin(), v.end());
         std::vector<int16_t> vp(static_cast<size_t>(npad) * fast::kD);
         kr->pack_v16(v.data(), n, vp.data());
         // Scores with garbage past n (the row may be longer than n), some rows near their maximum.
@@ -263,11 +264,9 @@ TEST_CASE("fast kernels: each level's row-blocked stages equal its per-row stage
           }
           float* a0 = accf_row.data() + r * fast::kD;
           float unused[fast::kD];
-          kr->pv_f32(p.data() + static_cast<size_t>(r) * npad, p.data() + static_cast<size_t>(r) * npad, n,
-                     std::vector<float>(v.begin(), v.end()).data(), a0, unused);
+          kr->pv_f32(p.data() + static_cast<size_t>(r) * npad, p.data() + static_cast<size_t>(r) * npad, n, vf.data(), a0, unused);
         }
         kr->pv16(e16.data(), static_cast<size_t>(npad), rows, npad, vp.data(), acc_blk.data());
-        const std::vector<float> vf(v.begin(), v.end());
         kr->pv_f32_rows(p.data(), static_cast<size_t>(npad), rows, n, vf.data(), accf_blk.data());
         INFO(name << " n=" << n << " rows=" << rows);
         CHECK(acc_blk == acc_row);

@@ -215,7 +215,12 @@ void run_sim_array_command(const SimArrayArgs& a, int& exit_code) {
       << "\n";
   for (const auto& c : rep["cores"])
     o << "  core (" << c["tile"][0].get<int>() << "," << c["tile"][1].get<int>() << ")  " << c["bundles"].get<uint64_t>() << " bundles, "
-      << c["lock_stall_cycles"].get<uint64_t>() << " cycles waiting on locks, " << c["state"].get<std::string>() << "\n";
+      << c["lock_stall_cycles"].get<uint64_t>() << " cycles waiting on locks, "
+      << (c["stream_words_in"].get<uint64_t>() + c["stream_words_out"].get<uint64_t>()
+              ? std::to_string(c["stream_words_in"].get<uint64_t>()) + " stream words in, " + std::to_string(c["stream_words_out"].get<uint64_t>()) +
+                    " out, " + std::to_string(c["stream_stall_cycles"].get<uint64_t>()) + " cycles waiting on its stream ports, "
+              : std::string())
+      << c["state"].get<std::string>() << "\n";
   for (const auto& c : rep["cores"])
     for (const auto& d : c["stack_over_data"])
       o << "  stack    core (" << c["tile"][0].get<int>() << "," << c["tile"][1].get<int>() << ") ran over " << d["section"].get<std::string>()

@@ -61,6 +61,37 @@ bool acquire_lock(int& lock, int value, bool ge) {
 
 }  // namespace
 
+// A core's stream ports (Core::set_stream_ports; docs/aie2-array.md "Core stream ports"): `in` holds
+// the words a route delivered to the tile switch's Core master that the core has not taken (the
+// stream's buffering, as a DMA channel's route has: AM020 puts no FIFO at the core's ports), and
+// `out_route` is the route from the switch's Core slave. A full input buffer holds its route's
+// source back (StreamRoute::can_push), as a full S2MM buffer does.
+struct Array::CorePorts final : CoreStreamPorts {
+  WordFifo in;
+  StreamRoute* in_route = nullptr;
+  StreamRoute* out_route = nullptr;
+  size_t capacity = 0;
+  std::string name;  // "core (0,2)"
+  bool can_get() const override { return !in.empty(); }
+  uint32_t get() override {
+    const uint32_t w = in.front();
+    in.pop_front();
+    return w;
+  }
+  // A word for a stream that goes nowhere is taken at once: put names the defect.
+  bool can_put() const override { return !out_route || out_route->can_push(capacity); }
+  void put(uint32_t w) override {
+    StreamRoute* r = out_route;
+    if (!r || (r->sinks.empty() && !r->to_core))
+      throw SimError(name + " writes its output stream port (mov ms, r), which is routed nowhere" +
+                     (r && !r->hops.empty() ? " (it ends after " + r->hops.back() + ")" : ""));
+    if (r->packet_slave >= 0)
+      throw SimError(name + " writes a word without a packet header into a packet-switched slave (tile " +
+                     tile_name(r->packet_col, r->packet_row) + "); a core's packet headers (mov.ph) are not modelled");
+    r->push(w);
+  }
+};
+
 struct Array::Tile {
   int col = 0, row = 0;
   TileKind kind = TileKind::Compute;
@@ -76,8 +107,9 @@ struct Array::Tile {
   std::unique_ptr<Elf> elf;
   std::unique_ptr<CompiledProgram> compiled;
   std::unique_ptr<Core> core;
+  CorePorts ports;  // compute tiles: the core's stream ports, connected when the core starts
   std::string program_name;
-  uint64_t core_time = 0, lock_stall = 0;
+  uint64_t core_time = 0, lock_stall = 0, stream_stall = 0;  // cycles blocked on an acquire / a stream port
   bool core_done = false;
   std::string core_state = "not enabled";
   // The write watch: the buffers the tile's S2MM BDs fill, and what the core did to each fill.
@@ -117,6 +149,8 @@ Array::Tile& Array::tile(int col, int row, const std::string& origin) {
   auto t = std::make_unique<Tile>();
   t->col = col, t->row = row;
   t->kind = npu1_tile_kind(col, row);
+  t->ports.name = "core " + tile_name(col, row);
+  t->ports.capacity = opt_.stream_buffer_words;
   t->layout = &layout(t->kind);
   t->memory = ZeroedBytes(t->layout->data_memory_bytes);
   if (t->kind == TileKind::Compute) t->program = ZeroedBytes(t->layout->program_memory_bytes);
@@ -268,6 +302,7 @@ void Array::start_core(Tile& t) {
   t.compiled = std::make_unique<CompiledProgram>(*t.elf, /*defer_unsupported=*/true, opt_.rules);
   if (opt_.reference_core) t.compiled->no_plain_stretches();
   t.core = std::make_unique<Core>(*t.compiled);
+  t.core->set_stream_ports(&t.ports);
   // The tile's data memory and locks, as configured, become the core's.
   std::memcpy(t.core->data(kDataMemBase, static_cast<uint32_t>(t.memory.size())), t.memory.data(), t.memory.size());
   for (int i = 0; i < static_cast<int>(t.locks.size()) && i < kLocks; ++i) t.core->set_lock(i, t.locks[i]);
@@ -533,8 +568,6 @@ bool Array::step_channel(DmaChannel& ch, Tile& t) {
         if (!r || (r->sinks.empty() && !r->to_core))
           throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " sends words into a stream that is routed nowhere" +
                          (r && !r->hops.empty() ? " (it ends after " + r->hops.back() + ")" : ""));
-        if (r->to_core)
-          throw SimError(ch.name() + ": its stream reaches a core's stream port; core streams are not modelled");
         if (ch.header_pending) {
           // The header takes the channel one cycle; the master that routes the packet drops it
           // (packet_branch refuses one that keeps it), so no sink receives it.
@@ -893,7 +926,18 @@ void Array::follow_master(Tile& t, int m, StreamRoute* route, const std::string&
   };
   switch (mport->type) {
     case PortType::Dma: add_sink(t.s2mm.at(mport->channel)); break;
-    case PortType::Core: route->to_core = true; break;
+    case PortType::Core: {
+      // The core's input stream port: its words wait for `mov r, SS` (CorePorts).
+      CorePorts& p = t.ports;
+      if (p.in_route && p.in_route != route)
+        throw SimError("streams from " + p.in_route->source + " and " + source + " both reach " + p.name +
+                       "'s input stream port: merging streams (packet arbitration) is not modelled");
+      p.in_route = route;
+      route->core_fifos.push_back(&p.in);
+      route->core_names += (route->to_core ? ", " : "") + p.name;
+      route->to_core = true;
+      break;
+    }
     case PortType::South:
       if (t.kind == TileKind::Shim) {
         std::optional<int> ch;
@@ -963,10 +1007,15 @@ void Array::resolve_routes() {
   for (const auto& r : routes_)
     for (const auto& f : r->fifo)
       if (!f.empty()) throw SimError("a stream switch was reconfigured while words from " + r->source + " were in flight");
-  routes_.clear();
   for (auto& [k, t] : tiles_)
+    if (!t->ports.in.empty())
+      throw SimError("a stream switch was reconfigured while words for " + t->ports.name + "'s input stream port were in flight");
+  routes_.clear();
+  for (auto& [k, t] : tiles_) {
     for (auto* v : {&t->s2mm, &t->mm2s})
       for (auto& c : *v) c.route = nullptr, c.packet_route = nullptr;
+    t->ports.in_route = t->ports.out_route = nullptr;
+  }
   // Tiles a route reaches may be created while tracing: take the sources first.
   std::vector<std::pair<Tile*, DmaChannel*>> sources;
   for (auto& [k, t] : tiles_)
@@ -986,6 +1035,19 @@ void Array::resolve_routes() {
     c->route = r;
     if (slave >= 0) trace_route(*t, slave, r->source, r->hops, 0);
   }
+  // Each compute tile's output stream port (the switch's Core slave 0, aie-rt's AieMlTileStrmSwSlavePortMap).
+  std::vector<Tile*> compute;
+  for (auto& [k, t] : tiles_)
+    if (t->kind == TileKind::Compute) compute.push_back(t.get());
+  for (Tile* t : compute) {
+    routes_.push_back(std::make_unique<StreamRoute>());
+    StreamRoute* r = routes_.back().get();
+    r->source = t->ports.name;
+    r->from_core = true;
+    t->ports.out_route = r;
+    const int slave = slave_index(t->kind, StreamPort{PortType::Core, 0});
+    if (slave >= 0) trace_route(*t, slave, r->source, r->hops, 0);
+  }
   // A channel in the middle of a packet BD takes its packet's route again.
   for (auto [t, c] : sources)
     if (c->state != ChannelState::Idle && c->current.packet_enable && c->route && c->route->packet_slave >= 0)
@@ -999,7 +1061,13 @@ std::string Array::waits() const {
   for (const auto& [k, t] : tiles_) {
     if (t->core && !t->core_done) {
       const Core::Wait& w = t->core->waiting();
-      if (w.id < 0) {
+      if (w.port != Core::Wait::Port::None) {
+        add("core " + tile_name(t->col, t->row) +
+            (w.port == Core::Wait::Port::StreamIn ? " waits for a word at its input stream port (" +
+                                                        (t->ports.in_route ? "from " + t->ports.in_route->source : std::string("no stream reaches it")) + ")"
+                                                  : std::string(" waits for room at its output stream port")) +
+            " at " + t->core->where());
+      } else if (w.id < 0) {
         add("core " + tile_name(t->col, t->row) + " runs at " + t->core->where());
       } else {
         // The lock as the core names it (48.. its own, 0/16/32.. its south, west, north neighbour's).
@@ -1258,7 +1326,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       } else if (stop == Stop::Blocked) {
         if (opt_.timeline)
           opt_.timeline->core_blocked(t->col, t->row, t->core_time, target, t->core->pc(), t->core->waiting().id);
-        t->lock_stall += target - t->core_time;
+        (t->core->waiting().port != Core::Wait::Port::None ? t->stream_stall : t->lock_stall) += target - t->core_time;
         t->core_time = target;
       }
     }
@@ -1341,8 +1409,11 @@ bool Array::run_free_quanta(const std::vector<Tile*>& ordered, const std::vector
   // release changes a lock (a core after it in tile order may have released it in the last
   // quantum: then it runs). It touches nothing else, so it is no running core for the others'
   // isolation.
+  // So does a core blocked on a stream port that cannot go ahead now: only a DMA channel's word or
+  // another core's stream access (which ends the free run) changes that.
   const auto blocked = [](const Tile* t) {
     const Core::Wait& w = t->core->waiting();
+    if (w.port != Core::Wait::Port::None) return !t->core->stream_ready();
     if (w.id < 0) return false;
     const std::optional<int> v = t->core->lock_value_named(w.id);
     return v && (w.ge ? *v < w.value : *v != w.value);
@@ -1390,7 +1461,7 @@ bool Array::run_free_quanta(const std::vector<Tile*>& ordered, const std::vector
       if (t->core->run(opt_.quantum) != Stop::Blocked || t->core->stats().bundles != before)
         throw SimError("internal: core " + tile_name(t->col, t->row) + " left its acquire between free quanta (cycle " +
                        std::to_string(now_ + static_cast<uint64_t>(q) * opt_.quantum) + ")");
-      t->lock_stall += opt_.quantum;
+      (t->core->waiting().port != Core::Wait::Port::None ? t->stream_stall : t->lock_stall) += opt_.quantum;
       t->core_time += opt_.quantum;
     }
   if (last > 0) {
@@ -1684,6 +1755,7 @@ std::vector<CoreReport> Array::cores() const {
     r.program = t->program_name;
     r.stats = t->core->stats();
     r.lock_stall_cycles = t->lock_stall;
+    r.stream_stall_cycles = t->stream_stall;
     r.state = t->core_state;
     // The ELF's own data the stack ran over (where the program came with its ELF: its sections).
     if (t->elf) r.stack_over_data = stack_over_data(*t->elf, opt_.stack_at, r.stats.max_sp);
@@ -1696,7 +1768,9 @@ nlohmann::json Array::report() const {
   nlohmann::json cores = nlohmann::json::array();
   for (const auto& c : this->cores())
     cores.push_back({{"tile", {c.col, c.row}}, {"program", c.program}, {"bundles", c.stats.bundles}, {"lock_waits", c.stats.lock_waits},
-                     {"lock_stall_cycles", c.lock_stall_cycles}, {"max_sp", c.stats.max_sp}, {"state", c.state},
+                     {"lock_stall_cycles", c.lock_stall_cycles}, {"stream_waits", c.stats.stream_waits},
+                     {"stream_stall_cycles", c.stream_stall_cycles}, {"stream_words_in", c.stats.stream_words_in},
+                     {"stream_words_out", c.stats.stream_words_out}, {"max_sp", c.stats.max_sp}, {"state", c.state},
                      {"stack_over_data", stack_json(c.stack_over_data)}});
   nlohmann::json chans = nlohmann::json::array();
   for (const auto& [k, t] : tiles_)

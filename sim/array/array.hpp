@@ -96,7 +96,7 @@ struct CoreReport {
   int col = 0, row = 0;
   std::string program;  // "main_core_0_2.elf" or "CDO image"
   CoreStats stats;
-  uint64_t lock_stall_cycles = 0;
+  uint64_t lock_stall_cycles = 0, stream_stall_cycles = 0;
   std::string state;  // "running", "waits on lock 49 >= 1 at PC ...", "done"
   std::vector<Overlap> stack_over_data;  // the ELF's own data its stack ran over (data_section_overlaps)
 };
@@ -162,6 +162,7 @@ class Array {
 
  private:
   struct Tile;
+  struct CorePorts;
   Tile& tile(int col, int row, const std::string& origin);
   Tile* find_tile(int col, int row);
   void start_core(Tile& t);

@@ -175,15 +175,24 @@ struct StreamRoute {
   int packet_col = -1, packet_row = -1, packet_slave = -1;
   std::map<int, StreamRoute*> branches;  // by packet id
   bool branch = false;                   // this route is a packet's payload after its header was dropped
-  bool to_core = false;                  // reaches a core's stream port (not modelled)
+  // Cores' input stream ports it reaches (the switch's Core master): each core's words in flight
+  // (Array::CorePorts::in); to_core when there is one.
+  std::vector<WordFifo*> core_fifos;
+  bool to_core = false;
+  std::string core_names;  // "core (0,2)", for reports and errors
+  // A core's output stream port (the switch's Core slave) is the source: no DMA channel pushes.
+  bool from_core = false;
   uint64_t words = 0;
   bool can_push(size_t capacity) const {
     for (const auto& f : fifo)
       if (f.size() >= capacity) return false;
+    for (const WordFifo* f : core_fifos)
+      if (f->size() >= capacity) return false;
     return true;
   }
   void push(uint32_t w) {
     for (auto& f : fifo) f.push_back(w);
+    for (WordFifo* f : core_fifos) f->push_back(w);
     ++words;
   }
 };

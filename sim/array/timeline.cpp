@@ -50,12 +50,13 @@ nlohmann::json call_timing(const nlohmann::json& before, const nlohmann::json& a
     const nlohmann::json* b = find_by(before_cores, "tile", c["tile"]);
     const uint64_t busy = c["bundles"].get<uint64_t>() - field(b, "bundles");
     const uint64_t lock = c["lock_stall_cycles"].get<uint64_t>() - field(b, "lock_stall_cycles");
+    const uint64_t stream = c["stream_stall_cycles"].get<uint64_t>() - field(b, "stream_stall_cycles");
     cores.push_back({{"tile", c["tile"]},
                      {"busy_cycles", busy},
                      {"lock_stall_cycles", lock},
-                     // The core reads and writes no stream: a design whose core uses its stream
-                     // ports is refused (array.cpp), so no cycle can be a stream stall.
-                     {"stream_stall_cycles", 0},
+                     // Cycles the core waited at its stream ports (Core::Wait::port), at the
+                     // scheduler's resolution as a lock wait is.
+                     {"stream_stall_cycles", stream},
                      {"bank_conflict_cycles", nullptr},
                      {"busy_us", static_cast<double>(busy) / clock.mhz},
                      {"lock_stall_us", static_cast<double>(lock) / clock.mhz}});

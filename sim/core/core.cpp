@@ -23,7 +23,7 @@ namespace {
   X(kAbs) X(kClb) X(kClz) X(kEqz) X(kNez) X(kExtS8) X(kExtS16) X(kExtU8) X(kExtU16) X(kAddImm) X(kDivs)                \
   X(kMov) X(kMovDelayed) X(kMovImm) X(kMovCntr) X(kAddNc)                                                              \
   X(kJump) X(kCall) X(kJumpInd) X(kCallInd) X(kRet) X(kJz) X(kJnz) X(kJnzd)                                            \
-  X(kDone) X(kAcq) X(kRel) X(kAcqCond) X(kRelCond) X(kEvent)                                                           \
+  X(kDone) X(kAcq) X(kRel) X(kAcqCond) X(kRelCond) X(kEvent) X(kStreamGet) X(kStreamPut)                                \
   X(kLdIdxImm) X(kLdIdxReg) X(kLdPostImm) X(kLdPostReg) X(kLd2D) X(kLd3D) X(kLdSp)                                     \
   X(kStIdxImm) X(kStIdxReg) X(kStPostImm) X(kStPostReg) X(kSt2D) X(kSt3D) X(kStSp)                                     \
   X(kPsIdxImm) X(kPsIdxReg) X(kPsPostImm) X(kPsPostReg) X(kPs2D) X(kPs3D)                                              \
@@ -45,12 +45,15 @@ enum Uop : uint16_t {
 // as commit_cycle does.
 constexpr bool plain_kind(unsigned k) {
   if (k >= kVecFirst) return true;
-  return k < kTrap && !(k >= kJump && k <= kJnzd) && !(k >= kAcq && k <= kRelCond) && k != kDone &&
-         !(k >= kPsIdxImm && k <= kPs3D);
+  return k < kTrap && !(k >= kJump && k <= kJnzd) && !(k >= kAcq && k <= kRelCond) && k != kDone && k != kStreamGet &&
+         k != kStreamPut && !(k >= kPsIdxImm && k <= kPs3D);
 }
 
 constexpr uint32_t kMask20 = 0xFFFFF;
 constexpr uint8_t kNoReg = 0xFF;
+// II_MOV_SS [7, 8] (llvm-aie AIE2Schedule.td): `mov r, SS` defines r at cycle 7, as a scalar load
+// (II_LDA [7,1,1]) does; `mov ms, r` (II_ST_MS [1,1]) reads r as it issues.
+constexpr int kStreamGetLatency = 7;
 
 // The 20-bit registers (p, m, dn, dj, dc and ls, le, lr, sp, dp), for the hot paths: writes keep
 // 20 bits, reads as a 32-bit source sign-extend them (by sext_shift, SRC below).
@@ -85,7 +88,17 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why, const SimRules& rule
   for (const Operand& o : s.ops)
     if (o.kind != OperandKind::Simm && o.kind != OperandKind::Uimm && o.value == reg::CORE_ID &&
         (o.kind == OperandKind::mMvSclDst || o.kind == OperandKind::mMvSclSrc)) {
-      *why = std::string("'") + format_slot(s) + "' uses CORE_ID, whose value (the tile's position) the simulator does not model";
+      // UG1583 "Core ID": the row in bits 0-4, the column in bits 16-22; the column is the
+      // partition's physical one, which the driver picks as it loads the xclbin: no file fixes it.
+      *why = std::string("'") + format_slot(s) + "' uses CORE_ID, whose column bits (16-22) are the physical column the driver places "
+             "the partition at; the simulator does not model it";
+      return false;
+    }
+  for (const Operand& o : s.ops)
+    if (o.kind == OperandKind::mMvSclSrc && (o.value == reg::SR0 + 5 || o.value == reg::SR0 + 7)) {
+      // srMS0 / srSS0: a non-blocking access's success and the TLAST of the last word read
+      // (UG1583 "Status registers"); the stream model carries no TLAST and runs no .nb form.
+      *why = std::string("'") + format_slot(s) + "' reads a stream status register, which the simulator does not model";
       return false;
     }
   *u = MicroOp{kNop, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, 0, 0};
@@ -166,6 +179,8 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why, const SimRules& rule
       return true;
     }
     case Sem::PaddSp: u->kind = kPaddSp, u->imm = imm(0); return true;
+    case Sem::StreamGet: u->kind = kStreamGet, u->d = r(0); return true;
+    case Sem::StreamPut: u->kind = kStreamPut, u->a = r(0); return true;
     case Sem::Unsupported: return lower_vector(s, u, why);
   }
   if (u->kind != kNop) {  // the two-operand alu group set only the kind
@@ -194,6 +209,9 @@ bool reach_of(const MicroOp& u, Reach* r) {
     case kStPostImm: case kStPostReg: case kSt2D: case kSt3D:
     case kPsPostImm: case kPsPostReg: case kPs2D: case kPs3D: r->base = u.a, r->imm = 0; break;
     case kLdSp: case kStSp: r->base = reg::SP, r->imm = u.imm; break;
+    // A stream port is no part of the tile's memory or locks (lock id -1 is never the tile's): the
+    // isolated run leaves the bundle to the tile-order pass, as a neighbour access.
+    case kStreamGet: case kStreamPut: r->base = kNoReg, r->index = kNoReg, r->bytes = 0, r->imm = -1; return true;
     default: return u.kind >= kVecFirst && VectorUnit::reach_of(u, r);
   }
   r->bytes = static_cast<uint8_t>(u.width);
@@ -274,6 +292,7 @@ RegSet writes_of(const MicroOp& u) {
     if (r != kNoReg) s.set(r);
   switch (u.kind) {
     case kMul: case kMovDelayed: case kLdIdxImm: case kLdIdxReg: case kLdPostImm: case kLdPostReg: case kLd2D: case kLd3D: case kLdSp:
+    case kStreamGet:
       s.set(u.d);
       break;
     case kCall: case kCallInd: s.set(reg::LR); break;
@@ -365,7 +384,7 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
         if (!defer_unsupported) throw SimError(elf.path + ": at " + where(b.address) + ": " + why);
         // The whole bundle becomes one trap: nothing of it issues, and the error is the same line.
         pb.nops = 0;
-        pb.has_lock = pb.has_branch = false;
+        pb.has_sync = pb.has_branch = false;
         br.n = 0;
         pb.ops[pb.nops++] = MicroOp{kTrap, kNoReg, kNoReg, kNoReg, kNoReg, 0, false, 0, static_cast<int32_t>(traps_.size())};
         traps_.push_back(elf.path + ": at " + where(b.address) + ": " + why);
@@ -377,7 +396,7 @@ CompiledProgram::CompiledProgram(const Elf& elf, bool defer_unsupported, const R
         throw SimError(elf.path + ": internal: at " + where(b.address) + ": a micro-op writes no register");
       if (pb.nops == kMaxBundleOps) throw SimError(elf.path + ": internal: at " + where(b.address) + ": more micro-ops than a bundle holds");
       pb.ops[pb.nops++] = u;
-      if (u.kind >= kAcq && u.kind <= kRelCond) pb.has_lock = true;
+      if ((u.kind >= kAcq && u.kind <= kRelCond) || u.kind == kStreamGet || u.kind == kStreamPut) pb.has_sync = true;
       if (u.kind >= kJump && u.kind <= kJnzd) pb.has_branch = true;
       Reach r;
       if (reach_of(u, &r)) {
@@ -896,6 +915,15 @@ __attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b,
     case kDone: done_ = true; break;
     case kEvent: break;
     case kAcq: case kAcqCond: case kRel: case kRelCond: break;  // applied by run() before the bundle issues
+    // The stream ports: run_loop stalled the bundle until the word (or room) was there.
+    case kStreamGet:
+      write_later(u.d, streams_->get(), kStreamGetLatency);
+      ++stats_.stream_words_in;
+      break;
+    case kStreamPut:
+      streams_->put(SRC(u.a));
+      ++stats_.stream_words_out;
+      break;
     // Loads: address from the pointer read at issue; data lands in E7 (II_LDA [7,1,1]). Memory is
     // read at issue, which orders loads and stores exactly as their common E5 stage does.
     case kLdIdxImm: write_later(u.d, load((regs_[u.a] + u.imm) & kMask20, u.width, u.sign), load_latency_); break;
@@ -1086,6 +1114,13 @@ Stop Core::run(uint64_t budget) {
   return profile_ ? run_loop<true, Confine::None>(budget) : run_loop<false, Confine::None>(budget);
 }
 
+bool Core::stream_ready() const {
+  if (!streams_) return false;
+  if (wait_.port == Wait::Port::StreamIn) return streams_->can_get();
+  if (wait_.port == Wait::Port::StreamOut) return streams_->can_put();
+  return false;
+}
+
 std::optional<int> Core::lock_value_named(int id) const {
   const int* lock = named_lock(id);
   return lock ? std::optional<int>(*lock) : std::nullopt;
@@ -1256,10 +1291,25 @@ Stop Core::run_loop(uint64_t budget) {
         if (reach.n && !stays_in_tile(reach)) return Stop::Neighbour;
       }
     }
-    if (b.has_lock) {
-      // A lock another core or a DMA channel may wait on, or one they may release: run_free's
-      // caller runs this bundle in tile order.
+    if (b.has_sync) {
+      // A lock another core or a DMA channel may wait on, or one they may release, or a stream port
+      // another core or a DMA channel feeds or drains: run_free's caller runs this bundle in tile order.
       if constexpr (kConfine == Confine::TileNoLocks || kConfine == Confine::TileNoLocksUnchecked) return Stop::Lock;
+      // A stream access that cannot go ahead stalls the whole core, as an acquire does (checked
+      // first: it changes nothing, so a stall leaves the locks as they were).
+      for (int k = 0; k < b.nops; ++k) {
+        const unsigned kind = b.ops[k].kind;
+        if (kind != kStreamGet && kind != kStreamPut) continue;
+        if (!streams_)
+          fail(std::string(kind == kStreamGet ? "reads its input stream port (mov r, SS)" : "writes its output stream port (mov ms, r)") +
+               ": stream ports are connected only when the whole array runs (--insts)");
+        if (kind == kStreamGet ? !streams_->can_get() : !streams_->can_put()) {
+          ++stats_.stream_waits;
+          wait_ = Wait{};
+          wait_.port = kind == kStreamGet ? Wait::Port::StreamIn : Wait::Port::StreamOut;
+          return Stop::Blocked;
+        }
+      }
       // Lock operations act as the bundle issues; an acquire that cannot succeed stalls the whole
       // core (nothing of the bundle issues) until someone releases.
       for (int k = 0; k < b.nops; ++k) {

@@ -81,9 +81,24 @@ struct WatchRegion {
 struct CoreStats {
   uint64_t bundles = 0;     // issued bundles: one cycle each in the exposed pipeline
   uint64_t lock_waits = 0;  // times an acquire found its lock unavailable and the core stalled
+  uint64_t stream_waits = 0;  // times a stream-port access found no word (input) or no room (output) and the core stalled
+  uint64_t stream_words_in = 0, stream_words_out = 0;  // words the core took from / gave to its stream ports
   uint32_t max_sp = 0;   // highest SP value seen
   uint64_t part_word_hazards = 0;  // a store to a word while a part-word store to it was in flight
   uint64_t plain_bundles = 0;  // of `bundles`, those issued in plain stretches (Core::run_plain)
+};
+
+// The core's own stream ports as the whole-array simulator connects them (sim/array): `mov r, SS`
+// takes the next word the switch's Core master delivered, `mov ms, r` gives one to its Core slave.
+// Both block: the core stalls, nothing of the bundle issuing, until a word (or room) is there
+// (docs/aie2-array.md "Core stream ports").
+class CoreStreamPorts {
+ public:
+  virtual ~CoreStreamPorts() = default;
+  virtual bool can_get() const = 0;  // a word waits at the input port
+  virtual uint32_t get() = 0;        // only after can_get()
+  virtual bool can_put() const = 0;  // the output stream takes a word now (its route checked by put)
+  virtual void put(uint32_t word) = 0;
 };
 
 // What a profiled core records (Core::set_profile): how often each bundle issued, and every
@@ -140,7 +155,9 @@ struct ProgramBundle {
   uint32_t return_addr;  // address of the bundle after this one's five delay slots (for jl)
   uint8_t size;
   uint8_t nops;
-  bool has_lock;
+  // A lock operation or a stream-port access: either may stall the whole core before the bundle
+  // issues (Core::run_loop), and neither is the tile's alone (the confined runs stop before it).
+  bool has_sync;
   bool has_branch;
   // No lock, branch, part-word store, done or trap micro-op: in a core with no branch pending and
   // no part-word store in flight, the bundle leaves both so, and its next bundle is `next` or the
@@ -236,6 +253,10 @@ class Core {
     int* locks = nullptr;       // 16
   };
   void set_neighbour(int side, Neighbour n) { neighbours_[static_cast<size_t>(side)] = n; }
+  // The stream ports (nullptr, as in the single-core simulator: a stream access stops the run).
+  void set_stream_ports(CoreStreamPorts* p) { streams_ = p; }
+  // Whether the access the core is blocked on (waiting().port) could go ahead now.
+  bool stream_ready() const;
   uint8_t* memory_data() { return mem_.data(); }
   int* lock_data() { return locks_.data(); }
 
@@ -279,6 +300,8 @@ class Core {
     int lock = -1, value = 0;  // lock: the tile's own lock index 0..15, or -1 for a neighbour's lock
     bool ge = false;
     int id = -1;  // the lock as the core names it: 0.. south, 16.. west, 32.. north, 48.. its own
+    // Or a stream port (id -1): StreamIn waits for a word at the input, StreamOut for room at the output.
+    enum class Port { None, StreamIn, StreamOut } port = Port::None;
   };
   const Wait& waiting() const { return wait_; }
 
@@ -351,6 +374,7 @@ class Core {
   ZeroedBytes mem_;
   std::array<int, kLocks> locks_{};
   std::array<Neighbour, 3> neighbours_{};
+  CoreStreamPorts* streams_ = nullptr;
   uint32_t pc_ = 0;
   uint64_t cycle_ = 0;
   int branch_countdown_ = 0;

@@ -41,6 +41,8 @@ enum class Sem : uint8_t {
   Jump, Call, Jz, Jnz,
   // load/store and pointer arithmetic; the entry's mem fields say width, sign and addressing
   Load, Store, PartStore, Padd, PaddSp,
+  // the core's own stream ports, blocking: a word from the input port, a word to the output port
+  StreamGet, StreamPut,
   // decoded, but the simulator does not run it (vector, stream, tile-memory ops)
   Unsupported,
 };

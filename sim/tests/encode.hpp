@@ -83,6 +83,11 @@ inline uint64_t lda_st_s8_idx_imm(int r, int p, int imm) {
 inline uint64_t st_word_idx_imm(uint32_t src, int p, int imm) {
   return cat({{uint64_t(p), 3}, {uint64_t(imm / 4), 6}, {0b1010, 4}, {src, 7}, {0, 1}});
 }
+// lda slot: mov r, SS (MOV_mv_ss2scl, AIE2_mv_ss2scl_b): {mSStream = 0 (blocking), 0b000000000110, mRa(5), 0b000}
+inline uint64_t lda_mov_from_ss(int r) { return cat({{0, 1}, {0b000000000110, 12}, {uint64_t(r), 5}, {0b000, 3}}); }
+// st slot: mov ms, src (MOV_mv_scl2ms, AIE2_mv_scl2ms_b_noTlast): {dst = 0b000, 0, dontcare, 0b0111, 0b1000, mSclMS(7), 0};
+// mSclMS codes registers as mLdaScl does (AIE2MCCodeEmitter::getmSclMSOpValue)
+inline uint64_t st_mov_to_ms(uint32_t src) { return cat({{0, 3}, {0, 1}, {0, 1}, {0b0111, 4}, {0b1000, 4}, {src, 7}, {0, 1}}); }
 // lda slot: padda [p], #imm10x4: {ptr, imm/4 (10), 0b11, ??, 0b1110}
 inline uint64_t lda_padda_imm(int p, int imm) { return cat({{uint64_t(p), 3}, {uint64_t(imm / 4), 10}, {0b11, 2}, {0, 2}, {0b1110, 4}}); }
 // lda slot: padda [p], dj... 2D: padda.2d [p], d: {ptr, d(3), 0b110, ????, 0b11, ??, 0b0110}

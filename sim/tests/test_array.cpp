@@ -637,6 +637,148 @@ TEST_CASE("array: packet switching routes each packet by its id through the slav
   CHECK(refused(headerless).find("sends words without a packet header into a packet-switched slave (tile (0,1))") != std::string::npos);
 }
 
+// Core stream ports (docs/aie2-array.md "Core stream ports"): memory tile (0,1) MM2S 0 streams words
+// north into core (0,2)'s input port; the core takes each (`mov r1, SS`), adds 5 and gives it to its
+// output port (`mov ms, r3`), which the switch sends south into the memory tile's S2MM 0. The bundles
+// are hand-encoded from llvm-aie's TableGen (sim/tests/encode.hpp). II_MOV_SS defines r1 at cycle 7:
+// with six bundles between the read and the add the add sees the word, with five the previous one.
+// Both ports block: the core starts before the DMA has moved a word, and the stream holds only a few
+// words for the output, so the core waits on both; on 2 host threads the run is the same.
+TEST_CASE("array: a core takes words from its input stream port and gives words to its output port, each access waiting for a word or for room") {
+  using namespace enc;
+  const TileLayout& M = layout(TileKind::Mem);
+  const TileLayout& C = layout(TileKind::Compute);
+  const uint32_t n = 300;
+  std::mt19937 rng(23);
+  std::vector<uint32_t> in(n);
+  for (auto& w : in) w = rng();
+  struct Setup {
+    int gap = 6;            // bundles between `mov r1, SS` and the add that reads r1
+    bool route_out = true;  // the core's output port reaches the memory tile
+    uint32_t words_in = 0;  // the memory tile sends this many words (0: all)
+    int threads = 1;
+  };
+  auto program = [&](int gap) {
+    Bytes text;
+    auto add = [&](const Bytes& b) { text.insert(text.end(), b.begin(), b.end()); };
+    add(i48_lng(lng_movxm(scl_r(2), n)));  // r2 counts the words
+    add(i48_lng(lng_movxm(scl_r(1), 0)));
+    const uint32_t loop = static_cast<uint32_t>(text.size());
+    add(i32_lda(lda_mov_from_ss(1)));
+    for (int k = 0; k < gap; ++k) add(i16_nop());
+    add(i32_alu(alu_add_ri(3, 1, 5)));
+    add(i32_st(st_mov_to_ms(scl_r(3))));
+    add(i32_alu(alu_add_ri(2, 2, -1)));
+    add(i48_lng(lng_jnz(2, loop)));
+    for (int k = 0; k < 5; ++k) add(i16_nop());  // the branch's delay slots
+    add(i32_alu(alu_done()));
+    while (text.size() % 4) add(i16_nop());
+    return text;
+  };
+  auto run = [&](const Setup& su, std::string* error) {
+    array::ArrayOptions o;
+    o.threads = su.threads;
+    o.max_cycles = 200000;
+    Array a(o);
+    InstructionStream s;
+    s.path = "streams.insts";
+    auto w32 = [&](uint64_t address, uint32_t v) {
+      NpuOp op;
+      op.kind = NpuOpKind::Write32, op.address = address, op.value = v, op.mask = ~0u;
+      s.ops.push_back(op);
+    };
+    const Bytes text = program(su.gap);
+    for (size_t k = 0; k < text.size(); k += 4) {
+      uint32_t w;
+      std::memcpy(&w, text.data() + k, 4);
+      w32(reg_at(0, 2, C.program_memory_offset + static_cast<uint32_t>(k)), w);
+    }
+    for (uint32_t k = 0; k < n; ++k) w32(reg_at(0, 1, 4 * k), in[k]);
+    auto bd = [&](uint32_t offset, uint32_t words) {
+      BufferDescriptor d;
+      d.address = 512 * 1024 + offset, d.length = words, d.valid = true;
+      return encode_bd(TileKind::Mem, d);
+    };
+    const std::vector<std::vector<uint32_t>> bds = {bd(0, su.words_in ? su.words_in : n), bd(4096, n)};
+    for (int b = 0; b < 2; ++b)
+      for (size_t w = 0; w < bds[b].size(); ++w) w32(reg_at(0, 1, M.bd_offset(b, static_cast<int>(w))), bds[b][w]);
+    const uint32_t on = 0x80000000u;
+    // Memory tile DMA 0 -> North 0 -> core tile South 0 -> Core master (the core's input port).
+    w32(reg_at(0, 1, M.slave_offset(slave_index(TileKind::Mem, {PortType::Dma, 0}))), on);
+    w32(reg_at(0, 1, M.master_offset(master_index(TileKind::Mem, {PortType::North, 0}))), on | slave_index(TileKind::Mem, {PortType::Dma, 0}));
+    w32(reg_at(0, 2, C.slave_offset(slave_index(TileKind::Compute, {PortType::South, 0}))), on);
+    w32(reg_at(0, 2, C.master_offset(master_index(TileKind::Compute, {PortType::Core, 0}))), on | slave_index(TileKind::Compute, {PortType::South, 0}));
+    // Core slave (the core's output port) -> South 0 -> memory tile North 0 -> DMA 0 (S2MM 0).
+    w32(reg_at(0, 2, C.slave_offset(slave_index(TileKind::Compute, {PortType::Core, 0}))), on);
+    if (su.route_out)
+      w32(reg_at(0, 2, C.master_offset(master_index(TileKind::Compute, {PortType::South, 0}))),
+          on | slave_index(TileKind::Compute, {PortType::Core, 0}));
+    w32(reg_at(0, 1, M.slave_offset(slave_index(TileKind::Mem, {PortType::North, 0}))), on);
+    w32(reg_at(0, 1, M.master_offset(master_index(TileKind::Mem, {PortType::Dma, 0}))), on | slave_index(TileKind::Mem, {PortType::North, 0}));
+    w32(reg_at(0, 2, C.core_control), 1);  // enable the core
+    w32(reg_at(0, 1, M.channel_queue(true, 0)), 0x80000000u | 1);   // S2MM 0: BD 1, token
+    w32(reg_at(0, 1, M.channel_queue(false, 0)), 0x80000000u | 0);  // MM2S 0: BD 0
+    NpuOp sync;
+    sync.kind = NpuOpKind::Sync, sync.column = 0, sync.row = 1, sync.direction = 0, sync.channel = 0;
+    s.ops.push_back(sync);
+    for (size_t i = 0; i < s.ops.size(); ++i) s.ops[i].word_index = i;
+    try {
+      a.call(s, {});
+    } catch (const SimError& e) {
+      *error = e.what();
+      return std::make_pair(std::vector<uint32_t>{}, nlohmann::json{});
+    }
+    const Bytes mem = a.data_memory(0, 1);
+    std::vector<uint32_t> out(n);
+    std::memcpy(out.data(), mem.data() + 4096, 4 * n);
+    return std::make_pair(out, a.report());
+  };
+  std::string error;
+  const auto [out, report] = run(Setup{}, &error);
+  REQUIRE(error.empty());
+  for (uint32_t k = 0; k < n; ++k) {
+    INFO("word " << k);
+    CHECK(out[k] == in[k] + 5);
+  }
+  REQUIRE(report["cores"].size() == 1);
+  const auto& core = report["cores"][0];
+  CHECK(core["stream_words_in"] == n);
+  CHECK(core["stream_words_out"] == n);
+  CHECK(core["stream_waits"].get<uint64_t>() > 0);
+  CHECK(core["stream_stall_cycles"].get<uint64_t>() > 0);
+  CHECK(core["lock_stall_cycles"] == 0);
+  CHECK(core["state"].get<std::string>().rfind("done", 0) == 0);
+  // One bundle fewer between the read and its use: the add sees the word before.
+  Setup early;
+  early.gap = 5;
+  const auto [old, report5] = run(early, &error);
+  REQUIRE(error.empty());
+  for (uint32_t k = 0; k < n; ++k) {
+    INFO("word " << k);
+    CHECK(old[k] == (k ? in[k - 1] : 0u) + 5);
+  }
+  // Two host threads: the same words and report.
+  Setup two;
+  two.threads = 2;
+  const auto [out2, report2] = run(two, &error);
+  REQUIRE(error.empty());
+  CHECK(out2 == out);
+  CHECK(report2 == report);
+  // Broken streams stop with one line naming the core and its port.
+  Setup nowhere;
+  nowhere.route_out = false;
+  error.clear();
+  run(nowhere, &error);
+  CHECK(error.find("core (0,2)") != std::string::npos);
+  CHECK(error.find("writes its output stream port (mov ms, r), which is routed nowhere") != std::string::npos);
+  Setup starved;  // one word short: the core waits for it for ever
+  starved.words_in = n - 1;
+  error.clear();
+  run(starved, &error);
+  INFO(error);
+  CHECK(error.find("core (0,2) waits for a word at its input stream port (from memory tile (0,1) MM2S 0)") != std::string::npos);
+}
+
 namespace {
 
 // What a run of calls leaves that a caller or a report can see, for comparing host thread counts.

@@ -388,6 +388,25 @@ TEST_CASE("core: faults stop with one line naming PC, bundle and function") {
     CHECK(run.stop == Stop::CycleLimit);
     CHECK(run.core->stats().bundles == 5000);
   }
+  SECTION("a stream-port access with no array around the core (the single-core simulator)") {
+    try {
+      Run run(program({i32_lda(lda_mov_from_ss(1)), done()}));
+      FAIL("no fault");
+    } catch (const SimError& e) {
+      CHECK(std::string(e.what()).find("reads its input stream port (mov r, SS): stream ports are connected only when the whole array runs") !=
+            std::string::npos);
+    }
+  }
+  SECTION("a read of the stream status register srSS0 (TLAST and .nb success: not modelled)") {
+    // mov r1, srSS0: mMvSclSrc codes a status register as (its encoding << 3) | 0b101
+    // (AIE2MCCodeEmitter::getmMvSclSrcOpValue), srSS0's encoding 0b0111 (AIE2StatusReg<0b0111, "srSS0">).
+    try {
+      Run run(program({i32_mv(mv_mov(r_dst(1), (0b0111u << 3) | 0b101u)), done()}));
+      FAIL("no fault");
+    } catch (const SimError& e) {
+      CHECK(std::string(e.what()).find("reads a stream status register, which the simulator does not model") != std::string::npos);
+    }
+  }
   SECTION("an acquire nobody will release stalls the core") {
     // acq #48, r1 with r1 = -1: lock 0 starts at 0.
     const uint64_t acq = cat({{48, 6}, {0, 1}, {0, 1}, {0b01, 2}, {1, 5}, {0b00100, 5}});

@@ -620,15 +620,18 @@ TEST_CASE("sim command: an xclbin or a TXN stream for another device (partition 
 // RyzenAI's 16-core GEMM overlay (issue 23.6): its stream queues every shim task, then waits for
 // each channel with mask polls. Those polls once read an unwritten register as 0 and passed, so
 // the run "succeeded" in 0 cycles with no core started. Now the polls wait on the channels, its
-// packet-switched slave (memory tile (0,1) South 5, two slots) routes its packets, and the run
-// stops at the next thing the simulator does not model: streams into the cores' stream ports.
-TEST_CASE("sim command: RyzenAI's GEMM overlay routes its packets and stops at its cores' stream ports, not a 0-cycle pass") {
+// packet-switched slave (memory tile (0,1) South 5, two slots) routes its packets, whose streams
+// reach the cores' input stream ports (which once stopped the run as it started), and the run stops
+// at the next thing the simulator does not model, in the first quantum: a core reading CORE_ID,
+// whose column bits hold the partition's physical column, which the driver picks as it loads the xclbin.
+TEST_CASE("sim command: RyzenAI's GEMM overlay stops at a core reading CORE_ID, not at its cores' stream ports and not in a 0-cycle pass") {
   const std::string ryzen = shared_dir() + "/npu1/ryzenai-sw-2a3c4afe";
   const CliResult r = run_cli({"sim", "--xclbin", ryzen + "/xclbin/gemm_4x4_a8w8acc32.xclbin", "--insts",
                                ryzen + "/txn/a8w8acc32_16_2048_2048.bin", "--arg", "3=131072", "--arg", "4=32968", "--arg", "5=4194304"});
   CHECK(r.exit_code == 2);
   REQUIRE(r.err_lines().size() == 1);
-  CHECK(r.err_lines()[0].find("its stream reaches a core's stream port; core streams are not modelled") != std::string::npos);
+  CHECK(r.err_lines()[0].find("core (0,2), cycle ") != std::string::npos);
+  CHECK(r.err_lines()[0].find("'mov r24, CORE_ID' uses CORE_ID") != std::string::npos);
   CHECK(r.err_lines()[0].find("packet") == std::string::npos);
   CHECK(r.out.empty());
 }

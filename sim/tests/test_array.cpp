@@ -637,13 +637,15 @@ TEST_CASE("array: packet switching routes each packet by its id through the slav
   CHECK(refused(headerless).find("sends words without a packet header into a packet-switched slave (tile (0,1))") != std::string::npos);
 }
 
-// Core stream ports (docs/aie2-array.md "Core stream ports"): memory tile (0,1) MM2S 0 streams words
-// north into core (0,2)'s input port; the core takes each (`mov r1, SS`), adds 5 and gives it to its
-// output port (`mov ms, r3`), which the switch sends south into the memory tile's S2MM 0. The bundles
-// are hand-encoded from llvm-aie's TableGen (sim/tests/encode.hpp). II_MOV_SS defines r1 at cycle 7:
-// with six bundles between the read and the add the add sees the word, with five the previous one.
-// Both ports block: the core starts before the DMA has moved a word, and the stream holds only a few
-// words for the output, so the core waits on both; on 2 host threads the run is the same.
+// Core stream ports (docs/aie2-array.md "core stream ports"). A pipeline: memory tile (c,1) MM2S 0
+// streams words north into core (c,2)'s input port; the core takes each (`mov r1, SS`), adds 5 and
+// gives it to its output port (`mov ms, r3`), which the switch sends south into the memory tile's
+// S2MM 0, or east into core (c+1,2)'s input port, which does the same. The bundles are hand-encoded
+// from llvm-aie's TableGen (sim/tests/encode.hpp). II_MOV_SS defines r1 at cycle 7: with six
+// bundles between the read and the add the add sees the word, with five the one before. Both ports
+// block: the cores start before the DMA has moved a word, and a stream holds only a few words, so
+// the cores wait on both. On 2 host threads two pipelines side by side run in isolated stretches
+// that stop before each stream bundle, and every run equals the one-thread run.
 TEST_CASE("array: a core takes words from its input stream port and gives words to its output port, each access waiting for a word or for room") {
   using namespace enc;
   const TileLayout& M = layout(TileKind::Mem);
@@ -653,10 +655,13 @@ TEST_CASE("array: a core takes words from its input stream port and gives words 
   std::vector<uint32_t> in(n);
   for (auto& w : in) w = rng();
   struct Setup {
-    int gap = 6;            // bundles between `mov r1, SS` and the add that reads r1
-    bool route_out = true;  // the core's output port reaches the memory tile
-    uint32_t words_in = 0;  // the memory tile sends this many words (0: all)
+    std::vector<int> columns = {0};  // a pipeline per column: memory tile -> core -> memory tile
+    bool chain = false;              // core (0,2) -> core (1,2) -> memory tile (1,1) instead
+    int gap = 6;                     // bundles between `mov r1, SS` and the add that reads r1
+    bool route_out = true;           // the last core's output port reaches the memory tile
+    uint32_t words_in = 0;           // the memory tile sends this many words (0: all)
     int threads = 1;
+    uint32_t quantum = 64;
   };
   auto program = [&](int gap) {
     Bytes text;
@@ -675,9 +680,16 @@ TEST_CASE("array: a core takes words from its input stream port and gives words 
     while (text.size() % 4) add(i16_nop());
     return text;
   };
-  auto run = [&](const Setup& su, std::string* error) {
+  struct Result {
+    std::string error;
+    std::map<int, std::vector<uint32_t>> out;  // by the column whose memory tile received
+    nlohmann::json report;
+    uint64_t parallel_bundles = 0;
+  };
+  auto run = [&](const Setup& su) {
     array::ArrayOptions o;
     o.threads = su.threads;
+    o.quantum = su.quantum;
     o.max_cycles = 200000;
     Array a(o);
     InstructionStream s;
@@ -687,96 +699,143 @@ TEST_CASE("array: a core takes words from its input stream port and gives words 
       op.kind = NpuOpKind::Write32, op.address = address, op.value = v, op.mask = ~0u;
       s.ops.push_back(op);
     };
-    const Bytes text = program(su.gap);
-    for (size_t k = 0; k < text.size(); k += 4) {
-      uint32_t w;
-      std::memcpy(&w, text.data() + k, 4);
-      w32(reg_at(0, 2, C.program_memory_offset + static_cast<uint32_t>(k)), w);
-    }
-    for (uint32_t k = 0; k < n; ++k) w32(reg_at(0, 1, 4 * k), in[k]);
+    const uint32_t on = 0x80000000u;
+    // Slave `from` of tile (col,row) feeds master `to` (circuit switched).
+    auto connect = [&](int col, int row, StreamPort from, StreamPort to) {
+      const TileKind k = row == 1 ? TileKind::Mem : TileKind::Compute;
+      const TileLayout& L = layout(k);
+      w32(reg_at(col, row, L.slave_offset(slave_index(k, from))), on);
+      w32(reg_at(col, row, L.master_offset(master_index(k, to))), on | static_cast<uint32_t>(slave_index(k, from)));
+    };
+    auto core = [&](int col) {
+      const Bytes text = program(su.gap);
+      for (size_t k = 0; k < text.size(); k += 4) {
+        uint32_t w;
+        std::memcpy(&w, text.data() + k, 4);
+        w32(reg_at(col, 2, C.program_memory_offset + static_cast<uint32_t>(k)), w);
+      }
+    };
     auto bd = [&](uint32_t offset, uint32_t words) {
       BufferDescriptor d;
       d.address = 512 * 1024 + offset, d.length = words, d.valid = true;
       return encode_bd(TileKind::Mem, d);
     };
-    const std::vector<std::vector<uint32_t>> bds = {bd(0, su.words_in ? su.words_in : n), bd(4096, n)};
-    for (int b = 0; b < 2; ++b)
-      for (size_t w = 0; w < bds[b].size(); ++w) w32(reg_at(0, 1, M.bd_offset(b, static_cast<int>(w))), bds[b][w]);
-    const uint32_t on = 0x80000000u;
+    auto mem_bds = [&](int col) {
+      for (uint32_t k = 0; k < n; ++k) w32(reg_at(col, 1, 4 * k), in[k]);
+      const std::vector<std::vector<uint32_t>> bds = {bd(0, su.words_in ? su.words_in : n), bd(4096, n)};
+      for (int b = 0; b < 2; ++b)
+        for (size_t w = 0; w < bds[b].size(); ++w) w32(reg_at(col, 1, M.bd_offset(b, static_cast<int>(w))), bds[b][w]);
+    };
     // Memory tile DMA 0 -> North 0 -> core tile South 0 -> Core master (the core's input port).
-    w32(reg_at(0, 1, M.slave_offset(slave_index(TileKind::Mem, {PortType::Dma, 0}))), on);
-    w32(reg_at(0, 1, M.master_offset(master_index(TileKind::Mem, {PortType::North, 0}))), on | slave_index(TileKind::Mem, {PortType::Dma, 0}));
-    w32(reg_at(0, 2, C.slave_offset(slave_index(TileKind::Compute, {PortType::South, 0}))), on);
-    w32(reg_at(0, 2, C.master_offset(master_index(TileKind::Compute, {PortType::Core, 0}))), on | slave_index(TileKind::Compute, {PortType::South, 0}));
+    auto feed = [&](int col) {
+      connect(col, 1, {PortType::Dma, 0}, {PortType::North, 0});
+      connect(col, 2, {PortType::South, 0}, {PortType::Core, 0});
+    };
     // Core slave (the core's output port) -> South 0 -> memory tile North 0 -> DMA 0 (S2MM 0).
-    w32(reg_at(0, 2, C.slave_offset(slave_index(TileKind::Compute, {PortType::Core, 0}))), on);
-    if (su.route_out)
-      w32(reg_at(0, 2, C.master_offset(master_index(TileKind::Compute, {PortType::South, 0}))),
-          on | slave_index(TileKind::Compute, {PortType::Core, 0}));
-    w32(reg_at(0, 1, M.slave_offset(slave_index(TileKind::Mem, {PortType::North, 0}))), on);
-    w32(reg_at(0, 1, M.master_offset(master_index(TileKind::Mem, {PortType::Dma, 0}))), on | slave_index(TileKind::Mem, {PortType::North, 0}));
-    w32(reg_at(0, 2, C.core_control), 1);  // enable the core
-    w32(reg_at(0, 1, M.channel_queue(true, 0)), 0x80000000u | 1);   // S2MM 0: BD 1, token
-    w32(reg_at(0, 1, M.channel_queue(false, 0)), 0x80000000u | 0);  // MM2S 0: BD 0
-    NpuOp sync;
-    sync.kind = NpuOpKind::Sync, sync.column = 0, sync.row = 1, sync.direction = 0, sync.channel = 0;
-    s.ops.push_back(sync);
+    auto drain = [&](int col) {
+      if (su.route_out) connect(col, 2, {PortType::Core, 0}, {PortType::South, 0});
+      connect(col, 1, {PortType::North, 0}, {PortType::Dma, 0});
+    };
+    std::vector<int> sources, sinks, cores;
+    if (su.chain) {
+      sources = {0}, sinks = {1}, cores = {0, 1};
+      feed(0);
+      connect(0, 2, {PortType::Core, 0}, {PortType::East, 0});  // core (0,2) -> West 0 of (1,2) -> core (1,2)
+      connect(1, 2, {PortType::West, 0}, {PortType::Core, 0});
+      drain(1);
+    } else {
+      sources = sinks = cores = su.columns;
+      for (int col : su.columns) feed(col), drain(col);
+    }
+    for (int col : cores) core(col);
+    for (int col : sources) mem_bds(col);
+    for (int col : sinks)
+      if (std::find(sources.begin(), sources.end(), col) == sources.end()) mem_bds(col);
+    for (int col : cores) w32(reg_at(col, 2, C.core_control), 1);  // enable the core
+    for (int col : sinks) w32(reg_at(col, 1, M.channel_queue(true, 0)), 0x80000000u | 1);  // S2MM 0: BD 1, token
+    for (int col : sources) w32(reg_at(col, 1, M.channel_queue(false, 0)), 0x80000000u | 0);  // MM2S 0: BD 0
+    for (int col : sinks) {
+      NpuOp sync;
+      sync.kind = NpuOpKind::Sync, sync.column = col, sync.row = 1, sync.direction = 0, sync.channel = 0;
+      s.ops.push_back(sync);
+    }
     for (size_t i = 0; i < s.ops.size(); ++i) s.ops[i].word_index = i;
+    Result r;
     try {
       a.call(s, {});
     } catch (const SimError& e) {
-      *error = e.what();
-      return std::make_pair(std::vector<uint32_t>{}, nlohmann::json{});
+      r.error = e.what();
+      return r;
     }
-    const Bytes mem = a.data_memory(0, 1);
-    std::vector<uint32_t> out(n);
-    std::memcpy(out.data(), mem.data() + 4096, 4 * n);
-    return std::make_pair(out, a.report());
+    for (int col : sinks) {
+      const Bytes mem = a.data_memory(col, 1);
+      std::vector<uint32_t> out(n);
+      std::memcpy(out.data(), mem.data() + 4096, 4 * n);
+      r.out[col] = out;
+    }
+    r.report = a.report();
+    r.parallel_bundles = a.parallel_bundles();
+    return r;
   };
-  std::string error;
-  const auto [out, report] = run(Setup{}, &error);
-  REQUIRE(error.empty());
+  const Result one = run(Setup{});
+  REQUIRE(one.error.empty());
   for (uint32_t k = 0; k < n; ++k) {
     INFO("word " << k);
-    CHECK(out[k] == in[k] + 5);
+    CHECK(one.out.at(0)[k] == in[k] + 5);
   }
-  REQUIRE(report["cores"].size() == 1);
-  const auto& core = report["cores"][0];
+  REQUIRE(one.report["cores"].size() == 1);
+  const auto& core = one.report["cores"][0];
   CHECK(core["stream_words_in"] == n);
   CHECK(core["stream_words_out"] == n);
   CHECK(core["stream_waits"].get<uint64_t>() > 0);
   CHECK(core["stream_stall_cycles"].get<uint64_t>() > 0);
   CHECK(core["lock_stall_cycles"] == 0);
-  CHECK(core["state"].get<std::string>().rfind("done", 0) == 0);
   // One bundle fewer between the read and its use: the add sees the word before.
   Setup early;
   early.gap = 5;
-  const auto [old, report5] = run(early, &error);
-  REQUIRE(error.empty());
+  const Result old = run(early);
+  REQUIRE(old.error.empty());
   for (uint32_t k = 0; k < n; ++k) {
     INFO("word " << k);
-    CHECK(old[k] == (k ? in[k - 1] : 0u) + 5);
+    CHECK(old.out.at(0)[k] == (k ? in[k - 1] : 0u) + 5);
   }
-  // Two host threads: the same words and report.
-  Setup two;
-  two.threads = 2;
-  const auto [out2, report2] = run(two, &error);
-  REQUIRE(error.empty());
-  CHECK(out2 == out);
-  CHECK(report2 == report);
+  // Two pipelines side by side, and a chain of two cores in one row (isolated from each other but
+  // for the stream between them), on one and on two host threads, at three quanta.
+  std::vector<Setup> both;
+  for (const uint32_t q : {64u, 7u, 3u, 1u}) {
+    Setup pair;
+    pair.columns = {0, 1}, pair.quantum = q;
+    Setup chain;
+    chain.chain = true, chain.quantum = q;
+    both.push_back(pair), both.push_back(chain);
+  }
+  for (const Setup* su = both.data(); su != both.data() + both.size(); ++su) {
+    INFO((su->chain ? "chain" : "two pipelines") << ", quantum " << su->quantum);
+    Setup two = *su;
+    two.threads = 2;
+    const Result a = run(*su), b = run(two);
+    REQUIRE(a.error.empty());
+    REQUIRE(b.error.empty());
+    CHECK(b.out == a.out);
+    CHECK(b.report == a.report);
+    for (const auto& [col, out] : a.out)
+      for (uint32_t k = 0; k < n; ++k) {
+        INFO("column " << col << ", word " << k);
+        CHECK(out[k] == in[k] + (su->chain ? 10u : 5u));
+      }
+    if (!su->chain) CHECK(b.parallel_bundles > 0);  // the threads ran stretches beside each other
+  }
   // Broken streams stop with one line naming the core and its port.
   Setup nowhere;
   nowhere.route_out = false;
-  error.clear();
-  run(nowhere, &error);
-  CHECK(error.find("core (0,2)") != std::string::npos);
-  CHECK(error.find("writes its output stream port (mov ms, r), which is routed nowhere") != std::string::npos);
+  const std::string e1 = run(nowhere).error;
+  CHECK(e1.find("core (0,2)") != std::string::npos);
+  CHECK(e1.find("writes its output stream port (mov ms, r), which is routed nowhere") != std::string::npos);
   Setup starved;  // one word short: the core waits for it for ever
   starved.words_in = n - 1;
-  error.clear();
-  run(starved, &error);
-  INFO(error);
-  CHECK(error.find("core (0,2) waits for a word at its input stream port (from memory tile (0,1) MM2S 0)") != std::string::npos);
+  const std::string e2 = run(starved).error;
+  INFO(e2);
+  CHECK(e2.find("core (0,2) waits for a word at its input stream port (from memory tile (0,1) MM2S 0)") != std::string::npos);
 }
 
 namespace {

@@ -366,6 +366,21 @@ uint64_t compare_pick(const uint8_t* a, const uint8_t* b, int e, bool sign, bool
 void elem16_products_reference(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
   for (int i = 0; i < 32; ++i) p[i] = lane(xs, i, 2, sign_x) * lane(ys, i, 2, sign_y);
 }
+// mul_4x8_8x8 (clang aiev2_vmult.h: configuration (0,1,0), `a` as X): C = A B with A the 4 x 8
+// bytes X[0..31] row-major, B the 8 x 8 bytes Y[0..63] row-major, lane 8m + n = C[m][n]. The
+// layout is aie_api's (mmul_8_8.hpp, MIT): mmul<4,8,8> passes its row-major A grown to 64 (the
+// low half) and its row-major B; mmul<8,8,8> gets rows 4..7 by moving X's high 256 bits down
+// (T256_2x2_hi), mmul<4,16,8> splits A's rows into k 0..7 and 8..15 (interleave_unzip by 8) against
+// B's first and second 64 bytes, mmul<2,8,8> uses the first 16 bytes and lanes; UG1079: the
+// mmul operations "accept row-major format data". Every sum fits 32 bits (8 x 255 x 255).
+void matmul_4x8_8x8_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+  for (int m = 0; m < 4; ++m)
+    for (int n = 0; n < 8; ++n) {
+      int64_t sum = 0;
+      for (int k = 0; k < 8; ++k) sum += lane(xs, 8 * m + k, 1, sign_x) * lane(ys, 8 * k + n, 1, sign_y);
+      p[8 * m + n] = sum;
+    }
+}
 void conv_products_reference(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
   for (int i = 0; i < 32; ++i) {
     int64_t sum = 0;
@@ -1084,7 +1099,8 @@ void VectorUnit::run_late(Core& core, LateSlot& s, uint64_t cycle) {
 // select the product: (amode, bmode, cmode) = (0, 3, 1) mul_elem_32 16 x 16 bit, (0, 1, 4)
 // mul_conv_32x8 8 x 8 bit (the intrinsics of clang's aiev2_vmult.h that build each triple; UG1583
 // for the conv and element-wise formulas). mul_elem_32_2's placement of its two terms is only
-// derived (aie_api), and no shared binary uses it: refused with the others.
+// derived (aie_api), and no shared binary uses it: refused with the others. (0, 1, 0) is
+// mul_4x8_8x8, the int8 matrix multiply (matmul_4x8_8x8_products).
 void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   const uint32_t conf = core.regs_[static_cast<uint8_t>(u.imm)];
   const bool zero = conf & 1, sign_y = (conf >> 8) & 1, sign_x = (conf >> 9) & 1;
@@ -1093,30 +1109,42 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   char buf[400];
   const char* name = u.c == 0 ? "vmul" : u.c == 1 ? "vmac" : "vmsc";
   const bool elem16 = amode == 0 && bmode == 3 && cmode == 1, conv = amode == 0 && bmode == 1 && cmode == 4;
-  if (!(elem16 || conv) || acc_shift || acc1_neg || (conf >> 14)) {
+  const bool matmul = amode == 0 && bmode == 1 && cmode == 0;
+  if (!(elem16 || conv || matmul) || acc_shift || acc1_neg || (conf >> 14)) {
     std::snprintf(buf, sizeof buf,
-                  "%s with configuration 0x%X (amode %u, bmode %u, cmode %u%s): only the integer mul_elem_32 (0,3,1) and mul_conv_32x8 (0,1,4) "
-                  "without the shift, second-accumulator or complex bits are simulated",
+                  "%s with configuration 0x%X (amode %u, bmode %u, cmode %u%s): only the integer mul_elem_32 (0,3,1), mul_conv_32x8 (0,1,4) "
+                  "and mul_4x8_8x8 (0,1,0) without the shift, second-accumulator or complex bits are simulated",
                   name, conf, amode, bmode, cmode, acc_shift ? ", accShift" : "");
     core.fail(buf);
   }
   // X and Y are read at issue, without a bypass (II_VMAC bypasses [VEC, VEC, No, No]).
   const uint8_t* xs = x(u.a);
   const uint8_t* ys = x(u.b);
-  // The bytes each mode reads: X 0..38 and Y 0..7 for the convolution, everything otherwise.
-  refuse_unknown(core, conv ? (xu_[u.a] & unit_mask(0, 20)) | (xu_[u.b] & unit_mask(0, 4)) : xu_[u.a] | xu_[u.b], name);
+  // The bytes each mode reads: X 0..38 and Y 0..7 for the convolution, X 0..31 and all of Y for
+  // the matrix multiply, everything otherwise.
+  refuse_unknown(core,
+                 conv     ? (xu_[u.a] & unit_mask(0, 20)) | (xu_[u.b] & unit_mask(0, 4))
+                 : matmul ? (xu_[u.a] & unit_mask(0, 16)) | xu_[u.b]
+                          : xu_[u.a] | xu_[u.b],
+                 name);
   // vmac / vmsc with an accumulator input add it at cycle 3 (run_late): their products go straight
   // into the late read that carries them there.
   const bool accumulates = u.c != 0 && !zero;
   Late* l = accumulates ? &late(core, 3) : nullptr;
   if (l) l->kind = kVMulMac, l->d = u.d, l->a = u.width, l->flags = static_cast<uint8_t>(acc0_neg ? 2 : 0);
   const bool negate_products = (u.c == 2) != mul_neg;  // vmsc subtracts them; dynMulNeg inverts that (VecConf)
-  if (accumulates && (conv || sign_x || sign_y)) {
+  if (accumulates && (conv || matmul || sign_x || sign_y)) {
     // Every product here and its negation fit 32 bits (|p| < 2^31: a signed 16-bit operand's
-    // product magnitude is at most 2^15 (2^16 - 1) or 2^30; the convolution's 8 x 255 x 255), so
-    // the accumulate runs in 32-bit lanes (run_late, accumulate32).
+    // product magnitude is at most 2^15 (2^16 - 1) or 2^30; the convolution's and the matrix
+    // multiply's 8 x 255 x 255), so the accumulate runs in 32-bit lanes (run_late, accumulate32).
     uint32_t q[32];
-    products32(elem16, xs, ys, sign_x, sign_y, q);
+    if (matmul) {
+      int64_t p[32];
+      matmul_4x8_8x8_products(xs, ys, sign_x, sign_y, p);
+      for (int i = 0; i < 32; ++i) q[i] = static_cast<uint32_t>(p[i]);
+    } else {
+      products32(elem16, xs, ys, sign_x, sign_y, q);
+    }
     const uint32_t flip = negate_products ? ~0u : 0u;  // negate as (q ^ -1) + 1, modulo 2^32
     for (int i = 0; i < 32; ++i) l->lanes32[i] = static_cast<int32_t>((q[i] ^ flip) - flip);
     l->flags |= 8;
@@ -1124,7 +1152,8 @@ void VectorUnit::mul_mac(const MicroOp& u, Core& core) {
   }
   int64_t own[32];
   int64_t* const p = accumulates ? l->lanes : own;
-  if (elem16) elem16_products(xs, ys, sign_x, sign_y, p);
+  if (matmul) matmul_4x8_8x8_products(xs, ys, sign_x, sign_y, p);
+  else if (elem16) elem16_products(xs, ys, sign_x, sign_y, p);
   else conv_products(xs, ys, sign_x, sign_y, p);
   if (negate_products)
     for (int i = 0; i < 32; ++i) p[i] = -p[i];

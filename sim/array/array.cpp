@@ -303,6 +303,7 @@ void Array::start_core(Tile& t) {
   if (opt_.reference_core) t.compiled->no_plain_stretches();
   t.core = std::make_unique<Core>(*t.compiled);
   t.core->set_stream_ports(&t.ports);
+  if (opt_.core_id_known) t.core->set_core_id(static_cast<uint32_t>(t.row) | static_cast<uint32_t>(t.col) << 16);
   // The tile's data memory and locks, as configured, become the core's.
   std::memcpy(t.core->data(kDataMemBase, static_cast<uint32_t>(t.memory.size())), t.memory.data(), t.memory.size());
   for (int i = 0; i < static_cast<int>(t.locks.size()) && i < kLocks; ++i) t.core->set_lock(i, t.locks[i]);
@@ -1058,6 +1059,8 @@ void Array::resolve_routes() {
 std::string Array::waits() const {
   std::string s;
   auto add = [&](const std::string& x) { s += (s.empty() ? "" : "; ") + x; };
+  // The cores first, then the channels: a long line is cut for the terminal (cli/main.cpp), and
+  // what the cores wait on is most often where a hang starts.
   for (const auto& [k, t] : tiles_) {
     if (t->core && !t->core_done) {
       const Core::Wait& w = t->core->waiting();
@@ -1079,6 +1082,8 @@ std::string Array::waits() const {
             t->core->where());
       }
     }
+  }
+  for (const auto& [k, t] : tiles_) {
     for (const auto* v : {&t->s2mm, &t->mm2s})
       for (const auto& c : *v) {
         if (!c.busy()) continue;

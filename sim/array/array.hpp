@@ -55,6 +55,10 @@ struct ArrayOptions {
   bool time_cores = false;
   // The rules every core of the array applies (a mutation test's own; sim/core/core.hpp Rules).
   Rules rules;
+  // Each core's CORE_ID is row | column << 16 (UG1583 "Core ID"): set when the xclbin's partition
+  // can start at column 0 alone (make_array), where the design's columns are the physical ones
+  // whether or not the hardware register counts from the partition; otherwise a read stops the run.
+  bool core_id_known = false;
   // Step every busy DMA channel once per cycle (the reference model), never a run of cycles at
   // once. The fast path (false) reaches the same state, counters and memory; tests compare the two.
   bool reference_dma = false;

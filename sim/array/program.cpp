@@ -42,6 +42,9 @@ std::unique_ptr<Array> make_array(const ArrayProgram& prog, ArrayOptions opt) {
     auto it = prog.symbol_elfs.find({col, row});
     return it == prog.symbol_elfs.end() ? nullptr : &it->second;
   };
+  // A partition that can start at column 0 only covers the columns its CDO names from 0 on: the
+  // physical column of each tile is the design's (docs/aie2.md, CORE_ID).
+  opt.core_id_known = prog.image.partition_start_columns == std::vector<int>{0};
   auto a = std::make_unique<Array>(std::move(opt));
   try {
     a->configure(prog.image);

@@ -21,7 +21,7 @@ namespace {
   X(kAdd) X(kAdc) X(kSub) X(kSbc) X(kAnd) X(kOr) X(kXor) X(kAshl) X(kLshl) X(kEq) X(kNe) X(kLt) X(kLtu) X(kGe)         \
   X(kGeu) X(kMul) X(kSelEqz) X(kSelNez)                                                                                \
   X(kAbs) X(kClb) X(kClz) X(kEqz) X(kNez) X(kExtS8) X(kExtS16) X(kExtU8) X(kExtU16) X(kAddImm) X(kDivs)                \
-  X(kMov) X(kMovDelayed) X(kMovImm) X(kMovCntr) X(kAddNc)                                                              \
+  X(kMov) X(kMovDelayed) X(kMovImm) X(kMovCntr) X(kMovCoreId) X(kAddNc)                                                \
   X(kJump) X(kCall) X(kJumpInd) X(kCallInd) X(kRet) X(kJz) X(kJnz) X(kJnzd)                                            \
   X(kDone) X(kAcq) X(kRel) X(kAcqCond) X(kRelCond) X(kEvent) X(kStreamGet) X(kStreamPut)                                \
   X(kLdIdxImm) X(kLdIdxReg) X(kLdPostImm) X(kLdPostReg) X(kLd2D) X(kLd3D) X(kLdSp)                                     \
@@ -85,13 +85,14 @@ uint16_t mem_kind(AddrMode am, uint16_t idx_imm) {
 // One slot instruction as a micro-op; false (with `why`) when the simulator cannot run it.
 bool lower(const SlotInst& s, MicroOp* u, std::string* why, const SimRules& rules) {
   const Encoding& e = *s.enc;
+  // `mov r, CORE_ID` reads the tile's position (kMovCoreId, Core::set_core_id); CORE_ID as any other
+  // operand (llvm-aie decodes it as a destination too) is refused.
+  const bool reads_core_id = e.sem == Sem::Mov && s.ops.size() == 2 && s.ops[1].kind == OperandKind::mMvSclSrc &&
+                             s.ops[1].value == reg::CORE_ID && s.ops[0].value != reg::CORE_ID;
   for (const Operand& o : s.ops)
-    if (o.kind != OperandKind::Simm && o.kind != OperandKind::Uimm && o.value == reg::CORE_ID &&
+    if (!reads_core_id && o.kind != OperandKind::Simm && o.kind != OperandKind::Uimm && o.value == reg::CORE_ID &&
         (o.kind == OperandKind::mMvSclDst || o.kind == OperandKind::mMvSclSrc)) {
-      // UG1583 "Core ID": the row in bits 0-4, the column in bits 16-22; the column is the
-      // partition's physical one, which the driver picks as it loads the xclbin: no file fixes it.
-      *why = std::string("'") + format_slot(s) + "' uses CORE_ID, whose column bits (16-22) are the physical column the driver places "
-             "the partition at; the simulator does not model it";
+      *why = std::string("'") + format_slot(s) + "' writes CORE_ID, a read-only register";
       return false;
     }
   for (const Operand& o : s.ops)
@@ -128,7 +129,10 @@ bool lower(const SlotInst& s, MicroOp* u, std::string* why, const SimRules& rule
     case Sem::ExtU16: u->kind = kExtU16; break;
     case Sem::AddImm: u->kind = kAddImm, u->d = r(0), u->a = r(1), u->imm = imm(2); return true;
     case Sem::Divs: u->kind = kDivs, u->d = r(0), u->a = r(1), u->b = r(2); return true;
-    case Sem::Mov: u->kind = kMov, u->d = r(0), u->a = r(1); return true;
+    case Sem::Mov:
+      if (reads_core_id) u->kind = kMovCoreId, u->d = r(0);
+      else u->kind = kMov, u->d = r(0), u->a = r(1);
+      return true;
     case Sem::MovDelayed: u->kind = kMovDelayed, u->d = r(0), u->a = r(1), u->width = e.width; return true;
     case Sem::MovImm: u->kind = kMovImm, u->d = r(0), u->imm = imm(1); return true;
     case Sem::MovCntr: u->kind = kMovCntr, u->d = static_cast<uint8_t>(16 + 2 * s.ops[0].value); return true;
@@ -233,7 +237,7 @@ void latency1_targets(const MicroOp& u, uint8_t t[3]) {
     case kMovCntr: t[0] = u.d, t[1] = static_cast<uint8_t>(u.d + 1); break;
     case kAnd: case kOr: case kXor: case kLshl: case kAshl: case kEq: case kNe: case kLt: case kLtu: case kGe: case kGeu:
     case kSelEqz: case kSelNez: case kClz: case kClb: case kEqz: case kNez: case kExtS8: case kExtS16: case kExtU8: case kExtU16:
-    case kMov: case kMovImm: case kAddNc: case kJnzd:
+    case kMov: case kMovImm: case kMovCoreId: case kAddNc: case kJnzd:
       t[0] = u.d;
       break;
     case kLdPostImm: case kLdPostReg: case kLd2D: case kLd3D: case kStPostImm: case kStPostReg: case kSt2D: case kSt3D:
@@ -889,6 +893,14 @@ __attribute__((always_inline)) inline void Core::exec_op(const ProgramBundle& b,
     case kMov: write1(bits, kDirectD, u.d, x); break;
     case kMovDelayed: write_later(u.d, x, u.width + 1); break;  // II_MOVdK: def cycle K+1
     case kMovImm: write1(bits, kDirectD, u.d, static_cast<uint32_t>(u.imm)); break;
+    case kMovCoreId:
+      // UG1583 "Core ID": row in bits 0-4, column in bits 16-22. The column is fixed only where the
+      // array knows it (ArrayOptions::core_id_known).
+      if (!core_id_known_)
+        fail("mov r, CORE_ID: its column bits (16-22) are the physical column of the tile, which depends on where the driver "
+             "places the partition; fixed only for an xclbin whose partition can start at column 0 alone (run with --xclbin and --insts)");
+      write1(bits, kDirectD, u.d, core_id_);
+      break;
     case kMovCntr:
       write1(bits, kDirectD, u.d, static_cast<uint32_t>(cycle_));
       write1(bits, kDirectSecond, static_cast<uint8_t>(u.d + 1), static_cast<uint32_t>(cycle_ >> 32));

@@ -255,6 +255,8 @@ class Core {
   void set_neighbour(int side, Neighbour n) { neighbours_[static_cast<size_t>(side)] = n; }
   // The stream ports (nullptr, as in the single-core simulator: a stream access stops the run).
   void set_stream_ports(CoreStreamPorts* p) { streams_ = p; }
+  // What `mov r, CORE_ID` reads (UG1583: row in bits 0-4, column in 16-22); unset, a read stops the run.
+  void set_core_id(uint32_t id) { core_id_ = id, core_id_known_ = true; }
   // Whether the access the core is blocked on (waiting().port) could go ahead now.
   bool stream_ready() const;
   uint8_t* memory_data() { return mem_.data(); }
@@ -375,6 +377,8 @@ class Core {
   std::array<int, kLocks> locks_{};
   std::array<Neighbour, 3> neighbours_{};
   CoreStreamPorts* streams_ = nullptr;
+  uint32_t core_id_ = 0;
+  bool core_id_known_ = false;
   uint32_t pc_ = 0;
   uint64_t cycle_ = 0;
   int branch_countdown_ = 0;

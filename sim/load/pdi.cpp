@@ -237,7 +237,7 @@ DeviceImage parse_pdi(const uint8_t* data, size_t size, const std::string& name)
   return img;
 }
 
-std::vector<uint8_t> pdi_of_xclbin(const uint8_t* data, size_t size, const std::string& name) {
+std::vector<uint8_t> pdi_of_xclbin(const uint8_t* data, size_t size, const std::string& name, std::vector<int>* start_columns) {
   const Bytes b{data, size, name};
   b.need(0, 0x1C8, "the axlf header");
   if (std::memcmp(data, "xclbin2", 8) != 0) b.fail("not an xclbin (no \"xclbin2\" magic)");
@@ -278,6 +278,8 @@ std::vector<uint8_t> pdi_of_xclbin(const uint8_t* data, size_t size, const std::
     if (starts == 0 && width >= 5)
       b.fail("its AIE_PARTITION is " + std::to_string(width) + " columns wide with no start column (as mlir-aie writes for npu2's 5-7 "
              "column targets): not an npu1 xclbin");
+    if (start_columns)
+      for (uint32_t k = 0; k < starts; ++k) start_columns->push_back(s.u16(starts_off + 2 * k));
     const uint32_t pdis = s.u32(0x78), pdis_off = s.u32(0x7C);
     if (pdis == 0) b.fail("its AIE_PARTITION holds no PDI");
     s.need(pdis_off, 96, "the first aie_pdi");
@@ -292,8 +294,10 @@ DeviceImage read_device_image(const std::string& path) {
   const std::vector<uint8_t> bytes = read_file_bytes(path, 3, kMaxXclbinFileBytes, "an xclbin or a PDI");
   DeviceImage img;
   if (bytes.size() >= 8 && std::memcmp(bytes.data(), "xclbin2", 8) == 0) {
-    const std::vector<uint8_t> pdi = pdi_of_xclbin(bytes.data(), bytes.size(), path);
+    std::vector<int> starts;
+    const std::vector<uint8_t> pdi = pdi_of_xclbin(bytes.data(), bytes.size(), path, &starts);
     img = parse_pdi(pdi.data(), pdi.size(), path + " (its PDI)");
+    img.partition_start_columns = std::move(starts);
   } else {
     img = parse_pdi(bytes.data(), bytes.size(), path);
   }

@@ -36,6 +36,9 @@ struct DeviceImage {
   std::string pdi_sha256;
   std::vector<CdoCommand> commands;
   std::map<std::pair<int, int>, TileImage> tiles;  // (col, row) of every compute tile written
+  // From an xclbin's AIE_PARTITION: the columns the partition may start at (empty for a bare PDI,
+  // which says nothing of where it will run).
+  std::vector<int> partition_start_columns;
   const TileImage* tile(int col, int row) const;
 };
 
@@ -45,7 +48,8 @@ struct DeviceImage {
 DeviceImage parse_pdi(const uint8_t* data, size_t size, const std::string& name);
 // The PDI inside an xclbin ("xclbin2" axlf container): the first aie_pdi of its AIE_PARTITION
 // section (kind 32), as XRT's xclbin.h lays it out.
-std::vector<uint8_t> pdi_of_xclbin(const uint8_t* data, size_t size, const std::string& name);
+// `start_columns`, when given, receives the partition's start columns.
+std::vector<uint8_t> pdi_of_xclbin(const uint8_t* data, size_t size, const std::string& name, std::vector<int>* start_columns = nullptr);
 // Reads `path` as an xclbin when it starts with "xclbin2", else as a PDI.
 DeviceImage read_device_image(const std::string& path);
 

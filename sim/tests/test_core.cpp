@@ -407,12 +407,37 @@ TEST_CASE("core: faults stop with one line naming PC, bundle and function") {
       CHECK(std::string(e.what()).find("reads a stream status register, which the simulator does not model") != std::string::npos);
     }
   }
+  SECTION("a read of CORE_ID where no array fixes the tile's column") {
+    // mov r1, CORE_ID: mMvSclSrc codes CORE_ID as its register encoding alone (getmMvSclSrcOpValue's switch),
+    // 0b0110111 (the low bits 111 of the special registers, as kMvSp; the RyzenAI GEMM's 'mov r24, CORE_ID').
+    try {
+      Run run(program({i32_mv(mv_mov(r_dst(1), 0b0110111u)), done()}));
+      FAIL("no fault");
+    } catch (const SimError& e) {
+      CHECK(std::string(e.what()).find("mov r, CORE_ID: its column bits (16-22) are the physical column of the tile") != std::string::npos);
+    }
+  }
   SECTION("an acquire nobody will release stalls the core") {
     // acq #48, r1 with r1 = -1: lock 0 starts at 0.
     const uint64_t acq = cat({{48, 6}, {0, 1}, {0, 1}, {0b01, 2}, {1, 5}, {0b00100, 5}});
     Run run(program({movxm(r_dst(1), 0xFFFFFFFFu), i32_alu(acq), done()}));
     CHECK(run.stop == Stop::Blocked);
     CHECK(run.core->pc() == 6);
+  }
+}
+
+// CORE_ID (UG1583 "Core ID"): the row in bits 0-4, the column in bits 16-22, as the whole array sets
+// it (Core::set_core_id); `mov r, CORE_ID` lands in the next bundle, as a move does.
+TEST_CASE("core: mov r, CORE_ID reads the row in bits 0-4 and the column in bits 16-22, set by the array") {
+  const Elf elf = Elf::from_text("core_id.elf", program({i32_mv(mv_mov(r_dst(1), 0b0110111u)), i32_mv(mv_mov(r_dst(2), scl_r(1))), done()}));
+  CompiledProgram prog(elf);
+  for (const auto& [col, row] : std::vector<std::pair<uint32_t, uint32_t>>{{0, 2}, {3, 5}, {4, 4}}) {
+    Core core(prog);
+    core.load_elf_images();
+    core.set_core_id(row | col << 16);
+    CHECK(core.run(100) == Stop::Done);
+    CHECK(core.reg(static_cast<uint8_t>(reg::R0 + 1)) == (row | col << 16));
+    CHECK(core.reg(static_cast<uint8_t>(reg::R0 + 2)) == (row | col << 16));  // read by the next bundle
   }
 }
 

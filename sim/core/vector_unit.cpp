@@ -946,6 +946,14 @@ bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
       return true;
     }
   }
+  if (name == "VMOV_LO" || name == "VMOV_HI" || name == "VMOV_mv_scd" || name == "VMOV_mv_mcd") {
+    // The cascade (AM020: 512 bits between neighbouring cores, a two-deep FIFO each way): how
+    // vmov.lo/.hi cm, SCD place 512 bits in a 1024-bit register (llvm-aie's scd_expand_lo/hi), what
+    // crSCDEn/crMCDEn = 0 does and their reset values are not public.
+    *why = std::string("'") + format_slot(s) + "' (" + name + ") is a cascade move, not simulated: how vmov.lo/.hi cm, SCD place the 512 "
+           "cascade bits in a 1024-bit accumulator and what crSCDEn/crMCDEn do are not public (docs/aie2-array.md)";
+    return false;
+  }
   *why = std::string("'") + format_slot(s) + "' (" + name + ") is decoded but not simulated: " +
          (is_vector_instruction(s) ? "the vector unit runs vmov (x/bm), vinsert, vextract.s, vconv.bf16.fp32, vbcst, vextbcst, 256-bit vlda/vldb/vst, "
                                      "vlt/vge, vmin_ge/vmax_lt, vsel, veqz, vadd/vsub, vband/vbor, vunpack, vpush.lo, vshuffle, vshift, "

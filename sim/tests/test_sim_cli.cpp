@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstring>
 #include <fstream>
+#include <random>
 
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
@@ -639,4 +640,61 @@ TEST_CASE("sim command: RyzenAI's GEMM overlay's 16 cores read CORE_ID and take 
   CHECK(r.out.empty());
 }
 
+
+// The same overlay with its parameter block: the superkernel sequence RyzenAI's host appends to the
+// activations (qlinear_2's run_aie calls init_gemm_instr_ddr at byte M x K of argument 4). Its
+// format, written here from RyzenAI-SW's super_instr.h (GemmSeq: total size, an unused word, outer
+// repeat and repeat size, three GemmInstr, two words of padding) and ml_params.h (MLKernelParams,
+// its defaults and update_params): 200 bytes, the 50-word packet shim (1,0) MM2S 0 sends the cores.
+// With it, all 16 cores run their int8 matrix multiplies (vmul/vmac mul_4x8_8x8) for thousands of
+// cycles until the first cascade read, which the simulator refuses, naming it (the cascade's
+// placement of 512 bits in a 1024-bit accumulator is not public).
+TEST_CASE("sim command: RyzenAI's GEMM overlay with its parameter block runs its 16 cores' int8 matrix multiplies until the first cascade read, refused naming it") {
+  const std::string ryzen = shared_dir() + "/npu1/ryzenai-sw-2a3c4afe";
+  const int M = 16, K = 2048, N = 2048, Msubv = 64, Ksubv = 128, Nsubv = 64, Mgran = 8, Kgran = 8, Ngran = 16, rows = 4, cols = 4;
+  std::string params;
+  auto put = [&](uint64_t v, int bytes) {
+    for (int k = 0; k < bytes; ++k) params.push_back(static_cast<char>(v >> (8 * k)));
+  };
+  // MLKernelParams after update_params(Msubv, Ksubv, Nsubv, Mgran, Kgran, Ngran), ctrl 773 with out_64 (bit 10).
+  auto kernel_params = [&] {
+    const int y_g = Msubv / Mgran, n_g = Ksubv / Kgran, x_g = Nsubv / Ngran;
+    put(0, 1), put(0, 1), put(0, 1), put(0, 1);           // Kx_g Ky_g Ci_g S_g
+    put(n_g, 1), put(x_g, 1), put(y_g, 1), put(0, 1);     // N_g X_g Y_g Co_g
+    put(n_g, 2), put(y_g * x_g, 2);                        // inner_g outer_g
+    put(12, 1), put(12, 1), put(0, 1), put(0, 1);         // shift_tdm shift_res shift_norm shift_bias
+    put(Ksubv * 8, 2), put(8, 2), put(0, 2), put(Msubv * 8, 2), put(Mgran, 2), put(Msubv * 8, 2), put(Mgran, 2), put(0, 2);
+    put(0, 4);                                             // param_value
+    put(773 | 1 << 10, 4);                                 // ctrl
+  };
+  const int outer = ((M + Msubv - 1) / Msubv) * (N / (cols * Nsubv)), inner = K / (rows * Ksubv) - 2;
+  const int instr_words = 15, total = 50 - 2;
+  put(total, 4), put(0, 4), put(outer, 2), put(total, 2);
+  const uint32_t opcodes[3] = {0x02010d01, 0x02010c01, 0x02010e01};
+  for (int i = 0; i < 3; ++i) {
+    put(instr_words + (i == 2 ? 2 : 0), 2), put(i == 1 ? inner : 1, 2);
+    put(0x003c000f, 4), put(128, 4), put(4 * (instr_words - 3) + (i == 2 ? 8 : 0), 4), put(opcodes[i], 4);
+    kernel_params();
+  }
+  put(0, 8);
+  REQUIRE(params.size() == 200);
+  TempDir t;
+  std::mt19937 rng(5);
+  std::string a(M * K, '\0'), w(4194304, '\0');
+  for (auto& c : a) c = static_cast<char>(rng());
+  for (auto& c : w) c = static_cast<char>(rng());
+  write_bytes(t.file("a.bin"), a + params);
+  write_bytes(t.file("w.bin"), w);
+  const CliResult r = run_cli({"sim", "--xclbin", ryzen + "/xclbin/gemm_4x4_a8w8acc32.xclbin", "--insts", ryzen + "/txn/a8w8acc32_16_2048_2048.bin",
+                               "--arg", "3=131072", "--arg", "4=" + t.file("a.bin"), "--arg", "5=" + t.file("w.bin")});
+  CHECK(r.exit_code == 2);
+  REQUIRE(r.err_lines().size() == 1);
+  const std::string e = r.err_lines()[0];
+  INFO(e);
+  CHECK(e.find("'vmov.lo cm8, SCD' (VMOV_LO) is a cascade move, not simulated") != std::string::npos);
+  const size_t at = e.find(", cycle ");
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoull(e.substr(at + 8)) > 10000);  // thousands of cycles of matrix multiplies first
+  // Without the block (zeros), the cores never get that far (the test above).
+}
 }}  // namespace ATTNCHECK_TEST_FILE_NS, namespace

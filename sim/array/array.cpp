@@ -935,7 +935,7 @@ void Array::follow_master(Tile& t, int m, StreamRoute* route, const std::string&
                        "'s input stream port: merging streams (packet arbitration) is not modelled");
       p.in_route = route;
       route->core_fifos.push_back(&p.in);
-      route->core_names += (route->to_core ? ", " : "") + p.name;
+      route->core_names.push_back(p.name);
       route->to_core = true;
       break;
     }
@@ -1043,8 +1043,7 @@ void Array::resolve_routes() {
   for (Tile* t : compute) {
     routes_.push_back(std::make_unique<StreamRoute>());
     StreamRoute* r = routes_.back().get();
-    r->source = t->ports.name;
-    r->from_core = true;
+    r->source = t->ports.name;  // no DMA channel pushes: the core's `mov ms` does (CorePorts::put)
     t->ports.out_route = r;
     const int slave = slave_index(t->kind, StreamPort{PortType::Core, 0});
     if (slave >= 0) trace_route(*t, slave, r->source, r->hops, 0);
@@ -1786,9 +1785,10 @@ nlohmann::json Array::report() const {
                            {"lock_wait_cycles", c.lock_wait_cycles}, {"stream_wait_cycles", c.stream_wait_cycles}});
   nlohmann::json routes = nlohmann::json::array();
   for (const auto& r : routes_)
-    if (!r->sinks.empty()) {
+    if (!r->sinks.empty() || r->to_core) {
       nlohmann::json sinks = nlohmann::json::array();
       for (const auto* s : r->sinks) sinks.push_back(s->name());
+      for (const auto& c : r->core_names) sinks.push_back(c + " input stream port");
       routes.push_back({{"source", r->source}, {"sinks", sinks}, {"words", r->words}});
     }
   return {{"cycles", now_}, {"cores", cores}, {"channels", chans}, {"routes", routes},

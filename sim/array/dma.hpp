@@ -178,10 +178,8 @@ struct StreamRoute {
   // Cores' input stream ports it reaches (the switch's Core master): each core's words in flight
   // (Array::CorePorts::in); to_core when there is one.
   std::vector<WordFifo*> core_fifos;
+  std::vector<std::string> core_names;  // "core (0,2)", by core_fifos, for the report
   bool to_core = false;
-  std::string core_names;  // "core (0,2)", for reports and errors
-  // A core's output stream port (the switch's Core slave) is the source: no DMA channel pushes.
-  bool from_core = false;
   uint64_t words = 0;
   bool can_push(size_t capacity) const {
     for (const auto& f : fifo)

@@ -645,7 +645,8 @@ TEST_CASE("array: packet switching routes each packet by its id through the slav
 // bundles between the read and the add the add sees the word, with five the one before. Both ports
 // block: the cores start before the DMA has moved a word, and a stream holds only a few words, so
 // the cores wait on both. On 2 host threads two pipelines side by side run in isolated stretches
-// that stop before each stream bundle, and every run equals the one-thread run.
+// that stop before each stream bundle, and every run equals the one-thread run. The same pipelines
+// carry each core's CORE_ID (row | column << 16) out when the array knows the column.
 TEST_CASE("array: a core takes words from its input stream port and gives words to its output port, each access waiting for a word or for room") {
   using namespace enc;
   const TileLayout& M = layout(TileKind::Mem);
@@ -662,16 +663,18 @@ TEST_CASE("array: a core takes words from its input stream port and gives words 
     uint32_t words_in = 0;           // the memory tile sends this many words (0: all)
     int threads = 1;
     uint32_t quantum = 64;
+    int core_id = -1;  // 0/1: the core adds its CORE_ID instead of 5, with ArrayOptions::core_id_known off/on
   };
-  auto program = [&](int gap) {
+  auto program = [&](int gap, bool add_core_id) {
     Bytes text;
     auto add = [&](const Bytes& b) { text.insert(text.end(), b.begin(), b.end()); };
     add(i48_lng(lng_movxm(scl_r(2), n)));  // r2 counts the words
     add(i48_lng(lng_movxm(scl_r(1), 0)));
+    if (add_core_id) add(i32_mv(mv_mov(4u << 2, 0b0110111u)));  // mov r4, CORE_ID (mMvSclSrc's code for it)
     const uint32_t loop = static_cast<uint32_t>(text.size());
     add(i32_lda(lda_mov_from_ss(1)));
     for (int k = 0; k < gap; ++k) add(i16_nop());
-    add(i32_alu(alu_add_ri(3, 1, 5)));
+    add(i32_alu(add_core_id ? alu_rr(kAdd, 3, 1, 4) : alu_add_ri(3, 1, 5)));
     add(i32_st(st_mov_to_ms(scl_r(3))));
     add(i32_alu(alu_add_ri(2, 2, -1)));
     add(i48_lng(lng_jnz(2, loop)));
@@ -691,6 +694,7 @@ TEST_CASE("array: a core takes words from its input stream port and gives words 
     o.threads = su.threads;
     o.quantum = su.quantum;
     o.max_cycles = 200000;
+    o.core_id_known = su.core_id == 1;
     Array a(o);
     InstructionStream s;
     s.path = "streams.insts";
@@ -708,7 +712,7 @@ TEST_CASE("array: a core takes words from its input stream port and gives words 
       w32(reg_at(col, row, L.master_offset(master_index(k, to))), on | static_cast<uint32_t>(slave_index(k, from)));
     };
     auto core = [&](int col) {
-      const Bytes text = program(su.gap);
+      const Bytes text = program(su.gap, su.core_id >= 0);
       for (size_t k = 0; k < text.size(); k += 4) {
         uint32_t w;
         std::memcpy(&w, text.data() + k, 4);
@@ -825,6 +829,19 @@ TEST_CASE("array: a core takes words from its input stream port and gives words 
       }
     if (!su->chain) CHECK(b.parallel_bundles > 0);  // the threads ran stretches beside each other
   }
+  // CORE_ID through the same pipelines: row | column << 16 where the array knows the column
+  // (make_array's partition rule), a stop naming it where it does not.
+  Setup ids;
+  ids.columns = {0, 1}, ids.core_id = 1;
+  const Result with_ids = run(ids);
+  REQUIRE(with_ids.error.empty());
+  for (const auto& [col, out] : with_ids.out)
+    for (uint32_t k = 0; k < n; ++k) {
+      INFO("column " << col << ", word " << k);
+      CHECK(out[k] == in[k] + (2u | static_cast<uint32_t>(col) << 16));
+    }
+  ids.core_id = 0;
+  CHECK(run(ids).error.find("mov r, CORE_ID: its column bits (16-22) are the physical column of the tile") != std::string::npos);
   // Broken streams stop with one line naming the core and its port.
   Setup nowhere;
   nowhere.route_out = false;

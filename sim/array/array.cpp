@@ -82,7 +82,7 @@ struct Array::CorePorts final : CoreStreamPorts {
   bool can_put() const override { return !out_route || out_route->can_push(capacity); }
   void put(uint32_t w) override {
     StreamRoute* r = out_route;
-    if (!r || (r->sinks.empty() && !r->to_core))
+    if (!r || (r->sinks.empty() && !r->to_core()))
       throw SimError(name + " writes its output stream port (mov ms, r), which is routed nowhere" +
                      (r && !r->hops.empty() ? " (it ends after " + r->hops.back() + ")" : ""));
     if (r->packet_slave >= 0)
@@ -110,6 +110,8 @@ struct Array::Tile {
   CorePorts ports;  // compute tiles: the core's stream ports, connected when the core starts
   std::string program_name;
   uint64_t core_time = 0, lock_stall = 0, stream_stall = 0;  // cycles blocked on an acquire / a stream port
+  // The counter of what the core is blocked on now (Core::waiting).
+  uint64_t& stall() { return core->waiting().port != Core::Wait::Port::None ? stream_stall : lock_stall; }
   bool core_done = false;
   std::string core_state = "not enabled";
   // The write watch: the buffers the tile's S2MM BDs fill, and what the core did to each fill.
@@ -566,7 +568,7 @@ bool Array::step_channel(DmaChannel& ch, Tile& t) {
         if (r && !ch.packet_route && r->packet_slave >= 0)
           throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " sends words without a packet header into a packet-switched " +
                          "slave (tile " + tile_name(r->packet_col, r->packet_row) + ")");
-        if (!r || (r->sinks.empty() && !r->to_core))
+        if (!r || (r->sinks.empty() && !r->to_core()))
           throw SimError(ch.name() + ": BD " + std::to_string(ch.bd) + " sends words into a stream that is routed nowhere" +
                          (r && !r->hops.empty() ? " (it ends after " + r->hops.back() + ")" : ""));
         if (ch.header_pending) {
@@ -690,7 +692,7 @@ uint64_t Array::dma_batch(const std::vector<std::pair<DmaChannel*, Tile*>>& busy
           moves = !r->fifo[ch->sink_index].empty();
           if (moves != route_pushes(*r)) return 0;
         } else {
-          if (!r || r->sinks.empty() || r->to_core) return 0;  // the step reports it
+          if (!r || r->sinks.empty() || r->to_core()) return 0;  // the step reports it
           moves = route_pushes(*r);
           for (size_t i = 0; i < r->fifo.size(); ++i)
             if (sink_pops(*r, i) != moves) return 0;
@@ -936,7 +938,6 @@ void Array::follow_master(Tile& t, int m, StreamRoute* route, const std::string&
       p.in_route = route;
       route->core_fifos.push_back(&p.in);
       route->core_names.push_back(p.name);
-      route->to_core = true;
       break;
     }
     case PortType::South:
@@ -1330,7 +1331,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
       } else if (stop == Stop::Blocked) {
         if (opt_.timeline)
           opt_.timeline->core_blocked(t->col, t->row, t->core_time, target, t->core->pc(), t->core->waiting().id);
-        (t->core->waiting().port != Core::Wait::Port::None ? t->stream_stall : t->lock_stall) += target - t->core_time;
+        t->stall() += target - t->core_time;
         t->core_time = target;
       }
     }
@@ -1465,7 +1466,7 @@ bool Array::run_free_quanta(const std::vector<Tile*>& ordered, const std::vector
       if (t->core->run(opt_.quantum) != Stop::Blocked || t->core->stats().bundles != before)
         throw SimError("internal: core " + tile_name(t->col, t->row) + " left its acquire between free quanta (cycle " +
                        std::to_string(now_ + static_cast<uint64_t>(q) * opt_.quantum) + ")");
-      (t->core->waiting().port != Core::Wait::Port::None ? t->stream_stall : t->lock_stall) += opt_.quantum;
+      t->stall() += opt_.quantum;
       t->core_time += opt_.quantum;
     }
   if (last > 0) {
@@ -1785,7 +1786,7 @@ nlohmann::json Array::report() const {
                            {"lock_wait_cycles", c.lock_wait_cycles}, {"stream_wait_cycles", c.stream_wait_cycles}});
   nlohmann::json routes = nlohmann::json::array();
   for (const auto& r : routes_)
-    if (!r->sinks.empty() || r->to_core) {
+    if (!r->sinks.empty() || r->to_core()) {
       nlohmann::json sinks = nlohmann::json::array();
       for (const auto* s : r->sinks) sinks.push_back(s->name());
       for (const auto& c : r->core_names) sinks.push_back(c + " input stream port");

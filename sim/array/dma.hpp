@@ -176,10 +176,10 @@ struct StreamRoute {
   std::map<int, StreamRoute*> branches;  // by packet id
   bool branch = false;                   // this route is a packet's payload after its header was dropped
   // Cores' input stream ports it reaches (the switch's Core master): each core's words in flight
-  // (Array::CorePorts::in); to_core when there is one.
+  // (Array::CorePorts::in).
   std::vector<WordFifo*> core_fifos;
   std::vector<std::string> core_names;  // "core (0,2)", by core_fifos, for the report
-  bool to_core = false;
+  bool to_core() const { return !core_fifos.empty(); }
   uint64_t words = 0;
   bool can_push(size_t capacity) const {
     for (const auto& f : fifo)

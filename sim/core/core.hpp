@@ -295,9 +295,8 @@ class Core {
   uint32_t reg(uint8_t r) const { return regs_[r]; }
   std::string where() const { return prog_->where(pc_); }
   uint64_t cycle() const { return cycle_; }
-  // The acquire the core stopped on at its last Stop::Blocked: lock id, value, greater-equal.
-  // The acquire the core is blocked on since its last run() or run_isolated() stopped (Stop::Blocked);
-  // id -1 when it is not blocked.
+  // The acquire or stream-port access the core is blocked on since its last run() or run_isolated()
+  // stopped (Stop::Blocked); id -1 and port None when it is not blocked.
   struct Wait {
     int lock = -1, value = 0;  // lock: the tile's own lock index 0..15, or -1 for a neighbour's lock
     bool ge = false;

@@ -373,7 +373,7 @@ void elem16_products_reference(const uint8_t* xs, const uint8_t* ys, bool sign_x
 // (T256_2x2_hi), mmul<4,16,8> splits A's rows into k 0..7 and 8..15 (interleave_unzip by 8) against
 // B's first and second 64 bytes, mmul<2,8,8> uses the first 16 bytes and lanes; UG1079: the
 // mmul operations "accept row-major format data". Every sum fits 32 bits (8 x 255 x 255).
-void matmul_4x8_8x8_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
+static void matmul_4x8_8x8_products(const uint8_t* xs, const uint8_t* ys, bool sign_x, bool sign_y, int64_t* p) {
   for (int m = 0; m < 4; ++m)
     for (int n = 0; n < 8; ++n) {
       int64_t sum = 0;

@@ -213,7 +213,6 @@ void elem16_products(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_
 void conv_products(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_y, int64_t* out);
 void elem16_products_reference(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_y, int64_t* out);
 void conv_products_reference(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_y, int64_t* out);
-void matmul_4x8_8x8_products(const uint8_t* x, const uint8_t* y, bool sign_x, bool sign_y, int64_t* out);
 
 // Lane-wise helpers of the element-wise families over 512 bits of e-byte lanes (64 / e of them),
 // read signed or unsigned (64-bit lanes always signed). select_lanes: out lane i = mask bit i ?

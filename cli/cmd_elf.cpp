@@ -1,4 +1,6 @@
-// `attncheck elf disasm|inspect`: read a compiled AIE2 core ELF, list every bundle, and measure its stack from the binary.
+// `attncheck elf disasm|inspect`: read a compiled AIE2 core ELF (or one core of an xclbin or PDI), list every bundle, and measure its stack from the binary.
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -17,19 +19,46 @@ namespace attncheck {
 
 namespace {
 
-// `elf` reads core ELFs. Handed an xclbin or a PDI it says so in one line: after the loader's own
-// checks, which refuse one made for another device (docs/aie2-array.md, "Which device").
-void refuse_device_image(const std::string& path) {
+// "xclbin" or "PDI" when the file opens as one (an xclbin with "xclbin2"; a PDI with bootgen's SMAP
+// bus-width pattern, bytes DD 00 00 00 44 33 22 11), else "".
+std::string device_image_kind(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   char head[8] = {};
   f.read(head, sizeof head);
-  const bool xclbin = f.gcount() == 8 && std::memcmp(head, "xclbin2", 8) == 0;
-  // A PDI opens with bootgen's SMAP bus-width pattern: bytes DD 00 00 00 44 33 22 11.
-  const bool pdi = f.gcount() == 8 && std::memcmp(head, "\xDD\x00\x00\x00\x44\x33\x22\x11", 8) == 0;
-  if (!xclbin && !pdi) return;
+  if (f.gcount() != 8) return "";
+  if (std::memcmp(head, "xclbin2", 8) == 0) return "xclbin";
+  if (std::memcmp(head, "\xDD\x00\x00\x00\x44\x33\x22\x11", 8) == 0) return "PDI";
+  return "";
+}
+
+// `elf inspect` reads core ELFs. Handed an xclbin or a PDI it says so in one line: after the loader's
+// own checks, which refuse one made for another device (docs/aie2-array.md, "Which device").
+void refuse_device_image(const std::string& path) {
+  const std::string kind = device_image_kind(path);
+  if (kind.empty()) return;
   (void)aie2::read_device_image(path);  // another device's, or a malformed one: its own one-line error
-  throw InputError(path + ": " + (xclbin ? "an npu1 xclbin" : "an npu1 PDI") +
-                   ", not a core ELF: `elf` reads main_core_C_R.elf; run the design with `attncheck sim --xclbin F --insts F`");
+  throw InputError(path + ": an npu1 " + kind +
+                   ", not a core ELF: `elf inspect` reads main_core_C_R.elf; run the design with `attncheck sim --xclbin F --insts F`");
+}
+
+// "C,R" -> (column, row); anything else is a usage error naming the option.
+std::pair<int, int> parse_core(const std::string& text) {
+  int col = -1, row = -1;
+  char comma = 0, extra = 0;
+  if (std::sscanf(text.c_str(), "%d %c %d %c", &col, &comma, &row, &extra) != 3 || comma != ',' || col < 0 || col > 63 ||
+      row < 0 || row > 63)
+    throw InputError("--core: '" + text + "' is not COLUMN,ROW (e.g. 0,2)");
+  return {col, row};
+}
+
+// The compute tiles whose program memory an image writes, as "(c,r) (c,r) ...".
+std::string cores_written(const aie2::DeviceImage& img) {
+  std::string list;
+  for (const auto& [cr, t] : img.tiles) {
+    const bool program = std::find(t.program_written.begin(), t.program_written.end(), 1) != t.program_written.end();
+    if (program) list += (list.empty() ? "" : " ") + ("(" + std::to_string(cr.first) + "," + std::to_string(cr.second) + ")");
+  }
+  return list.empty() ? "none" : list;
 }
 
 }  // namespace
@@ -39,13 +68,33 @@ void add_elf_command(CLI::App& app, int& exit_code) {
   elf->require_subcommand(1, 1);
 
   struct DisasmArgs {
-    std::string file;
+    std::string file, core;
   };
   auto d = std::make_shared<DisasmArgs>();
   auto* disasm = elf->add_subcommand("disasm", "Every bundle: address, bytes, format, and each slot's instruction");
-  disasm->add_option("FILE.elf", d->file, "The core ELF (e.g. main_core_0_2.elf)")->required();
+  disasm->add_option("FILE", d->file, "The core ELF (e.g. main_core_0_2.elf), or an xclbin or PDI with --core")->required();
+  disasm->add_option("--core", d->core,
+                     "COLUMN,ROW: the core of an xclbin or PDI to list, the program its CDO writes into that tile (e.g. 0,4)");
   disasm->callback([d, &exit_code] {
-    refuse_device_image(d->file);
+    if (!device_image_kind(d->file).empty()) {
+      // The program memory an image's CDO writes holds no symbols: functions are named by address.
+      const aie2::DeviceImage img = aie2::read_device_image(d->file);
+      if (d->core.empty())
+        throw InputError(d->file + ": an xclbin or PDI holds several cores; name one with --core COLUMN,ROW (it writes programs into " +
+                         cores_written(img) + ")");
+      const auto [col, row] = parse_core(d->core);
+      const aie2::TileImage* t = img.tile(col, row);
+      if (!t || std::find(t->program_written.begin(), t->program_written.end(), 1) == t->program_written.end())
+        throw InputError(d->file + ": writes no program into core (" + std::to_string(col) + "," + std::to_string(row) +
+                         "); it writes programs into " + cores_written(img));
+      aie2::Elf e = aie2::core_program(img, col, row);
+      e.path = d->file + " core (" + std::to_string(col) + "," + std::to_string(row) + ")";
+      print(aie2::disassemble(e));
+      exit_code = 0;
+      return;
+    }
+    if (!d->core.empty())
+      throw InputError(d->file + ": --core names a core of an xclbin or PDI; a core ELF is one core already");
     const aie2::Elf e = aie2::read_elf(d->file);
     print(aie2::disassemble(e));
     exit_code = 0;

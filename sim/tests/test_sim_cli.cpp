@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <random>
+#include <sstream>
 
 #include "fixtures/npy.hpp"
 #include "fixtures/sha256.hpp"
@@ -616,6 +617,73 @@ TEST_CASE("sim command: an xclbin or a TXN stream for another device (partition 
   e = sim_error(ryzen + "/xclbin/gemm_4x4_a8w8acc32.xclbin", dir.file("rows8.bin"));
   CHECK(e.find("8 rows") != std::string::npos);
   CHECK(e.find("npu1 has 6 rows, 1 memory-tile row and at most 5 columns") != std::string::npos);
+}
+
+// `elf disasm FILE --core C,R` lists the program an xclbin's or PDI's CDO writes into one core. The
+// oracle is the user's own ELF of the same build: PDI and ELF must give the same bundles, byte for
+// byte and word for word (the ELF's lines add symbol names, `<name>`, which the PDI does not carry),
+// for a scalar build and two vector builds. Then RyzenAI's GEMM, which has no ELF: its core (0,4)
+// holds the cascade reads docs/aie2-vector.md quotes, at the addresses quoted.
+TEST_CASE("elf disasm --core lists one core of an xclbin or PDI, the same bundles as the build's ELF") {
+  auto bundle_lines = [](const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      const size_t colon = line.find(':');
+      if (colon == std::string::npos || line.find_first_not_of(' ') == colon ||
+          line.find_first_not_of(" 0123456789abcdef") != colon)
+        continue;  // headers and `<symbol>:` labels
+      for (size_t sym; (sym = line.find(" <")) != std::string::npos;) line.erase(sym, line.find('>', sym) + 1 - sym);
+      lines.push_back(line);
+    }
+    return lines;
+  };
+  for (const std::string build : {"gelu-512-2025-11-03", "softmax-bf16-2025-11-22", "layernorm-bf16-2025-11-22"}) {
+    INFO(build);
+    const std::string dir = shared_dir() + "/aie2/" + build;
+    const CliResult from_pdi = run_cli({"elf", "disasm", dir + "/main.pdi", "--core", "0,2"});
+    const CliResult from_elf = run_cli({"elf", "disasm", dir + "/main_core_0_2.elf"});
+    REQUIRE(from_pdi.exit_code == 0);
+    REQUIRE(from_elf.exit_code == 0);
+    CHECK(from_pdi.out.rfind(dir + "/main.pdi core (0,2):  file format elf32-aie2", 0) == 0);
+    const auto a = bundle_lines(from_pdi.out), b = bundle_lines(from_elf.out);
+    CHECK(a.size() > 200);
+    CHECK(a == b);
+  }
+
+  const std::string gemm = shared_dir() + "/npu1/ryzenai-sw-2a3c4afe/xclbin/gemm_4x4_a8w8acc32.xclbin";
+  const CliResult r = run_cli({"elf", "disasm", gemm, "--core", "0,4"});
+  REQUIRE(r.exit_code == 0);
+  const auto lines = bundle_lines(r.out);
+  auto at = [&](const std::string& address) {
+    for (const auto& l : lines)
+      if (l.find_first_not_of(' ') == l.find(address + ":")) return l;
+    return std::string("(no bundle at " + address + ")");
+  };
+  CHECK(at("12e6").find("vmov.lo cm8, SCD; vldb wh1, [p2, #32]; vmac cm3, cm3, x3, x1, r1") != std::string::npos);
+  CHECK(at("132a").find("vmov.hi cm8, SCD") != std::string::npos);
+  CHECK(at("1330").find("vmov.hi cm8, SCD; vldb wh0, [p2, #32]; vaddmac cm0, cm0, cm8, x6, x5, r1") != std::string::npos);
+  CHECK(at("1350").find("vaddmac cm3, cm3, cm8, x3, x5, r1") != std::string::npos);
+
+  // Bad use: one line naming the file and the problem, exit 2, nothing on stdout.
+  struct Bad {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::string elf = shared_dir() + "/aie2/gelu-512-2025-11-03/main_core_0_2.elf";
+  for (const Bad& bad : std::vector<Bad>{
+           {{"elf", "disasm", gemm}, "name one with --core COLUMN,ROW (it writes programs into (0,2) (0,3) (0,4) (0,5) (1,2)"},
+           {{"elf", "disasm", gemm, "--core", "0,1"}, "writes no program into core (0,1)"},
+           {{"elf", "disasm", gemm, "--core", "4"}, "--core: '4' is not COLUMN,ROW"},
+           {{"elf", "disasm", gemm, "--core", "0,4,1"}, "--core: '0,4,1' is not COLUMN,ROW"},
+           {{"elf", "disasm", elf, "--core", "0,2"}, "a core ELF is one core already"}}) {
+    const CliResult e = run_cli(bad.args);
+    INFO(bad.args.back());
+    CHECK(e.exit_code == 2);
+    REQUIRE(e.err_lines().size() == 1);
+    CHECK(e.err_lines()[0].find(bad.says) != std::string::npos);
+    CHECK(e.out.empty());
+  }
 }
 
 // RyzenAI's 16-core GEMM overlay (issue 23.6): its stream queues every shim task, then waits for

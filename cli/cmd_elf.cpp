@@ -31,14 +31,17 @@ std::string device_image_kind(const std::string& path) {
   return "";
 }
 
-// `elf inspect` reads core ELFs. Handed an xclbin or a PDI it says so in one line: after the loader's
-// own checks, which refuse one made for another device (docs/aie2-array.md, "Which device").
+// `elf inspect` reads core ELFs. Handed an xclbin or a PDI it says so in one line, after the
+// loader's own checks, which refuse one made for another device (docs/aie2-array.md, "Which
+// device"): an image's program carries no symbols, and a stack analysis without functions would
+// find no frames and call any stack safe.
 void refuse_device_image(const std::string& path) {
   const std::string kind = device_image_kind(path);
   if (kind.empty()) return;
   (void)aie2::read_device_image(path);  // another device's, or a malformed one: its own one-line error
   throw InputError(path + ": an npu1 " + kind +
-                   ", not a core ELF: `elf inspect` reads main_core_C_R.elf; run the design with `attncheck sim --xclbin F --insts F`");
+                   ", not a core ELF: `elf inspect` needs the ELF's symbols (main_core_C_R.elf); `elf disasm " + path +
+                   " --core C,R` lists one of its cores, `attncheck sim --xclbin F --insts F` runs the design");
 }
 
 // "C,R" -> (column, row); anything else is a usage error naming the option.
@@ -61,6 +64,28 @@ std::string cores_written(const aie2::DeviceImage& img) {
   return list.empty() ? "none" : list;
 }
 
+// The program `elf disasm|inspect` reads: a core ELF as it is, or, from an xclbin or PDI, the program
+// its CDO writes into the core `core` names ("C,R"; required there, refused for an ELF).
+aie2::Elf read_core_program(const std::string& file, const std::string& core) {
+  if (device_image_kind(file).empty()) {
+    if (!core.empty()) throw InputError(file + ": --core names a core of an xclbin or PDI; a core ELF is one core already");
+    return aie2::read_elf(file);
+  }
+  // The program memory an image's CDO writes holds no symbols: functions are named by address.
+  const aie2::DeviceImage img = aie2::read_device_image(file);
+  if (core.empty())
+    throw InputError(file + ": an xclbin or PDI holds several cores; name one with --core COLUMN,ROW (it writes programs into " +
+                     cores_written(img) + ")");
+  const auto [col, row] = parse_core(core);
+  const aie2::TileImage* t = img.tile(col, row);
+  if (!t || std::find(t->program_written.begin(), t->program_written.end(), 1) == t->program_written.end())
+    throw InputError(file + ": writes no program into core (" + std::to_string(col) + "," + std::to_string(row) +
+                     "); it writes programs into " + cores_written(img));
+  aie2::Elf e = aie2::core_program(img, col, row);
+  e.path = file + " core (" + std::to_string(col) + "," + std::to_string(row) + ")";
+  return e;
+}
+
 }  // namespace
 
 void add_elf_command(CLI::App& app, int& exit_code) {
@@ -76,27 +101,7 @@ void add_elf_command(CLI::App& app, int& exit_code) {
   disasm->add_option("--core", d->core,
                      "COLUMN,ROW: the core of an xclbin or PDI to list, the program its CDO writes into that tile (e.g. 0,4)");
   disasm->callback([d, &exit_code] {
-    if (!device_image_kind(d->file).empty()) {
-      // The program memory an image's CDO writes holds no symbols: functions are named by address.
-      const aie2::DeviceImage img = aie2::read_device_image(d->file);
-      if (d->core.empty())
-        throw InputError(d->file + ": an xclbin or PDI holds several cores; name one with --core COLUMN,ROW (it writes programs into " +
-                         cores_written(img) + ")");
-      const auto [col, row] = parse_core(d->core);
-      const aie2::TileImage* t = img.tile(col, row);
-      if (!t || std::find(t->program_written.begin(), t->program_written.end(), 1) == t->program_written.end())
-        throw InputError(d->file + ": writes no program into core (" + std::to_string(col) + "," + std::to_string(row) +
-                         "); it writes programs into " + cores_written(img));
-      aie2::Elf e = aie2::core_program(img, col, row);
-      e.path = d->file + " core (" + std::to_string(col) + "," + std::to_string(row) + ")";
-      print(aie2::disassemble(e));
-      exit_code = 0;
-      return;
-    }
-    if (!d->core.empty())
-      throw InputError(d->file + ": --core names a core of an xclbin or PDI; a core ELF is one core already");
-    const aie2::Elf e = aie2::read_elf(d->file);
-    print(aie2::disassemble(e));
+    print(aie2::disassemble(read_core_program(d->file, d->core)));
     exit_code = 0;
   });
 

@@ -60,7 +60,8 @@ struct ArrayOptions {
   // whether or not the hardware register counts from the partition; otherwise a read stops the run.
   bool core_id_known = false;
   // Step every busy DMA channel once per cycle (the reference model), never a run of cycles at
-  // once. The fast path (false) reaches the same state, counters and memory; tests compare the two.
+  // once, and find the busy channels by a scan of every channel each phase, never from the last
+  // phase's list. The fast path (false) reaches the same state, counters and memory; tests compare the two.
   bool reference_dma = false;
   // Issue every core bundle through the bundle-at-a-time step (CompiledProgram::no_plain_stretches),
   // never a plain stretch (Core::run_plain). The same results bit for bit; tests compare the two.
@@ -293,6 +294,11 @@ class Array {
   FreeStats free_stats_;
   uint64_t free_quanta_ = 0;  // quanta the cores ran without a DMA phase between them, over every call
   bool dma_moved_ = true;     // the last DMA phase moved a word or changed a channel's state
+  // The busy list a DMA phase keeps between quanta: a channel becomes busy only when a task is
+  // pushed into its start queue (queue_pushes_ counts them), so while none was pushed since the
+  // last full scan, the busy channels are the last list's that still are (dma_phase).
+  uint64_t queue_pushes_ = 0, busy_scan_pushes_ = 0;
+  bool busy_scanned_ = false;  // false: the next phase scans every channel (a new call, a new channel list)
   // Runs the free quanta from now_ when they may run: true when it did (now_ then is the last
   // quantum's start, and isolated_slot_/isolated_out_ say how each core's last quantum ended).
   bool run_free_quanta(const std::vector<Tile*>& ordered, const std::vector<std::pair<DmaChannel*, Tile*>>& chans,

@@ -436,7 +436,7 @@ std::string CompiledProgram::where(uint32_t address) const {
 Core::Core(const CompiledProgram& prog)
     : prog_(&prog),
       mem_(kDataMemBytes),
-      watch_map_(kDataMemBytes, -1),
+      watch_map_(std::make_shared<const std::vector<int8_t>>(kDataMemBytes, -1)),
       load_unseen_(kDataMemBytes / 64 + 1, 0),
       store_unseen_(kDataMemBytes / 64 + 1, 0),
       clobbered_bits_(kDataMemBytes / 64 + 1, 0),
@@ -502,8 +502,7 @@ void Core::release(int id, int value) { locks_[id] = std::min(63, std::max(-64, 
 
 void Core::set_watch(std::vector<WatchRegion> regions) {
   watch_ = std::move(regions);
-  std::fill(watch_map_.begin(), watch_map_.end(), -1);
-  first_store_.assign(watch_.size(), {});
+  auto map = std::make_shared<std::vector<int8_t>>(kDataMemBytes, -1);
   sites_.assign(watch_.size(), {});
   site_of_.assign(watch_.size() * prog_->bundles().size(), -1);
   store_bits_exact_ = true;
@@ -511,16 +510,20 @@ void Core::set_watch(std::vector<WatchRegion> regions) {
     const auto& w = watch_[i];
     for (uint32_t a = w.address; a < w.address + w.size; ++a)
       if (a >= kDataMemBase && a < kDataMemBase + kDataMemBytes) {
-        if (watch_map_[a - kDataMemBase] >= 0) store_bits_exact_ = false;
-        watch_map_[a - kDataMemBase] = static_cast<int8_t>(i);
+        if ((*map)[a - kDataMemBase] >= 0) store_bits_exact_ = false;
+        (*map)[a - kDataMemBase] = static_cast<int8_t>(i);
       }
-    first_store_[i].assign(w.size, kNever);
   }
+  watch_map_ = std::move(map);
+  first_store_.assign(store_bits_exact_ ? 0 : watch_.size(), {});
+  if (!store_bits_exact_)
+    for (size_t i = 0; i < watch_.size(); ++i) first_store_[i].assign(watch_[i].size, kNever);
+  fresh_store_cycle_ = kNever, fresh_stores_.clear();
   // Each region's bytes as words of the bit vectors (a later region overlapping an earlier one
   // owns the overlap, as in watch_map_).
   region_words_.assign(watch_.size(), {});
   for (uint32_t off = 0; off < kDataMemBytes; ++off) {
-    const int r = watch_map_[off];
+    const int r = (*watch_map_)[off];
     if (r < 0) continue;
     auto& words = region_words_[r];
     if (words.empty() || words.back().first != off >> 6) words.push_back({off >> 6, 0});
@@ -565,7 +568,7 @@ std::vector<std::pair<uint32_t, uint32_t>> Core::clobbered_before_use(int region
     const uint32_t a = w.address + off;
     if (a < kDataMemBase || a >= kDataMemBase + kDataMemBytes) continue;
     const uint32_t b = a - kDataMemBase;
-    if (watch_map_[b] != region || !((clobbered_bits_[b >> 6] >> (b & 63)) & 1)) continue;
+    if ((*watch_map_)[b] != region || !((clobbered_bits_[b >> 6] >> (b & 63)) & 1)) continue;
     if (!out.empty() && out.back().second + 1 == off) out.back().second = off;
     else out.push_back({off, off});
   }
@@ -609,12 +612,20 @@ __attribute__((always_inline)) inline void Core::note_load(uint32_t addr, int wi
   load_unseen_[w] &= ~n0, load_unseen_[w + 1] &= ~n1;
   const uint64_t fresh[2] = {n0, n1};
   for (uint32_t j = 0; j < 2; ++j) {
-    // Only a byte already stored can be clobbered: with exact store bits, those whose bit is clear.
-    uint64_t c = store_bits_exact_ ? fresh[j] & ~store_unseen_[w + j] : fresh[j];
-    while (c) {
+    if (store_bits_exact_) {
+      // A byte was stored since its fill when its store bit is clear; its first store came before
+      // this load unless it came in this very cycle (a store and a load in one bundle is no clobber).
+      uint64_t c = fresh[j] & ~store_unseen_[w + j];
+      if (c && fresh_store_cycle_ == cycle_)
+        for (const auto& [word, bits] : fresh_stores_)
+          if (word == w + j) c &= ~bits;
+      clobbered_bits_[w + j] |= c;
+      continue;
+    }
+    for (uint64_t c = fresh[j]; c;) {
       const uint32_t b = ((w + j) << 6) + static_cast<uint32_t>(__builtin_ctzll(c));
       c &= c - 1;
-      const int region = watch_map_[b];
+      const int region = (*watch_map_)[b];
       const uint64_t stored = first_store_[region][kDataMemBase + b - watch_[region].address];
       if (stored != kNever && stored < cycle_) clobbered_bits_[b >> 6] |= uint64_t{1} << (b & 63);
     }
@@ -623,7 +634,7 @@ __attribute__((always_inline)) inline void Core::note_load(uint32_t addr, int wi
 
 void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
   if (watch_.empty() || addr - kDataMemBase >= kDataMemBytes) return;
-  const int region = watch_map_[addr - kDataMemBase];
+  const int region = (*watch_map_)[addr - kDataMemBase];
   if (region < 0) return;
   const uint32_t lo = addr - watch_[region].address, size = watch_[region].size;
   const uint32_t n = std::min(static_cast<uint32_t>(width), size - lo);  // the bytes inside the region
@@ -638,9 +649,11 @@ void Core::note_store(uint32_t addr, int width, uint32_t pc, uint32_t sp) {
     range_masks(off, n, &m0, &m1);
     const uint64_t fresh[2] = {store_unseen_[w] & m0, store_unseen_[w + 1] & m1};
     store_unseen_[w] &= ~fresh[0], store_unseen_[w + 1] &= ~fresh[1];
-    for (uint32_t j = 0; j < 2; ++j)
-      for (uint64_t c = fresh[j]; c; c &= c - 1)
-        first_store_[region][lo + ((w + j) << 6) + static_cast<uint32_t>(__builtin_ctzll(c)) - off] = cycle_;
+    if (fresh[0] | fresh[1]) {
+      if (fresh_store_cycle_ != cycle_) fresh_store_cycle_ = cycle_, fresh_stores_.clear();
+      for (uint32_t j = 0; j < 2; ++j)
+        if (fresh[j]) fresh_stores_.push_back({w + j, fresh[j]});
+    }
   }
   // One aggregate per (region, PC): a program storing in a loop for 10^9 bundles keeps as many
   // records as it has store bundles.

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <memory>
 #include <vector>
 
 #include "sim/load/elf.hpp"
@@ -402,11 +403,20 @@ class Core {
   }
   std::array<std::vector<PartStore>, kRing> part_stores_{};
   std::vector<WatchRegion> watch_;
-  std::vector<int8_t> watch_map_;  // per data-memory byte: region index or -1
+  // Per data-memory byte: region index or -1. Set only by set_watch and shared by the copies a
+  // checkpoint makes (free quanta copy each core every window: 64 KiB saved per copy).
+  std::shared_ptr<const std::vector<int8_t>> watch_map_;
   std::vector<std::vector<StoreSite>> sites_;  // per region
   std::vector<int32_t> site_of_;  // per region x bundle index: index into sites_[region], or -1
   static constexpr uint64_t kNever = ~uint64_t{0};
-  std::vector<std::vector<uint64_t>> first_store_;  // per region and byte: cycle of its first store since the fill, or kNever
+  // Only where regions overlap (!store_bits_exact_): per region and byte, the cycle of its first
+  // store since the fill, or kNever. With exact store bits a byte's first store is its store bit,
+  // and the one cycle the rule needs to tell apart, a load's own, is fresh_stores_'s.
+  std::vector<std::vector<uint64_t>> first_store_;
+  // The bytes whose first store since their fill came in cycle fresh_store_cycle_, as (word of the
+  // bit vectors, bits): a load in that same cycle does not count them as clobbered.
+  uint64_t fresh_store_cycle_ = kNever;
+  std::vector<std::pair<uint32_t, uint64_t>> fresh_stores_;
   // Per data-memory byte, one bit each: watched and not yet loaded / stored since its region's
   // fill; loaded at a cycle after its first store (clobbered before use). A load or store whose
   // bytes have no bit set has nothing to record: the watch costs a word test, not a loop over

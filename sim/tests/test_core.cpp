@@ -496,7 +496,8 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
   // each sequence every region is filled again (the DMA's mark_filled): only what follows counts.
   struct Access {
     int kind;  // 0 st word, 1 lda word, 2 vldb 256-bit, 3 lda.s8 (any byte: a later word load then
-               // finds some of its bytes seen and some not)
+               // finds some of its bytes seen and some not), 4 st word and lda word of the same
+               // word in one bundle (a store and a load in one cycle: no clobber, whichever comes first)
     uint32_t offset;
   };
   const std::vector<uint8_t> vldb = {0x19, 0x08, 0x11, 0x39};  // vldb wl4, [p1, dj0]
@@ -506,12 +507,12 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
       {{"a", kMem + 0x108, 0x10}, {"b", kMem + 0x120, 0x21}, {"c", kMem + 0x150, 0x30}},  // gaps between
   };
   std::mt19937 rng(2024);
-  int clobbered_seen = 0;
+  int clobbered_seen = 0, same_cycle_seen = 0;
   for (int trial = 0; trial < 300; ++trial) {
     const auto& regions = layouts[static_cast<size_t>(trial) % layouts.size()];
     std::vector<Access> seq;
     for (int k = 0, n = 10 + static_cast<int>(rng() % 40); k < n; ++k) {
-      const int kind = static_cast<int>(rng() % 5 == 0 ? 2 : rng() % 4 == 0 ? 3 : rng() % 2);
+      const int kind = static_cast<int>(rng() % 6 == 0 ? 4 : rng() % 5 == 0 ? 2 : rng() % 4 == 0 ? 3 : rng() % 2);
       seq.push_back({kind, static_cast<uint32_t>(kind == 2 ? 32 * (rng() % 4) : kind == 3 ? rng() % 128 : 4 * (rng() % 32))});
     }
     std::vector<std::vector<uint8_t>> bundles = {movxm(mv_p(0), kMem + 0x100), movxm(mv_p(1), kMem + 0x100), movxm(r_dst(1), 0x5A5A5A5A)};
@@ -534,6 +535,9 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
       if (a.kind == 0) bundles.push_back(i32_st(st_word_idx_imm(scl_r(1), 0, static_cast<int>(a.offset))));
       else if (a.kind == 1) bundles.push_back(i32_lda(lda_word_idx_imm(scl_r(2), 0, static_cast<int>(a.offset))));
       else if (a.kind == 3) bundles.push_back(i32_lda(lda_s8_idx_imm(3, 2, 0)));
+      else if (a.kind == 4)
+        bundles.push_back(i112_lda_ldb_alu_mv_st(lda_word_idx_imm(scl_r(2), 0, static_cast<int>(a.offset)), kLdbNop,
+                                                 alu_add_ri(5, 5, 0), mv_nop(), st_word_idx_imm(scl_r(1), 0, static_cast<int>(a.offset))));
       else bundles.push_back(vldb);
     }
     for (int k = 0; k < 8; ++k) bundles.push_back(i16_nop());
@@ -562,14 +566,15 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
     for (size_t k = 0; k < seq.size(); ++k) {
       if (cycle_of[k] < refill_at) continue;  // before the refill
       const uint32_t addr = kMem + 0x100 + seq[k].offset, width = seq[k].kind == 2 ? 32 : seq[k].kind == 3 ? 1 : 4;
-      if (seq[k].kind == 0) {
+      if (seq[k].kind == 0 || seq[k].kind == 4) {
         const int r = owner(addr);
         if (r < 0) continue;
         for (uint32_t b = 0; b < width && addr - regions[r].address + b < regions[r].size; ++b) {
           int& c = st[r][addr - regions[r].address + b];
           if (c == kNever) c = cycle_of[k];
         }
-      } else {
+      }
+      if (seq[k].kind != 0) {
         for (uint32_t b = 0; b < width; ++b) {
           const int r = owner(addr + b);
           if (r < 0) continue;
@@ -581,6 +586,7 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
     for (size_t r = 0; r < regions.size(); ++r) {
       std::vector<std::pair<uint32_t, uint32_t>> want;
       for (uint32_t off = 0; off < regions[r].size; ++off) {
+        same_cycle_seen += st[r][off] != kNever && st[r][off] == ld[r][off];
         if (st[r][off] == kNever || ld[r][off] == kNever || st[r][off] >= ld[r][off]) continue;
         if (!want.empty() && want.back().second + 1 == off) want.back().second = off;
         else want.push_back({off, off});
@@ -591,6 +597,7 @@ TEST_CASE("core: the watch names exactly the bytes stored before their first loa
     }
   }
   CHECK(clobbered_seen > 100);  // the sequences do clobber, in every layout
+  CHECK(same_cycle_seen > 20);   // and store a byte first in the cycle of its first load
 }
 
 // A word load whose first byte a byte load has already seen still counts as the first load of its

@@ -949,9 +949,11 @@ bool lower_vector(const SlotInst& s, MicroOp* u, std::string* why) {
   if (name == "VMOV_LO" || name == "VMOV_HI" || name == "VMOV_mv_scd" || name == "VMOV_mv_mcd") {
     // The cascade (AM020: 512 bits between neighbouring cores, a two-deep FIFO each way): how
     // vmov.lo/.hi cm, SCD place 512 bits in a 1024-bit register (llvm-aie's scd_expand_lo/hi), what
-    // crSCDEn/crMCDEn = 0 does and their reset values are not public.
+    // crSCDEn/crMCDEn = 0 does and their reset values are not public, and the published latencies
+    // contradict the plain reading of .lo/.hi in RyzenAI's GEMM (docs/aie2-vector.md).
     *why = std::string("'") + format_slot(s) + "' (" + name + ") is a cascade move, not simulated: how vmov.lo/.hi cm, SCD place the 512 "
-           "cascade bits in a 1024-bit accumulator and what crSCDEn/crMCDEn do are not public (docs/aie2-array.md)";
+           "cascade bits in a 1024-bit accumulator and what crSCDEn/crMCDEn do are not public, and llvm-aie's latencies contradict "
+           "the low/high-half reading (docs/aie2-vector.md, \"Refused, never guessed\")";
     return false;
   }
   *why = std::string("'") + format_slot(s) + "' (" + name + ") is decoded but not simulated: " +

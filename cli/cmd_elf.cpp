@@ -1,6 +1,6 @@
 // `attncheck elf disasm|inspect`: read a compiled AIE2 core ELF (or one core of an xclbin or PDI), list every bundle, and measure its stack from the binary.
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -47,9 +47,11 @@ void refuse_device_image(const std::string& path) {
 // "C,R" -> (column, row); anything else is a usage error naming the option.
 std::pair<int, int> parse_core(const std::string& text) {
   int col = -1, row = -1;
-  char comma = 0, extra = 0;
-  if (std::sscanf(text.c_str(), "%d %c %d %c", &col, &comma, &row, &extra) != 3 || comma != ',' || col < 0 || col > 63 ||
-      row < 0 || row > 63)
+  const char* const end = text.data() + text.size();
+  const auto c = std::from_chars(text.data(), end, col);
+  const bool comma = c.ec == std::errc() && c.ptr != end && *c.ptr == ',';
+  const auto r = comma ? std::from_chars(c.ptr + 1, end, row) : std::from_chars_result{end, std::errc::invalid_argument};
+  if (!comma || r.ec != std::errc() || r.ptr != end || col < 0 || col > 63 || row < 0 || row > 63)
     throw InputError("--core: '" + text + "' is not COLUMN,ROW (e.g. 0,2)");
   return {col, row};
 }
@@ -64,8 +66,8 @@ std::string cores_written(const aie2::DeviceImage& img) {
   return list.empty() ? "none" : list;
 }
 
-// The program `elf disasm|inspect` reads: a core ELF as it is, or, from an xclbin or PDI, the program
-// its CDO writes into the core `core` names ("C,R"; required there, refused for an ELF).
+// The program `elf disasm` lists: a core ELF as it is, or, from an xclbin or PDI, the program its
+// CDO writes into the core `core` names ("C,R"; required there, refused for an ELF).
 aie2::Elf read_core_program(const std::string& file, const std::string& core) {
   if (device_image_kind(file).empty()) {
     if (!core.empty()) throw InputError(file + ": --core names a core of an xclbin or PDI; a core ELF is one core already");

@@ -676,6 +676,9 @@ TEST_CASE("elf disasm --core lists one core of an xclbin or PDI, the same bundle
            {{"elf", "disasm", gemm, "--core", "0,1"}, "writes no program into core (0,1)"},
            {{"elf", "disasm", gemm, "--core", "4"}, "--core: '4' is not COLUMN,ROW"},
            {{"elf", "disasm", gemm, "--core", "0,4,1"}, "--core: '0,4,1' is not COLUMN,ROW"},
+           {{"elf", "disasm", gemm, "--core", "99999999999,1"}, "--core: '99999999999,1' is not COLUMN,ROW"},
+           {{"elf", "disasm", gemm, "--core", "0,"}, "--core: '0,' is not COLUMN,ROW"},
+           {{"elf", "disasm", gemm, "--core", "64,2"}, "--core: '64,2' is not COLUMN,ROW"},
            {{"elf", "disasm", elf, "--core", "0,2"}, "a core ELF is one core already"}}) {
     const CliResult e = run_cli(bad.args);
     INFO(bad.args.back());

@@ -56,13 +56,15 @@ std::pair<int, int> parse_core(const std::string& text) {
   return {col, row};
 }
 
+bool writes_program(const aie2::TileImage& t) {
+  return std::find(t.program_written.begin(), t.program_written.end(), 1) != t.program_written.end();
+}
+
 // The compute tiles whose program memory an image writes, as "(c,r) (c,r) ...".
 std::string cores_written(const aie2::DeviceImage& img) {
   std::string list;
-  for (const auto& [cr, t] : img.tiles) {
-    const bool program = std::find(t.program_written.begin(), t.program_written.end(), 1) != t.program_written.end();
-    if (program) list += (list.empty() ? "" : " ") + ("(" + std::to_string(cr.first) + "," + std::to_string(cr.second) + ")");
-  }
+  for (const auto& [cr, t] : img.tiles)
+    if (writes_program(t)) list += (list.empty() ? "" : " ") + ("(" + std::to_string(cr.first) + "," + std::to_string(cr.second) + ")");
   return list.empty() ? "none" : list;
 }
 
@@ -80,7 +82,7 @@ aie2::Elf read_core_program(const std::string& file, const std::string& core) {
                      cores_written(img) + ")");
   const auto [col, row] = parse_core(core);
   const aie2::TileImage* t = img.tile(col, row);
-  if (!t || std::find(t->program_written.begin(), t->program_written.end(), 1) == t->program_written.end())
+  if (!t || !writes_program(*t))
     throw InputError(file + ": writes no program into core (" + std::to_string(col) + "," + std::to_string(row) +
                      "); it writes programs into " + cores_written(img));
   aie2::Elf e = aie2::core_program(img, col, row);

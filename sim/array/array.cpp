@@ -1268,7 +1268,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
   const uint64_t started = now_;
   dma_moved_ = true;  // free quanta only after a DMA phase of this call moved nothing
   std::vector<std::pair<DmaChannel*, Tile*>> chans, busy;
-  busy_scanned_ = false;
+  busy_scan_pushes_ = kRescan;
   // The tiles in the map's order (column, then row), looked at every quantum: a flat list.
   std::vector<Tile*> ordered;
   size_t known_tiles = 0;
@@ -1279,7 +1279,7 @@ void Array::call(const InstructionStream& insts, const std::map<int, std::vector
     if (!neighbours_connected_) connect_neighbours();
     if (tiles_.size() != known_tiles || chans.empty()) {
       chans = channels(), known_tiles = tiles_.size();
-      busy_scanned_ = false;
+      busy_scan_pushes_ = kRescan;
       ordered.clear();
       for (auto& kt : tiles_) ordered.push_back(kt.second.get());
     }
@@ -1363,11 +1363,11 @@ bool Array::dma_phase(const std::vector<std::pair<DmaChannel*, Tile*>>& chans, s
   // without a push: with none since the last scan, the busy channels are the last list's that still
   // are, in the same (chans) order, and the scan of every channel, each in its own cache line, is
   // spared (it was a twentieth of the 4-core attention's one-thread run, on the thread the others wait for).
-  if (opt_.reference_dma || !busy_scanned_ || busy_scan_pushes_ != queue_pushes_) {
+  if (opt_.reference_dma || busy_scan_pushes_ != queue_pushes_) {
     busy.clear();
     for (const auto& c : chans)
       if (c.first->busy()) busy.push_back(c);
-    busy_scanned_ = true, busy_scan_pushes_ = queue_pushes_;
+    busy_scan_pushes_ = queue_pushes_;
   } else {
     busy.erase(std::remove_if(busy.begin(), busy.end(), [](const auto& c) { return !c.first->busy(); }), busy.end());
   }

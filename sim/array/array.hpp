@@ -297,8 +297,10 @@ class Array {
   // The busy list a DMA phase keeps between quanta: a channel becomes busy only when a task is
   // pushed into its start queue (queue_pushes_ counts them), so while none was pushed since the
   // last full scan, the busy channels are the last list's that still are (dma_phase).
-  uint64_t queue_pushes_ = 0, busy_scan_pushes_ = 0;
-  bool busy_scanned_ = false;  // false: the next phase scans every channel (a new call, a new channel list)
+  // busy_scan_pushes_ is queue_pushes_ at that scan, kRescan when the next phase must scan (a new
+  // call, a new channel list).
+  static constexpr uint64_t kRescan = ~uint64_t{0};
+  uint64_t queue_pushes_ = 0, busy_scan_pushes_ = kRescan;
   // Runs the free quanta from now_ when they may run: true when it did (now_ then is the last
   // quantum's start, and isolated_slot_/isolated_out_ say how each core's last quantum ended).
   bool run_free_quanta(const std::vector<Tile*>& ordered, const std::vector<std::pair<DmaChannel*, Tile*>>& chans,
